@@ -1,0 +1,381 @@
+// Package config holds orderhub's typed configuration: an optional YAML file
+// (ORDERHUB_CONFIG) overlaid by ORDERHUB_* environment variables, validated
+// before anything starts. The pipeline of stages, SLAs and roles are data here,
+// not code.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is the whole configuration of one orderhub process.
+type Config struct {
+	HTTPAddr   string `yaml:"http_addr"`
+	DataDir    string `yaml:"data_dir"`
+	MySQLDSN   string `yaml:"mysql_dsn"`
+	AdminToken string `yaml:"admin_token"`
+	Timezone   string `yaml:"timezone"`
+	LogLevel   string `yaml:"log_level"`
+	LogFormat  string `yaml:"log_format"`
+	// DemoSeed seeds demo data into an empty embedded database on start.
+	DemoSeed bool `yaml:"demo_seed"`
+
+	Redis  Redis  `yaml:"redis"`
+	WeCom  WeCom  `yaml:"wecom"`
+	WeChat WeChat `yaml:"wechat"`
+
+	// Roles lists every role a staff member may hold.
+	Roles []string `yaml:"roles"`
+	// SupervisorRoles may move any order out of any stage.
+	SupervisorRoles []string `yaml:"supervisor_roles"`
+	// Stages is the order pipeline, in order. The stage with key "shipped"
+	// is where reserved stock leaves the warehouse.
+	Stages []Stage `yaml:"stages"`
+	// CancelBefore is the first stage from which an order can no longer be
+	// cancelled.
+	CancelBefore string `yaml:"cancel_before"`
+	// Reserve tunes stock reservation.
+	Reserve Reserve `yaml:"reserve"`
+
+	loc *time.Location
+}
+
+// Redis is where locks, dedupe keys, sessions and token caches live. With no
+// address, orderhub runs an in-process Redis-compatible server.
+type Redis struct {
+	Addr     string `yaml:"addr"`
+	Password string `yaml:"password"`
+	DB       int    `yaml:"db"`
+	Prefix   string `yaml:"prefix"`
+}
+
+// WeCom is the Enterprise WeChat self-built app staff talk to.
+type WeCom struct {
+	CorpID  string `yaml:"corp_id"`
+	AgentID int    `yaml:"agent_id"`
+	Secret  string `yaml:"secret"`
+	Token   string `yaml:"token"`
+	AESKey  string `yaml:"aes_key"`
+	APIBase string `yaml:"api_base"`
+}
+
+// WeChat is the mini-program buyers order in.
+type WeChat struct {
+	APIBase   string `yaml:"api_base"`
+	AppID     string `yaml:"app_id"`
+	AppSecret string `yaml:"app_secret"`
+}
+
+// Reserve tunes stock reservation.
+type Reserve struct {
+	// LockTTL bounds how long a per-SKU Redis lock may be held.
+	LockTTL Duration `yaml:"lock_ttl"`
+	// LockWait bounds how long a reservation waits for a per-SKU lock
+	// before going on with the database's row locks alone.
+	LockWait Duration `yaml:"lock_wait"`
+}
+
+// Stage is one step of the order pipeline.
+type Stage struct {
+	Key       string `yaml:"key"`
+	Name      string `yaml:"name"`
+	OwnerRole string `yaml:"owner_role"`
+	// Requires names the fields an order must carry to enter this stage.
+	Requires []string `yaml:"requires"`
+	// SLA is how long an order is expected to stay in this stage; it drives
+	// ETAs and deadlines. Zero means no clock.
+	SLA Duration `yaml:"sla"`
+}
+
+// Duration is a time.Duration written as Go writes durations ("90s", "2h").
+type Duration time.Duration
+
+// UnmarshalYAML reads a Go duration string.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("%q is not a duration like 30s or 2h", n.Value)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// D returns the duration as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// DefaultRoles are the roles of the business as it works today.
+var DefaultRoles = []string{
+	"keeper", "picker", "qc", "dispatcher", "customer_service",
+	"keeper_lead", "picker_lead", "qc_lead", "dispatcher_lead", "cs_lead",
+	"supervisor", "production_director", "director", "admin",
+}
+
+// Default returns the configuration used when nothing is set: the embedded
+// single-machine demo.
+func Default() Config {
+	return Config{
+		HTTPAddr:        ":8080",
+		DataDir:         "./data",
+		Timezone:        "Asia/Shanghai",
+		LogLevel:        "info",
+		LogFormat:       "text",
+		DemoSeed:        true,
+		Redis:           Redis{Prefix: "orderhub:"},
+		WeCom:           WeCom{APIBase: "https://qyapi.weixin.qq.com"},
+		WeChat:          WeChat{APIBase: "https://api.weixin.qq.com"},
+		Roles:           append([]string(nil), DefaultRoles...),
+		SupervisorRoles: []string{"supervisor", "director", "admin"},
+		Stages:          DefaultStages(),
+		CancelBefore:    "shipped",
+		Reserve:         Reserve{LockTTL: Duration(5 * time.Second), LockWait: Duration(2 * time.Second)},
+	}
+}
+
+// DefaultStages is the pipeline the business runs today.
+func DefaultStages() []Stage {
+	return []Stage{
+		{Key: "submitted", Name: "待确认", OwnerRole: "customer_service", SLA: Duration(2 * time.Hour)},
+		{Key: "confirmed", Name: "已确认", OwnerRole: "keeper", Requires: []string{"promised_at"}, SLA: Duration(4 * time.Hour)},
+		{Key: "picking", Name: "配货中", OwnerRole: "picker", SLA: Duration(4 * time.Hour)},
+		{Key: "qc", Name: "待质检", OwnerRole: "qc", Requires: []string{"qc_inspector"}, SLA: Duration(2 * time.Hour)},
+		{Key: "packed", Name: "待发货", OwnerRole: "dispatcher", SLA: Duration(4 * time.Hour)},
+		{Key: "shipped", Name: "已发货", OwnerRole: "dispatcher", Requires: []string{"carrier", "tracking_no", "waybill_photo"}, SLA: Duration(48 * time.Hour)},
+		{Key: "delivered", Name: "已签收"},
+	}
+}
+
+// Load reads the YAML file named by ORDERHUB_CONFIG (if any), applies the
+// environment overrides, and validates the result.
+func Load(getenv func(string) string) (Config, error) {
+	c := Default()
+	if path := getenv("ORDERHUB_CONFIG"); path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return c, fmt.Errorf("config: ORDERHUB_CONFIG: %w", err)
+		}
+		if err := Parse(b, &c); err != nil {
+			return c, err
+		}
+	}
+	if err := applyEnv(&c, getenv); err != nil {
+		return c, err
+	}
+	return c, c.Validate()
+}
+
+// Parse overlays YAML onto c. Unknown keys are an error so a typo never
+// silently falls back to a default.
+func Parse(b []byte, c *Config) error {
+	dec := yaml.NewDecoder(strings.NewReader(string(b)))
+	dec.KnownFields(true)
+	// An empty file is no error: yaml reports io.EOF for no documents.
+	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("config: %w", err)
+	}
+	return nil
+}
+
+type envVar struct {
+	name string
+	set  func(c *Config, v string) error
+}
+
+func str(p func(*Config) *string) func(*Config, string) error {
+	return func(c *Config, v string) error { *p(c) = v; return nil }
+}
+
+// envVars lists every environment variable orderhub reads, in the order
+// docs/configuration.md documents them.
+var envVars = []envVar{
+	{"ORDERHUB_HTTP_ADDR", str(func(c *Config) *string { return &c.HTTPAddr })},
+	{"ORDERHUB_DATA_DIR", str(func(c *Config) *string { return &c.DataDir })},
+	{"ORDERHUB_MYSQL_DSN", str(func(c *Config) *string { return &c.MySQLDSN })},
+	{"ORDERHUB_ADMIN_TOKEN", str(func(c *Config) *string { return &c.AdminToken })},
+	{"ORDERHUB_TIMEZONE", str(func(c *Config) *string { return &c.Timezone })},
+	{"ORDERHUB_LOG_LEVEL", str(func(c *Config) *string { return &c.LogLevel })},
+	{"ORDERHUB_LOG_FORMAT", str(func(c *Config) *string { return &c.LogFormat })},
+	{"ORDERHUB_DEMO_SEED", func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("config: ORDERHUB_DEMO_SEED: %q is not true or false", v)
+		}
+		c.DemoSeed = b
+		return nil
+	}},
+	{"ORDERHUB_REDIS_ADDR", str(func(c *Config) *string { return &c.Redis.Addr })},
+	{"ORDERHUB_REDIS_PASSWORD", str(func(c *Config) *string { return &c.Redis.Password })},
+	{"ORDERHUB_REDIS_DB", func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("config: ORDERHUB_REDIS_DB: %q is not a number", v)
+		}
+		c.Redis.DB = n
+		return nil
+	}},
+	{"ORDERHUB_REDIS_PREFIX", str(func(c *Config) *string { return &c.Redis.Prefix })},
+	{"ORDERHUB_WECOM_CORP_ID", str(func(c *Config) *string { return &c.WeCom.CorpID })},
+	{"ORDERHUB_WECOM_AGENT_ID", func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("config: ORDERHUB_WECOM_AGENT_ID: %q is not a number", v)
+		}
+		c.WeCom.AgentID = n
+		return nil
+	}},
+	{"ORDERHUB_WECOM_SECRET", str(func(c *Config) *string { return &c.WeCom.Secret })},
+	{"ORDERHUB_WECOM_TOKEN", str(func(c *Config) *string { return &c.WeCom.Token })},
+	{"ORDERHUB_WECOM_AES_KEY", str(func(c *Config) *string { return &c.WeCom.AESKey })},
+	{"ORDERHUB_WECOM_API_BASE", str(func(c *Config) *string { return &c.WeCom.APIBase })},
+	{"ORDERHUB_WECHAT_API_BASE", str(func(c *Config) *string { return &c.WeChat.APIBase })},
+	{"ORDERHUB_MP_APP_ID", str(func(c *Config) *string { return &c.WeChat.AppID })},
+	{"ORDERHUB_MP_APP_SECRET", str(func(c *Config) *string { return &c.WeChat.AppSecret })},
+}
+
+// EnvNames lists the environment variables orderhub reads.
+func EnvNames() []string {
+	names := make([]string, len(envVars))
+	for i, e := range envVars {
+		names[i] = e.name
+	}
+	return names
+}
+
+func applyEnv(c *Config, getenv func(string) string) error {
+	for _, e := range envVars {
+		if v, ok := lookup(getenv, e.name); ok {
+			if err := e.set(c, v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func lookup(getenv func(string) string, name string) (string, bool) {
+	v := getenv(name)
+	return v, v != ""
+}
+
+// Embedded reports whether orderhub runs its own database (no MySQL DSN).
+func (c *Config) Embedded() bool { return c.MySQLDSN == "" }
+
+// Location is the time zone times are shown in.
+func (c *Config) Location() *time.Location {
+	if c.loc == nil {
+		return time.UTC
+	}
+	return c.loc
+}
+
+// Validate checks the configuration; each error names the key at fault.
+func (c *Config) Validate() error {
+	if c.HTTPAddr == "" {
+		return errors.New("config: http_addr (ORDERHUB_HTTP_ADDR): must not be empty")
+	}
+	if c.DataDir == "" {
+		return errors.New("config: data_dir (ORDERHUB_DATA_DIR): must not be empty")
+	}
+	loc, err := time.LoadLocation(c.Timezone)
+	if err != nil {
+		return fmt.Errorf("config: timezone (ORDERHUB_TIMEZONE): unknown zone %q", c.Timezone)
+	}
+	c.loc = loc
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("config: log_level (ORDERHUB_LOG_LEVEL): %q is not debug, info, warn or error", c.LogLevel)
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		return fmt.Errorf("config: log_format (ORDERHUB_LOG_FORMAT): %q is not text or json", c.LogFormat)
+	}
+	if c.MySQLDSN != "" && !strings.Contains(c.MySQLDSN, "parseTime=") {
+		return errors.New("config: mysql_dsn (ORDERHUB_MYSQL_DSN): must set parseTime=True, e.g. user:pass@tcp(host:3306)/orderhub?charset=utf8mb4&parseTime=True&loc=UTC")
+	}
+	if !c.Embedded() && c.AdminToken == "" {
+		return errors.New("config: admin_token (ORDERHUB_ADMIN_TOKEN): required when mysql_dsn is set; it guards the staff API")
+	}
+	if c.AdminToken != "" && len(c.AdminToken) < 12 {
+		return errors.New("config: admin_token (ORDERHUB_ADMIN_TOKEN): must be at least 12 characters")
+	}
+	if c.Redis.DB < 0 {
+		return errors.New("config: redis.db (ORDERHUB_REDIS_DB): must be >= 0")
+	}
+	if c.WeCom.CorpID != "" {
+		if c.WeCom.Token == "" || c.WeCom.AESKey == "" || c.WeCom.Secret == "" || c.WeCom.AgentID == 0 {
+			return errors.New("config: wecom: corp_id is set, so agent_id, secret, token and aes_key are required too (ORDERHUB_WECOM_*)")
+		}
+		if len(c.WeCom.AESKey) != 43 {
+			return errors.New("config: wecom.aes_key (ORDERHUB_WECOM_AES_KEY): must be the 43-character EncodingAESKey")
+		}
+	}
+	if c.WeChat.AppID != "" && c.WeChat.AppSecret == "" {
+		return errors.New("config: wechat.app_secret (ORDERHUB_MP_APP_SECRET): required when app_id is set")
+	}
+	if c.Reserve.LockTTL.D() <= 0 {
+		return errors.New("config: reserve.lock_ttl: must be > 0")
+	}
+	if c.Reserve.LockWait.D() < 0 {
+		return errors.New("config: reserve.lock_wait: must be >= 0")
+	}
+	return c.validateStages()
+}
+
+func (c *Config) validateStages() error {
+	roles := map[string]bool{}
+	for i, r := range c.Roles {
+		if r == "" {
+			return fmt.Errorf("config: roles[%d]: must not be empty", i)
+		}
+		roles[r] = true
+	}
+	for i, r := range c.SupervisorRoles {
+		if !roles[r] {
+			return fmt.Errorf("config: supervisor_roles[%d]: unknown role %q", i, r)
+		}
+	}
+	if len(c.Stages) < 2 {
+		return errors.New("config: stages: a pipeline needs at least two stages")
+	}
+	seen := map[string]bool{}
+	for i, s := range c.Stages {
+		switch {
+		case s.Key == "":
+			return fmt.Errorf("config: stages[%d].key: must not be empty", i)
+		case s.Key == "cancelled":
+			return fmt.Errorf("config: stages[%d].key: %q is reserved for cancelled orders", i, s.Key)
+		case seen[s.Key]:
+			return fmt.Errorf("config: stages[%d].key: %q appears twice", i, s.Key)
+		case s.Name == "":
+			return fmt.Errorf("config: stages[%d].name: must not be empty", i)
+		case i < len(c.Stages)-1 && s.OwnerRole == "":
+			return fmt.Errorf("config: stages[%d].owner_role: must not be empty", i)
+		case s.OwnerRole != "" && !roles[s.OwnerRole]:
+			return fmt.Errorf("config: stages[%d].owner_role: unknown role %q", i, s.OwnerRole)
+		case s.SLA < 0:
+			return fmt.Errorf("config: stages[%d].sla: must be >= 0", i)
+		}
+		for j, f := range s.Requires {
+			if f == "" || strings.ContainsAny(f, " =") {
+				return fmt.Errorf("config: stages[%d].requires[%d]: %q is not a field name", i, j, f)
+			}
+		}
+		seen[s.Key] = true
+	}
+	if !seen["shipped"] {
+		return errors.New(`config: stages: the pipeline must have a stage with key "shipped" (where stock leaves the warehouse)`)
+	}
+	if !seen[c.CancelBefore] {
+		return fmt.Errorf("config: cancel_before: %q is not a stage key", c.CancelBefore)
+	}
+	return nil
+}

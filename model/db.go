@@ -1,0 +1,82 @@
+package model
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/mysql"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Options says which database to open: MySQL/MariaDB when MySQLDSN is set,
+// else the embedded SQLite file at SQLitePath.
+type Options struct {
+	MySQLDSN   string
+	SQLitePath string
+	Log        *slog.Logger
+}
+
+// Open opens the database and checks that it answers.
+func Open(ctx context.Context, o Options) (*gorm.DB, error) {
+	cfg := &gorm.Config{
+		Logger: logger.New(slog.NewLogLogger(o.Log.Handler(), slog.LevelWarn), logger.Config{
+			SlowThreshold:             time.Second,
+			LogLevel:                  logger.Warn,
+			IgnoreRecordNotFoundError: true,
+		}),
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+		SkipDefaultTransaction: true,
+		TranslateError:         true,
+	}
+	var dial gorm.Dialector
+	if o.MySQLDSN != "" {
+		dial = mysql.Open(o.MySQLDSN)
+	} else {
+		if err := os.MkdirAll(filepath.Dir(o.SQLitePath), 0o750); err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		// WAL lets readers run beside the writer; immediate transactions take
+		// the write lock at BEGIN so two writers never deadlock upgrading a
+		// read lock; the busy timeout makes writers queue instead of failing.
+		dial = sqlite.Open("file:" + o.SQLitePath +
+			"?_pragma=busy_timeout(20000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_txlock=immediate")
+	}
+	db, err := gorm.Open(dial, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if IsMySQL(db) {
+		sqlDB.SetMaxOpenConns(100)
+		sqlDB.SetMaxIdleConns(100)
+		sqlDB.SetConnMaxLifetime(30 * time.Minute)
+	} else {
+		sqlDB.SetMaxOpenConns(8)
+	}
+	if err := sqlDB.PingContext(ctx); err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("ping database: %w", err)
+	}
+	return db, nil
+}
+
+// IsMySQL reports whether db is MySQL or MariaDB (else SQLite).
+func IsMySQL(db *gorm.DB) bool { return db.Dialector.Name() == "mysql" }
+
+// Close closes the pool under db.
+func Close(db *gorm.DB) error {
+	sqlDB, err := db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}

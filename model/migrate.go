@@ -1,0 +1,155 @@
+package model
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// SchemaMigration records one applied schema version.
+type SchemaMigration struct {
+	Version   int    `gorm:"primaryKey;autoIncrement:false"`
+	Name      string `gorm:"size:128;not null"`
+	AppliedAt time.Time
+}
+
+type migration struct {
+	version int
+	name    string
+	up      func(tx *gorm.DB) error
+}
+
+// migrations is the schema's history, oldest first. Never edit an entry that
+// has shipped: append a new one. A migration whose table later changes must
+// keep the shape it had (see v1Order) so that it still builds the schema it
+// built then, and an upgrade from that version is what the tests exercise.
+var migrations = []migration{
+	{1, "baseline: catalog, stock ledger, orders, transfers, timeline", func(tx *gorm.DB) error {
+		return tx.AutoMigrate(
+			&Product{}, &Warehouse{}, &Stock{}, &StockMovement{},
+			&Customer{}, &Staff{},
+			&v1Order{}, &OrderLine{}, &Allocation{}, &Transfer{}, &OrderEvent{},
+			&IdempotencyKey{},
+		)
+	}},
+	{2, "orders.stage_due_at: index stage deadlines for escalation scans", func(tx *gorm.DB) error {
+		m := tx.Migrator()
+		if !m.HasColumn(&Order{}, "StageDueAt") {
+			if err := m.AddColumn(&Order{}, "StageDueAt"); err != nil {
+				return err
+			}
+		}
+		if !m.HasIndex(&Order{}, "idx_orders_stage_due") {
+			return m.CreateIndex(&Order{}, "idx_orders_stage_due")
+		}
+		return nil
+	}},
+}
+
+// v1Order is the orders table as version 1 created it, before stage_due_at.
+type v1Order struct {
+	ID             uint64 `gorm:"primaryKey"`
+	No             string `gorm:"size:32;not null;uniqueIndex"`
+	Channel        string `gorm:"size:16;not null"`
+	CustomerID     uint64 `gorm:"not null;index"`
+	WarehouseID    uint64 `gorm:"not null"`
+	Address        string `gorm:"size:255;not null;default:''"`
+	Remark         string `gorm:"size:500;not null;default:''"`
+	PromisedAt     *time.Time
+	Stage          string    `gorm:"size:32;not null;index"`
+	StageEnteredAt time.Time `gorm:"not null"`
+	OwnerStaffID   *uint64   `gorm:"index"`
+	Carrier        string    `gorm:"size:32;not null;default:''"`
+	TrackingNo     string    `gorm:"size:64;not null;default:''"`
+	Fields         string    `gorm:"type:text"`
+	TotalFen       int64     `gorm:"not null;default:0"`
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+func (v1Order) TableName() string { return "orders" }
+
+// LatestVersion is the schema version this build migrates to.
+func LatestVersion() int { return migrations[len(migrations)-1].version }
+
+// Migrate brings the schema to the latest version.
+func Migrate(ctx context.Context, db *gorm.DB) error {
+	return MigrateTo(ctx, db, LatestVersion())
+}
+
+// MigrateTo applies every migration up to and including version target.
+// Several instances may start at once: on MySQL a named lock lets one
+// migrate while the others wait and then find nothing to do.
+func MigrateTo(ctx context.Context, db *gorm.DB, target int) error {
+	db = db.WithContext(ctx)
+	if !IsMySQL(db) {
+		return migrate(db, target)
+	}
+	return db.Connection(func(conn *gorm.DB) error {
+		var got int
+		if err := conn.Raw("SELECT GET_LOCK('orderhub_migrate', 120)").Scan(&got).Error; err != nil {
+			return fmt.Errorf("migrate: lock: %w", err)
+		}
+		if got != 1 {
+			return errors.New("migrate: another instance held the migration lock for 120 s")
+		}
+		defer conn.Exec("SELECT RELEASE_LOCK('orderhub_migrate')")
+		return migrate(conn, target)
+	})
+}
+
+func migrate(db *gorm.DB, target int) error {
+	if err := db.AutoMigrate(&SchemaMigration{}); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	current, err := Version(db)
+	if err != nil {
+		return err
+	}
+	if current > LatestVersion() {
+		return fmt.Errorf("migrate: the database is at schema version %d, newer than this build's %d: upgrade orderhub", current, LatestVersion())
+	}
+	for _, m := range migrations {
+		if m.version <= current || m.version > target {
+			continue
+		}
+		// MySQL commits DDL implicitly, so a migration is not atomic there;
+		// each one is written to be safe to run again after a crash.
+		if err := m.up(db); err != nil {
+			return fmt.Errorf("migrate: version %d (%s): %w", m.version, m.name, err)
+		}
+		if err := db.Create(&SchemaMigration{Version: m.version, Name: m.name, AppliedAt: time.Now().UTC()}).Error; err != nil {
+			return fmt.Errorf("migrate: record version %d: %w", m.version, err)
+		}
+	}
+	return nil
+}
+
+// Version returns the schema version of db (0 for an empty database).
+func Version(db *gorm.DB) (int, error) {
+	if !db.Migrator().HasTable(&SchemaMigration{}) {
+		return 0, nil
+	}
+	var v *int
+	if err := db.Model(&SchemaMigration{}).Select("MAX(version)").Scan(&v).Error; err != nil {
+		return 0, fmt.Errorf("schema version: %w", err)
+	}
+	if v == nil {
+		return 0, nil
+	}
+	return *v, nil
+}
+
+// Models lists every current model, for checks that the migrations built
+// every column the code uses.
+func Models() []any {
+	return []any{
+		&Product{}, &Warehouse{}, &Stock{}, &StockMovement{},
+		&Customer{}, &Staff{},
+		&Order{}, &OrderLine{}, &Allocation{}, &Transfer{}, &OrderEvent{},
+		&IdempotencyKey{},
+	}
+}
