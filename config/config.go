@@ -42,6 +42,9 @@ type Config struct {
 	// CancelBefore is the first stage from which an order can no longer be
 	// cancelled.
 	CancelBefore string `yaml:"cancel_before"`
+	// CustomerCancelBefore is the first stage from which a buyer can no
+	// longer cancel by themselves (staff still can until cancel_before).
+	CustomerCancelBefore string `yaml:"customer_cancel_before"`
 	// Reserve tunes stock reservation.
 	Reserve Reserve `yaml:"reserve"`
 
@@ -122,20 +125,21 @@ var DefaultRoles = []string{
 // single-machine demo.
 func Default() Config {
 	return Config{
-		HTTPAddr:        ":8080",
-		DataDir:         "./data",
-		Timezone:        "Asia/Shanghai",
-		LogLevel:        "info",
-		LogFormat:       "text",
-		DemoSeed:        true,
-		Redis:           Redis{Prefix: "orderhub:"},
-		WeCom:           WeCom{APIBase: "https://qyapi.weixin.qq.com"},
-		WeChat:          WeChat{APIBase: "https://api.weixin.qq.com"},
-		Roles:           append([]string(nil), DefaultRoles...),
-		SupervisorRoles: []string{"supervisor", "director", "admin"},
-		Stages:          DefaultStages(),
-		CancelBefore:    "shipped",
-		Reserve:         Reserve{LockTTL: Duration(5 * time.Second), LockWait: Duration(2 * time.Second)},
+		HTTPAddr:             ":8080",
+		DataDir:              "./data",
+		Timezone:             "Asia/Shanghai",
+		LogLevel:             "info",
+		LogFormat:            "text",
+		DemoSeed:             true,
+		Redis:                Redis{Prefix: "orderhub:"},
+		WeCom:                WeCom{APIBase: "https://qyapi.weixin.qq.com"},
+		WeChat:               WeChat{APIBase: "https://api.weixin.qq.com"},
+		Roles:                append([]string(nil), DefaultRoles...),
+		SupervisorRoles:      []string{"supervisor", "director", "admin"},
+		Stages:               DefaultStages(),
+		CancelBefore:         "shipped",
+		CustomerCancelBefore: "picking",
+		Reserve:              Reserve{LockTTL: Duration(5 * time.Second), LockWait: Duration(2 * time.Second)},
 	}
 }
 
@@ -376,6 +380,9 @@ func (c *Config) validateStages() error {
 	}
 	if !seen[c.CancelBefore] {
 		return fmt.Errorf("config: cancel_before: %q is not a stage key", c.CancelBefore)
+	}
+	if !seen[c.CustomerCancelBefore] {
+		return fmt.Errorf("config: customer_cancel_before: %q is not a stage key", c.CustomerCancelBefore)
 	}
 	return nil
 }

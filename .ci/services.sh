@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# Start the MariaDB and Redis servers that the integration tests use, without
+# systemd. Idempotent: services that already answer are left alone.
+#
+#   MariaDB: 127.0.0.1:3306, user orderhub / password orderhub, ALL PRIVILEGES
+#            (tests CREATE/DROP one database per test: oh_t_<random>)
+#   Redis:   127.0.0.1:6379, no persistence
+#
+# Logs: /var/log/orderhub-ci/{mariadb,redis}.log
+set -euo pipefail
+
+LOG_DIR=/var/log/orderhub-ci
+MYSQL_LOG="$LOG_DIR/mariadb.log"
+REDIS_LOG="$LOG_DIR/redis.log"
+DATADIR=/var/lib/mysql
+RUNDIR=/run/mysqld
+SOCKET="$RUNDIR/mysqld.sock"
+WAIT_SECS="${SERVICES_WAIT_SECS:-90}"
+
+say() { echo "[services] $*"; }
+die() { echo "[services] ERROR: $*" >&2; exit 1; }
+
+if [ "$(id -u)" -ne 0 ]; then
+  die "must run as root"
+fi
+
+# ---------------------------------------------------------------- packages
+have_mysqld() { command -v mariadbd >/dev/null 2>&1 || command -v mysqld >/dev/null 2>&1 \
+  || [ -x /usr/sbin/mariadbd ] || [ -x /usr/sbin/mysqld ]; }
+have_redis() { command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ]; }
+
+if ! have_mysqld || ! have_redis; then
+  say "installing mariadb-server and redis-server (apt-get)"
+  export DEBIAN_FRONTEND=noninteractive
+  timeout 300 apt-get update -qq || die "apt-get update failed"
+  timeout 600 apt-get install -y -qq mariadb-server redis-server >/tmp/orderhub-ci-apt-services.log 2>&1 \
+    || { tail -n 40 /tmp/orderhub-ci-apt-services.log >&2; die "apt-get install mariadb-server redis-server failed"; }
+fi
+export PATH="$PATH:/usr/sbin:/sbin"
+have_mysqld || die "mariadbd/mysqld still missing after install"
+have_redis || die "redis-server still missing after install"
+
+MYSQLD=$(command -v mariadbd || command -v mysqld)
+ADMIN=$(command -v mariadb-admin || command -v mysqladmin)
+CLIENT=$(command -v mariadb || command -v mysql)
+
+mkdir -p "$LOG_DIR"
+
+# ---------------------------------------------------------------- MariaDB
+# root@localhost uses unix_socket auth on Debian, so root talks over the socket.
+mysql_ping() { "$ADMIN" --protocol=socket --socket="$SOCKET" -uroot --connect-timeout=2 ping >/dev/null 2>&1; }
+
+# A server process that is alive (not a zombie left by a kill -9 whose parent
+# has not reaped it yet) but not answering is still starting: wait for it.
+live_mysqld() {
+  local pid st
+  for pid in $(pgrep -x 'mariadbd|mysqld' 2>/dev/null || true); do
+    st=$(ps -o stat= -p "$pid" 2>/dev/null || true)
+    case "$st" in ''|Z*) ;; *) return 0 ;; esac
+  done
+  return 1
+}
+
+if mysql_ping; then
+  say "MariaDB already running"
+else
+  mkdir -p "$RUNDIR"
+  chown mysql:mysql "$RUNDIR"
+  chmod 755 "$RUNDIR"
+  touch "$MYSQL_LOG"
+  chown mysql:mysql "$MYSQL_LOG"
+
+  if [ ! -d "$DATADIR/mysql" ]; then
+    say "initialising datadir $DATADIR"
+    mkdir -p "$DATADIR"
+    chown mysql:mysql "$DATADIR"
+    mariadb-install-db --user=mysql --datadir="$DATADIR" --skip-test-db >>"$MYSQL_LOG" 2>&1 \
+      || { tail -n 40 "$MYSQL_LOG" >&2; die "mariadb-install-db failed (log: $MYSQL_LOG)"; }
+  fi
+
+  if live_mysqld; then
+    say "MariaDB process exists but does not answer yet; waiting for it"
+  else
+    # A stale socket/pid from a killed server would confuse clients; no server
+    # process is running, so they are safe to remove.
+    rm -f "$SOCKET" "$RUNDIR/mysqld.pid"
+    say "starting MariaDB on 127.0.0.1:3306 (log: $MYSQL_LOG)"
+    # Started directly (not via mariadbd-safe, whose Debian config sends the
+    # log to syslog). setsid + nohup: survives the calling shell.
+    setsid nohup "$MYSQLD" \
+      --user=mysql \
+      --datadir="$DATADIR" \
+      --socket="$SOCKET" \
+      --pid-file="$RUNDIR/mysqld.pid" \
+      --bind-address=127.0.0.1 \
+      --port=3306 \
+      --max-connections=500 \
+      --character-set-server=utf8mb4 \
+      --collation-server=utf8mb4_general_ci \
+      --innodb-flush-log-at-trx-commit=2 \
+      --log-error="$MYSQL_LOG" \
+      </dev/null >>"$MYSQL_LOG" 2>&1 &
+  fi
+
+  deadline=$((SECONDS + WAIT_SECS))
+  until mysql_ping; do
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      tail -n 40 "$MYSQL_LOG" >&2 || true
+      die "MariaDB did not answer within ${WAIT_SECS}s (log: $MYSQL_LOG)"
+    fi
+    sleep 1
+  done
+  say "MariaDB is up"
+fi
+
+# Always (re)apply: cheap and idempotent. max_connections is also raised here
+# in case the server was started by something else with a lower limit.
+"$CLIENT" --protocol=socket --socket="$SOCKET" -uroot <<'SQL' || die "could not configure MariaDB user orderhub"
+SET GLOBAL max_connections = GREATEST(@@GLOBAL.max_connections, 500);
+CREATE USER IF NOT EXISTS 'orderhub'@'127.0.0.1' IDENTIFIED BY 'orderhub';
+CREATE USER IF NOT EXISTS 'orderhub'@'localhost' IDENTIFIED BY 'orderhub';
+ALTER USER 'orderhub'@'127.0.0.1' IDENTIFIED BY 'orderhub';
+ALTER USER 'orderhub'@'localhost' IDENTIFIED BY 'orderhub';
+GRANT ALL PRIVILEGES ON *.* TO 'orderhub'@'127.0.0.1' WITH GRANT OPTION;
+GRANT ALL PRIVILEGES ON *.* TO 'orderhub'@'localhost' WITH GRANT OPTION;
+FLUSH PRIVILEGES;
+SQL
+
+"$CLIENT" -h127.0.0.1 -P3306 --protocol=tcp -uorderhub -porderhub -e 'SELECT 1' >/dev/null 2>&1 \
+  || die "MariaDB does not accept orderhub/orderhub over TCP 127.0.0.1:3306"
+say "MariaDB ready: orderhub/orderhub@127.0.0.1:3306 (max_connections=$("$CLIENT" -h127.0.0.1 -P3306 --protocol=tcp -uorderhub -porderhub -N -B -e 'SELECT @@max_connections'))"
+
+# ---------------------------------------------------------------- Redis
+redis_ping() { [ "$(timeout 5 redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null)" = "PONG" ]; }
+
+if redis_ping; then
+  say "Redis already running"
+else
+  say "starting Redis on 127.0.0.1:6379 (log: $REDIS_LOG)"
+  redis-server \
+    --bind 127.0.0.1 \
+    --port 6379 \
+    --daemonize yes \
+    --save '' \
+    --appendonly no \
+    --dir /tmp \
+    --logfile "$REDIS_LOG" \
+    --pidfile /run/orderhub-ci-redis.pid \
+    || die "redis-server failed to start (log: $REDIS_LOG)"
+  deadline=$((SECONDS + WAIT_SECS))
+  until redis_ping; do
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      tail -n 40 "$REDIS_LOG" >&2 || true
+      die "Redis did not answer within ${WAIT_SECS}s (log: $REDIS_LOG)"
+    fi
+    sleep 1
+  done
+  say "Redis is up"
+fi
+say "Redis ready: 127.0.0.1:6379"

@@ -1,0 +1,286 @@
+package service
+
+import (
+	"context"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+
+	"orderhub/model"
+)
+
+// Catalog keeps products, warehouses, customers and staff.
+type Catalog struct {
+	db    *gorm.DB
+	roles []string
+}
+
+// NewCatalog returns a Catalog; roles are the roles staff may hold.
+func NewCatalog(db *gorm.DB, roles []string) *Catalog {
+	if db == nil {
+		panic("service: NewCatalog: nil db")
+	}
+	return &Catalog{db: db, roles: roles}
+}
+
+var skuPattern = regexp.MustCompile(`^[A-Z0-9][A-Z0-9._-]{0,63}$`)
+
+// NormalizeSKU upper-cases and trims a SKU as typed, so "m8-50" finds M8-50.
+func NormalizeSKU(s string) string { return strings.ToUpper(strings.TrimSpace(s)) }
+
+func checkText(field, v string, max int, required bool) error {
+	if required && strings.TrimSpace(v) == "" {
+		return invalid(field, "required", "is required")
+	}
+	if utf8.RuneCountInString(v) > max {
+		return invalid(field, "too_long", "is longer than %d characters", max)
+	}
+	return nil
+}
+
+// ProductInput creates a product.
+type ProductInput struct {
+	SKU, Name, Spec, Unit string
+	PriceFen              int64
+}
+
+// CreateProduct adds a product; a SKU already taken is a conflict.
+func (c *Catalog) CreateProduct(ctx context.Context, in ProductInput) (model.Product, error) {
+	p := model.Product{SKU: NormalizeSKU(in.SKU), Name: strings.TrimSpace(in.Name), Spec: strings.TrimSpace(in.Spec), Unit: strings.TrimSpace(in.Unit), PriceFen: in.PriceFen}
+	if !skuPattern.MatchString(p.SKU) {
+		return p, invalid("sku", "invalid_sku", "must be 1-64 letters, digits, '.', '_' or '-'")
+	}
+	if err := checkText("name", p.Name, 128, true); err != nil {
+		return p, err
+	}
+	if err := checkText("spec", p.Spec, 128, false); err != nil {
+		return p, err
+	}
+	if err := checkText("unit", p.Unit, 16, false); err != nil {
+		return p, err
+	}
+	if p.PriceFen < 0 {
+		return p, invalid("price_fen", "invalid_price", "must be >= 0 (fen)")
+	}
+	if p.Unit == "" {
+		p.Unit = "个"
+	}
+	err := c.db.WithContext(ctx).Create(&p).Error
+	if isDuplicate(err) {
+		return p, conflict("sku_exists", "product %s already exists", p.SKU)
+	}
+	return p, err
+}
+
+// ProductStock is a product with its live availability over all warehouses.
+type ProductStock struct {
+	model.Product
+	Available int64
+}
+
+// ListProducts finds products whose SKU, name or spec contains q, with
+// what is available now, a page at a time (page from 1).
+func (c *Catalog) ListProducts(ctx context.Context, q string, page, size int) ([]ProductStock, int64, error) {
+	page, size = pageBounds(page, size)
+	db := c.db.WithContext(ctx).Model(&model.Product{})
+	if q = strings.TrimSpace(q); q != "" {
+		like := "%" + escapeLike(q) + "%"
+		db = db.Where("sku LIKE ? OR name LIKE ? OR spec LIKE ?", strings.ToUpper(like), like, like)
+	}
+	var total int64
+	if err := db.Count(&total).Error; err != nil {
+		return nil, 0, err
+	}
+	var out []ProductStock
+	err := db.Select("products.*, COALESCE((SELECT SUM(s.on_hand - s.locked) FROM stocks s WHERE s.product_id = products.id), 0) AS available").
+		Order("products.sku").Offset((page - 1) * size).Limit(size).Scan(&out).Error
+	return out, total, err
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+func pageBounds(page, size int) (int, int) {
+	if page < 1 {
+		page = 1
+	}
+	if size < 1 || size > 200 {
+		size = 50
+	}
+	return page, size
+}
+
+// Product returns the product with sku.
+func (c *Catalog) Product(ctx context.Context, sku string) (model.Product, error) {
+	var p model.Product
+	sku = NormalizeSKU(sku)
+	err := c.db.WithContext(ctx).Where("sku = ?", sku).First(&p).Error
+	return p, notFound(err, "product", sku)
+}
+
+// Warehouses lists warehouses, highest priority first.
+func (c *Catalog) Warehouses(ctx context.Context) ([]model.Warehouse, error) {
+	return warehouses(c.db.WithContext(ctx))
+}
+
+func warehouses(db *gorm.DB) ([]model.Warehouse, error) {
+	var ws []model.Warehouse
+	err := db.Order("priority DESC, id").Find(&ws).Error
+	return ws, err
+}
+
+// WarehouseInput creates a warehouse.
+type WarehouseInput struct {
+	Code, Name, Region string
+	Priority           int
+}
+
+// CreateWarehouse adds a warehouse.
+func (c *Catalog) CreateWarehouse(ctx context.Context, in WarehouseInput) (model.Warehouse, error) {
+	w := model.Warehouse{Code: strings.ToUpper(strings.TrimSpace(in.Code)), Name: strings.TrimSpace(in.Name), Region: strings.TrimSpace(in.Region), Priority: in.Priority}
+	if err := checkText("code", w.Code, 32, true); err != nil {
+		return w, err
+	}
+	if err := checkText("name", w.Name, 64, true); err != nil {
+		return w, err
+	}
+	err := c.db.WithContext(ctx).Create(&w).Error
+	if isDuplicate(err) {
+		return w, conflict("warehouse_exists", "warehouse %s already exists", w.Code)
+	}
+	return w, err
+}
+
+// Warehouse finds a warehouse by code or by name, as staff type either.
+func (c *Catalog) Warehouse(ctx context.Context, codeOrName string) (model.Warehouse, error) {
+	return findWarehouse(c.db.WithContext(ctx), codeOrName)
+}
+
+func findWarehouse(db *gorm.DB, codeOrName string) (model.Warehouse, error) {
+	var w model.Warehouse
+	key := strings.TrimSpace(codeOrName)
+	err := db.Where("code = ? OR name = ?", strings.ToUpper(key), key).First(&w).Error
+	return w, notFound(err, "warehouse", key)
+}
+
+// CustomerInput creates a customer company.
+type CustomerInput struct {
+	Code, Name, Contact, Phone, Region string
+	// Warehouse is the code of the customer's nearest warehouse (optional).
+	Warehouse string
+}
+
+// CreateCustomer adds a customer.
+func (c *Catalog) CreateCustomer(ctx context.Context, in CustomerInput) (model.Customer, error) {
+	cu := model.Customer{Code: strings.ToUpper(strings.TrimSpace(in.Code)), Name: strings.TrimSpace(in.Name), Contact: strings.TrimSpace(in.Contact), Phone: strings.TrimSpace(in.Phone), Region: strings.TrimSpace(in.Region)}
+	if err := checkText("code", cu.Code, 32, true); err != nil {
+		return cu, err
+	}
+	if err := checkText("name", cu.Name, 128, true); err != nil {
+		return cu, err
+	}
+	if in.Warehouse != "" {
+		w, err := c.Warehouse(ctx, in.Warehouse)
+		if err != nil {
+			return cu, invalid("warehouse", "unknown_warehouse", "no warehouse %q", in.Warehouse)
+		}
+		cu.WarehouseID = &w.ID
+	}
+	err := c.db.WithContext(ctx).Create(&cu).Error
+	if isDuplicate(err) {
+		return cu, conflict("customer_exists", "customer %s already exists", cu.Code)
+	}
+	return cu, err
+}
+
+// Customer returns the customer with code.
+func (c *Catalog) Customer(ctx context.Context, code string) (model.Customer, error) {
+	var cu model.Customer
+	code = strings.ToUpper(strings.TrimSpace(code))
+	err := c.db.WithContext(ctx).Where("code = ?", code).First(&cu).Error
+	return cu, notFound(err, "customer", code)
+}
+
+// StaffInput registers a WeCom user as staff.
+type StaffInput struct {
+	UserID, Name, Phone string
+	Roles               []string
+	// Warehouse is the code of the warehouse they work in (optional).
+	Warehouse string
+}
+
+// CreateStaff registers staff; a userid already registered is a conflict.
+func (c *Catalog) CreateStaff(ctx context.Context, in StaffInput) (model.Staff, error) {
+	s := model.Staff{UserID: strings.TrimSpace(in.UserID), Name: strings.TrimSpace(in.Name), Phone: strings.TrimSpace(in.Phone), Active: true}
+	if err := checkText("userid", s.UserID, 64, true); err != nil {
+		return s, err
+	}
+	if err := checkText("name", s.Name, 64, true); err != nil {
+		return s, err
+	}
+	if len(in.Roles) == 0 {
+		return s, invalid("roles", "required", "give at least one role: %s", strings.Join(c.roles, ", "))
+	}
+	for _, r := range in.Roles {
+		if !slices.Contains(c.roles, r) {
+			return s, invalid("roles", "unknown_role", "unknown role %q; roles are %s", r, strings.Join(c.roles, ", "))
+		}
+	}
+	s.Roles = joinRoles(in.Roles)
+	if in.Warehouse != "" {
+		w, err := c.Warehouse(ctx, in.Warehouse)
+		if err != nil {
+			return s, invalid("warehouse", "unknown_warehouse", "no warehouse %q", in.Warehouse)
+		}
+		s.WarehouseID = &w.ID
+	}
+	err := c.db.WithContext(ctx).Create(&s).Error
+	if isDuplicate(err) {
+		return s, conflict("staff_exists", "staff %s already registered", s.UserID)
+	}
+	return s, err
+}
+
+// Staff returns the active staff member with a WeCom userid.
+func (c *Catalog) Staff(ctx context.Context, userID string) (model.Staff, error) {
+	var s model.Staff
+	err := c.db.WithContext(ctx).Where("user_id = ? AND active = ?", userID, true).First(&s).Error
+	return s, notFound(err, "staff", userID)
+}
+
+// StaffActor returns the Actor for a WeCom userid.
+func (c *Catalog) StaffActor(ctx context.Context, userID string) (Actor, error) {
+	s, err := c.Staff(ctx, userID)
+	if err != nil {
+		return Actor{}, err
+	}
+	return StaffAsActor(s), nil
+}
+
+// StaffAsActor turns a staff row into an Actor.
+func StaffAsActor(s model.Staff) Actor {
+	return Actor{Kind: ActorStaff, ID: s.UserID, Name: s.Name, Roles: SplitRoles(s.Roles), StaffID: s.ID}
+}
+
+// staffWithRole picks who holds role: someone in the warehouse first,
+// else anyone, lowest id first so the choice is stable.
+func staffWithRole(db *gorm.DB, role string, warehouseID uint64) (*model.Staff, error) {
+	var s model.Staff
+	q := db.Where("active = ? AND roles LIKE ?", true, roleLike(role))
+	err := q.Session(&gorm.Session{}).Where("warehouse_id = ?", warehouseID).Order("id").Take(&s).Error
+	if err == nil {
+		return &s, nil
+	}
+	if err != gorm.ErrRecordNotFound {
+		return nil, err
+	}
+	err = q.Order("id").Take(&s).Error
+	if err == gorm.ErrRecordNotFound {
+		return nil, nil
+	}
+	return &s, err
+}

@@ -1,0 +1,145 @@
+// Package service holds orderhub's business rules: orders, reservation,
+// the stage engine, transfers and stock. Plain Go in, plain Go out; errors are
+// typed and unwrap to one of the kinds below, which each edge maps once.
+package service
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Error kinds. Every error service returns unwraps to one of these or is an
+// internal failure.
+var (
+	ErrNotFound  = errors.New("not found")
+	ErrConflict  = errors.New("conflict")
+	ErrForbidden = errors.New("forbidden")
+	ErrInvalid   = errors.New("invalid")
+)
+
+// CodedError is an error with a stable machine code for API clients.
+type CodedError interface {
+	error
+	Code() string
+}
+
+// NotFoundError says which thing was not found.
+type NotFoundError struct {
+	What string // "order", "product", ...
+	Key  string
+}
+
+func (e *NotFoundError) Error() string { return fmt.Sprintf("%s %q not found", e.What, e.Key) }
+func (e *NotFoundError) Unwrap() error { return ErrNotFound }
+func (e *NotFoundError) Code() string  { return e.What + "_not_found" }
+
+// InvalidError is bad input: Field names what was wrong.
+type InvalidError struct {
+	Field   string
+	Message string
+	code    string
+}
+
+func invalid(field, code, format string, args ...any) *InvalidError {
+	return &InvalidError{Field: field, Message: fmt.Sprintf(format, args...), code: code}
+}
+
+func (e *InvalidError) Error() string {
+	if e.Field == "" {
+		return e.Message
+	}
+	return e.Field + ": " + e.Message
+}
+func (e *InvalidError) Unwrap() error { return ErrInvalid }
+func (e *InvalidError) Code() string {
+	if e.code == "" {
+		return "invalid"
+	}
+	return e.code
+}
+
+// Shortage is one SKU an order wants more of than all warehouses have.
+type Shortage struct {
+	SKU       string
+	Want      int64
+	Available int64
+}
+
+// ShortError refuses an order that stock cannot cover; nothing was locked.
+type ShortError struct {
+	Lines []Shortage
+}
+
+func (e *ShortError) Error() string {
+	parts := make([]string, len(e.Lines))
+	for i, l := range e.Lines {
+		parts[i] = fmt.Sprintf("%s want %d, available %d", l.SKU, l.Want, l.Available)
+	}
+	return "insufficient stock: " + strings.Join(parts, "; ")
+}
+func (e *ShortError) Unwrap() error { return ErrConflict }
+func (e *ShortError) Code() string  { return "insufficient_stock" }
+
+// MissingFieldsError refuses a stage change that lacks required fields.
+type MissingFieldsError struct {
+	Stage  string
+	Fields []string
+}
+
+func (e *MissingFieldsError) Error() string {
+	return fmt.Sprintf("stage %s requires %s", e.Stage, strings.Join(e.Fields, ", "))
+}
+func (e *MissingFieldsError) Unwrap() error { return ErrInvalid }
+func (e *MissingFieldsError) Code() string  { return "missing_fields" }
+
+// TransitionError refuses a move the pipeline does not allow.
+type TransitionError struct {
+	From, To string
+	Allowed  []string
+}
+
+func (e *TransitionError) Error() string {
+	if len(e.Allowed) == 0 {
+		return fmt.Sprintf("an order in stage %s cannot move any more", e.From)
+	}
+	return fmt.Sprintf("an order in stage %s cannot move to %s; it can move to %s", e.From, e.To, strings.Join(e.Allowed, " or "))
+}
+func (e *TransitionError) Unwrap() error { return ErrConflict }
+func (e *TransitionError) Code() string  { return "invalid_transition" }
+
+// ConflictError is a state conflict with a code and message.
+type ConflictError struct {
+	code    string
+	Message string
+}
+
+func conflict(code, format string, args ...any) *ConflictError {
+	return &ConflictError{code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+func (e *ConflictError) Error() string { return e.Message }
+func (e *ConflictError) Unwrap() error { return ErrConflict }
+func (e *ConflictError) Code() string  { return e.code }
+
+// ForbiddenError says which role would have been needed.
+type ForbiddenError struct {
+	Actor string
+	Need  []string
+	What  string
+}
+
+func (e *ForbiddenError) Error() string {
+	return fmt.Sprintf("%s may not %s (needs role %s)", e.Actor, e.What, strings.Join(e.Need, " or "))
+}
+func (e *ForbiddenError) Unwrap() error { return ErrForbidden }
+func (e *ForbiddenError) Code() string  { return "forbidden" }
+
+// ErrorCode returns err's machine code, or "" for internal errors.
+func ErrorCode(err error) string {
+	var c CodedError
+	if errors.As(err, &c) {
+		return c.Code()
+	}
+	return ""
+}

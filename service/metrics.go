@@ -1,0 +1,40 @@
+package service
+
+import "github.com/prometheus/client_golang/prometheus"
+
+// Metrics are the business counters of one process; Prometheus sums them
+// over instances.
+type Metrics struct {
+	OrdersCreated    *prometheus.CounterVec
+	OrdersRefused    prometheus.Counter
+	ReserveRetries   prometheus.Counter
+	LockFallbacks    prometheus.Counter
+	StageChanges     *prometheus.CounterVec
+	TransfersCreated prometheus.Counter
+}
+
+// NewMetrics registers the business counters with reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		OrdersCreated: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "orderhub_orders_created_total", Help: "Orders accepted, by channel.",
+		}, []string{"channel"}),
+		OrdersRefused: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "orderhub_orders_refused_total", Help: "Orders refused for insufficient stock.",
+		}),
+		ReserveRetries: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "orderhub_reserve_retries_total", Help: "Reservations planned again because stock changed under them.",
+		}),
+		LockFallbacks: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "orderhub_reserve_lock_fallbacks_total", Help: "Contended reservations that went on without the Redis lock (Redis down or lock wait over).",
+		}),
+		StageChanges: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "orderhub_stage_changes_total", Help: "Orders moved into a stage.",
+		}, []string{"to"}),
+		TransfersCreated: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "orderhub_transfers_created_total", Help: "Transfer work orders created by reservations.",
+		}),
+	}
+	reg.MustRegister(m.OrdersCreated, m.OrdersRefused, m.ReserveRetries, m.LockFallbacks, m.StageChanges, m.TransfersCreated)
+	return m
+}

@@ -1,0 +1,557 @@
+package service
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"orderhub/model"
+)
+
+// MaxOrderLines bounds one order, so a runaway client cannot lock the
+// whole catalogue in one transaction.
+const MaxOrderLines = 200
+
+// Order channels.
+const (
+	ChannelAPI         = "api"         // staff API (orders taken by phone)
+	ChannelMiniProgram = "miniprogram" // the buyers' mini-program
+	ChannelWeCom       = "wecom"       // staff chat
+)
+
+// Orders creates, reads, advances and cancels orders.
+type Orders struct {
+	db     *gorm.DB
+	locker *Locker
+	pipe   *Pipeline
+	clock  Clock
+	loc    *time.Location
+	log    *slog.Logger
+	m      *Metrics
+}
+
+// NewOrders returns an Orders. loc is the zone order numbers are dated in.
+func NewOrders(db *gorm.DB, locker *Locker, pipe *Pipeline, clock Clock, loc *time.Location, log *slog.Logger, m *Metrics) *Orders {
+	if db == nil || locker == nil || pipe == nil || clock == nil || loc == nil || log == nil || m == nil {
+		panic("service: NewOrders: nil dependency")
+	}
+	return &Orders{db: db, locker: locker, pipe: pipe, clock: clock, loc: loc, log: log, m: m}
+}
+
+// Pipeline returns the stage pipeline orders move through.
+func (o *Orders) Pipeline() *Pipeline { return o.pipe }
+
+// LineInput is one requested line.
+type LineInput struct {
+	SKU string
+	Qty int64
+}
+
+// NewOrder is a request to place an order.
+type NewOrder struct {
+	Channel string
+	// Customer is the customer's code; CustomerID wins when set.
+	Customer   string
+	CustomerID uint64
+	Lines      []LineInput
+	Address    string
+	Remark     string
+	PromisedAt *time.Time
+	// IdempotencyKey makes retries safe: the same key returns the order the
+	// first request created and reserves nothing more.
+	IdempotencyKey string
+	Actor          Actor
+}
+
+// Create validates and places an order, reserving its stock all-or-nothing.
+// created is false when an earlier request with the same idempotency key
+// already placed it.
+func (o *Orders) Create(ctx context.Context, in NewOrder) (d Detail, created bool, err error) {
+	if err := checkText("address", in.Address, 255, false); err != nil {
+		return d, false, err
+	}
+	if err := checkText("remark", in.Remark, 500, false); err != nil {
+		return d, false, err
+	}
+	if err := checkText("idempotency_key", in.IdempotencyKey, 128, false); err != nil {
+		return d, false, err
+	}
+	if in.Channel == "" {
+		in.Channel = ChannelAPI
+	}
+	merged, err := mergeLines(in.Lines)
+	if err != nil {
+		return d, false, err
+	}
+	db := o.db.WithContext(ctx)
+	cust, err := o.customer(db, in)
+	if err != nil {
+		return d, false, err
+	}
+	scope := in.Channel + ":" + strconv.FormatUint(cust.ID, 10)
+	hash := requestHash(cust.ID, merged, in)
+	if in.IdempotencyKey != "" {
+		if d, found, err := o.replay(ctx, scope, in.IdempotencyKey, hash); found || err != nil {
+			return d, false, err
+		}
+	}
+	lines, err := resolveLines(db, merged)
+	if err != nil {
+		return d, false, err
+	}
+	ws, err := warehouses(db)
+	if err != nil {
+		return d, false, err
+	}
+	if len(ws) == 0 {
+		return d, false, conflict("no_warehouses", "no warehouse is set up")
+	}
+	primary := primaryWarehouse(ws, cust)
+	order := warehouseOrder(ws, primary)
+
+	// First try without any lock but the database's: the conditional
+	// updates are enough whenever stock is plentiful. Only when a planned
+	// lock no longer fits (another order took that stock meanwhile) do we
+	// serialise: per-SKU Redis locks across instances, and row locks read
+	// with FOR UPDATE.
+	for attempt := 0; ; attempt++ {
+		contended := attempt > 0
+		release := func() {}
+		if contended {
+			o.m.ReserveRetries.Inc()
+			keys := make([]string, len(lines))
+			for i, l := range lines {
+				keys[i] = "sku:" + l.product.SKU
+			}
+			var held bool
+			release, held = o.locker.Lock(ctx, keys)
+			if !held {
+				o.m.LockFallbacks.Inc()
+			}
+		}
+		d, err = o.place(ctx, in, cust, lines, primary, order, ws, contended, scope, hash)
+		release()
+		var stale errStale
+		if errors.As(err, &stale) && attempt < 8 {
+			continue
+		}
+		if isDuplicate(err) && in.IdempotencyKey != "" {
+			// A concurrent retry with the same key won the race.
+			d, _, err := o.replay(ctx, scope, in.IdempotencyKey, hash)
+			return d, false, err
+		}
+		break
+	}
+	if err != nil {
+		var short *ShortError
+		if errors.As(err, &short) {
+			o.m.OrdersRefused.Inc()
+		}
+		return d, false, err
+	}
+	o.m.OrdersCreated.WithLabelValues(in.Channel).Inc()
+	return d, true, nil
+}
+
+func (o *Orders) customer(db *gorm.DB, in NewOrder) (model.Customer, error) {
+	var c model.Customer
+	if in.CustomerID != 0 {
+		err := db.Where("id = ?", in.CustomerID).Take(&c).Error
+		return c, notFound(err, "customer", strconv.FormatUint(in.CustomerID, 10))
+	}
+	code := strings.ToUpper(strings.TrimSpace(in.Customer))
+	if code == "" {
+		return c, invalid("customer", "required", "is required")
+	}
+	err := db.Where("code = ?", code).Take(&c).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return c, invalid("customer", "unknown_customer", "no customer %q", code)
+	}
+	return c, err
+}
+
+// replay returns the order an idempotency key already created. A key
+// reused for a different request is refused rather than silently ignored.
+func (o *Orders) replay(ctx context.Context, scope, key, hash string) (Detail, bool, error) {
+	var k model.IdempotencyKey
+	err := o.db.WithContext(ctx).Where("scope = ? AND `key` = ?", scope, key).Take(&k).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return Detail{}, false, nil
+	}
+	if err != nil {
+		return Detail{}, false, err
+	}
+	if k.RequestHash != hash {
+		return Detail{}, true, conflict("idempotency_key_reused", "Idempotency-Key %q was already used for a different order", key)
+	}
+	d, err := o.get(ctx, o.db.WithContext(ctx).Where("id = ?", k.OrderID), strconv.FormatUint(k.OrderID, 10))
+	return d, true, err
+}
+
+// mergeLines validates lines and adds up repeated SKUs into one line.
+func mergeLines(in []LineInput) ([]LineInput, error) {
+	if len(in) == 0 {
+		return nil, invalid("lines", "no_lines", "an order needs at least one line")
+	}
+	if len(in) > MaxOrderLines {
+		return nil, invalid("lines", "too_many_lines", "an order has at most %d lines, got %d", MaxOrderLines, len(in))
+	}
+	var out []LineInput
+	at := map[string]int{}
+	for i, l := range in {
+		sku := NormalizeSKU(l.SKU)
+		if sku == "" {
+			return nil, invalid(fmt.Sprintf("lines[%d].sku", i), "required", "is required")
+		}
+		if l.Qty <= 0 {
+			return nil, invalid(fmt.Sprintf("lines[%d].qty", i), "invalid_qty", "must be a whole number above 0")
+		}
+		if l.Qty > 1_000_000 {
+			return nil, invalid(fmt.Sprintf("lines[%d].qty", i), "invalid_qty", "must be at most 1000000")
+		}
+		if j, ok := at[sku]; ok {
+			out[j].Qty += l.Qty
+			continue
+		}
+		at[sku] = len(out)
+		out = append(out, LineInput{SKU: sku, Qty: l.Qty})
+	}
+	return out, nil
+}
+
+func resolveLines(db *gorm.DB, lines []LineInput) ([]orderLineReq, error) {
+	skus := make([]string, len(lines))
+	for i, l := range lines {
+		skus[i] = l.SKU
+	}
+	var ps []model.Product
+	if err := db.Where("sku IN ?", skus).Find(&ps).Error; err != nil {
+		return nil, err
+	}
+	bySKU := make(map[string]model.Product, len(ps))
+	for _, p := range ps {
+		bySKU[p.SKU] = p
+	}
+	out := make([]orderLineReq, len(lines))
+	var unknown []string
+	for i, l := range lines {
+		p, ok := bySKU[l.SKU]
+		if !ok {
+			unknown = append(unknown, l.SKU)
+			continue
+		}
+		out[i] = orderLineReq{product: p, qty: l.Qty}
+	}
+	if len(unknown) > 0 {
+		return nil, invalid("lines", "unknown_sku", "unknown SKU %s", strings.Join(unknown, ", "))
+	}
+	return out, nil
+}
+
+func requestHash(customerID uint64, lines []LineInput, in NewOrder) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%d|%s|%s|", customerID, in.Address, in.Remark)
+	if in.PromisedAt != nil {
+		fmt.Fprint(h, in.PromisedAt.UTC().Unix())
+	}
+	for _, l := range lines {
+		fmt.Fprintf(h, "|%s*%d", l.SKU, l.Qty)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// place runs one attempt at writing the order and locking its stock, all
+// in one transaction: the order, its lines, allocations, transfers, the
+// ledger rows, the timeline and the idempotency key commit together or not
+// at all.
+func (o *Orders) place(ctx context.Context, in NewOrder, cust model.Customer, lines []orderLineReq, primary uint64, whOrder []uint64, ws []model.Warehouse, contended bool, scope, hash string) (Detail, error) {
+	var d Detail
+	err := inTx(ctx, o.db, func(tx *gorm.DB) error {
+		now := o.clock()
+		if in.IdempotencyKey != "" {
+			// First, so a concurrent retry with the same key waits here on
+			// the unique index and then finds our order.
+			if err := tx.Create(&model.IdempotencyKey{Scope: scope, Key: in.IdempotencyKey, RequestHash: hash, CreatedAt: now}).Error; err != nil {
+				return err
+			}
+		}
+		ids := make([]uint64, len(lines))
+		for i, l := range lines {
+			ids[i] = l.product.ID
+		}
+		var stocks []model.Stock
+		q := tx.Where("product_id IN ?", ids).Order("id")
+		if contended {
+			q = forUpdate(q)
+		}
+		if err := q.Find(&stocks).Error; err != nil {
+			return err
+		}
+		plan := planReservation(lines, stocks, whOrder)
+		if len(plan.shortages) > 0 {
+			return &ShortError{Lines: plan.shortages}
+		}
+
+		first := o.pipe.First()
+		ord := model.Order{
+			No: "tmp-" + randomToken(), Channel: in.Channel, CustomerID: cust.ID, WarehouseID: primary,
+			Address: strings.TrimSpace(in.Address), Remark: strings.TrimSpace(in.Remark), PromisedAt: utcPtr(in.PromisedAt),
+			Stage: first.Key, StageEnteredAt: now, StageDueAt: o.pipe.Due(first.Key, now), Fields: "{}",
+			CreatedAt: now, UpdatedAt: now,
+		}
+		owner, err := staffWithRole(tx, first.OwnerRole, primary)
+		if err != nil {
+			return err
+		}
+		if owner != nil {
+			ord.OwnerStaffID = &owner.ID
+		}
+		for _, l := range lines {
+			ord.TotalFen += l.product.PriceFen * l.qty
+		}
+		if err := tx.Omit("Lines").Create(&ord).Error; err != nil {
+			return err
+		}
+		ord.No = OrderNo(ord.CreatedAt.In(o.loc), ord.ID)
+		if err := tx.Model(&model.Order{}).Where("id = ?", ord.ID).Update("no", ord.No).Error; err != nil {
+			return err
+		}
+		ord.Lines = make([]model.OrderLine, len(lines))
+		for i, l := range lines {
+			ord.Lines[i] = model.OrderLine{OrderID: ord.ID, ProductID: l.product.ID, SKU: l.product.SKU, Name: l.product.Name, Qty: l.qty, PriceFen: l.product.PriceFen}
+		}
+		if err := tx.Create(&ord.Lines).Error; err != nil {
+			return err
+		}
+
+		events := []model.OrderEvent{{OrderID: ord.ID, Kind: "created", ToStage: first.Key, Actor: in.Actor.Label(), Fields: "{}",
+			Note: fmt.Sprintf("%s下单，%d 行", channelName(in.Channel), len(lines)), CreatedAt: now}}
+		allocs := make([]model.Allocation, 0, len(plan.allocs))
+		moves := make([]model.StockMovement, 0, len(plan.allocs))
+		var transfers []model.Transfer
+		for _, a := range plan.allocs {
+			alloc := model.Allocation{OrderID: ord.ID, ProductID: a.productID, WarehouseID: a.warehouseID, Qty: a.qty, State: model.AllocActive, CreatedAt: now, UpdatedAt: now}
+			if a.warehouseID != primary {
+				t := model.Transfer{OrderID: ord.ID, ProductID: a.productID, FromWarehouseID: a.warehouseID, ToWarehouseID: primary,
+					Qty: a.qty, Status: model.TransferPending, CreatedAt: now, UpdatedAt: now}
+				keeper, err := staffWithRole(tx, "keeper", a.warehouseID)
+				if err != nil {
+					return err
+				}
+				if keeper != nil {
+					t.AssigneeStaffID = &keeper.ID
+				}
+				if err := tx.Create(&t).Error; err != nil {
+					return err
+				}
+				transfers = append(transfers, t)
+				alloc.TransferID = &t.ID
+				events = append(events, model.OrderEvent{OrderID: ord.ID, Kind: "transfer_created", Actor: System.Label(), Fields: "{}",
+					Note: fmt.Sprintf("调拨单 #%d：%s ×%d 从 %s 调往 %s", t.ID, lines[a.line].product.SKU, a.qty, whCode(ws, a.warehouseID), whCode(ws, primary)), CreatedAt: now})
+			}
+			allocs = append(allocs, alloc)
+			orderID := ord.ID
+			moves = append(moves, model.StockMovement{WarehouseID: a.warehouseID, ProductID: a.productID, Kind: model.MoveReserve, DeltaLocked: a.qty,
+				OrderID: &orderID, Actor: in.Actor.Label(), Reason: ord.No, CreatedAt: now})
+		}
+		if err := tx.Create(&allocs).Error; err != nil {
+			return err
+		}
+		if err := tx.Create(&moves).Error; err != nil {
+			return err
+		}
+		if err := tx.Create(&events).Error; err != nil {
+			return err
+		}
+		if in.IdempotencyKey != "" {
+			if err := tx.Model(&model.IdempotencyKey{}).Where("scope = ? AND `key` = ?", scope, in.IdempotencyKey).Update("order_id", ord.ID).Error; err != nil {
+				return err
+			}
+		}
+		if err := lockStock(tx, plan.allocs); err != nil {
+			return err
+		}
+		d = Detail{Order: ord, Customer: cust, Allocations: allocs, Transfers: transfers, Events: events, Owner: owner}
+		return nil
+	})
+	if err != nil {
+		return Detail{}, err
+	}
+	o.m.TransfersCreated.Add(float64(len(d.Transfers)))
+	o.m.StageChanges.WithLabelValues(d.Order.Stage).Inc()
+	return o.decorate(ctx, d)
+}
+
+// OrderNo formats an order number: SO, the day it was placed (local
+// time), and its id, e.g. SO20261124-000123.
+func OrderNo(local time.Time, id uint64) string {
+	return fmt.Sprintf("SO%s-%06d", local.Format("20060102"), id)
+}
+
+func channelName(c string) string {
+	switch c {
+	case ChannelMiniProgram:
+		return "小程序"
+	case ChannelWeCom:
+		return "企业微信"
+	default:
+		return "后台"
+	}
+}
+
+func whCode(ws []model.Warehouse, id uint64) string {
+	for _, w := range ws {
+		if w.ID == id {
+			return w.Code
+		}
+	}
+	return strconv.FormatUint(id, 10)
+}
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// Detail is an order with everything a person looking at it needs.
+type Detail struct {
+	Order       model.Order
+	Customer    model.Customer
+	Warehouse   model.Warehouse
+	Allocations []model.Allocation
+	Transfers   []model.Transfer
+	Events      []model.OrderEvent
+	Owner       *model.Staff
+	// Warehouses and SKUs by id, to name what allocations refer to.
+	WarehouseCodes map[uint64]string
+	SKUs           map[uint64]string
+}
+
+// Fields returns the stage fields given so far.
+func (d Detail) Fields() map[string]string {
+	f := map[string]string{}
+	_ = json.Unmarshal([]byte(d.Order.Fields), &f)
+	return f
+}
+
+// Get returns an order by number.
+func (o *Orders) Get(ctx context.Context, no string) (Detail, error) {
+	no = strings.ToUpper(strings.TrimSpace(no))
+	return o.get(ctx, o.db.WithContext(ctx).Where("no = ?", no), no)
+}
+
+func (o *Orders) get(ctx context.Context, q *gorm.DB, key string) (Detail, error) {
+	var d Detail
+	if err := q.Preload("Lines", func(db *gorm.DB) *gorm.DB { return db.Order("id") }).Take(&d.Order).Error; err != nil {
+		return d, notFound(err, "order", key)
+	}
+	db := o.db.WithContext(ctx)
+	if err := db.Where("id = ?", d.Order.CustomerID).Take(&d.Customer).Error; err != nil {
+		return d, err
+	}
+	if err := db.Where("order_id = ?", d.Order.ID).Order("id").Find(&d.Allocations).Error; err != nil {
+		return d, err
+	}
+	if err := db.Where("order_id = ?", d.Order.ID).Order("id").Find(&d.Transfers).Error; err != nil {
+		return d, err
+	}
+	if err := db.Where("order_id = ?", d.Order.ID).Order("id").Find(&d.Events).Error; err != nil {
+		return d, err
+	}
+	if d.Order.OwnerStaffID != nil {
+		var s model.Staff
+		if err := db.Where("id = ?", *d.Order.OwnerStaffID).Take(&s).Error; err == nil {
+			d.Owner = &s
+		}
+	}
+	return o.decorate(ctx, d)
+}
+
+// decorate fills in the names of the warehouses and SKUs d refers to.
+func (o *Orders) decorate(ctx context.Context, d Detail) (Detail, error) {
+	ws, err := warehouses(o.db.WithContext(ctx))
+	if err != nil {
+		return d, err
+	}
+	d.WarehouseCodes = make(map[uint64]string, len(ws))
+	for _, w := range ws {
+		d.WarehouseCodes[w.ID] = w.Code
+		if w.ID == d.Order.WarehouseID {
+			d.Warehouse = w
+		}
+	}
+	d.SKUs = map[uint64]string{}
+	for _, l := range d.Order.Lines {
+		d.SKUs[l.ProductID] = l.SKU
+	}
+	return d, nil
+}
+
+// OrderFilter selects orders to list.
+type OrderFilter struct {
+	Stage      string
+	Customer   string // code
+	CustomerID uint64
+	Page, Size int
+}
+
+// List returns orders, newest first, a page at a time.
+func (o *Orders) List(ctx context.Context, f OrderFilter) ([]model.Order, int64, error) {
+	page, size := pageBounds(f.Page, f.Size)
+	q := o.db.WithContext(ctx).Model(&model.Order{})
+	if f.Stage != "" {
+		if _, ok := o.pipe.Stage(f.Stage); !ok && f.Stage != StageCancelled {
+			return nil, 0, invalid("stage", "unknown_stage", "no stage %q; stages are %s", f.Stage, strings.Join(o.stageKeys(), ", "))
+		}
+		q = q.Where("stage = ?", f.Stage)
+	}
+	if f.CustomerID != 0 {
+		q = q.Where("customer_id = ?", f.CustomerID)
+	} else if f.Customer != "" {
+		var c model.Customer
+		code := strings.ToUpper(strings.TrimSpace(f.Customer))
+		if err := o.db.WithContext(ctx).Where("code = ?", code).Take(&c).Error; err != nil {
+			return nil, 0, notFound(err, "customer", code)
+		}
+		q = q.Where("customer_id = ?", c.ID)
+	}
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, err
+	}
+	var out []model.Order
+	err := q.Preload("Lines", func(db *gorm.DB) *gorm.DB { return db.Order("id") }).
+		Order("id DESC").Offset((page - 1) * size).Limit(size).Find(&out).Error
+	return out, total, err
+}
+
+func (o *Orders) stageKeys() []string {
+	var keys []string
+	for _, s := range o.pipe.Stages() {
+		keys = append(keys, s.Key)
+	}
+	return append(keys, StageCancelled)
+}
+
+// sortedKeys returns a map's keys in order, for stable messages.
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

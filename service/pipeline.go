@@ -1,0 +1,152 @@
+package service
+
+import (
+	"slices"
+	"time"
+
+	"orderhub/config"
+)
+
+// StageCancelled is the stage of a cancelled order; it is not in the
+// configured pipeline because any stage before cancel_before may lead to it.
+const StageCancelled = "cancelled"
+
+// StageShipped is the stage where reserved stock leaves the warehouse.
+const StageShipped = "shipped"
+
+// Pipeline is the configured sequence of stages.
+type Pipeline struct {
+	stages          []config.Stage
+	index           map[string]int
+	cancelBefore    int
+	customerBefore  int
+	supervisorRoles []string
+}
+
+// NewPipeline builds the pipeline from validated config.
+func NewPipeline(cfg config.Config) *Pipeline {
+	p := &Pipeline{stages: cfg.Stages, index: map[string]int{}, supervisorRoles: cfg.SupervisorRoles}
+	for i, s := range cfg.Stages {
+		p.index[s.Key] = i
+	}
+	p.cancelBefore = p.index[cfg.CancelBefore]
+	p.customerBefore = min(p.index[cfg.CustomerCancelBefore], p.cancelBefore)
+	return p
+}
+
+// Stages returns the stages in order.
+func (p *Pipeline) Stages() []config.Stage { return slices.Clone(p.stages) }
+
+// First is the stage a new order enters.
+func (p *Pipeline) First() config.Stage { return p.stages[0] }
+
+// Last is the final stage (delivered).
+func (p *Pipeline) Last() config.Stage { return p.stages[len(p.stages)-1] }
+
+// Stage returns the stage with key.
+func (p *Pipeline) Stage(key string) (config.Stage, bool) {
+	i, ok := p.index[key]
+	if !ok {
+		return config.Stage{}, false
+	}
+	return p.stages[i], true
+}
+
+// Name is a stage's Chinese name, for any key including cancelled.
+func (p *Pipeline) Name(key string) string {
+	if key == StageCancelled {
+		return "已取消"
+	}
+	if s, ok := p.Stage(key); ok {
+		return s.Name
+	}
+	return key
+}
+
+// Next returns the stage after key, if any.
+func (p *Pipeline) Next(key string) (config.Stage, bool) {
+	i, ok := p.index[key]
+	if !ok || i+1 >= len(p.stages) {
+		return config.Stage{}, false
+	}
+	return p.stages[i+1], true
+}
+
+// Before reports whether stage a comes before stage b.
+func (p *Pipeline) Before(a, b string) bool {
+	ia, oka := p.index[a]
+	ib, okb := p.index[b]
+	return oka && okb && ia < ib
+}
+
+// Cancellable reports whether an order in stage key may still be cancelled.
+func (p *Pipeline) Cancellable(key string) bool {
+	i, ok := p.index[key]
+	return ok && i < p.cancelBefore
+}
+
+// CustomerCancellable reports whether a buyer may still cancel an order in
+// stage key by themselves.
+func (p *Pipeline) CustomerCancellable(key string) bool {
+	i, ok := p.index[key]
+	return ok && i < p.customerBefore
+}
+
+// Allowed lists where an order in stage key may go.
+func (p *Pipeline) Allowed(key string) []string {
+	var out []string
+	if n, ok := p.Next(key); ok {
+		out = append(out, n.Key)
+	}
+	if p.Cancellable(key) {
+		out = append(out, StageCancelled)
+	}
+	return out
+}
+
+// MayMove reports whether a may move an order out of stage key: its
+// owner role, a supervisor role, or the admin token.
+func (p *Pipeline) MayMove(a Actor, key string) bool {
+	if a.Kind == ActorAdmin || a.Kind == ActorSystem {
+		return true
+	}
+	s, ok := p.Stage(key)
+	if !ok {
+		return false
+	}
+	return a.HasRole(s.OwnerRole) || a.HasRole(p.supervisorRoles...)
+}
+
+// Supervisor reports whether a holds a supervisor role (or is admin).
+func (p *Pipeline) Supervisor(a Actor) bool {
+	return a.Kind == ActorAdmin || a.Kind == ActorSystem || a.HasRole(p.supervisorRoles...)
+}
+
+// Due is when an order entering stage key at t runs out of time, if the
+// stage has a clock.
+func (p *Pipeline) Due(key string, t time.Time) *time.Time {
+	s, ok := p.Stage(key)
+	if !ok || s.SLA <= 0 {
+		return nil
+	}
+	d := t.Add(s.SLA.D())
+	return &d
+}
+
+// Remaining estimates how long an order entering stage key at entered
+// still needs to reach the last stage: the rest of this stage's SLA plus
+// every later stage's SLA.
+func (p *Pipeline) Remaining(key string, entered, now time.Time) time.Duration {
+	i, ok := p.index[key]
+	if !ok || i >= len(p.stages)-1 {
+		return 0
+	}
+	var d time.Duration
+	if left := entered.Add(p.stages[i].SLA.D()).Sub(now); left > 0 {
+		d = left
+	}
+	for _, s := range p.stages[i+1 : len(p.stages)-1] {
+		d += s.SLA.D()
+	}
+	return d
+}

@@ -1,0 +1,302 @@
+package service
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+
+	"orderhub/model"
+)
+
+// Move is a request to move an order to another stage.
+type Move struct {
+	No     string
+	To     string
+	Fields map[string]string
+	Actor  Actor
+	Note   string
+}
+
+var fieldName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
+
+// Advance moves an order to the next stage of the pipeline (or to
+// cancelled). It refuses a move the pipeline does not allow, one the
+// actor's roles do not allow, and one that lacks the fields the next stage
+// requires, naming them. The change and its timeline entry commit together.
+func (o *Orders) Advance(ctx context.Context, mv Move) (Detail, error) {
+	if mv.To == StageCancelled {
+		return o.Cancel(ctx, mv.No, mv.Actor, mv.Note)
+	}
+	fields, err := o.checkFields(mv.Fields)
+	if err != nil {
+		return Detail{}, err
+	}
+	if err := checkText("note", mv.Note, 500, false); err != nil {
+		return Detail{}, err
+	}
+	no := strings.ToUpper(strings.TrimSpace(mv.No))
+	var id uint64
+	err = inTx(ctx, o.db, func(tx *gorm.DB) error {
+		var ord model.Order
+		if err := forUpdate(tx).Where("no = ?", no).Take(&ord).Error; err != nil {
+			return notFound(err, "order", no)
+		}
+		id = ord.ID
+		next, ok := o.pipe.Next(ord.Stage)
+		if !ok || next.Key != mv.To {
+			if _, known := o.pipe.Stage(mv.To); !known {
+				return invalid("to", "unknown_stage", "no stage %q; stages are %s", mv.To, strings.Join(o.stageKeys(), ", "))
+			}
+			return &TransitionError{From: ord.Stage, To: mv.To, Allowed: o.pipe.Allowed(ord.Stage)}
+		}
+		if !o.pipe.MayMove(mv.Actor, ord.Stage) {
+			cur, _ := o.pipe.Stage(ord.Stage)
+			return &ForbiddenError{Actor: mv.Actor.Label(), Need: append([]string{cur.OwnerRole}, o.pipe.supervisorRoles...),
+				What: fmt.Sprintf("move an order out of %s", cur.Name)}
+		}
+		have := map[string]string{}
+		_ = json.Unmarshal([]byte(ord.Fields), &have)
+		if ord.PromisedAt != nil {
+			have["promised_at"] = ord.PromisedAt.Format(time.RFC3339)
+		}
+		var missing []string
+		for _, f := range next.Requires {
+			if fields[f] == "" && have[f] == "" {
+				missing = append(missing, f)
+			}
+		}
+		if len(missing) > 0 {
+			return &MissingFieldsError{Stage: next.Key, Fields: missing}
+		}
+		now := o.clock()
+		if next.Key == StageShipped {
+			if err := o.ship(tx, ord, mv.Actor, now); err != nil {
+				return err
+			}
+		}
+		for k, v := range fields {
+			have[k] = v
+		}
+		if v, ok := fields["promised_at"]; ok {
+			t, _ := ParseLocalTime(v, o.loc)
+			ord.PromisedAt = &t
+			have["promised_at"] = t.Format(time.RFC3339)
+		}
+		if v, ok := fields["carrier"]; ok {
+			ord.Carrier = v
+		}
+		if v, ok := fields["tracking_no"]; ok {
+			ord.TrackingNo = v
+		}
+		owner, err := staffWithRole(tx, next.OwnerRole, ord.WarehouseID)
+		if err != nil {
+			return err
+		}
+		var ownerID *uint64
+		if owner != nil && next.OwnerRole != "" {
+			ownerID = &owner.ID
+		}
+		blob, _ := json.Marshal(have)
+		res := tx.Model(&model.Order{}).Where("id = ? AND stage = ?", ord.ID, ord.Stage).Updates(map[string]any{
+			"stage": next.Key, "stage_entered_at": now, "stage_due_at": o.pipe.Due(next.Key, now), "owner_staff_id": ownerID,
+			"fields": string(blob), "promised_at": ord.PromisedAt, "carrier": ord.Carrier, "tracking_no": ord.TrackingNo, "updated_at": now,
+		})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return conflict("order_moved", "order %s moved on meanwhile; look at it again", ord.No)
+		}
+		given, _ := json.Marshal(fields)
+		return tx.Create(&model.OrderEvent{OrderID: ord.ID, Kind: "stage", FromStage: ord.Stage, ToStage: next.Key,
+			Actor: mv.Actor.Label(), Fields: string(given), Note: mv.Note, CreatedAt: now}).Error
+	})
+	if err != nil {
+		return Detail{}, err
+	}
+	o.m.StageChanges.WithLabelValues(mv.To).Inc()
+	return o.get(ctx, o.db.WithContext(ctx).Where("id = ?", id), no)
+}
+
+// checkFields validates stage fields as given: names, sizes, and the
+// values of the fields orderhub itself understands.
+func (o *Orders) checkFields(in map[string]string) (map[string]string, error) {
+	if len(in) > 20 {
+		return nil, invalid("fields", "too_many_fields", "at most 20 fields")
+	}
+	out := make(map[string]string, len(in))
+	for _, k := range sortedKeys(in) {
+		v := strings.TrimSpace(in[k])
+		name := strings.ToLower(strings.TrimSpace(k))
+		if !fieldName.MatchString(name) {
+			return nil, invalid("fields", "invalid_field", "%q is not a field name (lower-case letters, digits, _)", k)
+		}
+		if v == "" {
+			return nil, invalid("fields."+name, "required", "is empty")
+		}
+		if utf8.RuneCountInString(v) > 255 {
+			return nil, invalid("fields."+name, "too_long", "is longer than 255 characters")
+		}
+		if name == "promised_at" {
+			if _, err := ParseLocalTime(v, o.loc); err != nil {
+				return nil, invalid("fields.promised_at", "invalid_time", "%q is not a time like 2026-11-30 18:00 or 2026-11-30T18:00:00+08:00", v)
+			}
+		}
+		out[name] = v
+	}
+	return out, nil
+}
+
+// ParseLocalTime reads a time as staff write it: RFC 3339, or a local
+// date and time "2026-11-30 18:00", or a date alone meaning 18:00 that day
+// (the end of the working day).
+func ParseLocalTime(s string, loc *time.Location) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.UTC(), nil
+	}
+	for _, layout := range []string{"2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006/01/02 15:04"} {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	for _, layout := range []string{"2006-01-02", "2006/01/02", "20060102"} {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			return t.Add(18 * time.Hour).UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("cannot read time %q", s)
+}
+
+// ship turns the order's locks into stock leaving the warehouse. Every
+// transfer must have arrived first: the goods are not all here yet.
+func (o *Orders) ship(tx *gorm.DB, ord model.Order, actor Actor, now time.Time) error {
+	var pending []model.Transfer
+	if err := tx.Where("order_id = ? AND status = ?", ord.ID, model.TransferPending).Order("id").Find(&pending).Error; err != nil {
+		return err
+	}
+	if len(pending) > 0 {
+		ids := make([]string, len(pending))
+		for i, t := range pending {
+			ids[i] = fmt.Sprintf("#%d", t.ID)
+		}
+		return conflict("transfers_pending", "order %s cannot ship before transfers %s are received", ord.No, strings.Join(ids, ", "))
+	}
+	var allocs []model.Allocation
+	if err := tx.Where("order_id = ? AND state = ?", ord.ID, model.AllocActive).Order("id").Find(&allocs).Error; err != nil {
+		return err
+	}
+	slices.SortFunc(allocs, func(a, b model.Allocation) int { return cmp.Compare(a.ProductID, b.ProductID) })
+	for _, a := range allocs {
+		res := tx.Exec("UPDATE stocks SET on_hand = on_hand - ?, locked = locked - ? WHERE warehouse_id = ? AND product_id = ? AND locked >= ? AND on_hand >= ?",
+			a.Qty, a.Qty, a.WarehouseID, a.ProductID, a.Qty, a.Qty)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return fmt.Errorf("ship %s: allocation %d is not covered by locked stock", ord.No, a.ID)
+		}
+		orderID := ord.ID
+		if err := tx.Create(&model.StockMovement{WarehouseID: a.WarehouseID, ProductID: a.ProductID, Kind: model.MoveShip,
+			DeltaOnHand: -a.Qty, DeltaLocked: -a.Qty, OrderID: &orderID, Actor: actor.Label(), Reason: ord.No, CreatedAt: now}).Error; err != nil {
+			return err
+		}
+	}
+	return tx.Model(&model.Allocation{}).Where("order_id = ? AND state = ?", ord.ID, model.AllocActive).
+		Updates(map[string]any{"state": model.AllocShipped, "updated_at": now}).Error
+}
+
+// Cancel cancels an order before it ships: its locks are released and its
+// pending transfers cancelled, in the same transaction as the change.
+// Buyers may cancel only early (customer_cancel_before); staff need the
+// current stage's role, customer service, or a supervisor role.
+func (o *Orders) Cancel(ctx context.Context, no string, actor Actor, reason string) (Detail, error) {
+	if err := checkText("reason", reason, 500, false); err != nil {
+		return Detail{}, err
+	}
+	no = strings.ToUpper(strings.TrimSpace(no))
+	var id uint64
+	err := inTx(ctx, o.db, func(tx *gorm.DB) error {
+		var ord model.Order
+		if err := forUpdate(tx).Where("no = ?", no).Take(&ord).Error; err != nil {
+			return notFound(err, "order", no)
+		}
+		if actor.Kind == ActorCustomer && actor.CustomerID != ord.CustomerID {
+			return &NotFoundError{What: "order", Key: no}
+		}
+		id = ord.ID
+		if ord.Stage == StageCancelled {
+			return conflict("already_cancelled", "order %s is already cancelled", ord.No)
+		}
+		if !o.pipe.Cancellable(ord.Stage) {
+			return conflict("not_cancellable", "order %s is %s and can no longer be cancelled", ord.No, o.pipe.Name(ord.Stage))
+		}
+		switch {
+		case actor.Kind == ActorCustomer:
+			if !o.pipe.CustomerCancellable(ord.Stage) {
+				return conflict("not_cancellable", "order %s is already %s; ask customer service to cancel it", ord.No, o.pipe.Name(ord.Stage))
+			}
+		case o.pipe.MayMove(actor, ord.Stage) || actor.HasRole("customer_service"):
+		default:
+			cur, _ := o.pipe.Stage(ord.Stage)
+			return &ForbiddenError{Actor: actor.Label(), Need: append([]string{cur.OwnerRole, "customer_service"}, o.pipe.supervisorRoles...), What: "cancel this order"}
+		}
+		now := o.clock()
+		if err := releaseOrder(tx, ord, actor, now); err != nil {
+			return err
+		}
+		res := tx.Model(&model.Order{}).Where("id = ? AND stage = ?", ord.ID, ord.Stage).Updates(map[string]any{
+			"stage": StageCancelled, "stage_entered_at": now, "stage_due_at": nil, "owner_staff_id": nil, "updated_at": now,
+		})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return conflict("order_moved", "order %s moved on meanwhile; look at it again", ord.No)
+		}
+		return tx.Create(&model.OrderEvent{OrderID: ord.ID, Kind: "cancelled", FromStage: ord.Stage, ToStage: StageCancelled,
+			Actor: actor.Label(), Fields: "{}", Note: reason, CreatedAt: now}).Error
+	})
+	if err != nil {
+		return Detail{}, err
+	}
+	o.m.StageChanges.WithLabelValues(StageCancelled).Inc()
+	return o.get(ctx, o.db.WithContext(ctx).Where("id = ?", id), no)
+}
+
+// releaseOrder gives back every lock the order holds and cancels its
+// pending transfers.
+func releaseOrder(tx *gorm.DB, ord model.Order, actor Actor, now time.Time) error {
+	var allocs []model.Allocation
+	if err := tx.Where("order_id = ? AND state = ?", ord.ID, model.AllocActive).Order("id").Find(&allocs).Error; err != nil {
+		return err
+	}
+	for _, a := range allocs {
+		res := tx.Exec("UPDATE stocks SET locked = locked - ? WHERE warehouse_id = ? AND product_id = ? AND locked >= ?", a.Qty, a.WarehouseID, a.ProductID, a.Qty)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return fmt.Errorf("release %s: allocation %d is not covered by locked stock", ord.No, a.ID)
+		}
+		orderID := ord.ID
+		if err := tx.Create(&model.StockMovement{WarehouseID: a.WarehouseID, ProductID: a.ProductID, Kind: model.MoveRelease,
+			DeltaLocked: -a.Qty, OrderID: &orderID, Actor: actor.Label(), Reason: ord.No, CreatedAt: now}).Error; err != nil {
+			return err
+		}
+	}
+	if err := tx.Model(&model.Allocation{}).Where("order_id = ? AND state = ?", ord.ID, model.AllocActive).
+		Updates(map[string]any{"state": model.AllocReleased, "updated_at": now}).Error; err != nil {
+		return err
+	}
+	return tx.Model(&model.Transfer{}).Where("order_id = ? AND status = ?", ord.ID, model.TransferPending).
+		Updates(map[string]any{"status": model.TransferCancelled, "updated_at": now}).Error
+}

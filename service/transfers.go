@@ -1,0 +1,143 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"gorm.io/gorm"
+
+	"orderhub/model"
+)
+
+// Transfers moves locked stock between warehouses for orders.
+type Transfers struct {
+	db    *gorm.DB
+	pipe  *Pipeline
+	clock Clock
+}
+
+// NewTransfers returns a Transfers.
+func NewTransfers(db *gorm.DB, pipe *Pipeline, clock Clock) *Transfers {
+	if db == nil || pipe == nil || clock == nil {
+		panic("service: NewTransfers: nil dependency")
+	}
+	return &Transfers{db: db, pipe: pipe, clock: clock}
+}
+
+// TransferView is a transfer with the names people use.
+type TransferView struct {
+	model.Transfer
+	From     string `gorm:"column:from_code"`
+	To       string `gorm:"column:to_code"`
+	SKU      string
+	Name     string
+	OrderNo  string
+	Assignee string
+}
+
+// TransferFilter selects transfers.
+type TransferFilter struct {
+	ID      uint64
+	SKU     string
+	OrderNo string
+	Status  string
+	// AssigneeStaffID or WarehouseID (either end) narrow to one person's work.
+	AssigneeStaffID uint64
+	WarehouseID     uint64
+}
+
+// List returns transfers, oldest first.
+func (t *Transfers) List(ctx context.Context, f TransferFilter) ([]TransferView, error) {
+	q := t.db.WithContext(ctx).Table("transfers").
+		Select(`transfers.*, wf.code AS from_code, wt.code AS to_code, products.sku, products.name, orders.no AS order_no, COALESCE(staffs.name, '') AS assignee`).
+		Joins("JOIN warehouses wf ON wf.id = transfers.from_warehouse_id").
+		Joins("JOIN warehouses wt ON wt.id = transfers.to_warehouse_id").
+		Joins("JOIN products ON products.id = transfers.product_id").
+		Joins("JOIN orders ON orders.id = transfers.order_id").
+		Joins("LEFT JOIN staffs ON staffs.id = transfers.assignee_staff_id")
+	if f.ID != 0 {
+		q = q.Where("transfers.id = ?", f.ID)
+	}
+	if f.SKU != "" {
+		q = q.Where("products.sku = ?", NormalizeSKU(f.SKU))
+	}
+	if f.OrderNo != "" {
+		q = q.Where("orders.no = ?", f.OrderNo)
+	}
+	if f.Status != "" {
+		switch f.Status {
+		case model.TransferPending, model.TransferReceived, model.TransferCancelled:
+		default:
+			return nil, invalid("status", "invalid_status", "status is pending, received or cancelled")
+		}
+		q = q.Where("transfers.status = ?", f.Status)
+	}
+	if f.AssigneeStaffID != 0 || f.WarehouseID != 0 {
+		q = q.Where("transfers.assignee_staff_id = ? OR transfers.from_warehouse_id = ? OR transfers.to_warehouse_id = ?", f.AssigneeStaffID, f.WarehouseID, f.WarehouseID)
+	}
+	var out []TransferView
+	err := q.Order("transfers.id").Limit(500).Scan(&out).Error
+	return out, err
+}
+
+// Receive records that a transfer's goods arrived: the locked stock moves
+// from the source warehouse to the order's warehouse, still locked for the
+// order, and the ledger says so on both sides.
+func (t *Transfers) Receive(ctx context.Context, id uint64, actor Actor) (TransferView, error) {
+	if actor.Kind == ActorStaff && !actor.HasRole("keeper", "keeper_lead") && !t.pipe.Supervisor(actor) {
+		return TransferView{}, &ForbiddenError{Actor: actor.Label(), Need: append([]string{"keeper", "keeper_lead"}, t.pipe.supervisorRoles...), What: "receive a transfer"}
+	}
+	key := strconv.FormatUint(id, 10)
+	err := inTx(ctx, t.db, func(tx *gorm.DB) error {
+		var tr model.Transfer
+		if err := forUpdate(tx).Where("id = ?", id).Take(&tr).Error; err != nil {
+			return notFound(err, "transfer", key)
+		}
+		if tr.Status != model.TransferPending {
+			return conflict("transfer_not_pending", "transfer #%d is %s, not pending", tr.ID, tr.Status)
+		}
+		now := t.clock()
+		res := tx.Exec("UPDATE stocks SET on_hand = on_hand - ?, locked = locked - ? WHERE warehouse_id = ? AND product_id = ? AND locked >= ? AND on_hand >= ?",
+			tr.Qty, tr.Qty, tr.FromWarehouseID, tr.ProductID, tr.Qty, tr.Qty)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return fmt.Errorf("receive transfer #%d: source stock does not cover it", tr.ID)
+		}
+		dst, err := ensureStock(tx, tr.ToWarehouseID, tr.ProductID)
+		if err != nil {
+			return err
+		}
+		if err := tx.Exec("UPDATE stocks SET on_hand = on_hand + ?, locked = locked + ? WHERE id = ?", tr.Qty, tr.Qty, dst.ID).Error; err != nil {
+			return err
+		}
+		orderID, trID := tr.OrderID, tr.ID
+		moves := []model.StockMovement{
+			{WarehouseID: tr.FromWarehouseID, ProductID: tr.ProductID, Kind: model.MoveTransferOut, DeltaOnHand: -tr.Qty, DeltaLocked: -tr.Qty, OrderID: &orderID, TransferID: &trID, Actor: actor.Label(), CreatedAt: now},
+			{WarehouseID: tr.ToWarehouseID, ProductID: tr.ProductID, Kind: model.MoveTransferIn, DeltaOnHand: tr.Qty, DeltaLocked: tr.Qty, OrderID: &orderID, TransferID: &trID, Actor: actor.Label(), CreatedAt: now},
+		}
+		if err := tx.Create(&moves).Error; err != nil {
+			return err
+		}
+		if err := tx.Model(&model.Allocation{}).Where("transfer_id = ? AND state = ?", tr.ID, model.AllocActive).
+			Updates(map[string]any{"warehouse_id": tr.ToWarehouseID, "updated_at": now}).Error; err != nil {
+			return err
+		}
+		if err := tx.Model(&model.Transfer{}).Where("id = ?", tr.ID).
+			Updates(map[string]any{"status": model.TransferReceived, "received_by": actor.Label(), "received_at": now, "updated_at": now}).Error; err != nil {
+			return err
+		}
+		return tx.Create(&model.OrderEvent{OrderID: tr.OrderID, Kind: "transfer_received", Actor: actor.Label(), Fields: "{}",
+			Note: fmt.Sprintf("调拨单 #%d 已到货", tr.ID), CreatedAt: now}).Error
+	})
+	if err != nil {
+		return TransferView{}, err
+	}
+	views, err := t.List(ctx, TransferFilter{ID: id})
+	if err != nil || len(views) == 0 {
+		return TransferView{}, err
+	}
+	return views[0], nil
+}

@@ -1,0 +1,67 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	gomysql "github.com/go-sql-driver/mysql"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"orderhub/model"
+)
+
+// Clock tells the time; injected so rules never call time.Now deep inside.
+type Clock func() time.Time
+
+// SystemClock is the wall clock in UTC.
+func SystemClock() time.Time { return time.Now().UTC() }
+
+// inTx runs fn in one transaction, retrying it whole when the database
+// chose it as a deadlock victim or timed out a lock wait: both roll the
+// transaction back, so running it again is safe.
+func inTx(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {
+	var err error
+	for attempt := 0; attempt < 5; attempt++ {
+		err = db.WithContext(ctx).Transaction(fn)
+		if !retryable(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(attempt+1) * 5 * time.Millisecond):
+		}
+	}
+	return err
+}
+
+func retryable(err error) bool {
+	var me *gomysql.MySQLError
+	if errors.As(err, &me) {
+		return me.Number == 1213 || me.Number == 1205 // deadlock, lock wait timeout
+	}
+	return err != nil && strings.Contains(err.Error(), "SQLITE_BUSY")
+}
+
+// forUpdate locks the rows a query reads until the transaction ends. SQLite
+// has no row locks: its transactions take the database write lock at BEGIN.
+func forUpdate(tx *gorm.DB) *gorm.DB {
+	if model.IsMySQL(tx) {
+		return tx.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	return tx
+}
+
+// isDuplicate reports a unique-key violation.
+func isDuplicate(err error) bool { return errors.Is(err, gorm.ErrDuplicatedKey) }
+
+// notFound turns gorm's no-rows error into a NotFoundError.
+func notFound(err error, what, key string) error {
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return &NotFoundError{What: what, Key: key}
+	}
+	return err
+}
