@@ -97,7 +97,8 @@ func MigrateTo(ctx context.Context, db *gorm.DB, target int) error {
 			return errors.New("migrate: another instance held the migration lock for 120 s")
 		}
 		defer conn.Exec("SELECT RELEASE_LOCK('orderhub_migrate')")
-		return migrate(conn, target)
+		// A fresh session, so that one query's clauses never leak into the next.
+		return migrate(conn.Session(&gorm.Session{}), target)
 	})
 }
 

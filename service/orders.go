@@ -303,8 +303,10 @@ func (o *Orders) place(ctx context.Context, in NewOrder, cust model.Customer, li
 		}
 
 		first := o.pipe.First()
+		// The number is derived from the id, so a unique placeholder goes
+		// in first and the real number right after the insert.
 		ord := model.Order{
-			No: "tmp-" + randomToken(), Channel: in.Channel, CustomerID: cust.ID, WarehouseID: primary,
+			No: "tmp-" + randomToken()[:28], Channel: in.Channel, CustomerID: cust.ID, WarehouseID: primary,
 			Address: strings.TrimSpace(in.Address), Remark: strings.TrimSpace(in.Remark), PromisedAt: utcPtr(in.PromisedAt),
 			Stage: first.Key, StageEnteredAt: now, StageDueAt: o.pipe.Due(first.Key, now), Fields: "{}",
 			CreatedAt: now, UpdatedAt: now,
