@@ -510,10 +510,18 @@ type OrderFilter struct {
 	Page, Size int
 }
 
+// Summary is an order as lists show it: with its customer and owner.
+type Summary struct {
+	model.Order
+	Customer model.Customer
+	Owner    *model.Staff
+}
+
 // List returns orders, newest first, a page at a time.
-func (o *Orders) List(ctx context.Context, f OrderFilter) ([]model.Order, int64, error) {
+func (o *Orders) List(ctx context.Context, f OrderFilter) ([]Summary, int64, error) {
 	page, size := pageBounds(f.Page, f.Size)
-	q := o.db.WithContext(ctx).Model(&model.Order{})
+	db := o.db.WithContext(ctx)
+	q := db.Model(&model.Order{})
 	if f.Stage != "" {
 		if _, ok := o.pipe.Stage(f.Stage); !ok && f.Stage != StageCancelled {
 			return nil, 0, invalid("stage", "unknown_stage", "no stage %q; stages are %s", f.Stage, strings.Join(o.stageKeys(), ", "))
@@ -525,7 +533,7 @@ func (o *Orders) List(ctx context.Context, f OrderFilter) ([]model.Order, int64,
 	} else if f.Customer != "" {
 		var c model.Customer
 		code := strings.ToUpper(strings.TrimSpace(f.Customer))
-		if err := o.db.WithContext(ctx).Where("code = ?", code).Take(&c).Error; err != nil {
+		if err := db.Where("code = ?", code).Take(&c).Error; err != nil {
 			return nil, 0, notFound(err, "customer", code)
 		}
 		q = q.Where("customer_id = ?", c.ID)
@@ -534,10 +542,45 @@ func (o *Orders) List(ctx context.Context, f OrderFilter) ([]model.Order, int64,
 	if err := q.Count(&total).Error; err != nil {
 		return nil, 0, err
 	}
-	var out []model.Order
+	var orders []model.Order
 	err := q.Preload("Lines", func(db *gorm.DB) *gorm.DB { return db.Order("id") }).
-		Order("id DESC").Offset((page - 1) * size).Limit(size).Find(&out).Error
-	return out, total, err
+		Order("id DESC").Offset((page - 1) * size).Limit(size).Find(&orders).Error
+	if err != nil || len(orders) == 0 {
+		return nil, total, err
+	}
+	// One query each for the customers and owners of the page, not one per order.
+	var custIDs, staffIDs []uint64
+	for _, ord := range orders {
+		custIDs = append(custIDs, ord.CustomerID)
+		if ord.OwnerStaffID != nil {
+			staffIDs = append(staffIDs, *ord.OwnerStaffID)
+		}
+	}
+	var custs []model.Customer
+	if err := db.Where("id IN ?", custIDs).Find(&custs).Error; err != nil {
+		return nil, 0, err
+	}
+	var owners []model.Staff
+	if len(staffIDs) > 0 {
+		if err := db.Where("id IN ?", staffIDs).Find(&owners).Error; err != nil {
+			return nil, 0, err
+		}
+	}
+	out := make([]Summary, len(orders))
+	for i, ord := range orders {
+		out[i].Order = ord
+		for _, c := range custs {
+			if c.ID == ord.CustomerID {
+				out[i].Customer = c
+			}
+		}
+		for j, st := range owners {
+			if ord.OwnerStaffID != nil && st.ID == *ord.OwnerStaffID {
+				out[i].Owner = &owners[j]
+			}
+		}
+	}
+	return out, total, nil
 }
 
 func (o *Orders) stageKeys() []string {

@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/redis/go-redis/v9"
+	"gorm.io/gorm"
+
+	"orderhub/config"
+	"orderhub/model"
+	"orderhub/service"
+	"orderhub/web"
+)
+
+// app is one wired orderhub process.
+type app struct {
+	cfg       config.Config
+	log       *slog.Logger
+	db        *gorm.DB
+	rdb       *redis.Client
+	mini      *miniredis.Miniredis // the in-process Redis, embedded mode only
+	registry  *prometheus.Registry
+	catalog   *service.Catalog
+	stock     *service.Stock
+	orders    *service.Orders
+	transfers *service.Transfers
+	server    *web.Server
+	closers   []func()
+}
+
+// openStores opens the database and Redis the config names, or the
+// embedded ones: a SQLite file in the data dir and an in-process Redis.
+func openStores(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, error) {
+	a := &app{cfg: cfg, log: log}
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("data dir %s: %w", cfg.DataDir, err)
+	}
+	db, err := model.Open(ctx, model.Options{MySQLDSN: cfg.MySQLDSN, SQLitePath: filepath.Join(cfg.DataDir, "orderhub.db"), Log: log})
+	if err != nil {
+		return nil, err
+	}
+	a.db = db
+	a.closers = append(a.closers, func() { _ = model.Close(db) })
+
+	addr := cfg.Redis.Addr
+	if addr == "" {
+		// The same go-redis code runs against an in-process server; what it
+		// holds (locks, dedupe keys, sessions) is gone when the process ends,
+		// which a single embedded process can afford.
+		a.mini = miniredis.NewMiniRedis()
+		if err := a.mini.StartAddr("127.0.0.1:0"); err != nil {
+			a.close()
+			return nil, fmt.Errorf("embedded redis: %w", err)
+		}
+		addr = a.mini.Addr()
+		a.closers = append(a.closers, a.mini.Close)
+	}
+	// Short timeouts: with Redis down, reservations go on with database
+	// locks alone, and a long dial timeout would stall every one of them.
+	a.rdb = redis.NewClient(&redis.Options{
+		Addr: addr, Password: cfg.Redis.Password, DB: cfg.Redis.DB,
+		DialTimeout: 300 * time.Millisecond, ReadTimeout: 500 * time.Millisecond, WriteTimeout: 500 * time.Millisecond,
+		PoolSize: 64, MaxRetries: 1,
+	})
+	a.closers = append(a.closers, func() { _ = a.rdb.Close() })
+	return a, nil
+}
+
+// wire builds the services and the HTTP server on open stores.
+func (a *app) wire(clock service.Clock) error {
+	cfg := a.cfg
+	a.registry = prometheus.NewRegistry()
+	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := service.NewMetrics(a.registry)
+	pipe := service.NewPipeline(cfg)
+	locker := service.NewLocker(a.rdb, cfg.Redis.Prefix, cfg.Reserve.LockTTL.D(), cfg.Reserve.LockWait.D(), a.log)
+	a.catalog = service.NewCatalog(a.db, cfg.Roles)
+	a.stock = service.NewStock(a.db, clock)
+	a.orders = service.NewOrders(a.db, locker, pipe, clock, cfg.Location(), a.log, metrics)
+	a.transfers = service.NewTransfers(a.db, pipe, clock)
+	a.server = web.New(web.Deps{
+		Catalog: a.catalog, Stock: a.stock, Orders: a.orders, Transfers: a.transfers,
+		AdminToken: cfg.AdminToken, Location: cfg.Location(), Log: a.log, Registry: a.registry, Ready: a.ready,
+	})
+	return nil
+}
+
+// ready reports whether the database and Redis answer.
+func (a *app) ready(ctx context.Context) error {
+	sqlDB, err := a.db.DB()
+	if err != nil {
+		return err
+	}
+	if err := sqlDB.PingContext(ctx); err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	if err := a.rdb.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("redis: %w", err)
+	}
+	return nil
+}
+
+func (a *app) close() {
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		a.closers[i]()
+	}
+}
+
+// seedDemo seeds demo data into an empty database.
+func (a *app) seedDemo(ctx context.Context) (bool, error) {
+	return service.NewDemo(a.db, a.catalog, a.stock, a.orders, service.SystemClock).Seed(ctx)
+}
+
+// adminToken returns the configured token or, in embedded mode, the one
+// kept in the data dir (made on first start), so a newcomer need not set it.
+func adminToken(cfg config.Config) (token string, generated bool, err error) {
+	if cfg.AdminToken != "" {
+		return cfg.AdminToken, false, nil
+	}
+	path := filepath.Join(cfg.DataDir, "admin-token")
+	b, err := os.ReadFile(path)
+	if err == nil && len(strings.TrimSpace(string(b))) >= 12 {
+		return strings.TrimSpace(string(b)), false, nil
+	}
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return "", false, fmt.Errorf("admin token: %w", err)
+	}
+	raw := make([]byte, 18)
+	if _, err := rand.Read(raw); err != nil {
+		return "", false, err
+	}
+	token = "oh_" + hex.EncodeToString(raw)
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return "", false, err
+	}
+	if err := os.WriteFile(path, []byte(token+"\n"), 0o600); err != nil {
+		return "", false, fmt.Errorf("admin token: %w", err)
+	}
+	return token, true, nil
+}

@@ -1,0 +1,214 @@
+// Command orderhub is the order hub: one binary that serves the staff API,
+// the WeCom bot and the mini-program API, migrates its database and seeds
+// demo data.
+//
+//	orderhub [serve]        start the server (the default)
+//	orderhub migrate        bring the database schema up to date
+//	orderhub seed --demo    seed demo data into an empty database
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+	_ "time/tzdata" // Asia/Shanghai on machines without a zoneinfo database
+
+	"orderhub/config"
+	"orderhub/model"
+	"orderhub/service"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "orderhub:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage: orderhub [command]
+
+commands:
+  serve          start the server (default)
+  migrate        bring the database schema up to date
+  seed --demo    seed demo data into an empty database
+
+Configuration comes from ORDERHUB_CONFIG (a YAML file) and ORDERHUB_*
+environment variables; see docs/configuration.md.
+`
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	case "serve", "migrate", "seed":
+	default:
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("unknown command %q", cmd)
+	}
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	switch cmd {
+	case "serve":
+		return serve(ctx, cfg, log, stdout)
+	case "migrate":
+		return migrate(ctx, cfg, log, stdout)
+	default:
+		return seed(ctx, cfg, log, args, stdout)
+	}
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
+	if cfg.LogFormat == "json" {
+		h = slog.NewJSONHandler(w, opts)
+	}
+	return slog.New(service.LogHandler(h))
+}
+
+func migrate(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
+	a, err := openStores(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	before, err := model.Version(a.db)
+	if err != nil {
+		return err
+	}
+	if err := model.Migrate(ctx, a.db); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "schema at version %d (was %d)\n", model.LatestVersion(), before)
+	return nil
+}
+
+func seed(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
+	demo := fs.Bool("demo", false, "seed the demo company (warehouses, products, stock, customers, staff, orders)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if !*demo {
+		return errors.New("seed: say what to seed: orderhub seed --demo")
+	}
+	a, err := openStores(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	if err := model.Migrate(ctx, a.db); err != nil {
+		return err
+	}
+	cfg.AdminToken = "seed-only-not-served"
+	a.cfg = cfg
+	if err := a.wire(service.SystemClock); err != nil {
+		return err
+	}
+	did, err := a.seedDemo(ctx)
+	if err != nil {
+		return err
+	}
+	if did {
+		fmt.Fprintln(stdout, "demo data seeded")
+	} else {
+		fmt.Fprintln(stdout, "the database already has warehouses; demo data not seeded")
+	}
+	return nil
+}
+
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
+	token, generated, err := adminToken(cfg)
+	if err != nil {
+		return err
+	}
+	cfg.AdminToken = token
+	a, err := openStores(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	if err := model.Migrate(ctx, a.db); err != nil {
+		return err
+	}
+	if err := a.wire(service.SystemClock); err != nil {
+		return err
+	}
+	if cfg.Embedded() && cfg.DemoSeed {
+		did, err := a.seedDemo(ctx)
+		if err != nil {
+			return fmt.Errorf("demo seed: %w", err)
+		}
+		if did {
+			log.Info("seeded demo data into the embedded database")
+		}
+	}
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", cfg.HTTPAddr, err)
+	}
+	banner(stdout, cfg, ln.Addr().String(), token, generated)
+	srv := &http.Server{Handler: a.server.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("orderhub serving", "addr", ln.Addr().String(), "embedded", cfg.Embedded())
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	// Stop taking requests, let those in flight finish, then close stores.
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+func banner(w io.Writer, cfg config.Config, addr, token string, generated bool) {
+	mode := "MySQL + Redis"
+	if cfg.Embedded() {
+		mode = "embedded (SQLite in " + cfg.DataDir + ", in-process Redis)"
+	}
+	fmt.Fprintf(w, "orderhub listening on %s — %s\n", addr, mode)
+	if cfg.Embedded() {
+		note := "kept in " + cfg.DataDir + "/admin-token"
+		if generated {
+			note = "generated, " + note
+		}
+		fmt.Fprintf(w, "staff API token (%s):\n  %s\n", note, token)
+		fmt.Fprintf(w, "try:  curl -H 'Authorization: Bearer %s' http://%s/api/v1/warehouses\n", token, displayAddr(addr))
+	}
+}
+
+func displayAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || host == "" || host == "::" || host == "0.0.0.0" {
+		return "localhost:" + port
+	}
+	return addr
+}

@@ -1,0 +1,100 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"orderhub/service"
+)
+
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	// Available lists what stock there is, on insufficient_stock.
+	Available []shortageJSON `json:"available,omitempty"`
+	// Missing lists the fields a stage change lacks, on missing_fields.
+	Missing []string `json:"missing,omitempty"`
+}
+
+type shortageJSON struct {
+	SKU       string `json:"sku"`
+	Want      int64  `json:"want"`
+	Available int64  `json:"available"`
+}
+
+func writeErr(c *gin.Context, status int, code, msg string) {
+	c.JSON(status, errorBody{Error: errorDetail{Code: code, Message: msg}})
+}
+
+// fail maps any error to a status and a JSON body, once, here. Errors
+// service does not know are logged in full and answered without detail.
+func (s *Server) fail(c *gin.Context, err error) {
+	d := errorDetail{Code: service.ErrorCode(err), Message: err.Error()}
+	status := http.StatusInternalServerError
+	switch {
+	case errors.Is(err, service.ErrNotFound):
+		status = http.StatusNotFound
+	case errors.Is(err, service.ErrInvalid):
+		status = http.StatusUnprocessableEntity
+	case errors.Is(err, service.ErrForbidden):
+		status = http.StatusForbidden
+	case errors.Is(err, service.ErrConflict):
+		status = http.StatusConflict
+	}
+	var short *service.ShortError
+	if errors.As(err, &short) {
+		for _, l := range short.Lines {
+			d.Available = append(d.Available, shortageJSON{SKU: l.SKU, Want: l.Want, Available: l.Available})
+		}
+	}
+	var missing *service.MissingFieldsError
+	if errors.As(err, &missing) {
+		d.Missing = missing.Fields
+	}
+	var below *service.BelowLockedError
+	if errors.As(err, &below) {
+		d.Message = fmt.Sprintf("%s in %s: on hand %d would become %d, but %d are locked for orders", below.SKU, below.Warehouse, below.OnHand, below.Want, below.Locked)
+	}
+	if status == http.StatusInternalServerError {
+		s.d.Log.ErrorContext(c, "request failed", "err", err, "path", c.Request.URL.Path)
+		d = errorDetail{Code: "internal", Message: "internal error (request id " + service.RequestID(c) + ")"}
+	}
+	c.JSON(status, errorBody{Error: d})
+}
+
+// bind decodes a JSON body into v, refusing unknown fields so that a typo
+// is an error rather than a silently ignored value. It answers 400 itself
+// and returns false on bad input.
+func bind(c *gin.Context, v any) bool {
+	dec := json.NewDecoder(c.Request.Body)
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil && dec.More() {
+		err = errors.New("more than one JSON value")
+	}
+	if err == nil {
+		return true
+	}
+	var tooBig *http.MaxBytesError
+	var typeErr *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &tooBig):
+		writeErr(c, http.StatusRequestEntityTooLarge, "body_too_large", "request body too large")
+	case errors.Is(err, io.EOF):
+		writeErr(c, http.StatusBadRequest, "malformed_json", "request body is empty; send a JSON object")
+	case errors.As(err, &typeErr):
+		writeErr(c, http.StatusBadRequest, "malformed_json", fmt.Sprintf("field %s must be %s", typeErr.Field, typeErr.Type))
+	default:
+		writeErr(c, http.StatusBadRequest, "malformed_json", "malformed JSON: "+err.Error())
+	}
+	return false
+}

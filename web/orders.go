@@ -1,0 +1,235 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"orderhub/model"
+	"orderhub/service"
+)
+
+type lineJSON struct {
+	SKU      string `json:"sku"`
+	Name     string `json:"name"`
+	Qty      int64  `json:"qty"`
+	PriceFen int64  `json:"price_fen"`
+}
+
+type allocationJSON struct {
+	SKU        string  `json:"sku"`
+	Warehouse  string  `json:"warehouse"`
+	Qty        int64   `json:"qty"`
+	State      string  `json:"state"`
+	TransferID *uint64 `json:"transfer_id,omitempty"`
+}
+
+type eventJSON struct {
+	At     string          `json:"at"`
+	Kind   string          `json:"kind"`
+	From   string          `json:"from,omitempty"`
+	To     string          `json:"to,omitempty"`
+	Actor  string          `json:"actor"`
+	Fields json.RawMessage `json:"fields,omitempty"`
+	Note   string          `json:"note,omitempty"`
+}
+
+type personJSON struct {
+	UserID string `json:"userid"`
+	Name   string `json:"name"`
+	Phone  string `json:"phone"`
+}
+
+type orderJSON struct {
+	No             string            `json:"no"`
+	Channel        string            `json:"channel"`
+	Customer       string            `json:"customer"`
+	CustomerName   string            `json:"customer_name,omitempty"`
+	Warehouse      string            `json:"warehouse,omitempty"`
+	Stage          string            `json:"stage"`
+	StageName      string            `json:"stage_name"`
+	StageEnteredAt string            `json:"stage_entered_at"`
+	StageDueAt     *string           `json:"stage_due_at"`
+	Owner          *personJSON       `json:"owner"`
+	Address        string            `json:"address"`
+	Remark         string            `json:"remark"`
+	PromisedAt     *string           `json:"promised_at"`
+	Carrier        string            `json:"carrier,omitempty"`
+	TrackingNo     string            `json:"tracking_no,omitempty"`
+	Fields         map[string]string `json:"fields,omitempty"`
+	TotalFen       int64             `json:"total_fen"`
+	CreatedAt      string            `json:"created_at"`
+	Lines          []lineJSON        `json:"lines"`
+	Allocations    []allocationJSON  `json:"allocations,omitempty"`
+	Transfers      []transferJSON    `json:"transfers,omitempty"`
+	Timeline       []eventJSON       `json:"timeline,omitempty"`
+}
+
+func personOut(st *model.Staff) *personJSON {
+	if st == nil {
+		return nil
+	}
+	return &personJSON{UserID: st.UserID, Name: st.Name, Phone: st.Phone}
+}
+
+func (s *Server) ts(t time.Time) string { return t.In(s.d.Location).Format(time.RFC3339) }
+
+func (s *Server) tsPtr(t *time.Time) *string {
+	if t == nil {
+		return nil
+	}
+	v := s.ts(*t)
+	return &v
+}
+
+// summary is an order without its allocations, transfers and timeline.
+func (s *Server) summary(o model.Order) orderJSON {
+	out := orderJSON{
+		No: o.No, Channel: o.Channel, Stage: o.Stage, StageName: s.d.Orders.Pipeline().Name(o.Stage),
+		StageEnteredAt: s.ts(o.StageEnteredAt), StageDueAt: s.tsPtr(o.StageDueAt), Address: o.Address, Remark: o.Remark,
+		PromisedAt: s.tsPtr(o.PromisedAt), Carrier: o.Carrier, TrackingNo: o.TrackingNo, TotalFen: o.TotalFen, CreatedAt: s.ts(o.CreatedAt),
+		Lines: make([]lineJSON, len(o.Lines)),
+	}
+	for i, l := range o.Lines {
+		out.Lines[i] = lineJSON{SKU: l.SKU, Name: l.Name, Qty: l.Qty, PriceFen: l.PriceFen}
+	}
+	return out
+}
+
+func (s *Server) detail(d service.Detail) orderJSON {
+	out := s.summary(d.Order)
+	out.Customer, out.CustomerName, out.Warehouse = d.Customer.Code, d.Customer.Name, d.Warehouse.Code
+	out.Fields = d.Fields()
+	out.Owner = personOut(d.Owner)
+	for _, a := range d.Allocations {
+		out.Allocations = append(out.Allocations, allocationJSON{SKU: d.SKUs[a.ProductID], Warehouse: d.WarehouseCodes[a.WarehouseID], Qty: a.Qty, State: a.State, TransferID: a.TransferID})
+	}
+	for _, t := range d.Transfers {
+		out.Transfers = append(out.Transfers, transferJSON{ID: t.ID, From: d.WarehouseCodes[t.FromWarehouseID], To: d.WarehouseCodes[t.ToWarehouseID],
+			SKU: d.SKUs[t.ProductID], Qty: t.Qty, OrderNo: d.Order.No, Status: t.Status, CreatedAt: s.ts(t.CreatedAt), ReceivedAt: s.tsPtr(t.ReceivedAt), ReceivedBy: t.ReceivedBy})
+	}
+	for _, e := range d.Events {
+		ev := eventJSON{At: s.ts(e.CreatedAt), Kind: e.Kind, From: e.FromStage, To: e.ToStage, Actor: e.Actor, Note: e.Note}
+		if e.Fields != "" && e.Fields != "{}" && e.Fields != "null" {
+			ev.Fields = json.RawMessage(e.Fields)
+		}
+		out.Timeline = append(out.Timeline, ev)
+	}
+	return out
+}
+
+func (s *Server) createOrder(c *gin.Context) {
+	var in struct {
+		Customer string `json:"customer"`
+		Lines    []struct {
+			SKU string `json:"sku"`
+			Qty int64  `json:"qty"`
+		} `json:"lines"`
+		Address    string     `json:"address"`
+		Remark     string     `json:"remark"`
+		PromisedAt *time.Time `json:"promised_at"`
+		By         string     `json:"by"`
+	}
+	if !bind(c, &in) {
+		return
+	}
+	actor, ok := s.actor(c, in.By)
+	if !ok {
+		return
+	}
+	lines := make([]service.LineInput, len(in.Lines))
+	for i, l := range in.Lines {
+		lines[i] = service.LineInput{SKU: l.SKU, Qty: l.Qty}
+	}
+	d, created, err := s.d.Orders.Create(c, service.NewOrder{
+		Channel: service.ChannelAPI, Customer: in.Customer, Lines: lines, Address: in.Address, Remark: in.Remark,
+		PromisedAt: in.PromisedAt, IdempotencyKey: c.GetHeader("Idempotency-Key"), Actor: actor,
+	})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	status := http.StatusCreated
+	if !created {
+		// A retry: the order the first request created, nothing new.
+		status = http.StatusOK
+		c.Header("Idempotent-Replayed", "true")
+	}
+	c.JSON(status, gin.H{"order": s.detail(d)})
+}
+
+func (s *Server) listOrders(c *gin.Context) {
+	p, size, ok := page(c)
+	if !ok {
+		return
+	}
+	orders, total, err := s.d.Orders.List(c, service.OrderFilter{Stage: c.Query("stage"), Customer: c.Query("customer"), Page: p, Size: size})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	items := make([]orderJSON, len(orders))
+	for i, o := range orders {
+		items[i] = s.summary(o.Order)
+		items[i].Customer, items[i].CustomerName = o.Customer.Code, o.Customer.Name
+		items[i].Owner = personOut(o.Owner)
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items, "total": total, "page": p, "size": size})
+}
+
+func (s *Server) getOrder(c *gin.Context) {
+	d, err := s.d.Orders.Get(c, c.Param("no"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"order": s.detail(d)})
+}
+
+func (s *Server) cancelOrder(c *gin.Context) {
+	var in struct {
+		Reason string `json:"reason"`
+		By     string `json:"by"`
+	}
+	if c.Request.ContentLength != 0 && !bind(c, &in) {
+		return
+	}
+	actor, ok := s.actor(c, in.By)
+	if !ok {
+		return
+	}
+	d, err := s.d.Orders.Cancel(c, c.Param("no"), actor, in.Reason)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"order": s.detail(d)})
+}
+
+func (s *Server) advanceOrder(c *gin.Context) {
+	var in struct {
+		To     string            `json:"to"`
+		By     string            `json:"by"`
+		Fields map[string]string `json:"fields"`
+		Note   string            `json:"note"`
+	}
+	if !bind(c, &in) {
+		return
+	}
+	if in.To == "" {
+		writeErr(c, http.StatusUnprocessableEntity, "required", "to: the stage to move to is required")
+		return
+	}
+	actor, ok := s.actor(c, in.By)
+	if !ok {
+		return
+	}
+	d, err := s.d.Orders.Advance(c, service.Move{No: c.Param("no"), To: in.To, Fields: in.Fields, Actor: actor, Note: in.Note})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"order": s.detail(d)})
+}

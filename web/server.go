@@ -1,0 +1,102 @@
+// Package web is the staff JSON API, health and metrics endpoints, and the
+// HTTP server the other edges (bot, miniprogram) mount their routes on.
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"orderhub/service"
+)
+
+// MaxBody caps every request body; WeCom callbacks and API calls are far
+// smaller, so anything bigger is a mistake or an attack.
+const MaxBody = 1 << 20
+
+// Deps is what the staff API needs.
+type Deps struct {
+	Catalog    *service.Catalog
+	Stock      *service.Stock
+	Orders     *service.Orders
+	Transfers  *service.Transfers
+	AdminToken string
+	Location   *time.Location
+	Log        *slog.Logger
+	// Registry collects request metrics and serves /metrics.
+	Registry *prometheus.Registry
+	// Ready reports whether the database and Redis answer.
+	Ready func(ctx context.Context) error
+}
+
+// Server is the HTTP server of one orderhub process.
+type Server struct {
+	engine *gin.Engine
+	d      Deps
+}
+
+// New builds the router with every staff API route.
+func New(d Deps) *Server {
+	if d.Catalog == nil || d.Stock == nil || d.Orders == nil || d.Transfers == nil || d.Log == nil || d.Registry == nil || d.Ready == nil || d.Location == nil {
+		panic("web: New: missing dependency")
+	}
+	if d.AdminToken == "" {
+		panic("web: New: empty admin token")
+	}
+	gin.SetMode(gin.ReleaseMode)
+	e := gin.New()
+	e.ContextWithFallback = true
+	e.HandleMethodNotAllowed = true
+	s := &Server{engine: e, d: d}
+	m := newHTTPMetrics(d.Registry)
+	e.Use(requestID(), s.recover(), m.observe(), accessLog(d.Log), limitBody(MaxBody))
+	e.NoRoute(func(c *gin.Context) { writeErr(c, http.StatusNotFound, "not_found", "no such endpoint") })
+	e.NoMethod(func(c *gin.Context) { writeErr(c, http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed here") })
+
+	e.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", gin.WrapH(promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{})))
+
+	api := e.Group("/api/v1", s.auth)
+	api.GET("/warehouses", s.listWarehouses)
+	api.GET("/products", s.listProducts)
+	api.POST("/products", s.createProduct)
+	api.GET("/stock", s.listStock)
+	api.POST("/stock/adjust", s.adjustStock)
+	api.POST("/staff", s.createStaff)
+	api.POST("/customers", s.createCustomer)
+	api.GET("/orders", s.listOrders)
+	api.POST("/orders", s.createOrder)
+	api.GET("/orders/:no", s.getOrder)
+	api.POST("/orders/:no/cancel", s.cancelOrder)
+	api.POST("/orders/:no/advance", s.advanceOrder)
+	api.GET("/transfers", s.listTransfers)
+	api.POST("/transfers/:id/receive", s.receiveTransfer)
+	return s
+}
+
+// Engine is the router, for the other edges to mount their routes on.
+func (s *Server) Engine() *gin.Engine { return s.engine }
+
+// Handler serves every route.
+func (s *Server) Handler() http.Handler { return s.engine }
+
+// Staff returns the routes group guarded by the admin token, for other
+// edges' staff endpoints.
+func (s *Server) Staff() *gin.RouterGroup { return s.engine.Group("/api/v1", s.auth) }
+
+func (s *Server) readyz(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c, 2*time.Second)
+	defer cancel()
+	if err := s.d.Ready(ctx); err != nil {
+		s.d.Log.WarnContext(c, "not ready", "err", err)
+		writeErr(c, http.StatusServiceUnavailable, "not_ready", err.Error())
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ready"})
+}
