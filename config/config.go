@@ -32,6 +32,16 @@ type Config struct {
 	WeCom  WeCom  `yaml:"wecom"`
 	WeChat WeChat `yaml:"wechat"`
 
+	// Secret signs public tracking links (/t/<token>). Every instance must
+	// share it; the embedded demo generates one and keeps it in the data
+	// dir. Changing it invalidates every link already handed out.
+	Secret string `yaml:"secret"`
+	// PublicURL is where buyers reach this server, for tracking links in
+	// answers and subscribe messages (e.g. https://orders.example.com).
+	PublicURL string `yaml:"public_url"`
+	// MiniProgram tunes the buyers' API.
+	MiniProgram MiniProgram `yaml:"miniprogram"`
+
 	// Roles lists every role a staff member may hold.
 	Roles []string `yaml:"roles"`
 	// SupervisorRoles may move any order out of any stage.
@@ -75,6 +85,33 @@ type WeChat struct {
 	APIBase   string `yaml:"api_base"`
 	AppID     string `yaml:"app_id"`
 	AppSecret string `yaml:"app_secret"`
+}
+
+// MiniProgram tunes the buyers' API under /api/mp/v1.
+type MiniProgram struct {
+	// SessionTTL is how long a login token lives in Redis.
+	SessionTTL Duration `yaml:"session_ttl"`
+	// WriteLimit is how many writes (orders, cancels, reports) one buyer
+	// may make per WriteWindow, counted in Redis across instances.
+	WriteLimit  int      `yaml:"write_limit"`
+	WriteWindow Duration `yaml:"write_window"`
+	// Templates are the subscribe-message (订阅消息) template ids; an empty
+	// id sends nothing for that event.
+	Templates Templates `yaml:"templates"`
+	// Page is the mini-program page a subscribe message opens; "{no}" is
+	// replaced by the order number.
+	Page string `yaml:"page"`
+	// State is miniprogram_state for subscribe messages: formal, trial or
+	// developer.
+	State string `yaml:"state"`
+}
+
+// Templates are subscribe-message template ids, one per event a buyer is
+// told about.
+type Templates struct {
+	Shipped   string `yaml:"shipped"`
+	Delivered string `yaml:"delivered"`
+	Delay     string `yaml:"delay"`
 }
 
 // Reserve tunes stock reservation.
@@ -140,6 +177,10 @@ func Default() Config {
 		CancelBefore:         "shipped",
 		CustomerCancelBefore: "picking",
 		Reserve:              Reserve{LockTTL: Duration(5 * time.Second), LockWait: Duration(2 * time.Second)},
+		MiniProgram: MiniProgram{
+			SessionTTL: Duration(7 * 24 * time.Hour), WriteLimit: 30, WriteWindow: Duration(time.Minute),
+			Page: "pages/order/detail?no={no}", State: "formal",
+		},
 	}
 }
 
@@ -241,6 +282,34 @@ var envVars = []envVar{
 	{"ORDERHUB_WECHAT_API_BASE", str(func(c *Config) *string { return &c.WeChat.APIBase })},
 	{"ORDERHUB_MP_APP_ID", str(func(c *Config) *string { return &c.WeChat.AppID })},
 	{"ORDERHUB_MP_APP_SECRET", str(func(c *Config) *string { return &c.WeChat.AppSecret })},
+	{"ORDERHUB_SECRET", str(func(c *Config) *string { return &c.Secret })},
+	{"ORDERHUB_PUBLIC_URL", str(func(c *Config) *string { return &c.PublicURL })},
+	{"ORDERHUB_MP_SESSION_TTL", duration("ORDERHUB_MP_SESSION_TTL", func(c *Config) *Duration { return &c.MiniProgram.SessionTTL })},
+	{"ORDERHUB_MP_WRITE_LIMIT", func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("config: ORDERHUB_MP_WRITE_LIMIT: %q is not a number", v)
+		}
+		c.MiniProgram.WriteLimit = n
+		return nil
+	}},
+	{"ORDERHUB_MP_WRITE_WINDOW", duration("ORDERHUB_MP_WRITE_WINDOW", func(c *Config) *Duration { return &c.MiniProgram.WriteWindow })},
+	{"ORDERHUB_MP_TEMPLATE_SHIPPED", str(func(c *Config) *string { return &c.MiniProgram.Templates.Shipped })},
+	{"ORDERHUB_MP_TEMPLATE_DELIVERED", str(func(c *Config) *string { return &c.MiniProgram.Templates.Delivered })},
+	{"ORDERHUB_MP_TEMPLATE_DELAY", str(func(c *Config) *string { return &c.MiniProgram.Templates.Delay })},
+	{"ORDERHUB_MP_PAGE", str(func(c *Config) *string { return &c.MiniProgram.Page })},
+	{"ORDERHUB_MP_STATE", str(func(c *Config) *string { return &c.MiniProgram.State })},
+}
+
+func duration(name string, p func(*Config) *Duration) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("config: %s: %q is not a duration like 30s or 2h", name, v)
+		}
+		*p(c) = Duration(d)
+		return nil
+	}
 }
 
 // EnvNames lists the environment variables orderhub reads.
@@ -325,6 +394,9 @@ func (c *Config) Validate() error {
 	if c.WeChat.AppID != "" && c.WeChat.AppSecret == "" {
 		return errors.New("config: wechat.app_secret (ORDERHUB_MP_APP_SECRET): required when app_id is set")
 	}
+	if err := c.validateMiniProgram(); err != nil {
+		return err
+	}
 	if c.Reserve.LockTTL.D() <= 0 {
 		return errors.New("config: reserve.lock_ttl: must be > 0")
 	}
@@ -383,6 +455,34 @@ func (c *Config) validateStages() error {
 	}
 	if !seen[c.CustomerCancelBefore] {
 		return fmt.Errorf("config: customer_cancel_before: %q is not a stage key", c.CustomerCancelBefore)
+	}
+	return nil
+}
+
+func (c *Config) validateMiniProgram() error {
+	if !c.Embedded() && c.Secret == "" {
+		return errors.New("config: secret (ORDERHUB_SECRET): required when mysql_dsn is set; every instance must share it to sign tracking links")
+	}
+	if c.Secret != "" && len(c.Secret) < 32 {
+		return errors.New("config: secret (ORDERHUB_SECRET): must be at least 32 characters")
+	}
+	if c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://") {
+		return errors.New("config: public_url (ORDERHUB_PUBLIC_URL): must start with http:// or https://")
+	}
+	mp := c.MiniProgram
+	if mp.SessionTTL.D() < time.Minute {
+		return errors.New("config: miniprogram.session_ttl (ORDERHUB_MP_SESSION_TTL): must be at least 1m")
+	}
+	if mp.WriteLimit < 1 {
+		return errors.New("config: miniprogram.write_limit (ORDERHUB_MP_WRITE_LIMIT): must be >= 1")
+	}
+	if mp.WriteWindow.D() < time.Second {
+		return errors.New("config: miniprogram.write_window (ORDERHUB_MP_WRITE_WINDOW): must be at least 1s")
+	}
+	switch mp.State {
+	case "formal", "trial", "developer":
+	default:
+		return fmt.Errorf("config: miniprogram.state (ORDERHUB_MP_STATE): %q is not formal, trial or developer", mp.State)
 	}
 	return nil
 }

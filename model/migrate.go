@@ -47,7 +47,26 @@ var migrations = []migration{
 		}
 		return nil
 	}},
+	{3, "wecom bot: outbox, inbound messages, tickets", migrateV3},
+	{4, "buyers: mini-program users and the customer each orders for", func(tx *gorm.DB) error {
+		return tx.AutoMigrate(&v4Buyer{})
+	}},
 }
+
+// v4Buyer is the buyers table as version 4 created it; spelled out so a
+// later change to Buyer does not change what version 4 builds.
+type v4Buyer struct {
+	ID          uint64 `gorm:"primaryKey"`
+	OpenID      string `gorm:"size:64;not null;uniqueIndex"`
+	UnionID     string `gorm:"size:64;not null;default:''"`
+	CustomerID  uint64 `gorm:"not null;index"`
+	Name        string `gorm:"size:64;not null;default:''"`
+	LastLoginAt time.Time
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+func (v4Buyer) TableName() string { return "buyers" }
 
 // v1Order is the orders table as version 1 created it, before stage_due_at.
 type v1Order struct {
@@ -152,5 +171,7 @@ func Models() []any {
 		&Customer{}, &Staff{},
 		&Order{}, &OrderLine{}, &Allocation{}, &Transfer{}, &OrderEvent{},
 		&IdempotencyKey{},
+		&Outbox{}, &Inbound{}, &Ticket{},
+		&Buyer{},
 	}
 }

@@ -1,0 +1,272 @@
+package service
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+
+	"orderhub/model"
+)
+
+// Buyers keeps the mini-program's users and the customer company each one
+// orders for.
+type Buyers struct {
+	db    *gorm.DB
+	clock Clock
+}
+
+// NewBuyers returns a Buyers.
+func NewBuyers(db *gorm.DB, clock Clock) *Buyers {
+	if db == nil || clock == nil {
+		panic("service: NewBuyers: nil dependency")
+	}
+	return &Buyers{db: db, clock: clock}
+}
+
+// BuyerLogin is what a login knows of a WeChat user.
+type BuyerLogin struct {
+	OpenID  string
+	UnionID string
+	// Name is a display name, when one is known (demo logins).
+	Name string
+}
+
+// Buyer is a buyer with the customer they order for.
+type Buyer struct {
+	model.Buyer
+	Customer model.Customer
+}
+
+// Actor is the buyer acting in the mini-program: they see and change only
+// their customer's orders.
+func (b Buyer) Actor() Actor {
+	return Actor{Kind: ActorCustomer, ID: b.Customer.Code, Name: b.Name, CustomerID: b.CustomerID}
+}
+
+// Login finds the buyer with an openid, or registers them with a customer
+// of their own on first login. created says it was the first.
+func (s *Buyers) Login(ctx context.Context, in BuyerLogin) (Buyer, bool, error) {
+	in.OpenID = strings.TrimSpace(in.OpenID)
+	in.Name = strings.TrimSpace(in.Name)
+	if err := checkText("openid", in.OpenID, 64, true); err != nil {
+		return Buyer{}, false, err
+	}
+	if err := checkText("name", in.Name, 32, false); err != nil {
+		return Buyer{}, false, err
+	}
+	if err := checkText("unionid", in.UnionID, 64, false); err != nil {
+		return Buyer{}, false, err
+	}
+	db := s.db.WithContext(ctx)
+	now := s.clock()
+	var b model.Buyer
+	err := db.Where("open_id = ?", in.OpenID).Take(&b).Error
+	if err == nil {
+		if err := db.Model(&model.Buyer{}).Where("id = ?", b.ID).Update("last_login_at", now).Error; err != nil {
+			return Buyer{}, false, err
+		}
+		out, err := s.byID(db, b.ID)
+		return out, false, err
+	}
+	if !errors.Is(err, gorm.ErrRecordNotFound) {
+		return Buyer{}, false, err
+	}
+	name := in.Name
+	if name == "" {
+		name = "微信用户" + tail(in.OpenID, 4)
+	}
+	// The customer is named after the buyer until staff link them to their
+	// real company; its code is derived from the openid so that it is stable
+	// and says where it came from.
+	sum := sha256.Sum256([]byte(in.OpenID))
+	cust := model.Customer{Code: "MP-" + strings.ToUpper(hex.EncodeToString(sum[:5])), Name: name, Contact: name, CreatedAt: now}
+	b = model.Buyer{OpenID: in.OpenID, UnionID: in.UnionID, Name: name, LastLoginAt: now, CreatedAt: now, UpdatedAt: now}
+	err = inTx(ctx, s.db, func(tx *gorm.DB) error {
+		if err := tx.Create(&cust).Error; err != nil {
+			return err
+		}
+		b.CustomerID = cust.ID
+		return tx.Create(&b).Error
+	})
+	if isDuplicate(err) {
+		// A concurrent first login of the same buyer won: use theirs.
+		if err := db.Where("open_id = ?", in.OpenID).Take(&b).Error; err != nil {
+			return Buyer{}, false, err
+		}
+		out, err := s.byID(db, b.ID)
+		return out, false, err
+	}
+	if err != nil {
+		return Buyer{}, false, err
+	}
+	return Buyer{Buyer: b, Customer: cust}, true, nil
+}
+
+func tail(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[len(r)-n:])
+}
+
+// ByID returns the buyer with id and the customer they order for now.
+func (s *Buyers) ByID(ctx context.Context, id uint64) (Buyer, error) {
+	return s.byID(s.db.WithContext(ctx), id)
+}
+
+func (s *Buyers) byID(db *gorm.DB, id uint64) (Buyer, error) {
+	var b Buyer
+	if err := db.Where("id = ?", id).Take(&b.Buyer).Error; err != nil {
+		return b, notFound(err, "buyer", strconv.FormatUint(id, 10))
+	}
+	err := db.Where("id = ?", b.CustomerID).Take(&b.Customer).Error
+	return b, notFound(err, "customer", strconv.FormatUint(b.CustomerID, 10))
+}
+
+// Link makes the buyer with openid order for the customer with code from
+// now on (staff linking a buyer to their company). Orders already placed
+// stay with the customer they were placed for.
+func (s *Buyers) Link(ctx context.Context, openID, customerCode string) (Buyer, error) {
+	openID = strings.TrimSpace(openID)
+	code := strings.ToUpper(strings.TrimSpace(customerCode))
+	if err := checkText("customer", code, 32, true); err != nil {
+		return Buyer{}, err
+	}
+	db := s.db.WithContext(ctx)
+	var cust model.Customer
+	if err := db.Where("code = ?", code).Take(&cust).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return Buyer{}, invalid("customer", "unknown_customer", "no customer %q", code)
+		}
+		return Buyer{}, err
+	}
+	res := db.Model(&model.Buyer{}).Where("open_id = ?", openID).Updates(map[string]any{"customer_id": cust.ID, "updated_at": s.clock()})
+	if res.Error != nil {
+		return Buyer{}, res.Error
+	}
+	if res.RowsAffected == 0 {
+		return Buyer{}, &NotFoundError{What: "buyer", Key: openID}
+	}
+	var b model.Buyer
+	if err := db.Where("open_id = ?", openID).Take(&b).Error; err != nil {
+		return Buyer{}, err
+	}
+	return Buyer{Buyer: b, Customer: cust}, nil
+}
+
+// List returns buyers, newest first, optionally only a customer's.
+func (s *Buyers) List(ctx context.Context, customerCode string, page, size int) ([]Buyer, int64, error) {
+	page, size = pageBounds(page, size)
+	db := s.db.WithContext(ctx)
+	q := db.Model(&model.Buyer{})
+	if code := strings.ToUpper(strings.TrimSpace(customerCode)); code != "" {
+		var c model.Customer
+		if err := db.Where("code = ?", code).Take(&c).Error; err != nil {
+			return nil, 0, notFound(err, "customer", code)
+		}
+		q = q.Where("customer_id = ?", c.ID)
+	}
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, err
+	}
+	var bs []model.Buyer
+	if err := q.Order("id DESC").Offset((page - 1) * size).Limit(size).Find(&bs).Error; err != nil {
+		return nil, 0, err
+	}
+	ids := make([]uint64, 0, len(bs))
+	for _, b := range bs {
+		ids = append(ids, b.CustomerID)
+	}
+	var custs []model.Customer
+	if len(ids) > 0 {
+		if err := db.Where("id IN ?", ids).Find(&custs).Error; err != nil {
+			return nil, 0, err
+		}
+	}
+	out := make([]Buyer, len(bs))
+	for i, b := range bs {
+		out[i].Buyer = b
+		for _, c := range custs {
+			if c.ID == b.CustomerID {
+				out[i].Customer = c
+			}
+		}
+	}
+	return out, total, nil
+}
+
+// GetFor returns an order the actor may see. A buyer asking for another
+// customer's order is told it does not exist, so that order numbers
+// cannot be probed.
+func (o *Orders) GetFor(ctx context.Context, no string, actor Actor) (Detail, error) {
+	d, err := o.Get(ctx, no)
+	if err != nil {
+		return d, err
+	}
+	if actor.Kind == ActorCustomer && d.Order.CustomerID != actor.CustomerID {
+		return Detail{}, &NotFoundError{What: "order", Key: d.Order.No}
+	}
+	return d, nil
+}
+
+// ConfirmReceipt is the buyer saying the goods arrived: a shipped order
+// moves to the last stage (delivered). Only the buyer's own order, and only
+// once it has shipped. The change and its timeline entry commit together.
+func (o *Orders) ConfirmReceipt(ctx context.Context, no string, actor Actor, note string) (Detail, error) {
+	if err := checkText("note", note, 500, false); err != nil {
+		return Detail{}, err
+	}
+	no = strings.ToUpper(strings.TrimSpace(no))
+	last := o.pipe.Last()
+	var id uint64
+	err := inTx(ctx, o.db, func(tx *gorm.DB) error {
+		var ord model.Order
+		if err := forUpdate(tx).Where("no = ?", no).Take(&ord).Error; err != nil {
+			return notFound(err, "order", no)
+		}
+		if actor.Kind == ActorCustomer && actor.CustomerID != ord.CustomerID {
+			return &NotFoundError{What: "order", Key: no}
+		}
+		id = ord.ID
+		next, ok := o.pipe.Next(ord.Stage)
+		if ord.Stage != StageShipped || !ok || next.Key != last.Key {
+			if ord.Stage == last.Key {
+				return conflict("already_delivered", "order %s is already %s", ord.No, last.Name)
+			}
+			return conflict("not_shipped", "order %s is %s; receipt can be confirmed once it has shipped", ord.No, o.pipe.Name(ord.Stage))
+		}
+		now := o.clock()
+		res := tx.Model(&model.Order{}).Where("id = ? AND stage = ?", ord.ID, ord.Stage).Updates(map[string]any{
+			"stage": last.Key, "stage_entered_at": now, "stage_due_at": o.pipe.Due(last.Key, now), "owner_staff_id": nil, "updated_at": now,
+		})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return conflict("order_moved", "order %s moved on meanwhile; look at it again", ord.No)
+		}
+		return tx.Create(&model.OrderEvent{OrderID: ord.ID, Kind: "stage", FromStage: ord.Stage, ToStage: last.Key,
+			Actor: actor.Label(), Fields: "{}", Note: receiptNote(note), CreatedAt: now}).Error
+	})
+	if err != nil {
+		return Detail{}, err
+	}
+	o.m.StageChanges.WithLabelValues(last.Key).Inc()
+	return o.get(ctx, o.db.WithContext(ctx).Where("id = ?", id), no)
+}
+
+func receiptNote(note string) string {
+	if note = strings.TrimSpace(note); note != "" && utf8.RuneCountInString(note) <= 480 {
+		return fmt.Sprintf("买家确认收货：%s", note)
+	}
+	return "买家确认收货"
+}
