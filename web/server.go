@@ -56,7 +56,9 @@ func New(d Deps) *Server {
 	m := newHTTPMetrics(d.Registry)
 	e.Use(requestID(), s.recover(), m.observe(), accessLog(d.Log), limitBody(MaxBody))
 	e.NoRoute(func(c *gin.Context) { writeErr(c, http.StatusNotFound, "not_found", "no such endpoint") })
-	e.NoMethod(func(c *gin.Context) { writeErr(c, http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed here") })
+	e.NoMethod(func(c *gin.Context) {
+		writeErr(c, http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed here")
+	})
 
 	e.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	e.GET("/readyz", s.readyz)
