@@ -116,8 +116,12 @@ func (o *Orders) Advance(ctx context.Context, mv Move) (Detail, error) {
 			return conflict("order_moved", "order %s moved on meanwhile; look at it again", ord.No)
 		}
 		given, _ := json.Marshal(fields)
-		return tx.Create(&model.OrderEvent{OrderID: ord.ID, Kind: "stage", FromStage: ord.Stage, ToStage: next.Key,
-			Actor: mv.Actor.Label(), Fields: string(given), Note: mv.Note, CreatedAt: now}).Error
+		if err := tx.Create(&model.OrderEvent{OrderID: ord.ID, Kind: "stage", FromStage: ord.Stage, ToStage: next.Key,
+			Actor: mv.Actor.Label(), Fields: string(given), Note: mv.Note, CreatedAt: now}).Error; err != nil {
+			return err
+		}
+		return finish(ctx, tx, now, Outcome{Stage: &StageChange{OrderID: ord.ID, No: ord.No, From: ord.Stage, To: next.Key,
+			Owner: owner, Carrier: ord.Carrier, TrackingNo: ord.TrackingNo}})
 	})
 	if err != nil {
 		return Detail{}, err

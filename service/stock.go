@@ -126,8 +126,10 @@ func (s *Stock) Adjust(ctx context.Context, a Adjustment) (StockLine, error) {
 		if err := tx.Create(&model.StockMovement{WarehouseID: w.ID, ProductID: p.ID, Kind: a.Kind, DeltaOnHand: a.Delta, Actor: a.Actor.Label(), Reason: a.Reason, CreatedAt: s.clock()}).Error; err != nil {
 			return err
 		}
-		line, err = stockLine(tx, w, p, st.ID)
-		return err
+		if line, err = stockLine(tx, w, p, st.ID); err != nil {
+			return err
+		}
+		return finish(ctx, tx, s.clock(), Outcome{Stock: &line, Delta: a.Delta})
 	})
 	return line, err
 }
@@ -169,8 +171,10 @@ func (s *Stock) Count(ctx context.Context, warehouse, sku string, counted int64,
 		if err := tx.Create(&model.StockMovement{WarehouseID: w.ID, ProductID: p.ID, Kind: model.MoveCount, DeltaOnHand: delta, Actor: actor.Label(), Reason: "盘点", CreatedAt: s.clock()}).Error; err != nil {
 			return err
 		}
-		line, err = stockLine(tx, w, p, st.ID)
-		return err
+		if line, err = stockLine(tx, w, p, st.ID); err != nil {
+			return err
+		}
+		return finish(ctx, tx, s.clock(), Outcome{Stock: &line, Delta: delta})
 	})
 	return line, delta, err
 }

@@ -129,8 +129,11 @@ func (t *Transfers) Receive(ctx context.Context, id uint64, actor Actor) (Transf
 			Updates(map[string]any{"status": model.TransferReceived, "received_by": actor.Label(), "received_at": now, "updated_at": now}).Error; err != nil {
 			return err
 		}
-		return tx.Create(&model.OrderEvent{OrderID: tr.OrderID, Kind: "transfer_received", Actor: actor.Label(), Fields: "{}",
-			Note: fmt.Sprintf("调拨单 #%d 已到货", tr.ID), CreatedAt: now}).Error
+		if err := tx.Create(&model.OrderEvent{OrderID: tr.OrderID, Kind: "transfer_received", Actor: actor.Label(), Fields: "{}",
+			Note: fmt.Sprintf("调拨单 #%d 已到货", tr.ID), CreatedAt: now}).Error; err != nil {
+			return err
+		}
+		return finish(ctx, tx, now, Outcome{Transfer: &tr})
 	})
 	if err != nil {
 		return TransferView{}, err

@@ -1,0 +1,62 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+
+	"gorm.io/gorm"
+
+	"orderhub/model"
+)
+
+// Attachment is a file attached to an order (the waybill photo).
+type Attachment struct {
+	OrderID uint64
+	No      string
+	Field   string // the stage field it fills, e.g. waybill_photo
+	Path    string // where it is stored, under the data dir
+	Stage   string // the order's stage
+}
+
+// Attach records a stored file as a stage field of an order (the waybill
+// photo a keeper sends in chat), with a timeline entry. Whoever owns the
+// order's stage, a dispatcher, a keeper or a supervisor may attach.
+func (o *Orders) Attach(ctx context.Context, no, field, path string, actor Actor) (Attachment, error) {
+	if !fieldName.MatchString(field) {
+		return Attachment{}, invalid("field", "invalid_field", "%q is not a field name", field)
+	}
+	if err := checkText("path", path, 255, true); err != nil {
+		return Attachment{}, err
+	}
+	no = strings.ToUpper(strings.TrimSpace(no))
+	var a Attachment
+	err := inTx(ctx, o.db, func(tx *gorm.DB) error {
+		var ord model.Order
+		if err := forUpdate(tx).Where("no = ?", no).Take(&ord).Error; err != nil {
+			return notFound(err, "order", no)
+		}
+		if ord.Stage == StageCancelled {
+			return conflict("order_cancelled", "order %s is cancelled", ord.No)
+		}
+		if !o.pipe.MayMove(actor, ord.Stage) && !actor.HasRole("dispatcher", "keeper", "dispatcher_lead", "keeper_lead") {
+			return &ForbiddenError{Actor: actor.Label(), Need: []string{"dispatcher", "keeper"}, What: "attach files to orders"}
+		}
+		have := map[string]string{}
+		_ = json.Unmarshal([]byte(ord.Fields), &have)
+		have[field] = path
+		blob, _ := json.Marshal(have)
+		now := o.clock()
+		if err := tx.Model(&model.Order{}).Where("id = ?", ord.ID).Updates(map[string]any{"fields": string(blob), "updated_at": now}).Error; err != nil {
+			return err
+		}
+		given, _ := json.Marshal(map[string]string{field: path})
+		if err := tx.Create(&model.OrderEvent{OrderID: ord.ID, Kind: "attachment", Actor: actor.Label(), Fields: string(given),
+			Note: "附件：" + field, CreatedAt: now}).Error; err != nil {
+			return err
+		}
+		a = Attachment{OrderID: ord.ID, No: ord.No, Field: field, Path: path, Stage: ord.Stage}
+		return finish(ctx, tx, now, Outcome{Attached: &a})
+	})
+	return a, err
+}
