@@ -5,6 +5,7 @@
 //	orderhub [serve]        start the server (the default)
 //	orderhub migrate        bring the database schema up to date
 //	orderhub seed --demo    seed demo data into an empty database
+//	orderhub bench reserve  measure hot-SKU reservation throughput
 package main
 
 import (
@@ -43,6 +44,7 @@ commands:
   serve          start the server (default)
   migrate        bring the database schema up to date
   seed --demo    seed demo data into an empty database
+  bench reserve  measure hot-SKU reservation throughput (see docs/benchmarks.md)
 
 Configuration comes from ORDERHUB_CONFIG (a YAML file) and ORDERHUB_*
 environment variables; see docs/configuration.md.
@@ -57,7 +59,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
-	case "serve", "migrate", "seed":
+	case "serve", "migrate", "seed", "bench":
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q", cmd)
@@ -72,6 +74,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, cfg, log, stdout)
 	case "migrate":
 		return migrate(ctx, cfg, log, stdout)
+	case "bench":
+		return bench(ctx, cfg, log, args, stdout)
 	default:
 		return seed(ctx, cfg, log, args, stdout)
 	}

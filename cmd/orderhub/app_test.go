@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"net"
+	"net/http/httptest"
+	"os/exec"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+
+	"orderhub/config"
+	"orderhub/model"
+	"orderhub/model/modeltest"
+	"orderhub/service"
+)
+
+const testToken = "test-admin-token-e2e"
+
+// testApp wires a whole orderhub, as serve does, on a fresh database:
+// SQLite, or a fresh MariaDB database when mysql is true; and on the Redis
+// at redisAddr ("" for the test Redis of modeltest).
+func testApp(t *testing.T, mysql bool, redisAddr string) (*app, *httptest.Server) {
+	t.Helper()
+	cfg := config.Default()
+	cfg.DataDir = t.TempDir()
+	cfg.AdminToken = testToken
+	cfg.Secret = "test-secret-shared-by-every-instance-0123456789"
+	cfg.Redis.Prefix = "oh_t_" + modeltest.RandomHex(6) + ":"
+	if mysql {
+		cfg.MySQLDSN = modeltest.FreshMySQLDatabase(t)
+	}
+	if redisAddr == "" {
+		redisAddr = modeltest.RedisAddr()
+	}
+	if redisAddr == "" {
+		redisAddr = miniredis.RunT(t).Addr()
+	}
+	cfg.Redis.Addr = redisAddr
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	a, err := openStores(ctx, cfg, modeltest.Log())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.close)
+	if err := model.Migrate(ctx, a.db); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.wire(service.SystemClock); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(a.server.Handler())
+	t.Cleanup(srv.Close)
+	return a, srv
+}
+
+// eachDB runs fn on SQLite, and on MariaDB when ORDERHUB_TEST_MYSQL_DSN is set.
+func eachDB(t *testing.T, fn func(t *testing.T, mysql bool)) {
+	t.Run("sqlite", func(t *testing.T) { fn(t, false) })
+	if modeltest.MySQLDSN() != "" {
+		t.Run("mysql", func(t *testing.T) { fn(t, true) })
+	}
+}
+
+// stoppableRedis is a Redis a test may stop: a real redis-server process
+// when the machine has one (CI installs it), else an in-process server.
+type stoppableRedis struct {
+	Addr string
+	stop func()
+}
+
+func startRedis(t *testing.T) *stoppableRedis {
+	t.Helper()
+	if path, err := exec.LookPath("redis-server"); err == nil {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := ln.Addr().(*net.TCPAddr).Port
+		ln.Close()
+		cmd := exec.Command(path, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		addr := "127.0.0.1:" + strconv.Itoa(port)
+		for i := 0; ; i++ {
+			c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
+			if err == nil {
+				c.Close()
+				break
+			}
+			if i > 100 {
+				t.Fatalf("redis-server on %s did not start", addr)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		stopped := false
+		stop := func() {
+			if !stopped {
+				stopped = true
+				_ = cmd.Process.Kill()
+				_ = cmd.Wait()
+			}
+		}
+		t.Cleanup(stop)
+		return &stoppableRedis{Addr: addr, stop: stop}
+	}
+	mr := miniredis.RunT(t)
+	return &stoppableRedis{Addr: mr.Addr(), stop: mr.Close}
+}

@@ -1,0 +1,267 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	gomysql "github.com/go-sql-driver/mysql"
+	"gorm.io/gorm"
+
+	"orderhub/config"
+	"orderhub/model"
+	"orderhub/service"
+)
+
+// bench runs `orderhub bench reserve`: hot-SKU order placement through the
+// service layer, next to two physical references measured in the same run
+// on the same database: a raw loop of single conditional UPDATEs, and the
+// common BEGIN; SELECT ... FOR UPDATE; UPDATE; INSERT; COMMIT pattern.
+func bench(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, stdout io.Writer) error {
+	if len(args) == 0 || args[0] != "reserve" {
+		return errors.New("bench: say what to measure: orderhub bench reserve [flags]")
+	}
+	fs := flag.NewFlagSet("bench reserve", flag.ContinueOnError)
+	clients := fs.Int("clients", 64, "concurrent clients")
+	dur := fs.Duration("duration", 10*time.Second, "how long each phase runs")
+	keep := fs.Bool("keep", false, "keep the scratch database (MySQL) after the run")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	cfg.AdminToken = "bench-only-not-served"
+	// A scratch database, so the run never touches real orders.
+	var cleanup func()
+	if cfg.MySQLDSN != "" {
+		dsn, drop, err := scratchMySQL(ctx, cfg.MySQLDSN, log)
+		if err != nil {
+			return err
+		}
+		cfg.MySQLDSN, cleanup = dsn, drop
+		if *keep {
+			cleanup = func() { fmt.Fprintf(stdout, "kept scratch database: %s\n", dsn) }
+		}
+	} else {
+		dir, err := os.MkdirTemp("", "orderhub-bench-")
+		if err != nil {
+			return err
+		}
+		cfg.DataDir, cleanup = dir, func() { _ = os.RemoveAll(dir) }
+	}
+	defer cleanup()
+	a, err := openStores(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	if err := model.Migrate(ctx, a.db); err != nil {
+		return err
+	}
+	if err := a.wire(service.SystemClock); err != nil {
+		return err
+	}
+	if err := benchSeed(ctx, a); err != nil {
+		return err
+	}
+	store := "SQLite (embedded)"
+	if cfg.MySQLDSN != "" {
+		var v string
+		a.db.Raw("SELECT VERSION()").Scan(&v)
+		store = "MySQL/MariaDB " + v
+	}
+	redisKind := "in-process"
+	if cfg.Redis.Addr != "" {
+		redisKind = cfg.Redis.Addr
+	}
+	fmt.Fprintf(stdout, "orderhub bench reserve: %d clients, %s per phase, %s, Redis %s\n\n", *clients, *dur, store, redisKind)
+
+	svc := runPhase(ctx, *clients, *dur, func(ctx context.Context) error {
+		_, _, err := a.orders.Create(ctx, service.NewOrder{Customer: "BENCH", Lines: []service.LineInput{{SKU: "HOT-1", Qty: 1}}, Actor: service.System})
+		return err
+	})
+	var wantLocked, locked, oversold int64
+	var stocks []model.Stock
+	if err := a.db.Joins("JOIN products ON products.id = stocks.product_id").Where("products.sku = ?", "HOT-1").Find(&stocks).Error; err != nil {
+		return err
+	}
+	for _, s := range stocks {
+		locked += s.Locked
+		if s.Locked > s.OnHand {
+			oversold += s.Locked - s.OnHand
+		}
+	}
+	wantLocked = svc.ok
+	if locked != wantLocked {
+		oversold += max(0, locked-wantLocked)
+	}
+	report(stdout, "service: order placement (Orders.Create, 1 line)", svc)
+	fmt.Fprintf(stdout, "  accepted units %d, locked %d, oversold units %d\n\n", wantLocked, locked, oversold)
+
+	rawID, err := hotRow(ctx, a.db, "HOT-2")
+	if err != nil {
+		return err
+	}
+	raw := runPhase(ctx, *clients, *dur, func(ctx context.Context) error {
+		res := a.db.WithContext(ctx).Exec("UPDATE stocks SET locked = locked + 1 WHERE id = ? AND on_hand - locked >= 1", rawID)
+		if res.Error == nil && res.RowsAffected != 1 {
+			return errors.New("raw: stock ran out")
+		}
+		return res.Error
+	})
+	report(stdout, "reference: raw conditional UPDATE (autocommit)", raw)
+
+	naiveID, err := hotRow(ctx, a.db, "HOT-3")
+	if err != nil {
+		return err
+	}
+	mysql := model.IsMySQL(a.db)
+	naive := runPhase(ctx, *clients, *dur, func(ctx context.Context) error {
+		return a.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			var s model.Stock
+			q := "SELECT * FROM stocks WHERE id = ?"
+			if mysql {
+				q += " FOR UPDATE"
+			}
+			if err := tx.Raw(q, naiveID).Scan(&s).Error; err != nil {
+				return err
+			}
+			if s.OnHand-s.Locked < 1 {
+				return errors.New("naive: stock ran out")
+			}
+			if err := tx.Exec("UPDATE stocks SET locked = locked + 1 WHERE id = ?", naiveID).Error; err != nil {
+				return err
+			}
+			return tx.Create(&model.StockMovement{WarehouseID: s.WarehouseID, ProductID: s.ProductID, Kind: model.MoveReserve, DeltaLocked: 1, CreatedAt: time.Now().UTC()}).Error
+		})
+	})
+	report(stdout, "reference: BEGIN; SELECT … FOR UPDATE; UPDATE; INSERT; COMMIT", naive)
+	fmt.Fprintf(stdout, "\nratio service / raw UPDATE:   %.2f\nratio service / naive tx:     %.2f\n", svc.rate()/raw.rate(), svc.rate()/naive.rate())
+	if oversold != 0 {
+		return fmt.Errorf("bench: %d units oversold", oversold)
+	}
+	return nil
+}
+
+// scratchMySQL creates a fresh database on the server dsn names and returns
+// a DSN for it and a func that drops it.
+func scratchMySQL(ctx context.Context, dsn string, log *slog.Logger) (string, func(), error) {
+	c, err := gomysql.ParseDSN(dsn)
+	if err != nil {
+		return "", nil, fmt.Errorf("bench: ORDERHUB_MYSQL_DSN: %w", err)
+	}
+	name := fmt.Sprintf("orderhub_bench_%d", time.Now().Unix())
+	c.DBName = ""
+	root, err := model.Open(ctx, model.Options{MySQLDSN: c.FormatDSN(), Log: log})
+	if err != nil {
+		return "", nil, err
+	}
+	if err := root.Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4").Error; err != nil {
+		_ = model.Close(root)
+		return "", nil, fmt.Errorf("bench: create scratch database: %w", err)
+	}
+	c.DBName = name
+	return c.FormatDSN(), func() {
+		root.Exec("DROP DATABASE IF EXISTS " + name)
+		_ = model.Close(root)
+	}, nil
+}
+
+// benchSeed makes one customer near warehouse A and three hot SKUs with
+// far more stock than a run can take: the service SKU split over two
+// warehouses, the reference SKUs in one.
+func benchSeed(ctx context.Context, a *app) error {
+	for _, w := range []service.WarehouseInput{{Code: "A", Name: "上海仓", Region: "上海", Priority: 30}, {Code: "B", Name: "苏州仓", Region: "苏州", Priority: 20}} {
+		if _, err := a.catalog.CreateWarehouse(ctx, w); err != nil {
+			return err
+		}
+	}
+	if _, err := a.catalog.CreateCustomer(ctx, service.CustomerInput{Code: "BENCH", Name: "压测客户", Region: "上海"}); err != nil {
+		return err
+	}
+	for _, sku := range []string{"HOT-1", "HOT-2", "HOT-3"} {
+		if _, err := a.catalog.CreateProduct(ctx, service.ProductInput{SKU: sku, Name: "热销螺栓", PriceFen: 100}); err != nil {
+			return err
+		}
+		if _, err := a.stock.Adjust(ctx, service.Adjustment{Warehouse: "A", SKU: sku, Delta: 5_000_000, Reason: "bench"}); err != nil {
+			return err
+		}
+	}
+	_, err := a.stock.Adjust(ctx, service.Adjustment{Warehouse: "B", SKU: "HOT-1", Delta: 5_000_000, Reason: "bench"})
+	return err
+}
+
+func hotRow(ctx context.Context, db *gorm.DB, sku string) (uint64, error) {
+	var id uint64
+	err := db.WithContext(ctx).Raw("SELECT stocks.id FROM stocks JOIN products ON products.id = stocks.product_id WHERE products.sku = ?", sku).Scan(&id).Error
+	return id, err
+}
+
+type phase struct {
+	ok, failed int64
+	elapsed    time.Duration
+	latencies  []time.Duration
+	firstErr   error
+}
+
+func (p phase) rate() float64 { return float64(p.ok) / p.elapsed.Seconds() }
+
+func (p phase) pct(q float64) time.Duration {
+	if len(p.latencies) == 0 {
+		return 0
+	}
+	return p.latencies[min(len(p.latencies)-1, int(q*float64(len(p.latencies))))]
+}
+
+// runPhase calls op from n goroutines until d has passed.
+func runPhase(ctx context.Context, n int, d time.Duration, op func(context.Context) error) phase {
+	var ok, failed atomic.Int64
+	var mu sync.Mutex
+	var lat []time.Duration
+	var firstErr error
+	deadline := time.Now().Add(d)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			mine := make([]time.Duration, 0, 4096)
+			for time.Now().Before(deadline) && ctx.Err() == nil {
+				t0 := time.Now()
+				err := op(ctx)
+				mine = append(mine, time.Since(t0))
+				if err != nil {
+					failed.Add(1)
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+					}
+					mu.Unlock()
+					continue
+				}
+				ok.Add(1)
+			}
+			mu.Lock()
+			lat = append(lat, mine...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	slices.Sort(lat)
+	return phase{ok: ok.Load(), failed: failed.Load(), elapsed: time.Since(start), latencies: lat, firstErr: firstErr}
+}
+
+func report(w io.Writer, name string, p phase) {
+	fmt.Fprintf(w, "%s\n  %8.0f ops/s   p50 %6.2f ms   p99 %6.2f ms   ok %d   failed %d\n", name, p.rate(),
+		float64(p.pct(0.50).Microseconds())/1000, float64(p.pct(0.99).Microseconds())/1000, p.ok, p.failed)
+	if p.firstErr != nil {
+		fmt.Fprintf(w, "  first error: %v\n", p.firstErr)
+	}
+}
