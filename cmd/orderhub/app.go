@@ -95,6 +95,9 @@ func (a *app) wire(clock service.Clock) error {
 		Catalog: a.catalog, Stock: a.stock, Orders: a.orders, Transfers: a.transfers,
 		AdminToken: cfg.AdminToken, Location: cfg.Location(), Log: a.log, Registry: a.registry, Ready: a.ready,
 	})
+	if err := a.wireMiniProgram(clock); err != nil {
+		return err
+	}
 	return nil
 }
 

@@ -1,0 +1,128 @@
+// Package miniprogram is the buyers' API under /api/mp/v1, the backend of
+// the WeChat mini-program B2B buyers order in: login by code2session,
+// catalog with live availability, orders, tracking, problems; and the
+// public tracking page /t/<token>.
+package miniprogram
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/redis/go-redis/v9"
+
+	"orderhub/config"
+	"orderhub/service"
+)
+
+// MaxBody caps a buyer's request body. The largest legitimate one, an
+// order of MaxOrderLines lines, is far smaller.
+const MaxBody = 64 << 10
+
+// Coder exchanges a wx.login code for the buyer's openid (code2session).
+type Coder interface {
+	Code2Session(ctx context.Context, code string) (Session, error)
+}
+
+// Deps is what the buyers' API needs.
+type Deps struct {
+	Buyers   *service.Buyers
+	Catalog  *service.Catalog
+	Orders   *service.Orders
+	Tracking *service.Tracking
+	// WeChat exchanges login codes; nil when no app id is configured, which
+	// is the embedded demo: then `dev:<name>` codes log in as demo buyers.
+	WeChat Coder
+	Redis  *redis.Client
+	// Prefix is the Redis key prefix (config redis.prefix).
+	Prefix string
+	Config config.MiniProgram
+	// PublicURL is where buyers reach this server; "" makes tracking links
+	// relative.
+	PublicURL string
+	Location  *time.Location
+	Log       *slog.Logger
+}
+
+// API is the buyers' HTTP API.
+type API struct {
+	d     Deps
+	limit *limiter
+}
+
+// New returns the API; it panics on missing dependencies so that bad
+// wiring fails at start.
+func New(d Deps) *API {
+	if d.Buyers == nil || d.Catalog == nil || d.Orders == nil || d.Tracking == nil || d.Redis == nil || d.Location == nil || d.Log == nil {
+		panic("miniprogram: New: missing dependency")
+	}
+	if d.WeChat == nil {
+		d.Log.Warn("mini-program: no app id configured (ORDERHUB_MP_APP_ID): demo logins with code dev:<name> are open to anyone; set the app id in production")
+	}
+	return &API{d: d, limit: newLimiter(d.Redis, d.Prefix, d.Config.WriteLimit, d.Config.WriteWindow.D())}
+}
+
+// Mount adds the buyers' routes to e, the public tracking page, and the
+// staff endpoints for buyers to staff (the admin-token group of /api/v1).
+func (a *API) Mount(e *gin.Engine, staff *gin.RouterGroup) {
+	mp := e.Group("/api/mp/v1", limitBody(MaxBody))
+	mp.POST("/login", a.login)
+	auth := mp.Group("", a.auth)
+	auth.GET("/me", a.me)
+	auth.GET("/products", a.products)
+	auth.GET("/orders", a.listOrders)
+	auth.GET("/orders/:no", a.getOrder)
+	writes := auth.Group("", a.rateLimit)
+	writes.POST("/orders", a.createOrder)
+	writes.POST("/orders/:no/cancel", a.cancelOrder)
+	writes.POST("/orders/:no/confirm-receipt", a.confirmReceipt)
+
+	e.GET("/t/:token", a.trackPage)
+
+	staff.GET("/buyers", a.listBuyers)
+	staff.POST("/buyers/:openid/link", a.linkBuyer)
+	staff.GET("/orders/:no/tracking-link", a.trackingLink)
+}
+
+func limitBody(n int64) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if c.Request.ContentLength > n {
+			writeErr(c, http.StatusRequestEntityTooLarge, "body_too_large", "请求体超过 "+strconv.FormatInt(n, 10)+" 字节 request body too large")
+			return
+		}
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, n)
+		c.Next()
+	}
+}
+
+// page reads ?page= and ?size= (defaults 1 and 20).
+func page(c *gin.Context) (int, int, bool) {
+	p, size := 1, 20
+	var err error
+	if v := c.Query("page"); v != "" {
+		if p, err = strconv.Atoi(v); err != nil || p < 1 {
+			writeErr(c, http.StatusBadRequest, "invalid_page", "page 须为从 1 开始的整数 page must be a whole number from 1")
+			return 0, 0, false
+		}
+	}
+	if v := c.Query("size"); v != "" {
+		if size, err = strconv.Atoi(v); err != nil || size < 1 || size > 100 {
+			writeErr(c, http.StatusBadRequest, "invalid_size", "size 须为 1 到 100 的整数 size must be a whole number from 1 to 100")
+			return 0, 0, false
+		}
+	}
+	return p, size, true
+}
+
+func (a *API) ts(t time.Time) string { return t.In(a.d.Location).Format(time.RFC3339) }
+
+func (a *API) tsPtr(t *time.Time) *string {
+	if t == nil {
+		return nil
+	}
+	v := a.ts(*t)
+	return &v
+}

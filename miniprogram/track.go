@@ -1,0 +1,129 @@
+package miniprogram
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"html/template"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"orderhub/service"
+)
+
+//go:embed assets/track.html
+var assets embed.FS
+
+var trackTmpl = template.Must(template.ParseFS(assets, "assets/track.html"))
+
+type trackStep struct {
+	Name  string
+	State string // done, current, todo
+	At    string // when the order entered it, if it did
+}
+
+type trackLine struct {
+	Name, SKU string
+	Qty       int64
+}
+
+type trackEvent struct {
+	At, Text, By string
+}
+
+type trackPage struct {
+	Found      bool
+	No         string
+	Customer   string
+	StageName  string
+	Cancelled  bool
+	Delivered  bool
+	ETA        string
+	ETAKind    string
+	Late       bool
+	Steps      []trackStep
+	Owner      string
+	OwnerPhone string
+	Carrier    string
+	TrackingNo string
+	Lines      []trackLine
+	Events     []trackEvent
+	Updated    string
+}
+
+// trackPage serves the public tracking page /t/<token>: no login, the
+// signed token is the key. Phone-width, Chinese, rendered on the server so
+// it shows in any chat's in-app browser without JavaScript.
+func (a *API) trackPage(c *gin.Context) {
+	c.Header("Cache-Control", "no-store")
+	c.Header("X-Robots-Tag", "noindex")
+	c.Header("Referrer-Policy", "no-referrer")
+	d, err := a.d.Tracking.Open(c, c.Param("token"))
+	if errors.Is(err, service.ErrNotFound) {
+		a.renderTrack(c, http.StatusNotFound, trackPage{})
+		return
+	}
+	if err != nil {
+		a.d.Log.ErrorContext(c, "tracking page", "err", err)
+		c.String(http.StatusInternalServerError, "服务器内部错误，请稍后再试 (request id %s)", service.RequestID(c))
+		return
+	}
+	a.renderTrack(c, http.StatusOK, a.trackView(d))
+}
+
+func (a *API) trackView(d service.Detail) trackPage {
+	o := d.Order
+	pipe := a.d.Orders.Pipeline()
+	p := trackPage{
+		Found: true, No: o.No, Customer: d.Customer.Name, StageName: pipe.Name(o.Stage),
+		Cancelled: o.Stage == service.StageCancelled, Delivered: o.Stage == pipe.Last().Key,
+		Carrier: o.Carrier, TrackingNo: o.TrackingNo, Updated: a.localTime(a.d.Orders.Now()),
+	}
+	entered := map[string]string{}
+	for _, e := range d.Events {
+		if e.ToStage == "" {
+			continue
+		}
+		entered[e.ToStage] = a.localTime(e.CreatedAt)
+		p.Events = append(p.Events, trackEvent{At: a.localTime(e.CreatedAt), Text: pipe.Name(e.ToStage), By: personName(e.Actor)})
+	}
+	// Newest first, at most six: the page is for a glance.
+	for i, j := 0, len(p.Events)-1; i < j; i, j = i+1, j-1 {
+		p.Events[i], p.Events[j] = p.Events[j], p.Events[i]
+	}
+	if len(p.Events) > 6 {
+		p.Events = p.Events[:6]
+	}
+	for _, s := range progress(pipe, o.Stage) {
+		st := trackStep{Name: s.Name, State: s.State}
+		if s.State != "todo" {
+			st.At = entered[s.Key]
+		}
+		p.Steps = append(p.Steps, st)
+	}
+	if eta, ok := a.d.Orders.ETA(o, a.d.Orders.Now()); ok {
+		p.ETA, p.Late = a.localTime(eta.At), eta.Late
+		p.ETAKind = "预计"
+		if eta.Kind == service.ETAPromised {
+			p.ETAKind = "承诺"
+		}
+	}
+	if d.Owner != nil && o.OwnerStaffID != nil {
+		p.Owner, p.OwnerPhone = d.Owner.Name, d.Owner.Phone
+	}
+	for _, l := range o.Lines {
+		p.Lines = append(p.Lines, trackLine{Name: l.Name, SKU: l.SKU, Qty: l.Qty})
+	}
+	return p
+}
+
+func (a *API) renderTrack(c *gin.Context, status int, p trackPage) {
+	var buf bytes.Buffer
+	if err := trackTmpl.Execute(&buf, p); err != nil {
+		a.d.Log.ErrorContext(c, "render tracking page", "err", err)
+		c.String(http.StatusInternalServerError, "服务器内部错误")
+		return
+	}
+	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
+}
