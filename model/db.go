@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/glebarez/sqlite"
+	gomysql "github.com/go-sql-driver/mysql"
 	"gorm.io/driver/mysql"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -36,7 +37,11 @@ func Open(ctx context.Context, o Options) (*gorm.DB, error) {
 	}
 	var dial gorm.Dialector
 	if o.MySQLDSN != "" {
-		dial = mysql.Open(o.MySQLDSN)
+		dsn, err := tuneDSN(o.MySQLDSN)
+		if err != nil {
+			return nil, err
+		}
+		dial = mysql.Open(dsn)
 	} else {
 		if err := os.MkdirAll(filepath.Dir(o.SQLitePath), 0o750); err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
@@ -67,6 +72,18 @@ func Open(ctx context.Context, o Options) (*gorm.DB, error) {
 		return nil, fmt.Errorf("ping database: %w", err)
 	}
 	return db, nil
+}
+
+// tuneDSN turns on client-side parameter interpolation: without it every
+// statement with arguments costs three round trips (prepare, execute,
+// close) instead of one, which triples the work on a hot order path.
+func tuneDSN(dsn string) (string, error) {
+	c, err := gomysql.ParseDSN(dsn)
+	if err != nil {
+		return "", fmt.Errorf("mysql dsn: %w", err)
+	}
+	c.InterpolateParams = true
+	return c.FormatDSN(), nil
 }
 
 // IsMySQL reports whether db is MySQL or MariaDB (else SQLite).
