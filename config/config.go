@@ -41,6 +41,8 @@ type Config struct {
 	PublicURL string `yaml:"public_url"`
 	// MiniProgram tunes the buyers' API.
 	MiniProgram MiniProgram `yaml:"miniprogram"`
+	// Outbox tunes how chat replies and pushes are sent.
+	Outbox Outbox `yaml:"outbox"`
 
 	// Roles lists every role a staff member may hold.
 	Roles []string `yaml:"roles"`
@@ -114,6 +116,20 @@ type Templates struct {
 	Delay     string `yaml:"delay"`
 }
 
+// Outbox tunes the dispatcher that sends what the outbox table holds.
+type Outbox struct {
+	// Poll is how often due messages are looked for when nothing wakes
+	// the dispatcher.
+	Poll Duration `yaml:"poll"`
+	// BackoffBase is the first retry delay after a failed send; each
+	// further failure doubles it, up to BackoffMax.
+	BackoffBase Duration `yaml:"backoff_base"`
+	BackoffMax  Duration `yaml:"backoff_max"`
+	// MaxAttempts is how many sends fail before a message is marked failed
+	// (GET /api/v1/outbox?state=failed).
+	MaxAttempts int `yaml:"max_attempts"`
+}
+
 // Reserve tunes stock reservation.
 type Reserve struct {
 	// LockTTL bounds how long a per-SKU Redis lock may be held.
@@ -177,6 +193,7 @@ func Default() Config {
 		CancelBefore:         "shipped",
 		CustomerCancelBefore: "picking",
 		Reserve:              Reserve{LockTTL: Duration(5 * time.Second), LockWait: Duration(2 * time.Second)},
+		Outbox:               Outbox{Poll: Duration(time.Second), BackoffBase: Duration(2 * time.Second), BackoffMax: Duration(5 * time.Minute), MaxAttempts: 30},
 		MiniProgram: MiniProgram{
 			SessionTTL: Duration(7 * 24 * time.Hour), WriteLimit: 30, WriteWindow: Duration(time.Minute),
 			Page: "pages/order/detail?no={no}", State: "formal",
@@ -299,6 +316,17 @@ var envVars = []envVar{
 	{"ORDERHUB_MP_TEMPLATE_DELAY", str(func(c *Config) *string { return &c.MiniProgram.Templates.Delay })},
 	{"ORDERHUB_MP_PAGE", str(func(c *Config) *string { return &c.MiniProgram.Page })},
 	{"ORDERHUB_MP_STATE", str(func(c *Config) *string { return &c.MiniProgram.State })},
+	{"ORDERHUB_OUTBOX_POLL", duration("ORDERHUB_OUTBOX_POLL", func(c *Config) *Duration { return &c.Outbox.Poll })},
+	{"ORDERHUB_OUTBOX_BACKOFF_BASE", duration("ORDERHUB_OUTBOX_BACKOFF_BASE", func(c *Config) *Duration { return &c.Outbox.BackoffBase })},
+	{"ORDERHUB_OUTBOX_BACKOFF_MAX", duration("ORDERHUB_OUTBOX_BACKOFF_MAX", func(c *Config) *Duration { return &c.Outbox.BackoffMax })},
+	{"ORDERHUB_OUTBOX_MAX_ATTEMPTS", func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("config: ORDERHUB_OUTBOX_MAX_ATTEMPTS: %q is not a number", v)
+		}
+		c.Outbox.MaxAttempts = n
+		return nil
+	}},
 }
 
 func duration(name string, p func(*Config) *Duration) func(*Config, string) error {
@@ -397,6 +425,9 @@ func (c *Config) Validate() error {
 	if err := c.validateMiniProgram(); err != nil {
 		return err
 	}
+	if err := c.validateOutbox(); err != nil {
+		return err
+	}
 	if c.Reserve.LockTTL.D() <= 0 {
 		return errors.New("config: reserve.lock_ttl: must be > 0")
 	}
@@ -483,6 +514,21 @@ func (c *Config) validateMiniProgram() error {
 	case "formal", "trial", "developer":
 	default:
 		return fmt.Errorf("config: miniprogram.state (ORDERHUB_MP_STATE): %q is not formal, trial or developer", mp.State)
+	}
+	return nil
+}
+
+func (c *Config) validateOutbox() error {
+	o := c.Outbox
+	switch {
+	case o.Poll.D() < 10*time.Millisecond:
+		return errors.New("config: outbox.poll (ORDERHUB_OUTBOX_POLL): must be at least 10ms")
+	case o.BackoffBase.D() < time.Millisecond:
+		return errors.New("config: outbox.backoff_base (ORDERHUB_OUTBOX_BACKOFF_BASE): must be at least 1ms")
+	case o.BackoffMax < o.BackoffBase:
+		return errors.New("config: outbox.backoff_max (ORDERHUB_OUTBOX_BACKOFF_MAX): must be >= outbox.backoff_base")
+	case o.MaxAttempts < 1:
+		return errors.New("config: outbox.max_attempts (ORDERHUB_OUTBOX_MAX_ATTEMPTS): must be >= 1")
 	}
 	return nil
 }
