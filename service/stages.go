@@ -266,8 +266,11 @@ func (o *Orders) Cancel(ctx context.Context, no string, actor Actor, reason stri
 		if res.RowsAffected != 1 {
 			return conflict("order_moved", "order %s moved on meanwhile; look at it again", ord.No)
 		}
-		return tx.Create(&model.OrderEvent{OrderID: ord.ID, Kind: "cancelled", FromStage: ord.Stage, ToStage: StageCancelled,
-			Actor: actor.Label(), Fields: "{}", Note: reason, CreatedAt: now}).Error
+		if err := tx.Create(&model.OrderEvent{OrderID: ord.ID, Kind: "cancelled", FromStage: ord.Stage, ToStage: StageCancelled,
+			Actor: actor.Label(), Fields: "{}", Note: reason, CreatedAt: now}).Error; err != nil {
+			return err
+		}
+		return finish(ctx, tx, now, Outcome{Stage: &StageChange{OrderID: ord.ID, No: ord.No, From: ord.Stage, To: StageCancelled}})
 	})
 	if err != nil {
 		return Detail{}, err

@@ -1,0 +1,624 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"orderhub/model"
+	"orderhub/service"
+)
+
+// MediaSource downloads WeCom media by id (media/get).
+type MediaSource interface {
+	Media(ctx context.Context, mediaID string) ([]byte, error)
+}
+
+// Deps is what the bot needs.
+type Deps struct {
+	Catalog   *service.Catalog
+	Stock     *service.Stock
+	Orders    *service.Orders
+	Transfers *service.Transfers
+	Tickets   *service.Tickets
+	Todos     *service.Todos
+	Inbox     *service.Inbox
+	Media     MediaSource
+	Redis     *redis.Client
+	Prefix    string
+	// DataDir is where waybill photos are stored (under waybills/).
+	DataDir  string
+	Location *time.Location
+	Log      *slog.Logger
+	// Admin names whom an unregistered user should ask.
+	Admin string
+}
+
+// Bot runs chat commands for WeCom users.
+type Bot struct {
+	d    Deps
+	pipe *service.Pipeline
+}
+
+// New returns a Bot.
+func New(d Deps) *Bot {
+	if d.Catalog == nil || d.Stock == nil || d.Orders == nil || d.Transfers == nil || d.Tickets == nil || d.Todos == nil ||
+		d.Inbox == nil || d.Media == nil || d.Redis == nil || d.DataDir == "" || d.Location == nil || d.Log == nil {
+		panic("bot: New: missing dependency")
+	}
+	if d.Admin == "" {
+		d.Admin = "仓库主管或系统管理员"
+	}
+	return &Bot{d: d, pipe: d.Orders.Pipeline()}
+}
+
+// Handle runs one recorded message and answers it. A write's answer is
+// queued by the write's own transaction; everything else by Inbox.Answer.
+// It returns an error only for failures worth running again.
+func (b *Bot) Handle(ctx context.Context, m model.Inbound) error {
+	actor, err := b.d.Catalog.StaffActor(ctx, m.FromUser)
+	if errors.Is(err, service.ErrNotFound) {
+		return b.answer(ctx, m, fmt.Sprintf("您好，您（%s）还不是仓库系统的登记员工，暂时不能使用。请联系%s为您登记企业微信账号和岗位。", m.FromUser, b.d.Admin))
+	}
+	if err != nil {
+		return err
+	}
+	switch m.MsgType {
+	case "text":
+		return b.command(ctx, m, actor, m.Content)
+	case "image":
+		return b.photo(ctx, m, actor)
+	case "event":
+		switch m.Event {
+		case "enter_agent":
+			return b.answer(ctx, m, b.help(actor))
+		case "click":
+			return b.command(ctx, m, actor, m.EventKey)
+		}
+		return b.d.Inbox.Answer(ctx, m.ID) // nothing to say
+	default:
+		return b.answer(ctx, m, "暂时只认文字命令和运单照片。发「帮助」看看能做什么。")
+	}
+}
+
+// answer marks m done with one text reply to its sender.
+func (b *Bot) answer(ctx context.Context, m model.Inbound, text string) error {
+	return b.d.Inbox.Answer(ctx, m.ID, service.Text(text, m.FromUser))
+}
+
+// write runs a service write carrying m's Reply: on success the write's
+// transaction queued the answer; a refusal is answered here.
+func (b *Bot) write(ctx context.Context, m model.Inbound, render func(service.Outcome) []service.Message, do func(ctx context.Context) error) error {
+	ctx = service.WithReply(ctx, service.Reply{InboundID: m.ID, Render: render})
+	err := do(ctx)
+	if err == nil || errors.Is(err, service.ErrHandled) {
+		return err
+	}
+	return b.refuse(ctx, m, err)
+}
+
+// refuse answers a refused command with what to do about it; internal
+// errors go back to the runner to be tried again.
+func (b *Bot) refuse(ctx context.Context, m model.Inbound, err error) error {
+	line, ok := b.explain(err)
+	if !ok {
+		return err
+	}
+	return b.answer(ctx, m, line)
+}
+
+func (b *Bot) command(ctx context.Context, m model.Inbound, actor service.Actor, text string) error {
+	c := Parse(text)
+	if c.Name == "" {
+		hint := "发「帮助」看看能做什么。"
+		if near := Closest(text); near != "" {
+			hint = "您是不是想用「" + near + "」？" + hint
+		}
+		return b.answer(ctx, m, "没看懂「"+clip(strings.TrimSpace(text), 20)+"」。"+hint)
+	}
+	s := specOf(c.Name)
+	if !b.allowed(actor, s) {
+		return b.answer(ctx, m, fmt.Sprintf("您的岗位（%s）不能使用「%s」。需要：%s。", roleNames(actor.Roles), s.zh, roleNames(append(s.roles, "主管"))))
+	}
+	if len(c.Args) < s.min {
+		return b.answer(ctx, m, "用法："+s.usage+"\n例如："+s.example)
+	}
+	switch c.Name {
+	case cmdHelp:
+		return b.answer(ctx, m, b.help(actor))
+	case cmdStock:
+		return b.stock(ctx, m, c.Rest)
+	case cmdOrder:
+		return b.order(ctx, m, c.Args[0])
+	case cmdTodo:
+		return b.todo(ctx, m, actor)
+	case cmdAdvance:
+		return b.advance(ctx, m, actor, c.Args)
+	case cmdShip:
+		return b.ship(ctx, m, actor, c.Args)
+	case cmdReceive:
+		return b.receive(ctx, m, actor, c.Args)
+	case cmdCount:
+		return b.count(ctx, m, actor, c.Args)
+	case cmdTransfers:
+		return b.transfers(ctx, m, actor)
+	case cmdTransferDone:
+		return b.transferDone(ctx, m, actor, c.Args[0])
+	case cmdProblem:
+		return b.problem(ctx, m, actor, c.Args[0], strings.TrimSpace(strings.TrimPrefix(c.Rest, c.Args[0])))
+	case cmdAttach:
+		return b.attach(ctx, m, c.Args[0])
+	}
+	return b.answer(ctx, m, b.help(actor))
+}
+
+// spec describes a command for help, usage and role checks.
+type spec struct {
+	cmd, zh, en    string
+	usage, example string
+	desc           string
+	min            int      // words needed after the command
+	roles          []string // nil: every registered staff member
+}
+
+var keepers = []string{"keeper", "keeper_lead"}
+
+var specs = []spec{
+	{cmdHelp, "帮助", "help", "帮助", "帮助", "看我能用的命令", 0, nil},
+	{cmdStock, "库存", "stock", "库存 <SKU或名称>", "库存 BOLT-M8-30　或　库存 螺栓", "各仓在库/锁定/可用", 1, nil},
+	{cmdOrder, "订单", "order", "订单 <单号>", "订单 SO20261124-000001", "阶段、明细、负责人、交期、最近动态", 1, nil},
+	{cmdTodo, "待办", "todo", "待办", "待办", "我负责的订单、工单、调拨，最早的在前", 0, nil},
+	{cmdAdvance, "推进", "advance", "推进 <单号> [阶段] [字段=值 ...]", "推进 SO20261124-000001 待质检 质检员=刘洋", "把订单推进到下一阶段（不写阶段就推进到下一个）", 1, nil},
+	{cmdShip, "发货", "ship", "发货 <单号> <快递公司> <运单号>", "发货 SO20261124-000001 顺丰 SF1234567890", "发货（先发运单照片）", 3, []string{"dispatcher", "dispatcher_lead"}},
+	{cmdAttach, "附件", "attach", "附件 <单号>，然后发照片", "附件 SO20261124-000001", "接下来发的照片附到这个订单（运单照片）", 1, []string{"dispatcher", "dispatcher_lead", "keeper", "keeper_lead"}},
+	{cmdReceive, "入库", "receive", "入库 <SKU> <仓库> <数量>", "入库 BOLT-M8-30 SH 200", "到货入库", 3, keepers},
+	{cmdCount, "盘点", "count", "盘点 <SKU> <仓库> <实盘数>", "盘点 BOLT-M8-30 SH 118", "按实盘数校正在库（不能低于已锁定）", 3, keepers},
+	{cmdTransfers, "调拨", "transfers", "调拨", "调拨", "待处理的调拨单", 0, keepers},
+	{cmdTransferDone, "调拨完成", "transfer done", "调拨完成 <编号>", "调拨完成 12", "调拨到货，库存转到发货仓", 1, keepers},
+	{cmdProblem, "异常", "problem", "异常 <单号> <描述>", "异常 SO20261124-000001 少了一箱螺丝", "报告问题，开工单给负责主管", 2, nil},
+}
+
+func specOf(cmd string) spec {
+	for _, s := range specs {
+		if s.cmd == cmd {
+			return s
+		}
+	}
+	return specs[0]
+}
+
+func (b *Bot) allowed(a service.Actor, s spec) bool {
+	return s.roles == nil || a.HasRole(s.roles...) || b.pipe.Supervisor(a)
+}
+
+func (b *Bot) help(a service.Actor) string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "%s，您好（%s）。可用命令：\n", a.Name, roleNames(a.Roles))
+	for _, s := range specs {
+		if !b.allowed(a, s) {
+			continue
+		}
+		fmt.Fprintf(&sb, "· %s（%s）：%s\n  例：%s\n", s.zh, s.en, s.desc, s.example)
+	}
+	sb.WriteString("空格、全角标点都可以；中文命令后可不加空格。")
+	return sb.String()
+}
+
+var roleZh = map[string]string{
+	"keeper": "仓管", "picker": "配货", "qc": "质检", "dispatcher": "发货", "customer_service": "客服",
+	"keeper_lead": "仓管主管", "picker_lead": "配货主管", "qc_lead": "质检主管", "dispatcher_lead": "发货主管", "cs_lead": "客服主管",
+	"supervisor": "主管", "production_director": "生产总监", "director": "总监", "admin": "管理员",
+}
+
+func roleNames(roles []string) string {
+	if len(roles) == 0 {
+		return "无岗位"
+	}
+	out := make([]string, len(roles))
+	for i, r := range roles {
+		if zh, ok := roleZh[r]; ok {
+			out[i] = zh
+		} else {
+			out[i] = r
+		}
+	}
+	return strings.Join(out, "、")
+}
+
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}
+
+func (b *Bot) local(t time.Time) string { return t.In(b.d.Location).Format("01-02 15:04") }
+
+// focus remembers the order a user last worked on, so that a photo they
+// send next is attached to it.
+func (b *Bot) setFocus(ctx context.Context, user, no string) {
+	b.d.Redis.Set(ctx, b.d.Prefix+"wecom:focus:"+user, strings.ToUpper(no), 2*time.Hour)
+}
+
+func (b *Bot) focus(ctx context.Context, user string) string {
+	v, _ := b.d.Redis.Get(ctx, b.d.Prefix+"wecom:focus:"+user).Result()
+	return v
+}
+
+func (b *Bot) stock(ctx context.Context, m model.Inbound, text string) error {
+	lines, err := b.d.Stock.Find(ctx, text, true)
+	if err != nil {
+		return err
+	}
+	if len(lines) == 0 {
+		return b.answer(ctx, m, "没有找到「"+clip(text, 20)+"」的库存。可以发 SKU（如 BOLT-M8-30）或名称里的词（如 螺栓）。")
+	}
+	var sb strings.Builder
+	skus := 0
+	last := ""
+	for _, l := range lines {
+		if l.SKU != last {
+			if skus == 8 {
+				sb.WriteString("……更多结果请发完整 SKU。\n")
+				break
+			}
+			skus++
+			last = l.SKU
+			fmt.Fprintf(&sb, "【%s】%s %s（%s）\n", l.SKU, l.Name, l.Spec, l.Unit)
+		}
+		fmt.Fprintf(&sb, "  %s %s：在库 %d｜锁定 %d｜可用 %d\n", l.Warehouse, l.WarehouseName, l.OnHand, l.Locked, l.Available)
+	}
+	return b.answer(ctx, m, strings.TrimSpace(sb.String()))
+}
+
+func (b *Bot) order(ctx context.Context, m model.Inbound, no string) error {
+	d, err := b.d.Orders.Get(ctx, no)
+	if err != nil {
+		return b.refuse(ctx, m, err)
+	}
+	b.setFocus(ctx, m.FromUser, d.Order.No)
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "订单 %s｜%s\n", d.Order.No, d.Customer.Name)
+	owner := "无人"
+	if d.Owner != nil {
+		owner = d.Owner.Name
+	}
+	fmt.Fprintf(&sb, "阶段：%s（负责人 %s，%s 进入", b.pipe.Name(d.Order.Stage), owner, b.local(d.Order.StageEnteredAt))
+	if d.Order.StageDueAt != nil {
+		fmt.Fprintf(&sb, "，时限 %s", b.local(*d.Order.StageDueAt))
+	}
+	sb.WriteString("）\n")
+	if d.Order.PromisedAt != nil {
+		fmt.Fprintf(&sb, "承诺交期：%s\n", b.local(*d.Order.PromisedAt))
+	}
+	if d.Order.TrackingNo != "" {
+		fmt.Fprintf(&sb, "快递：%s %s\n", d.Order.Carrier, d.Order.TrackingNo)
+	}
+	sb.WriteString("明细：\n")
+	for _, l := range d.Order.Lines {
+		fmt.Fprintf(&sb, "  %s %s ×%d\n", l.SKU, l.Name, l.Qty)
+	}
+	for _, t := range d.Transfers {
+		if t.Status == model.TransferPending {
+			fmt.Fprintf(&sb, "待调拨：#%d %s ×%d %s→%s\n", t.ID, d.SKUs[t.ProductID], t.Qty, d.WarehouseCodes[t.FromWarehouseID], d.WarehouseCodes[t.ToWarehouseID])
+		}
+	}
+	evs := d.Events
+	if len(evs) > 3 {
+		evs = evs[len(evs)-3:]
+	}
+	sb.WriteString("最近动态：\n")
+	for _, e := range evs {
+		what := e.Note
+		if e.Kind == "stage" {
+			what = b.pipe.Name(e.FromStage) + "→" + b.pipe.Name(e.ToStage)
+		}
+		fmt.Fprintf(&sb, "  %s %s %s\n", b.local(e.CreatedAt), e.Actor, clip(what, 40))
+	}
+	return b.answer(ctx, m, strings.TrimSpace(sb.String()))
+}
+
+func (b *Bot) todo(ctx context.Context, m model.Inbound, actor service.Actor) error {
+	td, err := b.d.Todos.For(ctx, actor)
+	if err != nil {
+		return err
+	}
+	if len(td.Orders)+len(td.Tickets)+len(td.Transfers) == 0 {
+		return b.answer(ctx, m, "目前没有待办，辛苦了。")
+	}
+	var sb strings.Builder
+	if len(td.Orders) > 0 {
+		fmt.Fprintf(&sb, "订单（%d）：\n", len(td.Orders))
+		for _, o := range td.Orders {
+			fmt.Fprintf(&sb, "  %s %s，%s 进入", o.No, b.pipe.Name(o.Stage), b.local(o.StageEnteredAt))
+			if o.StageDueAt != nil {
+				fmt.Fprintf(&sb, "，时限 %s", b.local(*o.StageDueAt))
+			}
+			sb.WriteString("\n")
+		}
+	}
+	if len(td.Tickets) > 0 {
+		fmt.Fprintf(&sb, "工单（%d）：\n", len(td.Tickets))
+		for _, t := range td.Tickets {
+			fmt.Fprintf(&sb, "  %s %s %s：%s\n", t.No, t.OrderNo, t.State, clip(t.Description, 30))
+		}
+	}
+	if len(td.Transfers) > 0 {
+		fmt.Fprintf(&sb, "调拨（%d）：\n", len(td.Transfers))
+		for _, t := range td.Transfers {
+			fmt.Fprintf(&sb, "  #%d %s ×%d %s→%s（%s）\n", t.ID, t.SKU, t.Qty, t.From, t.To, t.OrderNo)
+		}
+	}
+	return b.answer(ctx, m, strings.TrimSpace(sb.String()))
+}
+
+// stageArg finds the stage a keeper means: its key, its name, or a part of
+// its name (质检 → 待质检).
+func (b *Bot) stageArg(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", false
+	}
+	for _, st := range b.pipe.Stages() {
+		if strings.EqualFold(st.Key, s) || st.Name == s {
+			return st.Key, true
+		}
+	}
+	for _, st := range b.pipe.Stages() {
+		if strings.Contains(st.Name, s) {
+			return st.Key, true
+		}
+	}
+	if s == "取消" || strings.EqualFold(s, service.StageCancelled) {
+		return service.StageCancelled, true
+	}
+	return "", false
+}
+
+// renderStage answers the mover and pushes the order to its new owner.
+func (b *Bot) renderStage(m model.Inbound, actorName string) func(service.Outcome) []service.Message {
+	return func(o service.Outcome) []service.Message {
+		sc := o.Stage
+		if sc == nil {
+			return nil
+		}
+		if sc.To == service.StageCancelled {
+			return []service.Message{service.Text(fmt.Sprintf("订单 %s 已取消（原在「%s」），锁定的库存已释放。", sc.No, b.pipe.Name(sc.From)), m.FromUser)}
+		}
+		text := fmt.Sprintf("已推进：订单 %s 从「%s」到「%s」。", sc.No, b.pipe.Name(sc.From), b.pipe.Name(sc.To))
+		if sc.To == service.StageShipped && sc.TrackingNo != "" {
+			text += fmt.Sprintf("快递 %s %s。", sc.Carrier, sc.TrackingNo)
+		}
+		if sc.Owner != nil {
+			text += "下一步由 " + sc.Owner.Name + " 负责。"
+		}
+		msgs := []service.Message{service.Text(text, m.FromUser)}
+		if sc.Owner != nil && sc.Owner.UserID != m.FromUser {
+			push := service.Text(fmt.Sprintf("新待办：订单 %s 已到「%s」，由您负责（%s 推进）。发「订单 %s」查看。", sc.No, b.pipe.Name(sc.To), actorName, sc.No), sc.Owner.UserID)
+			push.OrderID = sc.OrderID
+			msgs = append(msgs, push)
+		}
+		return msgs
+	}
+}
+
+func (b *Bot) advance(ctx context.Context, m model.Inbound, actor service.Actor, args []string) error {
+	no := args[0]
+	fs, rest := fields(args[1:])
+	b.setFocus(ctx, m.FromUser, no)
+	to := ""
+	if len(rest) > 0 {
+		key, ok := b.stageArg(rest[0])
+		if !ok {
+			return b.answer(ctx, m, "没有「"+clip(rest[0], 10)+"」这个阶段。阶段有："+b.stageList()+"。")
+		}
+		to = key
+	} else {
+		d, err := b.d.Orders.Get(ctx, no)
+		if err != nil {
+			return b.refuse(ctx, m, err)
+		}
+		next, ok := b.pipe.Next(d.Order.Stage)
+		if !ok {
+			return b.answer(ctx, m, fmt.Sprintf("订单 %s 已是「%s」，不能再推进。", d.Order.No, b.pipe.Name(d.Order.Stage)))
+		}
+		to = next.Key
+	}
+	return b.write(ctx, m, b.renderStage(m, actor.Name), func(ctx context.Context) error {
+		if to == service.StageCancelled {
+			_, err := b.d.Orders.Cancel(ctx, no, actor, "企业微信取消")
+			return err
+		}
+		_, err := b.d.Orders.Advance(ctx, service.Move{No: no, To: to, Fields: fs, Actor: actor, Note: "企业微信"})
+		return err
+	})
+}
+
+func (b *Bot) stageList() string {
+	var names []string
+	for _, s := range b.pipe.Stages() {
+		names = append(names, s.Name)
+	}
+	return strings.Join(names, "、")
+}
+
+func (b *Bot) ship(ctx context.Context, m model.Inbound, actor service.Actor, args []string) error {
+	no, carrier, tracking := args[0], args[1], strings.Join(args[2:], "")
+	b.setFocus(ctx, m.FromUser, no)
+	return b.write(ctx, m, b.renderStage(m, actor.Name), func(ctx context.Context) error {
+		_, err := b.d.Orders.Advance(ctx, service.Move{No: no, To: service.StageShipped, Actor: actor, Note: "企业微信发货",
+			Fields: map[string]string{"carrier": carrier, "tracking_no": tracking}})
+		return err
+	})
+}
+
+var leadingInt = regexp.MustCompile(`^[+-]?\d+`)
+
+// qty reads a quantity as typed: "200", "200盒".
+func qty(s string) (int64, bool) {
+	n, err := strconv.ParseInt(leadingInt.FindString(s), 10, 64)
+	return n, err == nil
+}
+
+func (b *Bot) renderStock(m model.Inbound, verb string) func(service.Outcome) []service.Message {
+	return func(o service.Outcome) []service.Message {
+		l := o.Stock
+		if l == nil {
+			return nil
+		}
+		return []service.Message{service.Text(fmt.Sprintf("已%s：%s %s 在 %s，变动 %+d。现在 在库 %d｜锁定 %d｜可用 %d。",
+			verb, l.SKU, l.Name, l.Warehouse, o.Delta, l.OnHand, l.Locked, l.Available), m.FromUser)}
+	}
+}
+
+func (b *Bot) receive(ctx context.Context, m model.Inbound, actor service.Actor, args []string) error {
+	n, ok := qty(args[2])
+	if !ok || n <= 0 {
+		return b.answer(ctx, m, "数量要是大于 0 的整数，例如：入库 BOLT-M8-30 SH 200")
+	}
+	return b.write(ctx, m, b.renderStock(m, "入库"), func(ctx context.Context) error {
+		_, err := b.d.Stock.Adjust(ctx, service.Adjustment{Warehouse: args[1], SKU: args[0], Delta: n, Kind: model.MoveReceive, Reason: "企业微信入库", Actor: actor})
+		return err
+	})
+}
+
+func (b *Bot) count(ctx context.Context, m model.Inbound, actor service.Actor, args []string) error {
+	n, ok := qty(args[2])
+	if !ok || n < 0 {
+		return b.answer(ctx, m, "实盘数要是 0 或以上的整数，例如：盘点 BOLT-M8-30 SH 118")
+	}
+	return b.write(ctx, m, b.renderStock(m, "盘点"), func(ctx context.Context) error {
+		_, _, err := b.d.Stock.Count(ctx, args[1], args[0], n, actor)
+		return err
+	})
+}
+
+func (b *Bot) transfers(ctx context.Context, m model.Inbound, actor service.Actor) error {
+	f := service.TransferFilter{Status: model.TransferPending}
+	if !b.pipe.Supervisor(actor) && !actor.HasRole("keeper_lead") {
+		f.AssigneeStaffID = actor.StaffID
+		if s, err := b.d.Catalog.Staff(ctx, actor.ID); err == nil && s.WarehouseID != nil {
+			f.WarehouseID = *s.WarehouseID
+		}
+	}
+	ts, err := b.d.Transfers.List(ctx, f)
+	if err != nil {
+		return err
+	}
+	if len(ts) == 0 {
+		return b.answer(ctx, m, "没有待处理的调拨单。")
+	}
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "待处理调拨（%d）：\n", len(ts))
+	for i, t := range ts {
+		if i == 20 {
+			sb.WriteString("……\n")
+			break
+		}
+		fmt.Fprintf(&sb, "#%d %s %s ×%d %s→%s（订单 %s，%s 建）\n", t.ID, t.SKU, t.Name, t.Qty, t.From, t.To, t.OrderNo, b.local(t.CreatedAt))
+	}
+	sb.WriteString("到货后发：调拨完成 <编号>")
+	return b.answer(ctx, m, sb.String())
+}
+
+func (b *Bot) transferDone(ctx context.Context, m model.Inbound, actor service.Actor, arg string) error {
+	id, err := strconv.ParseUint(strings.TrimPrefix(arg, "#"), 10, 64)
+	if err != nil {
+		return b.answer(ctx, m, "调拨单编号是数字，例如：调拨完成 12")
+	}
+	render := func(o service.Outcome) []service.Message {
+		if o.Transfer == nil {
+			return nil
+		}
+		return []service.Message{service.Text(fmt.Sprintf("调拨单 #%d 已到货，%d 件已转入发货仓并继续为订单锁定。", o.Transfer.ID, o.Transfer.Qty), m.FromUser)}
+	}
+	return b.write(ctx, m, render, func(ctx context.Context) error {
+		_, err := b.d.Transfers.Receive(ctx, id, actor)
+		return err
+	})
+}
+
+func (b *Bot) problem(ctx context.Context, m model.Inbound, actor service.Actor, no, desc string) error {
+	b.setFocus(ctx, m.FromUser, no)
+	render := func(o service.Outcome) []service.Message {
+		t := o.Ticket
+		if t == nil {
+			return nil
+		}
+		who := "暂无负责人"
+		var msgs []service.Message
+		if t.Assignee != nil {
+			who = "已通知 " + t.Assignee.Name
+			if t.Assignee.UserID != m.FromUser {
+				push := service.Text(fmt.Sprintf("新工单 %s：订单 %s（%s）异常，%s 报告：%s。", t.No, t.OrderNo, b.pipe.Name(t.Stage), actor.Name, clip(t.Description, 200)), t.Assignee.UserID)
+				push.OrderID = *t.OrderID
+				msgs = append(msgs, push)
+			}
+		}
+		return append([]service.Message{service.Text(fmt.Sprintf("已登记异常，工单 %s（订单 %s），%s。", t.No, t.OrderNo, who), m.FromUser)}, msgs...)
+	}
+	return b.write(ctx, m, render, func(ctx context.Context) error {
+		_, err := b.d.Tickets.Open(ctx, service.NewTicket{Kind: model.TicketStaffProblem, OrderNo: no, Description: desc, Actor: actor})
+		return err
+	})
+}
+
+func (b *Bot) attach(ctx context.Context, m model.Inbound, no string) error {
+	d, err := b.d.Orders.Get(ctx, no)
+	if err != nil {
+		return b.refuse(ctx, m, err)
+	}
+	b.setFocus(ctx, m.FromUser, d.Order.No)
+	return b.answer(ctx, m, "好的，请发运单照片，将附到订单 "+d.Order.No+"。")
+}
+
+var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_-]`)
+
+// photo stores an image (the waybill) under the data dir and attaches it
+// to the order the sender last worked on.
+func (b *Bot) photo(ctx context.Context, m model.Inbound, actor service.Actor) error {
+	no := b.focus(ctx, m.FromUser)
+	if no == "" {
+		return b.answer(ctx, m, "收到照片，但不知道是哪个订单的。请先发「附件 <单号>」，再发照片。")
+	}
+	if m.MediaID == "" {
+		return b.answer(ctx, m, "照片没有收到，请再发一次。")
+	}
+	data, err := b.d.Media.Media(ctx, m.MediaID)
+	if err != nil {
+		return fmt.Errorf("media/get: %w", err)
+	}
+	// Named by the message, so a resumed run overwrites its own file.
+	rel := filepath.Join("waybills", unsafeName.ReplaceAllString(no, "_"), unsafeName.ReplaceAllString(m.MsgKey, "_")+".jpg")
+	full := filepath.Join(b.d.DataDir, rel)
+	if err := os.MkdirAll(filepath.Dir(full), 0o750); err != nil {
+		return err
+	}
+	if err := os.WriteFile(full, data, 0o640); err != nil {
+		return err
+	}
+	render := func(o service.Outcome) []service.Message {
+		if o.Attached == nil {
+			return nil
+		}
+		text := fmt.Sprintf("运单照片已附到订单 %s。", o.Attached.No)
+		if next, ok := b.pipe.Next(o.Attached.Stage); ok && next.Key == service.StageShipped {
+			text += "现在可以发：发货 " + o.Attached.No + " <快递公司> <运单号>"
+		}
+		return []service.Message{service.Text(text, m.FromUser)}
+	}
+	return b.write(ctx, m, render, func(ctx context.Context) error {
+		_, err := b.d.Orders.Attach(ctx, no, "waybill_photo", filepath.ToSlash(rel), actor)
+		return err
+	})
+}

@@ -1,0 +1,220 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/silenceper/wechat/v2/credential"
+	"github.com/silenceper/wechat/v2/util"
+	"github.com/silenceper/wechat/v2/work/config"
+	wctx "github.com/silenceper/wechat/v2/work/context"
+	"github.com/silenceper/wechat/v2/work/material"
+	"github.com/silenceper/wechat/v2/work/message"
+
+	"orderhub/service"
+)
+
+// DefaultAPIBase is WeCom's API host, as silenceper/wechat hard-codes it.
+const DefaultAPIBase = "https://qyapi.weixin.qq.com"
+
+// RewriteAPIBase returns a URI rewriter that sends silenceper/wechat's
+// WeCom calls to base instead (ORDERHUB_WECOM_API_BASE: a proxy, or a local
+// WeCom-compatible server) and leaves every other URI alone. The library
+// has one process-wide modifier (util.SetURIModifier), shared with the
+// mini-program, so main composes the rewriters and installs them once.
+func RewriteAPIBase(base string) func(string) string {
+	base = strings.TrimRight(base, "/")
+	return func(uri string) string {
+		if base == "" || base == DefaultAPIBase {
+			return uri
+		}
+		if rest, ok := strings.CutPrefix(uri, DefaultAPIBase); ok {
+			return base + rest
+		}
+		return uri
+	}
+}
+
+// Errcodes that mean the access token is no good: fetch a new one and try
+// once more (silenceper/wechat does not: upstream issue #641).
+var tokenErrcodes = map[int64]bool{40014: true, 42001: true, 41001: true, 40001: true}
+
+// Errcodes no retry can fix: the message is marked failed at once.
+var permanentErrcodes = map[int64]bool{
+	40003:  true, // invalid userid
+	40008:  true, // invalid message type
+	44004:  true, // empty text
+	45002:  true, // content too long
+	81013:  true, // user, party and tag all invalid
+	40056:  true, // invalid agentid
+	301002: true, // no permission to this user
+}
+
+// WeCom is the app's client of the WeCom API: app messages (message/send)
+// and media (media/get) through silenceper/wechat, with the access token
+// cached in Redis so every instance shares one.
+type WeCom struct {
+	agentID  string
+	cache    *RedisCache
+	tokenKey string
+	msg      *message.Client
+	media    *material.Client
+}
+
+// NewWeCom returns a client for one self-built app.
+func NewWeCom(corpID, secret string, agentID int, rdb *redis.Client, prefix string) *WeCom {
+	if corpID == "" || secret == "" || rdb == nil {
+		panic("bot: NewWeCom: missing corp id, secret or redis")
+	}
+	agent := strconv.Itoa(agentID)
+	c := NewRedisCache(rdb, prefix+"wecom:")
+	cfg := &config.Config{CorpID: corpID, CorpSecret: secret, AgentID: agent, Cache: c}
+	tok := credential.NewWorkAccessTokenWithAgentID(corpID, secret, agent, credential.CacheKeyWorkPrefix, c)
+	ctx := &wctx.Context{Config: cfg, AccessTokenHandle: tok}
+	return &WeCom{
+		agentID: agent, cache: c,
+		// The key silenceper/wechat's WorkAccessToken caches the token under.
+		tokenKey: fmt.Sprintf("%s_access_token_%s_%s", credential.CacheKeyWorkPrefix, corpID, agent),
+		msg:      message.NewClient(ctx),
+		media:    material.NewClient(ctx),
+	}
+}
+
+// sendRequest is message/send's body: the common fields, and the message
+// itself under its msgtype.
+type sendRequest struct {
+	*message.SendRequestCommon
+	body    json.RawMessage
+	msgType string
+}
+
+func (r sendRequest) MarshalJSON() ([]byte, error) {
+	common, err := json.Marshal(r.SendRequestCommon)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(common, &m); err != nil {
+		return nil, err
+	}
+	m[r.msgType] = r.body
+	return json.Marshal(m)
+}
+
+// Send delivers one outbox row as an app message.
+func (w *WeCom) Send(ctx context.Context, m service.Outgoing) error {
+	req := sendRequest{SendRequestCommon: &message.SendRequestCommon{ToUser: m.ToUser, MsgType: m.MsgType, AgentID: w.agentID},
+		body: m.Body, msgType: m.MsgType}
+	err := w.withToken(ctx, func() error {
+		_, err := w.msg.Send("MessageSend", req)
+		return err
+	})
+	var ce *util.CommonError
+	if errors.As(err, &ce) && permanentErrcodes[ce.ErrCode] {
+		return &service.UndeliverableError{Reason: ce.Error()}
+	}
+	return err
+}
+
+// Media downloads a temporary media file (the waybill photo) by media id.
+func (w *WeCom) Media(ctx context.Context, mediaID string) ([]byte, error) {
+	var b []byte
+	err := w.withToken(ctx, func() error {
+		var err error
+		b, err = w.media.GetTempFile(mediaID)
+		return err
+	})
+	return b, err
+}
+
+// withToken runs call, and when WeCom says the token is invalid or expired
+// (it may revoke one early), drops the shared cached token and runs it once
+// more with a fresh one.
+func (w *WeCom) withToken(ctx context.Context, call func() error) error {
+	err := call()
+	var ce *util.CommonError
+	if errors.As(err, &ce) && tokenErrcodes[ce.ErrCode] {
+		_ = w.cache.DeleteContext(ctx, w.tokenKey)
+		err = call()
+	}
+	return err
+}
+
+// RedisCache is silenceper/wechat's cache.Cache over our go-redis v9
+// client (its own cache/redis.go is go-redis v8).
+type RedisCache struct {
+	rdb    *redis.Client
+	prefix string
+}
+
+// NewRedisCache returns a cache whose keys live under prefix.
+func NewRedisCache(rdb *redis.Client, prefix string) *RedisCache {
+	return &RedisCache{rdb: rdb, prefix: prefix}
+}
+
+func bg() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), 2*time.Second)
+}
+
+// Get returns the value as a string, or nil when absent (or Redis down:
+// then a token is fetched afresh, which is only slower).
+func (c *RedisCache) Get(key string) any {
+	ctx, cancel := bg()
+	defer cancel()
+	return c.GetContext(ctx, key)
+}
+
+// GetContext is Get with a context.
+func (c *RedisCache) GetContext(ctx context.Context, key string) any {
+	v, err := c.rdb.Get(ctx, c.prefix+key).Result()
+	if err != nil {
+		return nil
+	}
+	return v
+}
+
+// Set stores a string value for timeout.
+func (c *RedisCache) Set(key string, val any, timeout time.Duration) error {
+	ctx, cancel := bg()
+	defer cancel()
+	return c.SetContext(ctx, key, val, timeout)
+}
+
+// SetContext is Set with a context.
+func (c *RedisCache) SetContext(ctx context.Context, key string, val any, timeout time.Duration) error {
+	if timeout <= 0 {
+		timeout = time.Minute
+	}
+	return c.rdb.Set(ctx, c.prefix+key, fmt.Sprint(val), timeout).Err()
+}
+
+// IsExist reports whether key is set.
+func (c *RedisCache) IsExist(key string) bool {
+	ctx, cancel := bg()
+	defer cancel()
+	return c.IsExistContext(ctx, key)
+}
+
+// IsExistContext is IsExist with a context.
+func (c *RedisCache) IsExistContext(ctx context.Context, key string) bool {
+	n, err := c.rdb.Exists(ctx, c.prefix+key).Result()
+	return err == nil && n > 0
+}
+
+// Delete removes key.
+func (c *RedisCache) Delete(key string) error {
+	ctx, cancel := bg()
+	defer cancel()
+	return c.DeleteContext(ctx, key)
+}
+
+// DeleteContext is Delete with a context.
+func (c *RedisCache) DeleteContext(ctx context.Context, key string) error {
+	return c.rdb.Del(ctx, c.prefix+key).Err()
+}
