@@ -261,6 +261,32 @@ func (b *Bot) stock(ctx context.Context, m model.Inbound, text string) error {
 		return err
 	}
 	if len(lines) == 0 {
+		// "螺栓M8", "螺栓 m8": search by the longest word, keep lines
+		// that match every word.
+		if words := searchWords(text); len(words) > 1 {
+			longest := words[0]
+			for _, w := range words {
+				if len([]rune(w)) > len([]rune(longest)) {
+					longest = w
+				}
+			}
+			all, err := b.d.Stock.Find(ctx, longest, true)
+			if err != nil {
+				return err
+			}
+			for _, l := range all {
+				hay := strings.ToUpper(l.SKU + " " + l.Name + " " + l.Spec)
+				ok := true
+				for _, w := range words {
+					ok = ok && strings.Contains(hay, strings.ToUpper(w))
+				}
+				if ok {
+					lines = append(lines, l)
+				}
+			}
+		}
+	}
+	if len(lines) == 0 {
 		return b.answer(ctx, m, "没有找到「"+clip(text, 20)+"」的库存。可以发 SKU（如 BOLT-M8-30）或名称里的词（如 螺栓）。")
 	}
 	var sb strings.Builder
@@ -621,4 +647,32 @@ func (b *Bot) photo(ctx context.Context, m model.Inbound, actor service.Actor) e
 		_, err := b.d.Orders.Attach(ctx, no, "waybill_photo", filepath.ToSlash(rel), actor)
 		return err
 	})
+}
+
+// searchWords splits a search at spaces and where Chinese meets Latin
+// letters or digits: "螺栓M8" → 螺栓, M8.
+func searchWords(s string) []string {
+	var out []string
+	var cur []rune
+	lastCJK := false
+	flush := func() {
+		if len(cur) > 0 {
+			out = append(out, string(cur))
+			cur = cur[:0]
+		}
+	}
+	for _, r := range s {
+		if r == ' ' {
+			flush()
+			continue
+		}
+		cjk := r >= 0x2E80
+		if len(cur) > 0 && cjk != lastCJK {
+			flush()
+		}
+		cur = append(cur, r)
+		lastCJK = cjk
+	}
+	flush()
+	return out
 }

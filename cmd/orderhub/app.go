@@ -38,6 +38,7 @@ type app struct {
 	orders    *service.Orders
 	transfers *service.Transfers
 	server    *web.Server
+	wecom     *wecomParts
 	closers   []func()
 }
 
@@ -95,6 +96,9 @@ func (a *app) wire(clock service.Clock) error {
 		Catalog: a.catalog, Stock: a.stock, Orders: a.orders, Transfers: a.transfers,
 		AdminToken: cfg.AdminToken, Location: cfg.Location(), Log: a.log, Registry: a.registry, Ready: a.ready,
 	})
+	if err := a.wireBot(clock); err != nil {
+		return err
+	}
 	if err := a.wireMiniProgram(clock); err != nil {
 		return err
 	}

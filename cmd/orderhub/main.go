@@ -45,6 +45,8 @@ commands:
   migrate        bring the database schema up to date
   seed --demo    seed demo data into an empty database
   bench reserve  measure hot-SKU reservation throughput (see docs/benchmarks.md)
+  chat --as <userid> "<text>"
+                 talk to a running orderhub as a WeCom user (see docs/commands.md)
 
 Configuration comes from ORDERHUB_CONFIG (a YAML file) and ORDERHUB_*
 environment variables; see docs/configuration.md.
@@ -59,7 +61,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
-	case "serve", "migrate", "seed", "bench":
+	case "serve", "migrate", "seed", "bench", "chat":
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q", cmd)
@@ -76,6 +78,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return migrate(ctx, cfg, log, stdout)
 	case "bench":
 		return bench(ctx, cfg, log, args, stdout)
+	case "chat":
+		return chat(ctx, cfg, args, stdout)
 	default:
 		return seed(ctx, cfg, log, args, stdout)
 	}
@@ -174,6 +178,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		return fmt.Errorf("listen %s: %w", cfg.HTTPAddr, err)
 	}
 	banner(stdout, cfg, ln.Addr().String(), token, generated)
+	a.botBanner(stdout)
+	// Deferred after a.close, so it runs first: stores stay open until the
+	// bot has finished what it holds.
+	stopBot := a.startBot(context.WithoutCancel(ctx))
+	defer stopBot()
 	srv := &http.Server{Handler: a.server.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

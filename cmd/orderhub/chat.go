@@ -1,0 +1,235 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/big"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"orderhub/bot"
+	"orderhub/config"
+)
+
+// chat plays WeCom's side against a running orderhub: it encrypts and
+// posts a callback exactly as WeCom does, then prints the app messages
+// orderhub sends back to the user (read from the demo's local inbox).
+func chat(ctx context.Context, cfg config.Config, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("chat", flag.ContinueOnError)
+	as := fs.String("as", "", "the WeCom userid to speak as (e.g. wangjg, a keeper in the demo)")
+	server := fs.String("server", localBase(cfg.HTTPAddr), "the running orderhub")
+	image := fs.String("image", "", "send this image file (a waybill photo) instead of text")
+	wait := fs.Duration("wait", 10*time.Second, "how long to wait for replies")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	text := strings.Join(fs.Args(), " ")
+	if *as == "" || (text == "" && *image == "") {
+		return errors.New(`chat: usage: orderhub chat --as <userid> "<text>"   or   orderhub chat --as <userid> --image waybill.jpg`)
+	}
+	corp := cfg.WeCom
+	demo := corp.CorpID == ""
+	if demo {
+		corp = config.WeCom{CorpID: bot.DemoCorpID, AgentID: bot.DemoAgentID, Secret: bot.DemoSecret, Token: bot.DemoToken, AESKey: bot.DemoAESKey}
+	}
+	crypto, err := bot.NewCrypto(corp.Token, corp.AESKey, corp.CorpID)
+	if err != nil {
+		return err
+	}
+	base := strings.TrimRight(*server, "/")
+	local := base + bot.LocalPath
+	client := &http.Client{Timeout: 10 * time.Second}
+	cursor := 0
+	if demo {
+		if cursor, _, err = readInbox(ctx, client, local, *as, -1); err != nil {
+			return fmt.Errorf("chat: is orderhub running at %s? %w", base, err)
+		}
+	}
+	msgID, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
+	now := time.Now().Unix()
+	msg := chatXML{ToUserName: corp.CorpID, FromUserName: *as, CreateTime: now, MsgType: "text", Content: text,
+		MsgID: msgID.String(), AgentID: strconv.Itoa(corp.AgentID)}
+	if *image != "" {
+		if !demo {
+			return errors.New("chat: --image needs the demo's local WeCom (no ORDERHUB_WECOM_CORP_ID)")
+		}
+		mediaID, err := upload(ctx, client, local, corp, *image)
+		if err != nil {
+			return err
+		}
+		msg.MsgType, msg.Content, msg.MediaID, msg.PicURL = "image", "", mediaID, local+"/media/"+mediaID
+	}
+	if err := postCallback(ctx, client, base, crypto, msg); err != nil {
+		return err
+	}
+	if !demo {
+		fmt.Fprintln(stdout, "sent; orderhub answers through your WeCom corp, so the reply arrives in WeCom")
+		return nil
+	}
+	// Print every reply until none has come for a moment.
+	deadline := time.Now().Add(*wait)
+	var got int
+	quiet := time.Time{}
+	for time.Now().Before(deadline) {
+		last, msgs, err := readInbox(ctx, client, local, *as, cursor)
+		if err != nil {
+			return err
+		}
+		for _, m := range msgs {
+			fmt.Fprintln(stdout, m.Content)
+			fmt.Fprintln(stdout)
+			got++
+		}
+		if len(msgs) > 0 {
+			cursor = msgs[len(msgs)-1].ID
+			quiet = time.Now().Add(700 * time.Millisecond)
+		} else if last > cursor && got == 0 {
+			cursor = last
+		}
+		if got > 0 && time.Now().After(quiet) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(150 * time.Millisecond):
+		}
+	}
+	if got == 0 {
+		return fmt.Errorf("chat: no reply within %s (is the outbox dispatcher running? see GET /api/v1/outbox?state=pending)", *wait)
+	}
+	return nil
+}
+
+type chatXML struct {
+	XMLName      xml.Name `xml:"xml"`
+	ToUserName   string   `xml:"ToUserName"`
+	FromUserName string   `xml:"FromUserName"`
+	CreateTime   int64    `xml:"CreateTime"`
+	MsgType      string   `xml:"MsgType"`
+	Content      string   `xml:"Content,omitempty"`
+	PicURL       string   `xml:"PicUrl,omitempty"`
+	MediaID      string   `xml:"MediaId,omitempty"`
+	MsgID        string   `xml:"MsgId"`
+	AgentID      string   `xml:"AgentID"`
+}
+
+// postCallback encrypts msg and posts it as WeCom posts callbacks.
+func postCallback(ctx context.Context, client *http.Client, base string, crypto *bot.Crypto, msg chatXML) error {
+	plain, err := xml.Marshal(msg)
+	if err != nil {
+		return err
+	}
+	enc, err := crypto.Encrypt(plain)
+	if err != nil {
+		return err
+	}
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	nonce := strconv.FormatInt(time.Now().UnixNano()%1e9, 10)
+	body := fmt.Sprintf("<xml><ToUserName><![CDATA[%s]]></ToUserName><Encrypt><![CDATA[%s]]></Encrypt><AgentID><![CDATA[%s]]></AgentID></xml>", msg.ToUserName, enc, msg.AgentID)
+	q := url.Values{"msg_signature": {crypto.Sign(ts, nonce, enc)}, "timestamp": {ts}, "nonce": {nonce}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/wecom/callback?"+q.Encode(), strings.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "text/xml")
+	resp, err := client.Do(req)
+	if err != nil {
+		return fmt.Errorf("chat: is orderhub running at %s? %w", base, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("chat: callback answered %s: %s", resp.Status, strings.TrimSpace(string(b)))
+	}
+	return nil
+}
+
+type inboxMsg struct {
+	ID      int    `json:"id"`
+	Content string `json:"content"`
+}
+
+func readInbox(ctx context.Context, client *http.Client, local, user string, after int) (int, []inboxMsg, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, local+"/inbox?"+url.Values{"touser": {user}, "after": {strconv.Itoa(after)}}.Encode(), nil)
+	if err != nil {
+		return 0, nil, err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return 0, nil, fmt.Errorf("local inbox answered %s (is orderhub running with a real corp configured?)", resp.Status)
+	}
+	var out struct {
+		Messages []inboxMsg `json:"messages"`
+		Last     int        `json:"last"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		return 0, nil, err
+	}
+	if after < 0 {
+		return out.Last, nil, nil
+	}
+	return out.Last, out.Messages, nil
+}
+
+// upload puts an image into the local WeCom as media, as the WeCom app
+// does when a user sends a photo.
+func upload(ctx context.Context, client *http.Client, local string, corp config.WeCom, path string) (string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("chat: %w", err)
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	resp, err := client.Get(local + "/cgi-bin/gettoken?" + url.Values{"corpid": {corp.CorpID}, "corpsecret": {corp.Secret}}.Encode())
+	if err != nil {
+		return "", err
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&tok)
+	resp.Body.Close()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	fw, _ := mw.CreateFormFile("media", filepath.Base(path))
+	_, _ = fw.Write(data)
+	_ = mw.Close()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, local+"/cgi-bin/media/upload?type=image&access_token="+url.QueryEscape(tok.AccessToken), &buf)
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	resp, err = client.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var up struct {
+		ErrCode int    `json:"errcode"`
+		ErrMsg  string `json:"errmsg"`
+		MediaID string `json:"media_id"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&up); err != nil {
+		return "", err
+	}
+	if up.ErrCode != 0 {
+		return "", fmt.Errorf("chat: media/upload: errcode %d %s", up.ErrCode, up.ErrMsg)
+	}
+	return up.MediaID, nil
+}

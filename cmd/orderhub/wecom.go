@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/silenceper/wechat/v2/util"
+
+	"orderhub/bot"
+	"orderhub/bot/localwecom"
+	"orderhub/config"
+	"orderhub/service"
+)
+
+// wecomParts is the WeCom bot of one process: its background workers and,
+// in the embedded demo, the local WeCom its messages go to.
+type wecomParts struct {
+	outbox *service.Outbox
+	runner *bot.Runner
+	corp   config.WeCom
+	demo   bool
+}
+
+// wireBot builds the bot and mounts its routes: the callback, the outbox
+// staff API and, with no corp configured, the local WeCom of the demo. It
+// runs before wireMiniProgram, which installs silenceper/wechat's one URI
+// rewrite from a.cfg.WeCom.APIBase: the demo points that at itself.
+func (a *app) wireBot(clock service.Clock) error {
+	cfg := a.cfg
+	corp := cfg.WeCom
+	demo := corp.CorpID == ""
+	if demo {
+		corp = config.WeCom{CorpID: bot.DemoCorpID, AgentID: bot.DemoAgentID, Secret: bot.DemoSecret, Token: bot.DemoToken, AESKey: bot.DemoAESKey}
+		a.cfg.WeCom.APIBase = localBase(cfg.HTTPAddr) + bot.LocalPath
+		local := localwecom.New(corp.CorpID, corp.Secret)
+		a.server.Engine().Any(bot.LocalPath+"/*path", gin.WrapH(http.StripPrefix(bot.LocalPath, local)))
+	}
+	// silenceper/wechat sends with util.DefaultHTTPClient, which has no
+	// timeout: a WeCom that hangs would hold a send (and its row) forever.
+	if util.DefaultHTTPClient == http.DefaultClient {
+		util.DefaultHTTPClient = &http.Client{Timeout: 10 * time.Second}
+	}
+	crypto, err := bot.NewCrypto(corp.Token, corp.AESKey, corp.CorpID)
+	if err != nil {
+		return err
+	}
+	wc := bot.NewWeCom(corp.CorpID, corp.Secret, corp.AgentID, a.rdb, cfg.Redis.Prefix)
+	ob := service.NewOutbox(a.db, wc, clock, a.log, a.registry, service.OutboxOptions{
+		Poll: cfg.Outbox.Poll.D(), BackoffBase: cfg.Outbox.BackoffBase.D(), BackoffMax: cfg.Outbox.BackoffMax.D(),
+		MaxAttempts: cfg.Outbox.MaxAttempts, Lease: time.Minute,
+	})
+	pipe := a.orders.Pipeline()
+	tickets := service.NewTickets(a.db, pipe, clock, cfg.Location(), cfg.Roles)
+	inbox := service.NewInbox(a.db, clock)
+	b := bot.New(bot.Deps{
+		Catalog: a.catalog, Stock: a.stock, Orders: a.orders, Transfers: a.transfers, Tickets: tickets,
+		Todos: service.NewTodos(a.db, pipe, tickets, a.transfers), Inbox: inbox, Media: wc,
+		Redis: a.rdb, Prefix: cfg.Redis.Prefix, DataDir: cfg.DataDir, Location: cfg.Location(), Log: a.log,
+	})
+	runner := bot.NewRunner(b, inbox, ob.Poke, a.log, bot.RunnerOptions{})
+	bot.NewCallback(crypto, inbox, runner, a.rdb, cfg.Redis.Prefix, clock, a.log).Mount(a.server.Engine())
+	bot.MountStaff(a.server.Staff(), ob, cfg.Location())
+	a.wecom = &wecomParts{outbox: ob, runner: runner, corp: corp, demo: demo}
+	return nil
+}
+
+// localBase is how this process reaches itself over HTTP.
+func localBase(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://127.0.0.1:8080"
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// startBot starts the command runner and the outbox dispatcher. The
+// returned stop stops claiming work, lets commands and sends in flight
+// finish, and returns when both have.
+func (a *app) startBot(ctx context.Context) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); a.wecom.runner.Run(ctx) }()
+	go func() { defer wg.Done(); a.wecom.outbox.Run(ctx) }()
+	return func() {
+		cancel()
+		wg.Wait()
+	}
+}
+
+// botBanner prints how to reach the bot; in the demo, the demo corp.
+func (a *app) botBanner(w io.Writer) {
+	if !a.wecom.demo {
+		fmt.Fprintf(w, "WeCom app: corp %s, agent %d, callback /wecom/callback\n", a.wecom.corp.CorpID, a.wecom.corp.AgentID)
+		return
+	}
+	c := a.wecom.corp
+	fmt.Fprintf(w, "WeCom demo corp (no ORDERHUB_WECOM_CORP_ID set; replies go to the local inbox at %s/inbox):\n", bot.LocalPath)
+	fmt.Fprintf(w, "  corp id %s  agent %d  token %s  aes key %s\n", c.CorpID, c.AgentID, c.Token, c.AESKey)
+	fmt.Fprintf(w, "try:  orderhub chat --as wangjg \"帮助\"\n")
+}
