@@ -38,6 +38,7 @@ type Orders struct {
 	loc    *time.Location
 	log    *slog.Logger
 	m      *Metrics
+	placer *placer
 }
 
 // NewOrders returns an Orders. loc is the zone order numbers are dated in.
@@ -45,7 +46,9 @@ func NewOrders(db *gorm.DB, locker *Locker, pipe *Pipeline, clock Clock, loc *ti
 	if db == nil || locker == nil || pipe == nil || clock == nil || loc == nil || log == nil || m == nil {
 		panic("service: NewOrders: nil dependency")
 	}
-	return &Orders{db: db, locker: locker, pipe: pipe, clock: clock, loc: loc, log: log, m: m}
+	o := &Orders{db: db, locker: locker, pipe: pipe, clock: clock, loc: loc, log: log, m: m}
+	o.placer = &placer{run: o.placeBatch}
+	return o
 }
 
 // Pipeline returns the stage pipeline orders move through.
@@ -117,41 +120,8 @@ func (o *Orders) Create(ctx context.Context, in NewOrder) (d Detail, created boo
 		return d, false, conflict("no_warehouses", "no warehouse is set up")
 	}
 	primary := primaryWarehouse(ws, cust)
-	order := warehouseOrder(ws, primary)
-
-	// First try without any lock but the database's: the conditional
-	// updates are enough whenever stock is plentiful. Only when a planned
-	// lock no longer fits (another order took that stock meanwhile) do we
-	// serialise: per-SKU Redis locks across instances, and row locks read
-	// with FOR UPDATE.
-	for attempt := 0; ; attempt++ {
-		contended := attempt > 0
-		release := func() {}
-		if contended {
-			o.m.ReserveRetries.Inc()
-			keys := make([]string, len(lines))
-			for i, l := range lines {
-				keys[i] = "sku:" + l.product.SKU
-			}
-			var held bool
-			release, held = o.locker.Lock(ctx, keys)
-			if !held {
-				o.m.LockFallbacks.Inc()
-			}
-		}
-		d, err = o.place(ctx, in, cust, lines, primary, order, ws, contended, scope, hash)
-		release()
-		var stale errStale
-		if errors.As(err, &stale) && attempt < 8 {
-			continue
-		}
-		if isDuplicate(err) && in.IdempotencyKey != "" {
-			// A concurrent retry with the same key won the race.
-			d, _, err := o.replay(ctx, scope, in.IdempotencyKey, hash)
-			return d, false, err
-		}
-		break
-	}
+	r := &placeReq{in: in, cust: cust, lines: lines, primary: primary, whOrder: warehouseOrder(ws, primary), ws: ws, scope: scope, hash: hash}
+	d, created, err = o.placer.submit(ctx, r)
 	if err != nil {
 		var short *ShortError
 		if errors.As(err, &short) {
@@ -159,8 +129,10 @@ func (o *Orders) Create(ctx context.Context, in NewOrder) (d Detail, created boo
 		}
 		return d, false, err
 	}
-	o.m.OrdersCreated.WithLabelValues(in.Channel).Inc()
-	return d, true, nil
+	if created {
+		o.m.OrdersCreated.WithLabelValues(in.Channel).Inc()
+	}
+	return d, created, nil
 }
 
 func (o *Orders) customer(db *gorm.DB, in NewOrder) (model.Customer, error) {
@@ -270,130 +242,6 @@ func requestHash(customerID uint64, lines []LineInput, in NewOrder) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// place runs one attempt at writing the order and locking its stock, all
-// in one transaction: the order, its lines, allocations, transfers, the
-// ledger rows, the timeline and the idempotency key commit together or not
-// at all.
-func (o *Orders) place(ctx context.Context, in NewOrder, cust model.Customer, lines []orderLineReq, primary uint64, whOrder []uint64, ws []model.Warehouse, contended bool, scope, hash string) (Detail, error) {
-	var d Detail
-	err := inTx(ctx, o.db, func(tx *gorm.DB) error {
-		now := o.clock()
-		if in.IdempotencyKey != "" {
-			// First, so a concurrent retry with the same key waits here on
-			// the unique index and then finds our order.
-			if err := tx.Create(&model.IdempotencyKey{Scope: scope, Key: in.IdempotencyKey, RequestHash: hash, CreatedAt: now}).Error; err != nil {
-				return err
-			}
-		}
-		ids := make([]uint64, len(lines))
-		for i, l := range lines {
-			ids[i] = l.product.ID
-		}
-		var stocks []model.Stock
-		q := tx.Where("product_id IN ?", ids).Order("id")
-		if contended {
-			q = forUpdate(q)
-		}
-		if err := q.Find(&stocks).Error; err != nil {
-			return err
-		}
-		plan := planReservation(lines, stocks, whOrder)
-		if len(plan.shortages) > 0 {
-			return &ShortError{Lines: plan.shortages}
-		}
-
-		first := o.pipe.First()
-		// The number is derived from the id, so a unique placeholder goes
-		// in first and the real number right after the insert.
-		ord := model.Order{
-			No: "tmp-" + randomToken()[:28], Channel: in.Channel, CustomerID: cust.ID, WarehouseID: primary,
-			Address: strings.TrimSpace(in.Address), Remark: strings.TrimSpace(in.Remark), PromisedAt: utcPtr(in.PromisedAt),
-			Stage: first.Key, StageEnteredAt: now, StageDueAt: o.pipe.Due(first.Key, now), Fields: "{}",
-			CreatedAt: now, UpdatedAt: now,
-		}
-		owner, err := staffWithRole(tx, first.OwnerRole, primary)
-		if err != nil {
-			return err
-		}
-		if owner != nil {
-			ord.OwnerStaffID = &owner.ID
-		}
-		for _, l := range lines {
-			ord.TotalFen += l.product.PriceFen * l.qty
-		}
-		if err := tx.Omit("Lines").Create(&ord).Error; err != nil {
-			return err
-		}
-		ord.No = OrderNo(ord.CreatedAt.In(o.loc), ord.ID)
-		if err := tx.Model(&model.Order{}).Where("id = ?", ord.ID).Update("no", ord.No).Error; err != nil {
-			return err
-		}
-		ord.Lines = make([]model.OrderLine, len(lines))
-		for i, l := range lines {
-			ord.Lines[i] = model.OrderLine{OrderID: ord.ID, ProductID: l.product.ID, SKU: l.product.SKU, Name: l.product.Name, Qty: l.qty, PriceFen: l.product.PriceFen}
-		}
-		if err := tx.Create(&ord.Lines).Error; err != nil {
-			return err
-		}
-
-		events := []model.OrderEvent{{OrderID: ord.ID, Kind: "created", ToStage: first.Key, Actor: in.Actor.Label(), Fields: "{}",
-			Note: fmt.Sprintf("%s下单，%d 行", channelName(in.Channel), len(lines)), CreatedAt: now}}
-		allocs := make([]model.Allocation, 0, len(plan.allocs))
-		moves := make([]model.StockMovement, 0, len(plan.allocs))
-		var transfers []model.Transfer
-		for _, a := range plan.allocs {
-			alloc := model.Allocation{OrderID: ord.ID, ProductID: a.productID, WarehouseID: a.warehouseID, Qty: a.qty, State: model.AllocActive, CreatedAt: now, UpdatedAt: now}
-			if a.warehouseID != primary {
-				t := model.Transfer{OrderID: ord.ID, ProductID: a.productID, FromWarehouseID: a.warehouseID, ToWarehouseID: primary,
-					Qty: a.qty, Status: model.TransferPending, CreatedAt: now, UpdatedAt: now}
-				keeper, err := staffWithRole(tx, "keeper", a.warehouseID)
-				if err != nil {
-					return err
-				}
-				if keeper != nil {
-					t.AssigneeStaffID = &keeper.ID
-				}
-				if err := tx.Create(&t).Error; err != nil {
-					return err
-				}
-				transfers = append(transfers, t)
-				alloc.TransferID = &t.ID
-				events = append(events, model.OrderEvent{OrderID: ord.ID, Kind: "transfer_created", Actor: System.Label(), Fields: "{}",
-					Note: fmt.Sprintf("调拨单 #%d：%s ×%d 从 %s 调往 %s", t.ID, lines[a.line].product.SKU, a.qty, whCode(ws, a.warehouseID), whCode(ws, primary)), CreatedAt: now})
-			}
-			allocs = append(allocs, alloc)
-			orderID := ord.ID
-			moves = append(moves, model.StockMovement{WarehouseID: a.warehouseID, ProductID: a.productID, Kind: model.MoveReserve, DeltaLocked: a.qty,
-				OrderID: &orderID, Actor: in.Actor.Label(), Reason: ord.No, CreatedAt: now})
-		}
-		if err := tx.Create(&allocs).Error; err != nil {
-			return err
-		}
-		if err := tx.Create(&moves).Error; err != nil {
-			return err
-		}
-		if err := tx.Create(&events).Error; err != nil {
-			return err
-		}
-		if in.IdempotencyKey != "" {
-			if err := tx.Model(&model.IdempotencyKey{}).Where("scope = ? AND `key` = ?", scope, in.IdempotencyKey).Update("order_id", ord.ID).Error; err != nil {
-				return err
-			}
-		}
-		if err := lockStock(tx, plan.allocs); err != nil {
-			return err
-		}
-		d = Detail{Order: ord, Customer: cust, Allocations: allocs, Transfers: transfers, Events: events, Owner: owner}
-		return nil
-	})
-	if err != nil {
-		return Detail{}, err
-	}
-	o.m.TransfersCreated.Add(float64(len(d.Transfers)))
-	o.m.StageChanges.WithLabelValues(d.Order.Stage).Inc()
-	return o.decorate(ctx, d)
-}
-
 // OrderNo formats an order number: SO, the day it was placed (local
 // time), and its id, e.g. SO20261124-000123.
 func OrderNo(local time.Time, id uint64) string {
@@ -485,9 +333,10 @@ func (o *Orders) get(ctx context.Context, q *gorm.DB, key string) (Detail, error
 // decorate fills in the names of the warehouses and SKUs d refers to.
 func (o *Orders) decorate(ctx context.Context, d Detail) (Detail, error) {
 	ws, err := warehouses(o.db.WithContext(ctx))
-	if err != nil {
-		return d, err
-	}
+	return decorate(d, ws), err
+}
+
+func decorate(d Detail, ws []model.Warehouse) Detail {
 	d.WarehouseCodes = make(map[uint64]string, len(ws))
 	for _, w := range ws {
 		d.WarehouseCodes[w.ID] = w.Code
@@ -499,7 +348,7 @@ func (o *Orders) decorate(ctx context.Context, d Detail) (Detail, error) {
 	for _, l := range d.Order.Lines {
 		d.SKUs[l.ProductID] = l.SKU
 	}
-	return d, nil
+	return d
 }
 
 // OrderFilter selects orders to list.

@@ -24,6 +24,14 @@ const testToken = "test-admin-token-e2e"
 // at redisAddr ("" for the test Redis of modeltest).
 func testApp(t *testing.T, mysql bool, redisAddr string) (*app, *httptest.Server) {
 	t.Helper()
+	apps, srvs := testApps(t, mysql, redisAddr, 1)
+	return apps[0], srvs[0]
+}
+
+// testApps wires n instances of orderhub that share one fresh database and
+// one Redis, as several instances behind a load balancer do.
+func testApps(t *testing.T, mysql bool, redisAddr string, n int) ([]*app, []*httptest.Server) {
+	t.Helper()
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
 	cfg.AdminToken = testToken
@@ -43,20 +51,25 @@ func testApp(t *testing.T, mysql bool, redisAddr string) (*app, *httptest.Server
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	a, err := openStores(ctx, cfg, modeltest.Log())
-	if err != nil {
-		t.Fatal(err)
+	var apps []*app
+	var srvs []*httptest.Server
+	for i := 0; i < n; i++ {
+		a, err := openStores(ctx, cfg, modeltest.Log())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(a.close)
+		if err := model.Migrate(ctx, a.db); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.wire(service.SystemClock); err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(a.server.Handler())
+		t.Cleanup(srv.Close)
+		apps, srvs = append(apps, a), append(srvs, srv)
 	}
-	t.Cleanup(a.close)
-	if err := model.Migrate(ctx, a.db); err != nil {
-		t.Fatal(err)
-	}
-	if err := a.wire(service.SystemClock); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(a.server.Handler())
-	t.Cleanup(srv.Close)
-	return a, srv
+	return apps, srvs
 }
 
 // eachDB runs fn on SQLite, and on MariaDB when ORDERHUB_TEST_MYSQL_DSN is set.

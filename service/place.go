@@ -1,0 +1,386 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"gorm.io/gorm"
+
+	"orderhub/model"
+)
+
+// Orders placed at the same moment in one process are written together:
+// one transaction, one multi-row INSERT per table and one conditional
+// UPDATE per stock row for the whole batch. Each order is still planned and
+// refused on its own (all-or-nothing per order), in arrival order, against
+// the stock the orders before it in the batch took. Under load this turns
+// a hot SKU's row lock, held from its UPDATE to COMMIT, from one hold per
+// order into one hold per batch.
+
+// maxBatchLines bounds one batch, so its multi-row INSERTs stay well under
+// the database's placeholder limit.
+const maxBatchLines = 2000
+
+// placeReq is one validated order waiting to be placed.
+type placeReq struct {
+	in      NewOrder
+	cust    model.Customer
+	lines   []orderLineReq
+	primary uint64
+	whOrder []uint64
+	ws      []model.Warehouse
+	scope   string
+	hash    string
+
+	// Set by the batch.
+	done    chan struct{}
+	d       Detail
+	created bool
+	err     error
+	// replay: another request in the same batch carries the same
+	// idempotency key; this one returns that order once it is committed.
+	replay bool
+}
+
+// placer gathers concurrent placements into batches without a background
+// goroutine: the first caller to find no batch running leads one batch,
+// and hands on to a new leader if more arrived meanwhile.
+type placer struct {
+	run     func(ctx context.Context, batch []*placeReq)
+	mu      sync.Mutex
+	pending []*placeReq
+	leading bool
+}
+
+func (p *placer) submit(ctx context.Context, r *placeReq) (Detail, bool, error) {
+	r.done = make(chan struct{})
+	p.mu.Lock()
+	p.pending = append(p.pending, r)
+	lead := !p.leading
+	p.leading = true
+	p.mu.Unlock()
+	if lead {
+		// The batch carries other callers' orders: it must not die with
+		// this caller's request.
+		p.lead(context.WithoutCancel(ctx))
+	}
+	select {
+	case <-r.done:
+		return r.d, r.created, r.err
+	case <-ctx.Done():
+		// The order may still be placed; a retry with the same
+		// Idempotency-Key finds it.
+		return Detail{}, false, ctx.Err()
+	}
+}
+
+// lead runs one batch, then passes the lead on if more orders wait.
+func (p *placer) lead(ctx context.Context) {
+	p.mu.Lock()
+	var batch []*placeReq
+	lines := 0
+	for len(p.pending) > 0 && (len(batch) == 0 || lines+len(p.pending[0].lines) <= maxBatchLines) {
+		lines += len(p.pending[0].lines)
+		batch = append(batch, p.pending[0])
+		p.pending = p.pending[1:]
+	}
+	p.mu.Unlock()
+	bctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	p.run(bctx, batch)
+	cancel()
+	for _, r := range batch {
+		close(r.done)
+	}
+	p.mu.Lock()
+	more := len(p.pending) > 0
+	p.leading = more
+	p.mu.Unlock()
+	if more {
+		go p.lead(ctx)
+	}
+}
+
+// placeBatch places a batch. First without any lock but the database's:
+// the conditional updates suffice whenever stock is plentiful. Only when a
+// planned lock no longer fits (another instance took that stock meanwhile)
+// is the batch planned again serialised: per-SKU Redis locks across
+// instances, and row locks read with FOR UPDATE. A batch that fails for any
+// other reason is placed again one order at a time, so one bad order never
+// fails the others.
+func (o *Orders) placeBatch(ctx context.Context, batch []*placeReq) {
+	seen := map[string]bool{}
+	var work []*placeReq
+	for _, r := range batch {
+		if k := r.in.IdempotencyKey; k != "" {
+			if seen[r.scope+"\x00"+k] {
+				r.replay = true
+				continue
+			}
+			seen[r.scope+"\x00"+k] = true
+		}
+		work = append(work, r)
+	}
+	err := o.placeContended(ctx, work)
+	if err != nil && len(work) > 1 {
+		for _, r := range work {
+			r.err = o.placeContended(ctx, []*placeReq{r})
+		}
+	} else if err != nil {
+		work[0].err = err
+	}
+	for _, r := range batch {
+		if isDuplicate(r.err) && r.in.IdempotencyKey != "" {
+			// A concurrent request with the same key won the race.
+			r.replay, r.err = true, nil
+		}
+		if r.replay {
+			r.d, _, r.err = o.replay(ctx, r.scope, r.in.IdempotencyKey, r.hash)
+			if r.err == nil && r.d.Order.ID == 0 {
+				r.err = errors.New("idempotent replay found no order")
+			}
+		}
+	}
+}
+
+func (o *Orders) placeContended(ctx context.Context, batch []*placeReq) error {
+	for attempt := 0; ; attempt++ {
+		contended := attempt > 0
+		release := func() {}
+		if contended {
+			o.m.ReserveRetries.Inc()
+			var keys []string
+			for _, r := range batch {
+				for _, l := range r.lines {
+					keys = append(keys, "sku:"+l.product.SKU)
+				}
+			}
+			var held bool
+			release, held = o.locker.Lock(ctx, keys)
+			if !held {
+				o.m.LockFallbacks.Inc()
+			}
+		}
+		err := o.writeBatch(ctx, batch, contended)
+		release()
+		var stale errStale
+		if errors.As(err, &stale) && attempt < 8 {
+			continue
+		}
+		return err
+	}
+}
+
+// writeBatch runs one attempt at writing the batch's orders and locking
+// their stock, in one transaction: orders, lines, allocations, transfers,
+// ledger rows, timelines and idempotency keys commit together or not at
+// all. Orders refused for stock get their ShortError and write nothing.
+func (o *Orders) writeBatch(ctx context.Context, batch []*placeReq, contended bool) error {
+	var accepted []*placeReq
+	err := inTx(ctx, o.db, func(tx *gorm.DB) error {
+		accepted = accepted[:0]
+		now := o.clock()
+		var ids []uint64
+		for _, r := range batch {
+			r.err, r.created = nil, false
+			for _, l := range r.lines {
+				ids = append(ids, l.product.ID)
+			}
+		}
+		var stocks []model.Stock
+		q := tx.Where("product_id IN ?", ids).Order("id")
+		if contended {
+			q = forUpdate(q)
+		}
+		if err := q.Find(&stocks).Error; err != nil {
+			return err
+		}
+		// Plan each order in turn against what the ones before it left.
+		plans := make([]reservation, len(batch))
+		var allocs []plannedAlloc
+		for i, r := range batch {
+			plans[i] = planReservation(r.lines, stocks, r.whOrder)
+			if len(plans[i].shortages) > 0 {
+				r.err = &ShortError{Lines: plans[i].shortages}
+				continue
+			}
+			for _, a := range plans[i].allocs {
+				for j := range stocks {
+					if stocks[j].ID == a.stockID {
+						stocks[j].Locked += a.qty
+					}
+				}
+			}
+			allocs = append(allocs, plans[i].allocs...)
+			accepted = append(accepted, r)
+		}
+		if len(accepted) == 0 {
+			return nil
+		}
+
+		first := o.pipe.First()
+		owners := map[uint64]*model.Staff{}
+		orders := make([]model.Order, len(accepted))
+		for i, r := range accepted {
+			owner, ok := owners[r.primary]
+			if !ok {
+				var err error
+				if owner, err = staffWithRole(tx, first.OwnerRole, r.primary); err != nil {
+					return err
+				}
+				owners[r.primary] = owner
+			}
+			// The number is derived from the id: a unique placeholder goes
+			// in first and the real number right after.
+			orders[i] = model.Order{
+				No: "tmp-" + randomToken()[:28], Channel: r.in.Channel, CustomerID: r.cust.ID, WarehouseID: r.primary,
+				Address: strings.TrimSpace(r.in.Address), Remark: strings.TrimSpace(r.in.Remark), PromisedAt: utcPtr(r.in.PromisedAt),
+				Stage: first.Key, StageEnteredAt: now, StageDueAt: o.pipe.Due(first.Key, now), Fields: "{}", CreatedAt: now, UpdatedAt: now,
+			}
+			if owner != nil {
+				orders[i].OwnerStaffID = &owner.ID
+			}
+			for _, l := range r.lines {
+				orders[i].TotalFen += l.product.PriceFen * l.qty
+			}
+			r.d = Detail{Customer: r.cust, Owner: owner}
+		}
+		if err := tx.Omit("Lines").Create(&orders).Error; err != nil {
+			return err
+		}
+		if err := numberOrders(tx, orders, o.loc); err != nil {
+			return err
+		}
+
+		var lines []model.OrderLine
+		var events []model.OrderEvent
+		var allocRows []model.Allocation
+		var moves []model.StockMovement
+		var keys []model.IdempotencyKey
+		for i, r := range accepted {
+			ord := &orders[i]
+			for _, l := range r.lines {
+				lines = append(lines, model.OrderLine{OrderID: ord.ID, ProductID: l.product.ID, SKU: l.product.SKU, Name: l.product.Name, Qty: l.qty, PriceFen: l.product.PriceFen})
+			}
+			events = append(events, model.OrderEvent{OrderID: ord.ID, Kind: "created", ToStage: first.Key, Actor: r.in.Actor.Label(), Fields: "{}",
+				Note: fmt.Sprintf("%s下单，%d 行", channelName(r.in.Channel), len(r.lines)), CreatedAt: now})
+			for _, a := range plans[indexOf(batch, r)].allocs {
+				alloc := model.Allocation{OrderID: ord.ID, ProductID: a.productID, WarehouseID: a.warehouseID, Qty: a.qty, State: model.AllocActive, CreatedAt: now, UpdatedAt: now}
+				if a.warehouseID != r.primary {
+					t, err := o.transfer(tx, ord, a, now)
+					if err != nil {
+						return err
+					}
+					r.d.Transfers = append(r.d.Transfers, t)
+					alloc.TransferID = &t.ID
+					events = append(events, model.OrderEvent{OrderID: ord.ID, Kind: "transfer_created", Actor: System.Label(), Fields: "{}",
+						Note: fmt.Sprintf("调拨单 #%d：%s ×%d 从 %s 调往 %s", t.ID, r.lines[a.line].product.SKU, a.qty, whCode(r.ws, a.warehouseID), whCode(r.ws, r.primary)), CreatedAt: now})
+				}
+				allocRows = append(allocRows, alloc)
+				orderID := ord.ID
+				moves = append(moves, model.StockMovement{WarehouseID: a.warehouseID, ProductID: a.productID, Kind: model.MoveReserve, DeltaLocked: a.qty,
+					OrderID: &orderID, Actor: r.in.Actor.Label(), Reason: ord.No, CreatedAt: now})
+			}
+			if r.in.IdempotencyKey != "" {
+				keys = append(keys, model.IdempotencyKey{Scope: r.scope, Key: r.in.IdempotencyKey, RequestHash: r.hash, OrderID: ord.ID, CreatedAt: now})
+			}
+		}
+		for _, rows := range []any{&lines, &allocRows, &moves, &events} {
+			if err := tx.CreateInBatches(rows, 500).Error; err != nil {
+				return err
+			}
+		}
+		if len(keys) > 0 {
+			// A key another request committed meanwhile fails the batch
+			// here; placed one by one, that request then replays.
+			if err := tx.Create(&keys).Error; err != nil {
+				return err
+			}
+		}
+		// Last, so the hot stock rows stay locked only until the commit.
+		if err := lockStock(tx, allocs); err != nil {
+			return err
+		}
+		for i, r := range accepted {
+			r.d.Order = orders[i]
+			for _, l := range lines {
+				if l.OrderID == orders[i].ID {
+					r.d.Order.Lines = append(r.d.Order.Lines, l)
+				}
+			}
+			for _, a := range allocRows {
+				if a.OrderID == orders[i].ID {
+					r.d.Allocations = append(r.d.Allocations, a)
+				}
+			}
+			for _, e := range events {
+				if e.OrderID == orders[i].ID {
+					r.d.Events = append(r.d.Events, e)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, r := range accepted {
+		r.created = true
+		r.d = decorate(r.d, r.ws)
+		o.m.TransfersCreated.Add(float64(len(r.d.Transfers)))
+		o.m.StageChanges.WithLabelValues(r.d.Order.Stage).Inc()
+	}
+	return nil
+}
+
+func indexOf(batch []*placeReq, r *placeReq) int {
+	for i, b := range batch {
+		if b == r {
+			return i
+		}
+	}
+	return -1
+}
+
+// numberOrders gives freshly inserted orders their numbers, which come from
+// their ids: one UPDATE for the whole batch.
+func numberOrders(tx *gorm.DB, orders []model.Order, loc *time.Location) error {
+	var sb strings.Builder
+	args := make([]any, 0, 2*len(orders)+1)
+	ids := make([]uint64, len(orders))
+	sb.WriteString("UPDATE orders SET no = CASE id")
+	for i := range orders {
+		orders[i].No = OrderNo(orders[i].CreatedAt.In(loc), orders[i].ID)
+		sb.WriteString(" WHEN ? THEN ?")
+		args = append(args, orders[i].ID, orders[i].No)
+		ids[i] = orders[i].ID
+	}
+	sb.WriteString(" END WHERE id IN ?")
+	args = append(args, ids)
+	res := tx.Exec(sb.String(), args...)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected != int64(len(orders)) {
+		return fmt.Errorf("numbering orders: %d of %d rows updated", res.RowsAffected, len(orders))
+	}
+	return nil
+}
+
+// transfer creates the work order that brings an allocation made outside
+// the order's warehouse to it, assigned to the source warehouse's keeper.
+func (o *Orders) transfer(tx *gorm.DB, ord *model.Order, a plannedAlloc, now time.Time) (model.Transfer, error) {
+	t := model.Transfer{OrderID: ord.ID, ProductID: a.productID, FromWarehouseID: a.warehouseID, ToWarehouseID: ord.WarehouseID,
+		Qty: a.qty, Status: model.TransferPending, CreatedAt: now, UpdatedAt: now}
+	keeper, err := staffWithRole(tx, "keeper", a.warehouseID)
+	if err != nil {
+		return t, err
+	}
+	if keeper != nil {
+		t.AssigneeStaffID = &keeper.ID
+	}
+	return t, tx.Create(&t).Error
+}
