@@ -17,11 +17,14 @@ import (
 
 // env is one wired set of services on a test database.
 type env struct {
-	db        *gorm.DB
-	cfg       config.Config
-	catalog   *service.Catalog
-	stock     *service.Stock
-	orders    *service.Orders
+	db      *gorm.DB
+	cfg     config.Config
+	catalog *service.Catalog
+	stock   *service.Stock
+	orders  *service.Orders
+	// orders2 is a second instance on the same database and Redis, as a
+	// second process behind a load balancer.
+	orders2   *service.Orders
 	transfers *service.Transfers
 	clock     *fakeClock
 }
@@ -58,6 +61,7 @@ func newEnv(t testing.TB, db *gorm.DB) *env {
 	e.catalog = service.NewCatalog(db, cfg.Roles)
 	e.stock = service.NewStock(db, clock.Now)
 	e.orders = service.NewOrders(db, locker, pipe, clock.Now, cfg.Location(), log, service.NewMetrics(prometheus.NewRegistry()))
+	e.orders2 = service.NewOrders(db, service.NewLocker(rdb, prefix, time.Second, time.Second, log), pipe, clock.Now, cfg.Location(), log, service.NewMetrics(prometheus.NewRegistry()))
 	e.transfers = service.NewTransfers(db, pipe, clock.Now)
 	return e
 }

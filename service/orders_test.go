@@ -142,7 +142,8 @@ func TestIdempotencyKey(t *testing.T) {
 		ctx := context.Background()
 		in := service.NewOrder{Customer: "C1", Lines: []service.LineInput{{SKU: "BOLT-M8", Qty: 5}}, IdempotencyKey: "k-1"}
 
-		// 16 retries of one request at once: one order, one lock.
+		// 16 retries of one request at once, through two instances: one
+		// order, one lock.
 		var wg sync.WaitGroup
 		nos := make([]string, 16)
 		var createdN atomic.Int32
@@ -150,7 +151,11 @@ func TestIdempotencyKey(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				d, created, err := e.orders.Create(ctx, in)
+				inst := e.orders
+				if i%2 == 1 {
+					inst = e.orders2
+				}
+				d, created, err := inst.Create(ctx, in)
 				if err != nil {
 					t.Errorf("retry %d: %v", i, err)
 					return
@@ -391,7 +396,8 @@ func TestDatabaseRefusesBrokenStock(t *testing.T) {
 }
 
 // TestConcurrentOrdersNeverOversell: 64 buyers order 3 each of a SKU whose
-// 97 units are split over two warehouses. Exactly 32 orders fit.
+// 97 units are split over two warehouses, through two instances. Exactly 32
+// orders fit.
 func TestConcurrentOrdersNeverOversell(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		e := newEnv(t, db)
@@ -404,7 +410,11 @@ func TestConcurrentOrdersNeverOversell(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, _, err := e.orders.Create(context.Background(), service.NewOrder{Customer: "C1", Lines: []service.LineInput{{SKU: "BOLT-M8", Qty: 3}}})
+				inst := e.orders
+				if i%2 == 1 {
+					inst = e.orders2
+				}
+				_, _, err := inst.Create(context.Background(), service.NewOrder{Customer: "C1", Lines: []service.LineInput{{SKU: "BOLT-M8", Qty: 3}}})
 				var se *service.ShortError
 				switch {
 				case err == nil:
