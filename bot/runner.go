@@ -95,6 +95,19 @@ func (r *Runner) Run(ctx context.Context) {
 	}
 }
 
+// Drain runs the messages queued now, in the calling goroutine, and
+// returns when the queue is empty (tests; a worker pool does it in Run).
+func (r *Runner) Drain(ctx context.Context) {
+	for {
+		select {
+		case m := <-r.queue:
+			r.Process(ctx, m)
+		default:
+			return
+		}
+	}
+}
+
 // Resume claims and runs unfinished messages whose lease ran out.
 func (r *Runner) Resume(ctx context.Context) {
 	for ctx.Err() == nil {
