@@ -1,0 +1,158 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe to write from the server goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// startServe runs `orderhub serve` in embedded mode on dir until the
+// returned stop is called; stop returns what run returned.
+func startServe(t *testing.T, dir string) (base, token string, stop func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &syncBuffer{}
+	getenv := func(k string) string {
+		return map[string]string{"ORDERHUB_DATA_DIR": dir, "ORDERHUB_HTTP_ADDR": "127.0.0.1:0", "ORDERHUB_LOG_LEVEL": "warn"}[k]
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- run(ctx, []string{"serve"}, getenv, out, &syncBuffer{}) }()
+	addr := regexp.MustCompile(`listening on (\S+)`)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if m := addr.FindStringSubmatch(out.String()); m != nil {
+			base = "http://" + m[1]
+			break
+		}
+		select {
+		case err := <-errc:
+			t.Fatalf("serve exited: %v\n%s", err, out.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve did not start:\n%s", out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "admin-token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	token = strings.TrimSpace(string(raw))
+	if !strings.Contains(out.String(), token) {
+		t.Errorf("the admin token is not printed at start-up:\n%s", out.String())
+	}
+	return base, token, func() error {
+		cancel()
+		select {
+		case err := <-errc:
+			return err
+		case <-time.After(30 * time.Second):
+			t.Fatal("serve did not stop within 30 s of SIGTERM")
+			return nil
+		}
+	}
+}
+
+func getJSON(t *testing.T, url, token string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out map[string]any
+	_ = json.NewDecoder(res.Body).Decode(&out)
+	return res.StatusCode, out
+}
+
+// TestServeEmbedded is the newcomer's first run: `orderhub` with nothing
+// configured serves seeded demo data, stops cleanly on a signal, and a
+// restart keeps the data and the token without seeding twice.
+func TestServeEmbedded(t *testing.T) {
+	dir := t.TempDir()
+	base, token, stop := startServe(t, dir)
+	if code, _ := getJSON(t, base+"/readyz", ""); code != 200 {
+		t.Fatalf("/readyz = %d", code)
+	}
+	code, ws := getJSON(t, base+"/api/v1/warehouses", token)
+	if code != 200 || len(ws["items"].([]any)) != 3 {
+		t.Fatalf("warehouses = %d %v", code, ws)
+	}
+	_, orders := getJSON(t, base+"/api/v1/orders", token)
+	seeded := orders["total"].(float64)
+	_, products := getJSON(t, base+"/api/v1/products?size=200", token)
+	if seeded < 1 || products["total"].(float64) < 40 {
+		t.Fatalf("demo data: %v orders, %v products", seeded, products["total"])
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("serve returned %v after the signal", err)
+	}
+
+	base, token2, stop := startServe(t, dir)
+	if token2 != token {
+		t.Error("the admin token changed across restarts")
+	}
+	if _, again := getJSON(t, base+"/api/v1/orders", token); again["total"].(float64) != seeded {
+		t.Errorf("after restart %v orders, want %v (no second seed, nothing lost)", again["total"], seeded)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestMigrateAndSeedCommands(t *testing.T) {
+	dir := t.TempDir()
+	getenv := func(k string) string { return map[string]string{"ORDERHUB_DATA_DIR": dir}[k] }
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"migrate"}, getenv, &out, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "schema at version") {
+		t.Errorf("migrate said %q", out.String())
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"seed"}, getenv, &out, &out); err == nil {
+		t.Error("seed without --demo must say what to seed")
+	}
+	for _, want := range []string{"demo data seeded", "already has warehouses"} {
+		out.Reset()
+		if err := run(context.Background(), []string{"seed", "--demo"}, getenv, &out, &out); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("seed --demo said %q, want %q", out.String(), want)
+		}
+	}
+	if err := run(context.Background(), []string{"frobnicate"}, getenv, &out, &out); err == nil {
+		t.Error("an unknown command must fail")
+	}
+}
