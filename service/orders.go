@@ -96,31 +96,12 @@ func (o *Orders) Create(ctx context.Context, in NewOrder) (d Detail, created boo
 	if err != nil {
 		return d, false, err
 	}
-	db := o.db.WithContext(ctx)
-	cust, err := o.customer(db, in)
-	if err != nil {
-		return d, false, err
+	if in.CustomerID == 0 && strings.TrimSpace(in.Customer) == "" {
+		return d, false, invalid("customer", "required", "is required")
 	}
-	scope := in.Channel + ":" + strconv.FormatUint(cust.ID, 10)
-	hash := requestHash(cust.ID, merged, in)
-	if in.IdempotencyKey != "" {
-		if d, found, err := o.replay(ctx, scope, in.IdempotencyKey, hash); found || err != nil {
-			return d, false, err
-		}
-	}
-	lines, err := resolveLines(db, merged)
-	if err != nil {
-		return d, false, err
-	}
-	ws, err := warehouses(db)
-	if err != nil {
-		return d, false, err
-	}
-	if len(ws) == 0 {
-		return d, false, conflict("no_warehouses", "no warehouse is set up")
-	}
-	primary := primaryWarehouse(ws, cust)
-	r := &placeReq{in: in, cust: cust, lines: lines, primary: primary, whOrder: warehouseOrder(ws, primary), ws: ws, scope: scope, hash: hash}
+	// The customer, the SKUs, the warehouses and the idempotency key are
+	// looked up for the whole batch at once (resolveBatch).
+	r := &placeReq{in: in, merged: merged}
 	d, created, err = o.placer.submit(ctx, r)
 	if err != nil {
 		var short *ShortError
@@ -133,23 +114,6 @@ func (o *Orders) Create(ctx context.Context, in NewOrder) (d Detail, created boo
 		o.m.OrdersCreated.WithLabelValues(in.Channel).Inc()
 	}
 	return d, created, nil
-}
-
-func (o *Orders) customer(db *gorm.DB, in NewOrder) (model.Customer, error) {
-	var c model.Customer
-	if in.CustomerID != 0 {
-		err := db.Where("id = ?", in.CustomerID).Take(&c).Error
-		return c, notFound(err, "customer", strconv.FormatUint(in.CustomerID, 10))
-	}
-	code := strings.ToUpper(strings.TrimSpace(in.Customer))
-	if code == "" {
-		return c, invalid("customer", "required", "is required")
-	}
-	err := db.Where("code = ?", code).Take(&c).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return c, invalid("customer", "unknown_customer", "no customer %q", code)
-	}
-	return c, err
 }
 
 // replay returns the order an idempotency key already created. A key
@@ -197,35 +161,6 @@ func mergeLines(in []LineInput) ([]LineInput, error) {
 		}
 		at[sku] = len(out)
 		out = append(out, LineInput{SKU: sku, Qty: l.Qty})
-	}
-	return out, nil
-}
-
-func resolveLines(db *gorm.DB, lines []LineInput) ([]orderLineReq, error) {
-	skus := make([]string, len(lines))
-	for i, l := range lines {
-		skus[i] = l.SKU
-	}
-	var ps []model.Product
-	if err := db.Where("sku IN ?", skus).Find(&ps).Error; err != nil {
-		return nil, err
-	}
-	bySKU := make(map[string]model.Product, len(ps))
-	for _, p := range ps {
-		bySKU[p.SKU] = p
-	}
-	out := make([]orderLineReq, len(lines))
-	var unknown []string
-	for i, l := range lines {
-		p, ok := bySKU[l.SKU]
-		if !ok {
-			unknown = append(unknown, l.SKU)
-			continue
-		}
-		out[i] = orderLineReq{product: p, qty: l.Qty}
-	}
-	if len(unknown) > 0 {
-		return nil, invalid("lines", "unknown_sku", "unknown SKU %s", strings.Join(unknown, ", "))
 	}
 	return out, nil
 }

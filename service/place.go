@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -27,7 +28,10 @@ const maxBatchLines = 2000
 
 // placeReq is one validated order waiting to be placed.
 type placeReq struct {
-	in      NewOrder
+	in     NewOrder
+	merged []LineInput
+
+	// Set by resolveBatch.
 	cust    model.Customer
 	lines   []orderLineReq
 	primary uint64
@@ -112,9 +116,18 @@ func (p *placer) lead(ctx context.Context) {
 // other reason is placed again one order at a time, so one bad order never
 // fails the others.
 func (o *Orders) placeBatch(ctx context.Context, batch []*placeReq) {
+	if err := o.resolveBatch(ctx, batch); err != nil {
+		for _, r := range batch {
+			r.err = err
+		}
+		return
+	}
 	seen := map[string]bool{}
 	var work []*placeReq
 	for _, r := range batch {
+		if r.err != nil || r.replay {
+			continue
+		}
 		if k := r.in.IdempotencyKey; k != "" {
 			if seen[r.scope+"\x00"+k] {
 				r.replay = true
@@ -124,7 +137,10 @@ func (o *Orders) placeBatch(ctx context.Context, batch []*placeReq) {
 		}
 		work = append(work, r)
 	}
-	err := o.placeContended(ctx, work)
+	var err error
+	if len(work) > 0 {
+		err = o.placeContended(ctx, work)
+	}
 	if err != nil && len(work) > 1 {
 		for _, r := range work {
 			r.err = o.placeContended(ctx, []*placeReq{r})
@@ -144,6 +160,99 @@ func (o *Orders) placeBatch(ctx context.Context, batch []*placeReq) {
 			}
 		}
 	}
+}
+
+// resolveBatch looks up, for every order of the batch at once, its
+// customer, its products, the warehouses and whether its idempotency key
+// was used before: a handful of queries per batch instead of per order.
+// What is unknown becomes that order's error; a key seen before marks it
+// for replay.
+func (o *Orders) resolveBatch(ctx context.Context, batch []*placeReq) error {
+	db := o.db.WithContext(ctx)
+	var ids []uint64
+	var codes, skus []string
+	for _, r := range batch {
+		if r.in.CustomerID != 0 {
+			ids = append(ids, r.in.CustomerID)
+		} else {
+			codes = append(codes, strings.ToUpper(strings.TrimSpace(r.in.Customer)))
+		}
+		for _, l := range r.merged {
+			skus = append(skus, l.SKU)
+		}
+	}
+	var custs []model.Customer
+	if err := db.Where("id IN ? OR code IN ?", append(ids, 0), append(codes, "")).Find(&custs).Error; err != nil {
+		return err
+	}
+	var products []model.Product
+	if err := db.Where("sku IN ?", skus).Find(&products).Error; err != nil {
+		return err
+	}
+	bySKU := make(map[string]model.Product, len(products))
+	for _, p := range products {
+		bySKU[p.SKU] = p
+	}
+	ws, err := warehouses(db)
+	if err != nil {
+		return err
+	}
+	if len(ws) == 0 {
+		return conflict("no_warehouses", "no warehouse is set up")
+	}
+	var keys []string
+	for _, r := range batch {
+		r.cust = model.Customer{}
+		for _, c := range custs {
+			if (r.in.CustomerID != 0 && c.ID == r.in.CustomerID) || (r.in.CustomerID == 0 && c.Code == strings.ToUpper(strings.TrimSpace(r.in.Customer))) {
+				r.cust = c
+			}
+		}
+		if r.cust.ID == 0 {
+			if r.in.CustomerID != 0 {
+				r.err = &NotFoundError{What: "customer", Key: strconv.FormatUint(r.in.CustomerID, 10)}
+			} else {
+				r.err = invalid("customer", "unknown_customer", "no customer %q", r.in.Customer)
+			}
+			continue
+		}
+		r.scope = r.in.Channel + ":" + strconv.FormatUint(r.cust.ID, 10)
+		r.hash = requestHash(r.cust.ID, r.merged, r.in)
+		r.lines = make([]orderLineReq, 0, len(r.merged))
+		var unknown []string
+		for _, l := range r.merged {
+			p, ok := bySKU[l.SKU]
+			if !ok {
+				unknown = append(unknown, l.SKU)
+				continue
+			}
+			r.lines = append(r.lines, orderLineReq{product: p, qty: l.Qty})
+		}
+		if len(unknown) > 0 {
+			r.err = invalid("lines", "unknown_sku", "unknown SKU %s", strings.Join(unknown, ", "))
+			continue
+		}
+		r.ws, r.primary = ws, primaryWarehouse(ws, r.cust)
+		r.whOrder = warehouseOrder(ws, r.primary)
+		if r.in.IdempotencyKey != "" {
+			keys = append(keys, r.in.IdempotencyKey)
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	var used []model.IdempotencyKey
+	if err := db.Where("`key` IN ?", keys).Find(&used).Error; err != nil {
+		return err
+	}
+	for _, r := range batch {
+		for _, k := range used {
+			if r.err == nil && k.Scope == r.scope && k.Key == r.in.IdempotencyKey {
+				r.replay = true
+			}
+		}
+	}
+	return nil
 }
 
 func (o *Orders) placeContended(ctx context.Context, batch []*placeReq) error {
