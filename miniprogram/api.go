@@ -48,6 +48,11 @@ type Deps struct {
 }
 
 // API is the buyers' HTTP API.
+//
+// Handlers give service and Redis c.Request.Context(), never the
+// *gin.Context: gin recycles its Context for the next request as soon as a
+// handler returns, while database/sql may still be watching the context it
+// was handed (the race detector catches it under concurrent requests).
 type API struct {
 	d     Deps
 	limit *limiter

@@ -61,14 +61,14 @@ func (a *API) login(c *gin.Context) {
 		a.d.Log.WarnContext(c, "mini-program demo login: no app id configured, anyone can log in as any demo buyer", "name", name)
 		login = service.BuyerLogin{OpenID: devPrefix + name, Name: name}
 	} else {
-		s, err := a.d.WeChat.Code2Session(c, code)
+		s, err := a.d.WeChat.Code2Session(c.Request.Context(), code)
 		if err != nil {
 			a.fail(c, err)
 			return
 		}
 		login = service.BuyerLogin{OpenID: s.OpenID, UnionID: s.UnionID}
 	}
-	b, created, err := a.d.Buyers.Login(c, login)
+	b, created, err := a.d.Buyers.Login(c.Request.Context(), login)
 	if err != nil {
 		a.fail(c, err)
 		return
@@ -97,7 +97,7 @@ func (a *API) newSession(c *gin.Context, buyerID uint64) (string, error) {
 		return "", err
 	}
 	token := "mp_" + hex.EncodeToString(raw)
-	err := a.d.Redis.Set(c, a.sessionKey(token), strconv.FormatUint(buyerID, 10), a.d.Config.SessionTTL.D()).Err()
+	err := a.d.Redis.Set(c.Request.Context(), a.sessionKey(token), strconv.FormatUint(buyerID, 10), a.d.Config.SessionTTL.D()).Err()
 	return token, err
 }
 
@@ -117,7 +117,7 @@ func (a *API) auth(c *gin.Context) {
 		a.unauthorized(c)
 		return
 	}
-	v, err := a.d.Redis.Get(c, a.sessionKey(token)).Result()
+	v, err := a.d.Redis.Get(c.Request.Context(), a.sessionKey(token)).Result()
 	if errors.Is(err, redis.Nil) {
 		a.unauthorized(c)
 		return
@@ -131,7 +131,7 @@ func (a *API) auth(c *gin.Context) {
 		a.unauthorized(c)
 		return
 	}
-	b, err := a.d.Buyers.ByID(c, id)
+	b, err := a.d.Buyers.ByID(c.Request.Context(), id)
 	if errors.Is(err, service.ErrNotFound) {
 		a.unauthorized(c)
 		return

@@ -42,7 +42,7 @@ return {n, ttl}`)
 // and, if not, how long until the window ends.
 func (l *limiter) allow(c *gin.Context, buyerID uint64) (bool, time.Duration, error) {
 	key := l.prefix + "mp:ratelimit:" + strconv.FormatUint(buyerID, 10)
-	res, err := hitScript.Run(c, l.rdb, []string{key}, l.window.Milliseconds()).Int64Slice()
+	res, err := hitScript.Run(c.Request.Context(), l.rdb, []string{key}, l.window.Milliseconds()).Int64Slice()
 	if err != nil {
 		return false, 0, err
 	}

@@ -33,7 +33,7 @@ func (a *API) products(c *gin.Context) {
 		writeErr(c, http.StatusBadRequest, "invalid_query", "搜索词过长 q is longer than 64 characters")
 		return
 	}
-	ps, total, err := a.d.Catalog.ListProducts(c, q, p, size)
+	ps, total, err := a.d.Catalog.ListProducts(c.Request.Context(), q, p, size)
 	if err != nil {
 		a.fail(c, err)
 		return
@@ -210,7 +210,7 @@ func (a *API) createOrder(c *gin.Context) {
 		lines[i] = service.LineInput{SKU: l.SKU, Qty: qty}
 	}
 	b := buyer(c)
-	d, created, err := a.d.Orders.Create(c, service.NewOrder{
+	d, created, err := a.d.Orders.Create(c.Request.Context(), service.NewOrder{
 		Channel: service.ChannelMiniProgram, CustomerID: b.CustomerID, Lines: lines, Address: in.Address, Remark: in.Remark,
 		IdempotencyKey: key, Actor: b.Actor(),
 	})
@@ -232,7 +232,7 @@ func (a *API) listOrders(c *gin.Context) {
 	if !ok {
 		return
 	}
-	orders, total, err := a.d.Orders.List(c, service.OrderFilter{CustomerID: buyer(c).CustomerID, Stage: c.Query("stage"), Page: p, Size: size})
+	orders, total, err := a.d.Orders.List(c.Request.Context(), service.OrderFilter{CustomerID: buyer(c).CustomerID, Stage: c.Query("stage"), Page: p, Size: size})
 	if err != nil {
 		a.fail(c, err)
 		return
@@ -245,7 +245,7 @@ func (a *API) listOrders(c *gin.Context) {
 }
 
 func (a *API) getOrder(c *gin.Context) {
-	d, err := a.d.Orders.GetFor(c, c.Param("no"), buyer(c).Actor())
+	d, err := a.d.Orders.GetFor(c.Request.Context(), c.Param("no"), buyer(c).Actor())
 	if err != nil {
 		a.fail(c, err)
 		return
@@ -264,7 +264,7 @@ func (a *API) cancelOrder(c *gin.Context) {
 	if reason == "" {
 		reason = "买家在小程序取消"
 	}
-	d, err := a.d.Orders.Cancel(c, c.Param("no"), buyer(c).Actor(), reason)
+	d, err := a.d.Orders.Cancel(c.Request.Context(), c.Param("no"), buyer(c).Actor(), reason)
 	if err != nil {
 		a.fail(c, err)
 		return
@@ -279,7 +279,7 @@ func (a *API) confirmReceipt(c *gin.Context) {
 	if !bindOptional(c, &in) {
 		return
 	}
-	d, err := a.d.Orders.ConfirmReceipt(c, c.Param("no"), buyer(c).Actor(), in.Note)
+	d, err := a.d.Orders.ConfirmReceipt(c.Request.Context(), c.Param("no"), buyer(c).Actor(), in.Note)
 	if err != nil {
 		a.fail(c, err)
 		return

@@ -20,7 +20,7 @@ func (a *API) listBuyers(c *gin.Context) {
 	if !ok {
 		return
 	}
-	bs, total, err := a.d.Buyers.List(c, c.Query("customer"), p, size)
+	bs, total, err := a.d.Buyers.List(c.Request.Context(), c.Query("customer"), p, size)
 	if err != nil {
 		a.fail(c, err)
 		return
@@ -40,7 +40,7 @@ func (a *API) linkBuyer(c *gin.Context) {
 	if !bind(c, &in) {
 		return
 	}
-	b, err := a.d.Buyers.Link(c, c.Param("openid"), in.Customer)
+	b, err := a.d.Buyers.Link(c.Request.Context(), c.Param("openid"), in.Customer)
 	if err != nil {
 		a.fail(c, err)
 		return
@@ -51,7 +51,7 @@ func (a *API) linkBuyer(c *gin.Context) {
 // trackingLink gives staff the public link of an order, to paste into a
 // chat with the buyer.
 func (a *API) trackingLink(c *gin.Context) {
-	d, err := a.d.Orders.Get(c, c.Param("no"))
+	d, err := a.d.Orders.Get(c.Request.Context(), c.Param("no"))
 	if err != nil {
 		a.fail(c, err)
 		return

@@ -59,7 +59,7 @@ func (a *API) trackPage(c *gin.Context) {
 	c.Header("Cache-Control", "no-store")
 	c.Header("X-Robots-Tag", "noindex")
 	c.Header("Referrer-Policy", "no-referrer")
-	d, err := a.d.Tracking.Open(c, c.Param("token"))
+	d, err := a.d.Tracking.Open(c.Request.Context(), c.Param("token"))
 	if errors.Is(err, service.ErrNotFound) {
 		a.renderTrack(c, http.StatusNotFound, trackPage{})
 		return
