@@ -39,7 +39,9 @@ func (a *app) wireBot(clock service.Clock) error {
 		corp = config.WeCom{CorpID: bot.DemoCorpID, AgentID: bot.DemoAgentID, Secret: bot.DemoSecret, Token: bot.DemoToken, AESKey: bot.DemoAESKey}
 		a.cfg.WeCom.APIBase = localBase(cfg.HTTPAddr) + bot.LocalPath
 		local := localwecom.New(corp.CorpID, corp.Secret)
-		a.server.Engine().Any(bot.LocalPath+"/*path", gin.WrapH(http.StripPrefix(bot.LocalPath, local)))
+		h := gin.WrapH(http.StripPrefix(bot.LocalPath, local))
+		a.server.Engine().GET(bot.LocalPath+"/*path", h)
+		a.server.Engine().POST(bot.LocalPath+"/*path", h)
 	}
 	// silenceper/wechat sends with util.DefaultHTTPClient, which has no
 	// timeout: a WeCom that hangs would hold a send (and its row) forever.
