@@ -1,0 +1,217 @@
+package service
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"gorm.io/gorm"
+
+	"orderhub/model"
+)
+
+// Auditor checks that stock still adds up: for every (warehouse, SKU),
+// locked equals the active allocations, and on_hand and locked equal the
+// sums of the stock-movement ledger. Every change writes both in one
+// transaction, so any drift means something changed stock behind
+// orderhub's back (a hand-written UPDATE, a restored backup) and a person
+// must look.
+type Auditor struct {
+	db    *gorm.DB
+	rdb   *redis.Client
+	keys  string // Redis key prefix
+	pipe  *Pipeline
+	clock Clock
+	loc   *time.Location
+	log   *slog.Logger
+	// At is the local time of day the nightly run starts.
+	At time.Duration
+}
+
+// NewAuditor returns an Auditor that runs nightly at 02:00 local time.
+func NewAuditor(db *gorm.DB, rdb *redis.Client, keyPrefix string, pipe *Pipeline, clock Clock, loc *time.Location, log *slog.Logger) *Auditor {
+	if db == nil || rdb == nil || pipe == nil || clock == nil || loc == nil || log == nil {
+		panic("service: NewAuditor: nil dependency")
+	}
+	return &Auditor{db: db, rdb: rdb, keys: keyPrefix, pipe: pipe, clock: clock, loc: loc, log: log, At: 2 * time.Hour}
+}
+
+// Drift is one (warehouse, SKU) whose numbers do not add up.
+type Drift struct {
+	Warehouse    string
+	SKU          string
+	OnHand       int64
+	LedgerOnHand int64
+	Locked       int64
+	LedgerLocked int64
+	Allocated    int64
+}
+
+// AuditReport is what one audit found.
+type AuditReport struct {
+	At       time.Time
+	Checked  int64
+	Drifts   []Drift
+	Notified []string // WeCom userids the drift was pushed to
+}
+
+// Check compares stock with allocations and the ledger. Three grouped
+// scans, whatever the number of SKUs.
+func (a *Auditor) Check(ctx context.Context) (AuditReport, error) {
+	r := AuditReport{At: a.clock()}
+	db := a.db.WithContext(ctx)
+	if err := db.Model(&model.Stock{}).Count(&r.Checked).Error; err != nil {
+		return r, err
+	}
+	err := db.Raw(`
+SELECT w.code AS warehouse, p.sku, s.on_hand, s.locked,
+	COALESCE(m.on_hand, 0) AS ledger_on_hand, COALESCE(m.locked, 0) AS ledger_locked, COALESCE(al.qty, 0) AS allocated
+FROM stocks s
+JOIN warehouses w ON w.id = s.warehouse_id
+JOIN products p ON p.id = s.product_id
+LEFT JOIN (SELECT warehouse_id, product_id, SUM(delta_on_hand) AS on_hand, SUM(delta_locked) AS locked
+	FROM stock_movements GROUP BY warehouse_id, product_id) m
+	ON m.warehouse_id = s.warehouse_id AND m.product_id = s.product_id
+LEFT JOIN (SELECT warehouse_id, product_id, SUM(qty) AS qty FROM allocations WHERE state = ?
+	GROUP BY warehouse_id, product_id) al
+	ON al.warehouse_id = s.warehouse_id AND al.product_id = s.product_id
+WHERE s.on_hand <> COALESCE(m.on_hand, 0) OR s.locked <> COALESCE(m.locked, 0) OR s.locked <> COALESCE(al.qty, 0)
+ORDER BY p.sku, w.code`, model.AllocActive).Scan(&r.Drifts).Error
+	return r, err
+}
+
+// Run checks and, when anything drifted, pushes what differs to the
+// admins (else the supervisors) through the outbox. The push is keyed by
+// the day and the drift itself, so two instances, or a rerun, push once.
+func (a *Auditor) Run(ctx context.Context) (AuditReport, error) {
+	r, err := a.Check(ctx)
+	if err != nil || len(r.Drifts) == 0 {
+		return r, err
+	}
+	err = inTx(ctx, a.db, func(tx *gorm.DB) error {
+		to, err := a.recipients(tx)
+		if err != nil {
+			return err
+		}
+		r.Notified = to
+		if len(to) == 0 {
+			a.log.ErrorContext(ctx, "stock audit found drift and no admin or supervisor is registered to tell", "drifts", len(r.Drifts))
+			return nil
+		}
+		msg := Markdown(a.render(r), to...)
+		msg.Key = "audit:" + r.At.In(a.loc).Format("2006-01-02") + ":" + driftHash(r.Drifts)
+		return enqueue(tx, a.clock(), 0, []Message{msg})
+	})
+	return r, err
+}
+
+func (a *Auditor) recipients(tx *gorm.DB) ([]string, error) {
+	for _, roles := range [][]string{{"admin"}, a.pipe.supervisorRoles} {
+		var ids []string
+		for _, role := range roles {
+			var staff []model.Staff
+			if err := tx.Where("active = ? AND roles LIKE ?", true, roleLike(role)).Order("id").Find(&staff).Error; err != nil {
+				return nil, err
+			}
+			for _, s := range staff {
+				ids = append(ids, s.UserID)
+			}
+		}
+		if len(ids) > 0 {
+			return dedupe(ids), nil
+		}
+	}
+	return nil, nil
+}
+
+func dedupe(ids []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// render says, in Chinese, what differs and what it means.
+func (a *Auditor) render(r AuditReport) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "**库存对账发现差异** %s\n共核对 %d 个库位，%d 处不一致：\n", r.At.In(a.loc).Format("2006-01-02 15:04"), r.Checked, len(r.Drifts))
+	for i, d := range r.Drifts {
+		if i == 20 {
+			fmt.Fprintf(&b, "…另有 %d 处，运行 `orderhub audit` 查看全部\n", len(r.Drifts)-20)
+			break
+		}
+		fmt.Fprintf(&b, "> %s / %s：", d.Warehouse, d.SKU)
+		var parts []string
+		if d.OnHand != d.LedgerOnHand {
+			parts = append(parts, fmt.Sprintf("在库 %d，流水合计 %d", d.OnHand, d.LedgerOnHand))
+		}
+		if d.Locked != d.LedgerLocked {
+			parts = append(parts, fmt.Sprintf("锁定 %d，流水合计 %d", d.Locked, d.LedgerLocked))
+		}
+		if d.Locked != d.Allocated {
+			parts = append(parts, fmt.Sprintf("锁定 %d，订单占用 %d", d.Locked, d.Allocated))
+		}
+		b.WriteString(strings.Join(parts, "；") + "\n")
+	}
+	b.WriteString("库存被系统外改动过（手工改库、恢复备份等），请盘点核实后用「盘点」更正。")
+	return b.String()
+}
+
+func driftHash(ds []Drift) string {
+	h := sha256.New()
+	for _, d := range ds {
+		fmt.Fprintf(h, "%+v|", d)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// RunIfDue runs the nightly audit if today's run time has passed and no
+// instance has run it yet today. The claim is a Redis key per local day;
+// with Redis down every instance runs it, which is harmless: the check
+// only reads, and the push is keyed.
+func (a *Auditor) RunIfDue(ctx context.Context) (ran bool, r AuditReport, err error) {
+	now := a.clock().In(a.loc)
+	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, a.loc)
+	if now.Before(day.Add(a.At)) {
+		return false, r, nil
+	}
+	claimed, err := a.rdb.SetNX(ctx, a.keys+"audit:"+day.Format("2006-01-02"), "1", 26*time.Hour).Result()
+	if err != nil {
+		a.log.WarnContext(ctx, "audit claim unavailable; auditing anyway", "err", err)
+		claimed = true
+	}
+	if !claimed {
+		return false, r, nil
+	}
+	r, err = a.Run(ctx)
+	if err == nil && len(r.Drifts) > 0 {
+		a.log.WarnContext(ctx, "stock audit found drift", "drifts", len(r.Drifts), "notified", r.Notified)
+	}
+	return true, r, err
+}
+
+// Nightly calls RunIfDue every minute until ctx ends.
+func (a *Auditor) Nightly(ctx context.Context) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		if _, _, err := a.RunIfDue(ctx); err != nil && ctx.Err() == nil {
+			a.log.ErrorContext(ctx, "stock audit", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
