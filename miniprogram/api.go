@@ -33,6 +33,10 @@ type Deps struct {
 	Catalog  *service.Catalog
 	Orders   *service.Orders
 	Tracking *service.Tracking
+	Tickets  *service.Tickets
+	// Notifier sends subscribe messages; the API asks it which events
+	// buyers can subscribe to.
+	Notifier *Notifier
 	// WeChat exchanges login codes; nil when no app id is configured, which
 	// is the embedded demo: then `dev:<name>` codes log in as demo buyers.
 	WeChat Coder
@@ -61,7 +65,7 @@ type API struct {
 // New returns the API; it panics on missing dependencies so that bad
 // wiring fails at start.
 func New(d Deps) *API {
-	if d.Buyers == nil || d.Catalog == nil || d.Orders == nil || d.Tracking == nil || d.Redis == nil || d.Location == nil || d.Log == nil {
+	if d.Buyers == nil || d.Catalog == nil || d.Orders == nil || d.Tracking == nil || d.Tickets == nil || d.Notifier == nil || d.Redis == nil || d.Location == nil || d.Log == nil {
 		panic("miniprogram: New: missing dependency")
 	}
 	if d.WeChat == nil {
@@ -80,10 +84,14 @@ func (a *API) Mount(e *gin.Engine, staff *gin.RouterGroup) {
 	auth.GET("/products", a.products)
 	auth.GET("/orders", a.listOrders)
 	auth.GET("/orders/:no", a.getOrder)
+	auth.GET("/orders/:no/problems", a.listProblems)
+	auth.GET("/subscriptions/templates", a.templates)
 	writes := auth.Group("", a.rateLimit)
 	writes.POST("/orders", a.createOrder)
 	writes.POST("/orders/:no/cancel", a.cancelOrder)
 	writes.POST("/orders/:no/confirm-receipt", a.confirmReceipt)
+	writes.POST("/orders/:no/problems", a.reportProblem)
+	writes.POST("/orders/:no/subscriptions", a.subscribe)
 
 	e.GET("/t/:token", a.trackPage)
 

@@ -37,8 +37,10 @@ type fakeWeChat struct {
 	sent       []map[string]any
 	// refuse maps an openid to the errcode subscribe/send answers for it.
 	refuse map[string]int
-	// down makes every call answer HTTP 503.
+	// down makes every send answer HTTP 503.
 	down bool
+	// failNext is an errcode the next send answers with, once.
+	failNext int
 }
 
 func newFakeWeChat(t *testing.T) *fakeWeChat {
@@ -79,6 +81,12 @@ func newFakeWeChat(t *testing.T) *fakeWeChat {
 		m["access_token"] = r.URL.Query().Get("access_token")
 		f.sent = append(f.sent, m)
 		to, _ := m["touser"].(string)
+		if f.failNext != 0 {
+			code := f.failNext
+			f.failNext = 0
+			writeJSON(w, map[string]any{"errcode": code, "errmsg": "refused once"})
+			return
+		}
 		if code := f.refuse[to]; code != 0 {
 			writeJSON(w, map[string]any{"errcode": code, "errmsg": "refused"})
 			return
@@ -98,6 +106,12 @@ func (f *fakeWeChat) sends() []map[string]any {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append([]map[string]any(nil), f.sent...)
+}
+
+func (f *fakeWeChat) set(fn func(f *fakeWeChat)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	fn(f)
 }
 
 func writeJSON(w http.ResponseWriter, v any) {
@@ -139,6 +153,7 @@ type harness struct {
 	stock    *service.Stock
 	catalog  *service.Catalog
 	tracking *service.Tracking
+	outbox   *service.Outbox
 	clock    *fixedClock
 	wx       *fakeWeChat
 	cfg      config.Config
@@ -176,9 +191,18 @@ func newHarness(t *testing.T, db *gorm.DB, o harnessOpts) *harness {
 		Location: cfg.Location(), Log: log,
 	}
 	h.wx = newFakeWeChat(t)
+	var sub miniprogram.Subscriber
 	if o.wechat {
-		d.WeChat = miniprogram.NewWeChat("wx-test-app", "wx-test-secret", rdb, prefix)
+		wc := miniprogram.NewWeChat("wx-test-app", "wx-test-secret", rdb, prefix)
+		d.WeChat, sub = wc, wc
 	}
+	d.Tickets = service.NewTickets(db, pipe, clock.Now, cfg.Location(), cfg.Roles)
+	d.Notifier = miniprogram.NewNotifier(sub, cfg.MiniProgram, cfg.Location(), log)
+	// The one outbox dispatcher, as main wires it; only subscribe messages
+	// are queued in these tests.
+	h.outbox = service.NewOutbox(db, onlySubscribe{t: t, mp: d.Notifier}, clock.Now, log, reg, service.OutboxOptions{
+		Poll: time.Second, BackoffBase: time.Minute, BackoffMax: time.Hour, MaxAttempts: 5, Lease: time.Minute,
+	})
 	miniprogram.New(d).Mount(srv.Engine(), srv.Staff())
 	h.handler = srv.Handler()
 	h.world()
@@ -231,6 +255,21 @@ func (h *harness) locked(sku string) int64 {
 		n += l.Locked
 	}
 	return n
+}
+
+// onlySubscribe sends subscribe messages with the notifier and fails the
+// test on anything else.
+type onlySubscribe struct {
+	t  *testing.T
+	mp service.Sender
+}
+
+func (o onlySubscribe) Send(ctx context.Context, m service.Outgoing) error {
+	if m.MsgType != service.MsgTypeSubscribe {
+		o.t.Errorf("outbox sent a %s message in a mini-program test", m.MsgType)
+		return nil
+	}
+	return o.mp.Send(ctx, m)
 }
 
 type resp struct {

@@ -193,9 +193,17 @@ func (a *API) createOrder(c *gin.Context) {
 		} `json:"lines"`
 		Address string `json:"address"`
 		Remark  string `json:"remark"`
+		// Subscribe lists the events the buyer just allowed a subscribe
+		// message for (wx.requestSubscribeMessage before placing).
+		Subscribe []string `json:"subscribe"`
 	}
 	if !bind(c, &in) {
 		return
+	}
+	if len(in.Subscribe) > 0 {
+		if _, ok := a.checkEvents(c, in.Subscribe); !ok {
+			return
+		}
 	}
 	lines := make([]service.LineInput, len(in.Lines))
 	for i, l := range in.Lines {
@@ -217,6 +225,15 @@ func (a *API) createOrder(c *gin.Context) {
 	if err != nil {
 		a.fail(c, err)
 		return
+	}
+	if len(in.Subscribe) > 0 {
+		// After the order commits; a retry with the same key (after a
+		// failure here) replays the order and records them again, which
+		// changes nothing for permissions already recorded.
+		if _, err := a.d.Buyers.Subscribe(c.Request.Context(), b, d.Order.No, in.Subscribe); err != nil {
+			a.fail(c, err)
+			return
+		}
 	}
 	status := http.StatusCreated
 	if !created {

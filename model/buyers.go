@@ -18,3 +18,27 @@ type Buyer struct {
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 }
+
+// Subscription states.
+const (
+	SubscriptionPending = "pending" // allowed, not used yet
+	SubscriptionQueued  = "queued"  // its one message is in the outbox
+)
+
+// Subscription is a buyer's one-time permission (wx.requestSubscribeMessage)
+// to be sent one subscribe message about one order when one event happens:
+// WeChat allows exactly one message per acceptance, so a subscription is
+// used once and its message is queued in the outbox with the change that
+// causes it.
+type Subscription struct {
+	ID      uint64 `gorm:"primaryKey"`
+	OrderID uint64 `gorm:"not null;uniqueIndex:ux_sub_order_buyer_event,priority:1"`
+	BuyerID uint64 `gorm:"not null;uniqueIndex:ux_sub_order_buyer_event,priority:2"`
+	// Event is shipped, delivered or delay.
+	Event     string  `gorm:"size:16;not null;uniqueIndex:ux_sub_order_buyer_event,priority:3"`
+	OpenID    string  `gorm:"size:64;not null"`
+	State     string  `gorm:"size:16;not null"`
+	OutboxID  *uint64 `gorm:"index"`
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}

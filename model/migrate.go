@@ -51,7 +51,25 @@ var migrations = []migration{
 	{4, "buyers: mini-program users and the customer each orders for", func(tx *gorm.DB) error {
 		return tx.AutoMigrate(&v4Buyer{})
 	}},
+	{5, "subscriptions: buyers' one-time permissions for subscribe messages", func(tx *gorm.DB) error {
+		return tx.AutoMigrate(&v5Subscription{})
+	}},
 }
+
+// v5Subscription is the subscriptions table as version 5 created it.
+type v5Subscription struct {
+	ID        uint64  `gorm:"primaryKey"`
+	OrderID   uint64  `gorm:"not null;uniqueIndex:ux_sub_order_buyer_event,priority:1"`
+	BuyerID   uint64  `gorm:"not null;uniqueIndex:ux_sub_order_buyer_event,priority:2"`
+	Event     string  `gorm:"size:16;not null;uniqueIndex:ux_sub_order_buyer_event,priority:3"`
+	OpenID    string  `gorm:"size:64;not null"`
+	State     string  `gorm:"size:16;not null"`
+	OutboxID  *uint64 `gorm:"index"`
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+func (v5Subscription) TableName() string { return "subscriptions" }
 
 // v4Buyer is the buyers table as version 4 created it; spelled out so a
 // later change to Buyer does not change what version 4 builds.
@@ -172,6 +190,6 @@ func Models() []any {
 		&Order{}, &OrderLine{}, &Allocation{}, &Transfer{}, &OrderEvent{},
 		&IdempotencyKey{},
 		&Outbox{}, &Inbound{}, &Ticket{},
-		&Buyer{},
+		&Buyer{}, &Subscription{},
 	}
 }

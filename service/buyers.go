@@ -254,8 +254,11 @@ func (o *Orders) ConfirmReceipt(ctx context.Context, no string, actor Actor, not
 		if res.RowsAffected != 1 {
 			return conflict("order_moved", "order %s moved on meanwhile; look at it again", ord.No)
 		}
-		return tx.Create(&model.OrderEvent{OrderID: ord.ID, Kind: "stage", FromStage: ord.Stage, ToStage: last.Key,
-			Actor: actor.Label(), Fields: "{}", Note: receiptNote(note), CreatedAt: now}).Error
+		if err := tx.Create(&model.OrderEvent{OrderID: ord.ID, Kind: "stage", FromStage: ord.Stage, ToStage: last.Key,
+			Actor: actor.Label(), Fields: "{}", Note: receiptNote(note), CreatedAt: now}).Error; err != nil {
+			return err
+		}
+		return o.notifyStage(tx, ord, last.Key, now)
 	})
 	if err != nil {
 		return Detail{}, err

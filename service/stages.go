@@ -120,6 +120,9 @@ func (o *Orders) Advance(ctx context.Context, mv Move) (Detail, error) {
 			Actor: mv.Actor.Label(), Fields: string(given), Note: mv.Note, CreatedAt: now}).Error; err != nil {
 			return err
 		}
+		if err := o.notifyStage(tx, ord, next.Key, now); err != nil {
+			return err
+		}
 		return finish(ctx, tx, now, Outcome{Stage: &StageChange{OrderID: ord.ID, No: ord.No, From: ord.Stage, To: next.Key,
 			Owner: owner, Carrier: ord.Carrier, TrackingNo: ord.TrackingNo}})
 	})

@@ -38,6 +38,7 @@ type app struct {
 	orders    *service.Orders
 	transfers *service.Transfers
 	server    *web.Server
+	mp        *mpParts // the mini-program's WeChat client and notifier
 	wecom     *wecomParts
 	closers   []func()
 }

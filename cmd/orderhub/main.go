@@ -183,6 +183,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	// bot has finished what it holds.
 	stopBot := a.startBot(context.WithoutCancel(ctx))
 	defer stopBot()
+	stopDelayScan := a.startDelayScan(context.WithoutCancel(ctx))
+	defer stopDelayScan()
 	srv := &http.Server{Handler: a.server.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

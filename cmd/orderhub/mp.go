@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -9,13 +10,86 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/silenceper/wechat/v2/util"
 
+	"orderhub/bot"
 	"orderhub/config"
 	"orderhub/miniprogram"
 	"orderhub/service"
 )
+
+// mpParts is the mini-program side of one process.
+type mpParts struct {
+	wechat   *miniprogram.WeChat // nil with no app id (the demo)
+	notifier *miniprogram.Notifier
+}
+
+// miniProgram builds (once) the WeChat client and the subscribe-message
+// notifier; the outbox needs the notifier before the API is wired.
+func (a *app) miniProgram() *mpParts {
+	if a.mp != nil {
+		return a.mp
+	}
+	cfg := a.cfg
+	p := &mpParts{}
+	var sub miniprogram.Subscriber
+	if cfg.WeChat.AppID != "" {
+		p.wechat = miniprogram.NewWeChat(cfg.WeChat.AppID, cfg.WeChat.AppSecret, a.rdb, cfg.Redis.Prefix)
+		sub = p.wechat
+	}
+	p.notifier = miniprogram.NewNotifier(sub, cfg.MiniProgram, cfg.Location(), a.log)
+	a.mp = p
+	return p
+}
+
+// outboxSender is what the one outbox dispatcher sends with: subscribe
+// messages to buyers through WeChat, everything else through WeCom.
+func (a *app) outboxSender(wecom service.Sender) service.Sender {
+	return routeSender{wecom: wecom, mp: a.miniProgram().notifier}
+}
+
+type routeSender struct{ wecom, mp service.Sender }
+
+func (r routeSender) Send(ctx context.Context, m service.Outgoing) error {
+	if m.MsgType == service.MsgTypeSubscribe {
+		return r.mp.Send(ctx, m)
+	}
+	return r.wecom.Send(ctx, m)
+}
+
+// startDelayScan looks every minute for orders that can no longer make
+// their promised time, so buyers who asked are told (the stage engine
+// tells them too when a move makes an order late). stop waits for a scan
+// in flight.
+func (a *app) startDelayScan(ctx context.Context) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(time.Minute)
+		defer t.Stop()
+		for {
+			if n, err := a.orders.NotifyDelays(ctx); err != nil && ctx.Err() == nil {
+				a.log.ErrorContext(ctx, "delay scan", "err", err)
+			} else if n > 0 {
+				a.log.InfoContext(ctx, "delay scan: buyers told of late orders", "orders", n)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() {
+		cancel()
+		wg.Wait()
+	}
+}
 
 // wireMiniProgram builds the buyers' API and mounts it, with the public
 // tracking page and the staff endpoints for buyers.
@@ -26,14 +100,17 @@ func (a *app) wireMiniProgram(clock service.Clock) error {
 		return err
 	}
 	installURIRewrites(cfg)
+	p := a.miniProgram()
 	d := miniprogram.Deps{
 		Buyers: service.NewBuyers(a.db, clock), Catalog: a.catalog, Orders: a.orders,
 		Tracking: service.NewTracking(secret, a.orders),
+		Tickets:  service.NewTickets(a.db, a.orders.Pipeline(), clock, cfg.Location(), cfg.Roles),
+		Notifier: p.notifier,
 		Redis:    a.rdb, Prefix: cfg.Redis.Prefix, Config: cfg.MiniProgram, PublicURL: cfg.PublicURL,
 		Location: cfg.Location(), Log: a.log,
 	}
-	if cfg.WeChat.AppID != "" {
-		d.WeChat = miniprogram.NewWeChat(cfg.WeChat.AppID, cfg.WeChat.AppSecret, a.rdb, cfg.Redis.Prefix)
+	if p.wechat != nil {
+		d.WeChat = p.wechat
 	}
 	miniprogram.New(d).Mount(a.server.Engine(), a.server.Staff())
 	return nil
@@ -44,13 +121,8 @@ func (a *app) wireMiniProgram(clock service.Clock) error {
 // the mini-program, WeCom's for the bot) are rewritten here, once.
 func installURIRewrites(cfg config.Config) {
 	wechat := miniprogram.RewriteAPIBase(cfg.WeChat.APIBase)
-	wecomBase := strings.TrimRight(cfg.WeCom.APIBase, "/")
-	util.SetURIModifier(func(uri string) string {
-		if rest, ok := strings.CutPrefix(uri, "https://qyapi.weixin.qq.com"); ok && wecomBase != "" {
-			return wecomBase + rest
-		}
-		return wechat(uri)
-	})
+	wecom := bot.RewriteAPIBase(cfg.WeCom.APIBase)
+	util.SetURIModifier(func(uri string) string { return wechat(wecom(uri)) })
 }
 
 // trackingSecret returns the configured secret or, in embedded mode, the

@@ -1,0 +1,188 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"orderhub/model"
+)
+
+// Events a buyer can be told about by a subscribe message (订阅消息).
+const (
+	EventShipped   = "shipped"
+	EventDelivered = "delivered"
+	EventDelay     = "delay"
+)
+
+// SubscribeEvents lists every event, in the order buyers meet them.
+var SubscribeEvents = []string{EventShipped, EventDelivered, EventDelay}
+
+// MsgTypeSubscribe marks an outbox row that is a mini-program subscribe
+// message, not a WeCom app message: the dispatcher's sender routes on it.
+const MsgTypeSubscribe = "mp_subscribe"
+
+// ChannelOutboxMiniProgram is the outbox channel of subscribe messages.
+const ChannelOutboxMiniProgram = "miniprogram"
+
+// SubscribeNote is the body of a subscribe message in the outbox: what
+// happened, captured when it happened. The mini-program edge turns it
+// into the template's data when it sends.
+type SubscribeNote struct {
+	Event      string     `json:"event"`
+	OrderNo    string     `json:"order_no"`
+	StageName  string     `json:"stage_name"`
+	At         time.Time  `json:"at"`
+	Carrier    string     `json:"carrier,omitempty"`
+	TrackingNo string     `json:"tracking_no,omitempty"`
+	PromisedAt *time.Time `json:"promised_at,omitempty"`
+	// ETA is the new estimate, on a delay.
+	ETA *time.Time `json:"eta,omitempty"`
+}
+
+// Subscribe records that a buyer allowed one subscribe message for each of
+// events about their order (the mini-program asked with
+// wx.requestSubscribeMessage just before). Allowing an event again while
+// its permission is unused changes nothing.
+func (s *Buyers) Subscribe(ctx context.Context, b Buyer, no string, events []string) ([]string, error) {
+	if len(events) == 0 || len(events) > len(SubscribeEvents) {
+		return nil, invalid("events", "invalid_events", "give 1 to %d of %s", len(SubscribeEvents), strings.Join(SubscribeEvents, ", "))
+	}
+	for _, e := range events {
+		if !slices.Contains(SubscribeEvents, e) {
+			return nil, invalid("events", "invalid_event", "unknown event %q; events are %s", e, strings.Join(SubscribeEvents, ", "))
+		}
+	}
+	no = strings.ToUpper(strings.TrimSpace(no))
+	now := s.clock()
+	err := inTx(ctx, s.db, func(tx *gorm.DB) error {
+		var ord model.Order
+		if err := tx.Where("no = ?", no).Take(&ord).Error; err != nil {
+			return notFound(err, "order", no)
+		}
+		if ord.CustomerID != b.CustomerID {
+			return &NotFoundError{What: "order", Key: no}
+		}
+		for _, e := range events {
+			// A used permission stays used: the row's unique key makes a
+			// second acceptance for the same event a no-op, not a reset.
+			sub := model.Subscription{OrderID: ord.ID, BuyerID: b.ID, Event: e, OpenID: b.OpenID, State: model.SubscriptionPending, CreatedAt: now, UpdatedAt: now}
+			if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&sub).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return events, nil
+}
+
+// notifyBuyers queues, inside tx, the subscribe message of every buyer who
+// allowed one for event on ord, and marks each permission used. Queued
+// with the change that causes it: never lost, never sent for a change that
+// rolled back, and never twice (one outbox key per subscription).
+func notifyBuyers(tx *gorm.DB, ord model.Order, note SubscribeNote) error {
+	var subs []model.Subscription
+	if err := tx.Where("order_id = ? AND event = ? AND state = ?", ord.ID, note.Event, model.SubscriptionPending).Order("id").Find(&subs).Error; err != nil {
+		return err
+	}
+	if len(subs) == 0 {
+		return nil
+	}
+	body, err := json.Marshal(note)
+	if err != nil {
+		return fmt.Errorf("subscribe note: %w", err)
+	}
+	for _, sub := range subs {
+		key := "mp:sub:" + strconv.FormatUint(sub.ID, 10)
+		orderID := ord.ID
+		row := model.Outbox{Key: &key, Channel: ChannelOutboxMiniProgram, ToUser: sub.OpenID, MsgType: MsgTypeSubscribe, Body: string(body),
+			OrderID: &orderID, State: model.OutboxPending, NextAt: note.At, CreatedAt: note.At, UpdatedAt: note.At}
+		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
+			return fmt.Errorf("outbox: %w", err)
+		}
+		upd := map[string]any{"state": model.SubscriptionQueued, "updated_at": note.At}
+		if row.ID != 0 {
+			upd["outbox_id"] = row.ID
+		}
+		res := tx.Model(&model.Subscription{}).Where("id = ? AND state = ?", sub.ID, model.SubscriptionPending).Updates(upd)
+		if res.Error != nil {
+			return res.Error
+		}
+	}
+	return nil
+}
+
+// notifyStage is the stage engine's hook: a buyer is told when their order
+// ships, when it is delivered, and when the move leaves it unable to make
+// its promised time.
+func (o *Orders) notifyStage(tx *gorm.DB, ord model.Order, to string, now time.Time) error {
+	note := SubscribeNote{OrderNo: ord.No, StageName: o.pipe.Name(to), At: now, Carrier: ord.Carrier, TrackingNo: ord.TrackingNo, PromisedAt: ord.PromisedAt}
+	switch to {
+	case StageShipped:
+		note.Event = EventShipped
+	case o.pipe.Last().Key:
+		note.Event = EventDelivered
+	}
+	if note.Event != "" {
+		if err := notifyBuyers(tx, ord, note); err != nil {
+			return err
+		}
+	}
+	moved := ord
+	moved.Stage, moved.StageEnteredAt = to, now
+	return o.notifyIfLate(tx, moved, now)
+}
+
+func (o *Orders) notifyIfLate(tx *gorm.DB, ord model.Order, now time.Time) error {
+	eta, ok := o.ETA(ord, now)
+	if !ok || !eta.Late {
+		return nil
+	}
+	est := now.Add(o.pipe.Remaining(ord.Stage, ord.StageEnteredAt, now))
+	return notifyBuyers(tx, ord, SubscribeNote{Event: EventDelay, OrderNo: ord.No, StageName: o.pipe.Name(ord.Stage), At: now,
+		PromisedAt: ord.PromisedAt, ETA: &est})
+}
+
+// NotifyDelays looks for orders that, sitting in their stage, can no
+// longer make their promised time, and queues the delay message of every
+// buyer who allowed one. Run on a timer; safe on several instances at once
+// (each permission is used once, under a row lock).
+func (o *Orders) NotifyDelays(ctx context.Context) (int, error) {
+	now := o.clock()
+	var ids []uint64
+	err := o.db.WithContext(ctx).Model(&model.Order{}).
+		Joins("JOIN subscriptions ON subscriptions.order_id = orders.id AND subscriptions.event = ? AND subscriptions.state = ?", EventDelay, model.SubscriptionPending).
+		Where("orders.promised_at IS NOT NULL AND orders.stage NOT IN ?", []string{StageCancelled, o.pipe.Last().Key}).
+		Distinct().Pluck("orders.id", &ids).Error
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, id := range ids {
+		err := inTx(ctx, o.db, func(tx *gorm.DB) error {
+			var ord model.Order
+			if err := forUpdate(tx).Where("id = ?", id).Take(&ord).Error; err != nil {
+				return notFound(err, "order", strconv.FormatUint(id, 10))
+			}
+			if eta, ok := o.ETA(ord, now); !ok || !eta.Late {
+				return nil
+			}
+			n++
+			return o.notifyIfLate(tx, ord, now)
+		})
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
