@@ -402,7 +402,7 @@ func TestDetailETAOwnerTracking(t *testing.T) {
 		}
 		tl := o["timeline"].([]any)
 		last := tl[len(tl)-1].(map[string]any)
-		if len(tl) != 6 || last["stage"] != "shipped" || last["stage_name"] != "已发货" || last["by"] != "管理员" {
+		if len(tl) != 6 || last["stage"] != "shipped" || last["stage_name"] != "已发货" || last["by"] != "周发货" {
 			t.Fatalf("timeline = %v", tl)
 		}
 		var steps []string

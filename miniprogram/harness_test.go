@@ -359,7 +359,10 @@ func (h *harness) advance(no, to string) {
 	case "shipped":
 		fields["carrier"], fields["tracking_no"], fields["waybill_photo"] = "顺丰", "SF1234567890", "waybill.jpg"
 	}
-	if _, err := h.orders.Advance(context.Background(), service.Move{No: no, To: to, Fields: fields, Actor: service.Admin}); err != nil {
+	// The owner of the stage the order leaves moves it, as in the warehouse.
+	by := map[string]string{"confirmed": "cs", "picking": "keeper", "qc": "picker", "packed": "qc", "shipped": "disp", "delivered": "disp"}[to]
+	actor := must(h.catalog.StaffActor(context.Background(), by))
+	if _, err := h.orders.Advance(context.Background(), service.Move{No: no, To: to, Fields: fields, Actor: actor}); err != nil {
 		h.t.Fatalf("advance %s to %s: %v", no, to, err)
 	}
 }
@@ -378,3 +381,7 @@ func must[T any](v T, err error) T {
 }
 
 func q(s string) string { return url.QueryEscape(s) }
+
+func serviceCustomer() service.CustomerInput {
+	return service.CustomerInput{Code: "C002", Name: "华东精工五金有限公司", Contact: "张经理", Region: "上海"}
+}
