@@ -1,0 +1,77 @@
+package service_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+
+	"gorm.io/gorm"
+
+	"orderhub/model"
+	"orderhub/model/modeltest"
+	"orderhub/service"
+)
+
+// TestBuyerFirstLoginRace: a buyer tapping login on two phones at once
+// (or one retrying) becomes one buyer with one customer.
+func TestBuyerFirstLoginRace(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newEnv(t, db)
+		buyers := service.NewBuyers(db, e.clock.Now)
+		const n = 12
+		var wg sync.WaitGroup
+		ids := make([]uint64, n)
+		created := make([]bool, n)
+		errs := make([]error, n)
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				b, c, err := buyers.Login(context.Background(), service.BuyerLogin{OpenID: "o-race", Name: "赵六"})
+				ids[i], created[i], errs[i] = b.CustomerID, c, err
+			}()
+		}
+		wg.Wait()
+		firsts := 0
+		for i := range n {
+			if errs[i] != nil {
+				t.Fatalf("login %d: %v", i, errs[i])
+			}
+			if ids[i] != ids[0] {
+				t.Fatalf("logins got customers %d and %d", ids[0], ids[i])
+			}
+			if created[i] {
+				firsts++
+			}
+		}
+		var nb, nc int64
+		db.Model(&model.Buyer{}).Count(&nb)
+		db.Model(&model.Customer{}).Count(&nc)
+		if firsts != 1 || nb != 1 || nc != 1 {
+			t.Fatalf("%d first logins, %d buyers, %d customers; want 1 each", firsts, nb, nc)
+		}
+	})
+}
+
+func TestTrackingToken(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newEnv(t, db)
+		e.world(t)
+		e.put(t, "A", "NUT-M8", 10)
+		d, _, err := e.orders.Create(context.Background(), service.NewOrder{Customer: "C1", Lines: []service.LineInput{{SKU: "NUT-M8", Qty: 1}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr := service.NewTracking("secret-one-0123456789abcdef0123456789", e.orders)
+		other := service.NewTracking("secret-two-0123456789abcdef0123456789", e.orders)
+		tok := tr.Token(d.Order.No)
+		if got, err := tr.Open(context.Background(), tok); err != nil || got.Order.No != d.Order.No {
+			t.Fatalf("open own token = %v, %v", got.Order.No, err)
+		}
+		for _, bad := range []string{other.Token(d.Order.No), d.Order.No, tok + "x", "." + tok, ""} {
+			if _, err := tr.Open(context.Background(), bad); service.ErrorCode(err) != "tracking_link_not_found" {
+				t.Errorf("open %q = %v, want tracking_link_not_found", bad, err)
+			}
+		}
+	})
+}
