@@ -59,6 +59,10 @@ type Config struct {
 	CustomerCancelBefore string `yaml:"customer_cancel_before"`
 	// Reserve tunes stock reservation.
 	Reserve Reserve `yaml:"reserve"`
+	// Escalation tunes the scanner that pushes people when an order, a
+	// ticket or a transfer waits too long; the per-stage levels are in
+	// Stages[i].Escalation.
+	Escalation Escalation `yaml:"escalation"`
 
 	loc *time.Location
 }
@@ -149,6 +153,50 @@ type Stage struct {
 	// SLA is how long an order is expected to stay in this stage; it drives
 	// ETAs and deadlines. Zero means no clock.
 	SLA Duration `yaml:"sla"`
+	// Escalation lists who is pushed, and when, while an order sits in
+	// this stage: level 1 first, each later level after a longer wait.
+	Escalation []Level `yaml:"escalation"`
+}
+
+// Level is one rung of an escalation ladder.
+type Level struct {
+	// After is the time waited (in the stage; since the ticket opened; since
+	// the transfer was created) before this level fires.
+	After Duration `yaml:"after"`
+	// Notify lists roles; every active staff member holding one is pushed.
+	// "@lead" means the lead of the role that owns the order's stage.
+	Notify []string `yaml:"notify"`
+	// Webhook is the key of a WeCom group robot that is told too (optional).
+	Webhook string `yaml:"webhook"`
+	// Quiet is a local time window ("22:00-07:00") in which this level
+	// waits; it fires when the window ends, never dropped.
+	Quiet string `yaml:"quiet"`
+}
+
+// LeadToken in a level's notify list means the lead of the order's
+// stage-owner role (keeper → keeper_lead).
+const LeadToken = "@lead"
+
+// Escalation tunes the escalation scanner.
+type Escalation struct {
+	// ScanEvery is how often due alerts are looked for.
+	ScanEvery Duration `yaml:"scan_every"`
+	// Cards sends level pushes as interactive template cards (接单 / 已处理
+	// buttons); it needs the app's callback URL. Off: text cards, acked by
+	// chat command.
+	Cards bool `yaml:"cards"`
+	// GroupOver: a person who would get more than this many pushes in one
+	// scan gets one grouped message instead.
+	GroupOver int `yaml:"group_over"`
+	// TicketAck and TicketResolve are every ticket's own ladders: not
+	// acknowledged within…, not resolved within….
+	TicketAck     []Level `yaml:"ticket_ack"`
+	TicketResolve []Level `yaml:"ticket_resolve"`
+	// Transfers is the ladder of a transfer not received in time.
+	Transfers []Level `yaml:"transfers"`
+	// DelayCouponFen, when > 0, records a compensation coupon of this many
+	// fen on an order that will miss its promised time (once per order).
+	DelayCouponFen int64 `yaml:"delay_coupon_fen"`
 }
 
 // Duration is a time.Duration written as Go writes durations ("90s", "2h").
@@ -194,6 +242,7 @@ func Default() Config {
 		CustomerCancelBefore: "picking",
 		Reserve:              Reserve{LockTTL: Duration(5 * time.Second), LockWait: Duration(2 * time.Second)},
 		Outbox:               Outbox{Poll: Duration(time.Second), BackoffBase: Duration(2 * time.Second), BackoffMax: Duration(5 * time.Minute), MaxAttempts: 30},
+		Escalation:           DefaultEscalation(),
 		MiniProgram: MiniProgram{
 			SessionTTL: Duration(7 * 24 * time.Hour), WriteLimit: 30, WriteWindow: Duration(time.Minute),
 			Page: "pages/order/detail?no={no}", State: "formal",
@@ -201,16 +250,42 @@ func Default() Config {
 	}
 }
 
-// DefaultStages is the pipeline the business runs today.
+// DefaultStages is the pipeline the business runs today. Each working
+// stage escalates to its lead when its SLA runs out and to the
+// production director at twice the SLA.
 func DefaultStages() []Stage {
+	ladder := func(sla time.Duration, lead string) []Level {
+		return []Level{
+			{After: Duration(sla), Notify: []string{lead}},
+			{After: Duration(2 * sla), Notify: []string{"production_director"}},
+		}
+	}
 	return []Stage{
-		{Key: "submitted", Name: "待确认", OwnerRole: "customer_service", SLA: Duration(2 * time.Hour)},
-		{Key: "confirmed", Name: "已确认", OwnerRole: "keeper", Requires: []string{"promised_at"}, SLA: Duration(4 * time.Hour)},
-		{Key: "picking", Name: "配货中", OwnerRole: "picker", SLA: Duration(4 * time.Hour)},
-		{Key: "qc", Name: "待质检", OwnerRole: "qc", Requires: []string{"qc_inspector"}, SLA: Duration(2 * time.Hour)},
-		{Key: "packed", Name: "待发货", OwnerRole: "dispatcher", SLA: Duration(4 * time.Hour)},
+		{Key: "submitted", Name: "待确认", OwnerRole: "customer_service", SLA: Duration(2 * time.Hour), Escalation: ladder(2*time.Hour, "cs_lead")},
+		{Key: "confirmed", Name: "已确认", OwnerRole: "keeper", Requires: []string{"promised_at"}, SLA: Duration(4 * time.Hour), Escalation: ladder(4*time.Hour, "keeper_lead")},
+		{Key: "picking", Name: "配货中", OwnerRole: "picker", SLA: Duration(4 * time.Hour), Escalation: ladder(4*time.Hour, "picker_lead")},
+		{Key: "qc", Name: "待质检", OwnerRole: "qc", Requires: []string{"qc_inspector"}, SLA: Duration(2 * time.Hour), Escalation: ladder(2*time.Hour, "qc_lead")},
+		{Key: "packed", Name: "待发货", OwnerRole: "dispatcher", SLA: Duration(4 * time.Hour), Escalation: ladder(4*time.Hour, "dispatcher_lead")},
 		{Key: "shipped", Name: "已发货", OwnerRole: "dispatcher", Requires: []string{"carrier", "tracking_no", "waybill_photo"}, SLA: Duration(48 * time.Hour)},
 		{Key: "delivered", Name: "已签收"},
+	}
+}
+
+// DefaultEscalation is the business's rule of thumb: a ticket is
+// acknowledged within 17 minutes or its lead hears of it, and resolved
+// within 4 hours or the director does; a transfer arrives within 4 hours
+// or the keeper lead hears of it, then the supervisor.
+func DefaultEscalation() Escalation {
+	return Escalation{
+		ScanEvery:     Duration(30 * time.Second),
+		Cards:         true,
+		GroupOver:     3,
+		TicketAck:     []Level{{After: Duration(17 * time.Minute), Notify: []string{LeadToken}}},
+		TicketResolve: []Level{{After: Duration(4 * time.Hour), Notify: []string{"director"}}},
+		Transfers: []Level{
+			{After: Duration(4 * time.Hour), Notify: []string{"keeper_lead"}},
+			{After: Duration(8 * time.Hour), Notify: []string{"supervisor"}},
+		},
 	}
 }
 
@@ -327,6 +402,31 @@ var envVars = []envVar{
 		c.Outbox.MaxAttempts = n
 		return nil
 	}},
+	{"ORDERHUB_ESCALATION_SCAN_EVERY", duration("ORDERHUB_ESCALATION_SCAN_EVERY", func(c *Config) *Duration { return &c.Escalation.ScanEvery })},
+	{"ORDERHUB_ESCALATION_CARDS", func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("config: ORDERHUB_ESCALATION_CARDS: %q is not true or false", v)
+		}
+		c.Escalation.Cards = b
+		return nil
+	}},
+	{"ORDERHUB_ESCALATION_GROUP_OVER", func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("config: ORDERHUB_ESCALATION_GROUP_OVER: %q is not a number", v)
+		}
+		c.Escalation.GroupOver = n
+		return nil
+	}},
+	{"ORDERHUB_ESCALATION_DELAY_COUPON_FEN", func(c *Config, v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return fmt.Errorf("config: ORDERHUB_ESCALATION_DELAY_COUPON_FEN: %q is not a number of fen", v)
+		}
+		c.Escalation.DelayCouponFen = n
+		return nil
+	}},
 }
 
 func duration(name string, p func(*Config) *Duration) func(*Config, string) error {
@@ -434,7 +534,93 @@ func (c *Config) Validate() error {
 	if c.Reserve.LockWait.D() < 0 {
 		return errors.New("config: reserve.lock_wait: must be >= 0")
 	}
-	return c.validateStages()
+	if err := c.validateStages(); err != nil {
+		return err
+	}
+	return c.validateEscalation()
+}
+
+func (c *Config) validateEscalation() error {
+	e := c.Escalation
+	switch {
+	case e.ScanEvery.D() < 100*time.Millisecond:
+		return errors.New("config: escalation.scan_every (ORDERHUB_ESCALATION_SCAN_EVERY): must be at least 100ms")
+	case e.GroupOver < 1:
+		return errors.New("config: escalation.group_over (ORDERHUB_ESCALATION_GROUP_OVER): must be >= 1")
+	case e.DelayCouponFen < 0:
+		return errors.New("config: escalation.delay_coupon_fen (ORDERHUB_ESCALATION_DELAY_COUPON_FEN): must be >= 0")
+	}
+	roles := map[string]bool{LeadToken: true}
+	for _, r := range c.Roles {
+		roles[r] = true
+	}
+	for i, s := range c.Stages {
+		if err := validateLadder(fmt.Sprintf("stages[%d].escalation", i), s.Escalation, roles); err != nil {
+			return err
+		}
+	}
+	for key, l := range map[string][]Level{"escalation.ticket_ack": e.TicketAck, "escalation.ticket_resolve": e.TicketResolve, "escalation.transfers": e.Transfers} {
+		if err := validateLadder(key, l, roles); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// validateLadder checks one ladder: each level waits longer than the one
+// before, notifies known roles, and has a readable quiet window.
+func validateLadder(key string, levels []Level, roles map[string]bool) error {
+	var prev time.Duration
+	for i, l := range levels {
+		k := fmt.Sprintf("config: %s[%d]", key, i)
+		if l.After.D() <= 0 {
+			return fmt.Errorf("%s.after: must be > 0", k)
+		}
+		if l.After.D() <= prev {
+			return fmt.Errorf("%s.after: must be longer than the level before (%s)", k, prev)
+		}
+		prev = l.After.D()
+		if len(l.Notify) == 0 && l.Webhook == "" {
+			return fmt.Errorf("%s.notify: name at least one role (or a webhook)", k)
+		}
+		for j, r := range l.Notify {
+			if !roles[r] {
+				return fmt.Errorf("%s.notify[%d]: unknown role %q", k, j, r)
+			}
+		}
+		if l.Quiet != "" {
+			if _, _, err := ParseQuiet(l.Quiet); err != nil {
+				return fmt.Errorf("%s.quiet: %v", k, err)
+			}
+		}
+	}
+	return nil
+}
+
+// ParseQuiet reads a quiet window "22:00-07:00" as minutes after local
+// midnight; a window may wrap past midnight.
+func ParseQuiet(s string) (from, to int, err error) {
+	a, b, ok := strings.Cut(strings.TrimSpace(s), "-")
+	if !ok {
+		return 0, 0, fmt.Errorf("%q is not a window like 22:00-07:00", s)
+	}
+	parse := func(v string) (int, error) {
+		t, err := time.Parse("15:04", strings.TrimSpace(v))
+		if err != nil {
+			return 0, fmt.Errorf("%q is not a window like 22:00-07:00", s)
+		}
+		return t.Hour()*60 + t.Minute(), nil
+	}
+	if from, err = parse(a); err != nil {
+		return 0, 0, err
+	}
+	if to, err = parse(b); err != nil {
+		return 0, 0, err
+	}
+	if from == to {
+		return 0, 0, fmt.Errorf("%q is an empty window", s)
+	}
+	return from, to, nil
 }
 
 func (c *Config) validateStages() error {

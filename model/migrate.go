@@ -54,6 +54,7 @@ var migrations = []migration{
 	{5, "subscriptions: buyers' one-time permissions for subscribe messages", func(tx *gorm.DB) error {
 		return tx.AutoMigrate(&v5Subscription{})
 	}},
+	{6, "escalation: alarms, delay notices, card tasks; stage-entry and age indexes", migrateV6},
 }
 
 // v5Subscription is the subscriptions table as version 5 created it.
@@ -191,5 +192,6 @@ func Models() []any {
 		&IdempotencyKey{},
 		&Outbox{}, &Inbound{}, &Ticket{},
 		&Buyer{}, &Subscription{},
+		&Alarm{}, &DelayNotice{}, &CardTask{},
 	}
 }
