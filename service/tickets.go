@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -78,27 +79,39 @@ func (t *Tickets) Open(ctx context.Context, in NewTicket) (TicketView, error) {
 		if err != nil {
 			return err
 		}
-		orderID := ord.ID
-		tk := model.Ticket{No: "tmp-" + randomToken()[:28], Kind: in.Kind, OrderID: &orderID, Reporter: in.Actor.Label(),
-			Description: in.Description, State: model.TicketOpen, CreatedAt: now, UpdatedAt: now}
-		if assignee != nil {
-			tk.AssigneeStaffID = &assignee.ID
-		}
-		if err := tx.Create(&tk).Error; err != nil {
-			return err
-		}
-		tk.No = TicketNo(now.In(t.loc), tk.ID)
-		if err := tx.Model(&model.Ticket{}).Where("id = ?", tk.ID).Update("no", tk.No).Error; err != nil {
-			return err
-		}
-		if err := tx.Create(&model.OrderEvent{OrderID: ord.ID, Kind: "ticket", Actor: in.Actor.Label(), Fields: "{}",
-			Note: trunc("异常 "+tk.No+"："+in.Description, 500), CreatedAt: now}).Error; err != nil {
+		tk, err := createTicket(tx, t.loc, ord, in.Kind, in.Actor.Label(), in.Description, assignee, now)
+		if err != nil {
 			return err
 		}
 		v = TicketView{Ticket: tk, OrderNo: ord.No, Stage: ord.Stage, Assignee: assignee}
 		return finish(ctx, tx, now, Outcome{Ticket: &v})
 	})
 	return v, err
+}
+
+// createTicket records a ticket on ord inside tx, with its timeline entry;
+// the number is derived from the id, so it is set after the insert.
+func createTicket(tx *gorm.DB, loc *time.Location, ord model.Order, kind, reporter, desc string, assignee *model.Staff, now time.Time) (model.Ticket, error) {
+	orderID := ord.ID
+	tk := model.Ticket{No: "tmp-" + randomToken()[:28], Kind: kind, OrderID: &orderID, Reporter: trunc(reporter, 128),
+		Description: trunc(desc, 1000), State: model.TicketOpen, CreatedAt: now, UpdatedAt: now}
+	if assignee != nil {
+		tk.AssigneeStaffID = &assignee.ID
+	}
+	if err := tx.Create(&tk).Error; err != nil {
+		return tk, err
+	}
+	tk.No = TicketNo(now.In(loc), tk.ID)
+	if err := tx.Model(&model.Ticket{}).Where("id = ?", tk.ID).Update("no", tk.No).Error; err != nil {
+		return tk, err
+	}
+	label := "异常"
+	if kind == model.TicketStalled || kind == model.TicketTransferOverdue {
+		label = "催办"
+	}
+	err := tx.Create(&model.OrderEvent{OrderID: ord.ID, Kind: "ticket", Actor: trunc(reporter, 64), Fields: "{}",
+		Note: trunc(label+" "+tk.No+"："+desc, 500), CreatedAt: now}).Error
+	return tk, err
 }
 
 // assignee picks the lead of the role that owns the order's stage
@@ -186,4 +199,245 @@ func (t *Tickets) List(ctx context.Context, f TicketFilter) ([]TicketView, error
 		}
 	}
 	return out, nil
+}
+
+// CardClick is a tap on an interactive card's button (template_card_event):
+// its task and the one-time code that updates the card (72 h).
+type CardClick struct {
+	TaskID       string
+	ResponseCode string
+	At           time.Time
+}
+
+// MsgTypeUpdateCard marks an outbox row that updates interactive cards
+// already sent (update_template_card) rather than sending a message: ToUser
+// lists whose cards, Body holds response_code and the new button text.
+const MsgTypeUpdateCard = "update_template_card"
+
+// cardCodeLife is how long WeCom accepts a card's response code.
+const cardCodeLife = 72 * time.Hour
+
+// Get returns one ticket by number.
+func (t *Tickets) Get(ctx context.Context, no string) (TicketView, error) {
+	return t.view(t.db.WithContext(ctx), strings.ToUpper(strings.TrimSpace(no)))
+}
+
+func (t *Tickets) view(db *gorm.DB, no string) (TicketView, error) {
+	var tk model.Ticket
+	if err := db.Where("no = ?", no).Take(&tk).Error; err != nil {
+		return TicketView{}, notFound(err, "ticket", no)
+	}
+	v := TicketView{Ticket: tk}
+	if tk.OrderID != nil {
+		var ord model.Order
+		if err := db.Select("no, stage").Where("id = ?", *tk.OrderID).Take(&ord).Error; err == nil {
+			v.OrderNo, v.Stage = ord.No, ord.Stage
+		}
+	}
+	if tk.AssigneeStaffID != nil {
+		var s model.Staff
+		if err := db.Where("id = ?", *tk.AssigneeStaffID).Take(&s).Error; err == nil {
+			v.Assignee = &s
+		}
+	}
+	return v, nil
+}
+
+// Ack acknowledges a ticket (接单): whoever acks takes it, and the
+// escalation it stands for stops climbing — the resolve clock keeps
+// running, so a ticket acked and then forgotten escalates again. click is
+// set when the ack came from a card, whose copies are then updated for
+// everyone who was shown one.
+func (t *Tickets) Ack(ctx context.Context, no string, actor Actor, click *CardClick) (TicketView, error) {
+	return t.transition(ctx, no, actor, click, func(tx *gorm.DB, tk *model.Ticket, now time.Time) (string, error) {
+		switch tk.State {
+		case model.TicketOpen:
+		case model.TicketAcknowledged:
+			return "", conflict("already_acknowledged", "ticket %s was already acknowledged", tk.No)
+		default:
+			return "", conflict("ticket_done", "ticket %s is already %s", tk.No, tk.State)
+		}
+		upd := map[string]any{"state": model.TicketAcknowledged, "ack_at": now, "updated_at": now}
+		if actor.StaffID != 0 {
+			upd["assignee_staff_id"] = actor.StaffID
+			id := actor.StaffID
+			tk.AssigneeStaffID = &id
+		}
+		if err := tx.Model(&model.Ticket{}).Where("id = ?", tk.ID).Updates(upd).Error; err != nil {
+			return "", err
+		}
+		tk.State, tk.AckAt = model.TicketAcknowledged, &now
+		err := tx.Model(&model.Alarm{}).Where("ticket_id = ? AND state = ? AND clock IN ?", tk.ID, model.AlarmArmed,
+			[]string{model.ClockStage, model.ClockTransfer, model.ClockAck}).
+			Updates(map[string]any{"state": model.AlarmStopped, "updated_at": now}).Error
+		return "已由" + actor.Name + "接单", err
+	})
+}
+
+// Resolve records what was done (处理) and stops every clock of the ticket.
+func (t *Tickets) Resolve(ctx context.Context, no, note string, actor Actor, click *CardClick) (TicketView, error) {
+	note = strings.TrimSpace(note)
+	if err := checkText("note", note, 1000, true); err != nil {
+		return TicketView{}, err
+	}
+	return t.transition(ctx, no, actor, click, func(tx *gorm.DB, tk *model.Ticket, now time.Time) (string, error) {
+		if tk.State != model.TicketOpen && tk.State != model.TicketAcknowledged {
+			return "", conflict("ticket_done", "ticket %s is already %s", tk.No, tk.State)
+		}
+		upd := map[string]any{"state": model.TicketResolved, "resolution": trunc(note, 1000), "resolved_at": now, "updated_at": now}
+		if tk.AckAt == nil {
+			upd["ack_at"] = now
+			tk.AckAt = &now
+		}
+		if err := tx.Model(&model.Ticket{}).Where("id = ?", tk.ID).Updates(upd).Error; err != nil {
+			return "", err
+		}
+		tk.State, tk.Resolution, tk.ResolvedAt = model.TicketResolved, trunc(note, 1000), &now
+		err := tx.Model(&model.Alarm{}).Where("ticket_id = ? AND state = ?", tk.ID, model.AlarmArmed).
+			Updates(map[string]any{"state": model.AlarmStopped, "updated_at": now}).Error
+		return "已由" + actor.Name + "处理", err
+	})
+}
+
+// Close closes a resolved ticket: the loop is done.
+func (t *Tickets) Close(ctx context.Context, no string, actor Actor) (TicketView, error) {
+	return t.transition(ctx, no, actor, nil, func(tx *gorm.DB, tk *model.Ticket, now time.Time) (string, error) {
+		if tk.State != model.TicketResolved {
+			return "", conflict("not_resolved", "ticket %s is %s; resolve it before closing", tk.No, tk.State)
+		}
+		tk.State, tk.ClosedAt = model.TicketClosed, &now
+		return "", tx.Model(&model.Ticket{}).Where("id = ?", tk.ID).
+			Updates(map[string]any{"state": model.TicketClosed, "closed_at": now, "updated_at": now}).Error
+	})
+}
+
+// transition runs one state change of a ticket under its row lock, then
+// tells everyone who was pushed about it (and updates their cards when
+// the change came from a card), records it on the order's timeline, and
+// ends with the chat reply hook — all in one transaction.
+func (t *Tickets) transition(ctx context.Context, no string, actor Actor, click *CardClick,
+	change func(tx *gorm.DB, tk *model.Ticket, now time.Time) (string, error)) (TicketView, error) {
+	no = strings.ToUpper(strings.TrimSpace(no))
+	var v TicketView
+	err := inTx(ctx, t.db, func(tx *gorm.DB) error {
+		var tk model.Ticket
+		if err := forUpdate(tx).Where("no = ?", no).Take(&tk).Error; err != nil {
+			return notFound(err, "ticket", no)
+		}
+		told, err := toldUsers(tx, tk.ID)
+		if err != nil {
+			return err
+		}
+		if err := t.mayHandle(tx, tk, actor, told); err != nil {
+			return err
+		}
+		now := t.clock()
+		before := tk.State
+		label, err := change(tx, &tk, now)
+		if err != nil {
+			return err
+		}
+		var err2 error
+		if v, err2 = t.view(tx, tk.No); err2 != nil {
+			return err2
+		}
+		if tk.OrderID != nil {
+			if err := tx.Create(&model.OrderEvent{OrderID: *tk.OrderID, Kind: "ticket", Actor: trunc(actor.Label(), 64), Fields: "{}",
+				Note: trunc(fmt.Sprintf("工单 %s：%s → %s %s", tk.No, ticketStateZh(before), ticketStateZh(tk.State), tk.Resolution), 500), CreatedAt: now}).Error; err != nil {
+				return err
+			}
+		}
+		var msgs []Message
+		var others []string
+		for _, u := range told {
+			if u != actor.ID {
+				others = append(others, u)
+			}
+		}
+		if click != nil && label != "" {
+			if m, ok := cardUpdate(tx, click, label, now); ok {
+				msgs = append(msgs, m)
+			}
+		} else if len(others) > 0 && label != "" {
+			m := Text(fmt.Sprintf("工单 %s（订单 %s）%s。", tk.No, v.OrderNo, label), others...)
+			m.Key = fmt.Sprintf("tk:%d:%s", tk.ID, tk.State)
+			if tk.OrderID != nil {
+				m.OrderID = *tk.OrderID
+			}
+			msgs = append(msgs, m)
+		}
+		if err := enqueue(tx, now, 0, msgs); err != nil {
+			return err
+		}
+		return finish(ctx, tx, now, Outcome{Ticket: &v})
+	})
+	return v, err
+}
+
+// cardUpdate is the update_template_card call for a click: every copy of
+// the card (everyone it went to) shows label instead of the buttons. A
+// response code works once and for 72 h, so it is keyed by the code and
+// skipped when too old.
+func cardUpdate(tx *gorm.DB, click *CardClick, label string, now time.Time) (Message, bool) {
+	if click.ResponseCode == "" || now.Sub(click.At) > cardCodeLife {
+		return Message{}, false
+	}
+	var task model.CardTask
+	if err := tx.Where("task_id = ?", click.TaskID).Take(&task).Error; err != nil {
+		return Message{}, false
+	}
+	return Message{To: strings.Split(task.ToUser, "|"), Type: MsgTypeUpdateCard, Key: "card:" + shortHash(click.ResponseCode),
+		Body: map[string]any{"response_code": click.ResponseCode, "button": map[string]string{"replace_name": label}}}, true
+}
+
+// mayHandle: the assignee, anyone who was pushed about the ticket, any
+// lead or supervisor, and the admin token may move a ticket on.
+func (t *Tickets) mayHandle(tx *gorm.DB, tk model.Ticket, a Actor, told []string) error {
+	switch {
+	case a.Kind == ActorAdmin || a.Kind == ActorSystem, t.pipe.Supervisor(a):
+		return nil
+	case a.StaffID != 0 && tk.AssigneeStaffID != nil && *tk.AssigneeStaffID == a.StaffID:
+		return nil
+	case a.Kind == ActorStaff && slices.Contains(told, a.ID):
+		return nil
+	}
+	for _, r := range a.Roles {
+		if strings.HasSuffix(r, "_lead") || strings.HasSuffix(r, "director") {
+			return nil
+		}
+	}
+	return &ForbiddenError{Actor: a.Label(), Need: append([]string{"assignee", "*_lead"}, t.pipe.supervisorRoles...), What: "handle ticket " + tk.No}
+}
+
+// toldUsers lists the WeCom users escalation pushed about a ticket.
+func toldUsers(tx *gorm.DB, ticketID uint64) ([]string, error) {
+	var alarms []model.Alarm
+	if err := tx.Select("told").Where("ticket_id = ?", ticketID).Find(&alarms).Error; err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, a := range alarms {
+		for _, e := range parseTold(a.Told) {
+			for _, u := range e.Users {
+				if !slices.Contains(out, u) {
+					out = append(out, u)
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+func ticketStateZh(s string) string {
+	switch s {
+	case model.TicketOpen:
+		return "待接单"
+	case model.TicketAcknowledged:
+		return "已接单"
+	case model.TicketResolved:
+		return "已处理"
+	case model.TicketClosed:
+		return "已关闭"
+	}
+	return s
 }

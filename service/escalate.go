@@ -1,0 +1,733 @@
+package service
+
+import (
+	"context"
+	"crypto/sha1"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"orderhub/config"
+	"orderhub/model"
+)
+
+// MsgTypeRobot marks an outbox row for a WeCom group robot: ToUser is the
+// robot's webhook key, Body the markdown object.
+const MsgTypeRobot = "robot_markdown"
+
+// Escalator is the circuit breaker: every stage, ticket and transfer has a
+// clock, and when one runs out the right people are pushed, then their
+// bosses. Each instance runs it; they never push twice because a level
+// fires by moving its alarm row on, under a row lock (SKIP LOCKED on
+// MySQL/MariaDB, SQLite's write lock in one process), in the same
+// transaction that queues the pushes in the outbox.
+type Escalator struct {
+	db      *gorm.DB
+	orders  *Orders
+	pipe    *Pipeline
+	tickets *Tickets
+	cfg     config.Escalation
+	clock   Clock
+	loc     *time.Location
+	log     *slog.Logger
+	// Batch bounds the rows one statement arms or fires.
+	batch int
+}
+
+// NewEscalator returns an Escalator.
+func NewEscalator(db *gorm.DB, orders *Orders, tickets *Tickets, cfg config.Escalation, clock Clock, loc *time.Location, log *slog.Logger) *Escalator {
+	if db == nil || orders == nil || tickets == nil || clock == nil || loc == nil || log == nil {
+		panic("service: NewEscalator: nil dependency")
+	}
+	if cfg.GroupOver < 1 {
+		cfg.GroupOver = 3
+	}
+	return &Escalator{db: db, orders: orders, pipe: orders.pipe, tickets: tickets, cfg: cfg, clock: clock, loc: loc, log: log, batch: 200}
+}
+
+// ScanReport is what one scan did.
+type ScanReport struct {
+	Armed   int // waits that reached their first level and got an alarm
+	Fired   int // levels pushed
+	Stopped int // alarms whose wait ended (moved on, acknowledged)
+	Delays  int // orders found late: buyer told, coupon recorded
+}
+
+// Scan arms the waits that reached their first level, fires every level
+// that is due, and looks for orders that will miss their promised time.
+// Safe to run on every instance at once.
+func (e *Escalator) Scan(ctx context.Context) (ScanReport, error) {
+	var r ScanReport
+	n, err := e.Arm(ctx)
+	r.Armed = n
+	if err != nil {
+		return r, fmt.Errorf("escalation: arm: %w", err)
+	}
+	for {
+		claimed, fired, stopped, err := e.fireBatch(ctx)
+		r.Fired += fired
+		r.Stopped += stopped
+		if err != nil {
+			return r, fmt.Errorf("escalation: fire: %w", err)
+		}
+		if claimed < e.batch {
+			break
+		}
+	}
+	if r.Delays, err = e.Delays(ctx); err != nil {
+		return r, fmt.Errorf("escalation: delays: %w", err)
+	}
+	return r, nil
+}
+
+// Run scans every cfg.ScanEvery until ctx is cancelled; poke wakes the
+// outbox dispatcher when something was queued. A scan in flight finishes.
+func (e *Escalator) Run(ctx context.Context, poke func()) {
+	t := time.NewTicker(e.cfg.ScanEvery.D())
+	defer t.Stop()
+	for {
+		r, err := e.Scan(context.WithoutCancel(ctx))
+		if err != nil {
+			e.log.ErrorContext(ctx, "escalation scan", "err", err)
+		}
+		if r.Fired > 0 || r.Delays > 0 {
+			e.log.InfoContext(ctx, "escalation scan", "armed", r.Armed, "fired", r.Fired, "stopped", r.Stopped, "delays", r.Delays)
+			if poke != nil {
+				poke()
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// wait is a row that has waited long enough for its first level.
+type wait struct {
+	ID      uint64
+	Stage   string
+	Entered time.Time
+}
+
+// Arm gives an alarm to every wait that reached its ladder's first level.
+// Each query reads an index range of what is waiting past that level now
+// (orders by stage and entry, transfers by status and age, tickets by
+// state and age), not the history. The alarm's unique key makes two
+// instances arming at once harmless.
+func (e *Escalator) Arm(ctx context.Context) (int, error) {
+	db := e.db.WithContext(ctx)
+	now := e.clock()
+	n := 0
+	arm := func(subject, clk string, ws []wait, levels func(w wait) []config.Level) error {
+		for _, w := range ws {
+			ls := levels(w)
+			if len(ls) == 0 {
+				continue
+			}
+			a := model.Alarm{Subject: subject, SubjectID: w.ID, Clock: clk, Entry: w.Entered.UnixMicro(), Stage: w.Stage,
+				EnteredAt: w.Entered, Level: 1, State: model.AlarmArmed, NextAt: e.notQuiet(ls[0], w.Entered.Add(ls[0].After.D())),
+				Told: "[]", CreatedAt: now, UpdatedAt: now}
+			res := db.Clauses(clause.OnConflict{DoNothing: true}).Create(&a)
+			if res.Error != nil {
+				return res.Error
+			}
+			n += int(res.RowsAffected)
+		}
+		return nil
+	}
+	notArmed := func(subject, clk, table, col string) string {
+		return fmt.Sprintf("NOT EXISTS (SELECT 1 FROM alarms WHERE alarms.subject = '%s' AND alarms.subject_id = %s.id AND alarms.clock = '%s' AND alarms.entered_at = %s.%s)",
+			subject, table, clk, table, col)
+	}
+	for _, st := range e.pipe.Stages() {
+		if len(st.Escalation) == 0 {
+			continue
+		}
+		var ws []wait
+		err := db.Table("orders").Select("id, stage, stage_entered_at AS entered").
+			Where("stage = ? AND stage_entered_at <= ?", st.Key, now.Add(-st.Escalation[0].After.D())).
+			Where(notArmed(model.AlarmOrder, model.ClockStage, "orders", "stage_entered_at")).
+			Order("stage_entered_at").Limit(e.batch).Scan(&ws).Error
+		if err != nil {
+			return n, err
+		}
+		if err := arm(model.AlarmOrder, model.ClockStage, ws, func(w wait) []config.Level { return st.Escalation }); err != nil {
+			return n, err
+		}
+	}
+	fixed := func(l []config.Level) func(wait) []config.Level { return func(wait) []config.Level { return l } }
+	if l := e.cfg.Transfers; len(l) > 0 {
+		var ws []wait
+		err := db.Table("transfers").Select("id, created_at AS entered").
+			Where("status = ? AND created_at <= ?", model.TransferPending, now.Add(-l[0].After.D())).
+			Where(notArmed(model.AlarmTransfer, model.ClockTransfer, "transfers", "created_at")).
+			Order("created_at").Limit(e.batch).Scan(&ws).Error
+		if err != nil {
+			return n, err
+		}
+		if err := arm(model.AlarmTransfer, model.ClockTransfer, ws, fixed(l)); err != nil {
+			return n, err
+		}
+	}
+	// Tickets escalation opened already climb their stage's or transfer's
+	// ladder until acknowledged; only their resolve clock is their own.
+	if l := e.cfg.TicketAck; len(l) > 0 {
+		var ws []wait
+		err := db.Table("tickets").Select("id, created_at AS entered").
+			Where("state = ? AND created_at <= ? AND kind NOT IN ?", model.TicketOpen, now.Add(-l[0].After.D()),
+				[]string{model.TicketStalled, model.TicketTransferOverdue}).
+			Where(notArmed(model.AlarmTicket, model.ClockAck, "tickets", "created_at")).
+			Order("created_at").Limit(e.batch).Scan(&ws).Error
+		if err != nil {
+			return n, err
+		}
+		if err := arm(model.AlarmTicket, model.ClockAck, ws, fixed(l)); err != nil {
+			return n, err
+		}
+	}
+	if l := e.cfg.TicketResolve; len(l) > 0 {
+		for _, state := range []string{model.TicketOpen, model.TicketAcknowledged} {
+			var ws []wait
+			err := db.Table("tickets").Select("id, created_at AS entered").
+				Where("state = ? AND created_at <= ?", state, now.Add(-l[0].After.D())).
+				Where(notArmed(model.AlarmTicket, model.ClockResolve, "tickets", "created_at")).
+				Order("created_at").Limit(e.batch).Scan(&ws).Error
+			if err != nil {
+				return n, err
+			}
+			if err := arm(model.AlarmTicket, model.ClockResolve, ws, fixed(l)); err != nil {
+				return n, err
+			}
+		}
+	}
+	return n, nil
+}
+
+// ladder is the levels an alarm climbs.
+func (e *Escalator) ladder(a model.Alarm) []config.Level {
+	switch a.Clock {
+	case model.ClockStage:
+		st, _ := e.pipe.Stage(a.Stage)
+		return st.Escalation
+	case model.ClockAck:
+		return e.cfg.TicketAck
+	case model.ClockResolve:
+		return e.cfg.TicketResolve
+	case model.ClockTransfer:
+		return e.cfg.Transfers
+	}
+	return nil
+}
+
+// notQuiet returns t, or the end of lv's quiet window when t falls in it:
+// a push in quiet hours is postponed, never dropped.
+func (e *Escalator) notQuiet(lv config.Level, t time.Time) time.Time {
+	if lv.Quiet == "" {
+		return t
+	}
+	from, to, err := config.ParseQuiet(lv.Quiet)
+	if err != nil {
+		return t
+	}
+	local := t.In(e.loc)
+	m := local.Hour()*60 + local.Minute()
+	in := m >= from && m < to
+	if from > to { // wraps past midnight
+		in = m >= from || m < to
+	}
+	if !in {
+		return t
+	}
+	end := time.Date(local.Year(), local.Month(), local.Day(), to/60, to%60, 0, 0, e.loc)
+	if !end.After(local) {
+		end = end.AddDate(0, 0, 1)
+	}
+	return end.UTC()
+}
+
+// toldEntry is one level's pushes, kept on the alarm.
+type toldEntry struct {
+	Level int       `json:"level"`
+	Users []string  `json:"users"`
+	Names []string  `json:"names"`
+	At    time.Time `json:"at"`
+}
+
+func parseTold(s string) []toldEntry {
+	var out []toldEntry
+	_ = json.Unmarshal([]byte(s), &out)
+	return out
+}
+
+func shortHash(s string) string {
+	h := sha1.Sum([]byte(s))
+	return hex.EncodeToString(h[:10])
+}
+
+// errRaced rolls a fire batch back when, on SQLite, another scanner of
+// the same process moved an alarm on first; the next scan sees it moved.
+var errRaced = errors.New("alarm moved on by another scanner")
+
+// push is one level firing: what the pushes say and to whom.
+type push struct {
+	alarm   model.Alarm
+	level   config.Level
+	subj    subject
+	to      []model.Staff
+	before  []toldEntry
+	waited  time.Duration
+	ticket  model.Ticket
+	cardTo  []string
+	grouped []string
+}
+
+// fireBatch claims due alarms and fires each one's level, all in one
+// transaction with the outbox rows, so a crash or a rollback leaves
+// neither a push without its level moved on nor the reverse.
+func (e *Escalator) fireBatch(ctx context.Context) (claimed, fired, stopped int, err error) {
+	err = inTx(ctx, e.db, func(tx *gorm.DB) error {
+		claimed, fired, stopped = 0, 0, 0
+		now := e.clock()
+		q := tx.Where("state = ? AND next_at <= ?", model.AlarmArmed, now).Order("next_at, id").Limit(e.batch)
+		if model.IsMySQL(tx) {
+			// Alarms another instance is firing are skipped, not waited for.
+			q = q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
+		}
+		var alarms []model.Alarm
+		if err := q.Find(&alarms).Error; err != nil {
+			return err
+		}
+		claimed = len(alarms)
+		var pushes []*push
+		for _, a := range alarms {
+			p, stop, err := e.fire(tx, a, now)
+			if err != nil {
+				return err
+			}
+			if stop {
+				stopped++
+			}
+			if p != nil {
+				pushes = append(pushes, p)
+				fired++
+			}
+		}
+		return e.send(tx, pushes, now)
+	})
+	if errors.Is(err, errRaced) {
+		err = nil
+	}
+	return claimed, fired, stopped, err
+}
+
+// subject is what waits, in the words a supervisor reads.
+type subject struct {
+	live      bool
+	order     model.Order
+	customer  string
+	stageName string
+	ownerRole string
+	holder    string
+	what      string // 订单 SO… 在「待质检」 / 工单 TK… / 调拨 #12
+}
+
+func (e *Escalator) subject(tx *gorm.DB, a model.Alarm) (subject, error) {
+	var s subject
+	var orderID uint64
+	var ticket *model.Ticket
+	if a.TicketID != nil {
+		var tk model.Ticket
+		if err := tx.Where("id = ?", *a.TicketID).Take(&tk).Error; err != nil {
+			return s, err
+		}
+		ticket = &tk
+	}
+	switch a.Subject {
+	case model.AlarmOrder:
+		orderID = a.SubjectID
+	case model.AlarmTransfer:
+		var tr model.Transfer
+		if err := tx.Where("id = ?", a.SubjectID).Take(&tr).Error; err != nil {
+			return s, notFound(err, "transfer", strconv.FormatUint(a.SubjectID, 10))
+		}
+		s.live = tr.Status == model.TransferPending && (ticket == nil || ticket.State == model.TicketOpen)
+		orderID = tr.OrderID
+		s.what = fmt.Sprintf("调拨单 #%d（%d 件）未到货", tr.ID, tr.Qty)
+		s.ownerRole = "keeper"
+		if tr.AssigneeStaffID != nil {
+			var st model.Staff
+			if err := tx.Where("id = ?", *tr.AssigneeStaffID).Take(&st).Error; err == nil {
+				s.holder = st.Name
+			}
+		}
+	case model.AlarmTicket:
+		var tk model.Ticket
+		if err := tx.Where("id = ?", a.SubjectID).Take(&tk).Error; err != nil {
+			return s, notFound(err, "ticket", strconv.FormatUint(a.SubjectID, 10))
+		}
+		if a.Clock == model.ClockAck {
+			s.live = tk.State == model.TicketOpen
+			s.what = "工单 " + tk.No + " 未接单"
+		} else {
+			s.live = tk.State == model.TicketOpen || tk.State == model.TicketAcknowledged
+			s.what = "工单 " + tk.No + " 未处理"
+		}
+		if tk.OrderID != nil {
+			orderID = *tk.OrderID
+		}
+		if tk.AssigneeStaffID != nil {
+			var st model.Staff
+			if err := tx.Where("id = ?", *tk.AssigneeStaffID).Take(&st).Error; err == nil {
+				s.holder = st.Name
+			}
+		}
+	}
+	if orderID != 0 {
+		if err := tx.Where("id = ?", orderID).Take(&s.order).Error; err != nil {
+			return s, notFound(err, "order", strconv.FormatUint(orderID, 10))
+		}
+		var c model.Customer
+		if err := tx.Select("name").Where("id = ?", s.order.CustomerID).Take(&c).Error; err == nil {
+			s.customer = c.Name
+		}
+		s.stageName = e.pipe.Name(s.order.Stage)
+		if st, ok := e.pipe.Stage(s.order.Stage); ok && s.ownerRole == "" {
+			s.ownerRole = st.OwnerRole
+		}
+	}
+	if a.Subject == model.AlarmOrder {
+		o := s.order
+		// The same stage entry still: a move, or a move back, is a new wait.
+		s.live = o.Stage == a.Stage && o.StageEnteredAt.UnixMicro() == a.Entry && (ticket == nil || ticket.State == model.TicketOpen)
+		s.what = fmt.Sprintf("订单 %s 在「%s」", o.No, s.stageName)
+		if s.holder == "" && o.OwnerStaffID != nil {
+			var st model.Staff
+			if err := tx.Where("id = ?", *o.OwnerStaffID).Take(&st).Error; err == nil {
+				s.holder = st.Name
+			}
+		}
+	}
+	return s, nil
+}
+
+// fire fires a's due level, or stops a when its wait is over.
+func (e *Escalator) fire(tx *gorm.DB, a model.Alarm, now time.Time) (*push, bool, error) {
+	levels := e.ladder(a)
+	s, err := e.subject(tx, a)
+	if errors.Is(err, ErrNotFound) {
+		s.live = false
+	} else if err != nil {
+		return nil, false, err
+	}
+	move := func(upd map[string]any) error {
+		upd["updated_at"] = now
+		res := tx.Model(&model.Alarm{}).Where("id = ? AND level = ? AND state = ?", a.ID, a.Level, model.AlarmArmed).Updates(upd)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return errRaced
+		}
+		return nil
+	}
+	if !s.live || a.Level > len(levels) {
+		return nil, true, move(map[string]any{"state": model.AlarmStopped})
+	}
+	lv := levels[a.Level-1]
+	if due := e.notQuiet(lv, now); due.After(now) {
+		return nil, false, move(map[string]any{"next_at": due})
+	}
+	to, err := e.recipients(tx, lv, s)
+	if err != nil {
+		return nil, false, err
+	}
+	p := &push{alarm: a, level: lv, subj: s, to: to, before: parseTold(a.Told), waited: now.Sub(a.EnteredAt)}
+	switch {
+	case a.TicketID != nil:
+		if err := tx.Where("id = ?", *a.TicketID).Take(&p.ticket).Error; err != nil {
+			return nil, false, err
+		}
+	case a.Subject == model.AlarmTicket:
+		if err := tx.Where("id = ?", a.SubjectID).Take(&p.ticket).Error; err != nil {
+			return nil, false, err
+		}
+	default:
+		// Level 1 of a stage or transfer opens the ticket the climb is
+		// about, assigned to the first person told.
+		var assignee *model.Staff
+		if len(to) > 0 {
+			assignee = &to[0]
+		}
+		kind, desc := model.TicketStalled, fmt.Sprintf("%s已等 %s，超过时限", s.what, Waited(p.waited))
+		if a.Subject == model.AlarmTransfer {
+			kind, desc = model.TicketTransferOverdue, fmt.Sprintf("%s，已等 %s", s.what, Waited(p.waited))
+		}
+		tk, err := createTicket(tx, e.loc, s.order, kind, System.Label(), desc, assignee, now)
+		if err != nil {
+			return nil, false, err
+		}
+		p.ticket = tk
+	}
+	entry := toldEntry{Level: a.Level, At: now}
+	for _, st := range to {
+		entry.Users = append(entry.Users, st.UserID)
+		entry.Names = append(entry.Names, st.Name)
+	}
+	told, _ := json.Marshal(append(p.before, entry))
+	upd := map[string]any{"told": string(told), "level": a.Level + 1, "ticket_id": p.ticket.ID}
+	if a.Level >= len(levels) {
+		upd["state"] = model.AlarmDone
+	} else {
+		next := levels[a.Level]
+		upd["next_at"] = e.notQuiet(next, a.EnteredAt.Add(next.After.D()))
+	}
+	return p, false, move(upd)
+}
+
+// recipients are the active staff holding any of lv's roles; "@lead" is
+// the lead of the role that owns the stage (of the transfer: keepers').
+func (e *Escalator) recipients(tx *gorm.DB, lv config.Level, s subject) ([]model.Staff, error) {
+	var out []model.Staff
+	for _, role := range lv.Notify {
+		if role == config.LeadToken {
+			if s.ownerRole == "" {
+				continue
+			}
+			role = LeadRole(s.ownerRole)
+		}
+		var staff []model.Staff
+		if err := tx.Where("active = ? AND roles LIKE ?", true, roleLike(role)).Order("id").Find(&staff).Error; err != nil {
+			return nil, err
+		}
+		for _, st := range staff {
+			if !slices.ContainsFunc(out, func(o model.Staff) bool { return o.ID == st.ID }) {
+				out = append(out, st)
+			}
+		}
+	}
+	return out, nil
+}
+
+// Waited says a duration the way a supervisor reads it: 2小时5分.
+func Waited(d time.Duration) string {
+	d = d.Round(time.Minute)
+	h, m := int(d.Hours()), int(d.Minutes())%60
+	switch {
+	case d < time.Minute:
+		return "不到1分钟"
+	case h == 0:
+		return fmt.Sprintf("%d分钟", m)
+	case m == 0:
+		return fmt.Sprintf("%d小时", h)
+	}
+	return fmt.Sprintf("%d小时%d分", h, m)
+}
+
+// send queues the pushes of one batch: a person who would get more than
+// GroupOver of them gets one grouped message instead; everyone else gets
+// each as a card (or markdown), and each level's group robot is told.
+func (e *Escalator) send(tx *gorm.DB, pushes []*push, now time.Time) error {
+	count := map[string]int{}
+	for _, p := range pushes {
+		for _, st := range p.to {
+			count[st.UserID]++
+		}
+	}
+	groups := map[string][]*push{}
+	var msgs []Message
+	for _, p := range pushes {
+		for _, st := range p.to {
+			if count[st.UserID] > e.cfg.GroupOver {
+				groups[st.UserID] = append(groups[st.UserID], p)
+			} else {
+				p.cardTo = append(p.cardTo, st.UserID)
+			}
+		}
+		key := fmt.Sprintf("esc:%d:%d", p.alarm.ID, p.alarm.Level)
+		if len(p.cardTo) > 0 {
+			m := e.levelMessage(p)
+			m.Key, m.OrderID = key, p.subj.order.ID
+			if m.Type == "template_card" {
+				if err := tx.Create(&model.CardTask{TaskID: e.taskID(p), TicketID: p.ticket.ID, ToUser: strings.Join(p.cardTo, "|"), CreatedAt: now}).Error; err != nil {
+					return err
+				}
+			}
+			msgs = append(msgs, m)
+		}
+		if p.level.Webhook != "" {
+			msgs = append(msgs, Message{To: []string{p.level.Webhook}, Type: MsgTypeRobot, Key: key + ":robot", OrderID: p.subj.order.ID,
+				Body: map[string]string{"content": e.markdown(p)}})
+		}
+	}
+	users := make([]string, 0, len(groups))
+	for u := range groups {
+		users = append(users, u)
+	}
+	slices.Sort(users)
+	for _, u := range users {
+		ps := groups[u]
+		var sb strings.Builder
+		ids := make([]string, len(ps))
+		fmt.Fprintf(&sb, "**催办汇总：%d 件等您处理**\n", len(ps))
+		for i, p := range ps {
+			ids[i] = fmt.Sprintf("%d:%d", p.alarm.ID, p.alarm.Level)
+			fmt.Fprintf(&sb, "> %d. %s，已等 <font color=\"warning\">%s</font>，工单 %s（第%d级）\n", i+1, p.subj.what, Waited(p.waited), p.ticket.No, p.alarm.Level)
+		}
+		sb.WriteString("逐条确认：回复「收到 <工单号>」；看全部：回复「工单」。")
+		msgs = append(msgs, Message{To: []string{u}, Type: "markdown", Key: "escg:" + shortHash(u+"|"+strings.Join(ids, ",")),
+			Body: map[string]string{"content": sb.String()}})
+	}
+	return enqueue(tx, now, 0, msgs)
+}
+
+// taskID names a card; WeCom wants it unique per app, at most 128 bytes.
+func (e *Escalator) taskID(p *push) string {
+	return fmt.Sprintf("esc-%d-%d", p.alarm.ID, p.alarm.Level)
+}
+
+func (e *Escalator) local(t time.Time) string { return t.In(e.loc).Format("01-02 15:04") }
+
+// earlier says who was told before, and when.
+func (e *Escalator) earlier(p *push) string {
+	var parts []string
+	for _, t := range p.before {
+		names := strings.Join(t.Names, "、")
+		if names == "" {
+			names = "无人"
+		}
+		parts = append(parts, fmt.Sprintf("第%d级 %s 通知了 %s", t.Level, e.local(t.At), names))
+	}
+	return strings.Join(parts, "；")
+}
+
+func (e *Escalator) markdown(p *push) string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "**催办（第%d级）：%s已等 <font color=\"warning\">%s</font>**\n", p.alarm.Level, p.subj.what, Waited(p.waited))
+	if p.subj.order.No != "" {
+		fmt.Fprintf(&sb, "> 订单：%s\n> 客户：%s\n> 阶段：%s\n", p.subj.order.No, p.subj.customer, p.subj.stageName)
+	}
+	holder := p.subj.holder
+	if holder == "" {
+		holder = "无人"
+	}
+	fmt.Fprintf(&sb, "> 负责人：%s\n> 工单：%s\n", holder, p.ticket.No)
+	if s := e.earlier(p); s != "" {
+		fmt.Fprintf(&sb, "> 此前：%s\n", s)
+	}
+	fmt.Fprintf(&sb, "确认接单请回复「收到 %s」，处理完回复「处理 %s <说明>」。", p.ticket.No, p.ticket.No)
+	return sb.String()
+}
+
+// levelMessage is a level's push: an interactive card with 接单 / 已处理
+// buttons when the app has a callback (cards on), else markdown.
+func (e *Escalator) levelMessage(p *push) Message {
+	if !e.cfg.Cards {
+		return Message{To: p.cardTo, Type: "markdown", Body: map[string]string{"content": e.markdown(p)}}
+	}
+	holder := p.subj.holder
+	if holder == "" {
+		holder = "无人"
+	}
+	kv := []map[string]string{}
+	add := func(k, v string) {
+		if v != "" && len(kv) < 6 {
+			kv = append(kv, map[string]string{"keyname": k, "value": clipRunes(v, 60)})
+		}
+	}
+	add("订单", p.subj.order.No)
+	add("客户", p.subj.customer)
+	add("阶段", p.subj.stageName)
+	add("已等", Waited(p.waited))
+	add("负责人", holder)
+	add("工单", p.ticket.No)
+	desc := fmt.Sprintf("第%d级催办。点「接单」确认，或回复「收到 %s」", p.alarm.Level, p.ticket.No)
+	if s := e.earlier(p); s != "" {
+		desc = "此前：" + s
+	}
+	card := map[string]any{
+		"card_type":               "button_interaction",
+		"source":                  map[string]string{"desc": "orderhub 催办"},
+		"main_title":              map[string]string{"title": clipRunes(p.subj.what, 26), "desc": clipRunes(desc, 60)},
+		"horizontal_content_list": kv,
+		"task_id":                 e.taskID(p),
+		"button_list": []map[string]any{
+			{"text": "接单", "style": 1, "key": "ack:" + p.ticket.No},
+			{"text": "已处理", "style": 2, "key": "resolve:" + p.ticket.No},
+		},
+	}
+	return Message{To: p.cardTo, Type: "template_card", Body: card}
+}
+
+func clipRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// Delays finds orders whose stage clocks say they will miss their
+// promised time and, once per order (a unique delay notice), records it on
+// the timeline with the configured compensation coupon and tells every
+// buyer who allowed a delay message. It reads only orders in a working
+// stage with a promised time and no notice yet.
+func (e *Escalator) Delays(ctx context.Context) (int, error) {
+	now := e.clock()
+	var working []string
+	for _, s := range e.pipe.Stages() {
+		if s.Key != e.pipe.Last().Key {
+			working = append(working, s.Key)
+		}
+	}
+	var ids []uint64
+	err := e.db.WithContext(ctx).Model(&model.Order{}).
+		Where("stage IN ? AND promised_at IS NOT NULL AND promised_at < ?", working, now.Add(e.pipe.Remaining(e.pipe.First().Key, now, now))).
+		Where("NOT EXISTS (SELECT 1 FROM delay_notices WHERE delay_notices.order_id = orders.id)").
+		Order("promised_at").Limit(e.batch).Pluck("id", &ids).Error
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, id := range ids {
+		err := inTx(ctx, e.db, func(tx *gorm.DB) error {
+			var ord model.Order
+			if err := forUpdate(tx).Where("id = ?", id).Take(&ord).Error; err != nil {
+				return notFound(err, "order", strconv.FormatUint(id, 10))
+			}
+			eta, ok := e.orders.ETA(ord, now)
+			if !ok || !eta.Late {
+				return nil
+			}
+			est := now.Add(e.pipe.Remaining(ord.Stage, ord.StageEnteredAt, now))
+			notice := model.DelayNotice{OrderID: ord.ID, PromisedAt: *ord.PromisedAt, ETA: est, CouponFen: e.cfg.DelayCouponFen, CreatedAt: now}
+			res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&notice)
+			if res.Error != nil || res.RowsAffected == 0 {
+				return res.Error
+			}
+			note := fmt.Sprintf("预计 %s 送达，晚于承诺交期 %s", e.local(est), e.local(*ord.PromisedAt))
+			if e.cfg.DelayCouponFen > 0 {
+				note += fmt.Sprintf("；已补偿优惠券 ¥%d.%02d", e.cfg.DelayCouponFen/100, e.cfg.DelayCouponFen%100)
+			}
+			if err := tx.Create(&model.OrderEvent{OrderID: ord.ID, Kind: "delay", Actor: System.Label(), Fields: "{}", Note: note, CreatedAt: now}).Error; err != nil {
+				return err
+			}
+			n++
+			return e.orders.notifyIfLate(tx, ord, now)
+		})
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
