@@ -5,6 +5,8 @@
 //	orderhub [serve]        start the server (the default)
 //	orderhub migrate        bring the database schema up to date
 //	orderhub seed --demo    seed demo data into an empty database
+//	orderhub chat           play WeCom's side against a running orderhub
+//	orderhub audit          check that stock adds up (nightly in serve too)
 //	orderhub bench reserve  measure hot-SKU reservation throughput
 package main
 
@@ -44,6 +46,7 @@ commands:
   serve          start the server (default)
   migrate        bring the database schema up to date
   seed --demo    seed demo data into an empty database
+  audit          check now that stock adds up (also runs nightly at 02:00 in serve)
   bench reserve  measure hot-SKU reservation throughput (see docs/benchmarks.md)
   chat --as <userid> "<text>"
                  talk to a running orderhub as a WeCom user (see docs/commands.md)
@@ -61,7 +64,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
-	case "serve", "migrate", "seed", "bench", "chat":
+	case "serve", "migrate", "seed", "bench", "chat", "audit":
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q", cmd)
@@ -76,6 +79,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, cfg, log, stdout)
 	case "migrate":
 		return migrate(ctx, cfg, log, stdout)
+	case "audit":
+		return audit(ctx, cfg, log, stdout)
 	case "bench":
 		return bench(ctx, cfg, log, args, stdout)
 	case "chat":
@@ -185,6 +190,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	defer stopBot()
 	stopDelayScan := a.startDelayScan(context.WithoutCancel(ctx))
 	defer stopDelayScan()
+	stopAudit := a.startAudit(context.WithoutCancel(ctx))
+	defer stopAudit()
 	srv := &http.Server{Handler: a.server.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

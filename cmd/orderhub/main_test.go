@@ -152,6 +152,10 @@ func TestMigrateAndSeedCommands(t *testing.T) {
 			t.Errorf("seed --demo said %q, want %q", out.String(), want)
 		}
 	}
+	out.Reset()
+	if err := run(context.Background(), []string{"audit"}, getenv, &out, &out); err != nil || !strings.Contains(out.String(), "no drift") {
+		t.Errorf("audit of the demo = %v: %s", err, out.String())
+	}
 	if err := run(context.Background(), []string{"frobnicate"}, getenv, &out, &out); err == nil {
 		t.Error("an unknown command must fail")
 	}
