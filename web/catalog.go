@@ -18,7 +18,7 @@ type warehouseJSON struct {
 }
 
 func (s *Server) listWarehouses(c *gin.Context) {
-	ws, err := s.d.Catalog.Warehouses(c)
+	ws, err := s.d.Catalog.Warehouses(c.Request.Context())
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -67,7 +67,7 @@ func (s *Server) listProducts(c *gin.Context) {
 	if !ok {
 		return
 	}
-	ps, total, err := s.d.Catalog.ListProducts(c, c.Query("q"), p, size)
+	ps, total, err := s.d.Catalog.ListProducts(c.Request.Context(), c.Query("q"), p, size)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -91,7 +91,7 @@ func (s *Server) createProduct(c *gin.Context) {
 	if !bind(c, &in) {
 		return
 	}
-	p, err := s.d.Catalog.CreateProduct(c, service.ProductInput{SKU: in.SKU, Name: in.Name, Spec: in.Spec, Unit: in.Unit, PriceFen: in.PriceFen})
+	p, err := s.d.Catalog.CreateProduct(c.Request.Context(), service.ProductInput{SKU: in.SKU, Name: in.Name, Spec: in.Spec, Unit: in.Unit, PriceFen: in.PriceFen})
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -110,7 +110,7 @@ func (s *Server) createStaff(c *gin.Context) {
 	if !bind(c, &in) {
 		return
 	}
-	st, err := s.d.Catalog.CreateStaff(c, service.StaffInput{UserID: in.UserID, Name: in.Name, Roles: in.Roles, Warehouse: in.Warehouse, Phone: in.Phone})
+	st, err := s.d.Catalog.CreateStaff(c.Request.Context(), service.StaffInput{UserID: in.UserID, Name: in.Name, Roles: in.Roles, Warehouse: in.Warehouse, Phone: in.Phone})
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -130,7 +130,7 @@ func (s *Server) createCustomer(c *gin.Context) {
 	if !bind(c, &in) {
 		return
 	}
-	cu, err := s.d.Catalog.CreateCustomer(c, service.CustomerInput{Code: in.Code, Name: in.Name, Contact: in.Contact, Phone: in.Phone, Region: in.Region, Warehouse: in.Warehouse})
+	cu, err := s.d.Catalog.CreateCustomer(c.Request.Context(), service.CustomerInput{Code: in.Code, Name: in.Name, Contact: in.Contact, Phone: in.Phone, Region: in.Region, Warehouse: in.Warehouse})
 	if err != nil {
 		s.fail(c, err)
 		return

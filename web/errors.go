@@ -65,7 +65,7 @@ func (s *Server) fail(c *gin.Context, err error) {
 		d.Message = fmt.Sprintf("%s in %s: on hand %d would become %d, but %d are locked for orders", below.SKU, below.Warehouse, below.OnHand, below.Want, below.Locked)
 	}
 	if status == http.StatusInternalServerError {
-		s.d.Log.ErrorContext(c, "request failed", "err", err, "path", c.Request.URL.Path)
+		s.d.Log.ErrorContext(c.Request.Context(), "request failed", "err", err, "path", c.Request.URL.Path)
 		d = errorDetail{Code: "internal", Message: "internal error (request id " + service.RequestID(c) + ")"}
 	}
 	c.JSON(status, errorBody{Error: d})

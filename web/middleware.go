@@ -52,7 +52,7 @@ func (s *Server) recover() gin.HandlerFunc {
 				if r == http.ErrAbortHandler {
 					panic(r)
 				}
-				s.d.Log.ErrorContext(c, "panic", "panic", r, "path", c.Request.URL.Path)
+				s.d.Log.ErrorContext(c.Request.Context(), "panic", "panic", r, "path", c.Request.URL.Path)
 				writeErr(c, http.StatusInternalServerError, "internal", "internal error (request id "+service.RequestID(c)+")")
 				c.Abort()
 			}

@@ -143,7 +143,7 @@ func (s *Server) createOrder(c *gin.Context) {
 	for i, l := range in.Lines {
 		lines[i] = service.LineInput{SKU: l.SKU, Qty: l.Qty}
 	}
-	d, created, err := s.d.Orders.Create(c, service.NewOrder{
+	d, created, err := s.d.Orders.Create(c.Request.Context(), service.NewOrder{
 		Channel: service.ChannelAPI, Customer: in.Customer, Lines: lines, Address: in.Address, Remark: in.Remark,
 		PromisedAt: in.PromisedAt, IdempotencyKey: c.GetHeader("Idempotency-Key"), Actor: actor,
 	})
@@ -165,7 +165,7 @@ func (s *Server) listOrders(c *gin.Context) {
 	if !ok {
 		return
 	}
-	orders, total, err := s.d.Orders.List(c, service.OrderFilter{Stage: c.Query("stage"), Customer: c.Query("customer"), Page: p, Size: size})
+	orders, total, err := s.d.Orders.List(c.Request.Context(), service.OrderFilter{Stage: c.Query("stage"), Customer: c.Query("customer"), Page: p, Size: size})
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -180,7 +180,7 @@ func (s *Server) listOrders(c *gin.Context) {
 }
 
 func (s *Server) getOrder(c *gin.Context) {
-	d, err := s.d.Orders.Get(c, c.Param("no"))
+	d, err := s.d.Orders.Get(c.Request.Context(), c.Param("no"))
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -200,7 +200,7 @@ func (s *Server) cancelOrder(c *gin.Context) {
 	if !ok {
 		return
 	}
-	d, err := s.d.Orders.Cancel(c, c.Param("no"), actor, in.Reason)
+	d, err := s.d.Orders.Cancel(c.Request.Context(), c.Param("no"), actor, in.Reason)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -226,7 +226,7 @@ func (s *Server) advanceOrder(c *gin.Context) {
 	if !ok {
 		return
 	}
-	d, err := s.d.Orders.Advance(c, service.Move{No: c.Param("no"), To: in.To, Fields: in.Fields, Actor: actor, Note: in.Note})
+	d, err := s.d.Orders.Advance(c.Request.Context(), service.Move{No: c.Param("no"), To: in.To, Fields: in.Fields, Actor: actor, Note: in.Note})
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -93,10 +93,10 @@ func (s *Server) Handler() http.Handler { return s.engine }
 func (s *Server) Staff() *gin.RouterGroup { return s.engine.Group("/api/v1", s.auth) }
 
 func (s *Server) readyz(c *gin.Context) {
-	ctx, cancel := context.WithTimeout(c, 2*time.Second)
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 	defer cancel()
 	if err := s.d.Ready(ctx); err != nil {
-		s.d.Log.WarnContext(c, "not ready", "err", err)
+		s.d.Log.WarnContext(c.Request.Context(), "not ready", "err", err)
 		writeErr(c, http.StatusServiceUnavailable, "not_ready", err.Error())
 		return
 	}

@@ -22,7 +22,7 @@ func stockOut(l service.StockLine) stockJSON {
 }
 
 func (s *Server) listStock(c *gin.Context) {
-	lines, err := s.d.Stock.List(c, c.Query("sku"))
+	lines, err := s.d.Stock.List(c.Request.Context(), c.Query("sku"))
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -49,7 +49,7 @@ func (s *Server) adjustStock(c *gin.Context) {
 	if !ok {
 		return
 	}
-	line, err := s.d.Stock.Adjust(c, service.Adjustment{Warehouse: in.Warehouse, SKU: in.SKU, Delta: in.Delta, Reason: in.Reason, Actor: actor})
+	line, err := s.d.Stock.Adjust(c.Request.Context(), service.Adjustment{Warehouse: in.Warehouse, SKU: in.SKU, Delta: in.Delta, Reason: in.Reason, Actor: actor})
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -63,7 +63,7 @@ func (s *Server) actor(c *gin.Context, by string) (service.Actor, bool) {
 	if by == "" {
 		return service.Admin, true
 	}
-	a, err := s.d.Catalog.StaffActor(c, by)
+	a, err := s.d.Catalog.StaffActor(c.Request.Context(), by)
 	if err != nil {
 		if service.ErrorCode(err) == "staff_not_found" {
 			writeErr(c, http.StatusUnprocessableEntity, "unknown_staff", "by: no active staff with userid "+by)

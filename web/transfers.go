@@ -30,7 +30,7 @@ func (s *Server) transferOut(t service.TransferView) transferJSON {
 }
 
 func (s *Server) listTransfers(c *gin.Context) {
-	ts, err := s.d.Transfers.List(c, service.TransferFilter{SKU: c.Query("sku"), OrderNo: c.Query("order"), Status: c.Query("status")})
+	ts, err := s.d.Transfers.List(c.Request.Context(), service.TransferFilter{SKU: c.Query("sku"), OrderNo: c.Query("order"), Status: c.Query("status")})
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -58,7 +58,7 @@ func (s *Server) receiveTransfer(c *gin.Context) {
 	if !ok {
 		return
 	}
-	t, err := s.d.Transfers.Receive(c, id, actor)
+	t, err := s.d.Transfers.Receive(c.Request.Context(), id, actor)
 	if err != nil {
 		s.fail(c, err)
 		return
