@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -151,8 +152,14 @@ func migrate(db *gorm.DB, target int) error {
 	if current > LatestVersion() {
 		return fmt.Errorf("migrate: the database is at schema version %d, newer than this build's %d: upgrade orderhub", current, LatestVersion())
 	}
+	// Every version not yet applied, not just those above the highest:
+	// versions written on parallel branches may land out of order.
+	var applied []int
+	if err := db.Model(&SchemaMigration{}).Pluck("version", &applied).Error; err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
 	for _, m := range migrations {
-		if m.version <= current || m.version > target {
+		if slices.Contains(applied, m.version) || m.version > target {
 			continue
 		}
 		// MySQL commits DDL implicitly, so a migration is not atomic there;
