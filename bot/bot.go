@@ -83,6 +83,8 @@ func (b *Bot) Handle(ctx context.Context, m model.Inbound) error {
 			return b.answer(ctx, m, b.help(actor))
 		case "click":
 			return b.command(ctx, m, actor, m.EventKey)
+		case "template_card_event":
+			return b.cardEvent(ctx, m, actor)
 		}
 		return b.d.Inbox.Answer(ctx, m.ID) // nothing to say
 	default:
@@ -157,6 +159,12 @@ func (b *Bot) command(ctx context.Context, m model.Inbound, actor service.Actor,
 		return b.problem(ctx, m, actor, c.Args[0], strings.TrimSpace(strings.TrimPrefix(c.Rest, c.Args[0])))
 	case cmdAttach:
 		return b.attach(ctx, m, c.Args[0])
+	case cmdTickets:
+		return b.tickets(ctx, m, actor)
+	case cmdAck:
+		return b.ack(ctx, m, actor, c.Args[0], nil)
+	case cmdResolve:
+		return b.resolve(ctx, m, actor, c.Args[0], strings.TrimSpace(strings.TrimPrefix(c.Rest, c.Args[0])), nil)
 	}
 	return b.answer(ctx, m, b.help(actor))
 }
@@ -185,6 +193,9 @@ var specs = []spec{
 	{cmdTransfers, "调拨", "transfers", "调拨", "调拨", "待处理的调拨单", 0, keepers},
 	{cmdTransferDone, "调拨完成", "transfer done", "调拨完成 <编号>", "调拨完成 12", "调拨到货，库存转到发货仓", 1, keepers},
 	{cmdProblem, "异常", "problem", "异常 <单号> <描述>", "异常 SO20261124-000001 少了一箱螺丝", "报告问题，开工单给负责主管", 2, nil},
+	{cmdTickets, "工单", "tickets", "工单", "工单", "我的未完工单（主管看全部）", 0, nil},
+	{cmdAck, "收到", "ack", "收到 <工单号>", "收到 TK20261124-000012", "接单：确认工单，催办停止升级", 1, nil},
+	{cmdResolve, "处理", "resolve", "处理 <工单号> <说明>", "处理 TK20261124-000012 已补发一箱，顺丰 SF123", "工单处理完，写明怎么处理的", 2, nil},
 }
 
 func specOf(cmd string) spec {

@@ -149,7 +149,7 @@ func (h *Callback) receive(c *gin.Context) {
 		return
 	}
 	row, fresh, err := h.inbox.Record(ctx, service.InboundMessage{Key: key, From: m.FromUserName, Type: m.MsgType,
-		Content: m.Content, MediaID: m.MediaID, Event: m.Event, EventKey: m.EventKey, SentAt: time.Unix(m.CreateTime, 0)}, h.runner.lease)
+		Content: m.recorded(), MediaID: m.MediaID, Event: m.Event, EventKey: m.EventKey, SentAt: time.Unix(m.CreateTime, 0)}, h.runner.lease)
 	if err != nil {
 		// Not recorded: forget the key so WeCom's retry is taken.
 		h.rdb.Del(ctx, seen)

@@ -20,6 +20,9 @@ const (
 	cmdTransferDone = "transfer_done"
 	cmdProblem      = "problem"
 	cmdAttach       = "attach"
+	cmdTickets      = "tickets"
+	cmdAck          = "ack"
+	cmdResolve      = "resolve"
 )
 
 // aliases maps what people type to commands: Chinese first, then English.
@@ -32,10 +35,12 @@ var aliases = []struct {
 	{"帮助", cmdHelp}, {"菜单", cmdHelp}, {"库存", cmdStock}, {"订单", cmdOrder}, {"查单", cmdOrder},
 	{"待办", cmdTodo}, {"推进", cmdAdvance}, {"发货", cmdShip}, {"入库", cmdReceive}, {"盘点", cmdCount},
 	{"调拨", cmdTransfers}, {"异常", cmdProblem}, {"附件", cmdAttach},
+	{"工单", cmdTickets}, {"收到", cmdAck}, {"接单", cmdAck}, {"处理", cmdResolve},
 	{"transfer done", cmdTransferDone}, {"transfer-done", cmdTransferDone}, {"done", cmdTransferDone},
 	{"help", cmdHelp}, {"?", cmdHelp}, {"stock", cmdStock}, {"order", cmdOrder}, {"todo", cmdTodo},
 	{"advance", cmdAdvance}, {"ship", cmdShip}, {"receive", cmdReceive}, {"count", cmdCount},
 	{"transfers", cmdTransfers}, {"transfer", cmdTransfers}, {"problem", cmdProblem}, {"attach", cmdAttach},
+	{"tickets", cmdTickets}, {"ack", cmdAck}, {"resolve", cmdResolve},
 }
 
 // Command is a parsed chat line.

@@ -84,6 +84,10 @@ func (b *Bot) explain(err error) (string, bool) {
 			return "订单已经不能取消了（" + conf.Message + "）。", true
 		case "stock_changed":
 			return "盘点时库存刚好有变动，请再盘一次。", true
+		case "already_acknowledged":
+			return "这张工单已经有人接单了。发「工单」看看现在的状态。", true
+		case "ticket_done":
+			return "这张工单已经处理完了（" + conf.Message + "）。", true
 		}
 		return "操作没有成功：" + conf.Message, true
 	case errors.Is(err, service.ErrInvalid), errors.Is(err, service.ErrConflict), errors.Is(err, service.ErrForbidden), errors.Is(err, service.ErrNotFound):

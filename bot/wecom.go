@@ -16,6 +16,7 @@ import (
 	wctx "github.com/silenceper/wechat/v2/work/context"
 	"github.com/silenceper/wechat/v2/work/material"
 	"github.com/silenceper/wechat/v2/work/message"
+	"github.com/silenceper/wechat/v2/work/robot"
 
 	"orderhub/service"
 )
@@ -65,6 +66,7 @@ type WeCom struct {
 	tokenKey string
 	msg      *message.Client
 	media    *material.Client
+	robot    *robot.Client
 }
 
 // NewWeCom returns a client for one self-built app.
@@ -83,6 +85,7 @@ func NewWeCom(corpID, secret string, agentID int, rdb *redis.Client, prefix stri
 		tokenKey: fmt.Sprintf("%s_access_token_%s_%s", credential.CacheKeyWorkPrefix, corpID, agent),
 		msg:      message.NewClient(ctx),
 		media:    material.NewClient(ctx),
+		robot:    robot.NewClient(ctx),
 	}
 }
 
@@ -107,8 +110,15 @@ func (r sendRequest) MarshalJSON() ([]byte, error) {
 	return json.Marshal(m)
 }
 
-// Send delivers one outbox row as an app message.
+// Send delivers one outbox row as an app message (or, by its msgtype, a
+// card update or a group robot message: bot/cards.go).
 func (w *WeCom) Send(ctx context.Context, m service.Outgoing) error {
+	switch m.MsgType {
+	case service.MsgTypeUpdateCard:
+		return w.updateCard(ctx, m)
+	case service.MsgTypeRobot:
+		return w.robotMarkdown(m)
+	}
 	req := sendRequest{SendRequestCommon: &message.SendRequestCommon{ToUser: m.ToUser, MsgType: m.MsgType, AgentID: w.agentID},
 		body: m.Body, msgType: m.MsgType}
 	err := w.withToken(ctx, func() error {

@@ -29,6 +29,10 @@ type Message struct {
 	Event        string   `xml:"Event"`
 	EventKey     string   `xml:"EventKey"`
 	AgentID      string   `xml:"AgentID"`
+	// template_card_event (a card's button tapped).
+	TaskID       string `xml:"TaskId"`
+	CardType     string `xml:"CardType"`
+	ResponseCode string `xml:"ResponseCode"`
 }
 
 // parseMessage reads a decrypted message; it refuses one without a sender

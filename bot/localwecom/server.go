@@ -39,11 +39,25 @@ type Server struct {
 	media     map[string][]byte
 	sendCalls int
 	mux       *http.ServeMux
+	// codes are the response codes of interactive cards sent, each usable
+	// once; updates are the card updates accepted.
+	codes   map[string]bool
+	updates []Update
+	robots  []Sent
+}
+
+// Update is one update_template_card call the server accepted.
+type Update struct {
+	UserIDs      []string `json:"userids"`
+	ResponseCode string   `json:"response_code"`
+	ReplaceName  string   `json:"replace_name"`
 }
 
 // New returns a server that accepts corpID and secret at gettoken.
 func New(corpID, secret string) *Server {
-	s := &Server{corpID: corpID, secret: secret, media: map[string][]byte{}, mux: http.NewServeMux()}
+	s := &Server{corpID: corpID, secret: secret, media: map[string][]byte{}, mux: http.NewServeMux(), codes: map[string]bool{}}
+	s.mux.HandleFunc("/cgi-bin/message/update_template_card", s.updateCard)
+	s.mux.HandleFunc("/cgi-bin/webhook/send", s.webhook)
 	s.mux.HandleFunc("/cgi-bin/gettoken", s.gettoken)
 	s.mux.HandleFunc("/cgi-bin/message/send", s.send)
 	s.mux.HandleFunc("/cgi-bin/media/upload", s.upload)
@@ -203,7 +217,92 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request) {
 	}
 	id := len(s.sent) + 1
 	s.sent = append(s.sent, Sent{ID: id, ToUser: to, MsgType: typ, Content: content, Raw: body, At: time.Now()})
-	reply(w, map[string]any{"errcode": 0, "errmsg": "ok", "msgid": "m" + strconv.Itoa(id)})
+	out := map[string]any{"errcode": 0, "errmsg": "ok", "msgid": "m" + strconv.Itoa(id)}
+	if typ == "template_card" {
+		// As WeCom does: a code that updates this card for every receiver.
+		code := "rc-" + random()
+		s.codes[code] = true
+		out["response_code"] = code
+	}
+	reply(w, out)
+}
+
+// IssueCode makes a response code as a click's callback carries one, for
+// tests that play the click.
+func (s *Server) IssueCode() string {
+	code := "rc-" + random()
+	s.mu.Lock()
+	s.codes[code] = true
+	s.mu.Unlock()
+	return code
+}
+
+// Updates returns the card updates accepted so far.
+func (s *Server) Updates() []Update {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Update(nil), s.updates...)
+}
+
+// Robots returns the group-robot messages accepted so far; ToUser is the
+// webhook key.
+func (s *Server) Robots() []Sent {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Sent(nil), s.robots...)
+}
+
+// updateCard is update_template_card (doc 94888): each response code
+// works once.
+func (s *Server) updateCard(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.checkToken(w, r) {
+		return
+	}
+	var req struct {
+		UserIDs      []string `json:"userids"`
+		ResponseCode string   `json:"response_code"`
+		Button       struct {
+			ReplaceName string `json:"replace_name"`
+		} `json:"button"`
+	}
+	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&req); err != nil {
+		errcode(w, 47001, "data format error")
+		return
+	}
+	if !s.codes[req.ResponseCode] {
+		errcode(w, 86229, "invalid response_code")
+		return
+	}
+	delete(s.codes, req.ResponseCode)
+	s.updates = append(s.updates, Update{UserIDs: req.UserIDs, ResponseCode: req.ResponseCode, ReplaceName: req.Button.ReplaceName})
+	reply(w, map[string]any{"errcode": 0, "errmsg": "ok"})
+}
+
+// webhook is a group robot's webhook/send?key=.
+func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	key := r.URL.Query().Get("key")
+	if key == "" {
+		errcode(w, 93000, "invalid webhook url")
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil {
+		errcode(w, 47001, "data format error")
+		return
+	}
+	var req struct {
+		MsgType  string `json:"msgtype"`
+		Markdown struct {
+			Content string `json:"content"`
+		} `json:"markdown"`
+	}
+	_ = json.Unmarshal(body, &req)
+	s.robots = append(s.robots, Sent{ID: len(s.robots) + 1, ToUser: key, MsgType: req.MsgType, Content: req.Markdown.Content, Raw: body, At: time.Now()})
+	reply(w, map[string]any{"errcode": 0, "errmsg": "ok"})
 }
 
 func (s *Server) upload(w http.ResponseWriter, r *http.Request) {

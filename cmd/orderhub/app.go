@@ -40,6 +40,7 @@ type app struct {
 	server    *web.Server
 	mp        *mpParts // the mini-program's WeChat client and notifier
 	wecom     *wecomParts
+	esc       *service.Escalator
 	closers   []func()
 }
 
@@ -103,6 +104,7 @@ func (a *app) wire(clock service.Clock) error {
 	if err := a.wireMiniProgram(clock); err != nil {
 		return err
 	}
+	a.wireEscalation(clock)
 	return nil
 }
 

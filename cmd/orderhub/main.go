@@ -192,6 +192,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	defer stopDelayScan()
 	stopAudit := a.startAudit(context.WithoutCancel(ctx))
 	defer stopAudit()
+	stopEscalation := a.startEscalation(context.WithoutCancel(ctx))
+	defer stopEscalation()
 	srv := &http.Server{Handler: a.server.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
