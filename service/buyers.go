@@ -186,20 +186,13 @@ func (s *Buyers) List(ctx context.Context, customerCode string, page, size int) 
 	for _, b := range bs {
 		ids = append(ids, b.CustomerID)
 	}
-	var custs []model.Customer
-	if len(ids) > 0 {
-		if err := db.Where("id IN ?", ids).Find(&custs).Error; err != nil {
-			return nil, 0, err
-		}
+	custs, err := customersByID(db, ids)
+	if err != nil {
+		return nil, 0, err
 	}
 	out := make([]Buyer, len(bs))
 	for i, b := range bs {
-		out[i].Buyer = b
-		for _, c := range custs {
-			if c.ID == b.CustomerID {
-				out[i].Customer = c
-			}
-		}
+		out[i].Buyer, out[i].Customer = b, custs[b.CustomerID]
 	}
 	return out, total, nil
 }

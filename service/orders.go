@@ -340,8 +340,8 @@ func (o *Orders) List(ctx context.Context, f OrderFilter) ([]Summary, int64, err
 			staffIDs = append(staffIDs, *ord.OwnerStaffID)
 		}
 	}
-	var custs []model.Customer
-	if err := db.Where("id IN ?", custIDs).Find(&custs).Error; err != nil {
+	custs, err := customersByID(db, custIDs)
+	if err != nil {
 		return nil, 0, err
 	}
 	var owners []model.Staff
@@ -352,12 +352,7 @@ func (o *Orders) List(ctx context.Context, f OrderFilter) ([]Summary, int64, err
 	}
 	out := make([]Summary, len(orders))
 	for i, ord := range orders {
-		out[i].Order = ord
-		for _, c := range custs {
-			if c.ID == ord.CustomerID {
-				out[i].Customer = c
-			}
-		}
+		out[i].Order, out[i].Customer = ord, custs[ord.CustomerID]
 		for j, st := range owners {
 			if ord.OwnerStaffID != nil && st.ID == *ord.OwnerStaffID {
 				out[i].Owner = &owners[j]
@@ -365,6 +360,22 @@ func (o *Orders) List(ctx context.Context, f OrderFilter) ([]Summary, int64, err
 		}
 	}
 	return out, total, nil
+}
+
+// customersByID loads the customers with ids, in one query.
+func customersByID(db *gorm.DB, ids []uint64) (map[uint64]model.Customer, error) {
+	out := make(map[uint64]model.Customer, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var cs []model.Customer
+	if err := db.Where("id IN ?", ids).Find(&cs).Error; err != nil {
+		return nil, err
+	}
+	for _, c := range cs {
+		out[c.ID] = c
+	}
+	return out, nil
 }
 
 func (o *Orders) stageKeys() []string {
