@@ -474,6 +474,11 @@ func (e *Escalator) fire(tx *gorm.DB, a model.Alarm, now time.Time) (*push, bool
 		}
 		return nil
 	}
+	if gone, err := e.autoResolve(tx, a, now); err != nil {
+		return nil, false, err
+	} else if gone {
+		s.live = false
+	}
 	if !s.live || a.Level > len(levels) {
 		return nil, true, move(map[string]any{"state": model.AlarmStopped})
 	}
@@ -526,6 +531,54 @@ func (e *Escalator) fire(tx *gorm.DB, a model.Alarm, now time.Time) (*push, bool
 		upd["next_at"] = e.notQuiet(next, a.EnteredAt.Add(next.After.D()))
 	}
 	return p, false, move(upd)
+}
+
+// autoResolve resolves, with a note saying why, a ticket escalation
+// opened for a wait that has since ended (the order left the stage, the
+// transfer arrived), so that nobody is pushed to resolve what resolved
+// itself. It reports whether a's ticket is such a one.
+func (e *Escalator) autoResolve(tx *gorm.DB, a model.Alarm, now time.Time) (bool, error) {
+	id := a.SubjectID
+	if a.Subject != model.AlarmTicket {
+		if a.TicketID == nil {
+			return false, nil
+		}
+		id = *a.TicketID
+	}
+	var opener model.Alarm
+	err := tx.Where("ticket_id = ? AND clock IN ?", id, []string{model.ClockStage, model.ClockTransfer}).Order("id").Take(&opener).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return false, nil // reported by a person: only a person resolves it
+	}
+	if err != nil {
+		return false, err
+	}
+	note := ""
+	if opener.Clock == model.ClockStage {
+		var o model.Order
+		if err := tx.Select("stage, stage_entered_at").Where("id = ?", opener.SubjectID).Take(&o).Error; err != nil {
+			return false, err
+		}
+		if o.Stage == opener.Stage && o.StageEnteredAt.UnixMicro() == opener.Entry {
+			return false, nil
+		}
+		note = fmt.Sprintf("订单已离开「%s」（现在：%s），自动处理", e.pipe.Name(opener.Stage), e.pipe.Name(o.Stage))
+	} else {
+		var tr model.Transfer
+		if err := tx.Select("status").Where("id = ?", opener.SubjectID).Take(&tr).Error; err != nil {
+			return false, err
+		}
+		if tr.Status == model.TransferPending {
+			return false, nil
+		}
+		note = "调拨单已到货，自动处理"
+		if tr.Status == model.TransferCancelled {
+			note = "调拨单已取消，自动处理"
+		}
+	}
+	res := tx.Model(&model.Ticket{}).Where("id = ? AND state IN ?", id, []string{model.TicketOpen, model.TicketAcknowledged}).
+		Updates(map[string]any{"state": model.TicketResolved, "resolution": note, "resolved_at": now, "updated_at": now})
+	return true, res.Error
 }
 
 // recipients are the active staff holding any of lv's roles; "@lead" is

@@ -331,3 +331,69 @@ func TestDelayNoticeOncePerOrder(t *testing.T) {
 		}
 	})
 }
+
+func TestTransferOverdueEscalates(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		x := newEscEnv(t, db, func(c *config.Config) { c.Stages[0].Escalation = nil })
+		ctx := context.Background()
+		x.put(t, "A", "NUT-M8", 5)
+		x.put(t, "B", "NUT-M8", 10)
+		late := must3(x.orders.Create(ctx, service.NewOrder{Customer: "C1", Lines: []service.LineInput{{SKU: "NUT-M8", Qty: 8}}, Actor: service.Admin}))
+		onTime := must3(x.orders.Create(ctx, service.NewOrder{Customer: "C1", Lines: []service.LineInput{{SKU: "NUT-M8", Qty: 4}}, Actor: service.Admin}))
+		trs := must(x.transfers.List(ctx, service.TransferFilter{OrderNo: onTime.Order.No}))
+		if len(trs) != 1 {
+			t.Fatalf("transfers of the second order: %+v", trs)
+		}
+		keeper := must(x.catalog.StaffActor(ctx, "keeperB"))
+		x.clock.Add(3 * time.Hour)
+		must(x.transfers.Receive(ctx, trs[0].ID, keeper))
+		x.clock.Add(time.Hour + time.Second)
+		if r := x.scan(t); r.Fired != 1 {
+			t.Fatalf("at 4 h: fired %d, want 1 (the transfer still pending)", r.Fired)
+		}
+		tks := must(x.tickets.List(ctx, service.TicketFilter{OrderNo: late.Order.No}))
+		if len(tks) != 1 || tks[0].Kind != model.TicketTransferOverdue || tks[0].Assignee == nil || tks[0].Assignee.UserID != "lead" {
+			t.Fatalf("transfer ticket: %+v", tks)
+		}
+		rows := pushes(t, db)
+		if len(rows) != 1 || rows[0].ToUser != "lead" || !strings.Contains(rows[0].Body, "调拨单") {
+			t.Fatalf("pushes: %+v", rows)
+		}
+		// Received before level 2: the climb stops.
+		late2 := must(x.transfers.List(ctx, service.TransferFilter{OrderNo: late.Order.No}))
+		must(x.transfers.Receive(ctx, late2[0].ID, keeper))
+		x.clock.Add(5 * time.Hour)
+		if r := x.scan(t); r.Fired != 0 {
+			t.Fatalf("after receiving: %+v", r)
+		}
+		// Its ticket resolved itself, saying why; nobody is asked to.
+		v := must(x.tickets.Get(ctx, tks[0].No))
+		if v.State != model.TicketResolved || !strings.Contains(v.Resolution, "到货") {
+			t.Fatalf("ticket after the transfer arrived: %+v", v)
+		}
+	})
+}
+
+func TestEscalationConfigErrorsNameTheKey(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(c *config.Config)
+		want string
+	}{
+		{"zero after", func(c *config.Config) { c.Stages[2].Escalation[0].After = 0 }, "stages[2].escalation[0].after"},
+		{"not increasing", func(c *config.Config) { c.Stages[0].Escalation[1].After = c.Stages[0].Escalation[0].After }, "stages[0].escalation[1].after"},
+		{"unknown role", func(c *config.Config) { c.Escalation.Transfers[1].Notify = []string{"boss"} }, "escalation.transfers[1].notify[0]"},
+		{"bad quiet", func(c *config.Config) { c.Escalation.TicketAck[0].Quiet = "22-7" }, "escalation.ticket_ack[0].quiet"},
+		{"nobody", func(c *config.Config) { c.Escalation.TicketResolve[0].Notify = nil }, "escalation.ticket_resolve[0].notify"},
+		{"scan too often", func(c *config.Config) { c.Escalation.ScanEvery = config.Duration(time.Millisecond) }, "ORDERHUB_ESCALATION_SCAN_EVERY"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := config.Default()
+			tc.edit(&c)
+			if err := c.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want it to name %s", err, tc.want)
+			}
+		})
+	}
+}
