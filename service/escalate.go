@@ -679,7 +679,8 @@ func (e *Escalator) send(tx *gorm.DB, pushes []*push, now time.Time) error {
 
 // taskID names a card; WeCom wants it unique per app, at most 128 bytes.
 func (e *Escalator) taskID(p *push) string {
-	return fmt.Sprintf("esc-%d-%d", p.alarm.ID, p.alarm.Level)
+	// The entry keeps it unique across a database rebuilt from scratch.
+	return fmt.Sprintf("esc-%d-%d-%d", p.alarm.ID, p.alarm.Level, p.alarm.Entry)
 }
 
 func (e *Escalator) local(t time.Time) string { return t.In(e.loc).Format("01-02 15:04") }

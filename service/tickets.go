@@ -355,10 +355,14 @@ func (t *Tickets) transition(ctx context.Context, no string, actor Actor, click 
 			}
 		}
 		if click != nil && label != "" {
+			// The tapped card's copies are updated; people told by another
+			// level's card (its own response code is not ours) get a line.
 			if m, ok := cardUpdate(tx, click, label, now); ok {
 				msgs = append(msgs, m)
+				others = slices.DeleteFunc(others, func(u string) bool { return slices.Contains(m.To, u) })
 			}
-		} else if len(others) > 0 && label != "" {
+		}
+		if len(others) > 0 && label != "" {
 			m := Text(fmt.Sprintf("工单 %s（订单 %s）%s。", tk.No, v.OrderNo, label), others...)
 			m.Key = fmt.Sprintf("tk:%d:%s", tk.ID, tk.State)
 			if tk.OrderID != nil {
