@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"gorm.io/gorm"
 
 	"orderhub/bot/localwecom"
@@ -59,16 +60,27 @@ func TestEscalationThroughOutageAndCardAck(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		e := newEnv(t, db, 2)
 		ctx := context.Background()
+		// The first stage (待确认, customer service) escalates in seconds: to
+		// cs_lead (吴华, wuhua) at 2 s, to the production director (冯军,
+		// fengjun) at 5 s.
 		cfg := config.Default()
+		cfg.Stages[0].Escalation = []config.Level{
+			{After: config.Duration(2 * time.Second), Notify: []string{"cs_lead"}},
+			{After: config.Duration(5 * time.Second), Notify: []string{"production_director"}},
+		}
 		cfg.Escalation.GroupOver = 1000 // the demo's own orders escalate too; keep every push its own
 		if err := cfg.Validate(); err != nil {
 			t.Fatal(err)
 		}
-		pipe := e.orders.Pipeline()
+		rdb, prefix := modeltest.Redis(t)
+		log := modeltest.Log()
+		pipe := service.NewPipeline(cfg)
+		orders := service.NewOrders(db, service.NewLocker(rdb, prefix, time.Second, time.Second, log), pipe, e.clock.Now, cfg.Location(), log,
+			service.NewMetrics(prometheus.NewRegistry()))
 		tickets := service.NewTickets(db, pipe, e.clock.Now, cfg.Location(), cfg.Roles)
 		scanners := []*service.Escalator{
-			service.NewEscalator(db, e.orders, tickets, cfg.Escalation, e.clock.Now, cfg.Location(), modeltest.Log()),
-			service.NewEscalator(db, e.orders, tickets, cfg.Escalation, e.clock.Now, cfg.Location(), modeltest.Log()),
+			service.NewEscalator(db, orders, tickets, cfg.Escalation, e.clock.Now, cfg.Location(), log),
+			service.NewEscalator(db, orders, tickets, cfg.Escalation, e.clock.Now, cfg.Location(), log),
 		}
 		scan := func() {
 			var wg sync.WaitGroup
@@ -91,21 +103,23 @@ func TestEscalationThroughOutageAndCardAck(t *testing.T) {
 			return d.Order.No
 		}
 		left, acked := place(), place()
-		// The first stage (待确认, customer service) escalates to cs_lead
-		// (吴华, wuhua) at its 2 h SLA and to the production director
-		// (冯军, fengjun) at 4 h.
 		e.wecom.SetDown(true)
-		e.clock.Add(2*time.Hour + time.Second)
+		e.clock.Add(2 * time.Second) // level 1 due
 		scan()
-		e.settle() // every send fails: WeCom is down
+		e.settle() // every send fails: WeCom is down; retried 1 s later
 		scan()
 		e.wecom.SetDown(false)
-		e.clock.Add(10 * time.Second)
+		e.clock.Add(time.Second)
 		e.settle()
 		for _, no := range []string{left, acked} {
 			if got := e.sentAbout("wuhua", no); len(got) != 1 || got[0].MsgType != "template_card" {
 				t.Fatalf("level 1 of %s: the lead got %d messages, want one card", no, len(got))
 			}
+		}
+		var retried int64
+		db.Model(&model.Outbox{}).Where("`key` LIKE ? AND state = ? AND attempts >= 2", "esc:%", model.OutboxSent).Count(&retried)
+		if retried < 2 {
+			t.Fatalf("%d level-1 pushes were retried after the outage; want both orders'", retried)
 		}
 		// 吴华 taps 接单 on the second order's card.
 		c := cardOf(t, e.sentAbout("wuhua", acked)[0])
@@ -129,14 +143,14 @@ func TestEscalationThroughOutageAndCardAck(t *testing.T) {
 		}
 		// Level 2, again through an outage.
 		e.wecom.SetDown(true)
-		e.clock.Add(2 * time.Hour)
+		e.clock.Add(2 * time.Second) // 5 s after the orders
 		scan()
 		e.settle()
 		e.wecom.SetDown(false)
 		e.clock.Add(10 * time.Second)
 		e.settle()
 		scan()
-		e.clock.Add(time.Hour)
+		e.clock.Add(time.Minute)
 		scan()
 		e.settle()
 		if got := e.sentAbout("fengjun", left); len(got) != 1 || !strings.Contains(got[0].Content, "吴华") {

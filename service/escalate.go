@@ -1,6 +1,7 @@
 package service
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha1"
 	"encoding/hex"
@@ -223,8 +224,17 @@ func (e *Escalator) arm(db *gorm.DB, ws waits, now time.Time) (int, error) {
 			EnteredAt: w.Entered, Level: 1, State: model.AlarmArmed, NextAt: e.notQuiet(first, w.Entered.Add(first.After.D())),
 			Told: "[]", CreatedAt: now, UpdatedAt: now}
 	}
-	res := db.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(alarms, 250)
-	return int(res.RowsAffected), res.Error
+	// Two instances arming the same waits insert the same keys: in one
+	// order (by subject id) so they queue rather than deadlock, and retried
+	// whole if the database picks a victim anyway.
+	slices.SortFunc(alarms, func(a, b model.Alarm) int { return cmp.Compare(a.SubjectID, b.SubjectID) })
+	n := 0
+	err := inTx(db.Statement.Context, db, func(tx *gorm.DB) error {
+		res := tx.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(alarms, 250)
+		n = int(res.RowsAffected)
+		return res.Error
+	})
+	return n, err
 }
 
 // Due counts what a scan would act on now, reading only: waits past their

@@ -307,6 +307,12 @@ func TestDelayNoticeOncePerOrder(t *testing.T) {
 		if _, err := x.orders.Advance(ctx, service.Move{No: onTime, To: "confirmed", Actor: service.Admin, Fields: map[string]string{"promised_at": far}}); err != nil {
 			t.Fatal(err)
 		}
+		// The buyer allowed one delay message for this order.
+		d0 := must(x.orders.Get(ctx, no))
+		if err := db.Create(&model.Subscription{OrderID: d0.Order.ID, BuyerID: 1, Event: service.EventDelay, OpenID: "o-buyer",
+			State: model.SubscriptionPending, CreatedAt: x.clock.Now(), UpdatedAt: x.clock.Now()}).Error; err != nil {
+			t.Fatal(err)
+		}
 		for i := 0; i < 3; i++ {
 			n, err := x.esc.Delays(ctx)
 			if err != nil {
@@ -320,6 +326,11 @@ func TestDelayNoticeOncePerOrder(t *testing.T) {
 		db.Find(&notices)
 		if len(notices) != 1 || notices[0].CouponFen != 2000 {
 			t.Fatalf("notices: %+v", notices)
+		}
+		var told []model.Outbox
+		db.Where("msg_type = ?", service.MsgTypeSubscribe).Find(&told)
+		if len(told) != 1 || told[0].ToUser != "o-buyer" || !strings.Contains(told[0].Body, `"event":"delay"`) {
+			t.Fatalf("the buyer's delay message: %+v", told)
 		}
 		d := must(x.orders.Get(ctx, no))
 		found := false
