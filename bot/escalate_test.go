@@ -66,7 +66,7 @@ func TestEscalationThroughOutageAndCardAck(t *testing.T) {
 		cfg := config.Default()
 		cfg.Stages[0].Escalation = []config.Level{
 			{After: config.Duration(2 * time.Second), Notify: []string{"cs_lead"}},
-			{After: config.Duration(5 * time.Second), Notify: []string{"production_director"}},
+			{After: config.Duration(5 * time.Second), Notify: []string{"production_director"}, Webhook: "team-robot"},
 		}
 		cfg.Escalation.GroupOver = 1000 // the demo's own orders escalate too; keep every push its own
 		if err := cfg.Validate(); err != nil {
@@ -155,6 +155,15 @@ func TestEscalationThroughOutageAndCardAck(t *testing.T) {
 		e.settle()
 		if got := e.sentAbout("fengjun", left); len(got) != 1 || !strings.Contains(got[0].Content, "吴华") {
 			t.Fatalf("level 2 of the order left alone: the director got %d messages (%v), want one naming who was told", len(got), got)
+		}
+		var robot []localwecom.Sent
+		for _, r := range e.wecom.Robots() {
+			if strings.Contains(r.Content, left) {
+				robot = append(robot, r)
+			}
+		}
+		if len(robot) != 1 || robot[0].ToUser != "team-robot" || robot[0].MsgType != "markdown" {
+			t.Fatalf("level 2's group robot: %+v", robot)
 		}
 		if got := e.sentAbout("fengjun", acked); len(got) != 0 {
 			t.Fatalf("the acknowledged order climbed on: %d pushes to the director", len(got))
