@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/silenceper/wechat/v2/credential"
@@ -18,6 +17,7 @@ import (
 	"github.com/silenceper/wechat/v2/work/message"
 	"github.com/silenceper/wechat/v2/work/robot"
 
+	"orderhub/internal/wxcache"
 	"orderhub/service"
 )
 
@@ -62,7 +62,7 @@ var permanentErrcodes = map[int64]bool{
 // cached in Redis so every instance shares one.
 type WeCom struct {
 	agentID  string
-	cache    *RedisCache
+	cache    *wxcache.Redis
 	tokenKey string
 	msg      *message.Client
 	media    *material.Client
@@ -75,7 +75,7 @@ func NewWeCom(corpID, secret string, agentID int, rdb *redis.Client, prefix stri
 		panic("bot: NewWeCom: missing corp id, secret or redis")
 	}
 	agent := strconv.Itoa(agentID)
-	c := NewRedisCache(rdb, prefix+"wecom:")
+	c := wxcache.New(rdb, prefix+"wecom:")
 	cfg := &config.Config{CorpID: corpID, CorpSecret: secret, AgentID: agent, Cache: c}
 	tok := credential.NewWorkAccessTokenWithAgentID(corpID, secret, agent, credential.CacheKeyWorkPrefix, c)
 	ctx := &wctx.Context{Config: cfg, AccessTokenHandle: tok}
@@ -154,77 +154,4 @@ func (w *WeCom) withToken(ctx context.Context, call func() error) error {
 		err = call()
 	}
 	return err
-}
-
-// RedisCache is silenceper/wechat's cache.Cache over our go-redis v9
-// client (its own cache/redis.go is go-redis v8).
-type RedisCache struct {
-	rdb    *redis.Client
-	prefix string
-}
-
-// NewRedisCache returns a cache whose keys live under prefix.
-func NewRedisCache(rdb *redis.Client, prefix string) *RedisCache {
-	return &RedisCache{rdb: rdb, prefix: prefix}
-}
-
-func bg() (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.Background(), 2*time.Second)
-}
-
-// Get returns the value as a string, or nil when absent (or Redis down:
-// then a token is fetched afresh, which is only slower).
-func (c *RedisCache) Get(key string) any {
-	ctx, cancel := bg()
-	defer cancel()
-	return c.GetContext(ctx, key)
-}
-
-// GetContext is Get with a context.
-func (c *RedisCache) GetContext(ctx context.Context, key string) any {
-	v, err := c.rdb.Get(ctx, c.prefix+key).Result()
-	if err != nil {
-		return nil
-	}
-	return v
-}
-
-// Set stores a string value for timeout.
-func (c *RedisCache) Set(key string, val any, timeout time.Duration) error {
-	ctx, cancel := bg()
-	defer cancel()
-	return c.SetContext(ctx, key, val, timeout)
-}
-
-// SetContext is Set with a context.
-func (c *RedisCache) SetContext(ctx context.Context, key string, val any, timeout time.Duration) error {
-	if timeout <= 0 {
-		timeout = time.Minute
-	}
-	return c.rdb.Set(ctx, c.prefix+key, fmt.Sprint(val), timeout).Err()
-}
-
-// IsExist reports whether key is set.
-func (c *RedisCache) IsExist(key string) bool {
-	ctx, cancel := bg()
-	defer cancel()
-	return c.IsExistContext(ctx, key)
-}
-
-// IsExistContext is IsExist with a context.
-func (c *RedisCache) IsExistContext(ctx context.Context, key string) bool {
-	n, err := c.rdb.Exists(ctx, c.prefix+key).Result()
-	return err == nil && n > 0
-}
-
-// Delete removes key.
-func (c *RedisCache) Delete(key string) error {
-	ctx, cancel := bg()
-	defer cancel()
-	return c.DeleteContext(ctx, key)
-}
-
-// DeleteContext is Delete with a context.
-func (c *RedisCache) DeleteContext(ctx context.Context, key string) error {
-	return c.rdb.Del(ctx, c.prefix+key).Err()
 }

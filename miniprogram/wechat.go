@@ -5,15 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/redis/go-redis/v9"
-	"github.com/silenceper/wechat/v2/cache"
 	"github.com/silenceper/wechat/v2/credential"
 	mpsdk "github.com/silenceper/wechat/v2/miniprogram"
 	mpconfig "github.com/silenceper/wechat/v2/miniprogram/config"
 	"github.com/silenceper/wechat/v2/miniprogram/subscribe"
 	"github.com/silenceper/wechat/v2/util"
+
+	"orderhub/internal/wxcache"
 )
 
 // DefaultAPIBase is WeChat's API host, as silenceper/wechat hard-codes it.
@@ -73,7 +73,7 @@ type Session struct {
 // fetching it and invalidates the previous one on each fetch.
 type WeChat struct {
 	mp    *mpsdk.MiniProgram
-	cache *TokenCache
+	cache *wxcache.Redis
 	appID string
 }
 
@@ -82,7 +82,7 @@ func NewWeChat(appID, appSecret string, rdb *redis.Client, prefix string) *WeCha
 	if appID == "" || rdb == nil {
 		panic("miniprogram: NewWeChat: no app id or redis")
 	}
-	tc := NewTokenCache(rdb, prefix+"wechat:")
+	tc := wxcache.New(rdb, prefix+"wechat:")
 	return &WeChat{
 		mp:    mpsdk.NewMiniProgram(&mpconfig.Config{AppID: appID, AppSecret: appSecret, Cache: tc}),
 		cache: tc,
@@ -124,78 +124,4 @@ func (w *WeChat) Subscribe(ctx context.Context, msg *subscribe.Message) error {
 // tokenKey is where silenceper/wechat caches the access token.
 func (w *WeChat) tokenKey() string {
 	return fmt.Sprintf("%s_access_token_%s", credential.CacheKeyMiniProgramPrefix, w.appID)
-}
-
-// TokenCache is silenceper/wechat's cache.Cache over our go-redis v9
-// client (its own Redis cache is go-redis v8). Values are strings.
-type TokenCache struct {
-	rdb    *redis.Client
-	prefix string
-}
-
-var _ cache.ContextCache = (*TokenCache)(nil)
-
-// NewTokenCache returns a cache keeping its keys under prefix.
-func NewTokenCache(rdb *redis.Client, prefix string) *TokenCache {
-	return &TokenCache{rdb: rdb, prefix: prefix}
-}
-
-func (t *TokenCache) ctx() (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.Background(), 2*time.Second)
-}
-
-// Get returns the value at key, or nil.
-func (t *TokenCache) Get(key string) any {
-	ctx, cancel := t.ctx()
-	defer cancel()
-	return t.GetContext(ctx, key)
-}
-
-// GetContext returns the value at key, or nil.
-func (t *TokenCache) GetContext(ctx context.Context, key string) any {
-	v, err := t.rdb.Get(ctx, t.prefix+key).Result()
-	if err != nil {
-		return nil
-	}
-	return v
-}
-
-// Set stores val at key for timeout.
-func (t *TokenCache) Set(key string, val any, timeout time.Duration) error {
-	ctx, cancel := t.ctx()
-	defer cancel()
-	return t.SetContext(ctx, key, val, timeout)
-}
-
-// SetContext stores val at key for timeout.
-func (t *TokenCache) SetContext(ctx context.Context, key string, val any, timeout time.Duration) error {
-	if timeout <= 0 {
-		timeout = time.Minute
-	}
-	return t.rdb.Set(ctx, t.prefix+key, fmt.Sprint(val), timeout).Err()
-}
-
-// IsExist reports whether key holds a value.
-func (t *TokenCache) IsExist(key string) bool {
-	ctx, cancel := t.ctx()
-	defer cancel()
-	return t.IsExistContext(ctx, key)
-}
-
-// IsExistContext reports whether key holds a value.
-func (t *TokenCache) IsExistContext(ctx context.Context, key string) bool {
-	n, err := t.rdb.Exists(ctx, t.prefix+key).Result()
-	return err == nil && n > 0
-}
-
-// Delete removes key.
-func (t *TokenCache) Delete(key string) error {
-	ctx, cancel := t.ctx()
-	defer cancel()
-	return t.DeleteContext(ctx, key)
-}
-
-// DeleteContext removes key.
-func (t *TokenCache) DeleteContext(ctx context.Context, key string) error {
-	return t.rdb.Del(ctx, t.prefix+key).Err()
 }
