@@ -82,6 +82,24 @@ func openStores(ctx context.Context, cfg config.Config, log *slog.Logger) (*app,
 	return a, nil
 }
 
+// openApp opens the stores, brings the schema up to date and wires every
+// service: what serve, seed and bench each need before they start.
+func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, clock service.Clock) (*app, error) {
+	a, err := openStores(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	if err := model.Migrate(ctx, a.db); err != nil {
+		a.close()
+		return nil, err
+	}
+	if err := a.wire(clock); err != nil {
+		a.close()
+		return nil, err
+	}
+	return a, nil
+}
+
 // wire builds the services and the HTTP server on open stores.
 func (a *app) wire(clock service.Clock) error {
 	cfg := a.cfg

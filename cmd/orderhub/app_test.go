@@ -12,7 +12,6 @@ import (
 	"github.com/alicebob/miniredis/v2"
 
 	"orderhub/config"
-	"orderhub/model"
 	"orderhub/model/modeltest"
 	"orderhub/service"
 )
@@ -54,17 +53,11 @@ func testApps(t *testing.T, mysql bool, redisAddr string, n int) ([]*app, []*htt
 	var apps []*app
 	var srvs []*httptest.Server
 	for i := 0; i < n; i++ {
-		a, err := openStores(ctx, cfg, modeltest.Log())
+		a, err := openApp(ctx, cfg, modeltest.Log(), service.SystemClock)
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(a.close)
-		if err := model.Migrate(ctx, a.db); err != nil {
-			t.Fatal(err)
-		}
-		if err := a.wire(service.SystemClock); err != nil {
-			t.Fatal(err)
-		}
 		srv := httptest.NewServer(a.server.Handler())
 		t.Cleanup(srv.Close)
 		apps, srvs = append(apps, a), append(srvs, srv)

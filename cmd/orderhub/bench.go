@@ -56,17 +56,11 @@ func bench(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 		cfg.DataDir, cleanup = dir, func() { _ = os.RemoveAll(dir) }
 	}
 	defer cleanup()
-	a, err := openStores(ctx, cfg, log)
+	a, err := openApp(ctx, cfg, log, service.SystemClock)
 	if err != nil {
 		return err
 	}
 	defer a.close()
-	if err := model.Migrate(ctx, a.db); err != nil {
-		return err
-	}
-	if err := a.wire(service.SystemClock); err != nil {
-		return err
-	}
 	if err := benchSeed(ctx, a); err != nil {
 		return err
 	}

@@ -127,19 +127,12 @@ func seed(ctx context.Context, cfg config.Config, log *slog.Logger, args []strin
 	if !*demo {
 		return errors.New("seed: say what to seed: orderhub seed --demo")
 	}
-	a, err := openStores(ctx, cfg, log)
+	cfg.AdminToken = "seed-only-not-served"
+	a, err := openApp(ctx, cfg, log, service.SystemClock)
 	if err != nil {
 		return err
 	}
 	defer a.close()
-	if err := model.Migrate(ctx, a.db); err != nil {
-		return err
-	}
-	cfg.AdminToken = "seed-only-not-served"
-	a.cfg = cfg
-	if err := a.wire(service.SystemClock); err != nil {
-		return err
-	}
 	did, err := a.seedDemo(ctx)
 	if err != nil {
 		return err
@@ -158,17 +151,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		return err
 	}
 	cfg.AdminToken = token
-	a, err := openStores(ctx, cfg, log)
+	a, err := openApp(ctx, cfg, log, service.SystemClock)
 	if err != nil {
 		return err
 	}
 	defer a.close()
-	if err := model.Migrate(ctx, a.db); err != nil {
-		return err
-	}
-	if err := a.wire(service.SystemClock); err != nil {
-		return err
-	}
 	if cfg.Embedded() && cfg.DemoSeed {
 		did, err := a.seedDemo(ctx)
 		if err != nil {
