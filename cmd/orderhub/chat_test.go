@@ -1,0 +1,179 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"net"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gorm.io/gorm"
+
+	"orderhub/config"
+	"orderhub/model"
+	"orderhub/model/modeltest"
+	"orderhub/service"
+)
+
+// demoServer is a wired orderhub in embedded demo mode (no WeCom corp, so
+// replies go to the local WeCom it serves itself), with demo data seeded
+// and its bot running, as `orderhub serve` runs it.
+type demoServer struct {
+	app  *app
+	base string
+	env  map[string]string // what a newcomer's shell has set for both serve and chat
+}
+
+// startDemo serves a demo orderhub on a port it knows before wiring: the
+// demo's local WeCom is reached over HTTP at ORDERHUB_HTTP_ADDR, so that
+// address must be the one served.
+func startDemo(t *testing.T, mysql bool, clock service.Clock) *demoServer {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Default()
+	cfg.HTTPAddr = ln.Addr().String()
+	cfg.DataDir = t.TempDir()
+	cfg.AdminToken = testToken
+	cfg.Secret = "test-secret-shared-by-every-instance-0123456789"
+	cfg.Redis.Prefix = "oh_t_" + modeltest.RandomHex(6) + ":"
+	if mysql {
+		cfg.MySQLDSN = modeltest.FreshMySQLDatabase(t)
+		cfg.Redis.Addr = modeltest.RedisAddr()
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	a, err := openApp(ctx, cfg, modeltest.Log(), clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.close)
+	if _, err := a.seedDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(a.server.Handler())
+	srv.Listener.Close()
+	srv.Listener = ln
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return &demoServer{app: a, base: srv.URL, env: map[string]string{"ORDERHUB_HTTP_ADDR": cfg.HTTPAddr, "ORDERHUB_DATA_DIR": cfg.DataDir}}
+}
+
+// runBot starts the command runner and the outbox dispatcher until the test ends.
+func (d *demoServer) runBot(t *testing.T) {
+	stop := d.app.startBot(context.Background())
+	t.Cleanup(stop)
+}
+
+// chat runs `orderhub chat args...` as a newcomer types it and returns
+// what it printed.
+func (d *demoServer) chat(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	getenv := func(k string) string { return d.env[k] }
+	err := run(context.Background(), append([]string{"chat"}, args...), getenv, &out, &errOut)
+	return out.String(), err
+}
+
+func (d *demoServer) say(t *testing.T, user, text string) string {
+	t.Helper()
+	out, err := d.chat(t, "--as", user, text)
+	if err != nil {
+		t.Fatalf("chat --as %s %q: %v\n%s", user, text, err, out)
+	}
+	return out
+}
+
+func mustContain(t *testing.T, what, got string, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(got, w) {
+			t.Fatalf("%s printed no %q:\n%s", what, w, got)
+		}
+	}
+}
+
+// orderIn returns the number of a demo order in stage.
+func orderIn(t *testing.T, db *gorm.DB, stage string) string {
+	t.Helper()
+	var o model.Order
+	if err := db.Where("stage = ?", stage).Order("id").First(&o).Error; err != nil {
+		t.Fatalf("no demo order in %s: %v", stage, err)
+	}
+	return o.No
+}
+
+// A newcomer's first chat with the embedded demo, through the chat
+// command itself: the callback it posts is decrypted and run, and the
+// replies it prints are what the outbox sent to the local WeCom.
+func TestChatCommand(t *testing.T) {
+	eachDB(t, func(t *testing.T, mysql bool) {
+		d := startDemo(t, mysql, service.SystemClock)
+		d.runBot(t)
+		picking := orderIn(t, d.app.db, "picking")
+
+		mustContain(t, "帮助", d.say(t, "wangjg", "帮助"), "库存", "入库", "盘点", "调拨完成")
+		mustContain(t, "库存", d.say(t, "wangjg", "库存 BOLT-M8-30"), "BOLT-M8-30", "在库", "锁定", "可用")
+		// The picker moves an order on to QC without naming the inspector:
+		// the refusal names the missing field, and nothing moved.
+		mustContain(t, "推进 without a field", d.say(t, "chenjie", "推进 "+picking+" 待质检"), "还缺", "质检员")
+		if got := orderIn(t, d.app.db, "picking"); got != picking {
+			t.Fatalf("refused advance moved %s", picking)
+		}
+		mustContain(t, "推进 with the field", d.say(t, "chenjie", "推进 "+picking+" 待质检 质检员=刘洋"), "已推进", "待质检")
+		out := d.say(t, "nobody", "库存 M8")
+		mustContain(t, "an unregistered user", out, "不是仓库系统的登记员工")
+		if strings.Contains(out, "BOLT") || strings.Contains(out, "在库") {
+			t.Fatalf("an unregistered user saw data:\n%s", out)
+		}
+
+		// Usage errors say how to use it, and send nothing.
+		if _, err := d.chat(t, "帮助"); err == nil || !strings.Contains(err.Error(), "--as") {
+			t.Fatalf("chat without --as: %v", err)
+		}
+	})
+}
+
+// The waybill photo from chat: `附件 <单号>`, then `--image file`, lands
+// under the data dir and is attached to the order, so 发货 then works.
+func TestChatImage(t *testing.T) {
+	d := startDemo(t, false, service.SystemClock)
+	d.runBot(t)
+	packed := orderIn(t, d.app.db, "qc")
+	mustContain(t, "推进", d.say(t, "liuyang", "推进 "+packed+" 待发货"), "已推进", "待发货")
+	img := filepath.Join(t.TempDir(), "waybill.jpg")
+	var buf bytes.Buffer
+	pic := image.NewRGBA(image.Rect(0, 0, 8, 8))
+	pic.Set(1, 1, color.RGBA{R: 200, A: 255})
+	if err := jpeg.Encode(&buf, pic, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(img, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	mustContain(t, "附件", d.say(t, "zhoumin", "附件 "+packed), packed)
+	out, err := d.chat(t, "--as", "zhoumin", "--image", img)
+	if err != nil {
+		t.Fatalf("chat --image: %v\n%s", err, out)
+	}
+	mustContain(t, "--image", out, "运单照片已附到订单 "+packed)
+	stored, _ := filepath.Glob(filepath.Join(d.env["ORDERHUB_DATA_DIR"], "waybills", "*", "*.jpg"))
+	if len(stored) != 1 {
+		t.Fatalf("waybill photos stored: %v", stored)
+	}
+	if got, _ := os.ReadFile(stored[0]); !bytes.Equal(got, buf.Bytes()) {
+		t.Fatal("the stored photo is not the file sent")
+	}
+	mustContain(t, "发货", d.say(t, "zhoumin", "发货 "+packed+" 顺丰 SF1234567890"), "已发货", "SF1234567890")
+}
