@@ -3,18 +3,23 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"image"
 	"image/color"
 	"image/jpeg"
+	"io"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"gorm.io/gorm"
 
+	"orderhub/bot"
 	"orderhub/config"
 	"orderhub/model"
 	"orderhub/model/modeltest"
@@ -28,12 +33,16 @@ type demoServer struct {
 	app  *app
 	base string
 	env  map[string]string // what a newcomer's shell has set for both serve and chat
+	// down makes the local WeCom's message/send answer 502, as a WeCom
+	// outage does; users in refuse get errcode 40003 (invalid userid).
+	down   atomic.Bool
+	refuse map[string]bool
 }
 
 // startDemo serves a demo orderhub on a port it knows before wiring: the
 // demo's local WeCom is reached over HTTP at ORDERHUB_HTTP_ADDR, so that
 // address must be the one served.
-func startDemo(t *testing.T, mysql bool, clock service.Clock) *demoServer {
+func startDemo(t *testing.T, mysql bool, clock service.Clock, tweak ...func(*config.Config)) *demoServer {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -49,6 +58,9 @@ func startDemo(t *testing.T, mysql bool, clock service.Clock) *demoServer {
 		cfg.MySQLDSN = modeltest.FreshMySQLDatabase(t)
 		cfg.Redis.Addr = modeltest.RedisAddr()
 	}
+	for _, f := range tweak {
+		f(&cfg)
+	}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -61,12 +73,41 @@ func startDemo(t *testing.T, mysql bool, clock service.Clock) *demoServer {
 	if _, err := a.seedDemo(ctx); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewUnstartedServer(a.server.Handler())
+	d := &demoServer{app: a, env: map[string]string{"ORDERHUB_HTTP_ADDR": cfg.HTTPAddr, "ORDERHUB_DATA_DIR": cfg.DataDir}, refuse: map[string]bool{}}
+	srv := httptest.NewUnstartedServer(d.front(a.server.Handler()))
 	srv.Listener.Close()
 	srv.Listener = ln
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &demoServer{app: a, base: srv.URL, env: map[string]string{"ORDERHUB_HTTP_ADDR": cfg.HTTPAddr, "ORDERHUB_DATA_DIR": cfg.DataDir}}
+	d.base = srv.URL
+	return d
+}
+
+// front stands between orderhub and its own local WeCom, failing sends as
+// told; everything else passes through.
+func (d *demoServer) front(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != bot.LocalPath+"/cgi-bin/message/send" {
+			h.ServeHTTP(w, r)
+			return
+		}
+		if d.down.Load() {
+			http.Error(w, "bad gateway", http.StatusBadGateway)
+			return
+		}
+		body, _ := io.ReadAll(r.Body)
+		var req struct {
+			ToUser string `json:"touser"`
+		}
+		_ = json.Unmarshal(body, &req)
+		if d.refuse[req.ToUser] {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, `{"errcode":40003,"errmsg":"invalid userid"}`)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		h.ServeHTTP(w, r)
+	})
 }
 
 // runBot starts the command runner and the outbox dispatcher until the test ends.
