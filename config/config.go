@@ -118,6 +118,8 @@ type Templates struct {
 	Shipped   string `yaml:"shipped"`
 	Delivered string `yaml:"delivered"`
 	Delay     string `yaml:"delay"`
+	// Ticket is for updates of a problem the buyer reported.
+	Ticket string `yaml:"ticket"`
 }
 
 // Outbox tunes the dispatcher that sends what the outbox table holds.
@@ -389,6 +391,7 @@ var envVars = []envVar{
 	{"ORDERHUB_MP_TEMPLATE_SHIPPED", str(func(c *Config) *string { return &c.MiniProgram.Templates.Shipped })},
 	{"ORDERHUB_MP_TEMPLATE_DELIVERED", str(func(c *Config) *string { return &c.MiniProgram.Templates.Delivered })},
 	{"ORDERHUB_MP_TEMPLATE_DELAY", str(func(c *Config) *string { return &c.MiniProgram.Templates.Delay })},
+	{"ORDERHUB_MP_TEMPLATE_TICKET", str(func(c *Config) *string { return &c.MiniProgram.Templates.Ticket })},
 	{"ORDERHUB_MP_PAGE", str(func(c *Config) *string { return &c.MiniProgram.Page })},
 	{"ORDERHUB_MP_STATE", str(func(c *Config) *string { return &c.MiniProgram.State })},
 	{"ORDERHUB_OUTBOX_POLL", duration("ORDERHUB_OUTBOX_POLL", func(c *Config) *Duration { return &c.Outbox.Poll })},

@@ -153,6 +153,7 @@ type harness struct {
 	stock    *service.Stock
 	catalog  *service.Catalog
 	tracking *service.Tracking
+	tickets  *service.Tickets
 	outbox   *service.Outbox
 	clock    *fixedClock
 	wx       *fakeWeChat
@@ -165,7 +166,7 @@ func newHarness(t *testing.T, db *gorm.DB, o harnessOpts) *harness {
 	if o.writeLimit > 0 {
 		cfg.MiniProgram.WriteLimit = o.writeLimit
 	}
-	cfg.MiniProgram.Templates = config.Templates{Shipped: "tpl-shipped", Delivered: "tpl-delivered", Delay: "tpl-delay"}
+	cfg.MiniProgram.Templates = config.Templates{Shipped: "tpl-shipped", Delivered: "tpl-delivered", Delay: "tpl-delay", Ticket: "tpl-ticket"}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -197,6 +198,7 @@ func newHarness(t *testing.T, db *gorm.DB, o harnessOpts) *harness {
 		d.WeChat, sub = wc, wc
 	}
 	d.Tickets = service.NewTickets(db, pipe, clock.Now, cfg.Location(), cfg.Roles)
+	h.tickets = d.Tickets
 	d.Notifier = miniprogram.NewNotifier(sub, cfg.MiniProgram, cfg.Location(), log)
 	// The one outbox dispatcher, as main wires it; only subscribe messages
 	// are queued in these tests.

@@ -11,6 +11,7 @@ import (
 	"github.com/silenceper/wechat/v2/miniprogram/subscribe"
 
 	"orderhub/config"
+	"orderhub/model"
 	"orderhub/service"
 )
 
@@ -51,6 +52,8 @@ func (n *Notifier) Template(event string) string {
 		return n.cfg.Templates.Delivered
 	case service.EventDelay:
 		return n.cfg.Templates.Delay
+	case service.EventTicket:
+		return n.cfg.Templates.Ticket
 	}
 	return ""
 }
@@ -117,6 +120,19 @@ func (n *Notifier) message(openID string, note service.SubscribeNote) *subscribe
 		}
 		if note.ETA != nil {
 			when = *note.ETA
+		}
+	case service.EventTicket:
+		// The buyer's own problem: taken up, what was done, done.
+		switch note.TicketState {
+		case model.TicketAcknowledged:
+			status, detail = "已受理", "已有专人处理您反馈的问题"
+		case model.TicketResolved:
+			status, detail = "已处理", note.Resolution
+		case model.TicketClosed:
+			status, detail = "已完结", note.Resolution
+			if detail == "" {
+				detail = "您反馈的问题已处理完毕"
+			}
 		}
 	}
 	page := strings.ReplaceAll(n.cfg.Page, "{no}", note.OrderNo)

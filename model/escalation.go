@@ -76,6 +76,9 @@ type CardTask struct {
 	TaskID   string `gorm:"size:128;not null;uniqueIndex"`
 	TicketID uint64 `gorm:"not null;index"`
 	// ToUser is the "a|b" list the card went to.
-	ToUser    string `gorm:"size:1000;not null"`
+	ToUser string `gorm:"size:1000;not null"`
+	// OutboxKey is the key of the outbox row that sends the card; once
+	// sent, that row holds the response code that updates it.
+	OutboxKey string `gorm:"size:191;not null;default:'';index:idx_card_tasks_outbox_key"`
 	CreatedAt time.Time
 }

@@ -56,6 +56,7 @@ var migrations = []migration{
 		return tx.AutoMigrate(&v5Subscription{})
 	}},
 	{6, "escalation: alarms, delay notices, card tasks; stage-entry and age indexes", migrateV6},
+	{7, "ticket loop: reporting buyer, card response codes", migrateV7},
 }
 
 // v5Subscription is the subscriptions table as version 5 created it.

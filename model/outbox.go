@@ -36,10 +36,13 @@ type Outbox struct {
 	LastError string    `gorm:"size:500;not null;default:''"`
 	// Claim is the token of the dispatcher that holds the row, so that a
 	// dispatcher whose lease ran out cannot record an outcome over another's.
-	Claim     string `gorm:"size:32;not null;default:''"`
-	SentAt    *time.Time
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	Claim  string `gorm:"size:32;not null;default:''"`
+	SentAt *time.Time
+	// ResponseCode is what WeCom answered for a template card: the code
+	// that updates it (update_template_card), once, within 72 h of SentAt.
+	ResponseCode string `gorm:"size:128;not null;default:''"`
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 // TableName keeps the table name singular, as the design names it.

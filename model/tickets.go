@@ -20,11 +20,14 @@ const (
 
 // Ticket is a problem someone must act on. No is derived from the id.
 type Ticket struct {
-	ID              uint64  `gorm:"primaryKey"`
-	No              string  `gorm:"size:32;not null;uniqueIndex"`
-	Kind            string  `gorm:"size:32;not null"`
-	OrderID         *uint64 `gorm:"index"`
-	Reporter        string  `gorm:"size:128;not null;default:''"`
+	ID       uint64  `gorm:"primaryKey"`
+	No       string  `gorm:"size:32;not null;uniqueIndex"`
+	Kind     string  `gorm:"size:32;not null"`
+	OrderID  *uint64 `gorm:"index"`
+	Reporter string  `gorm:"size:128;not null;default:''"`
+	// ReporterBuyerID is the buyer who reported a customer problem in the
+	// mini-program: they are told when it is acknowledged, resolved, closed.
+	ReporterBuyerID *uint64
 	Description     string  `gorm:"size:1000;not null;default:''"`
 	State           string  `gorm:"size:16;not null;index"`
 	AssigneeStaffID *uint64 `gorm:"index"`

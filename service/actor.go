@@ -22,6 +22,8 @@ type Actor struct {
 	Roles      []string
 	StaffID    uint64
 	CustomerID uint64
+	// BuyerID is the mini-program buyer acting for the customer, if any.
+	BuyerID uint64
 }
 
 // Admin is the staff API acting with its bearer token alone.

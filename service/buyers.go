@@ -47,7 +47,7 @@ type Buyer struct {
 // Actor is the buyer acting in the mini-program: they see and change only
 // their customer's orders.
 func (b Buyer) Actor() Actor {
-	return Actor{Kind: ActorCustomer, ID: b.Customer.Code, Name: b.Name, CustomerID: b.CustomerID}
+	return Actor{Kind: ActorCustomer, ID: b.Customer.Code, Name: b.Name, CustomerID: b.CustomerID, BuyerID: b.ID}
 }
 
 // Login finds the buyer with an openid, or registers them with a customer

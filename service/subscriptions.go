@@ -20,10 +20,13 @@ const (
 	EventShipped   = "shipped"
 	EventDelivered = "delivered"
 	EventDelay     = "delay"
+	// EventTicket is an update of a problem the buyer reported:
+	// acknowledged, resolved (with what was done) or closed.
+	EventTicket = "ticket"
 )
 
 // SubscribeEvents lists every event, in the order buyers meet them.
-var SubscribeEvents = []string{EventShipped, EventDelivered, EventDelay}
+var SubscribeEvents = []string{EventShipped, EventDelivered, EventDelay, EventTicket}
 
 // MsgTypeSubscribe marks an outbox row that is a mini-program subscribe
 // message, not a WeCom app message: the dispatcher's sender routes on it.
@@ -45,6 +48,10 @@ type SubscribeNote struct {
 	PromisedAt *time.Time `json:"promised_at,omitempty"`
 	// ETA is the new estimate, on a delay.
 	ETA *time.Time `json:"eta,omitempty"`
+	// TicketNo, TicketState and Resolution describe a ticket update.
+	TicketNo    string `json:"ticket_no,omitempty"`
+	TicketState string `json:"ticket_state,omitempty"`
+	Resolution  string `json:"resolution,omitempty"`
 }
 
 // Subscribe records that a buyer allowed one subscribe message for each of
@@ -91,8 +98,25 @@ func (s *Buyers) Subscribe(ctx context.Context, b Buyer, no string, events []str
 // with the change that causes it: never lost, never sent for a change that
 // rolled back, and never twice (one outbox key per subscription).
 func notifyBuyers(tx *gorm.DB, ord model.Order, note SubscribeNote) error {
+	return notifySubscribed(tx, ord, note, 0)
+}
+
+// notifyBuyer is notifyBuyers for one buyer only: a ticket's update is
+// for whoever reported it, not every buyer of the company.
+func notifyBuyer(tx *gorm.DB, ord model.Order, buyerID uint64, note SubscribeNote) error {
+	if buyerID == 0 {
+		return nil
+	}
+	return notifySubscribed(tx, ord, note, buyerID)
+}
+
+func notifySubscribed(tx *gorm.DB, ord model.Order, note SubscribeNote, buyerID uint64) error {
 	var subs []model.Subscription
-	if err := tx.Where("order_id = ? AND event = ? AND state = ?", ord.ID, note.Event, model.SubscriptionPending).Order("id").Find(&subs).Error; err != nil {
+	q := tx.Where("order_id = ? AND event = ? AND state = ?", ord.ID, note.Event, model.SubscriptionPending)
+	if buyerID != 0 {
+		q = q.Where("buyer_id = ?", buyerID)
+	}
+	if err := q.Order("id").Find(&subs).Error; err != nil {
 		return err
 	}
 	if len(subs) == 0 {

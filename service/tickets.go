@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -82,6 +83,14 @@ func (t *Tickets) Open(ctx context.Context, in NewTicket) (TicketView, error) {
 		tk, err := createTicket(tx, t.loc, ord, in.Kind, in.Actor.Label(), in.Description, assignee, now)
 		if err != nil {
 			return err
+		}
+		if in.Kind == model.TicketCustomerProblem && in.Actor.BuyerID != 0 {
+			// Remembered so the buyer who reported it hears of its updates.
+			id := in.Actor.BuyerID
+			if err := tx.Model(&model.Ticket{}).Where("id = ?", tk.ID).Update("reporter_buyer_id", id).Error; err != nil {
+				return err
+			}
+			tk.ReporterBuyerID = &id
 		}
 		v = TicketView{Ticket: tk, OrderNo: ord.No, Stage: ord.Stage, Assignee: assignee}
 		return finish(ctx, tx, now, Outcome{Ticket: &v})
@@ -373,9 +382,28 @@ func (t *Tickets) transition(ctx context.Context, no string, actor Actor, click 
 		if err := enqueue(tx, now, 0, msgs); err != nil {
 			return err
 		}
+		if err := tellReporter(tx, tk, now); err != nil {
+			return err
+		}
 		return finish(ctx, tx, now, Outcome{Ticket: &v})
 	})
 	return v, err
+}
+
+// tellReporter queues, inside the transition's tx, the subscribe message
+// of the buyer who reported a customer problem, if they allowed one for
+// ticket updates on the order: one permission, one message, for whichever
+// update comes first after they allowed it.
+func tellReporter(tx *gorm.DB, tk model.Ticket, now time.Time) error {
+	if tk.Kind != model.TicketCustomerProblem || tk.ReporterBuyerID == nil || tk.OrderID == nil {
+		return nil
+	}
+	var ord model.Order
+	if err := tx.Where("id = ?", *tk.OrderID).Take(&ord).Error; err != nil {
+		return notFound(err, "order", strconv.FormatUint(*tk.OrderID, 10))
+	}
+	return notifyBuyer(tx, ord, *tk.ReporterBuyerID, SubscribeNote{Event: EventTicket, OrderNo: ord.No, StageName: ticketStateZh(tk.State), At: now,
+		TicketNo: tk.No, TicketState: tk.State, Resolution: tk.Resolution})
 }
 
 // cardUpdate is the update_template_card call for a click: every copy of
