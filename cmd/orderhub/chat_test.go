@@ -84,7 +84,8 @@ func startDemo(t *testing.T, mysql bool, clock service.Clock, tweak ...func(*con
 }
 
 // front stands between orderhub and its own local WeCom, failing sends as
-// told; everything else passes through.
+// told; everything else passes through. Sends go through it only after
+// sendThroughFront.
 func (d *demoServer) front(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != bot.LocalPath+"/cgi-bin/message/send" {
@@ -108,6 +109,14 @@ func (d *demoServer) front(h http.Handler) http.Handler {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		h.ServeHTTP(w, r)
 	})
+}
+
+// sendThroughFront points the app's WeCom API base at the served front,
+// as ORDERHUB_WECOM_API_BASE points a real one at a proxy.
+func (d *demoServer) sendThroughFront() {
+	cfg := d.app.cfg
+	cfg.WeCom.APIBase = d.base + bot.LocalPath
+	installURIRewrites(cfg)
 }
 
 // runBot starts the command runner and the outbox dispatcher until the test ends.
@@ -217,4 +226,23 @@ func TestChatImage(t *testing.T) {
 		t.Fatal("the stored photo is not the file sent")
 	}
 	mustContain(t, "发货", d.say(t, "zhoumin", "发货 "+packed+" 顺丰 SF1234567890"), "已发货", "SF1234567890")
+}
+
+// `orderhub serve` on a port the system picks (ORDERHUB_HTTP_ADDR=…:0,
+// as startServe runs it), then `orderhub chat --server`: the replies must
+// still reach the demo's local inbox.
+func TestChatAgainstServe(t *testing.T) {
+	dir := t.TempDir()
+	base, _, stop := startServe(t, dir)
+	defer func() {
+		if err := stop(); err != nil {
+			t.Error(err)
+		}
+	}()
+	var out, errOut bytes.Buffer
+	getenv := func(k string) string { return map[string]string{"ORDERHUB_DATA_DIR": dir}[k] }
+	if err := run(context.Background(), []string{"chat", "--server", base, "--as", "wangjg", "帮助"}, getenv, &out, &errOut); err != nil {
+		t.Fatalf("chat: %v\n%s", err, out.String())
+	}
+	mustContain(t, "帮助", out.String(), "库存", "入库")
 }

@@ -186,6 +186,7 @@ func TestOutboxFailuresVisible(t *testing.T) {
 			c.Outbox.BackoffBase = config.Duration(2 * time.Second)
 			c.Outbox.BackoffMax = config.Duration(8 * time.Second)
 		})
+		d.sendThroughFront()
 		d.refuse["ghost"] = true
 		d.dispatch(t) // whatever the demo seed queued
 		base := d.metrics(t)

@@ -37,8 +37,18 @@ func (a *app) wireBot(clock service.Clock) error {
 	demo := corp.CorpID == ""
 	if demo {
 		corp = config.WeCom{CorpID: bot.DemoCorpID, AgentID: bot.DemoAgentID, Secret: bot.DemoSecret, Token: bot.DemoToken, AESKey: bot.DemoAESKey}
-		a.cfg.WeCom.APIBase = localBase(cfg.HTTPAddr) + bot.LocalPath
 		local := localwecom.New(corp.CorpID, corp.Secret)
+		// The bot sends to the local WeCom on a loopback port of its own:
+		// the served address is not known yet when ORDERHUB_HTTP_ADDR has
+		// port 0, and replies sent to it would never arrive.
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return fmt.Errorf("demo wecom: %w", err)
+		}
+		ls := &http.Server{Handler: local, ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = ls.Serve(ln) }()
+		a.closers = append(a.closers, func() { _ = ls.Close() })
+		a.cfg.WeCom.APIBase = "http://" + ln.Addr().String()
 		h := gin.WrapH(http.StripPrefix(bot.LocalPath, local))
 		a.server.Engine().GET(bot.LocalPath+"/*path", h)
 		a.server.Engine().POST(bot.LocalPath+"/*path", h)
