@@ -32,7 +32,7 @@ func MountStaff(g *gin.RouterGroup, ob *service.Outbox, loc *time.Location) {
 	g.GET("/outbox", func(c *gin.Context) {
 		state := c.DefaultQuery("state", "failed")
 		limit, _ := strconv.Atoi(c.Query("limit"))
-		rows, err := ob.List(c, state, limit)
+		rows, err := ob.List(c.Request.Context(), state, limit)
 		if errors.Is(err, service.ErrInvalid) {
 			c.JSON(http.StatusUnprocessableEntity, gin.H{"error": gin.H{"code": service.ErrorCode(err), "message": err.Error()}})
 			return
