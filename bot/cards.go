@@ -49,7 +49,10 @@ func (w *WeCom) updateCard(ctx context.Context, m service.Outgoing) error {
 		if err != nil {
 			return err
 		}
-		var out util.CommonError
+		// DecodeWithError looks for a CommonError field by reflection:
+		// given a bare CommonError it fails every call, success included,
+		// and the retry then finds the response code used.
+		var out struct{ util.CommonError }
 		return util.DecodeWithError(resp, &out, "UpdateTemplateCard")
 	})
 	var ce *util.CommonError

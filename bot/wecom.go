@@ -122,7 +122,12 @@ func (w *WeCom) Send(ctx context.Context, m service.Outgoing) error {
 	req := sendRequest{SendRequestCommon: &message.SendRequestCommon{ToUser: m.ToUser, MsgType: m.MsgType, AgentID: w.agentID},
 		body: m.Body, msgType: m.MsgType}
 	err := w.withToken(ctx, func() error {
-		_, err := w.msg.Send("MessageSend", req)
+		resp, err := w.msg.Send("MessageSend", req)
+		if err == nil && resp != nil && m.Receipt != nil {
+			// A template card's code, kept so an ack from anywhere can
+			// update the card later (bot/cards.go, service.Tickets).
+			m.Receipt.ResponseCode = resp.ResponseCode
+		}
 		return err
 	})
 	var ce *util.CommonError

@@ -68,9 +68,9 @@ type DelayNotice struct {
 	CreatedAt time.Time
 }
 
-// CardTask remembers an interactive card sent for a ticket, so a click on
-// it (template_card_event, which names the task) finds who else was shown
-// it, to update their cards too.
+// CardTask remembers an interactive card sent for a ticket, so that an ack
+// or resolve (a click on it, which names the task, or chat, or the staff
+// API) finds every card of the ticket and who was shown it, to update them.
 type CardTask struct {
 	ID       uint64 `gorm:"primaryKey"`
 	TaskID   string `gorm:"size:128;not null;uniqueIndex"`

@@ -655,7 +655,7 @@ func (e *Escalator) send(tx *gorm.DB, pushes []*push, now time.Time) error {
 			m := e.levelMessage(p)
 			m.Key, m.OrderID = key, p.subj.order.ID
 			if m.Type == "template_card" {
-				if err := tx.Create(&model.CardTask{TaskID: e.taskID(p), TicketID: p.ticket.ID, ToUser: strings.Join(p.cardTo, "|"), CreatedAt: now}).Error; err != nil {
+				if err := tx.Create(&model.CardTask{TaskID: e.taskID(p), TicketID: p.ticket.ID, ToUser: strings.Join(p.cardTo, "|"), OutboxKey: key, CreatedAt: now}).Error; err != nil {
 					return err
 				}
 			}

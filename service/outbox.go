@@ -48,6 +48,17 @@ type Outgoing struct {
 	ToUser  string // "a|b"
 	MsgType string
 	Body    json.RawMessage
+	// Receipt, when not nil, is where a sender records what the platform
+	// answered that must be kept: a template card's response code. The
+	// outbox stores it with the row when the send succeeds.
+	Receipt *Receipt
+}
+
+// Receipt is what a successful send answered worth keeping.
+type Receipt struct {
+	// ResponseCode is WeCom's code for a template card sent: it updates
+	// the card (update_template_card) once, within 72 h.
+	ResponseCode string
 }
 
 // Sender delivers one message. The bot's WeCom client satisfies it.
@@ -255,14 +266,15 @@ func (o *Outbox) claim(ctx context.Context) ([]model.Outbox, string, error) {
 
 func (o *Outbox) sendOne(ctx context.Context, r model.Outbox, claim string) error {
 	sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	err := o.sender.Send(sctx, Outgoing{ID: r.ID, ToUser: r.ToUser, MsgType: r.MsgType, Body: json.RawMessage(r.Body)})
+	var receipt Receipt
+	err := o.sender.Send(sctx, Outgoing{ID: r.ID, ToUser: r.ToUser, MsgType: r.MsgType, Body: json.RawMessage(r.Body), Receipt: &receipt})
 	cancel()
 	now := o.clock()
 	q := o.db.WithContext(ctx).Model(&model.Outbox{}).Where("id = ? AND claim = ?", r.ID, claim)
 	if err == nil {
 		o.sent.Inc()
 		return q.Updates(map[string]any{"state": model.OutboxSent, "sent_at": now, "attempts": r.Attempts + 1,
-			"claim": "", "last_error": "", "updated_at": now}).Error
+			"claim": "", "last_error": "", "response_code": trunc(receipt.ResponseCode, 128), "updated_at": now}).Error
 	}
 	o.retries.Inc()
 	attempts := r.Attempts + 1

@@ -255,8 +255,8 @@ func (t *Tickets) view(db *gorm.DB, no string) (TicketView, error) {
 // Ack acknowledges a ticket (接单): whoever acks takes it, and the
 // escalation it stands for stops climbing — the resolve clock keeps
 // running, so a ticket acked and then forgotten escalates again. click is
-// set when the ack came from a card, whose copies are then updated for
-// everyone who was shown one.
+// set when the ack came from a card; an ack from anywhere updates every
+// card of the ticket that still can be (see cardUpdates).
 func (t *Tickets) Ack(ctx context.Context, no string, actor Actor, click *CardClick) (TicketView, error) {
 	return t.transition(ctx, no, actor, click, func(tx *gorm.DB, tk *model.Ticket, now time.Time) (string, error) {
 		switch tk.State {
@@ -321,9 +321,10 @@ func (t *Tickets) Close(ctx context.Context, no string, actor Actor) (TicketView
 }
 
 // transition runs one state change of a ticket under its row lock, then
-// tells everyone who was pushed about it (and updates their cards when
-// the change came from a card), records it on the order's timeline, and
-// ends with the chat reply hook — all in one transaction.
+// tells everyone who was pushed about it (by updating their cards where a
+// response code allows, else by a line), tells the buyer who reported a
+// customer problem, records it on the order's timeline, and ends with the
+// chat reply hook — all in one transaction.
 func (t *Tickets) transition(ctx context.Context, no string, actor Actor, click *CardClick,
 	change func(tx *gorm.DB, tk *model.Ticket, now time.Time) (string, error)) (TicketView, error) {
 	no = strings.ToUpper(strings.TrimSpace(no))
@@ -363,10 +364,16 @@ func (t *Tickets) transition(ctx context.Context, no string, actor Actor, click 
 				others = append(others, u)
 			}
 		}
-		if click != nil && label != "" {
-			// The tapped card's copies are updated; people told by another
-			// level's card (its own response code is not ours) get a line.
-			if m, ok := cardUpdate(tx, click, label, now); ok {
+		if label != "" {
+			// Every card of the ticket that can still be updated now shows
+			// label instead of its buttons, for everyone it went to; people
+			// whose card cannot be (no card, or its code used or expired)
+			// get a line.
+			ups, err := cardUpdates(tx, tk.ID, click, label, now)
+			if err != nil {
+				return err
+			}
+			for _, m := range ups {
 				msgs = append(msgs, m)
 				others = slices.DeleteFunc(others, func(u string) bool { return slices.Contains(m.To, u) })
 			}
@@ -406,21 +413,84 @@ func tellReporter(tx *gorm.DB, tk model.Ticket, now time.Time) error {
 		TicketNo: tk.No, TicketState: tk.State, Resolution: tk.Resolution})
 }
 
-// cardUpdate is the update_template_card call for a click: every copy of
-// the card (everyone it went to) shows label instead of the buttons. A
-// response code works once and for 72 h, so it is keyed by the code and
-// skipped when too old.
-func cardUpdate(tx *gorm.DB, click *CardClick, label string, now time.Time) (Message, bool) {
-	if click.ResponseCode == "" || now.Sub(click.At) > cardCodeLife {
-		return Message{}, false
+// cardUpdates are the update_template_card calls of a change: the tapped
+// card by its click's code, and every other card of the ticket by the code
+// WeCom answered when it was sent. A response code works once and for
+// 72 h, so each update is keyed by its code (never queued twice), and a
+// code already used or too old is skipped.
+func cardUpdates(tx *gorm.DB, ticketID uint64, click *CardClick, label string, now time.Time) ([]Message, error) {
+	var tasks []model.CardTask
+	if err := tx.Where("ticket_id = ?", ticketID).Order("id").Find(&tasks).Error; err != nil {
+		return nil, err
 	}
-	var task model.CardTask
-	if err := tx.Where("task_id = ?", click.TaskID).Take(&task).Error; err != nil {
-		return Message{}, false
+	if len(tasks) == 0 {
+		return nil, nil
 	}
-	return Message{To: strings.Split(task.ToUser, "|"), Type: MsgTypeUpdateCard, Key: "card:" + shortHash(click.ResponseCode),
-		Body: map[string]any{"response_code": click.ResponseCode, "button": map[string]string{"replace_name": label}}}, true
+	update := func(task model.CardTask, code string) Message {
+		return Message{To: strings.Split(task.ToUser, "|"), Type: MsgTypeUpdateCard, Key: cardUpdateKey(code),
+			Body: map[string]any{"response_code": code, "button": map[string]string{"replace_name": label}}}
+	}
+	type pending struct {
+		task model.CardTask
+		code string
+	}
+	var cands []pending
+	tapped := ""
+	if click != nil && click.ResponseCode != "" && now.Sub(click.At) <= cardCodeLife {
+		for _, task := range tasks {
+			if task.TaskID == click.TaskID {
+				// The tapped card's own send code stays unused, for a
+				// later change (a resolve after this ack).
+				tapped = task.TaskID
+				cands = append(cands, pending{task, click.ResponseCode})
+			}
+		}
+	}
+	keys := make([]string, 0, len(tasks))
+	for _, task := range tasks {
+		if task.OutboxKey != "" && task.TaskID != tapped {
+			keys = append(keys, task.OutboxKey)
+		}
+	}
+	if len(keys) > 0 {
+		var sent []model.Outbox
+		if err := tx.Select("id, `key`, response_code").Where("`key` IN ? AND state = ? AND response_code <> '' AND sent_at > ?",
+			keys, model.OutboxSent, now.Add(-cardCodeLife)).Find(&sent).Error; err != nil {
+			return nil, err
+		}
+		codes := map[string]string{}
+		for _, r := range sent {
+			codes[*r.Key] = r.ResponseCode
+		}
+		for _, task := range tasks {
+			if code := codes[task.OutboxKey]; code != "" && task.TaskID != tapped {
+				cands = append(cands, pending{task, code})
+			}
+		}
+	}
+	if len(cands) == 0 {
+		return nil, nil
+	}
+	// A code whose update is already queued was used by an earlier change:
+	// that card shows what happened then, and cannot change again.
+	ks := make([]string, len(cands))
+	for i, c := range cands {
+		ks[i] = cardUpdateKey(c.code)
+	}
+	var used []string
+	if err := tx.Model(&model.Outbox{}).Where("`key` IN ?", ks).Pluck("key", &used).Error; err != nil {
+		return nil, err
+	}
+	var out []Message
+	for _, c := range cands {
+		if !slices.Contains(used, cardUpdateKey(c.code)) {
+			out = append(out, update(c.task, c.code))
+		}
+	}
+	return out, nil
 }
+
+func cardUpdateKey(code string) string { return "card:" + shortHash(code) }
 
 // mayHandle: the assignee, anyone who was pushed about the ticket, any
 // lead or supervisor, and the admin token may move a ticket on.
