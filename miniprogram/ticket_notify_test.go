@@ -16,9 +16,10 @@ import (
 
 // TestTicketUpdatesTellTheReporter: a buyer who reported a problem and
 // allowed ticket updates hears, once per permission, that it was taken up,
-// what was done, or that it was closed; a buyer of the same company who did
-// not report it hears nothing; a rolled-back change sends nothing; WeChat's
-// 43101 is recorded and not retried.
+// what was done, or that it was closed; allowing again after a message is a
+// new permission; a buyer of the same company who did not report it hears
+// nothing; a rolled-back change sends nothing; WeChat's 43101 is recorded
+// and not retried.
 func TestTicketUpdatesTellTheReporter(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		h := newHarness(t, db, harnessOpts{wechat: true})
@@ -88,12 +89,25 @@ func TestTicketUpdatesTellTheReporter(t *testing.T) {
 		if pending("o-alice", o1) || !pending("o-bob", o1) {
 			t.Fatal("the ack used the wrong permission")
 		}
-		// One permission, one message: resolving and closing send no more.
+		// One permission, one message: resolving sends no more.
 		h.clock.Add(time.Hour)
 		must(h.tickets.Resolve(ctx, tk1, "已补发一盒螺母", service.Admin, nil))
-		must(h.tickets.Close(ctx, tk1, service.Admin))
 		if n := h.dispatch(); n != 0 || len(h.wx.sends()) != 1 {
 			t.Fatalf("a used permission sent again: claimed %d", n)
+		}
+		// Allowing again is a new permission, for the next update only.
+		subscribe(alice, o1)
+		subscribe(alice, o1)
+		must(h.tickets.Close(ctx, tk1, service.Admin))
+		if n := h.dispatch(); n != 1 {
+			t.Fatalf("dispatched %d on close after allowing again", n)
+		}
+		sent = h.wx.sends()
+		if len(sent) != 2 || sent[1]["touser"] != "o-alice" || data(sent[1], "phrase2") != "已完结" || data(sent[1], "thing3") != "已补发一盒螺母" {
+			t.Fatalf("close sent %v", sent[len(sent)-1])
+		}
+		if pending("o-alice", o1) || !pending("o-bob", o1) {
+			t.Fatal("permissions after the close")
 		}
 
 		// Resolved, with what was done.
@@ -103,7 +117,7 @@ func TestTicketUpdatesTellTheReporter(t *testing.T) {
 		must(h.tickets.Resolve(ctx, tk2, "已补发一盒螺母，明天送到", service.Admin, nil))
 		h.dispatch()
 		sent = h.wx.sends()
-		if len(sent) != 2 || data(sent[1], "phrase2") != "已处理" || data(sent[1], "thing3") != "已补发一盒螺母，明天送到" || data(sent[1], "time4") != "2026-11-24 10:30" {
+		if len(sent) != 3 || data(sent[2], "phrase2") != "已处理" || data(sent[2], "thing3") != "已补发一盒螺母，明天送到" || data(sent[2], "time4") != "2026-11-24 10:30" {
 			t.Fatalf("resolve sent %v", sent[len(sent)-1])
 		}
 
@@ -116,7 +130,7 @@ func TestTicketUpdatesTellTheReporter(t *testing.T) {
 		must(h.tickets.Close(ctx, tk3, service.Admin))
 		h.dispatch()
 		sent = h.wx.sends()
-		if len(sent) != 3 || data(sent[2], "phrase2") != "已完结" || data(sent[2], "thing3") != "错发的已换" {
+		if len(sent) != 4 || data(sent[3], "phrase2") != "已完结" || data(sent[3], "thing3") != "错发的已换" {
 			t.Fatalf("close sent %v", sent[len(sent)-1])
 		}
 
@@ -136,7 +150,7 @@ func TestTicketUpdatesTellTheReporter(t *testing.T) {
 			t.Fatalf("refused row %+v", row)
 		}
 		h.clock.Add(48 * time.Hour)
-		if n := h.dispatch(); n != 0 || len(h.wx.sends()) != 4 {
+		if n := h.dispatch(); n != 0 || len(h.wx.sends()) != 5 {
 			t.Fatalf("a 43101 was retried: claimed %d, %d sends", n, len(h.wx.sends()))
 		}
 	})

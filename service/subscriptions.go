@@ -57,7 +57,8 @@ type SubscribeNote struct {
 // Subscribe records that a buyer allowed one subscribe message for each of
 // events about their order (the mini-program asked with
 // wx.requestSubscribeMessage just before). Allowing an event again while
-// its permission is unused changes nothing.
+// its permission is unused changes nothing; after it was used, only a
+// ticket update can be allowed again.
 func (s *Buyers) Subscribe(ctx context.Context, b Buyer, no string, events []string) ([]string, error) {
 	if len(events) == 0 || len(events) > len(SubscribeEvents) {
 		return nil, invalid("events", "invalid_events", "give 1 to %d of %s", len(SubscribeEvents), strings.Join(SubscribeEvents, ", "))
@@ -83,6 +84,16 @@ func (s *Buyers) Subscribe(ctx context.Context, b Buyer, no string, events []str
 			sub := model.Subscription{OrderID: ord.ID, BuyerID: b.ID, Event: e, OpenID: b.OpenID, State: model.SubscriptionPending, CreatedAt: now, UpdatedAt: now}
 			if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&sub).Error; err != nil {
 				return err
+			}
+			if e == EventTicket {
+				// Except ticket updates, which come several to an order:
+				// allowing again after the last one was used is a new
+				// permission for the next update. Each message still has
+				// its own key (ticket and state), so none goes twice.
+				if err := tx.Model(&model.Subscription{}).Where("order_id = ? AND buyer_id = ? AND event = ? AND state = ?", ord.ID, b.ID, e, model.SubscriptionQueued).
+					Updates(map[string]any{"state": model.SubscriptionPending, "updated_at": now}).Error; err != nil {
+					return err
+				}
 			}
 		}
 		return nil
@@ -128,6 +139,11 @@ func notifySubscribed(tx *gorm.DB, ord model.Order, note SubscribeNote, buyerID 
 	}
 	for _, sub := range subs {
 		key := "mp:sub:" + strconv.FormatUint(sub.ID, 10)
+		if note.Event == EventTicket {
+			// One permission may be allowed again (Subscribe): the key is
+			// the update itself, which happens once.
+			key += ":" + note.TicketNo + ":" + note.TicketState
+		}
 		orderID := ord.ID
 		row := model.Outbox{Key: &key, Channel: ChannelOutboxMiniProgram, ToUser: sub.OpenID, MsgType: MsgTypeSubscribe, Body: string(body),
 			OrderID: &orderID, State: model.OutboxPending, NextAt: note.At, CreatedAt: note.At, UpdatedAt: note.At}
