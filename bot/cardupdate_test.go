@@ -13,12 +13,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"gorm.io/gorm"
 
-	"orderhub/bot"
 	"orderhub/bot/localwecom"
 	"orderhub/config"
 	"orderhub/model"
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/web"
 )
 
 // cardLadder is newEnv plus a first stage that escalates in seconds (the
@@ -51,7 +51,7 @@ func newCardLadder(t *testing.T, db *gorm.DB) *cardLadder {
 	c := &cardLadder{env: e, tt: t, tickets: service.NewTickets(db, pipe, e.clock.Now, cfg.Location(), cfg.Roles)}
 	c.scanner = service.NewEscalator(db, orders, c.tickets, cfg.Escalation, e.clock.Now, cfg.Location(), log)
 	c.api = gin.New()
-	bot.MountTickets(c.api.Group("/api/v1"), c.tickets, cfg.Location(), log)
+	web.MountTickets(c.api.Group("/api/v1"), c.tickets, cfg.Location(), log)
 	return c
 }
 

@@ -25,6 +25,7 @@ import (
 	"orderhub/model"
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/web"
 )
 
 const (
@@ -119,7 +120,7 @@ func newEnv(t testing.TB, db *gorm.DB, instances int) *env {
 		runner := bot.NewRunner(b, inbox, ob.Poke, log, bot.RunnerOptions{Lease: 30 * time.Second, MaxAttempts: 3})
 		g := gin.New()
 		bot.NewCallback(e.crypto, inbox, runner, rdb, prefix, e.clock.Now, log).Mount(g)
-		bot.MountStaff(g.Group("/api/v1"), ob, cfg.Location())
+		web.MountOutbox(g.Group("/api/v1"), ob, cfg.Location(), modeltest.Log())
 		e.inst = append(e.inst, &instance{engine: g, runner: runner, outbox: ob, inbox: inbox})
 	}
 	return e

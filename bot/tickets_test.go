@@ -11,10 +11,10 @@ import (
 	"github.com/gin-gonic/gin"
 	"gorm.io/gorm"
 
-	"orderhub/bot"
 	"orderhub/model"
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/web"
 )
 
 // TestTicketCommands walks a problem through the loop in chat: reported
@@ -72,7 +72,7 @@ func TestTicketAPI(t *testing.T) {
 		}
 		g := gin.New()
 		tickets := service.NewTickets(db, e.orders.Pipeline(), e.clock.Now, time.UTC, nil)
-		bot.MountTickets(g.Group("/api/v1"), tickets, time.UTC, modeltest.Log())
+		web.MountTickets(g.Group("/api/v1"), tickets, time.UTC, modeltest.Log())
 		do := func(method, path, body string) (int, map[string]any) {
 			req := httptest.NewRequest(method, path, strings.NewReader(body))
 			req.Header.Set("Content-Type", "application/json")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -35,9 +36,12 @@ func writeErr(c *gin.Context, status int, code, msg string) {
 	c.JSON(status, errorBody{Error: errorDetail{Code: code, Message: msg}})
 }
 
-// fail maps any error to a status and a JSON body, once, here. Errors
-// service does not know are logged in full and answered without detail.
-func (s *Server) fail(c *gin.Context, err error) {
+// fail maps any error to a status and a JSON body, once, here.
+func (s *Server) fail(c *gin.Context, err error) { fail(c, s.d.Log, err) }
+
+// fail maps any error to a status and a JSON body. Errors service does not
+// know are logged in full and answered without detail.
+func fail(c *gin.Context, log *slog.Logger, err error) {
 	d := errorDetail{Code: service.ErrorCode(err), Message: err.Error()}
 	status := http.StatusInternalServerError
 	switch {
@@ -65,7 +69,7 @@ func (s *Server) fail(c *gin.Context, err error) {
 		d.Message = fmt.Sprintf("%s in %s: on hand %d would become %d, but %d are locked for orders", below.SKU, below.Warehouse, below.OnHand, below.Want, below.Locked)
 	}
 	if status == http.StatusInternalServerError {
-		s.d.Log.ErrorContext(c.Request.Context(), "request failed", "err", err, "path", c.Request.URL.Path)
+		log.ErrorContext(c.Request.Context(), "request failed", "err", err, "path", c.Request.URL.Path)
 		d = errorDetail{Code: "internal", Message: "internal error (request id " + service.RequestID(c) + ")"}
 	}
 	c.JSON(status, errorBody{Error: d})

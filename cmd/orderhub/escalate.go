@@ -4,8 +4,8 @@ import (
 	"context"
 	"sync"
 
-	"orderhub/bot"
 	"orderhub/service"
+	"orderhub/web"
 )
 
 // wireEscalation builds the escalation scanner and mounts the staff API's
@@ -14,7 +14,7 @@ func (a *app) wireEscalation(clock service.Clock) {
 	cfg := a.cfg
 	tickets := service.NewTickets(a.db, a.orders.Pipeline(), clock, cfg.Location(), cfg.Roles)
 	a.esc = service.NewEscalator(a.db, a.orders, tickets, cfg.Escalation, clock, cfg.Location(), a.log)
-	bot.MountTickets(a.server.Staff(), tickets, cfg.Location(), a.log)
+	web.MountTickets(a.server.Staff(), tickets, cfg.Location(), a.log)
 }
 
 // startEscalation runs the scanner every escalation.scan_every. Every

@@ -16,6 +16,7 @@ import (
 	"orderhub/bot/localwecom"
 	"orderhub/config"
 	"orderhub/service"
+	"orderhub/web"
 )
 
 // wecomParts is the WeCom bot of one process: its background workers and,
@@ -77,7 +78,7 @@ func (a *app) wireBot(clock service.Clock) error {
 	})
 	runner := bot.NewRunner(b, inbox, ob.Poke, a.log, bot.RunnerOptions{})
 	bot.NewCallback(crypto, inbox, runner, a.rdb, cfg.Redis.Prefix, clock, a.log).Mount(a.server.Engine())
-	bot.MountStaff(a.server.Staff(), ob, cfg.Location())
+	web.MountOutbox(a.server.Staff(), ob, cfg.Location(), a.log)
 	a.wecom = &wecomParts{outbox: ob, runner: runner, corp: corp, demo: demo}
 	return nil
 }

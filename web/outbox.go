@@ -1,8 +1,8 @@
-package bot
+package web
 
 import (
 	"encoding/json"
-	"errors"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
@@ -25,20 +25,15 @@ type outboxJSON struct {
 	SentAt    *string         `json:"sent_at"`
 }
 
-// MountStaff adds the bot's staff API routes to the admin-guarded group:
-// GET /api/v1/outbox?state=failed|pending|sent&limit=.
-func MountStaff(g *gin.RouterGroup, ob *service.Outbox, loc *time.Location) {
+// MountOutbox adds GET /outbox?state=failed|pending|sent&limit= to the
+// admin-guarded staff API group, so failed sends stay visible.
+func MountOutbox(g *gin.RouterGroup, ob *service.Outbox, loc *time.Location, log *slog.Logger) {
 	ts := func(t time.Time) string { return t.In(loc).Format(time.RFC3339) }
 	g.GET("/outbox", func(c *gin.Context) {
-		state := c.DefaultQuery("state", "failed")
 		limit, _ := strconv.Atoi(c.Query("limit"))
-		rows, err := ob.List(c.Request.Context(), state, limit)
-		if errors.Is(err, service.ErrInvalid) {
-			c.JSON(http.StatusUnprocessableEntity, gin.H{"error": gin.H{"code": service.ErrorCode(err), "message": err.Error()}})
-			return
-		}
+		rows, err := ob.List(c.Request.Context(), c.DefaultQuery("state", "failed"), limit)
 		if err != nil {
-			c.JSON(http.StatusInternalServerError, gin.H{"error": gin.H{"code": "internal", "message": "internal error (request id " + service.RequestID(c) + ")"}})
+			fail(c, log, err)
 			return
 		}
 		items := make([]outboxJSON, len(rows))
