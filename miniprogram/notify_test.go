@@ -24,6 +24,13 @@ func (h *harness) dispatch() int {
 	return n
 }
 
+// delays runs the escalation scanner's delay check once, as serve does on
+// every scan.
+func (h *harness) delays() (int, error) {
+	esc := service.NewEscalator(h.db, h.orders, h.tickets, h.cfg.Escalation, h.clock.Now, h.cfg.Location(), modeltest.Log())
+	return esc.Delays(context.Background())
+}
+
 func (h *harness) outboxRows() []model.Outbox {
 	h.t.Helper()
 	var rows []model.Outbox
@@ -215,7 +222,7 @@ func TestDelayMessage(t *testing.T) {
 		h.do("POST", "/api/mp/v1/orders/"+no+"/subscriptions", alice, `{"events":["delay"]}`)
 		// Promised for 11-27 18:00; confirmed now (11-24 09:30): on time.
 		h.advance(no, "confirmed")
-		if n := must(h.orders.NotifyDelays(context.Background())); n != 0 {
+		if n := must(h.delays()); n != 0 {
 			t.Fatalf("on-time order reported late (%d)", n)
 		}
 		h.dispatch()
@@ -225,11 +232,11 @@ func TestDelayMessage(t *testing.T) {
 		// Three days in confirmed: picking, QC, packing and 48 h on the road
 		// can no longer make it.
 		h.clock.Add(72 * time.Hour)
-		if n := must(h.orders.NotifyDelays(context.Background())); n != 1 {
-			t.Fatalf("NotifyDelays = %d, want 1", n)
+		if n := must(h.delays()); n != 1 {
+			t.Fatalf("delay scan = %d, want 1", n)
 		}
 		// A second scan, or a second instance, finds the permission used.
-		if n := must(h.orders.NotifyDelays(context.Background())); n != 0 {
+		if n := must(h.delays()); n != 0 {
 			t.Fatalf("second scan = %d", n)
 		}
 		h.advance(no, "picking")

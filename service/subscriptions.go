@@ -192,37 +192,3 @@ func (o *Orders) notifyIfLate(tx *gorm.DB, ord model.Order, now time.Time) error
 	return notifyBuyers(tx, ord, SubscribeNote{Event: EventDelay, OrderNo: ord.No, StageName: o.pipe.Name(ord.Stage), At: now,
 		PromisedAt: ord.PromisedAt, ETA: &est})
 }
-
-// NotifyDelays looks for orders that, sitting in their stage, can no
-// longer make their promised time, and queues the delay message of every
-// buyer who allowed one. Run on a timer; safe on several instances at once
-// (each permission is used once, under a row lock).
-func (o *Orders) NotifyDelays(ctx context.Context) (int, error) {
-	now := o.clock()
-	var ids []uint64
-	err := o.db.WithContext(ctx).Model(&model.Order{}).
-		Joins("JOIN subscriptions ON subscriptions.order_id = orders.id AND subscriptions.event = ? AND subscriptions.state = ?", EventDelay, model.SubscriptionPending).
-		Where("orders.promised_at IS NOT NULL AND orders.stage NOT IN ?", []string{StageCancelled, o.pipe.Last().Key}).
-		Distinct().Pluck("orders.id", &ids).Error
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, id := range ids {
-		err := inTx(ctx, o.db, func(tx *gorm.DB) error {
-			var ord model.Order
-			if err := forUpdate(tx).Where("id = ?", id).Take(&ord).Error; err != nil {
-				return notFound(err, "order", strconv.FormatUint(id, 10))
-			}
-			if eta, ok := o.ETA(ord, now); !ok || !eta.Late {
-				return nil
-			}
-			n++
-			return o.notifyIfLate(tx, ord, now)
-		})
-		if err != nil {
-			return n, err
-		}
-	}
-	return n, nil
-}

@@ -175,8 +175,6 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	// bot has finished what it holds.
 	stopBot := a.startBot(context.WithoutCancel(ctx))
 	defer stopBot()
-	stopDelayScan := a.startDelayScan(context.WithoutCancel(ctx))
-	defer stopDelayScan()
 	stopAudit := a.startAudit(context.WithoutCancel(ctx))
 	defer stopAudit()
 	stopEscalation := a.startEscalation(context.WithoutCancel(ctx))

@@ -10,8 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/silenceper/wechat/v2/util"
 
@@ -58,37 +56,6 @@ func (r routeSender) Send(ctx context.Context, m service.Outgoing) error {
 		return r.mp.Send(ctx, m)
 	}
 	return r.wecom.Send(ctx, m)
-}
-
-// startDelayScan looks every minute for orders that can no longer make
-// their promised time, so buyers who asked are told (the stage engine
-// tells them too when a move makes an order late). stop waits for a scan
-// in flight.
-func (a *app) startDelayScan(ctx context.Context) (stop func()) {
-	ctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		t := time.NewTicker(time.Minute)
-		defer t.Stop()
-		for {
-			if n, err := a.orders.NotifyDelays(ctx); err != nil && ctx.Err() == nil {
-				a.log.ErrorContext(ctx, "delay scan", "err", err)
-			} else if n > 0 {
-				a.log.InfoContext(ctx, "delay scan: buyers told of late orders", "orders", n)
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	return func() {
-		cancel()
-		wg.Wait()
-	}
 }
 
 // wireMiniProgram builds the buyers' API and mounts it, with the public
