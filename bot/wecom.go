@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/silenceper/wechat/v2/credential"
@@ -17,7 +16,7 @@ import (
 	"github.com/silenceper/wechat/v2/work/message"
 	"github.com/silenceper/wechat/v2/work/robot"
 
-	"orderhub/internal/wxcache"
+	"orderhub/internal/wxsdk"
 	"orderhub/service"
 )
 
@@ -25,22 +24,8 @@ import (
 const DefaultAPIBase = "https://qyapi.weixin.qq.com"
 
 // RewriteAPIBase returns a URI rewriter that sends silenceper/wechat's
-// WeCom calls to base instead (ORDERHUB_WECOM_API_BASE: a proxy, or a local
-// WeCom-compatible server) and leaves every other URI alone. The library
-// has one process-wide modifier (util.SetURIModifier), shared with the
-// mini-program, so main composes the rewriters and installs them once.
-func RewriteAPIBase(base string) func(string) string {
-	base = strings.TrimRight(base, "/")
-	return func(uri string) string {
-		if base == "" || base == DefaultAPIBase {
-			return uri
-		}
-		if rest, ok := strings.CutPrefix(uri, DefaultAPIBase); ok {
-			return base + rest
-		}
-		return uri
-	}
-}
+// WeCom calls to base instead (the configured API base).
+func RewriteAPIBase(base string) func(string) string { return wxsdk.RewriteHost(DefaultAPIBase, base) }
 
 // Errcodes that mean the access token is no good: fetch a new one and try
 // once more (silenceper/wechat does not: upstream issue #641).
@@ -62,7 +47,7 @@ var permanentErrcodes = map[int64]bool{
 // cached in Redis so every instance shares one.
 type WeCom struct {
 	agentID  string
-	cache    *wxcache.Redis
+	cache    *wxsdk.Redis
 	tokenKey string
 	msg      *message.Client
 	media    *material.Client
@@ -75,7 +60,7 @@ func NewWeCom(corpID, secret string, agentID int, rdb *redis.Client, prefix stri
 		panic("bot: NewWeCom: missing corp id, secret or redis")
 	}
 	agent := strconv.Itoa(agentID)
-	c := wxcache.New(rdb, prefix+"wecom:")
+	c := wxsdk.New(rdb, prefix+"wecom:")
 	cfg := &config.Config{CorpID: corpID, CorpSecret: secret, AgentID: agent, Cache: c}
 	tok := credential.NewWorkAccessTokenWithAgentID(corpID, secret, agent, credential.CacheKeyWorkPrefix, c)
 	ctx := &wctx.Context{Config: cfg, AccessTokenHandle: tok}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/silenceper/wechat/v2/credential"
@@ -13,30 +12,15 @@ import (
 	"github.com/silenceper/wechat/v2/miniprogram/subscribe"
 	"github.com/silenceper/wechat/v2/util"
 
-	"orderhub/internal/wxcache"
+	"orderhub/internal/wxsdk"
 )
 
 // DefaultAPIBase is WeChat's API host, as silenceper/wechat hard-codes it.
 const DefaultAPIBase = "https://api.weixin.qq.com"
 
 // RewriteAPIBase returns a URI rewriter that sends silenceper/wechat's
-// calls to WeChat's API to base instead (ORDERHUB_WECHAT_API_BASE: a proxy,
-// or a local WeChat-compatible server), leaving every other URI alone.
-// silenceper/wechat has one process-wide modifier (util.SetURIModifier),
-// shared with the WeCom side, so main composes the rewriters and installs
-// them once.
-func RewriteAPIBase(base string) func(string) string {
-	base = strings.TrimRight(base, "/")
-	return func(uri string) string {
-		if base == "" || base == DefaultAPIBase {
-			return uri
-		}
-		if rest, ok := strings.CutPrefix(uri, DefaultAPIBase); ok {
-			return base + rest
-		}
-		return uri
-	}
-}
+// WeChat calls to base instead (the configured API base).
+func RewriteAPIBase(base string) func(string) string { return wxsdk.RewriteHost(DefaultAPIBase, base) }
 
 // WeChatError is an errcode WeChat answered with.
 type WeChatError struct {
@@ -73,7 +57,7 @@ type Session struct {
 // fetching it and invalidates the previous one on each fetch.
 type WeChat struct {
 	mp    *mpsdk.MiniProgram
-	cache *wxcache.Redis
+	cache *wxsdk.Redis
 	appID string
 }
 
@@ -82,7 +66,7 @@ func NewWeChat(appID, appSecret string, rdb *redis.Client, prefix string) *WeCha
 	if appID == "" || rdb == nil {
 		panic("miniprogram: NewWeChat: no app id or redis")
 	}
-	tc := wxcache.New(rdb, prefix+"wechat:")
+	tc := wxsdk.New(rdb, prefix+"wechat:")
 	return &WeChat{
 		mp:    mpsdk.NewMiniProgram(&mpconfig.Config{AppID: appID, AppSecret: appSecret, Cache: tc}),
 		cache: tc,

@@ -1,17 +1,17 @@
-package wxcache_test
+package wxsdk_test
 
 import (
 	"context"
 	"testing"
 	"time"
 
-	"orderhub/internal/wxcache"
+	"orderhub/internal/wxsdk"
 	"orderhub/model/modeltest"
 )
 
 func TestCache(t *testing.T) {
 	rdb, prefix := modeltest.Redis(t)
-	c := wxcache.New(rdb, prefix)
+	c := wxsdk.New(rdb, prefix)
 	if c.Get("tok") != nil || c.IsExist("tok") {
 		t.Fatal("empty cache has tok")
 	}

@@ -1,9 +1,9 @@
-// Package wxcache is silenceper/wechat's token cache (cache.Cache) over
-// orderhub's go-redis v9 client: the library's own Redis cache is go-redis
-// v8. Both edges that talk to Tencent (bot for WeCom, miniprogram for
-// WeChat) keep their access tokens here, shared by every instance, so
-// gettoken is called once per expiry, not once per process.
-package wxcache
+// Package wxsdk is the glue both edges that talk to Tencent (bot for WeCom,
+// miniprogram for WeChat) need around silenceper/wechat: a token cache over
+// orderhub's go-redis v9 client (the library's own is go-redis v8), shared
+// by every instance so gettoken is called once per expiry, not once per
+// process; and the rewrite of its hard-coded API hosts to a configured base.
+package wxsdk
 
 import (
 	"context"
