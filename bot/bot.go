@@ -80,7 +80,7 @@ func (b *Bot) Handle(ctx context.Context, m model.Inbound) error {
 	case "event":
 		switch m.Event {
 		case "enter_agent":
-			return b.answer(ctx, m, b.help(actor))
+			return b.answerDoc(ctx, m, b.help(actor))
 		case "click":
 			return b.command(ctx, m, actor, m.EventKey)
 		case "template_card_event":
@@ -95,6 +95,13 @@ func (b *Bot) Handle(ctx context.Context, m model.Inbound) error {
 // answer marks m done with one text reply to its sender.
 func (b *Bot) answer(ctx context.Context, m model.Inbound, text string) error {
 	return b.d.Inbox.Answer(ctx, m.ID, service.Text(text, m.FromUser))
+}
+
+// answerDoc marks m done with one markdown reply: lists and cards read
+// better on a phone with bold heads and warnings in colour; short
+// confirmations and refusals stay plain text.
+func (b *Bot) answerDoc(ctx context.Context, m model.Inbound, d *doc) error {
+	return b.d.Inbox.Answer(ctx, m.ID, service.Markdown(d.String(), m.FromUser))
 }
 
 // write runs a service write carrying m's Reply: on success the write's
@@ -136,7 +143,7 @@ func (b *Bot) command(ctx context.Context, m model.Inbound, actor service.Actor,
 	}
 	switch c.Name {
 	case cmdHelp:
-		return b.answer(ctx, m, b.help(actor))
+		return b.answerDoc(ctx, m, b.help(actor))
 	case cmdStock:
 		return b.stock(ctx, m, c.Rest)
 	case cmdOrder:
@@ -166,7 +173,7 @@ func (b *Bot) command(ctx context.Context, m model.Inbound, actor service.Actor,
 	case cmdResolve:
 		return b.resolve(ctx, m, actor, c.Args[0], strings.TrimSpace(strings.TrimPrefix(c.Rest, c.Args[0])), nil)
 	}
-	return b.answer(ctx, m, b.help(actor))
+	return b.answerDoc(ctx, m, b.help(actor))
 }
 
 // spec describes a command for help, usage and role checks.
@@ -211,17 +218,18 @@ func (b *Bot) allowed(a service.Actor, s spec) bool {
 	return s.roles == nil || a.HasRole(s.roles...) || b.pipe.Supervisor(a)
 }
 
-func (b *Bot) help(a service.Actor) string {
-	var sb strings.Builder
-	fmt.Fprintf(&sb, "%s，您好（%s）。可用命令：\n", a.Name, roleNames(a.Roles))
+func (b *Bot) help(a service.Actor) *doc {
+	var d doc
+	d.line("%s，您好（%s）。可用命令：", esc(a.Name), roleNames(a.Roles))
+	var items []string
 	for _, s := range specs {
-		if !b.allowed(a, s) {
-			continue
+		if b.allowed(a, s) {
+			items = append(items, fmt.Sprintf("%s（%s）%s\n%s", bold(s.zh), s.en, s.desc, comment("例："+s.example)))
 		}
-		fmt.Fprintf(&sb, "· %s（%s）：%s\n  例：%s\n", s.zh, s.en, s.desc, s.example)
 	}
-	sb.WriteString("空格、全角标点都可以；中文命令后可不加空格。")
-	return sb.String()
+	d.list(items, 0, "…另有 %d 个命令，用「帮助」查看")
+	d.line("%s", comment("空格、全角标点都可以；中文命令后可不加空格。"))
+	return &d
 }
 
 var roleZh = map[string]string{
@@ -300,22 +308,24 @@ func (b *Bot) stock(ctx context.Context, m model.Inbound, text string) error {
 	if len(lines) == 0 {
 		return b.answer(ctx, m, "没有找到「"+clip(text, 20)+"」的库存。可以发 SKU（如 BOLT-M8-30）或名称里的词（如 螺栓）。")
 	}
-	var sb strings.Builder
-	skus := 0
+	// One item per SKU: a bold head, then a line per warehouse; nothing
+	// to sell (available ≤ 0) in warning colour.
+	var items []string
 	last := ""
 	for _, l := range lines {
 		if l.SKU != last {
-			if skus == 8 {
-				sb.WriteString("……更多结果请发完整 SKU。\n")
-				break
-			}
-			skus++
 			last = l.SKU
-			fmt.Fprintf(&sb, "【%s】%s %s（%s）\n", l.SKU, l.Name, l.Spec, l.Unit)
+			items = append(items, fmt.Sprintf("%s %s %s（%s）", bold(esc(l.SKU)), esc(l.Name), esc(l.Spec), esc(l.Unit)))
 		}
-		fmt.Fprintf(&sb, "  %s %s：在库 %d｜锁定 %d｜可用 %d\n", l.Warehouse, l.WarehouseName, l.OnHand, l.Locked, l.Available)
+		avail := fmt.Sprintf("可用 %d", l.Available)
+		if l.Available <= 0 {
+			avail = warning(avail)
+		}
+		items[len(items)-1] += fmt.Sprintf("\n%s %s：在库 %d｜锁定 %d｜%s", esc(l.Warehouse), esc(l.WarehouseName), l.OnHand, l.Locked, avail)
 	}
-	return b.answer(ctx, m, strings.TrimSpace(sb.String()))
+	var d doc
+	d.list(items, 8, "…另有 %d 个商品，用「库存 完整SKU」查看")
+	return b.answerDoc(ctx, m, &d)
 }
 
 func (b *Bot) order(ctx context.Context, m model.Inbound, no string) error {
@@ -324,45 +334,78 @@ func (b *Bot) order(ctx context.Context, m model.Inbound, no string) error {
 		return b.refuse(ctx, m, err)
 	}
 	b.setFocus(ctx, m.FromUser, d.Order.No)
-	var sb strings.Builder
-	fmt.Fprintf(&sb, "订单 %s｜%s\n", d.Order.No, d.Customer.Name)
+	o := d.Order
+	now := b.d.Orders.Now()
+	var r doc
+	r.line("%s %s", bold("订单 "+esc(o.No)), esc(d.Customer.Name))
+	r.line("阶段：%s %s", bold(b.pipe.Name(o.Stage)), b.overdue(o.StageDueAt, now))
 	owner := "无人"
 	if d.Owner != nil {
-		owner = d.Owner.Name
+		owner = esc(d.Owner.Name)
+		if d.Owner.Phone != "" {
+			owner += " " + esc(d.Owner.Phone)
+		}
 	}
-	fmt.Fprintf(&sb, "阶段：%s（负责人 %s，%s 进入", b.pipe.Name(d.Order.Stage), owner, b.local(d.Order.StageEnteredAt))
-	if d.Order.StageDueAt != nil {
-		fmt.Fprintf(&sb, "，时限 %s", b.local(*d.Order.StageDueAt))
+	r.line("> 负责人：%s", owner)
+	since := b.local(o.StageEnteredAt) + " 进入"
+	if o.StageDueAt != nil {
+		since += "，时限 " + b.local(*o.StageDueAt)
 	}
-	sb.WriteString("）\n")
-	if d.Order.PromisedAt != nil {
-		fmt.Fprintf(&sb, "承诺交期：%s\n", b.local(*d.Order.PromisedAt))
+	r.line("> %s", since)
+	if o.PromisedAt != nil {
+		promised := "> 承诺交期：" + b.local(*o.PromisedAt)
+		if eta, ok := b.d.Orders.ETA(o, now); ok && eta.Late {
+			if now.After(*o.PromisedAt) {
+				promised += " " + warning("已过交期 "+service.Waited(now.Sub(*o.PromisedAt)))
+			} else {
+				promised += " " + warning("按各阶段时限推算会晚")
+			}
+		}
+		r.line("%s", promised)
 	}
-	if d.Order.TrackingNo != "" {
-		fmt.Fprintf(&sb, "快递：%s %s\n", d.Order.Carrier, d.Order.TrackingNo)
+	if o.TrackingNo != "" {
+		r.line("> 快递：%s %s", esc(o.Carrier), esc(o.TrackingNo))
 	}
-	sb.WriteString("明细：\n")
-	for _, l := range d.Order.Lines {
-		fmt.Fprintf(&sb, "  %s %s ×%d\n", l.SKU, l.Name, l.Qty)
+	r.line("%s", bold("明细"))
+	var lines []string
+	for _, l := range o.Lines {
+		lines = append(lines, fmt.Sprintf("%s %s ×%d", esc(l.SKU), esc(l.Name), l.Qty))
 	}
+	r.list(lines, 0, "…另有 %d 行明细，用网页后台 GET /api/v1/orders/"+o.No+" 查看")
+	var pending []string
 	for _, t := range d.Transfers {
 		if t.Status == model.TransferPending {
-			fmt.Fprintf(&sb, "待调拨：#%d %s ×%d %s→%s\n", t.ID, d.SKUs[t.ProductID], t.Qty, d.WarehouseCodes[t.FromWarehouseID], d.WarehouseCodes[t.ToWarehouseID])
+			pending = append(pending, fmt.Sprintf("#%d %s ×%d %s→%s", t.ID, esc(d.SKUs[t.ProductID]), t.Qty, d.WarehouseCodes[t.FromWarehouseID], d.WarehouseCodes[t.ToWarehouseID]))
 		}
+	}
+	if len(pending) > 0 {
+		r.line("%s", bold("待调拨")+" "+warning("到货前不能发货"))
+		r.list(pending, 0, "…另有 %d 张调拨单，用「调拨」查看")
 	}
 	evs := d.Events
 	if len(evs) > 3 {
 		evs = evs[len(evs)-3:]
 	}
-	sb.WriteString("最近动态：\n")
+	r.line("%s", bold("最近动态"))
+	var events []string
 	for _, e := range evs {
 		what := e.Note
 		if e.Kind == "stage" {
 			what = b.pipe.Name(e.FromStage) + "→" + b.pipe.Name(e.ToStage)
 		}
-		fmt.Fprintf(&sb, "  %s %s %s\n", b.local(e.CreatedAt), e.Actor, clip(what, 40))
+		events = append(events, fmt.Sprintf("%s %s %s", comment(b.local(e.CreatedAt)), esc(e.Actor), esc(clip(what, 40))))
 	}
-	return b.answer(ctx, m, strings.TrimSpace(sb.String()))
+	r.list(events, 0, "…另有 %d 条动态")
+	return b.answerDoc(ctx, m, &r)
+}
+
+// overdue says whether a stage is past its time limit, in warning colour,
+// with how long; a stage in time says nothing.
+func (b *Bot) overdue(due *time.Time, now time.Time) string {
+	if due == nil || !now.After(*due) {
+		return ""
+	}
+	return warning("已超时 " + service.Waited(now.Sub(*due)))
 }
 
 func (b *Bot) todo(ctx context.Context, m model.Inbound, actor service.Actor) error {
@@ -373,30 +416,40 @@ func (b *Bot) todo(ctx context.Context, m model.Inbound, actor service.Actor) er
 	if len(td.Orders)+len(td.Tickets)+len(td.Transfers) == 0 {
 		return b.answer(ctx, m, "目前没有待办，辛苦了。")
 	}
-	var sb strings.Builder
+	now := b.d.Orders.Now()
+	var d doc
+	d.line("%s %s", bold("待办"), comment("最早的在前"))
 	if len(td.Orders) > 0 {
-		fmt.Fprintf(&sb, "订单（%d）：\n", len(td.Orders))
+		d.line("%s", bold(fmt.Sprintf("订单（%d）", len(td.Orders))))
+		var items []string
 		for _, o := range td.Orders {
-			fmt.Fprintf(&sb, "  %s %s，%s 进入", o.No, b.pipe.Name(o.Stage), b.local(o.StageEnteredAt))
-			if o.StageDueAt != nil {
-				fmt.Fprintf(&sb, "，时限 %s", b.local(*o.StageDueAt))
+			it := fmt.Sprintf("%s %s，%s 进入", esc(o.No), b.pipe.Name(o.Stage), b.local(o.StageEnteredAt))
+			if late := b.overdue(o.StageDueAt, now); late != "" {
+				it += "，" + late
+			} else if o.StageDueAt != nil {
+				it += "，时限 " + b.local(*o.StageDueAt)
 			}
-			sb.WriteString("\n")
+			items = append(items, it)
 		}
+		d.list(items, 10, "…另有 %d 个订单，先处理上面的再发「待办」查看")
 	}
 	if len(td.Tickets) > 0 {
-		fmt.Fprintf(&sb, "工单（%d）：\n", len(td.Tickets))
+		d.line("%s", bold(fmt.Sprintf("工单（%d）", len(td.Tickets))))
+		var items []string
 		for _, t := range td.Tickets {
-			fmt.Fprintf(&sb, "  %s %s %s：%s\n", t.No, t.OrderNo, t.State, clip(t.Description, 30))
+			items = append(items, fmt.Sprintf("%s %s 订单 %s：%s", esc(t.No), ticketState(t.State), esc(t.OrderNo), esc(clip(t.Description, 30))))
 		}
+		d.list(items, 10, "…另有 %d 张工单，用「工单」查看")
 	}
 	if len(td.Transfers) > 0 {
-		fmt.Fprintf(&sb, "调拨（%d）：\n", len(td.Transfers))
+		d.line("%s", bold(fmt.Sprintf("调拨（%d）", len(td.Transfers))))
+		var items []string
 		for _, t := range td.Transfers {
-			fmt.Fprintf(&sb, "  #%d %s ×%d %s→%s（%s）\n", t.ID, t.SKU, t.Qty, t.From, t.To, t.OrderNo)
+			items = append(items, fmt.Sprintf("调拨单 #%d %s ×%d %s→%s（订单 %s）", t.ID, esc(t.SKU), t.Qty, esc(t.From), esc(t.To), esc(t.OrderNo)))
 		}
+		d.list(items, 10, "…另有 %d 张调拨单，用「调拨」查看")
 	}
-	return b.answer(ctx, m, strings.TrimSpace(sb.String()))
+	return b.answerDoc(ctx, m, &d)
 }
 
 // stageArg finds the stage a keeper means: its key, its name, or a part of
@@ -555,17 +608,16 @@ func (b *Bot) transfers(ctx context.Context, m model.Inbound, actor service.Acto
 	if len(ts) == 0 {
 		return b.answer(ctx, m, "没有待处理的调拨单。")
 	}
-	var sb strings.Builder
-	fmt.Fprintf(&sb, "待处理调拨（%d）：\n", len(ts))
+	var d doc
+	d.line("%s", bold(fmt.Sprintf("待处理调拨（%d）", len(ts))))
+	items := make([]string, len(ts))
 	for i, t := range ts {
-		if i == 20 {
-			sb.WriteString("……\n")
-			break
-		}
-		fmt.Fprintf(&sb, "#%d %s %s ×%d %s→%s（订单 %s，%s 建）\n", t.ID, t.SKU, t.Name, t.Qty, t.From, t.To, t.OrderNo, b.local(t.CreatedAt))
+		items[i] = fmt.Sprintf("%s %s %s ×%d　%s→%s\n> 订单 %s，%s 建",
+			bold(fmt.Sprintf("#%d", t.ID)), esc(t.SKU), esc(t.Name), t.Qty, esc(t.From), esc(t.To), esc(t.OrderNo), b.local(t.CreatedAt))
 	}
-	sb.WriteString("到货后发：调拨完成 <编号>")
-	return b.answer(ctx, m, sb.String())
+	d.list(items, 20, "…另有 %d 张，先处理上面的再发「调拨」查看")
+	d.line("%s", comment(fmt.Sprintf("到货后发「调拨完成 编号」，如「调拨完成 %d」", ts[0].ID)))
+	return b.answerDoc(ctx, m, &d)
 }
 
 func (b *Bot) transferDone(ctx context.Context, m model.Inbound, actor service.Actor, arg string) error {

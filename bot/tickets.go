@@ -54,21 +54,33 @@ func (b *Bot) tickets(ctx context.Context, m model.Inbound, actor service.Actor)
 	if len(ts) == 0 {
 		return b.answer(ctx, m, "没有未完成的工单。")
 	}
-	var sb strings.Builder
-	fmt.Fprintf(&sb, "未完成工单（%d）：\n", len(ts))
+	var d doc
+	d.line("%s", bold(fmt.Sprintf("未完成工单（%d）", len(ts))))
+	items := make([]string, len(ts))
 	for i, t := range ts {
-		if i == 20 {
-			sb.WriteString("……\n")
-			break
-		}
-		who := "无人"
+		who := "无人负责"
 		if t.Assignee != nil {
-			who = t.Assignee.Name
+			who = esc(t.Assignee.Name) + " 负责"
 		}
-		fmt.Fprintf(&sb, "%s【%s·%s】订单 %s，%s，%s 开：%s\n", t.No, ticketKindZh[t.Kind], ticketStateZh[t.State], t.OrderNo, who, b.local(t.CreatedAt), clip(t.Description, 30))
+		items[i] = fmt.Sprintf("%s %s·%s\n> 订单 %s，%s，%s 开：%s", bold(esc(t.No)), ticketKindZh[t.Kind], ticketState(t.State),
+			esc(t.OrderNo), who, b.local(t.CreatedAt), esc(clip(t.Description, 30)))
 	}
-	sb.WriteString("接单：收到 <工单号>；处理完：处理 <工单号> <说明>")
-	return b.answer(ctx, m, sb.String())
+	d.list(items, 20, "…另有 %d 张，先处理上面的再发「工单」查看")
+	d.line("%s", comment(fmt.Sprintf("接单发「收到 %s」；处理完发「处理 %s 说明」", ts[0].No, ts[0].No)))
+	return b.answerDoc(ctx, m, &d)
+}
+
+// ticketState names a ticket's state; one nobody has taken yet is in
+// warning colour.
+func ticketState(state string) string {
+	zh := ticketStateZh[state]
+	if zh == "" {
+		zh = state
+	}
+	if state == model.TicketOpen {
+		return warning(zh)
+	}
+	return zh
 }
 
 func (b *Bot) renderTicket(m model.Inbound, verb string) func(service.Outcome) []service.Message {

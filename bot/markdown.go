@@ -1,0 +1,121 @@
+package bot
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+)
+
+// MarkdownLimit is WeCom's limit on an app markdown message's content
+// (doc 90236): 4096 bytes of UTF-8. Longer content is refused (45002).
+const MarkdownLimit = 4096
+
+// The subset of WeCom app markdown that a phone renders: bold, three font
+// colours, quotes and links. No tables, no list syntax, no headings.
+func bold(s string) string    { return "**" + s + "**" }
+func warning(s string) string { return `<font color="warning">` + s + `</font>` }
+func comment(s string) string { return `<font color="comment">` + s + `</font>` }
+func info(s string) string    { return `<font color="info">` + s + `</font>` }
+
+// mdEscaper keeps text that people typed (a description, a name, a note)
+// from being read as markup or from breaking a reply's line structure:
+// the markup characters become their full-width look-alikes, which read
+// the same to a Chinese keeper, and newlines become spaces.
+var mdEscaper = strings.NewReplacer(
+	"*", "＊", "<", "＜", ">", "＞", "[", "［", "]", "］", "`", "｀", "#", "＃",
+	"\r\n", " ", "\n", " ", "\r", " ",
+)
+
+func esc(s string) string { return mdEscaper.Replace(s) }
+
+// doc is a markdown reply that stays within MarkdownLimit: plain lines
+// always show; a list's items show while they fit (and up to its cap),
+// and a list cut short ends with how many were left out and where to see
+// them.
+type doc struct{ parts []docPart }
+
+type docPart struct {
+	line  string
+	list  bool
+	items []string
+	max   int    // at most this many items; 0: as many as fit
+	more  string // format of the cut line, given how many were left out
+}
+
+func (d *doc) line(format string, args ...any) {
+	d.parts = append(d.parts, docPart{line: strings.TrimRight(fmt.Sprintf(format, args...), " ")})
+}
+
+// list adds items (each may span lines); more is a format with one %d,
+// e.g. "…另有 %d 条，先处理上面的再发「工单」查看".
+func (d *doc) list(items []string, max int, more string) {
+	d.parts = append(d.parts, docPart{list: true, items: items, max: max, more: more})
+}
+
+func (p docPart) cut(n int) string { return comment(fmt.Sprintf(p.more, n)) }
+
+func (d *doc) String() string {
+	// Reserve room for every fixed line and, for every list, its cut line
+	// at the largest count it could say; items share what is left, in
+	// order.
+	room := MarkdownLimit
+	for _, p := range d.parts {
+		if p.list {
+			if len(p.items) > 0 {
+				room -= len(p.cut(len(p.items))) + 1
+			}
+			continue
+		}
+		room -= len(p.line) + 1
+	}
+	var lines []string
+	for _, p := range d.parts {
+		if !p.list {
+			lines = append(lines, p.line)
+			continue
+		}
+		shown := 0
+		for _, it := range p.items {
+			if (p.max > 0 && shown == p.max) || len(it)+1 > room {
+				break
+			}
+			lines = append(lines, it)
+			room -= len(it) + 1
+			shown++
+		}
+		if shown < len(p.items) {
+			lines = append(lines, p.cut(len(p.items)-shown))
+		}
+	}
+	return clipBytes(strings.TrimRight(strings.Join(lines, "\n"), "\n"), MarkdownLimit)
+}
+
+// clipBytes cuts s to at most n bytes at a rune boundary: the last guard,
+// for fixed lines that alone would not fit (they are short by design).
+func clipBytes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	s = s[:n]
+	for len(s) > 0 && !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+var (
+	mdFont  = regexp.MustCompile(`</?font[^>]*>`)
+	mdLink  = regexp.MustCompile(`\[([^\]]*)\]\(([^)]*)\)`)
+	mdQuote = regexp.MustCompile(`(?m)^> ?`)
+)
+
+// Plain renders WeCom markdown as a terminal reads it: bold marks and
+// font tags dropped (colour only ever repeats what the words say: 超时,
+// 可用 0), quotes indented, links as "text (url)".
+func Plain(md string) string {
+	s := mdFont.ReplaceAllString(md, "")
+	s = strings.ReplaceAll(s, "**", "")
+	s = mdLink.ReplaceAllString(s, "$1 ($2)")
+	return mdQuote.ReplaceAllString(s, "  ")
+}
