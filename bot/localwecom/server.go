@@ -215,6 +215,12 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request) {
 	if content == "" {
 		content = string(inner)
 	}
+	// WeCom's size limits (doc 90236), so that a reply too long for WeCom
+	// fails here too: text 2048 bytes, markdown 4096.
+	if limit := map[string]int{"text": 2048, "markdown": 4096}[typ]; limit > 0 && len(c.Content) > limit {
+		errcode(w, 45002, "content size out of limit")
+		return
+	}
 	id := len(s.sent) + 1
 	s.sent = append(s.sent, Sent{ID: id, ToUser: to, MsgType: typ, Content: content, Raw: body, At: time.Now()})
 	out := map[string]any{"errcode": 0, "errmsg": "ok", "msgid": "m" + strconv.Itoa(id)}

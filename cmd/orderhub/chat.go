@@ -89,7 +89,7 @@ func chat(ctx context.Context, cfg config.Config, args []string, stdout io.Write
 			return err
 		}
 		for _, m := range msgs {
-			fmt.Fprintln(stdout, m.Content)
+			fmt.Fprintln(stdout, m.text())
 			fmt.Fprintln(stdout)
 			got++
 		}
@@ -160,7 +160,18 @@ func postCallback(ctx context.Context, client *http.Client, base string, crypto 
 
 type inboxMsg struct {
 	ID      int    `json:"id"`
+	MsgType string `json:"msgtype"`
 	Content string `json:"content"`
+}
+
+// text is the message as a terminal shows it: markdown without its
+// markup (bold marks and colour tags would only be noise there; the words
+// already say 超时 or 可用 0), anything else as sent.
+func (m inboxMsg) text() string {
+	if m.MsgType == "markdown" {
+		return bot.Plain(m.Content)
+	}
+	return m.Content
 }
 
 func readInbox(ctx context.Context, client *http.Client, local, user string, after int) (int, []inboxMsg, error) {
