@@ -40,20 +40,20 @@ func TestCommands(t *testing.T) {
 		}
 		pendingWant := "没有待处理的调拨单"
 		if len(pending) > 0 {
-			pendingWant = "#" + strconv.FormatUint(pending[0].ID, 10)
+			pendingWant = "**#" + strconv.FormatUint(pending[0].ID, 10) + "**"
 		}
 		cases := []struct {
 			name, user, text string
 			want             []string
 		}{
-			{"help keeper", "wangjg", "帮助", []string{"库存", "入库", "盘点", "调拨完成"}},
+			{"help keeper", "wangjg", "帮助", []string{"**库存**", "**入库**", "**盘点**", "**调拨完成**"}},
 			{"help picker lacks keeper commands", "chenjie", "help", []string{"推进"}},
 			{"unknown user", "stranger", "库存 M8", []string{"不是仓库系统的登记员工"}},
 			{"not understood", "wangjg", "库纯 M8", []string{"没看懂", "库存"}},
-			{"stock by sku, full-width", "wangjg", "库存　ＢＯＬＴ－Ｍ８－３０", []string{"BOLT-M8-30", "在库", "可用"}},
-			{"stock gloves-on", "wangjg", "库存螺栓M8", []string{"BOLT-M8-30"}},
+			{"stock by sku, full-width", "wangjg", "库存　ＢＯＬＴ－Ｍ８－３０", []string{"**BOLT-M8-30**", "上海嘉定仓：在库", "｜锁定", "｜可用"}},
+			{"stock gloves-on", "wangjg", "库存螺栓M8", []string{"**BOLT-M8-30**"}},
 			{"stock none", "wangjg", "stock 不存在的东西", []string{"没有找到"}},
-			{"order", "wangjg", "订单 " + strings.ToLower(qcOrder), []string{qcOrder, "待质检", "明细"}},
+			{"order", "wangjg", "订单 " + strings.ToLower(qcOrder), []string{"**订单 " + qcOrder + "**", "阶段：**待质检**", "**明细**", "**最近动态**"}},
 			{"order unknown", "wangjg", "order SO19990101-999999", []string{"没有找到订单"}},
 			{"order usage", "wangjg", "订单", []string{"用法"}},
 			{"advance wrong role", "wangjg", "推进 " + qcOrder, []string{"没有权限"}},
@@ -66,7 +66,7 @@ func TestCommands(t *testing.T) {
 			{"receive unknown sku", "wangjg", "receive NOPE SH 5", []string{"没有找到商品"}},
 			{"count below locked", "wangjg", "盘点 BOLT-M8-30 SH 1", []string{"锁定", "不能低于"}},
 			{"count", "wangjg", "count BOLT-M8-30 SH 300", []string{"已盘点", "在库 300"}},
-			{"todo", "zhoumin", "待办", []string{qcOrder, "待发货"}},
+			{"todo", "zhoumin", "待办", []string{"**订单（1）**", qcOrder + " 待发货"}},
 			{"problem", "zhoumin", "异常 " + qcOrder + " 少了一箱钻头", []string{"已登记异常", "TK"}},
 			{"problem usage", "zhoumin", "异常 " + qcOrder, []string{"用法"}},
 			{"ship without photo", "zhoumin", "发货 " + qcOrder + " 顺丰 SF100200", []string{"运单照片"}},

@@ -35,7 +35,7 @@ func TestTicketCommands(t *testing.T) {
 		tests := []struct {
 			name, user, text, want string
 		}{
-			{"the assignee lists it", "wuhua", "工单", tk.No},
+			{"the assignee lists it", "wuhua", "工单", "**" + tk.No + "** 异常·<font color=\"warning\">待接单</font>"},
 			{"a keeper sees only theirs", "wangjg", "tickets", "没有未完成的工单"},
 			{"a keeper not told may not ack", "lixy", "收到 " + tk.No, "没有权限"},
 			{"an unknown ticket", "wuhua", "ack TK20990101-999999", "没有找到工单"},

@@ -144,6 +144,18 @@ func (d *demoServer) say(t *testing.T, user, text string) string {
 	return out
 }
 
+// readable fails when chat printed WeCom markup a terminal would show as
+// noise.
+func readable(t *testing.T, out string) string {
+	t.Helper()
+	for _, markup := range []string{"**", "<font", "</font>", "\n>"} {
+		if strings.Contains(out, markup) {
+			t.Fatalf("chat printed markup %q:\n%s", markup, out)
+		}
+	}
+	return out
+}
+
 func mustContain(t *testing.T, what, got string, want ...string) {
 	t.Helper()
 	for _, w := range want {
@@ -172,8 +184,12 @@ func TestChatCommand(t *testing.T) {
 		d.runBot(t)
 		picking := orderIn(t, d.app.db, "picking")
 
-		mustContain(t, "帮助", d.say(t, "wangjg", "帮助"), "库存", "入库", "盘点", "调拨完成")
-		mustContain(t, "库存", d.say(t, "wangjg", "库存 BOLT-M8-30"), "BOLT-M8-30", "在库", "锁定", "可用")
+		// Markdown replies print without their markup: bold marks and
+		// colour tags gone, quotes indented, every word kept.
+		mustContain(t, "帮助", readable(t, d.say(t, "wangjg", "帮助")), "库存（stock）", "入库", "盘点", "调拨完成", "例：入库 BOLT-M8-30 SH 200")
+		mustContain(t, "库存", readable(t, d.say(t, "wangjg", "库存 BOLT-M8-30")), "BOLT-M8-30 六角螺栓", "\nSH 上海嘉定仓：在库 ", "｜锁定 ", "｜可用 ")
+		qc := orderIn(t, d.app.db, "qc")
+		mustContain(t, "订单", readable(t, d.say(t, "liuyang", "订单 "+qc)), "订单 "+qc+" ", "阶段：待质检", "\n  负责人：刘洋 13800000005", "\n  承诺交期：", "明细\nDRILL-HSS-5", "最近动态")
 		// The picker moves an order on to QC without naming the inspector:
 		// the refusal names the missing field, and nothing moved.
 		mustContain(t, "推进 without a field", d.say(t, "chenjie", "推进 "+picking+" 待质检"), "还缺", "质检员")
