@@ -32,9 +32,9 @@ func (o *Orders) Attach(ctx context.Context, no, field, path string, actor Actor
 	no = strings.ToUpper(strings.TrimSpace(no))
 	var a Attachment
 	err := inTx(ctx, o.db, func(tx *gorm.DB) error {
-		var ord model.Order
-		if err := forUpdate(tx).Where("no = ?", no).Take(&ord).Error; err != nil {
-			return notFound(err, "order", no)
+		ord, err := lockOrder(tx, no, actor)
+		if err != nil {
+			return err
 		}
 		if ord.Stage == StageCancelled {
 			return conflict("order_cancelled", "order %s is cancelled", ord.No)

@@ -222,12 +222,9 @@ func (o *Orders) ConfirmReceipt(ctx context.Context, no string, actor Actor, not
 	last := o.pipe.Last()
 	var id uint64
 	err := inTx(ctx, o.db, func(tx *gorm.DB) error {
-		var ord model.Order
-		if err := forUpdate(tx).Where("no = ?", no).Take(&ord).Error; err != nil {
-			return notFound(err, "order", no)
-		}
-		if actor.Kind == ActorCustomer && actor.CustomerID != ord.CustomerID {
-			return &NotFoundError{What: "order", Key: no}
+		ord, err := lockOrder(tx, no, actor)
+		if err != nil {
+			return err
 		}
 		id = ord.ID
 		next, ok := o.pipe.Next(ord.Stage)

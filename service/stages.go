@@ -45,9 +45,9 @@ func (o *Orders) Advance(ctx context.Context, mv Move) (Detail, error) {
 	no := strings.ToUpper(strings.TrimSpace(mv.No))
 	var id uint64
 	err = inTx(ctx, o.db, func(tx *gorm.DB) error {
-		var ord model.Order
-		if err := forUpdate(tx).Where("no = ?", no).Take(&ord).Error; err != nil {
-			return notFound(err, "order", no)
+		ord, err := lockOrder(tx, no, mv.Actor)
+		if err != nil {
+			return err
 		}
 		id = ord.ID
 		next, ok := o.pipe.Next(ord.Stage)
@@ -232,12 +232,9 @@ func (o *Orders) Cancel(ctx context.Context, no string, actor Actor, reason stri
 	no = strings.ToUpper(strings.TrimSpace(no))
 	var id uint64
 	err := inTx(ctx, o.db, func(tx *gorm.DB) error {
-		var ord model.Order
-		if err := forUpdate(tx).Where("no = ?", no).Take(&ord).Error; err != nil {
-			return notFound(err, "order", no)
-		}
-		if actor.Kind == ActorCustomer && actor.CustomerID != ord.CustomerID {
-			return &NotFoundError{What: "order", Key: no}
+		ord, err := lockOrder(tx, no, actor)
+		if err != nil {
+			return err
 		}
 		id = ord.ID
 		if ord.Stage == StageCancelled {
@@ -309,4 +306,17 @@ func releaseOrder(tx *gorm.DB, ord model.Order, actor Actor, now time.Time) erro
 	}
 	return tx.Model(&model.Transfer{}).Where("order_id = ? AND status = ?", ord.ID, model.TransferPending).
 		Updates(map[string]any{"status": model.TransferCancelled, "updated_at": now}).Error
+}
+
+// lockOrder reads an order for update. A buyer asking about another
+// customer's order is told it does not exist, so numbers cannot be probed.
+func lockOrder(tx *gorm.DB, no string, actor Actor) (model.Order, error) {
+	var ord model.Order
+	if err := forUpdate(tx).Where("no = ?", no).Take(&ord).Error; err != nil {
+		return ord, notFound(err, "order", no)
+	}
+	if actor.Kind == ActorCustomer && actor.CustomerID != ord.CustomerID {
+		return model.Order{}, &NotFoundError{What: "order", Key: no}
+	}
+	return ord, nil
 }
