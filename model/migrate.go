@@ -57,6 +57,7 @@ var migrations = []migration{
 	}},
 	{6, "escalation: alarms, delay notices, card tasks; stage-entry and age indexes", migrateV6},
 	{7, "ticket loop: reporting buyer, card response codes", migrateV7},
+	{10, "war room: time indexes for metrics (deliveries, timeline, tickets, orders)", migrateV10},
 }
 
 // v5Subscription is the subscriptions table as version 5 created it.
