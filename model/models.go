@@ -6,12 +6,12 @@ import "time"
 
 // Product is one SKU the business sells. Money is in fen.
 type Product struct {
-	ID        uint64 `gorm:"primaryKey"`
-	SKU       string `gorm:"size:64;not null;uniqueIndex"`
-	Name      string `gorm:"size:128;not null;index"`
-	Spec      string `gorm:"size:128;not null;default:''"`
-	Unit      string `gorm:"size:16;not null;default:''"`
-	PriceFen  int64  `gorm:"not null;default:0"`
+	ID       uint64 `gorm:"primaryKey"`
+	SKU      string `gorm:"size:64;not null;uniqueIndex"`
+	Name     string `gorm:"size:128;not null;index"`
+	Spec     string `gorm:"size:128;not null;default:''"`
+	Unit     string `gorm:"size:16;not null;default:''"`
+	PriceFen int64  `gorm:"not null;default:0"`
 	// Active is false for a product no longer sold: it stays for history
 	// but takes no new orders.
 	Active    bool `gorm:"not null;default:true"`
@@ -21,11 +21,11 @@ type Product struct {
 
 // Warehouse is one physical warehouse. Higher Priority is tried first.
 type Warehouse struct {
-	ID        uint64 `gorm:"primaryKey"`
-	Code      string `gorm:"size:32;not null;uniqueIndex"`
-	Name      string `gorm:"size:64;not null"`
-	Region    string `gorm:"size:32;not null;default:''"`
-	Priority  int    `gorm:"not null;default:0"`
+	ID       uint64 `gorm:"primaryKey"`
+	Code     string `gorm:"size:32;not null;uniqueIndex"`
+	Name     string `gorm:"size:64;not null"`
+	Region   string `gorm:"size:32;not null;default:''"`
+	Priority int    `gorm:"not null;default:0"`
 	// KeeperStaffID is the warehouse's keeper, if one is named.
 	KeeperStaffID *uint64
 	CreatedAt     time.Time
