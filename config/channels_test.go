@@ -38,7 +38,7 @@ channels:
 		{"channels: {x: {secret: long-enough-secret-1, preset: taobao}}", "channels.x.preset"},
 		{"channels: {x: {secret: long-enough-secret-1, fields: {a: customer.age}}}", "channels.x.fields[a]"},
 		{"intake: {review_role: nobody}", "intake.review_role"},
-		{"intake: {ocr: {engine: wechat}}", "intake.ocr"},
+		{"ocr: {engine: wechat}", "config: ocr"},
 	}
 	for _, tc := range bad {
 		if err := os.WriteFile(path, []byte(tc.yaml), 0o600); err != nil {

@@ -47,12 +47,3 @@ type Intake struct {
 	CreatedAt  time.Time `gorm:"index:idx_intake_state_created,priority:2"`
 	UpdatedAt  time.Time
 }
-
-// ChannelAlias maps a channel's own product code to one of our products.
-type ChannelAlias struct {
-	ID        uint64 `gorm:"primaryKey"`
-	Channel   string `gorm:"size:16;not null;uniqueIndex:ux_alias_channel_code,priority:1"`
-	Code      string `gorm:"size:128;not null;uniqueIndex:ux_alias_channel_code,priority:2"`
-	ProductID uint64 `gorm:"not null;index"`
-	CreatedAt time.Time
-}

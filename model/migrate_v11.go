@@ -7,14 +7,15 @@ import (
 )
 
 // migrateV11 adds channel intake: intakes (channel requests held for
-// review, chat and photo drafts) and each channel's product-code aliases.
+// review, chat and photo drafts). A channel's own product codes live in
+// product_aliases (version 12), shared with the product API.
 // AutoMigrate creates what is missing, so a crash halfway is safe to run
 // again.
 func migrateV11(tx *gorm.DB) error {
-	return tx.AutoMigrate(&v11Intake{}, &v11ChannelAlias{})
+	return tx.AutoMigrate(&v11Intake{})
 }
 
-// v11Intake and v11ChannelAlias are the tables as version 11 created them.
+// v11Intake is the table as version 11 created it.
 type v11Intake struct {
 	ID          uint64  `gorm:"primaryKey"`
 	Source      string  `gorm:"size:16;not null"`
@@ -34,13 +35,3 @@ type v11Intake struct {
 }
 
 func (v11Intake) TableName() string { return "intakes" }
-
-type v11ChannelAlias struct {
-	ID        uint64 `gorm:"primaryKey"`
-	Channel   string `gorm:"size:16;not null;uniqueIndex:ux_alias_channel_code,priority:1"`
-	Code      string `gorm:"size:128;not null;uniqueIndex:ux_alias_channel_code,priority:2"`
-	ProductID uint64 `gorm:"not null;index"`
-	CreatedAt time.Time
-}
-
-func (v11ChannelAlias) TableName() string { return "channel_aliases" }

@@ -578,7 +578,7 @@ func (s *Intakes) Resolve(ctx context.Context, id uint64, r Resolution) (IntakeV
 				code = l.SKU
 			}
 			if r.Remember && code != "" && it.Source == model.SourceChannel {
-				if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&model.ChannelAlias{Channel: it.Channel, Code: code, ProductID: p.ID, CreatedAt: now}).Error; err != nil {
+				if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&model.ProductAlias{Channel: it.Channel, Alias: code, ProductID: p.ID, CreatedAt: now}).Error; err != nil {
 					return err
 				}
 			}

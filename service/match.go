@@ -184,8 +184,8 @@ func matchLine(db *gorm.DB, ix *productIndex, channel string, l *IntakeLine) err
 		if strings.TrimSpace(code) == "" || channel == "" {
 			continue
 		}
-		var a model.ChannelAlias
-		if err := db.Where("channel = ? AND code = ?", channel, strings.TrimSpace(code)).Limit(1).Find(&a).Error; err != nil {
+		var a model.ProductAlias
+		if err := db.Where("channel = ? AND alias = ?", channel, strings.TrimSpace(code)).Limit(1).Find(&a).Error; err != nil {
 			return err
 		}
 		if a.ID != 0 {
