@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -57,7 +58,15 @@ type Command struct {
 func normalize(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
-	for _, r := range s {
+	rs := []rune(s)
+	digit := func(i int) bool {
+		if i < 0 || i >= len(rs) {
+			return false
+		}
+		r := rs[i]
+		return (r >= '0' && r <= '9') || (r >= 0xFF10 && r <= 0xFF19)
+	}
+	for i, r := range rs {
 		switch {
 		case r == utf8.RuneError:
 			continue
@@ -65,6 +74,11 @@ func normalize(s string) string {
 			r -= 0xFEE0
 		case r == 0x3000: // ideographic space
 			r = ' '
+		}
+		// A colon between digits is a time of day (18:00), not a separator.
+		if (r == ':' || r == '：') && digit(i-1) && digit(i+1) {
+			b.WriteRune(':')
+			continue
 		}
 		switch r {
 		case '，', '、', '；', '：', '。', ',', ';', ':', '\u00a0':
@@ -158,11 +172,17 @@ func distance(a, b []rune) int {
 func fields(words []string) (map[string]string, []string) {
 	out := map[string]string{}
 	var rest []string
-	for _, w := range words {
+	for i := 0; i < len(words); i++ {
+		w := words[i]
 		k, v, ok := strings.Cut(w, "=")
 		if !ok || k == "" {
 			rest = append(rest, w)
 			continue
+		}
+		// 交期=2026-11-30 18:00: the time after a date belongs to it.
+		if i+1 < len(words) && isDate.MatchString(v) && isClock.MatchString(words[i+1]) {
+			v += " " + words[i+1]
+			i++
 		}
 		if alias, ok := fieldAliases[k]; ok {
 			k = alias
@@ -171,6 +191,11 @@ func fields(words []string) (map[string]string, []string) {
 	}
 	return out, rest
 }
+
+var (
+	isDate  = regexp.MustCompile(`^\d{4}[-/]\d{1,2}[-/]\d{1,2}$`)
+	isClock = regexp.MustCompile(`^\d{1,2}:\d{2}(:\d{2})?$`)
+)
 
 var fieldAliases = map[string]string{
 	"质检员": "qc_inspector", "质检": "qc_inspector", "交期": "promised_at", "承诺": "promised_at",
