@@ -9,48 +9,49 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
+	"reflect"
 	"strings"
 	"time"
 
+	"github.com/caarlos0/env/v11"
 	"gopkg.in/yaml.v3"
 )
 
 // Config is the whole configuration of one orderhub process.
 type Config struct {
-	HTTPAddr   string `yaml:"http_addr"`
-	DataDir    string `yaml:"data_dir"`
-	MySQLDSN   string `yaml:"mysql_dsn"`
-	AdminToken string `yaml:"admin_token"`
-	Timezone   string `yaml:"timezone"`
-	LogLevel   string `yaml:"log_level"`
-	LogFormat  string `yaml:"log_format"`
+	HTTPAddr   string `yaml:"http_addr" env:"HTTP_ADDR"`
+	DataDir    string `yaml:"data_dir" env:"DATA_DIR"`
+	MySQLDSN   string `yaml:"mysql_dsn" env:"MYSQL_DSN"`
+	AdminToken string `yaml:"admin_token" env:"ADMIN_TOKEN"`
+	Timezone   string `yaml:"timezone" env:"TIMEZONE"`
+	LogLevel   string `yaml:"log_level" env:"LOG_LEVEL"`
+	LogFormat  string `yaml:"log_format" env:"LOG_FORMAT"`
 	// DemoSeed seeds demo data into an empty embedded database on start.
-	DemoSeed bool `yaml:"demo_seed"`
+	DemoSeed bool `yaml:"demo_seed" env:"DEMO_SEED"`
 
-	Redis  Redis  `yaml:"redis"`
-	WeCom  WeCom  `yaml:"wecom"`
+	Redis  Redis  `yaml:"redis" envPrefix:"REDIS_"`
+	WeCom  WeCom  `yaml:"wecom" envPrefix:"WECOM_"`
 	WeChat WeChat `yaml:"wechat"`
 
 	// Secret signs public tracking links (/t/<token>). Every instance must
 	// share it; the embedded demo generates one and keeps it in the data
 	// dir. Changing it invalidates every link already handed out.
-	Secret string `yaml:"secret"`
+	Secret string `yaml:"secret" env:"SECRET"`
 	// PublicURL is where buyers reach this server, for tracking links in
 	// answers and subscribe messages (e.g. https://orders.example.com).
-	PublicURL string `yaml:"public_url"`
+	PublicURL string `yaml:"public_url" env:"PUBLIC_URL"`
 	// MiniProgram tunes the buyers' API.
-	MiniProgram MiniProgram `yaml:"miniprogram"`
+	MiniProgram MiniProgram `yaml:"miniprogram" envPrefix:"MP_"`
 	// Outbox tunes how chat replies and pushes are sent.
-	Outbox Outbox `yaml:"outbox"`
+	Outbox Outbox `yaml:"outbox" envPrefix:"OUTBOX_"`
 
 	// Roles lists every role a staff member may hold.
-	Roles []string `yaml:"roles"`
+	Roles []string `yaml:"roles" env:"-"`
 	// SupervisorRoles may move any order out of any stage.
-	SupervisorRoles []string `yaml:"supervisor_roles"`
+	SupervisorRoles []string `yaml:"supervisor_roles" env:"-"`
 	// Stages is the order pipeline, in order. The stage with key "shipped"
 	// is where reserved stock leaves the warehouse.
-	Stages []Stage `yaml:"stages"`
+	Stages []Stage `yaml:"stages" env:"-"`
 	// CancelBefore is the first stage from which an order can no longer be
 	// cancelled.
 	CancelBefore string `yaml:"cancel_before"`
@@ -58,11 +59,11 @@ type Config struct {
 	// longer cancel by themselves (staff still can until cancel_before).
 	CustomerCancelBefore string `yaml:"customer_cancel_before"`
 	// Reserve tunes stock reservation.
-	Reserve Reserve `yaml:"reserve"`
+	Reserve Reserve `yaml:"reserve" env:"-"`
 	// Escalation tunes the scanner that pushes people when an order, a
 	// ticket or a transfer waits too long; the per-stage levels are in
 	// Stages[i].Escalation.
-	Escalation Escalation `yaml:"escalation"`
+	Escalation Escalation `yaml:"escalation" envPrefix:"ESCALATION_"`
 
 	loc *time.Location
 }
@@ -70,70 +71,70 @@ type Config struct {
 // Redis is where locks, dedupe keys, sessions and token caches live. With no
 // address, orderhub runs an in-process Redis-compatible server.
 type Redis struct {
-	Addr     string `yaml:"addr"`
-	Password string `yaml:"password"`
-	DB       int    `yaml:"db"`
-	Prefix   string `yaml:"prefix"`
+	Addr     string `yaml:"addr" env:"ADDR"`
+	Password string `yaml:"password" env:"PASSWORD"`
+	DB       int    `yaml:"db" env:"DB"`
+	Prefix   string `yaml:"prefix" env:"PREFIX"`
 }
 
 // WeCom is the Enterprise WeChat self-built app staff talk to.
 type WeCom struct {
-	CorpID  string `yaml:"corp_id"`
-	AgentID int    `yaml:"agent_id"`
-	Secret  string `yaml:"secret"`
-	Token   string `yaml:"token"`
-	AESKey  string `yaml:"aes_key"`
-	APIBase string `yaml:"api_base"`
+	CorpID  string `yaml:"corp_id" env:"CORP_ID"`
+	AgentID int    `yaml:"agent_id" env:"AGENT_ID"`
+	Secret  string `yaml:"secret" env:"SECRET"`
+	Token   string `yaml:"token" env:"TOKEN"`
+	AESKey  string `yaml:"aes_key" env:"AES_KEY"`
+	APIBase string `yaml:"api_base" env:"API_BASE"`
 }
 
 // WeChat is the mini-program buyers order in.
 type WeChat struct {
-	APIBase   string `yaml:"api_base"`
-	AppID     string `yaml:"app_id"`
-	AppSecret string `yaml:"app_secret"`
+	APIBase   string `yaml:"api_base" env:"WECHAT_API_BASE"`
+	AppID     string `yaml:"app_id" env:"MP_APP_ID"`
+	AppSecret string `yaml:"app_secret" env:"MP_APP_SECRET"`
 }
 
 // MiniProgram tunes the buyers' API under /api/mp/v1.
 type MiniProgram struct {
 	// SessionTTL is how long a login token lives in Redis.
-	SessionTTL Duration `yaml:"session_ttl"`
+	SessionTTL Duration `yaml:"session_ttl" env:"SESSION_TTL"`
 	// WriteLimit is how many writes (orders, cancels, reports) one buyer
 	// may make per WriteWindow, counted in Redis across instances.
-	WriteLimit  int      `yaml:"write_limit"`
-	WriteWindow Duration `yaml:"write_window"`
+	WriteLimit  int      `yaml:"write_limit" env:"WRITE_LIMIT"`
+	WriteWindow Duration `yaml:"write_window" env:"WRITE_WINDOW"`
 	// Templates are the subscribe-message (订阅消息) template ids; an empty
 	// id sends nothing for that event.
-	Templates Templates `yaml:"templates"`
+	Templates Templates `yaml:"templates" envPrefix:"TEMPLATE_"`
 	// Page is the mini-program page a subscribe message opens; "{no}" is
 	// replaced by the order number.
-	Page string `yaml:"page"`
+	Page string `yaml:"page" env:"PAGE"`
 	// State is miniprogram_state for subscribe messages: formal, trial or
 	// developer.
-	State string `yaml:"state"`
+	State string `yaml:"state" env:"STATE"`
 }
 
 // Templates are subscribe-message template ids, one per event a buyer is
 // told about.
 type Templates struct {
-	Shipped   string `yaml:"shipped"`
-	Delivered string `yaml:"delivered"`
-	Delay     string `yaml:"delay"`
+	Shipped   string `yaml:"shipped" env:"SHIPPED"`
+	Delivered string `yaml:"delivered" env:"DELIVERED"`
+	Delay     string `yaml:"delay" env:"DELAY"`
 	// Ticket is for updates of a problem the buyer reported.
-	Ticket string `yaml:"ticket"`
+	Ticket string `yaml:"ticket" env:"TICKET"`
 }
 
 // Outbox tunes the dispatcher that sends what the outbox table holds.
 type Outbox struct {
 	// Poll is how often due messages are looked for when nothing wakes
 	// the dispatcher.
-	Poll Duration `yaml:"poll"`
+	Poll Duration `yaml:"poll" env:"POLL"`
 	// BackoffBase is the first retry delay after a failed send; each
 	// further failure doubles it, up to BackoffMax.
-	BackoffBase Duration `yaml:"backoff_base"`
-	BackoffMax  Duration `yaml:"backoff_max"`
+	BackoffBase Duration `yaml:"backoff_base" env:"BACKOFF_BASE"`
+	BackoffMax  Duration `yaml:"backoff_max" env:"BACKOFF_MAX"`
 	// MaxAttempts is how many sends fail before a message is marked failed
 	// (GET /api/v1/outbox?state=failed).
-	MaxAttempts int `yaml:"max_attempts"`
+	MaxAttempts int `yaml:"max_attempts" env:"MAX_ATTEMPTS"`
 }
 
 // Reserve tunes stock reservation.
@@ -182,23 +183,23 @@ const LeadToken = "@lead"
 // Escalation tunes the escalation scanner.
 type Escalation struct {
 	// ScanEvery is how often due alerts are looked for.
-	ScanEvery Duration `yaml:"scan_every"`
+	ScanEvery Duration `yaml:"scan_every" env:"SCAN_EVERY"`
 	// Cards sends level pushes as interactive template cards (接单 / 已处理
 	// buttons); it needs the app's callback URL. Off: text cards, acked by
 	// chat command.
-	Cards bool `yaml:"cards"`
+	Cards bool `yaml:"cards" env:"CARDS"`
 	// GroupOver: a person who would get more than this many pushes in one
 	// scan gets one grouped message instead.
-	GroupOver int `yaml:"group_over"`
+	GroupOver int `yaml:"group_over" env:"GROUP_OVER"`
 	// TicketAck and TicketResolve are every ticket's own ladders: not
 	// acknowledged within…, not resolved within….
-	TicketAck     []Level `yaml:"ticket_ack"`
-	TicketResolve []Level `yaml:"ticket_resolve"`
+	TicketAck     []Level `yaml:"ticket_ack" env:"-"`
+	TicketResolve []Level `yaml:"ticket_resolve" env:"-"`
 	// Transfers is the ladder of a transfer not received in time.
-	Transfers []Level `yaml:"transfers"`
+	Transfers []Level `yaml:"transfers" env:"-"`
 	// DelayCouponFen, when > 0, records a compensation coupon of this many
 	// fen on an order that will miss its promised time (once per order).
-	DelayCouponFen int64 `yaml:"delay_coupon_fen"`
+	DelayCouponFen int64 `yaml:"delay_coupon_fen" env:"DELAY_COUPON_FEN"`
 }
 
 // Duration is a time.Duration written as Go writes durations ("90s", "2h").
@@ -209,6 +210,16 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	v, err := time.ParseDuration(n.Value)
 	if err != nil {
 		return fmt.Errorf("%q is not a duration like 30s or 2h", n.Value)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// UnmarshalText reads a Go duration string from the environment.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("%q is not a duration like 30s or 2h", b)
 	}
 	*d = Duration(v)
 	return nil
@@ -322,150 +333,87 @@ func Parse(b []byte, c *Config) error {
 	return nil
 }
 
-type envVar struct {
-	name string
-	set  func(c *Config, v string) error
-}
+// EnvPrefix starts the name of every environment variable orderhub reads.
+// The names themselves are the `env` (and `envPrefix`) struct tags above,
+// read by github.com/caarlos0/env: a new key gets its variable by a tag.
+const EnvPrefix = "ORDERHUB_"
 
-func str(p func(*Config) *string) func(*Config, string) error {
-	return func(c *Config, v string) error { *p(c) = v; return nil }
-}
-
-// envVars lists every environment variable orderhub reads, in the order
-// docs/configuration.md documents them.
-var envVars = []envVar{
-	{"ORDERHUB_HTTP_ADDR", str(func(c *Config) *string { return &c.HTTPAddr })},
-	{"ORDERHUB_DATA_DIR", str(func(c *Config) *string { return &c.DataDir })},
-	{"ORDERHUB_MYSQL_DSN", str(func(c *Config) *string { return &c.MySQLDSN })},
-	{"ORDERHUB_ADMIN_TOKEN", str(func(c *Config) *string { return &c.AdminToken })},
-	{"ORDERHUB_TIMEZONE", str(func(c *Config) *string { return &c.Timezone })},
-	{"ORDERHUB_LOG_LEVEL", str(func(c *Config) *string { return &c.LogLevel })},
-	{"ORDERHUB_LOG_FORMAT", str(func(c *Config) *string { return &c.LogFormat })},
-	{"ORDERHUB_DEMO_SEED", func(c *Config, v string) error {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return fmt.Errorf("config: ORDERHUB_DEMO_SEED: %q is not true or false", v)
-		}
-		c.DemoSeed = b
-		return nil
-	}},
-	{"ORDERHUB_REDIS_ADDR", str(func(c *Config) *string { return &c.Redis.Addr })},
-	{"ORDERHUB_REDIS_PASSWORD", str(func(c *Config) *string { return &c.Redis.Password })},
-	{"ORDERHUB_REDIS_DB", func(c *Config, v string) error {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return fmt.Errorf("config: ORDERHUB_REDIS_DB: %q is not a number", v)
-		}
-		c.Redis.DB = n
-		return nil
-	}},
-	{"ORDERHUB_REDIS_PREFIX", str(func(c *Config) *string { return &c.Redis.Prefix })},
-	{"ORDERHUB_WECOM_CORP_ID", str(func(c *Config) *string { return &c.WeCom.CorpID })},
-	{"ORDERHUB_WECOM_AGENT_ID", func(c *Config, v string) error {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return fmt.Errorf("config: ORDERHUB_WECOM_AGENT_ID: %q is not a number", v)
-		}
-		c.WeCom.AgentID = n
-		return nil
-	}},
-	{"ORDERHUB_WECOM_SECRET", str(func(c *Config) *string { return &c.WeCom.Secret })},
-	{"ORDERHUB_WECOM_TOKEN", str(func(c *Config) *string { return &c.WeCom.Token })},
-	{"ORDERHUB_WECOM_AES_KEY", str(func(c *Config) *string { return &c.WeCom.AESKey })},
-	{"ORDERHUB_WECOM_API_BASE", str(func(c *Config) *string { return &c.WeCom.APIBase })},
-	{"ORDERHUB_WECHAT_API_BASE", str(func(c *Config) *string { return &c.WeChat.APIBase })},
-	{"ORDERHUB_MP_APP_ID", str(func(c *Config) *string { return &c.WeChat.AppID })},
-	{"ORDERHUB_MP_APP_SECRET", str(func(c *Config) *string { return &c.WeChat.AppSecret })},
-	{"ORDERHUB_SECRET", str(func(c *Config) *string { return &c.Secret })},
-	{"ORDERHUB_PUBLIC_URL", str(func(c *Config) *string { return &c.PublicURL })},
-	{"ORDERHUB_MP_SESSION_TTL", duration("ORDERHUB_MP_SESSION_TTL", func(c *Config) *Duration { return &c.MiniProgram.SessionTTL })},
-	{"ORDERHUB_MP_WRITE_LIMIT", func(c *Config, v string) error {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return fmt.Errorf("config: ORDERHUB_MP_WRITE_LIMIT: %q is not a number", v)
-		}
-		c.MiniProgram.WriteLimit = n
-		return nil
-	}},
-	{"ORDERHUB_MP_WRITE_WINDOW", duration("ORDERHUB_MP_WRITE_WINDOW", func(c *Config) *Duration { return &c.MiniProgram.WriteWindow })},
-	{"ORDERHUB_MP_TEMPLATE_SHIPPED", str(func(c *Config) *string { return &c.MiniProgram.Templates.Shipped })},
-	{"ORDERHUB_MP_TEMPLATE_DELIVERED", str(func(c *Config) *string { return &c.MiniProgram.Templates.Delivered })},
-	{"ORDERHUB_MP_TEMPLATE_DELAY", str(func(c *Config) *string { return &c.MiniProgram.Templates.Delay })},
-	{"ORDERHUB_MP_TEMPLATE_TICKET", str(func(c *Config) *string { return &c.MiniProgram.Templates.Ticket })},
-	{"ORDERHUB_MP_PAGE", str(func(c *Config) *string { return &c.MiniProgram.Page })},
-	{"ORDERHUB_MP_STATE", str(func(c *Config) *string { return &c.MiniProgram.State })},
-	{"ORDERHUB_OUTBOX_POLL", duration("ORDERHUB_OUTBOX_POLL", func(c *Config) *Duration { return &c.Outbox.Poll })},
-	{"ORDERHUB_OUTBOX_BACKOFF_BASE", duration("ORDERHUB_OUTBOX_BACKOFF_BASE", func(c *Config) *Duration { return &c.Outbox.BackoffBase })},
-	{"ORDERHUB_OUTBOX_BACKOFF_MAX", duration("ORDERHUB_OUTBOX_BACKOFF_MAX", func(c *Config) *Duration { return &c.Outbox.BackoffMax })},
-	{"ORDERHUB_OUTBOX_MAX_ATTEMPTS", func(c *Config, v string) error {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return fmt.Errorf("config: ORDERHUB_OUTBOX_MAX_ATTEMPTS: %q is not a number", v)
-		}
-		c.Outbox.MaxAttempts = n
-		return nil
-	}},
-	{"ORDERHUB_ESCALATION_SCAN_EVERY", duration("ORDERHUB_ESCALATION_SCAN_EVERY", func(c *Config) *Duration { return &c.Escalation.ScanEvery })},
-	{"ORDERHUB_ESCALATION_CARDS", func(c *Config, v string) error {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return fmt.Errorf("config: ORDERHUB_ESCALATION_CARDS: %q is not true or false", v)
-		}
-		c.Escalation.Cards = b
-		return nil
-	}},
-	{"ORDERHUB_ESCALATION_GROUP_OVER", func(c *Config, v string) error {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return fmt.Errorf("config: ORDERHUB_ESCALATION_GROUP_OVER: %q is not a number", v)
-		}
-		c.Escalation.GroupOver = n
-		return nil
-	}},
-	{"ORDERHUB_ESCALATION_DELAY_COUPON_FEN", func(c *Config, v string) error {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			return fmt.Errorf("config: ORDERHUB_ESCALATION_DELAY_COUPON_FEN: %q is not a number of fen", v)
-		}
-		c.Escalation.DelayCouponFen = n
-		return nil
-	}},
-}
-
-func duration(name string, p func(*Config) *Duration) func(*Config, string) error {
-	return func(c *Config, v string) error {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			return fmt.Errorf("config: %s: %q is not a duration like 30s or 2h", name, v)
-		}
-		*p(c) = Duration(d)
-		return nil
-	}
-}
-
-// EnvNames lists the environment variables orderhub reads.
+// EnvNames lists the environment variables orderhub reads, from the struct
+// tags; docs/configuration.md must document each one.
 func EnvNames() []string {
-	names := make([]string, len(envVars))
-	for i, e := range envVars {
-		names[i] = e.name
+	params, err := env.GetFieldParamsWithOptions(&Config{}, env.Options{Prefix: EnvPrefix, Environment: map[string]string{}})
+	if err != nil {
+		panic(fmt.Sprintf("config: struct tags: %v", err)) // a tag typo, caught by every test
+	}
+	var names []string
+	for _, p := range params {
+		if p.OwnKey != "" {
+			names = append(names, p.Key)
+		}
 	}
 	return names
 }
 
+// DynamicEnv is an environment variable whose name carries a key that only
+// the configuration knows (a map keyed by name, e.g. one secret per
+// channel: ORDERHUB_CHANNEL_<KEY>_SECRET). Struct tags cannot name those,
+// so each is one small hand-written entry of dynamicEnv: Pattern is the
+// name as documented (the docs test checks it), Apply reads the variables
+// for the keys already in c after the file is read.
+type DynamicEnv struct {
+	Pattern string
+	Apply   func(c *Config, getenv func(string) string) error
+}
+
+// dynamicEnv lists the variables with computed names, in the order
+// docs/configuration.md documents them.
+var dynamicEnv []DynamicEnv
+
+// DynamicEnvPatterns lists the documented names of the computed variables.
+func DynamicEnvPatterns() []string {
+	out := make([]string, len(dynamicEnv))
+	for i, d := range dynamicEnv {
+		out[i] = d.Pattern
+	}
+	return out
+}
+
+// applyEnv overlays the environment onto c. An empty variable counts as
+// unset. Each set variable is parsed on its own so an error names it.
 func applyEnv(c *Config, getenv func(string) string) error {
-	for _, e := range envVars {
-		if v, ok := lookup(getenv, e.name); ok {
-			if err := e.set(c, v); err != nil {
-				return err
-			}
+	for _, name := range EnvNames() {
+		v := getenv(name)
+		if v == "" {
+			continue
+		}
+		opts := env.Options{Prefix: EnvPrefix, Environment: map[string]string{name: v}}
+		if err := env.ParseWithOptions(c, opts); err != nil {
+			return fmt.Errorf("config: %s: %q %s", name, v, envReason(err))
+		}
+	}
+	for _, d := range dynamicEnv {
+		if err := d.Apply(c, getenv); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-func lookup(getenv func(string) string, name string) (string, bool) {
-	v := getenv(name)
-	return v, v != ""
+// envReason says in words what a variable's value should have been.
+func envReason(err error) string {
+	var pe env.ParseError
+	if !errors.As(err, &pe) {
+		return err.Error()
+	}
+	switch {
+	case pe.Type == reflect.TypeOf(Duration(0)):
+		return "is not a duration like 30s or 2h"
+	case pe.Type.Kind() == reflect.Bool:
+		return "is not true or false"
+	case pe.Type.Kind() >= reflect.Int && pe.Type.Kind() <= reflect.Uint64:
+		return "is not a number"
+	}
+	return pe.Err.Error()
 }
 
 // Embedded reports whether orderhub runs its own database (no MySQL DSN).

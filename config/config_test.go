@@ -42,12 +42,18 @@ reserve: {lock_ttl: 3s, lock_wait: 500ms}
 	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	c, err := config.Load(env(map[string]string{"ORDERHUB_CONFIG": path, "ORDERHUB_HTTP_ADDR": ":9100", "ORDERHUB_REDIS_DB": "3"}))
+	c, err := config.Load(env(map[string]string{"ORDERHUB_CONFIG": path, "ORDERHUB_HTTP_ADDR": ":9100", "ORDERHUB_REDIS_DB": "3",
+		"ORDERHUB_OUTBOX_POLL": "250ms", "ORDERHUB_ESCALATION_CARDS": "false", "ORDERHUB_MP_TEMPLATE_TICKET": "tpl-1",
+		"ORDERHUB_MP_APP_ID": "wx1", "ORDERHUB_MP_APP_SECRET": "s", "ORDERHUB_ESCALATION_DELAY_COUPON_FEN": "2000", "ORDERHUB_LOG_FORMAT": ""}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.HTTPAddr != ":9100" || c.LogLevel != "debug" || c.Redis.DB != 3 {
 		t.Errorf("env must win over the file: %+v", c)
+	}
+	if c.Outbox.Poll.D() != 250*time.Millisecond || c.Escalation.Cards || c.MiniProgram.Templates.Ticket != "tpl-1" ||
+		c.WeChat.AppID != "wx1" || c.Escalation.DelayCouponFen != 2000 || c.LogFormat != "text" {
+		t.Errorf("nested env not applied (or an empty one applied): %+v", c)
 	}
 	if len(c.Stages) != 3 || c.Stages[0].SLA.D() != 90*time.Minute || c.Reserve.LockWait.D() != 500*time.Millisecond {
 		t.Errorf("file not applied: %+v", c)
@@ -72,7 +78,9 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"mysql without token", "", map[string]string{"ORDERHUB_MYSQL_DSN": "u:p@tcp(db:3306)/o?parseTime=True"}, "admin_token (ORDERHUB_ADMIN_TOKEN)"},
 		{"dsn without parseTime", "", map[string]string{"ORDERHUB_MYSQL_DSN": "u:p@tcp(db:3306)/o", "ORDERHUB_ADMIN_TOKEN": "long-enough-token"}, "ORDERHUB_MYSQL_DSN"},
 		{"short token", "", map[string]string{"ORDERHUB_ADMIN_TOKEN": "short"}, "ORDERHUB_ADMIN_TOKEN"},
-		{"redis db not a number", "", map[string]string{"ORDERHUB_REDIS_DB": "one"}, "ORDERHUB_REDIS_DB"},
+		{"redis db not a number", "", map[string]string{"ORDERHUB_REDIS_DB": "one"}, `ORDERHUB_REDIS_DB: "one" is not a number`},
+		{"bool not a bool", "", map[string]string{"ORDERHUB_ESCALATION_CARDS": "yes please"}, "ORDERHUB_ESCALATION_CARDS: \"yes please\" is not true or false"},
+		{"env duration", "", map[string]string{"ORDERHUB_OUTBOX_POLL": "soon"}, "ORDERHUB_OUTBOX_POLL: \"soon\" is not a duration"},
 		{"bad log level", "", map[string]string{"ORDERHUB_LOG_LEVEL": "loud"}, "ORDERHUB_LOG_LEVEL"},
 		{"bad time zone", "", map[string]string{"ORDERHUB_TIMEZONE": "Mars/Olympus"}, "ORDERHUB_TIMEZONE"},
 		{"wecom half configured", "", map[string]string{"ORDERHUB_WECOM_CORP_ID": "ww1"}, "ORDERHUB_WECOM_"},

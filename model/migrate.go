@@ -57,6 +57,7 @@ var migrations = []migration{
 	}},
 	{6, "escalation: alarms, delay notices, card tasks; stage-entry and age indexes", migrateV6},
 	{7, "ticket loop: reporting buyer, card response codes", migrateV7},
+	{12, "moving in: warehouse keepers, product aliases and retirement, customer address and tags, staff directory fields, job runs", migrateV12},
 }
 
 // v5Subscription is the subscriptions table as version 5 created it.
@@ -201,5 +202,6 @@ func Models() []any {
 		&Outbox{}, &Inbound{}, &Ticket{},
 		&Buyer{}, &Subscription{},
 		&Alarm{}, &DelayNotice{}, &CardTask{},
+		&ProductAlias{}, &JobRun{},
 	}
 }

@@ -6,24 +6,29 @@ import "time"
 
 // Product is one SKU the business sells. Money is in fen.
 type Product struct {
-	ID        uint64 `gorm:"primaryKey"`
-	SKU       string `gorm:"size:64;not null;uniqueIndex"`
-	Name      string `gorm:"size:128;not null;index"`
-	Spec      string `gorm:"size:128;not null;default:''"`
-	Unit      string `gorm:"size:16;not null;default:''"`
-	PriceFen  int64  `gorm:"not null;default:0"`
+	ID       uint64 `gorm:"primaryKey"`
+	SKU      string `gorm:"size:64;not null;uniqueIndex"`
+	Name     string `gorm:"size:128;not null;index"`
+	Spec     string `gorm:"size:128;not null;default:''"`
+	Unit     string `gorm:"size:16;not null;default:''"`
+	PriceFen int64  `gorm:"not null;default:0"`
+	// Active is false for a product no longer sold: it stays for history
+	// but takes no new orders.
+	Active    bool `gorm:"not null;default:true"`
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
 
 // Warehouse is one physical warehouse. Higher Priority is tried first.
 type Warehouse struct {
-	ID        uint64 `gorm:"primaryKey"`
-	Code      string `gorm:"size:32;not null;uniqueIndex"`
-	Name      string `gorm:"size:64;not null"`
-	Region    string `gorm:"size:32;not null;default:''"`
-	Priority  int    `gorm:"not null;default:0"`
-	CreatedAt time.Time
+	ID       uint64 `gorm:"primaryKey"`
+	Code     string `gorm:"size:32;not null;uniqueIndex"`
+	Name     string `gorm:"size:64;not null"`
+	Region   string `gorm:"size:32;not null;default:''"`
+	Priority int    `gorm:"not null;default:0"`
+	// KeeperStaffID is the warehouse's keeper, if one is named.
+	KeeperStaffID *uint64
+	CreatedAt     time.Time
 }
 
 // Stock is what one warehouse holds of one product. The database itself
@@ -77,7 +82,11 @@ type Customer struct {
 	Region  string `gorm:"size:32;not null;default:''"`
 	// WarehouseID is the customer's nearest warehouse, if known.
 	WarehouseID *uint64
-	CreatedAt   time.Time
+	// Address is the delivery address on file, used when an order gives none.
+	Address string `gorm:"size:255;not null;default:''"`
+	// Tags are comma-separated labels sales staff keep (大客户, 月结 ...).
+	Tags      string `gorm:"size:255;not null;default:''"`
+	CreatedAt time.Time
 }
 
 // Staff is a WeCom user who works orders. Roles are comma-separated.
@@ -89,7 +98,13 @@ type Staff struct {
 	WarehouseID *uint64
 	Phone       string `gorm:"size:32;not null;default:''"`
 	Active      bool   `gorm:"not null;default:true"`
-	CreatedAt   time.Time
+	// Departments are the WeCom department ids they belong to,
+	// comma-separated, as the directory sync last saw them.
+	Departments string `gorm:"size:255;not null;default:''"`
+	// LeadUserID is the WeCom userid of their lead (direct leader, else
+	// their department's leader), told when their work is reassigned.
+	LeadUserID string `gorm:"size:64;not null;default:''"`
+	CreatedAt  time.Time
 }
 
 // Order is one customer order. No is derived from the id and creation day.
