@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+	"github.com/redis/go-redis/v9"
 
 	"orderhub/config"
 	"orderhub/internal/sim"
@@ -225,6 +226,15 @@ func replay(ctx context.Context, base config.Config, o simOptions, profile sim.P
 	if err != nil {
 		return sim.Replay{}, fmt.Errorf("simulate (%s): %w", label, err)
 	}
+	if cfg.Redis.Addr != "" {
+		// The replay's keys (sessions, dedupe, locks) are ours to remove.
+		rdb := redis.NewClient(&redis.Options{Addr: cfg.Redis.Addr, Password: cfg.Redis.Password, DB: cfg.Redis.DB})
+		iter := rdb.Scan(ctx, 0, cfg.Redis.Prefix+"*", 500).Iterator()
+		for iter.Next(ctx) {
+			rdb.Del(ctx, iter.Val())
+		}
+		_ = rdb.Close()
+	}
 	db, err := model.Open(ctx, model.Options{MySQLDSN: cfg.MySQLDSN, SQLitePath: filepath.Join(cfg.DataDir, "orderhub.db"), Log: log})
 	if err != nil {
 		return sim.Replay{}, err
@@ -235,6 +245,11 @@ func replay(ctx context.Context, base config.Config, o simOptions, profile sim.P
 		return sim.Replay{}, fmt.Errorf("simulate: measure: %w", err)
 	}
 	f.Label, f.Escalation = label, escalation
+	f.Database = filepath.Join(cfg.DataDir, "orderhub.db")
+	if cfg.MySQLDSN != "" {
+		c, _ := mysql.ParseDSN(cfg.MySQLDSN)
+		f.Database = c.DBName
+	}
 	return sim.Replay{Figures: f, Sim: sim.Counts(out)}, nil
 }
 

@@ -24,6 +24,11 @@ type Figures struct {
 	Label      string  `json:"label"`
 	Escalation bool    `json:"escalation"`
 	Scale      float64 `json:"scale"`
+	// Database is the replay's database (a SQLite file or a MySQL
+	// database name); Since and Until bound it in real time.
+	Database string    `json:"database"`
+	Since    time.Time `json:"since"`
+	Until    time.Time `json:"until"`
 
 	Orders    int `json:"orders"`
 	Shipped   int `json:"shipped"`
@@ -81,7 +86,7 @@ type StageWait struct {
 // stage names and SLAs (business time) from stages; end is the real time
 // the replay stopped.
 func Measure(ctx context.Context, db *gorm.DB, since, end time.Time, scale float64, stages []config.Stage) (Figures, error) {
-	f := Figures{Scale: scale, PushesByLevel: map[string]int{}}
+	f := Figures{Scale: scale, PushesByLevel: map[string]int{}, Since: since, Until: end}
 	db = db.WithContext(ctx)
 	biz := func(d time.Duration) time.Duration { return time.Duration(float64(d) * scale) }
 	var orders []model.Order
