@@ -10,7 +10,7 @@ import (
 )
 
 var whatZh = map[string]string{
-	"order": "订单", "product": "商品", "transfer": "调拨单", "warehouse": "仓库", "staff": "员工", "customer": "客户", "ticket": "工单",
+	"order": "订单", "product": "商品", "transfer": "调拨单", "warehouse": "仓库", "staff": "员工", "customer": "客户", "ticket": "工单", "intake": "复核单", "draft": "草稿",
 }
 
 var fieldZh = map[string]string{
@@ -30,6 +30,9 @@ func (b *Bot) explain(err error) (string, bool) {
 		inv     *service.InvalidError
 		conf    *service.ConflictError
 	)
+	if line, ok := b.explainIntake(err); ok {
+		return line, true
+	}
 	switch {
 	case errors.As(err, &nf):
 		what := whatZh[nf.What]
