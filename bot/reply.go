@@ -62,31 +62,31 @@ func (b *Bot) explain(err error) (string, bool) {
 			below.SKU, below.Warehouse, below.Locked, below.Want, below.OnHand), true
 	case errors.As(err, &inv):
 		switch inv.Code() {
-		case "invalid_time":
+		case service.CodeInvalidTime:
 			return "时间格式不对，例如：交期=2026-11-30 18:00", true
-		case "unknown_stage":
+		case service.CodeUnknownStage:
 			return "没有这个阶段。阶段有：" + b.stageList() + "。", true
-		case "invalid_field":
+		case service.CodeInvalidField:
 			return "字段名要用英文小写，例如 qc_inspector=刘洋，或中文别名 质检员=刘洋。", true
 		}
 		return "输入有误：" + inv.Error(), true
 	case errors.As(err, &conf):
 		switch conf.Code() {
-		case "transfers_pending":
+		case service.CodeTransfersPending:
 			return "还有调拨单没到货，不能发货：" + conf.Message + "。到货后发「调拨完成 <编号>」。", true
-		case "transfer_not_pending":
+		case service.CodeTransferNotPending:
 			return "这张调拨单已经处理过了（" + conf.Message + "）。", true
-		case "order_moved":
+		case service.CodeOrderMoved:
 			return "订单刚被别人推进了，请发「订单 <单号>」看看最新状态。", true
-		case "already_cancelled", "order_cancelled":
+		case service.CodeAlreadyCancelled, service.CodeOrderCancelled:
 			return "订单已取消。", true
-		case "not_cancellable":
+		case service.CodeNotCancellable:
 			return "订单已经不能取消了（" + conf.Message + "）。", true
-		case "stock_changed":
+		case service.CodeStockChanged:
 			return "盘点时库存刚好有变动，请再盘一次。", true
-		case "already_acknowledged":
+		case service.CodeAlreadyAcknowledged:
 			return "这张工单已经有人接单了。发「工单」看看现在的状态。", true
-		case "ticket_done":
+		case service.CodeTicketDone:
 			return "这张工单已经处理完了（" + conf.Message + "）。", true
 		}
 		return "操作没有成功：" + conf.Message, true
