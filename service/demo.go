@@ -162,7 +162,7 @@ func (d *Demo) Seed(ctx context.Context) (_ bool, err error) {
 		{"C003", []LineInput{{"DRILL-HSS-5", 15}, {"DRILL-SDS-10", 40}}, []Move{{To: "confirmed", Fields: map[string]string{"promised_at": promised}}, {To: "picking"}, {To: "qc", Fields: map[string]string{"qc_inspector": "刘洋"}}}},
 	}
 	for _, o := range demoOrders {
-		det, _, err := d.orders.Create(ctx, NewOrder{Channel: ChannelAPI, Customer: o.customer, Lines: o.lines, Address: "演示地址", Actor: seedActor})
+		det, _, err := d.orders.Create(ctx, NewOrder{Channel: ChannelDemo, Customer: o.customer, Lines: o.lines, Address: "演示地址", Actor: seedActor})
 		if err != nil {
 			return false, fmt.Errorf("demo order for %s: %w", o.customer, err)
 		}

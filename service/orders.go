@@ -27,6 +27,9 @@ const (
 	ChannelAPI         = "api"         // staff API (orders taken by phone)
 	ChannelMiniProgram = "miniprogram" // the buyers' mini-program
 	ChannelWeCom       = "wecom"       // staff chat
+	// ChannelDemo marks the orders `seed --demo` places, so that metrics
+	// and reports never count made-up orders as phone orders.
+	ChannelDemo = "demo"
 )
 
 // Orders creates, reads, advances and cancels orders.
@@ -189,6 +192,8 @@ func channelName(c string) string {
 		return "小程序"
 	case ChannelWeCom:
 		return "企业微信"
+	case ChannelDemo:
+		return "演示数据"
 	default:
 		return "后台"
 	}

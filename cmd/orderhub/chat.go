@@ -30,7 +30,7 @@ import (
 func chat(ctx context.Context, cfg config.Config, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("chat", flag.ContinueOnError)
 	as := fs.String("as", "", "the WeCom userid to speak as (e.g. wangjg, a keeper in the demo)")
-	server := fs.String("server", localBase(cfg.HTTPAddr), "the running orderhub")
+	server := fs.String("server", servedAddress(cfg.DataDir, localBase(cfg.HTTPAddr)), "the running orderhub (default: the one serving the data dir, from its address file)")
 	image := fs.String("image", "", "send this image file (a waybill photo) instead of text")
 	wait := fs.Duration("wait", 10*time.Second, "how long to wait for replies")
 	if err := fs.Parse(args); err != nil {

@@ -170,6 +170,14 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		return fmt.Errorf("listen %s: %w", cfg.HTTPAddr, err)
 	}
 	banner(stdout, cfg, ln.Addr().String(), token, generated)
+	// `orderhub chat` run from the same directory finds this server here,
+	// whatever port it got.
+	removeAddr, err := writeAddress(cfg.DataDir, ln.Addr().String())
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	defer removeAddr()
 	a.botBanner(stdout)
 	// Deferred after a.close, so it runs first: stores stay open until the
 	// bot has finished what it holds.

@@ -1,0 +1,49 @@
+// 我的订单：本公司的订单，新的在前，分页；点击进入订单页。
+const api = require('../../utils/api')
+const session = require('../../utils/session')
+const present = require('../../utils/present')
+const { messageOf } = require('../../utils/errors')
+
+const SIZE = 20
+
+Component({
+  data: { items: [], total: 0, page: 0, loading: false, done: false, error: '', customerName: '' },
+  methods: {
+    onLoad() {
+      return this.load(true)
+    },
+    onShow() {
+      if (this.data.page > 0) return this.load(true)
+      return undefined
+    },
+    onPullDownRefresh() {
+      return this.load(true).then(() => wx.stopPullDownRefresh())
+    },
+    onReachBottom() {
+      if (!this.data.done && !this.data.loading) return this.load(false)
+      return undefined
+    },
+    onRetry() {
+      return this.load(this.data.page === 0)
+    },
+    async load(reset) {
+      const page = reset ? 1 : this.data.page + 1
+      this.setData({ loading: true, error: '' })
+      try {
+        const res = await api.listOrders(page, SIZE)
+        const got = (res.items || []).map(present.summary)
+        const items = reset ? got : this.data.items.concat(got)
+        const s = session.current()
+        this.setData({
+          items, page, total: res.total || 0, loading: false, done: items.length >= (res.total || 0) || got.length < SIZE,
+          customerName: (s && s.customer && s.customer.name) || '',
+        })
+      } catch (err) {
+        this.setData({ loading: false, error: messageOf(err) })
+      }
+    },
+    onOpen(e) {
+      wx.navigateTo({ url: `/pages/order/index?no=${encodeURIComponent(e.detail.no)}` })
+    },
+  },
+})

@@ -1,0 +1,18 @@
+// 买家 API：每个函数对应 docs/openapi.yaml 中 /api/mp/v1 的一条路由。
+const { call } = require('./request')
+
+module.exports = {
+  me: () => call('me').then((r) => r.data.buyer),
+  products: (q, page = 1, size = 20) => call('products', { query: { q, page, size } }).then((r) => r.data),
+  listOrders: (page = 1, size = 20, stage) => call('listOrders', { query: { page, size, stage } }).then((r) => r.data),
+  // createOrder sends the order with its idempotency key; r.status is 201 for a
+  // new order and 200 when the server replays the one the key already made.
+  createOrder: (body, key) => call('createOrder', { data: body, header: { 'Idempotency-Key': key } }),
+  getOrder: (no) => call('getOrder', { params: { no } }).then((r) => r.data.order),
+  cancelOrder: (no, reason) => call('cancelOrder', { params: { no }, data: reason ? { reason } : {} }).then((r) => r.data.order),
+  confirmReceipt: (no, note) => call('confirmReceipt', { params: { no }, data: note ? { note } : {} }).then((r) => r.data.order),
+  listProblems: (no) => call('listProblems', { params: { no } }).then((r) => r.data.items || []),
+  reportProblem: (no, kind, description) => call('reportProblem', { params: { no }, data: { kind, description } }).then((r) => r.data.ticket),
+  subscribe: (no, events) => call('subscribe', { params: { no }, data: { events } }).then((r) => r.data.subscribed || []),
+  templates: () => call('templates').then((r) => r.data.templates || {}),
+}

@@ -1,0 +1,17 @@
+// 客户端调用的全部 API 路由。request.js 只接受这里列出的路由，
+// test/openapi.test.js 检查每一条都在 docs/openapi.yaml 中。
+// Every API route the client calls; the test checks each against docs/openapi.yaml.
+module.exports = {
+  login: { method: 'POST', path: '/api/mp/v1/login', auth: false },
+  me: { method: 'GET', path: '/api/mp/v1/me' },
+  products: { method: 'GET', path: '/api/mp/v1/products' },
+  listOrders: { method: 'GET', path: '/api/mp/v1/orders' },
+  createOrder: { method: 'POST', path: '/api/mp/v1/orders', idempotent: true },
+  getOrder: { method: 'GET', path: '/api/mp/v1/orders/{no}' },
+  cancelOrder: { method: 'POST', path: '/api/mp/v1/orders/{no}/cancel' },
+  confirmReceipt: { method: 'POST', path: '/api/mp/v1/orders/{no}/confirm-receipt' },
+  listProblems: { method: 'GET', path: '/api/mp/v1/orders/{no}/problems' },
+  reportProblem: { method: 'POST', path: '/api/mp/v1/orders/{no}/problems' },
+  subscribe: { method: 'POST', path: '/api/mp/v1/orders/{no}/subscriptions' },
+  templates: { method: 'GET', path: '/api/mp/v1/subscriptions/templates' },
+}
