@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"orderhub/internal/textesc"
 	"orderhub/service"
 )
 
@@ -35,7 +36,7 @@ func (b *Bot) explain(err error) (string, bool) {
 		if what == "" {
 			what = nf.What
 		}
-		return fmt.Sprintf("没有找到%s「%s」，请核对后再发。", what, nf.Key), true
+		return fmt.Sprintf("没有找到%s「%s」，请核对后再发。", what, textesc.Text(nf.Key, 30)), true
 	case errors.As(err, &missing):
 		names := make([]string, len(missing.Fields))
 		for i, f := range missing.Fields {

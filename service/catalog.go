@@ -50,7 +50,7 @@ type ProductInput struct {
 // CreateProduct adds a product; a SKU already taken is a conflict.
 func (c *Catalog) CreateProduct(ctx context.Context, in ProductInput) (_ model.Product, err error) {
 	defer wrapOp(&err, "Catalog.CreateProduct")
-	p := model.Product{SKU: NormalizeSKU(in.SKU), Name: strings.TrimSpace(in.Name), Spec: strings.TrimSpace(in.Spec), Unit: strings.TrimSpace(in.Unit), PriceFen: in.PriceFen}
+	p := model.Product{SKU: NormalizeSKU(in.SKU), Name: strings.TrimSpace(in.Name), Spec: strings.TrimSpace(in.Spec), Unit: strings.TrimSpace(in.Unit), PriceFen: in.PriceFen, Active: true}
 	if !skuPattern.MatchString(p.SKU) {
 		return p, invalid("sku", CodeInvalidSKU, "must be 1-64 letters, digits, '.', '_' or '-'")
 	}
@@ -137,23 +137,26 @@ func warehouses(db *gorm.DB) ([]model.Warehouse, error) {
 	return ws, err
 }
 
-// WarehouseInput creates a warehouse.
+// WarehouseInput creates a warehouse. Keeper is a staff userid (optional).
 type WarehouseInput struct {
-	Code, Name, Region string
-	Priority           int
+	Code, Name, Region, Keeper string
+	Priority                   int
 }
 
 // CreateWarehouse adds a warehouse.
 func (c *Catalog) CreateWarehouse(ctx context.Context, in WarehouseInput) (_ model.Warehouse, err error) {
 	defer wrapOp(&err, "Catalog.CreateWarehouse")
 	w := model.Warehouse{Code: strings.ToUpper(strings.TrimSpace(in.Code)), Name: strings.TrimSpace(in.Name), Region: strings.TrimSpace(in.Region), Priority: in.Priority}
-	if err := checkText("code", w.Code, 32, true); err != nil {
+	if err := checkWarehouse(w); err != nil {
 		return w, err
 	}
-	if err := checkText("name", w.Name, 64, true); err != nil {
+	db := c.db.WithContext(ctx)
+	id, err := keeperID(db, in.Keeper)
+	if err != nil {
 		return w, err
 	}
-	err = c.db.WithContext(ctx).Create(&w).Error
+	w.KeeperStaffID = id
+	err = db.Create(&w).Error
 	if isDuplicate(err) {
 		return w, conflict(CodeWarehouseExists, "warehouse %s already exists", w.Code)
 	}

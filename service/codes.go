@@ -5,6 +5,7 @@ package service
 // renaming a code is one change here. A NotFoundError's code is its What
 // plus "_not_found" (CodeNotFound builds it).
 const (
+	CodeAliasTaken           = "alias_taken"
 	CodeAlreadyAcknowledged  = "already_acknowledged"
 	CodeAlreadyCancelled     = "already_cancelled"
 	CodeAlreadyDelivered     = "already_delivered"
@@ -13,6 +14,7 @@ const (
 	CodeCustomerExists       = "customer_exists"
 	CodeForbidden            = "forbidden"
 	CodeIdempotencyKeyReused = "idempotency_key_reused"
+	CodeInactiveSKU          = "inactive_sku"
 	CodeInsufficientStock    = "insufficient_stock"
 	CodeInvalidDelta         = "invalid_delta"
 	CodeInvalidEvent         = "invalid_event"
@@ -35,6 +37,7 @@ const (
 	CodeNotShipped           = "not_shipped"
 	CodeOrderCancelled       = "order_cancelled"
 	CodeOrderMoved           = "order_moved"
+	CodeOutOfRange           = "out_of_range"
 	CodeRequired             = "required"
 	CodeSkuExists            = "sku_exists"
 	CodeStaffExists          = "staff_exists"
@@ -49,6 +52,7 @@ const (
 	CodeUnknownCustomer      = "unknown_customer"
 	CodeUnknownRole          = "unknown_role"
 	CodeUnknownSKU           = "unknown_sku"
+	CodeUnknownStaff         = "unknown_staff"
 	CodeUnknownStage         = "unknown_stage"
 	CodeUnknownWarehouse     = "unknown_warehouse"
 	CodeWarehouseExists      = "warehouse_exists"

@@ -219,17 +219,25 @@ func (o *Orders) resolveBatch(ctx context.Context, batch []*placeReq) error {
 		r.scope = r.in.Channel + ":" + strconv.FormatUint(r.cust.ID, 10)
 		r.hash = requestHash(r.cust.ID, r.merged, r.in)
 		r.lines = make([]orderLineReq, 0, len(r.merged))
-		var unknown []string
+		var unknown, retired []string
 		for _, l := range r.merged {
 			p, ok := bySKU[l.SKU]
 			if !ok {
 				unknown = append(unknown, l.SKU)
 				continue
 			}
+			if !p.Active {
+				retired = append(retired, l.SKU)
+				continue
+			}
 			r.lines = append(r.lines, orderLineReq{product: p, qty: l.Qty})
 		}
 		if len(unknown) > 0 {
 			r.err = invalid("lines", CodeUnknownSKU, "unknown SKU %s", strings.Join(unknown, ", "))
+			continue
+		}
+		if len(retired) > 0 {
+			r.err = invalid("lines", CodeInactiveSKU, "SKU %s is no longer sold", strings.Join(retired, ", "))
 			continue
 		}
 		r.ws, r.primary = ws, primaryWarehouse(ws, r.cust)
@@ -346,7 +354,7 @@ func (o *Orders) writeBatch(ctx context.Context, batch []*placeReq, contended bo
 			// in first and the real number right after.
 			orders[i] = model.Order{
 				No: "tmp-" + randomToken()[:28], Channel: r.in.Channel, CustomerID: r.cust.ID, WarehouseID: r.primary,
-				Address: strings.TrimSpace(r.in.Address), Remark: strings.TrimSpace(r.in.Remark), PromisedAt: utcPtr(r.in.PromisedAt),
+				Address: orderAddress(r.in.Address, r.cust), Remark: strings.TrimSpace(r.in.Remark), PromisedAt: utcPtr(r.in.PromisedAt),
 				Stage: first.Key, StageEnteredAt: now, StageDueAt: o.pipe.Due(first.Key, now), Fields: "{}", CreatedAt: now, UpdatedAt: now,
 			}
 			if owner != nil {
@@ -492,4 +500,13 @@ func (o *Orders) transfer(tx *gorm.DB, ord *model.Order, a plannedAlloc, now tim
 		t.AssigneeStaffID = &keeper.ID
 	}
 	return t, tx.Create(&t).Error
+}
+
+// orderAddress is the address an order gives, else the customer's address
+// on file.
+func orderAddress(given string, cu model.Customer) string {
+	if a := strings.TrimSpace(given); a != "" {
+		return a
+	}
+	return cu.Address
 }

@@ -10,22 +10,15 @@ import (
 	"orderhub/service"
 )
 
-type warehouseJSON struct {
-	Code     string `json:"code"`
-	Name     string `json:"name"`
-	Region   string `json:"region"`
-	Priority int    `json:"priority"`
-}
-
 func (s *Server) listWarehouses(c *gin.Context) {
-	ws, err := s.d.Catalog.Warehouses(c.Request.Context())
+	ws, err := s.d.Catalog.WarehouseViews(c.Request.Context())
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	items := make([]warehouseJSON, len(ws))
+	items := make([]gin.H, len(ws))
 	for i, w := range ws {
-		items[i] = warehouseJSON{Code: w.Code, Name: w.Name, Region: w.Region, Priority: w.Priority}
+		items[i] = warehouseOut(w)
 	}
 	c.JSON(http.StatusOK, gin.H{"items": items})
 }
@@ -36,11 +29,12 @@ type productJSON struct {
 	Spec      string `json:"spec"`
 	Unit      string `json:"unit"`
 	PriceFen  int64  `json:"price_fen"`
+	Active    bool   `json:"active"`
 	Available *int64 `json:"available,omitempty"`
 }
 
 func productOut(p model.Product) productJSON {
-	return productJSON{SKU: p.SKU, Name: p.Name, Spec: p.Spec, Unit: p.Unit, PriceFen: p.PriceFen}
+	return productJSON{SKU: p.SKU, Name: p.Name, Spec: p.Spec, Unit: p.Unit, PriceFen: p.PriceFen, Active: p.Active}
 }
 
 // page reads ?page= and ?size= (defaults 1 and 50).

@@ -46,6 +46,7 @@ func newAPI(t *testing.T, db *gorm.DB) *api {
 		AdminToken: token, Location: cfg.Location(), Log: log, Registry: reg,
 		Ready: func(ctx context.Context) error { return rdb.Ping(ctx).Err() },
 	})
+	web.MountMasterData(s.Staff(), catalog, service.NewStaffing(db, pipe, clock, cfg.Roles), log)
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
 	return &api{t: t, srv: srv}

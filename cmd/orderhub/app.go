@@ -116,6 +116,7 @@ func (a *app) wire(clock service.Clock) error {
 		Catalog: a.catalog, Stock: a.stock, Orders: a.orders, Transfers: a.transfers,
 		AdminToken: cfg.AdminToken, Location: cfg.Location(), Log: a.log, Registry: a.registry, Ready: a.ready,
 	})
+	web.MountMasterData(a.server.Staff(), a.catalog, service.NewStaffing(a.db, pipe, clock, cfg.Roles), a.log)
 	if err := a.wireBot(clock); err != nil {
 		return err
 	}
