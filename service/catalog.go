@@ -71,7 +71,7 @@ func (c *Catalog) CreateProduct(ctx context.Context, in ProductInput) (_ model.P
 	}
 	err = c.db.WithContext(ctx).Create(&p).Error
 	if isDuplicate(err) {
-		return p, conflict(CodeSkuExists, "product %s already exists", p.SKU)
+		return p, conflict(CodeSKUExists, "product %s already exists", p.SKU)
 	}
 	return p, err
 }

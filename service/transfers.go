@@ -97,7 +97,7 @@ func (t *Transfers) Receive(ctx context.Context, id uint64, actor Actor) (_ Tran
 			return notFound(err, "transfer", key)
 		}
 		if tr.Status != model.TransferPending {
-			return conflict(CodeTransferNotPending, "transfer #%d is %s, not pending", tr.ID, tr.Status)
+			return conflict(CodeTransferNotPending, "transfer #%d is %s, not pending", tr.ID, tr.Status).about(fmt.Sprintf("#%d", tr.ID), tr.Status)
 		}
 		now := t.clock()
 		res := tx.Exec("UPDATE stocks SET on_hand = on_hand - ?, locked = locked - ? WHERE warehouse_id = ? AND product_id = ? AND locked >= ? AND on_hand >= ?",

@@ -20,6 +20,7 @@ var kinds = []struct {
 	{service.ErrInvalid, http.StatusUnprocessableEntity},
 	{service.ErrForbidden, http.StatusForbidden},
 	{service.ErrConflict, http.StatusConflict},
+	{service.ErrUnauthenticated, http.StatusUnauthorized},
 }
 
 // Of returns the status for err: its kind's status, or 500 for an error
