@@ -117,6 +117,7 @@ func (a *app) wire(clock service.Clock) error {
 		AdminToken: cfg.AdminToken, Location: cfg.Location(), Log: a.log, Registry: a.registry, Ready: a.ready,
 	})
 	web.MountMasterData(a.server.Staff(), a.catalog, service.NewStaffing(a.db, pipe, clock, cfg.Roles), a.log)
+	web.MountImports(a.server.Staff(), service.NewImports(a.db, clock, cfg.Roles), service.NewExports(a.db, pipe, cfg.Location()), cfg.Location(), a.log)
 	if err := a.wireBot(clock); err != nil {
 		return err
 	}
