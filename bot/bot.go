@@ -14,6 +14,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"orderhub/internal/textesc"
 	"orderhub/model"
 	"orderhub/service"
 )
@@ -130,9 +131,14 @@ func (b *Bot) command(ctx context.Context, m model.Inbound, actor service.Actor,
 	if c.Name == "" {
 		hint := "发「帮助」看看能做什么。"
 		if near := Closest(text); near != "" {
-			hint = "您是不是想用「" + near + "」？" + hint
+			hint = "您是不是想用「" + near + "」？"
+			for _, s := range specs {
+				if s.zh == near {
+					hint += "用法：" + s.usage + "，例如：" + s.example + "。"
+				}
+			}
 		}
-		return b.answer(ctx, m, "没看懂「"+clip(strings.TrimSpace(text), 20)+"」。"+hint)
+		return b.answer(ctx, m, "没看懂「"+textesc.Text(text, 21)+"」。"+hint)
 	}
 	s := specOf(c.Name)
 	if !b.allowed(actor, s) {
@@ -163,7 +169,7 @@ func (b *Bot) command(ctx context.Context, m model.Inbound, actor service.Actor,
 	case cmdTransferDone:
 		return b.transferDone(ctx, m, actor, c.Args[0])
 	case cmdProblem:
-		return b.problem(ctx, m, actor, c.Args[0], strings.TrimSpace(strings.TrimPrefix(c.Rest, c.Args[0])))
+		return b.problem(ctx, m, actor, c.Args[0], note(text, c))
 	case cmdAttach:
 		return b.attach(ctx, m, c.Args[0])
 	case cmdTickets:
@@ -171,9 +177,18 @@ func (b *Bot) command(ctx context.Context, m model.Inbound, actor service.Actor,
 	case cmdAck:
 		return b.ack(ctx, m, actor, c.Args[0], nil)
 	case cmdResolve:
-		return b.resolve(ctx, m, actor, c.Args[0], strings.TrimSpace(strings.TrimPrefix(c.Rest, c.Args[0])), nil)
+		return b.resolve(ctx, m, actor, c.Args[0], note(text, c), nil)
 	}
 	return b.answerDoc(ctx, m, b.help(actor))
+}
+
+// note is the free text after a command's first argument, as typed
+// (punctuation kept); the normalized rest if the raw line cannot be read.
+func note(raw string, c Command) string {
+	if n := strings.TrimSpace(textAfter(raw, c.Args[0])); n != "" {
+		return n
+	}
+	return strings.TrimSpace(strings.TrimPrefix(c.Rest, c.Args[0]))
 }
 
 // spec describes a command for help, usage and role checks.
@@ -253,14 +268,6 @@ func roleNames(roles []string) string {
 	return strings.Join(out, "、")
 }
 
-func clip(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n]) + "…"
-}
-
 func (b *Bot) local(t time.Time) string { return t.In(b.d.Location).Format("01-02 15:04") }
 
 // focus remembers the order a user last worked on, so that a photo they
@@ -306,7 +313,7 @@ func (b *Bot) stock(ctx context.Context, m model.Inbound, text string) error {
 		}
 	}
 	if len(lines) == 0 {
-		return b.answer(ctx, m, "没有找到「"+clip(text, 20)+"」的库存。可以发 SKU（如 BOLT-M8-30）或名称里的词（如 螺栓）。")
+		return b.answer(ctx, m, "没有找到「"+textesc.Text(text, 21)+"」的库存。可以发 SKU（如 BOLT-M8-30）或名称里的词（如 螺栓）。")
 	}
 	// One item per SKU: a bold head, then a line per warehouse; nothing
 	// to sell (available ≤ 0) in warning colour.
@@ -366,6 +373,14 @@ func (b *Bot) order(ctx context.Context, m model.Inbound, no string) error {
 	if o.TrackingNo != "" {
 		r.line("> 快递：%s %s", esc(o.Carrier), esc(o.TrackingNo))
 	}
+	// What the buyer asked for travels with the order to whoever packs
+	// and ships it: the remark in warning colour, so it is not missed.
+	if o.Address != "" {
+		r.line("> 收货地址：%s", esc(o.Address))
+	}
+	if o.Remark != "" {
+		r.line("> 备注：%s", warning(esc(o.Remark)))
+	}
 	r.line("%s", bold("明细"))
 	var lines []string
 	for _, l := range o.Lines {
@@ -393,7 +408,7 @@ func (b *Bot) order(ctx context.Context, m model.Inbound, no string) error {
 		if e.Kind == "stage" {
 			what = b.pipe.Name(e.FromStage) + "→" + b.pipe.Name(e.ToStage)
 		}
-		events = append(events, fmt.Sprintf("%s %s %s", comment(b.local(e.CreatedAt)), esc(e.Actor), esc(clip(what, 40))))
+		events = append(events, fmt.Sprintf("%s %s %s", comment(b.local(e.CreatedAt)), esc(e.Actor), textesc.Markdown(what, 41)))
 	}
 	r.list(events, 0, "…另有 %d 条动态")
 	return b.answerDoc(ctx, m, &r)
@@ -437,7 +452,7 @@ func (b *Bot) todo(ctx context.Context, m model.Inbound, actor service.Actor) er
 		d.line("%s", bold(fmt.Sprintf("工单（%d）", len(td.Tickets))))
 		var items []string
 		for _, t := range td.Tickets {
-			items = append(items, fmt.Sprintf("%s %s 订单 %s：%s", esc(t.No), ticketState(t.State), esc(t.OrderNo), esc(clip(t.Description, 30))))
+			items = append(items, fmt.Sprintf("%s %s 订单 %s：%s", esc(t.No), ticketState(t.State), esc(t.OrderNo), textesc.Markdown(t.Description, 31)))
 		}
 		d.list(items, 10, "…另有 %d 张工单，用「工单」查看")
 	}
@@ -487,14 +502,14 @@ func (b *Bot) renderStage(m model.Inbound, actorName string) func(service.Outcom
 		}
 		text := fmt.Sprintf("已推进：订单 %s 从「%s」到「%s」。", sc.No, b.pipe.Name(sc.From), b.pipe.Name(sc.To))
 		if sc.To == service.StageShipped && sc.TrackingNo != "" {
-			text += fmt.Sprintf("快递 %s %s。", sc.Carrier, sc.TrackingNo)
+			text += fmt.Sprintf("快递 %s %s。", textesc.Text(sc.Carrier, 0), textesc.Text(sc.TrackingNo, 0))
 		}
 		if sc.Owner != nil {
-			text += "下一步由 " + sc.Owner.Name + " 负责。"
+			text += "下一步由 " + textesc.Text(sc.Owner.Name, 20) + " 负责。"
 		}
 		msgs := []service.Message{service.Text(text, m.FromUser)}
 		if sc.Owner != nil && sc.Owner.UserID != m.FromUser {
-			push := service.Text(fmt.Sprintf("新待办：订单 %s 已到「%s」，由您负责（%s 推进）。发「订单 %s」查看。", sc.No, b.pipe.Name(sc.To), actorName, sc.No), sc.Owner.UserID)
+			push := service.Text(fmt.Sprintf("新待办：订单 %s 已到「%s」，由您负责（%s 推进）。发「订单 %s」查看。", sc.No, b.pipe.Name(sc.To), textesc.Text(actorName, 20), sc.No), sc.Owner.UserID)
 			push.OrderID = sc.OrderID
 			msgs = append(msgs, push)
 		}
@@ -510,7 +525,7 @@ func (b *Bot) advance(ctx context.Context, m model.Inbound, actor service.Actor,
 	if len(rest) > 0 {
 		key, ok := b.stageArg(rest[0])
 		if !ok {
-			return b.answer(ctx, m, "没有「"+clip(rest[0], 10)+"」这个阶段。阶段有："+b.stageList()+"。")
+			return b.answer(ctx, m, "没有「"+textesc.Text(rest[0], 11)+"」这个阶段。阶段有："+b.stageList()+"。")
 		}
 		to = key
 	} else {
@@ -567,7 +582,7 @@ func (b *Bot) renderStock(m model.Inbound, verb string) func(service.Outcome) []
 			return nil
 		}
 		return []service.Message{service.Text(fmt.Sprintf("已%s：%s %s 在 %s，变动 %+d。现在 在库 %d｜锁定 %d｜可用 %d。",
-			verb, l.SKU, l.Name, l.Warehouse, o.Delta, l.OnHand, l.Locked, l.Available), m.FromUser)}
+			verb, textesc.Text(l.SKU, 0), textesc.Text(l.Name, 0), textesc.Text(l.Warehouse, 0), o.Delta, l.OnHand, l.Locked, l.Available), m.FromUser)}
 	}
 }
 
@@ -647,9 +662,9 @@ func (b *Bot) problem(ctx context.Context, m model.Inbound, actor service.Actor,
 		who := "暂无负责人"
 		var msgs []service.Message
 		if t.Assignee != nil {
-			who = "已通知 " + t.Assignee.Name
+			who = "已通知 " + textesc.Text(t.Assignee.Name, 20)
 			if t.Assignee.UserID != m.FromUser {
-				push := service.Text(fmt.Sprintf("新工单 %s：订单 %s（%s）异常，%s 报告：%s。", t.No, t.OrderNo, b.pipe.Name(t.Stage), actor.Name, clip(t.Description, 200)), t.Assignee.UserID)
+				push := service.Text(fmt.Sprintf("新工单 %s：订单 %s（%s）异常，%s 报告：%s。", t.No, t.OrderNo, b.pipe.Name(t.Stage), textesc.Text(actor.Name, 20), textesc.Text(t.Description, 201)), t.Assignee.UserID)
 				push.OrderID = *t.OrderID
 				msgs = append(msgs, push)
 			}

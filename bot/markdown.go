@@ -2,6 +2,8 @@ package bot
 
 import (
 	"fmt"
+
+	"orderhub/internal/textesc"
 	"regexp"
 	"strings"
 	"unicode/utf8"
@@ -18,16 +20,11 @@ func warning(s string) string { return `<font color="warning">` + s + `</font>` 
 func comment(s string) string { return `<font color="comment">` + s + `</font>` }
 func info(s string) string    { return `<font color="info">` + s + `</font>` }
 
-// mdEscaper keeps text that people typed (a description, a name, a note)
-// from being read as markup or from breaking a reply's line structure:
-// the markup characters become their full-width look-alikes, which read
-// the same to a Chinese keeper, and newlines become spaces.
-var mdEscaper = strings.NewReplacer(
-	"*", "＊", "<", "＜", ">", "＞", "[", "［", "]", "］", "`", "｀", "#", "＃",
-	"\r\n", " ", "\n", " ", "\r", " ",
-)
-
-func esc(s string) string { return mdEscaper.Replace(s) }
+// esc keeps text that people typed (a description, a name, a note) from
+// being read as markup or from breaking a reply's line structure; it is
+// textesc.Markdown, uncut (DESIGN.md invariant 9: one escaping function
+// per format).
+func esc(s string) string { return textesc.Markdown(s, 0) }
 
 // doc is a markdown reply that stays within MarkdownLimit: plain lines
 // always show; a list's items show while they fit (and up to its cap),

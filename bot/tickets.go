@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"orderhub/internal/textesc"
 	"orderhub/model"
 	"orderhub/service"
 )
@@ -63,7 +64,7 @@ func (b *Bot) tickets(ctx context.Context, m model.Inbound, actor service.Actor)
 			who = esc(t.Assignee.Name) + " 负责"
 		}
 		items[i] = fmt.Sprintf("%s %s·%s\n> 订单 %s，%s，%s 开：%s", bold(esc(t.No)), ticketKindZh[t.Kind], ticketState(t.State),
-			esc(t.OrderNo), who, b.local(t.CreatedAt), esc(clip(t.Description, 30)))
+			esc(t.OrderNo), who, b.local(t.CreatedAt), textesc.Markdown(t.Description, 31))
 	}
 	d.list(items, 20, "…另有 %d 张，先处理上面的再发「工单」查看")
 	d.line("%s", comment(fmt.Sprintf("接单发「收到 %s」；处理完发「处理 %s 说明」", ts[0].No, ts[0].No)))

@@ -11,6 +11,7 @@ import (
 	"github.com/silenceper/wechat/v2/miniprogram/subscribe"
 
 	"orderhub/config"
+	"orderhub/internal/textesc"
 	"orderhub/model"
 	"orderhub/service"
 )
@@ -139,20 +140,10 @@ func (n *Notifier) message(openID string, note service.SubscribeNote) *subscribe
 	return &subscribe.Message{
 		ToUser: openID, TemplateID: n.Template(note.Event), Page: page, MiniprogramState: n.cfg.State, Lang: "zh_CN",
 		Data: map[string]*subscribe.DataItem{
-			"character_string1": {Value: clip(note.OrderNo, 32)},
-			"phrase2":           {Value: clip(status, 5)},
-			"thing3":            {Value: clip(detail, 20)},
+			"character_string1": {Value: textesc.Subscribe(note.OrderNo, 32)},
+			"phrase2":           {Value: textesc.Subscribe(status, 5)},
+			"thing3":            {Value: textesc.Subscribe(detail, 20)},
 			"time4":             {Value: when.In(n.loc).Format("2006-01-02 15:04")},
 		},
 	}
-}
-
-// clip cuts s to n characters: WeChat refuses template values over their
-// field's limit (errcode 47003), and a cut value beats no message.
-func clip(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n])
 }

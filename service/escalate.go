@@ -18,6 +18,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"orderhub/config"
+	"orderhub/internal/textesc"
 	"orderhub/model"
 )
 
@@ -678,7 +679,7 @@ func (e *Escalator) send(tx *gorm.DB, pushes []*push, now time.Time) error {
 		fmt.Fprintf(&sb, "**催办汇总：%d 件等您处理**\n", len(ps))
 		for i, p := range ps {
 			ids[i] = fmt.Sprintf("%d:%d", p.alarm.ID, p.alarm.Level)
-			fmt.Fprintf(&sb, "> %d. %s，已等 <font color=\"warning\">%s</font>，工单 %s（第%d级）\n", i+1, p.subj.what, Waited(p.waited), p.ticket.No, p.alarm.Level)
+			fmt.Fprintf(&sb, "> %d. %s，已等 <font color=\"warning\">%s</font>，工单 %s（第%d级）\n", i+1, textesc.Markdown(p.subj.what, 0), Waited(p.waited), p.ticket.No, p.alarm.Level)
 		}
 		sb.WriteString("逐条确认：回复「收到 <工单号>」；看全部：回复「工单」。")
 		msgs = append(msgs, Message{To: []string{u}, Type: "markdown", Key: "escg:" + shortHash(u+"|"+strings.Join(ids, ",")),
@@ -695,31 +696,46 @@ func (e *Escalator) taskID(p *push) string {
 
 func (e *Escalator) local(t time.Time) string { return t.In(e.loc).Format("01-02 15:04") }
 
-// earlier says who was told before, and when.
-func (e *Escalator) earlier(p *push) string {
+// earlier says who was told before, and when; clean makes each name safe
+// for the message's format.
+func (e *Escalator) earlier(p *push, clean func(string, int) string) string {
 	var parts []string
 	for _, t := range p.before {
-		names := strings.Join(t.Names, "、")
-		if names == "" {
-			names = "无人"
+		names := make([]string, len(t.Names))
+		for i, n := range t.Names {
+			names[i] = clean(n, nameRunes)
 		}
-		parts = append(parts, fmt.Sprintf("第%d级 %s 通知了 %s", t.Level, e.local(t.At), names))
+		joined := strings.Join(names, "、")
+		if joined == "" {
+			joined = "无人"
+		}
+		parts = append(parts, fmt.Sprintf("第%d级 %s 通知了 %s", t.Level, e.local(t.At), joined))
 	}
 	return strings.Join(parts, "；")
 }
 
+// Lengths, in characters, at which names are cut in pushes: a name fills
+// one line of a phone screen at most.
+const (
+	nameRunes     = 20
+	customerRunes = 30
+)
+
+// markdown is a level's push as WeCom markdown. Names and the customer
+// are user-supplied: they go through textesc.Markdown (invariant 9).
 func (e *Escalator) markdown(p *push) string {
+	md := textesc.Markdown
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "**催办（第%d级）：%s已等 <font color=\"warning\">%s</font>**\n", p.alarm.Level, p.subj.what, Waited(p.waited))
+	fmt.Fprintf(&sb, "**催办（第%d级）：%s已等 <font color=\"warning\">%s</font>**\n", p.alarm.Level, md(p.subj.what, 0), Waited(p.waited))
 	if p.subj.order.No != "" {
-		fmt.Fprintf(&sb, "> 订单：%s\n> 客户：%s\n> 阶段：%s\n", p.subj.order.No, p.subj.customer, p.subj.stageName)
+		fmt.Fprintf(&sb, "> 订单：%s\n> 客户：%s\n> 阶段：%s\n", md(p.subj.order.No, 0), md(p.subj.customer, customerRunes), md(p.subj.stageName, 0))
 	}
-	holder := p.subj.holder
+	holder := md(p.subj.holder, nameRunes)
 	if holder == "" {
 		holder = "无人"
 	}
 	fmt.Fprintf(&sb, "> 负责人：%s\n> 工单：%s\n", holder, p.ticket.No)
-	if s := e.earlier(p); s != "" {
+	if s := e.earlier(p, md); s != "" {
 		fmt.Fprintf(&sb, "> 此前：%s\n", s)
 	}
 	fmt.Fprintf(&sb, "确认接单请回复「收到 %s」，处理完回复「处理 %s <说明>」。", p.ticket.No, p.ticket.No)
@@ -739,7 +755,7 @@ func (e *Escalator) levelMessage(p *push) Message {
 	kv := []map[string]string{}
 	add := func(k, v string) {
 		if v != "" && len(kv) < 6 {
-			kv = append(kv, map[string]string{"keyname": k, "value": clipRunes(v, 60)})
+			kv = append(kv, map[string]string{"keyname": k, "value": textesc.Card(v, 60)})
 		}
 	}
 	add("订单", p.subj.order.No)
@@ -749,13 +765,13 @@ func (e *Escalator) levelMessage(p *push) Message {
 	add("负责人", holder)
 	add("工单", p.ticket.No)
 	desc := fmt.Sprintf("第%d级催办。点「接单」确认，或回复「收到 %s」", p.alarm.Level, p.ticket.No)
-	if s := e.earlier(p); s != "" {
+	if s := e.earlier(p, textesc.Card); s != "" {
 		desc = "此前：" + s
 	}
 	card := map[string]any{
 		"card_type":               "button_interaction",
 		"source":                  map[string]string{"desc": "orderhub 催办"},
-		"main_title":              map[string]string{"title": clipRunes(p.subj.what, 26), "desc": clipRunes(desc, 60)},
+		"main_title":              map[string]string{"title": textesc.Card(p.subj.what, 26), "desc": textesc.Card(desc, 60)},
 		"horizontal_content_list": kv,
 		"task_id":                 e.taskID(p),
 		"button_list": []map[string]any{
@@ -764,14 +780,6 @@ func (e *Escalator) levelMessage(p *push) Message {
 		},
 	}
 	return Message{To: p.cardTo, Type: "template_card", Body: card}
-}
-
-func clipRunes(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
 }
 
 // Delays finds orders whose stage clocks say they will miss their

@@ -37,10 +37,13 @@ type app struct {
 	stock     *service.Stock
 	orders    *service.Orders
 	transfers *service.Transfers
+	intakes   *service.Intakes
 	server    *web.Server
 	mp        *mpParts // the mini-program's WeChat client and notifier
 	wecom     *wecomParts
 	esc       *service.Escalator
+	tickets   *service.Tickets
+	war       *warRoom
 	closers   []func()
 }
 
@@ -116,6 +119,8 @@ func (a *app) wire(clock service.Clock) error {
 		Catalog: a.catalog, Stock: a.stock, Orders: a.orders, Transfers: a.transfers,
 		AdminToken: cfg.AdminToken, Location: cfg.Location(), Log: a.log, Registry: a.registry, Ready: a.ready,
 	})
+	a.intakes = service.NewIntakes(a.db, a.orders, clock, service.NewChannels(cfg.Channels), cfg.Intake.ReviewRole, cfg.Intake.DraftTTL.D())
+	a.server.MountIntake(a.intakes, cfg.DataDir)
 	web.MountMasterData(a.server.Staff(), a.catalog, service.NewStaffing(a.db, pipe, clock, cfg.Roles), a.log)
 	web.MountImports(a.server.Staff(), service.NewImports(a.db, clock, cfg.Roles), service.NewExports(a.db, pipe, cfg.Location()), cfg.Location(), a.log)
 	if err := a.wireBot(clock); err != nil {
@@ -125,7 +130,7 @@ func (a *app) wire(clock service.Clock) error {
 		return err
 	}
 	a.wireEscalation(clock)
-	return nil
+	return a.wireWarRoom(clock, a.tickets)
 }
 
 // ready reports whether the database and Redis answer.
