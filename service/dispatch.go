@@ -43,10 +43,10 @@ func (t *Transfers) Dispatch(ctx context.Context, in Dispatch) (TransferView, er
 			return notFound(err, "transfer", strconv.FormatUint(in.ID, 10))
 		}
 		if tr.Status != model.TransferPending {
-			return conflict("transfer_not_pending", "transfer #%d is %s, not pending", tr.ID, tr.Status).about(fmt.Sprintf("#%d", tr.ID), tr.Status)
+			return conflict(CodeTransferNotPending, "transfer #%d is %s, not pending", tr.ID, tr.Status).about(fmt.Sprintf("#%d", tr.ID), tr.Status)
 		}
 		if tr.DispatchedAt != nil {
-			return conflict("transfer_dispatched", "transfer #%d was already dispatched (%s %s)", tr.ID, tr.Carrier, tr.WaybillNo).
+			return conflict(CodeTransferDispatched, "transfer #%d was already dispatched (%s %s)", tr.ID, tr.Carrier, tr.WaybillNo).
 				about(fmt.Sprintf("#%d", tr.ID), "dispatched", tr.Carrier, tr.WaybillNo)
 		}
 		now := t.clock()
