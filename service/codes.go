@@ -59,6 +59,7 @@ const (
 	CodeTooManyFields        = "too_many_fields"
 	CodeTooManyLines         = "too_many_lines"
 	CodeTransferNotPending   = "transfer_not_pending"
+	CodeTransferDispatched   = "transfer_dispatched"
 	CodeTransfersPending     = "transfers_pending"
 	CodeUndeliverable        = "undeliverable"
 	CodeUnknownCustomer      = "unknown_customer"
