@@ -11,7 +11,7 @@ import (
 )
 
 var whatZh = map[string]string{
-	"order": "订单", "product": "商品", "transfer": "调拨单", "warehouse": "仓库", "staff": "员工", "customer": "客户", "ticket": "工单",
+	"order": "订单", "product": "商品", "transfer": "调拨单", "warehouse": "仓库", "staff": "员工", "customer": "客户", "ticket": "工单", "intake": "复核单", "draft": "草稿",
 }
 
 var fieldZh = map[string]string{
@@ -32,6 +32,9 @@ func (b *Bot) explain(err error) (string, bool) {
 		conf    *service.ConflictError
 		short   *service.ShortError
 	)
+	if line, ok := b.explainIntake(err); ok {
+		return line, true
+	}
 	switch {
 	case errors.As(err, &nf):
 		what := whatZh[nf.What]

@@ -65,6 +65,10 @@ const (
 	CodeUnknownState         = "unknown_state"
 	CodeUnknownWarehouse     = "unknown_warehouse"
 	CodeWarehouseExists      = "warehouse_exists"
+	CodeQuickEntryNoQty = "quick_entry_no_qty"
+	CodeQuickEntryQty = "quick_entry_qty"
+	CodeQuickEntryQtyAlone = "quick_entry_qty_alone"
+	CodeQuickEntryShort = "quick_entry_short"
 )
 
 // CodeNotFound is the code of a NotFoundError for what ("order" →

@@ -3,7 +3,6 @@ package service
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -99,7 +98,11 @@ type Problem struct {
 func (d IntakeDoc) Problems() []Problem {
 	var out []Problem
 	if d.CustomerID == 0 {
-		given := strings.TrimSpace(strings.Join(nonEmpty([]string{d.Customer.Code, d.Customer.Name, d.Customer.Phone}), " "))
+		parts := nonEmpty([]string{d.Customer.Code, d.Customer.Name, d.Customer.Phone})
+		if len(parts) == 2 && parts[0] == parts[1] {
+			parts = parts[:1] // a chat draft tries the one word as code and as name
+		}
+		given := strings.Join(parts, " ")
 		p := Problem{Field: "customer", Code: "customer_unmatched", Given: given, Candidates: d.CustomerCandidates,
 			Message: fmt.Sprintf("no customer matches %q", given)}
 		if len(d.CustomerCandidates) > 1 {
@@ -366,7 +369,7 @@ func (s *Intakes) pushReview(tx *gorm.DB, it model.Intake, doc IntakeDoc, from s
 	}
 	var what []string
 	for _, p := range doc.Problems() {
-		what = append(what, problemZh(p))
+		what = append(what, ProblemZh(p))
 	}
 	text := fmt.Sprintf("待复核订单 #%d（%s，外部单号 %s）：%s。未预留库存。发「复核 %d」查看并选择。",
 		it.ID, from, doc.ExternalID, strings.Join(what, "；"), it.ID)
@@ -375,8 +378,8 @@ func (s *Intakes) pushReview(tx *gorm.DB, it model.Intake, doc IntakeDoc, from s
 	return enqueue(tx, s.clock(), 0, []Message{m})
 }
 
-// problemZh says a problem in Chinese, for chat.
-func problemZh(p Problem) string {
+// ProblemZh says a problem in Chinese, for chat.
+func ProblemZh(p Problem) string {
 	var c []string
 	for i, x := range p.Candidates {
 		if i == 3 {
@@ -634,5 +637,3 @@ func (s *Intakes) Dismiss(ctx context.Context, id uint64, actor Actor, reason st
 
 // ErrNoDraft is confirming or cancelling when there is no open draft.
 var ErrNoDraft = &NotFoundError{What: "draft", Key: "open"}
-
-func errorsIsNoRows(err error) bool { return errors.Is(err, gorm.ErrRecordNotFound) }
