@@ -45,6 +45,10 @@ const (
 	CodeOrderCancelled       = "order_cancelled"
 	CodeOrderMoved           = "order_moved"
 	CodeOutOfRange           = "out_of_range"
+	CodeQuickEntryNoQty      = "quick_entry_no_qty"
+	CodeQuickEntryQty        = "quick_entry_qty"
+	CodeQuickEntryQtyAlone   = "quick_entry_qty_alone"
+	CodeQuickEntryShort      = "quick_entry_short"
 	CodeRangeTooLong         = "range_too_long"
 	CodeRequired             = "required"
 	CodeSKUExists            = "sku_exists"
@@ -65,10 +69,6 @@ const (
 	CodeUnknownState         = "unknown_state"
 	CodeUnknownWarehouse     = "unknown_warehouse"
 	CodeWarehouseExists      = "warehouse_exists"
-	CodeQuickEntryNoQty = "quick_entry_no_qty"
-	CodeQuickEntryQty = "quick_entry_qty"
-	CodeQuickEntryQtyAlone = "quick_entry_qty_alone"
-	CodeQuickEntryShort = "quick_entry_short"
 )
 
 // CodeNotFound is the code of a NotFoundError for what ("order" →
