@@ -58,6 +58,7 @@ const (
 	CodeTooLong              = "too_long"
 	CodeTooManyFields        = "too_many_fields"
 	CodeTooManyLines         = "too_many_lines"
+	CodeTransferDispatched   = "transfer_dispatched"
 	CodeTransferNotPending   = "transfer_not_pending"
 	CodeTransfersPending     = "transfers_pending"
 	CodeUndeliverable        = "undeliverable"
@@ -69,6 +70,7 @@ const (
 	CodeUnknownState         = "unknown_state"
 	CodeUnknownWarehouse     = "unknown_warehouse"
 	CodeWarehouseExists      = "warehouse_exists"
+	CodeUnreadableFile = "unreadable_file"
 )
 
 // CodeNotFound is the code of a NotFoundError for what ("order" →
