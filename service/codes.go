@@ -69,8 +69,8 @@ const (
 	CodeUnknownStage         = "unknown_stage"
 	CodeUnknownState         = "unknown_state"
 	CodeUnknownWarehouse     = "unknown_warehouse"
+	CodeUnreadableFile       = "unreadable_file"
 	CodeWarehouseExists      = "warehouse_exists"
-	CodeUnreadableFile = "unreadable_file"
 )
 
 // CodeNotFound is the code of a NotFoundError for what ("order" →
