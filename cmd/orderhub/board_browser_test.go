@@ -113,7 +113,9 @@ func TestBoardInChromium(t *testing.T) {
 	defer browser.Close()
 	page := browser.MustPage("").Timeout(3 * time.Minute)
 	page.MustSetViewport(1440, 900, 1, false)
-	rows := func() int { return page.MustEval(`() => document.querySelectorAll("#orders tr[data-no]").length`).Int() }
+	rows := func() int {
+		return page.MustEval(`() => document.querySelectorAll("#orders tr[data-no]").length`).Int()
+	}
 	text := func(sel string) string { return page.MustElement(sel).MustText() }
 	wait := func(what, js string, d time.Duration) {
 		t.Helper()

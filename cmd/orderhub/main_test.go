@@ -132,7 +132,9 @@ func TestServeEmbedded(t *testing.T) {
 
 func TestMigrateAndSeedCommands(t *testing.T) {
 	dir := t.TempDir()
-	getenv := func(k string) string { return map[string]string{"ORDERHUB_DATA_DIR": dir, "ORDERHUB_DEMO_HISTORY": "false"}[k] }
+	getenv := func(k string) string {
+		return map[string]string{"ORDERHUB_DATA_DIR": dir, "ORDERHUB_DEMO_HISTORY": "false"}[k]
+	}
 	var out bytes.Buffer
 	if err := run(context.Background(), []string{"migrate"}, getenv, &out, &out); err != nil {
 		t.Fatal(err)
