@@ -211,6 +211,13 @@ func TestCreateOrderAndReplay(t *testing.T) {
 		if other.code != http.StatusConflict || other.errCode(t) != "idempotency_key_reused" {
 			t.Fatalf("key reused for another order = %d %s", other.code, other.body)
 		}
+		// Fields that join to the same text are different requests.
+		if r := h.do("POST", "/api/mp/v1/orders", tok, `{"lines":[{"sku":"NUT-M8","qty":1}],"address":"a|b"}`, "Idempotency-Key", "key-2"); r.code != http.StatusCreated {
+			t.Fatalf("create = %d %s", r.code, r.body)
+		}
+		if r := h.do("POST", "/api/mp/v1/orders", tok, `{"lines":[{"sku":"NUT-M8","qty":1}],"address":"a","remark":"b|"}`, "Idempotency-Key", "key-2"); r.code != http.StatusConflict {
+			t.Fatalf("a different body whose fields join alike = %d %s, want 409", r.code, r.body)
+		}
 		if r := h.do("POST", "/api/mp/v1/orders", tok, body); r.code != 400 || r.errCode(t) != "idempotency_key_required" {
 			t.Fatalf("no key = %d %s", r.code, r.body)
 		}
