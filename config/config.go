@@ -60,6 +60,15 @@ type Config struct {
 	CustomerCancelBefore string `yaml:"customer_cancel_before"`
 	// Reserve tunes stock reservation.
 	Reserve Reserve `yaml:"reserve" env:"-"`
+	// Channels are the outside systems (1688, a Douyin shop, a POS) that
+	// send orders to POST /api/v1/channels/{key}/orders, by key. Their
+	// secrets may come from ORDERHUB_CHANNEL_<KEY>_SECRET (dynamicEnv).
+	Channels map[string]Channel `yaml:"channels" env:"-"`
+	// Intake tunes how channel orders, chat drafts and slip photos wait
+	// for a person.
+	Intake Intake `yaml:"intake" envPrefix:"INTAKE_"`
+	// OCR picks the engine that reads slip photos.
+	OCR OCR `yaml:"ocr" envPrefix:"OCR_"`
 	// Escalation tunes the scanner that pushes people when an order, a
 	// ticket or a transfer waits too long; the per-stage levels are in
 	// Stages[i].Escalation.
@@ -144,6 +153,39 @@ type Reserve struct {
 	// LockWait bounds how long a reservation waits for a per-SKU lock
 	// before going on with the database's row locks alone.
 	LockWait Duration `yaml:"lock_wait"`
+}
+
+// Channel is one outside system that sends orders, signed with its secret.
+type Channel struct {
+	// Name is what people see (e.g. 1688店); the key when empty.
+	Name string `yaml:"name"`
+	// Secret is the HMAC-SHA256 key; ORDERHUB_CHANNEL_<KEY>_SECRET wins.
+	Secret string `yaml:"secret"`
+	// Preset is the body shape: native, 1688, douyin or pos.
+	Preset string `yaml:"preset"`
+	// Fields adds or overrides mappings: {their JSON path: our field}.
+	Fields map[string]string `yaml:"fields"`
+}
+
+// Intake tunes review and drafts.
+type Intake struct {
+	// ReviewRole is the role told in WeCom when an order waits for review.
+	ReviewRole string `yaml:"review_role" env:"REVIEW_ROLE"`
+	// DraftTTL is how long a chat or photo draft waits for 确认.
+	DraftTTL Duration `yaml:"draft_ttl" env:"DRAFT_TTL"`
+}
+
+// OCR configures slip reading: tesseract (the default; when the binary is
+// missing the reply says so), wechat, or none.
+type OCR struct {
+	Engine string `yaml:"engine" env:"ENGINE"`
+	// Tesseract is the binary to run; "tesseract" on PATH by default.
+	Tesseract string `yaml:"tesseract" env:"TESSERACT"`
+	// AppID and AppSecret are the WeChat account (official account or
+	// mini-program) whose cv/ocr/comm quota is used, for engine wechat;
+	// the API base is wechat.api_base.
+	AppID     string `yaml:"app_id" env:"APP_ID"`
+	AppSecret string `yaml:"app_secret" env:"APP_SECRET"`
 }
 
 // Stage is one step of the order pipeline.
@@ -256,6 +298,8 @@ func Default() Config {
 		Reserve:              Reserve{LockTTL: Duration(5 * time.Second), LockWait: Duration(2 * time.Second)},
 		Outbox:               Outbox{Poll: Duration(time.Second), BackoffBase: Duration(2 * time.Second), BackoffMax: Duration(5 * time.Minute), MaxAttempts: 30},
 		Escalation:           DefaultEscalation(),
+		Intake:               Intake{ReviewRole: "customer_service", DraftTTL: Duration(30 * time.Minute)},
+		OCR:                  OCR{Engine: "tesseract", Tesseract: "tesseract"},
 		MiniProgram: MiniProgram{
 			SessionTTL: Duration(7 * 24 * time.Hour), WriteLimit: 30, WriteWindow: Duration(time.Minute),
 			Page: "pages/order/detail?no={no}", State: "formal",
@@ -367,7 +411,27 @@ type DynamicEnv struct {
 
 // dynamicEnv lists the variables with computed names, in the order
 // docs/configuration.md documents them.
-var dynamicEnv []DynamicEnv
+var dynamicEnv = []DynamicEnv{
+	{Pattern: "ORDERHUB_CHANNEL_<KEY>_SECRET", Apply: applyChannelEnv},
+}
+
+// ChannelSecretEnv names the variable that holds a channel's secret.
+func ChannelSecretEnv(key string) string {
+	return "ORDERHUB_CHANNEL_" + strings.ToUpper(key) + "_SECRET"
+}
+
+// applyChannelEnv reads ORDERHUB_CHANNEL_<KEY>_SECRET for every channel the
+// YAML declares. A secret for a channel the YAML does not declare is not
+// read, so a typo in a key cannot open an endpoint nobody configured.
+func applyChannelEnv(c *Config, getenv func(string) string) error {
+	for key, ch := range c.Channels {
+		if v := getenv(ChannelSecretEnv(key)); v != "" {
+			ch.Secret = v
+			c.Channels[key] = ch
+		}
+	}
+	return nil
+}
 
 // DynamicEnvPatterns lists the documented names of the computed variables.
 func DynamicEnvPatterns() []string {
@@ -486,6 +550,9 @@ func (c *Config) Validate() error {
 		return errors.New("config: reserve.lock_wait: must be >= 0")
 	}
 	if err := c.validateStages(); err != nil {
+		return err
+	}
+	if err := c.validateIntake(); err != nil {
 		return err
 	}
 	return c.validateEscalation()
@@ -668,4 +735,89 @@ func (c *Config) validateOutbox() error {
 		return errors.New("config: outbox.max_attempts (ORDERHUB_OUTBOX_MAX_ATTEMPTS): must be >= 1")
 	}
 	return nil
+}
+
+// ChannelPresets are the body shapes a channel may declare.
+var ChannelPresets = []string{"native", "1688", "douyin", "pos"}
+
+// reservedChannels are order channels orderhub itself uses.
+var reservedChannels = map[string]bool{"api": true, "miniprogram": true, "wecom": true, "slip": true}
+
+func validChannelKey(k string) bool {
+	if k == "" || len(k) > 16 {
+		return false
+	}
+	for _, r := range k {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+func (c *Config) validateIntake() error {
+	for key, ch := range c.Channels {
+		switch {
+		case !validChannelKey(key):
+			return fmt.Errorf("config: channels.%s: a channel key is 1 to 16 of a-z, 0-9 and _", key)
+		case reservedChannels[key]:
+			return fmt.Errorf("config: channels.%s: %q is one of orderhub's own channels; pick another key", key, key)
+		case len(ch.Secret) < 16:
+			return fmt.Errorf("config: channels.%s.secret (%s): must be at least 16 characters", key, ChannelSecretEnv(key))
+		}
+		if ch.Preset == "" {
+			ch.Preset = "native"
+			c.Channels[key] = ch
+		}
+		ok := false
+		for _, p := range ChannelPresets {
+			ok = ok || p == ch.Preset
+		}
+		if !ok {
+			return fmt.Errorf("config: channels.%s.preset: %q is not one of %s", key, ch.Preset, strings.Join(ChannelPresets, ", "))
+		}
+		for from, to := range ch.Fields {
+			if !ValidIntakeField(to) {
+				return fmt.Errorf("config: channels.%s.fields[%s]: %q is not one of our fields (%s)", key, from, to, strings.Join(IntakeFields, ", "))
+			}
+		}
+	}
+	known := false
+	for _, r := range c.Roles {
+		known = known || r == c.Intake.ReviewRole
+	}
+	if !known {
+		return fmt.Errorf("config: intake.review_role (ORDERHUB_INTAKE_REVIEW_ROLE): %q is not one of roles", c.Intake.ReviewRole)
+	}
+	if c.Intake.DraftTTL.D() < time.Minute {
+		return errors.New("config: intake.draft_ttl (ORDERHUB_INTAKE_DRAFT_TTL): must be at least 1m")
+	}
+	switch c.OCR.Engine {
+	case "tesseract", "none":
+	case "wechat":
+		if c.OCR.AppID == "" || c.OCR.AppSecret == "" {
+			return errors.New("config: ocr: engine wechat needs app_id and app_secret (ORDERHUB_OCR_APP_ID, ORDERHUB_OCR_APP_SECRET)")
+		}
+	default:
+		return fmt.Errorf("config: ocr.engine (ORDERHUB_OCR_ENGINE): %q is not tesseract, wechat or none", c.OCR.Engine)
+	}
+	return nil
+}
+
+// IntakeFields are the fields of orderhub's native channel order that a
+// channel's fields mapping may fill.
+var IntakeFields = []string{
+	"external_id", "customer.code", "customer.name", "customer.phone",
+	"address", "address.province", "address.city", "address.district", "address.detail",
+	"remark", "promised_at", "lines[].sku", "lines[].code", "lines[].name", "lines[].qty",
+}
+
+// ValidIntakeField reports whether f is one of IntakeFields.
+func ValidIntakeField(f string) bool {
+	for _, x := range IntakeFields {
+		if x == f {
+			return true
+		}
+	}
+	return false
 }

@@ -40,6 +40,9 @@ type Outcome struct {
 	Transfer *model.Transfer
 	Ticket   *TicketView
 	Attached *Attachment
+	// Intake is a chat draft made, confirmed or cancelled, or a held
+	// order resolved.
+	Intake *IntakeView
 }
 
 // StageChange is an order that moved to another stage.

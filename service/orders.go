@@ -209,10 +209,14 @@ func channelName(c string) string {
 		return "小程序"
 	case ChannelWeCom:
 		return "企业微信"
+	case ChannelSlip:
+		return "照片单"
 	case ChannelDemo:
 		return "演示数据"
-	default:
+	case ChannelAPI, "":
 		return "后台"
+	default:
+		return "渠道 " + c
 	}
 }
 
@@ -313,6 +317,9 @@ type OrderFilter struct {
 	Stage      string
 	Customer   string // code
 	CustomerID uint64
+	// Channel is an order channel: api, miniprogram, wecom, slip or a
+	// channel key.
+	Channel    string
 	Page, Size int
 }
 
@@ -333,6 +340,9 @@ func (o *Orders) List(ctx context.Context, f OrderFilter) ([]Summary, int64, err
 			return nil, 0, invalid("stage", "unknown_stage", "no stage %q; stages are %s", f.Stage, strings.Join(o.stageKeys(), ", "))
 		}
 		q = q.Where("stage = ?", f.Stage)
+	}
+	if f.Channel != "" {
+		q = q.Where("channel = ?", f.Channel)
 	}
 	if f.CustomerID != 0 {
 		q = q.Where("customer_id = ?", f.CustomerID)

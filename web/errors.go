@@ -53,6 +53,8 @@ func fail(c *gin.Context, log *slog.Logger, err error) {
 		status = http.StatusForbidden
 	case errors.Is(err, service.ErrConflict):
 		status = http.StatusConflict
+	case errors.Is(err, service.ErrUnauthenticated):
+		status = http.StatusUnauthorized
 	}
 	var short *service.ShortError
 	if errors.As(err, &short) {

@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -65,6 +66,16 @@ type orderJSON struct {
 	Allocations    []allocationJSON  `json:"allocations,omitempty"`
 	Transfers      []transferJSON    `json:"transfers,omitempty"`
 	Timeline       []eventJSON       `json:"timeline,omitempty"`
+	// Intake is where a channel, chat or photo order came in, with the
+	// slip photo's link.
+	Intake *intakeRefJSON `json:"intake,omitempty"`
+}
+
+type intakeRefJSON struct {
+	ID         uint64 `json:"id"`
+	Source     string `json:"source"`
+	ExternalID string `json:"external_id,omitempty"`
+	Photo      string `json:"photo_url,omitempty"`
 }
 
 func personOut(st *model.Staff) *personJSON {
@@ -165,7 +176,7 @@ func (s *Server) listOrders(c *gin.Context) {
 	if !ok {
 		return
 	}
-	orders, total, err := s.d.Orders.List(c.Request.Context(), service.OrderFilter{Stage: c.Query("stage"), Customer: c.Query("customer"), Page: p, Size: size})
+	orders, total, err := s.d.Orders.List(c.Request.Context(), service.OrderFilter{Stage: c.Query("stage"), Customer: c.Query("customer"), Channel: c.Query("channel"), Page: p, Size: size})
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -185,7 +196,24 @@ func (s *Server) getOrder(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"order": s.detail(d)})
+	out := s.detail(d)
+	if s.intakes != nil {
+		it, err := s.intakes.ForOrder(c.Request.Context(), d.Order.ID)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		if it != nil {
+			out.Intake = &intakeRefJSON{ID: it.ID, Source: it.Source}
+			if it.Source == model.SourceChannel {
+				out.Intake.ExternalID = it.ExternalID
+			}
+			if it.Photo != "" {
+				out.Intake.Photo = "/api/v1/intakes/" + strconv.FormatUint(it.ID, 10) + "/photo"
+			}
+		}
+	}
+	c.JSON(http.StatusOK, gin.H{"order": out})
 }
 
 func (s *Server) cancelOrder(c *gin.Context) {

@@ -38,6 +38,9 @@ type Deps struct {
 type Server struct {
 	engine *gin.Engine
 	d      Deps
+	// Set by MountIntake.
+	intakes *service.Intakes
+	dataDir string
 }
 
 // New builds the router with every staff API route.

@@ -37,6 +37,7 @@ type app struct {
 	stock     *service.Stock
 	orders    *service.Orders
 	transfers *service.Transfers
+	intakes   *service.Intakes
 	server    *web.Server
 	mp        *mpParts // the mini-program's WeChat client and notifier
 	wecom     *wecomParts
@@ -116,6 +117,8 @@ func (a *app) wire(clock service.Clock) error {
 		Catalog: a.catalog, Stock: a.stock, Orders: a.orders, Transfers: a.transfers,
 		AdminToken: cfg.AdminToken, Location: cfg.Location(), Log: a.log, Registry: a.registry, Ready: a.ready,
 	})
+	a.intakes = service.NewIntakes(a.db, a.orders, clock, service.NewChannels(cfg.Channels), cfg.Intake.ReviewRole, cfg.Intake.DraftTTL.D())
+	a.server.MountIntake(a.intakes, cfg.DataDir)
 	web.MountMasterData(a.server.Staff(), a.catalog, service.NewStaffing(a.db, pipe, clock, cfg.Roles), a.log)
 	if err := a.wireBot(clock); err != nil {
 		return err

@@ -11,6 +11,7 @@ test('the Chinese part of the API\'s bilingual messages', () => {
 
 test('errors without Chinese fall back to the code, then the status', () => {
   expect(fromResponse({ statusCode: 409, data: { error: { code: 'not_shipped', message: 'order is not shipped' } } }).message).toBe('订单尚未发货，暂不能确认收货')
+  expect(fromResponse({ statusCode: 409, data: { error: { code: 'not_shipped', message: 'order SO20261130-000005 is 待确认' } } }).message).toBe('订单尚未发货，暂不能确认收货')
   expect(fromResponse({ statusCode: 418, data: '' }).message).toBe('请求失败（HTTP 418）')
   expect(fromResponse({ statusCode: 502, data: '<html>bad gateway</html>' }).message).toBe('服务器暂时不可用，请稍后再试')
 })

@@ -2,6 +2,7 @@
 // The API answers {"error":{"code","message"}}; its messages lead with Chinese and
 // often follow with English for developers. Buyers see the Chinese part.
 
+const ENGLISH_WORDS = /[A-Za-z]{2,}\s+[A-Za-z]{2,}/
 const CJK = /[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]/
 
 // Chinese words for codes whose message carries no Chinese (older servers,
@@ -77,7 +78,11 @@ function fromResponse(res) {
   const headers = (res && res.header) || {}
   const ra = parseInt(headers['Retry-After'] || headers['retry-after'] || '0', 10) || 0
   const code = e.code || ''
-  let message = chinesePart(e.message) || byCode[code] || byStatus[res.statusCode] || `请求失败（HTTP ${res.statusCode}）`
+  let message = chinesePart(e.message)
+  // English words left in the Chinese part ("order SO… is 待确认"): the code's
+  // own Chinese reads better when we have it.
+  if (message && ENGLISH_WORDS.test(message) && byCode[code]) message = byCode[code]
+  message = message || byCode[code] || byStatus[res.statusCode] || `请求失败（HTTP ${res.statusCode}）`
   if (code === 'insufficient_stock' && Array.isArray(e.available) && e.available.length) {
     message = '库存不足：' + e.available.map((a) => `${a.sku} 需要 ${a.want}，可用 ${a.available}`).join('；')
   }

@@ -1,0 +1,638 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"orderhub/internal/division"
+	"orderhub/model"
+)
+
+// ChannelSlip is the order channel of orders read from a slip photo.
+const ChannelSlip = "slip"
+
+// CustomerRef is a customer as an incoming order names them.
+type CustomerRef struct {
+	Code  string `json:"code,omitempty"`
+	Name  string `json:"name,omitempty"`
+	Phone string `json:"phone,omitempty"`
+}
+
+// IntakeLine is one line as it came in, and what it matched.
+type IntakeLine struct {
+	SKU  string `json:"sku,omitempty"`
+	Code string `json:"code,omitempty"` // the channel's own product code
+	Name string `json:"name,omitempty"`
+	Qty  int64  `json:"qty"`
+	Unit string `json:"unit,omitempty"` // as typed (箱, 盒), chat and slips
+
+	ProductID   uint64      `json:"product_id,omitempty"`
+	MatchedSKU  string      `json:"matched_sku,omitempty"`
+	MatchedName string      `json:"matched_name,omitempty"`
+	By          string      `json:"by,omitempty"` // sku, alias, name or picked
+	Candidates  []Candidate `json:"candidates,omitempty"`
+	// Available is the stock free across warehouses when the draft was made.
+	Available *int64 `json:"available,omitempty"`
+}
+
+// Text is how the line was written, for messages.
+func (l IntakeLine) Text() string {
+	for _, s := range []string{l.Name, l.SKU, l.Code} {
+		if s != "" {
+			return s
+		}
+	}
+	return "?"
+}
+
+// AddressParts is an address split by the administrative divisions.
+type AddressParts struct {
+	Province string `json:"province,omitempty"`
+	City     string `json:"city,omitempty"`
+	District string `json:"district,omitempty"`
+	Detail   string `json:"detail,omitempty"`
+	Code     string `json:"code,omitempty"`
+}
+
+// IntakeDoc is an incoming order normalised, with what it matched: what
+// intakes.body holds.
+type IntakeDoc struct {
+	ExternalID  string       `json:"external_id,omitempty"`
+	Customer    CustomerRef  `json:"customer"`
+	AddressText string       `json:"address_text,omitempty"`
+	Address     AddressParts `json:"address"`
+	Remark      string       `json:"remark,omitempty"`
+	PromisedAt  *time.Time   `json:"promised_at,omitempty"`
+	Lines       []IntakeLine `json:"lines"`
+
+	CustomerID         uint64      `json:"customer_id,omitempty"`
+	CustomerCode       string      `json:"customer_code,omitempty"`
+	CustomerName       string      `json:"customer_name,omitempty"`
+	CustomerBy         string      `json:"customer_by,omitempty"` // code, phone, name or picked
+	CustomerCandidates []Candidate `json:"customer_candidates,omitempty"`
+	// OnFile is the customer's address on file (their last order's), for
+	// a draft without one.
+	OnFile string `json:"address_on_file,omitempty"`
+	// OCRText is what the OCR engine read from a slip photo.
+	OCRText string `json:"ocr_text,omitempty"`
+}
+
+// Problem is one thing a person must settle before the order is placed.
+type Problem struct {
+	Field      string      `json:"field"` // customer, lines[2]
+	Code       string      `json:"code"`  // customer_unmatched, sku_unmatched, sku_ambiguous
+	Message    string      `json:"message"`
+	Given      string      `json:"given"`
+	Candidates []Candidate `json:"candidates,omitempty"`
+}
+
+// Problems lists what did not match.
+func (d IntakeDoc) Problems() []Problem {
+	var out []Problem
+	if d.CustomerID == 0 {
+		given := strings.TrimSpace(strings.Join(nonEmpty([]string{d.Customer.Code, d.Customer.Name, d.Customer.Phone}), " "))
+		p := Problem{Field: "customer", Code: "customer_unmatched", Given: given, Candidates: d.CustomerCandidates,
+			Message: fmt.Sprintf("no customer matches %q", given)}
+		if len(d.CustomerCandidates) > 1 {
+			p.Code, p.Message = "customer_ambiguous", fmt.Sprintf("%d customers match %q; pick one", len(d.CustomerCandidates), given)
+		}
+		out = append(out, p)
+	}
+	for i, l := range d.Lines {
+		if l.ProductID != 0 {
+			continue
+		}
+		p := Problem{Field: fmt.Sprintf("lines[%d]", i), Code: "sku_unmatched", Given: l.Text(), Candidates: l.Candidates,
+			Message: fmt.Sprintf("no product matches %q", l.Text())}
+		if len(l.Candidates) > 1 {
+			p.Code, p.Message = "sku_ambiguous", fmt.Sprintf("%d products match %q; pick one", len(l.Candidates), l.Text())
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+func (d IntakeDoc) address() string {
+	if a := (division.Address{Province: d.Address.Province, City: d.Address.City, District: d.Address.District, Detail: d.Address.Detail}).String(); a != "" {
+		return a
+	}
+	return d.OnFile
+}
+
+// IntakeView is an intake with its body read and, once placed, its order.
+type IntakeView struct {
+	model.Intake
+	Doc      IntakeDoc
+	Problems []Problem
+	Order    *Detail
+	// ChannelName is the channel's display name.
+	ChannelName string
+}
+
+// Intakes receives orders from channels, chat drafts and slip photos,
+// holds what does not match for a person, and places the rest through
+// Orders.Create like any order.
+type Intakes struct {
+	db         *gorm.DB
+	orders     *Orders
+	clock      Clock
+	channels   map[string]*Channel
+	div        *division.Table
+	reviewRole string
+	draftTTL   time.Duration
+}
+
+// NewIntakes returns Intakes. reviewRole is told of orders held for
+// review; draftTTL is how long a chat draft waits for its confirmation.
+func NewIntakes(db *gorm.DB, orders *Orders, clock Clock, channels map[string]*Channel, reviewRole string, draftTTL time.Duration) *Intakes {
+	if db == nil || orders == nil || clock == nil || reviewRole == "" || draftTTL <= 0 {
+		panic("service: NewIntakes: nil dependency")
+	}
+	return &Intakes{db: db, orders: orders, clock: clock, channels: channels, div: division.Load(), reviewRole: reviewRole, draftTTL: draftTTL}
+}
+
+// ChannelName is what people see for an order channel key.
+func (s *Intakes) ChannelName(key string) string {
+	if c, ok := s.channels[key]; ok {
+		return c.Name
+	}
+	return channelName(key)
+}
+
+// Receive takes one signed channel request. held is true when the order
+// waits for review (nothing reserved); replayed when this (channel,
+// external id) was received before with the same body.
+func (s *Intakes) Receive(ctx context.Context, key, ts, sig string, body []byte) (v IntakeView, replayed bool, err error) {
+	ch, ok := s.channels[key]
+	if !ok {
+		return v, false, &NotFoundError{What: "channel", Key: key}
+	}
+	if err := ch.verify(s.clock(), ts, sig, body); err != nil {
+		return v, false, err
+	}
+	doc, err := ch.mapBody(body)
+	if err != nil {
+		return v, false, err
+	}
+	if err := validateDoc(&doc); err != nil {
+		return v, false, err
+	}
+	hash, err := canonicalHash(body)
+	if err != nil {
+		return v, false, invalid("body", "malformed_json", "malformed JSON: %v", err)
+	}
+	db := s.db.WithContext(ctx)
+	var prior model.Intake
+	if err := db.Where("channel = ? AND external_id = ?", key, doc.ExternalID).Limit(1).Find(&prior).Error; err != nil {
+		return v, false, err
+	}
+	if prior.ID != 0 {
+		v, err = s.replay(ctx, prior, hash, System)
+		return v, true, err
+	}
+	if err := s.normalise(db, key, &doc, false); err != nil {
+		return v, false, err
+	}
+	state := IntakeStateFor(doc)
+	it := model.Intake{Source: model.SourceChannel, Channel: key, ExternalID: doc.ExternalID, RequestHash: hash, State: state}
+	err = inTx(ctx, s.db, func(tx *gorm.DB) error {
+		if err := s.insert(tx, &it, doc); err != nil {
+			return err
+		}
+		if state == model.IntakeReview {
+			return s.pushReview(tx, it, doc, ch.Name)
+		}
+		return nil
+	})
+	if isDuplicate(err) {
+		// The same request, concurrently: the first one's row answers.
+		if err := db.Where("channel = ? AND external_id = ?", key, doc.ExternalID).Take(&prior).Error; err != nil {
+			return v, false, err
+		}
+		v, err = s.replay(ctx, prior, hash, System)
+		return v, true, err
+	}
+	if err != nil {
+		return v, false, err
+	}
+	if state == model.IntakeReview {
+		return s.view(ctx, it)
+	}
+	v, err = s.place(ctx, it, doc, System)
+	if err != nil {
+		// Refused (no stock): the channel is told and nothing stays behind.
+		db.Where("id = ? AND state = ?", it.ID, intakeNew).Delete(&model.Intake{})
+	}
+	return v, false, err
+}
+
+// intakeNew is an intake all of whose parts matched, not yet placed (a
+// crash between matching and placing leaves it so; a retry places it).
+const intakeNew = "new"
+
+// IntakeStateFor is needs_review when anything did not match.
+func IntakeStateFor(d IntakeDoc) string {
+	if len(d.Problems()) > 0 {
+		return model.IntakeReview
+	}
+	return intakeNew
+}
+
+func (s *Intakes) replay(ctx context.Context, prior model.Intake, hash string, actor Actor) (IntakeView, error) {
+	if prior.RequestHash != hash {
+		return IntakeView{}, conflict("external_id_reused", "external_id %q was already received with a different body (intake #%d)", prior.ExternalID, prior.ID)
+	}
+	if prior.State == intakeNew {
+		var doc IntakeDoc
+		if err := json.Unmarshal([]byte(prior.Body), &doc); err != nil {
+			return IntakeView{}, err
+		}
+		return s.place(ctx, prior, doc, actor)
+	}
+	v, _, err := s.view(ctx, prior)
+	return v, err
+}
+
+func validateDoc(d *IntakeDoc) error {
+	d.ExternalID = strings.TrimSpace(d.ExternalID)
+	if err := checkText("external_id", d.ExternalID, 128, true); err != nil {
+		return err
+	}
+	if d.Customer.Code == "" && d.Customer.Name == "" && d.Customer.Phone == "" {
+		return invalid("customer", "required", "give customer.code, or customer.name and customer.phone")
+	}
+	for f, v := range map[string]string{"customer.code": d.Customer.Code, "customer.name": d.Customer.Name, "customer.phone": d.Customer.Phone} {
+		if err := checkText(f, v, 128, false); err != nil {
+			return err
+		}
+	}
+	if err := checkText("address", d.AddressText, 255, false); err != nil {
+		return err
+	}
+	if err := checkText("remark", d.Remark, 500, false); err != nil {
+		return err
+	}
+	if len(d.Lines) == 0 {
+		return invalid("lines", "no_lines", "an order needs at least one line")
+	}
+	if len(d.Lines) > MaxOrderLines {
+		return invalid("lines", "too_many_lines", "an order has at most %d lines, got %d", MaxOrderLines, len(d.Lines))
+	}
+	for i, l := range d.Lines {
+		if l.SKU == "" && l.Code == "" && l.Name == "" {
+			return invalid(fmt.Sprintf("lines[%d]", i), "required", "give sku, code or name")
+		}
+		if l.Qty <= 0 || l.Qty > 1_000_000 {
+			return invalid(fmt.Sprintf("lines[%d].qty", i), "invalid_qty", "must be a whole number from 1 to 1000000")
+		}
+		for f, v := range map[string]string{"sku": l.SKU, "code": l.Code, "name": l.Name} {
+			if utf8.RuneCountInString(v) > 128 {
+				return invalid(fmt.Sprintf("lines[%d].%s", i, f), "too_long", "is longer than 128 characters")
+			}
+		}
+	}
+	return nil
+}
+
+// normalise cleans the phone, splits the address and matches the customer
+// and every line.
+func (s *Intakes) normalise(db *gorm.DB, channel string, d *IntakeDoc, loose bool) error {
+	if p, ok := NormalizePhone(d.Customer.Phone); ok {
+		d.Customer.Phone = p
+	}
+	if d.AddressText != "" {
+		a := s.div.Split(d.AddressText)
+		d.Address = AddressParts{Province: a.Province, City: a.City, District: a.District, Detail: a.Detail, Code: a.Code}
+	}
+	c, cands, err := customerMatch(db, d.Customer, loose)
+	if err != nil {
+		return err
+	}
+	d.CustomerID, d.CustomerCode, d.CustomerName, d.CustomerCandidates = 0, "", "", cands
+	if c != nil {
+		d.setCustomer(*c, "match")
+	}
+	ix, err := loadProducts(db)
+	if err != nil {
+		return err
+	}
+	for i := range d.Lines {
+		if err := matchLine(db, ix, channel, &d.Lines[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (d *IntakeDoc) setCustomer(c model.Customer, by string) {
+	d.CustomerID, d.CustomerCode, d.CustomerName, d.CustomerBy, d.CustomerCandidates = c.ID, c.Code, c.Name, by, nil
+}
+
+func (s *Intakes) insert(tx *gorm.DB, it *model.Intake, doc IntakeDoc) error {
+	body, err := json.Marshal(doc)
+	if err != nil {
+		return err
+	}
+	now := s.clock()
+	it.Body, it.CreatedAt, it.UpdatedAt = string(body), now, now
+	if doc.CustomerID != 0 {
+		id := doc.CustomerID
+		it.CustomerID = &id
+	}
+	return tx.Create(it).Error
+}
+
+// pushReview tells everyone holding the review role, with the change.
+func (s *Intakes) pushReview(tx *gorm.DB, it model.Intake, doc IntakeDoc, from string) error {
+	var staff []model.Staff
+	if err := tx.Where("active = ? AND roles LIKE ?", true, roleLike(s.reviewRole)).Order("id").Find(&staff).Error; err != nil {
+		return err
+	}
+	if len(staff) == 0 {
+		return nil // GET /api/v1/intakes?state=needs_review still lists it
+	}
+	var to []string
+	for _, st := range staff {
+		to = append(to, st.UserID)
+	}
+	var what []string
+	for _, p := range doc.Problems() {
+		what = append(what, problemZh(p))
+	}
+	text := fmt.Sprintf("待复核订单 #%d（%s，外部单号 %s）：%s。未预留库存。发「复核 %d」查看并选择。",
+		it.ID, from, doc.ExternalID, strings.Join(what, "；"), it.ID)
+	m := Text(text, to...)
+	m.Key = "intake:review:" + strconv.FormatUint(it.ID, 10)
+	return enqueue(tx, s.clock(), 0, []Message{m})
+}
+
+// problemZh says a problem in Chinese, for chat.
+func problemZh(p Problem) string {
+	var c []string
+	for i, x := range p.Candidates {
+		if i == 3 {
+			c = append(c, "…")
+			break
+		}
+		c = append(c, x.Code)
+	}
+	cands := ""
+	if len(c) > 0 {
+		cands = "（候选 " + strings.Join(c, "、") + "）"
+	}
+	switch p.Code {
+	case "customer_unmatched":
+		return "客户「" + clipText(p.Given, 30) + "」未找到" + cands
+	case "customer_ambiguous":
+		return "客户「" + clipText(p.Given, 30) + "」不唯一" + cands
+	case "sku_ambiguous":
+		return "商品「" + clipText(p.Given, 30) + "」不唯一" + cands
+	default:
+		return "商品「" + clipText(p.Given, 30) + "」未找到" + cands
+	}
+}
+
+func clipText(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}
+
+// place places a fully matched intake through Orders.Create, keyed by the
+// intake so that a retry after a crash finds the same order, then marks it
+// placed — with the chat reply, when ctx carries one.
+func (s *Intakes) place(ctx context.Context, it model.Intake, doc IntakeDoc, actor Actor) (IntakeView, error) {
+	lines := make([]LineInput, len(doc.Lines))
+	for i, l := range doc.Lines {
+		lines[i] = LineInput{SKU: l.MatchedSKU, Qty: l.Qty}
+	}
+	channel := it.Channel
+	d, _, err := s.orders.Create(ctx, NewOrder{
+		Channel: channel, CustomerID: doc.CustomerID, Lines: lines, Address: doc.address(), Remark: doc.Remark,
+		PromisedAt: doc.PromisedAt, IdempotencyKey: "intake:" + strconv.FormatUint(it.ID, 10), Actor: actor,
+	})
+	if err != nil {
+		return IntakeView{}, err
+	}
+	var v IntakeView
+	err = inTx(ctx, s.db, func(tx *gorm.DB) error {
+		now := s.clock()
+		oid := d.Order.ID
+		if err := tx.Model(&model.Intake{}).Where("id = ? AND state <> ?", it.ID, model.IntakePlaced).
+			Updates(map[string]any{"state": model.IntakePlaced, "order_id": oid, "resolved_by": actor.Label(), "updated_at": now}).Error; err != nil {
+			return err
+		}
+		it.State, it.OrderID, it.ResolvedBy = model.IntakePlaced, &oid, actor.Label()
+		v = IntakeView{Intake: it, Doc: doc, Order: &d, ChannelName: s.ChannelName(it.Channel)}
+		return finish(ctx, tx, now, Outcome{Intake: &v})
+	})
+	return v, err
+}
+
+// view reads an intake's body and, when placed, its order.
+func (s *Intakes) view(ctx context.Context, it model.Intake) (IntakeView, bool, error) {
+	v := IntakeView{Intake: it, ChannelName: s.ChannelName(it.Channel)}
+	if err := json.Unmarshal([]byte(it.Body), &v.Doc); err != nil {
+		return v, false, err
+	}
+	if it.State == model.IntakeReview || it.State == model.IntakeDraft {
+		v.Problems = v.Doc.Problems()
+	}
+	if it.OrderID != nil {
+		d, err := s.orders.get(ctx, s.db.WithContext(ctx).Where("id = ?", *it.OrderID), strconv.FormatUint(*it.OrderID, 10))
+		if err != nil {
+			return v, false, err
+		}
+		v.Order = &d
+	}
+	return v, it.State == model.IntakeReview, nil
+}
+
+// Get returns one intake.
+func (s *Intakes) Get(ctx context.Context, id uint64) (IntakeView, error) {
+	var it model.Intake
+	if err := s.db.WithContext(ctx).Where("id = ?", id).Take(&it).Error; err != nil {
+		return IntakeView{}, notFound(err, "intake", strconv.FormatUint(id, 10))
+	}
+	v, _, err := s.view(ctx, it)
+	return v, err
+}
+
+// ForOrder returns the intake an order was placed from, if any.
+func (s *Intakes) ForOrder(ctx context.Context, orderID uint64) (*model.Intake, error) {
+	var it model.Intake
+	if err := s.db.WithContext(ctx).Where("order_id = ?", orderID).Limit(1).Find(&it).Error; err != nil {
+		return nil, err
+	}
+	if it.ID == 0 {
+		return nil, nil
+	}
+	return &it, nil
+}
+
+// IntakeFilter selects intakes to list.
+type IntakeFilter struct {
+	State, Channel string
+	Page, Size     int
+}
+
+// List returns intakes, newest first.
+func (s *Intakes) List(ctx context.Context, f IntakeFilter) ([]IntakeView, int64, error) {
+	page, size := pageBounds(f.Page, f.Size)
+	q := s.db.WithContext(ctx).Model(&model.Intake{})
+	if f.State != "" {
+		switch f.State {
+		case model.IntakeReview, model.IntakeDraft, model.IntakePlaced, model.IntakeCancelled, model.IntakeExpired:
+		default:
+			return nil, 0, invalid("state", "unknown_state", "state is needs_review, draft, placed, cancelled or expired")
+		}
+		q = q.Where("state = ?", f.State)
+	}
+	if f.Channel != "" {
+		q = q.Where("channel = ?", f.Channel)
+	}
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, err
+	}
+	var its []model.Intake
+	if err := q.Order("id DESC").Offset((page - 1) * size).Limit(size).Find(&its).Error; err != nil {
+		return nil, 0, err
+	}
+	out := make([]IntakeView, len(its))
+	for i, it := range its {
+		out[i] = IntakeView{Intake: it, ChannelName: s.ChannelName(it.Channel)}
+		if err := json.Unmarshal([]byte(it.Body), &out[i].Doc); err != nil {
+			return nil, 0, err
+		}
+		if it.State == model.IntakeReview || it.State == model.IntakeDraft {
+			out[i].Problems = out[i].Doc.Problems()
+		}
+	}
+	return out, total, nil
+}
+
+// Resolution is a person's picks for a held intake.
+type Resolution struct {
+	// Customer is the customer's code.
+	Customer string
+	// Lines maps a line's index (from 0) to the SKU picked for it.
+	Lines map[int]string
+	// Remember adds the channel's product code of each picked line to the
+	// channel's alias table, so that the next order matches by itself.
+	Remember bool
+	Actor    Actor
+}
+
+// Resolve applies a person's picks to an intake held for review and, when
+// nothing is left unmatched, places it like any order (the same
+// reservation, stages and escalation). Picks are kept even when the order
+// cannot be placed yet (no stock): it stays in review.
+func (s *Intakes) Resolve(ctx context.Context, id uint64, r Resolution) (IntakeView, error) {
+	if !s.mayReview(r.Actor) {
+		return IntakeView{}, &ForbiddenError{Actor: r.Actor.Label(), Need: []string{s.reviewRole}, What: "resolve held orders"}
+	}
+	var it model.Intake
+	var doc IntakeDoc
+	err := inTx(ctx, s.db, func(tx *gorm.DB) error {
+		if err := forUpdate(tx.Where("id = ?", id)).Take(&it).Error; err != nil {
+			return notFound(err, "intake", strconv.FormatUint(id, 10))
+		}
+		if it.State != model.IntakeReview && it.State != intakeNew {
+			return conflict("intake_not_in_review", "intake #%d is %s, not waiting for review", it.ID, it.State)
+		}
+		if err := json.Unmarshal([]byte(it.Body), &doc); err != nil {
+			return err
+		}
+		if code := strings.TrimSpace(r.Customer); code != "" {
+			var c model.Customer
+			if err := tx.Where("code = ?", strings.ToUpper(code)).Take(&c).Error; err != nil {
+				return notFound(err, "customer", code)
+			}
+			doc.setCustomer(c, "picked")
+		}
+		now := s.clock()
+		for i, sku := range r.Lines {
+			if i < 0 || i >= len(doc.Lines) {
+				return invalid(fmt.Sprintf("lines[%d]", i), "no_such_line", "the order has %d lines", len(doc.Lines))
+			}
+			var p model.Product
+			if err := tx.Where("sku = ?", NormalizeSKU(sku)).Take(&p).Error; err != nil {
+				return notFound(err, "product", sku)
+			}
+			l := &doc.Lines[i]
+			l.ProductID, l.MatchedSKU, l.MatchedName, l.By, l.Candidates = p.ID, p.SKU, p.Name, "picked", nil
+			code := l.Code
+			if code == "" && l.SKU != "" && NormalizeSKU(l.SKU) != p.SKU {
+				code = l.SKU
+			}
+			if r.Remember && code != "" && it.Source == model.SourceChannel {
+				if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&model.ProductAlias{Channel: it.Channel, Alias: code, ProductID: p.ID, CreatedAt: now}).Error; err != nil {
+					return err
+				}
+			}
+		}
+		body, err := json.Marshal(doc)
+		if err != nil {
+			return err
+		}
+		upd := map[string]any{"body": string(body), "updated_at": now}
+		if doc.CustomerID != 0 {
+			upd["customer_id"] = doc.CustomerID
+		}
+		it.Body = string(body)
+		return tx.Model(&model.Intake{}).Where("id = ?", it.ID).Updates(upd).Error
+	})
+	if err != nil {
+		return IntakeView{}, err
+	}
+	if len(doc.Problems()) > 0 {
+		v, _, err := s.view(ctx, it)
+		if err == nil {
+			err = finish(ctx, s.db.WithContext(ctx), s.clock(), Outcome{Intake: &v})
+		}
+		return v, err
+	}
+	return s.place(ctx, it, doc, r.Actor)
+}
+
+func (s *Intakes) mayReview(a Actor) bool {
+	return a.HasRole(s.reviewRole) || s.orders.pipe.Supervisor(a)
+}
+
+// Dismiss drops an intake held for review (a test order, a duplicate
+// sent under another id): nothing is placed.
+func (s *Intakes) Dismiss(ctx context.Context, id uint64, actor Actor, reason string) (IntakeView, error) {
+	if !s.mayReview(actor) {
+		return IntakeView{}, &ForbiddenError{Actor: actor.Label(), Need: []string{s.reviewRole}, What: "dismiss held orders"}
+	}
+	if err := checkText("reason", reason, 200, false); err != nil {
+		return IntakeView{}, err
+	}
+	res := s.db.WithContext(ctx).Model(&model.Intake{}).Where("id = ? AND state = ?", id, model.IntakeReview).
+		Updates(map[string]any{"state": model.IntakeCancelled, "resolved_by": actor.Label(), "updated_at": s.clock()})
+	if res.Error != nil {
+		return IntakeView{}, res.Error
+	}
+	v, err := s.Get(ctx, id)
+	if err == nil && res.RowsAffected == 0 {
+		return v, conflict("intake_not_in_review", "intake #%d is %s, not waiting for review", id, v.State)
+	}
+	return v, err
+}
+
+// ErrNoDraft is confirming or cancelling when there is no open draft.
+var ErrNoDraft = &NotFoundError{What: "draft", Key: "open"}
+
+func errorsIsNoRows(err error) bool { return errors.Is(err, gorm.ErrRecordNotFound) }
