@@ -96,6 +96,9 @@ func (s *Stock) Adjust(ctx context.Context, a Adjustment) (StockLine, error) {
 	if a.Delta == 0 {
 		return StockLine{}, invalid("delta", "invalid_delta", "must not be 0")
 	}
+	if a.Delta > MaxQty || a.Delta < -MaxQty {
+		return StockLine{}, invalid("delta", "out_of_range", "must be from -%d to %d", MaxQty, MaxQty)
+	}
 	if a.Kind == "" {
 		a.Kind = model.MoveAdjust
 	}
@@ -138,8 +141,8 @@ func (s *Stock) Adjust(ctx context.Context, a Adjustment) (StockLine, error) {
 // difference in the ledger. A count below what is locked is refused: those
 // goods are promised, so someone must look again or cancel orders first.
 func (s *Stock) Count(ctx context.Context, warehouse, sku string, counted int64, actor Actor) (StockLine, int64, error) {
-	if counted < 0 {
-		return StockLine{}, 0, invalid("counted", "invalid_qty", "must be >= 0")
+	if counted < 0 || counted > MaxQty {
+		return StockLine{}, 0, invalid("counted", "invalid_qty", "must be from 0 to %d", MaxQty)
 	}
 	var line StockLine
 	var delta int64
