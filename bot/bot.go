@@ -156,7 +156,12 @@ func (b *Bot) command(ctx context.Context, m model.Inbound, actor service.Actor,
 	if c.Name == "" {
 		hint := "发「帮助」看看能做什么。"
 		if near := Closest(text); near != "" {
-			hint = "您是不是想用「" + near + "」？" + hint
+			hint = "您是不是想用「" + near + "」？"
+			for _, s := range specs {
+				if s.zh == near {
+					hint += "用法：" + s.usage + "，例如：" + s.example + "。"
+				}
+			}
 		}
 		return b.answer(ctx, m, "没看懂「"+textesc.Text(text, 21)+"」。"+hint)
 	}
@@ -189,7 +194,7 @@ func (b *Bot) command(ctx context.Context, m model.Inbound, actor service.Actor,
 	case cmdTransferDone:
 		return b.transferDone(ctx, m, actor, c.Args[0])
 	case cmdProblem:
-		return b.problem(ctx, m, actor, c.Args[0], strings.TrimSpace(strings.TrimPrefix(c.Rest, c.Args[0])))
+		return b.problem(ctx, m, actor, c.Args[0], note(text, c))
 	case cmdAttach:
 		return b.attach(ctx, m, c.Args[0])
 	case cmdTickets:
@@ -197,9 +202,18 @@ func (b *Bot) command(ctx context.Context, m model.Inbound, actor service.Actor,
 	case cmdAck:
 		return b.ack(ctx, m, actor, c.Args[0], nil)
 	case cmdResolve:
-		return b.resolve(ctx, m, actor, c.Args[0], strings.TrimSpace(strings.TrimPrefix(c.Rest, c.Args[0])), nil)
+		return b.resolve(ctx, m, actor, c.Args[0], note(text, c), nil)
 	}
 	return b.answerDoc(ctx, m, b.help(actor))
+}
+
+// note is the free text after a command's first argument, as typed
+// (punctuation kept); the normalized rest if the raw line cannot be read.
+func note(raw string, c Command) string {
+	if n := strings.TrimSpace(textAfter(raw, c.Args[0])); n != "" {
+		return n
+	}
+	return strings.TrimSpace(strings.TrimPrefix(c.Rest, c.Args[0]))
 }
 
 // spec describes a command for help, usage and role checks.
@@ -383,6 +397,14 @@ func (b *Bot) order(ctx context.Context, m model.Inbound, no string) error {
 	}
 	if o.TrackingNo != "" {
 		r.line("> 快递：%s %s", esc(o.Carrier), esc(o.TrackingNo))
+	}
+	// What the buyer asked for travels with the order to whoever packs
+	// and ships it: the remark in warning colour, so it is not missed.
+	if o.Address != "" {
+		r.line("> 收货地址：%s", esc(o.Address))
+	}
+	if o.Remark != "" {
+		r.line("> 备注：%s", warning(esc(o.Remark)))
 	}
 	r.line("%s", bold("明细"))
 	var lines []string

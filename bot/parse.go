@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -57,7 +58,14 @@ type Command struct {
 func normalize(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
-	for _, r := range s {
+	in := []rune(s)
+	for i, r := range in {
+		// A colon between digits is a clock time (18:00, 18：00), not a
+		// separator.
+		if (r == ':' || r == '：') && i > 0 && i+1 < len(in) && isDigit(in[i-1]) && isDigit(in[i+1]) {
+			b.WriteRune(':')
+			continue
+		}
 		switch {
 		case r == utf8.RuneError:
 			continue
@@ -77,6 +85,8 @@ func normalize(s string) string {
 	}
 	return strings.Join(strings.Fields(b.String()), " ")
 }
+
+func isDigit(r rune) bool { return r >= '0' && r <= '9' || r >= '０' && r <= '９' }
 
 // Parse reads a chat line into a command. Chinese names need no space
 // after them (库存BOLT-M8-30); English ones are case-insensitive words.
@@ -99,25 +109,53 @@ func Parse(text string) Command {
 	return Command{Args: strings.Fields(line), Rest: line}
 }
 
-// Closest names the command a misunderstood line most likely meant, by
-// edit distance on its first word, or "" when nothing is close.
+// Closest names the command a misunderstood line most likely meant, or ""
+// when nothing fits. By meaning first: a command's name anywhere in the
+// line (查库存 螺丝 → 库存), then phrasings people use for it (还有多少 →
+// 库存); by spelling last, and only for a slip of the keyboard: an English
+// name one or two letters off, or a Chinese one that starts like the word
+// (库纯 → 库存; 下单 is not 菜单). It names the command as 帮助 lists it.
 func Closest(text string) string {
-	words := strings.Fields(strings.ToLower(normalize(text)))
+	line := strings.ToLower(normalize(text))
+	words := strings.Fields(line)
 	if len(words) == 0 {
 		return ""
 	}
+	// The longest command name inside the line.
+	best := ""
+	for _, a := range aliases {
+		if a.name[0] >= utf8.RuneSelf && strings.Contains(line, a.name) && len(a.name) > len(best) {
+			best = a.name
+		}
+	}
+	if best != "" {
+		return zhName(best)
+	}
+	for _, p := range phrasings {
+		if strings.Contains(line, p.phrase) {
+			return p.zh
+		}
+	}
 	w := []rune(words[0])
-	best, bestD := "", 1<<30
+	bestD := 1 << 30
 	for _, a := range aliases {
 		if a.name == "?" || a.name == "done" {
 			continue
 		}
 		n := []rune(a.name)
+		cjk := n[0] >= utf8.RuneSelf
 		// Compare with the start of the word as long as the name, so that
 		// "库纯M8" is close to 库存.
 		cut := w
-		if len(cut) > len(n) && n[0] >= utf8.RuneSelf {
-			cut = cut[:len(n)]
+		if cjk {
+			if len(cut) > len(n) {
+				cut = cut[:len(n)]
+			}
+			// Two-character Chinese names one character apart share
+			// nothing of meaning unless they start alike.
+			if len(cut) == 0 || cut[0] != n[0] {
+				continue
+			}
 		}
 		d := distance(cut, n)
 		if d < bestD {
@@ -128,10 +166,36 @@ func Closest(text string) string {
 	if len([]rune(best)) >= 5 {
 		limit = 2
 	}
-	if bestD > limit {
+	if best == "" || bestD > limit {
 		return ""
 	}
-	return best
+	return zhName(best)
+}
+
+// zhName is the name 帮助 lists a command by, for an alias of it.
+func zhName(alias string) string {
+	for _, a := range aliases {
+		if a.name == alias {
+			for _, s := range specs {
+				if s.cmd == a.cmd {
+					return s.zh
+				}
+			}
+		}
+	}
+	return alias
+}
+
+// phrasings are what people say for a command without naming it.
+var phrasings = []struct{ phrase, zh string }{
+	{"还有多少", "库存"}, {"有货", "库存"}, {"有没有货", "库存"}, {"剩多少", "库存"}, {"存货", "库存"},
+	{"到哪了", "订单"}, {"进度", "订单"}, {"查询单", "订单"},
+	{"我的任务", "待办"}, {"任务", "待办"}, {"待处理", "待办"}, {"该做", "待办"},
+	{"寄出", "发货"}, {"发快递", "发货"}, {"出库", "发货"},
+	{"到货入", "入库"}, {"进货", "入库"}, {"收货入", "入库"},
+	{"点数", "盘点"}, {"实盘", "盘点"},
+	{"少发", "异常"}, {"破损", "异常"}, {"错发", "异常"}, {"问题", "异常"}, {"投诉", "异常"},
+	{"怎么用", "帮助"}, {"命令", "帮助"}, {"不会用", "帮助"},
 }
 
 func distance(a, b []rune) int {
@@ -155,10 +219,13 @@ func distance(a, b []rune) int {
 }
 
 // fields reads "name=value" words; names may be Chinese aliases.
+// A date-and-time value is typed with a space (交期=2026-11-30 18:00), so
+// a clock time right after a field's value belongs to it.
 func fields(words []string) (map[string]string, []string) {
 	out := map[string]string{}
 	var rest []string
-	for _, w := range words {
+	for i := 0; i < len(words); i++ {
+		w := words[i]
 		k, v, ok := strings.Cut(w, "=")
 		if !ok || k == "" {
 			rest = append(rest, w)
@@ -167,12 +234,53 @@ func fields(words []string) (map[string]string, []string) {
 		if alias, ok := fieldAliases[k]; ok {
 			k = alias
 		}
+		if i+1 < len(words) && clockTime.MatchString(words[i+1]) {
+			v += " " + words[i+1]
+			i++
+		}
 		out[strings.ToLower(k)] = v
 	}
 	return out, rest
 }
 
+var clockTime = regexp.MustCompile(`^\d{1,2}:\d{2}$`)
+
+// fieldAliases are the Chinese names of stage fields: every name the bot
+// itself shows (fieldZh, the stage prompts) is accepted here, and a test
+// holds the two together.
 var fieldAliases = map[string]string{
-	"质检员": "qc_inspector", "质检": "qc_inspector", "交期": "promised_at", "承诺": "promised_at",
-	"快递": "carrier", "快递公司": "carrier", "运单号": "tracking_no", "单号": "tracking_no",
+	"质检员": "qc_inspector", "质检": "qc_inspector", "检验员": "qc_inspector",
+	"承诺交期": "promised_at", "交期": "promised_at", "承诺": "promised_at", "交货期": "promised_at", "交货时间": "promised_at",
+	"快递": "carrier", "快递公司": "carrier", "物流": "carrier", "物流公司": "carrier", "承运商": "carrier",
+	"运单号": "tracking_no", "单号": "tracking_no", "快递单号": "tracking_no",
+	"运单照片": "waybill_photo",
+}
+
+// textAfter returns what the person typed after word (a ticket or order
+// number) in the raw line, exactly as written: a note keeps its full-width
+// commas and stops, which normalize would turn into spaces. Only the
+// separators between word and the note are dropped.
+func textAfter(raw, word string) string {
+	rs := []rune(raw)
+	folded := make([]rune, len(rs))
+	for i, r := range rs {
+		if r >= 0xFF01 && r <= 0xFF5E {
+			r -= 0xFEE0
+		}
+		folded[i] = unicode.ToUpper(r)
+	}
+	w := []rune(strings.ToUpper(word))
+	at := -1
+	for i := 0; i+len(w) <= len(folded); i++ {
+		if string(folded[i:i+len(w)]) == string(w) {
+			at = i + len(w)
+			break
+		}
+	}
+	if at < 0 {
+		return ""
+	}
+	return strings.TrimLeftFunc(string(rs[at:]), func(r rune) bool {
+		return unicode.IsSpace(r) || strings.ContainsRune("，、；：,;:", r)
+	})
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"orderhub/internal/textesc"
+	"orderhub/model"
 	"orderhub/service"
 )
 
@@ -14,8 +15,8 @@ var whatZh = map[string]string{
 }
 
 var fieldZh = map[string]string{
-	"promised_at": "承诺交期(交期=2026-11-30 18:00)", "qc_inspector": "质检员(质检员=姓名)",
-	"carrier": "快递公司", "tracking_no": "运单号", "waybill_photo": "运单照片(先发「附件 <单号>」再发照片)",
+	"promised_at": "承诺交期（承诺交期=2026-11-30 18:00）", "qc_inspector": "质检员（质检员=姓名）",
+	"carrier": "快递公司（快递公司=顺丰）", "tracking_no": "运单号（运单号=SF1234567890）", "waybill_photo": "运单照片（先发「附件 <单号>」再发照片）",
 }
 
 // explain turns a refusal into one chat line a keeper can act on, once,
@@ -29,6 +30,7 @@ func (b *Bot) explain(err error) (string, bool) {
 		below   *service.BelowLockedError
 		inv     *service.InvalidError
 		conf    *service.ConflictError
+		short   *service.ShortError
 	)
 	switch {
 	case errors.As(err, &nf):
@@ -61,6 +63,12 @@ func (b *Bot) explain(err error) (string, bool) {
 	case errors.As(err, &below):
 		return fmt.Sprintf("%s 在 %s：已有 %d 件锁定给订单，实盘/在库不能低于它（您要改成 %d，现在在库 %d）。请复核实物，或先处理占用的订单。",
 			below.SKU, below.Warehouse, below.Locked, below.Want, below.OnHand), true
+	case errors.As(err, &short):
+		parts := make([]string, len(short.Lines))
+		for i, l := range short.Lines {
+			parts[i] = fmt.Sprintf("%s 要 %d，各仓共可用 %d", l.SKU, l.Want, max(l.Available, 0))
+		}
+		return "库存不足（insufficient stock），什么都没有锁定：" + strings.Join(parts, "；") + "。可以先发「库存 <SKU>」看各仓库存。", true
 	case errors.As(err, &inv):
 		switch inv.Code() {
 		case "invalid_time":
@@ -68,31 +76,100 @@ func (b *Bot) explain(err error) (string, bool) {
 		case "unknown_stage":
 			return "没有这个阶段。阶段有：" + b.stageList() + "。", true
 		case "invalid_field":
-			return "字段名要用英文小写，例如 qc_inspector=刘洋，或中文别名 质检员=刘洋。", true
+			return "字段名要用英文小写，例如 qc_inspector=刘洋，或中文别名 质检员=刘洋、承诺交期=2026-11-30 18:00。", true
 		}
-		return "输入有误：" + inv.Error(), true
+		return invalidZh(inv), true
 	case errors.As(err, &conf):
-		switch conf.Code() {
-		case "transfers_pending":
-			return "还有调拨单没到货，不能发货：" + conf.Message + "。到货后发「调拨完成 <编号>」。", true
-		case "transfer_not_pending":
-			return "这张调拨单已经处理过了（" + conf.Message + "）。", true
-		case "order_moved":
-			return "订单刚被别人推进了，请发「订单 <单号>」看看最新状态。", true
-		case "already_cancelled", "order_cancelled":
-			return "订单已取消。", true
-		case "not_cancellable":
-			return "订单已经不能取消了（" + conf.Message + "）。", true
-		case "stock_changed":
-			return "盘点时库存刚好有变动，请再盘一次。", true
-		case "already_acknowledged":
-			return "这张工单已经有人接单了。发「工单」看看现在的状态。", true
-		case "ticket_done":
-			return "这张工单已经处理完了（" + conf.Message + "）。", true
-		}
-		return "操作没有成功：" + conf.Message, true
-	case errors.Is(err, service.ErrInvalid), errors.Is(err, service.ErrConflict), errors.Is(err, service.ErrForbidden), errors.Is(err, service.ErrNotFound):
-		return "操作没有成功：" + err.Error(), true
+		return conflictZh(conf), true
+	case errors.Is(err, service.ErrInvalid):
+		return "输入有误，请照「帮助」里的例子再发一次。", true
+	case errors.Is(err, service.ErrConflict):
+		return "现在不能这样做，请发「订单 <单号>」或「工单」看看最新状态。", true
+	case errors.Is(err, service.ErrForbidden):
+		return "您没有权限做这件事。", true
+	case errors.Is(err, service.ErrNotFound):
+		return "没有找到，请核对后再发。", true
 	}
 	return "", false
+}
+
+// invalidZh says what was wrong with an input in Chinese: the field by its
+// Chinese name, the rule by its code (the service's message is English).
+func invalidZh(inv *service.InvalidError) string {
+	field := inv.Field
+	if zh, ok := inputZh[field]; ok {
+		field = zh
+	} else if zh, ok := fieldZh[field]; ok {
+		field = zh
+	}
+	what := "格式不对"
+	switch inv.Code() {
+	case "required":
+		what = "不能为空"
+	case "too_long":
+		what = "太长了"
+	case "invalid_qty":
+		what = "要是大于 0 的整数"
+	case "no_lines":
+		what = "至少要有一行"
+	case "too_many_lines":
+		what = "行数太多"
+	}
+	if field == "" {
+		return "输入有误：" + what + "。"
+	}
+	return "输入有误：「" + field + "」" + what + "。"
+}
+
+var inputZh = map[string]string{
+	"address": "收货地址", "remark": "备注", "note": "说明", "description": "描述", "customer": "客户", "lines": "明细",
+	"sku": "SKU", "qty": "数量", "warehouse": "仓库", "reason": "原因",
+}
+
+// conflictZh says why a state refused a command, in Chinese, from the
+// conflict's code and what it is about (never its English message).
+func conflictZh(c *service.ConflictError) string {
+	subject := c.Subject
+	switch c.Code() {
+	case "transfers_pending":
+		return fmt.Sprintf("订单 %s 还有调拨单没到货，不能发货：调拨单 %s 到货后才能发（transfers pending）。到货后由收货仓发「调拨完成 <编号>」。",
+			subject, strings.Join(c.Items, "、"))
+	case "transfer_not_pending":
+		return fmt.Sprintf("调拨单 %s 已经%s，不用再处理。", subject, transferStatusZh(c.State))
+	case "order_moved":
+		return "订单刚被别人推进了，请发「订单 " + subject + "」看看最新状态。"
+	case "already_cancelled", "order_cancelled":
+		return "订单 " + subject + " 已取消。"
+	case "not_cancellable":
+		return fmt.Sprintf("订单 %s 已是「%s」，不能取消了（not cancellable）。确需取消请找主管。", subject, c.State)
+	case "not_shipped":
+		return fmt.Sprintf("订单 %s 还是「%s」，发货后才能确认收货（not shipped）。", subject, c.State)
+	case "already_delivered":
+		return "订单 " + subject + " 已经签收了。"
+	case "stock_changed":
+		return "盘点时库存刚好有变动，请再盘一次。"
+	case "already_acknowledged":
+		return "工单 " + subject + " 已经有人接单了。发「工单」看看现在的状态。"
+	case "ticket_done":
+		return fmt.Sprintf("工单 %s 已经处理完了（%s），不用再处理。", subject, ticketStateZh[c.State])
+	case "not_resolved":
+		return fmt.Sprintf("工单 %s 还没处理完（%s），先发「处理 %s 说明」。", subject, ticketStateZh[c.State], subject)
+	case "idempotency_key_reused":
+		return "这个请求编号已用于另一张订单，请换一个再下。"
+	case "no_warehouses":
+		return "系统里还没有设置仓库，请联系管理员。"
+	case "sku_exists", "warehouse_exists", "customer_exists", "staff_exists":
+		return "已经有了，不用重复登记。"
+	}
+	return "现在不能这样做（" + c.Code() + "），请发「订单 <单号>」或「工单」看看最新状态，或联系主管。"
+}
+
+func transferStatusZh(status string) string {
+	switch status {
+	case model.TransferReceived:
+		return "到货"
+	case model.TransferCancelled:
+		return "取消"
+	}
+	return "处理"
 }

@@ -53,7 +53,7 @@ func TestTicketCommands(t *testing.T) {
 				}
 			})
 		}
-		if err := db.Where("id = ?", tk.ID).Take(&tk).Error; err != nil || tk.State != model.TicketResolved || tk.Resolution != "已补发一箱 顺丰 SF123" { // the parser reads Chinese commas as spaces
+		if err := db.Where("id = ?", tk.ID).Take(&tk).Error; err != nil || tk.State != model.TicketResolved || tk.Resolution != "已补发一箱，顺丰 SF123" { // the note as typed, full-width comma kept
 			t.Fatalf("ticket after the loop: %+v, %v", tk, err)
 		}
 	})

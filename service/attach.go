@@ -37,7 +37,7 @@ func (o *Orders) Attach(ctx context.Context, no, field, path string, actor Actor
 			return err
 		}
 		if ord.Stage == StageCancelled {
-			return conflict("order_cancelled", "order %s is cancelled", ord.No)
+			return conflict("order_cancelled", "order %s is cancelled", ord.No).about(ord.No, o.pipe.Name(StageCancelled))
 		}
 		if !o.pipe.MayMove(actor, ord.Stage) && !actor.HasRole("dispatcher", "keeper", "dispatcher_lead", "keeper_lead") {
 			return &ForbiddenError{Actor: actor.Label(), Need: []string{"dispatcher", "keeper"}, What: "attach files to orders"}

@@ -230,9 +230,9 @@ func (o *Orders) ConfirmReceipt(ctx context.Context, no string, actor Actor, not
 		next, ok := o.pipe.Next(ord.Stage)
 		if ord.Stage != StageShipped || !ok || next.Key != last.Key {
 			if ord.Stage == last.Key {
-				return conflict("already_delivered", "order %s is already %s", ord.No, last.Name)
+				return conflict("already_delivered", "order %s is already %s", ord.No, last.Name).about(ord.No, last.Name)
 			}
-			return conflict("not_shipped", "order %s is %s; receipt can be confirmed once it has shipped", ord.No, o.pipe.Name(ord.Stage))
+			return conflict("not_shipped", "order %s is %s; receipt can be confirmed once it has shipped", ord.No, o.pipe.Name(ord.Stage)).about(ord.No, o.pipe.Name(ord.Stage))
 		}
 		now := o.clock()
 		res := tx.Model(&model.Order{}).Where("id = ? AND stage = ?", ord.ID, ord.Stage).Updates(map[string]any{
@@ -242,7 +242,7 @@ func (o *Orders) ConfirmReceipt(ctx context.Context, no string, actor Actor, not
 			return res.Error
 		}
 		if res.RowsAffected != 1 {
-			return conflict("order_moved", "order %s moved on meanwhile; look at it again", ord.No)
+			return conflict("order_moved", "order %s moved on meanwhile; look at it again", ord.No).about(ord.No, "")
 		}
 		if err := tx.Create(&model.OrderEvent{OrderID: ord.ID, Kind: "stage", FromStage: ord.Stage, ToStage: last.Key,
 			Actor: actor.Label(), Fields: "{}", Note: receiptNote(note), CreatedAt: now}).Error; err != nil {

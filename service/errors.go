@@ -108,10 +108,25 @@ func (e *TransitionError) Error() string {
 func (e *TransitionError) Unwrap() error { return ErrConflict }
 func (e *TransitionError) Code() string  { return "invalid_transition" }
 
-// ConflictError is a state conflict with a code and message.
+// ConflictError is a state conflict with a code and message. Subject,
+// State and Items carry what an edge needs to say it in its own words
+// (chat and the mini-program in Chinese) without reading Message.
 type ConflictError struct {
 	code    string
 	Message string
+	// Subject is the order, ticket or transfer refused ("SO…", "TK…", "#12").
+	Subject string
+	// State is the subject's state as people name it (a stage name, or a
+	// ticket or transfer status key).
+	State string
+	// Items lists related things (the transfers an order waits for).
+	Items []string
+}
+
+// about records what the conflict is about, for the edges' wording.
+func (e *ConflictError) about(subject, state string, items ...string) *ConflictError {
+	e.Subject, e.State, e.Items = subject, state, items
+	return e
 }
 
 func conflict(code, format string, args ...any) *ConflictError {

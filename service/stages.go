@@ -113,7 +113,7 @@ func (o *Orders) Advance(ctx context.Context, mv Move) (Detail, error) {
 			return res.Error
 		}
 		if res.RowsAffected != 1 {
-			return conflict("order_moved", "order %s moved on meanwhile; look at it again", ord.No)
+			return conflict("order_moved", "order %s moved on meanwhile; look at it again", ord.No).about(ord.No, "")
 		}
 		given, _ := json.Marshal(fields)
 		if err := tx.Create(&model.OrderEvent{OrderID: ord.ID, Kind: "stage", FromStage: ord.Stage, ToStage: next.Key,
@@ -202,7 +202,7 @@ func (o *Orders) ship(tx *gorm.DB, ord model.Order, actor Actor, now time.Time) 
 		for i, t := range pending {
 			ids[i] = fmt.Sprintf("#%d", t.ID)
 		}
-		return conflict("transfers_pending", "order %s cannot ship before transfers %s are received", ord.No, strings.Join(ids, ", "))
+		return conflict("transfers_pending", "order %s cannot ship before transfers %s are received", ord.No, strings.Join(ids, ", ")).about(ord.No, o.pipe.Name(ord.Stage), ids...)
 	}
 	var allocs []model.Allocation
 	if err := tx.Where("order_id = ? AND state = ?", ord.ID, model.AllocActive).Order("id").Find(&allocs).Error; err != nil {
@@ -245,15 +245,15 @@ func (o *Orders) Cancel(ctx context.Context, no string, actor Actor, reason stri
 		}
 		id = ord.ID
 		if ord.Stage == StageCancelled {
-			return conflict("already_cancelled", "order %s is already cancelled", ord.No)
+			return conflict("already_cancelled", "order %s is already cancelled", ord.No).about(ord.No, o.pipe.Name(StageCancelled))
 		}
 		if !o.pipe.Cancellable(ord.Stage) {
-			return conflict("not_cancellable", "order %s is %s and can no longer be cancelled", ord.No, o.pipe.Name(ord.Stage))
+			return conflict("not_cancellable", "order %s is %s and can no longer be cancelled", ord.No, o.pipe.Name(ord.Stage)).about(ord.No, o.pipe.Name(ord.Stage))
 		}
 		switch {
 		case actor.Kind == ActorCustomer:
 			if !o.pipe.CustomerCancellable(ord.Stage) {
-				return conflict("not_cancellable", "order %s is already %s; ask customer service to cancel it", ord.No, o.pipe.Name(ord.Stage))
+				return conflict("not_cancellable", "order %s is already %s; ask customer service to cancel it", ord.No, o.pipe.Name(ord.Stage)).about(ord.No, o.pipe.Name(ord.Stage))
 			}
 		case o.pipe.MayMove(actor, ord.Stage) || actor.HasRole("customer_service"):
 		default:
@@ -271,7 +271,7 @@ func (o *Orders) Cancel(ctx context.Context, no string, actor Actor, reason stri
 			return res.Error
 		}
 		if res.RowsAffected != 1 {
-			return conflict("order_moved", "order %s moved on meanwhile; look at it again", ord.No)
+			return conflict("order_moved", "order %s moved on meanwhile; look at it again", ord.No).about(ord.No, "")
 		}
 		if err := tx.Create(&model.OrderEvent{OrderID: ord.ID, Kind: "cancelled", FromStage: ord.Stage, ToStage: StageCancelled,
 			Actor: actor.Label(), Fields: "{}", Note: reason, CreatedAt: now}).Error; err != nil {

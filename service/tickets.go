@@ -262,9 +262,9 @@ func (t *Tickets) Ack(ctx context.Context, no string, actor Actor, click *CardCl
 		switch tk.State {
 		case model.TicketOpen:
 		case model.TicketAcknowledged:
-			return "", conflict("already_acknowledged", "ticket %s was already acknowledged", tk.No)
+			return "", conflict("already_acknowledged", "ticket %s was already acknowledged", tk.No).about(tk.No, tk.State)
 		default:
-			return "", conflict("ticket_done", "ticket %s is already %s", tk.No, tk.State)
+			return "", conflict("ticket_done", "ticket %s is already %s", tk.No, tk.State).about(tk.No, tk.State)
 		}
 		upd := map[string]any{"state": model.TicketAcknowledged, "ack_at": now, "updated_at": now}
 		if actor.StaffID != 0 {
@@ -291,7 +291,7 @@ func (t *Tickets) Resolve(ctx context.Context, no, note string, actor Actor, cli
 	}
 	return t.transition(ctx, no, actor, click, func(tx *gorm.DB, tk *model.Ticket, now time.Time) (string, error) {
 		if tk.State != model.TicketOpen && tk.State != model.TicketAcknowledged {
-			return "", conflict("ticket_done", "ticket %s is already %s", tk.No, tk.State)
+			return "", conflict("ticket_done", "ticket %s is already %s", tk.No, tk.State).about(tk.No, tk.State)
 		}
 		upd := map[string]any{"state": model.TicketResolved, "resolution": trunc(note, 1000), "resolved_at": now, "updated_at": now}
 		if tk.AckAt == nil {
@@ -312,7 +312,7 @@ func (t *Tickets) Resolve(ctx context.Context, no, note string, actor Actor, cli
 func (t *Tickets) Close(ctx context.Context, no string, actor Actor) (TicketView, error) {
 	return t.transition(ctx, no, actor, nil, func(tx *gorm.DB, tk *model.Ticket, now time.Time) (string, error) {
 		if tk.State != model.TicketResolved {
-			return "", conflict("not_resolved", "ticket %s is %s; resolve it before closing", tk.No, tk.State)
+			return "", conflict("not_resolved", "ticket %s is %s; resolve it before closing", tk.No, tk.State).about(tk.No, tk.State)
 		}
 		tk.State, tk.ClosedAt = model.TicketClosed, &now
 		return "", tx.Model(&model.Ticket{}).Where("id = ?", tk.ID).

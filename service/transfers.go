@@ -95,7 +95,7 @@ func (t *Transfers) Receive(ctx context.Context, id uint64, actor Actor) (Transf
 			return notFound(err, "transfer", key)
 		}
 		if tr.Status != model.TransferPending {
-			return conflict("transfer_not_pending", "transfer #%d is %s, not pending", tr.ID, tr.Status)
+			return conflict("transfer_not_pending", "transfer #%d is %s, not pending", tr.ID, tr.Status).about(fmt.Sprintf("#%d", tr.ID), tr.Status)
 		}
 		now := t.clock()
 		res := tx.Exec("UPDATE stocks SET on_hand = on_hand - ?, locked = locked - ? WHERE warehouse_id = ? AND product_id = ? AND locked >= ? AND on_hand >= ?",

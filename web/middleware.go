@@ -73,6 +73,10 @@ func limitBody(n int64) gin.HandlerFunc {
 	}
 }
 
+// Auth is the admin bearer token check, for groups that also take another
+// credential (the board's session).
+func (s *Server) Auth(c *gin.Context) { s.auth(c) }
+
 // auth guards the staff API with the admin bearer token.
 func (s *Server) auth(c *gin.Context) {
 	h := c.GetHeader("Authorization")

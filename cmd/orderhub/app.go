@@ -42,6 +42,8 @@ type app struct {
 	mp        *mpParts // the mini-program's WeChat client and notifier
 	wecom     *wecomParts
 	esc       *service.Escalator
+	tickets   *service.Tickets
+	war       *warRoom
 	closers   []func()
 }
 
@@ -127,7 +129,7 @@ func (a *app) wire(clock service.Clock) error {
 		return err
 	}
 	a.wireEscalation(clock)
-	return nil
+	return a.wireWarRoom(clock, a.tickets)
 }
 
 // ready reports whether the database and Redis answer.

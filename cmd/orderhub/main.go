@@ -8,6 +8,7 @@
 //	orderhub chat           play WeCom's side against a running orderhub
 //	orderhub audit          check that stock adds up (nightly in serve too)
 //	orderhub bench reserve  measure hot-SKU reservation throughput
+//	orderhub simulate       replay a compressed business day through the edges
 package main
 
 import (
@@ -50,6 +51,8 @@ commands:
   bench reserve  measure hot-SKU reservation throughput (see docs/benchmarks.md)
   chat --as <userid> "<text>"
                  talk to a running orderhub as a WeCom user (see docs/commands.md)
+  simulate       replay a compressed business day (buyers, 27 staff, supervisors)
+                 through the real edges, with and without escalation, and report
 
 Configuration comes from ORDERHUB_CONFIG (a YAML file) and ORDERHUB_*
 environment variables; see docs/configuration.md.
@@ -64,7 +67,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
-	case "serve", "migrate", "seed", "bench", "chat", "audit":
+	case "serve", "migrate", "seed", "bench", "chat", "audit", "simulate":
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q", cmd)
@@ -85,6 +88,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return bench(ctx, cfg, log, args, stdout)
 	case "chat":
 		return chat(ctx, cfg, args, stdout)
+	case "simulate":
+		return simulate(ctx, cfg, args, stdout, stderr)
 	default:
 		return seed(ctx, cfg, log, args, stdout)
 	}
@@ -179,6 +184,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	}
 	defer removeAddr()
 	a.botBanner(stdout)
+	a.boardBanner(stdout, ln.Addr().String())
 	// Deferred after a.close, so it runs first: stores stay open until the
 	// bot has finished what it holds.
 	stopBot := a.startBot(context.WithoutCancel(ctx))

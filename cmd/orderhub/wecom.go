@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -26,6 +27,8 @@ type wecomParts struct {
 	runner *bot.Runner
 	corp   config.WeCom
 	demo   bool
+	// oauth is the board's WeCom web login.
+	oauth *bot.OAuth
 }
 
 // wireBot builds the bot and mounts its routes: the callback, the outbox
@@ -70,6 +73,7 @@ func (a *app) wireBot(clock service.Clock) error {
 	})
 	pipe := a.orders.Pipeline()
 	tickets := service.NewTickets(a.db, pipe, clock, cfg.Location(), cfg.Roles)
+	a.tickets = tickets
 	inbox := service.NewInbox(a.db, clock)
 	b := bot.New(bot.Deps{
 		Catalog: a.catalog, Stock: a.stock, Orders: a.orders, Transfers: a.transfers, Tickets: tickets,
@@ -79,7 +83,13 @@ func (a *app) wireBot(clock service.Clock) error {
 	runner := bot.NewRunner(b, inbox, ob.Poke, a.log, bot.RunnerOptions{})
 	bot.NewCallback(crypto, inbox, runner, a.rdb, cfg.Redis.Prefix, clock, a.log).Mount(a.server.Engine())
 	web.MountOutbox(a.server.Staff(), ob, cfg.Location(), a.log)
-	a.wecom = &wecomParts{outbox: ob, runner: runner, corp: corp, demo: demo}
+	// The demo's authorize page is the local WeCom's, on this server.
+	oauthBase := ""
+	if demo {
+		oauthBase = bot.LocalPath
+	}
+	oauth := bot.NewOAuth(corp.CorpID, corp.Secret, strconv.Itoa(corp.AgentID), a.rdb, cfg.Redis.Prefix, oauthBase)
+	a.wecom = &wecomParts{outbox: ob, runner: runner, corp: corp, demo: demo, oauth: oauth}
 	return nil
 }
 

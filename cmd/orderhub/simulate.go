@@ -1,0 +1,335 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/redis/go-redis/v9"
+
+	"orderhub/config"
+	"orderhub/internal/sim"
+	"orderhub/model"
+)
+
+// simOptions are the flags of `orderhub simulate`.
+type simOptions struct {
+	seed         uint64
+	ordersPerDay int
+	days         int
+	staff        string
+	day          time.Duration
+	drain        time.Duration
+	report       string
+	mysqlDSN     string
+	redisAddr    string
+	dataDir      string
+	only         string
+	quiet        bool
+}
+
+// simulate replays a compressed business day against served orderhubs it
+// starts itself — once with escalation, once without — through their real
+// edges, and reports what orderhub did to the business's numbers.
+func simulate(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o simOptions
+	fs.Uint64Var(&o.seed, "seed", 1, "the seed: the same seed replays the same orders, people and choices")
+	fs.IntVar(&o.ordersPerDay, "orders-per-day", 340, "orders buyers try to place per day (15% of the first day's in a 10:00 promotion)")
+	fs.IntVar(&o.days, "days", 1, "business days to replay")
+	fs.StringVar(&o.staff, "staff", "", "staff profile (YAML; default: the built-in 27 people, see internal/sim/staff.yaml)")
+	fs.DurationVar(&o.day, "day", 50*time.Second, "how long one business day takes in real time")
+	fs.DurationVar(&o.drain, "drain", 36*time.Hour, "business time after the last day for orders to ship and arrive, at most")
+	fs.StringVar(&o.report, "report", "", "write the report as JSON to this file, and as markdown beside it (.md)")
+	fs.StringVar(&o.mysqlDSN, "mysql-dsn", cfg.MySQLDSN, "MySQL/MariaDB server to use instead of the embedded SQLite (a fresh database is created on it per replay)")
+	fs.StringVar(&o.redisAddr, "redis-addr", cfg.Redis.Addr, "Redis to use instead of the in-process one (keys under a fresh prefix per replay)")
+	fs.StringVar(&o.dataDir, "data-dir", "", "where the replays' data dirs go (default: a new temporary directory)")
+	fs.StringVar(&o.only, "escalation", "both", "replay with escalation on, off, or both")
+	fs.BoolVar(&o.quiet, "quiet", false, "no progress bar")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	switch {
+	case o.ordersPerDay < 1 || o.ordersPerDay > 20000:
+		return errors.New("simulate: --orders-per-day: must be between 1 and 20000")
+	case o.days < 1 || o.days > 90:
+		return errors.New("simulate: --days: must be between 1 and 90")
+	case o.day < 5*time.Second:
+		return errors.New("simulate: --day: must be at least 5s")
+	case o.drain < 0:
+		return errors.New("simulate: --drain: must be >= 0")
+	case o.only != "both" && o.only != "on" && o.only != "off":
+		return errors.New("simulate: --escalation: on, off or both")
+	}
+	if (o.mysqlDSN == "") != (o.redisAddr == "") {
+		return errors.New("simulate: give both --mysql-dsn and --redis-addr (MySQL + Redis), or neither (embedded)")
+	}
+	profile, err := sim.LoadProfile(o.staff)
+	if err != nil {
+		return err
+	}
+	if o.dataDir == "" {
+		if o.dataDir, err = os.MkdirTemp("", "orderhub-simulate-"); err != nil {
+			return err
+		}
+	}
+	scale := float64(24*time.Hour) / float64(o.day)
+	store := "embedded (SQLite + in-process Redis)"
+	if o.mysqlDSN != "" {
+		store = "MySQL/MariaDB + Redis"
+	}
+	rep := sim.Report{Seed: o.seed, OrdersPerDay: o.ordersPerDay, Days: o.days, DayLength: o.day.String(), Staff: len(profile.Staff), Store: store}
+	fmt.Fprintf(stdout, "orderhub simulate: %d day(s), %d orders/day, %d staff, seed %d, a day in %s (1:%.0f), %s; data in %s\n",
+		o.days, o.ordersPerDay, len(profile.Staff), o.seed, o.day, scale, store, o.dataDir)
+	modes := []bool{true, false}
+	switch o.only {
+	case "on":
+		modes = []bool{true}
+	case "off":
+		modes = []bool{false}
+	}
+	for _, esc := range modes {
+		r, err := replay(ctx, cfg, o, profile, scale, esc, stderr)
+		if err != nil {
+			return err
+		}
+		if esc {
+			rep.With = r
+		} else {
+			rep.Without = r
+		}
+	}
+	var md bytes.Buffer
+	rep.Markdown(&md)
+	fmt.Fprintln(stdout)
+	_, _ = stdout.Write(md.Bytes())
+	if o.report != "" {
+		b, err := json.MarshalIndent(rep, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(o.report, append(b, '\n'), 0o644); err != nil {
+			return fmt.Errorf("simulate: --report: %w", err)
+		}
+		mdPath := strings.TrimSuffix(o.report, filepath.Ext(o.report)) + ".md"
+		if err := os.WriteFile(mdPath, md.Bytes(), 0o644); err != nil {
+			return fmt.Errorf("simulate: --report: %w", err)
+		}
+		fmt.Fprintf(stdout, "\nreport written to %s and %s\n", o.report, mdPath)
+	}
+	return nil
+}
+
+// replay serves one orderhub (a fresh database) with the simulation
+// config, plays the day against it, stops it and measures.
+func replay(ctx context.Context, base config.Config, o simOptions, profile sim.Profile, scale float64, escalation bool, stderr io.Writer) (sim.Replay, error) {
+	label := "with escalation"
+	mode := "on"
+	if !escalation {
+		label, mode = "without escalation", "off"
+	}
+	cfg := sim.Scaled(base, scale, escalation)
+	cfg.DataDir = filepath.Join(o.dataDir, "escalation-"+mode)
+	cfg.DemoSeed = true
+	cfg.AdminToken = "sim_" + randomHex(12)
+	cfg.Secret = randomHex(32)
+	cfg.LogLevel, cfg.LogFormat = "warn", "text"
+	// The simulated staff read their replies from the local WeCom, and
+	// buyers log in with demo codes: no real corp or mini-program.
+	cfg.WeCom = config.WeCom{APIBase: config.Default().WeCom.APIBase}
+	cfg.WeChat = config.WeChat{APIBase: config.Default().WeChat.APIBase}
+	cfg.PublicURL = ""
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return sim.Replay{}, err
+	}
+	stamp := time.Now().UTC().Format("20060102150405")
+	if o.mysqlDSN != "" {
+		dsn, err := freshDatabase(ctx, o.mysqlDSN, fmt.Sprintf("orderhub_sim_%s_%d_%s", stamp, o.seed, mode))
+		if err != nil {
+			return sim.Replay{}, err
+		}
+		cfg.MySQLDSN = dsn
+		cfg.Redis.Addr = o.redisAddr
+		cfg.Redis.Prefix = fmt.Sprintf("ohsim:%s:%d:%s:", stamp, o.seed, mode)
+	} else {
+		cfg.MySQLDSN, cfg.Redis.Addr = "", ""
+	}
+	port, err := freePort()
+	if err != nil {
+		return sim.Replay{}, err
+	}
+	cfg.HTTPAddr = net.JoinHostPort("127.0.0.1", port)
+	if err := cfg.Validate(); err != nil {
+		return sim.Replay{}, fmt.Errorf("simulate: simulation config: %w", err)
+	}
+	logf, err := os.Create(filepath.Join(cfg.DataDir, "orderhub.log"))
+	if err != nil {
+		return sim.Replay{}, err
+	}
+	defer logf.Close()
+	log := newLogger(cfg, logf)
+	if !cfg.Embedded() {
+		// What `orderhub seed --demo` does; serve seeds only embedded.
+		if err := seed(ctx, cfg, log, []string{"--demo"}, io.Discard); err != nil {
+			return sim.Replay{}, err
+		}
+	}
+	sctx, stop := context.WithCancel(ctx)
+	served := make(chan error, 1)
+	go func() { served <- serve(sctx, cfg, log, io.Discard) }()
+	stopServer := func() error {
+		stop()
+		return <-served
+	}
+	base0 := "http://" + cfg.HTTPAddr
+	if err := waitHealthy(ctx, base0, served); err != nil {
+		_ = stopServer()
+		return sim.Replay{}, err
+	}
+	e, err := sim.NewEdges(base0, cfg.AdminToken)
+	if err != nil {
+		_ = stopServer()
+		return sim.Replay{}, err
+	}
+	since := time.Now().UTC()
+	opt := sim.Options{Seed: o.seed, OrdersPerDay: o.ordersPerDay, Days: o.days, Scale: scale, Drain: o.drain, Profile: profile,
+		Stages: cfg.Stages, Photo: waybillJPEG()}
+	if !o.quiet {
+		opt.Progress = progressBar(stderr, label)
+	}
+	out, err := sim.Play(ctx, e, opt)
+	if !o.quiet {
+		fmt.Fprintln(stderr)
+	}
+	end := time.Now().UTC()
+	if serr := stopServer(); err == nil && serr != nil {
+		err = serr
+	}
+	if err != nil {
+		return sim.Replay{}, fmt.Errorf("simulate (%s): %w", label, err)
+	}
+	if cfg.Redis.Addr != "" {
+		// The replay's keys (sessions, dedupe, locks) are ours to remove.
+		rdb := redis.NewClient(&redis.Options{Addr: cfg.Redis.Addr, Password: cfg.Redis.Password, DB: cfg.Redis.DB})
+		iter := rdb.Scan(ctx, 0, cfg.Redis.Prefix+"*", 500).Iterator()
+		for iter.Next(ctx) {
+			rdb.Del(ctx, iter.Val())
+		}
+		_ = rdb.Close()
+	}
+	db, err := model.Open(ctx, model.Options{MySQLDSN: cfg.MySQLDSN, SQLitePath: filepath.Join(cfg.DataDir, "orderhub.db"), Log: log})
+	if err != nil {
+		return sim.Replay{}, err
+	}
+	defer func() { _ = model.Close(db) }()
+	f, err := sim.Measure(ctx, db, since, end, scale, cfg.Stages)
+	if err != nil {
+		return sim.Replay{}, fmt.Errorf("simulate: measure: %w", err)
+	}
+	f.Label, f.Escalation = label, escalation
+	f.Database = filepath.Join(cfg.DataDir, "orderhub.db")
+	if cfg.MySQLDSN != "" {
+		c, _ := mysql.ParseDSN(cfg.MySQLDSN)
+		f.Database = c.DBName
+	}
+	return sim.Replay{Figures: f, Sim: sim.Counts(out)}, nil
+}
+
+// freshDatabase creates database name on the server dsn names and returns
+// the DSN of that database.
+func freshDatabase(ctx context.Context, dsn, name string) (string, error) {
+	c, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return "", fmt.Errorf("simulate: --mysql-dsn: %w", err)
+	}
+	c.DBName = ""
+	db, err := sql.Open("mysql", c.FormatDSN())
+	if err != nil {
+		return "", err
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, "CREATE DATABASE `"+name+"` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"); err != nil {
+		return "", fmt.Errorf("simulate: create database %s: %w", name, err)
+	}
+	c.DBName = name
+	c.ParseTime = true
+	return c.FormatDSN(), nil
+}
+
+func freePort() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	_, port, err := net.SplitHostPort(ln.Addr().String())
+	return port, err
+}
+
+func waitHealthy(ctx context.Context, base string, served <-chan error) error {
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-served:
+			return fmt.Errorf("simulate: orderhub stopped before serving: %v", err)
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+		resp, err := http.Get(base + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+	}
+	return errors.New("simulate: orderhub did not become healthy within 60s")
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// waybillJPEG is the photo dispatchers send: a small grey JPEG.
+func waybillJPEG() []byte {
+	img := image.NewGray(image.Rect(0, 0, 64, 40))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(200 + i%40)
+	}
+	img.Set(1, 1, color.Gray{Y: 0})
+	var buf bytes.Buffer
+	_ = jpeg.Encode(&buf, img, &jpeg.Options{Quality: 60})
+	return buf.Bytes()
+}
+
+// progressBar draws one line, rewritten in place.
+func progressBar(w io.Writer, label string) func(sim.Progress) {
+	return func(p sim.Progress) {
+		const width = 30
+		n := int(p.Fraction * width)
+		day := int(p.Now.Sub(sim.Origin).Hours()/24) + 1
+		fmt.Fprintf(w, "\r%-19s [%s%s] %3.0f%%  第%d天 %s  下单 %d  发货 %d  签收 %d ", label,
+			strings.Repeat("#", n), strings.Repeat("-", width-n), 100*p.Fraction, day, p.Now.Format("15:04"), p.Placed, p.Shipped, p.Delivered)
+	}
+}

@@ -1,0 +1,336 @@
+package sim
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"orderhub/bot"
+)
+
+// Edges is how the simulation reaches orderhub: only over HTTP, as the
+// mini-program, WeCom and a staff tool would.
+type Edges struct {
+	base   string
+	admin  string
+	client *http.Client
+	crypto *bot.Crypto
+	msgID  atomic.Int64
+
+	mu      sync.Mutex
+	boxes   map[string]*mailbox
+	cursor  int
+	mediaID string
+}
+
+// Msg is one app message orderhub sent to a WeCom user.
+type Msg struct {
+	ID      int    `json:"id"`
+	ToUser  string `json:"touser"`
+	MsgType string `json:"msgtype"`
+	Content string `json:"content"`
+	At      time.Time
+}
+
+type mailbox struct {
+	mu   sync.Mutex
+	msgs []Msg
+	wake chan struct{}
+}
+
+// NewEdges talks to the orderhub served at base (http://host:port) with
+// the staff API's admin token, as the demo WeCom corp (no corp id set).
+func NewEdges(base, admin string) (*Edges, error) {
+	crypto, err := bot.NewCrypto(bot.DemoToken, bot.DemoAESKey, bot.DemoCorpID)
+	if err != nil {
+		return nil, err
+	}
+	tr := &http.Transport{MaxIdleConns: 128, MaxIdleConnsPerHost: 128, IdleConnTimeout: time.Minute}
+	e := &Edges{base: strings.TrimRight(base, "/"), admin: admin, client: &http.Client{Timeout: 20 * time.Second, Transport: tr},
+		crypto: crypto, boxes: map[string]*mailbox{}}
+	e.msgID.Store(time.Now().UnixNano() / 1000)
+	return e, nil
+}
+
+// APIError is an answer of orderhub's JSON APIs other than 2xx.
+type APIError struct {
+	Status  int
+	Code    string
+	Message string
+	Body    string
+}
+
+func (e *APIError) Error() string {
+	return fmt.Sprintf("HTTP %d %s: %s", e.Status, e.Code, e.Message)
+}
+
+// JSON calls a JSON route; bearer is the admin token or a buyer's session.
+func (e *Edges) JSON(ctx context.Context, method, path, bearer string, hdr map[string]string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, e.base+path, body)
+	if err != nil {
+		return err
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	resp, err := e.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode/100 != 2 {
+		var eb struct {
+			Error struct {
+				Code    string `json:"code"`
+				Message string `json:"message"`
+			} `json:"error"`
+		}
+		_ = json.Unmarshal(b, &eb)
+		return &APIError{Status: resp.StatusCode, Code: eb.Error.Code, Message: eb.Error.Message, Body: string(b)}
+	}
+	if out != nil {
+		return json.Unmarshal(b, out)
+	}
+	return nil
+}
+
+// Staff calls the staff API with the admin token.
+func (e *Edges) Staff(ctx context.Context, method, path string, in, out any) error {
+	return e.JSON(ctx, method, "/api/v1"+path, e.admin, nil, in, out)
+}
+
+type callbackXML struct {
+	XMLName      xml.Name `xml:"xml"`
+	ToUserName   string   `xml:"ToUserName"`
+	FromUserName string   `xml:"FromUserName"`
+	CreateTime   int64    `xml:"CreateTime"`
+	MsgType      string   `xml:"MsgType"`
+	Content      string   `xml:"Content,omitempty"`
+	PicURL       string   `xml:"PicUrl,omitempty"`
+	MediaID      string   `xml:"MediaId,omitempty"`
+	MsgID        string   `xml:"MsgId"`
+	AgentID      string   `xml:"AgentID"`
+}
+
+// Say posts a text message from user to the WeCom callback, encrypted and
+// signed as WeCom does.
+func (e *Edges) Say(ctx context.Context, user, text string) error {
+	return e.callback(ctx, callbackXML{FromUserName: user, MsgType: "text", Content: text})
+}
+
+// SendPhoto uploads jpeg to the local WeCom as media and posts an image
+// message from user, as the WeCom app does when someone sends a photo.
+func (e *Edges) SendPhoto(ctx context.Context, user string, jpeg []byte) error {
+	id, err := e.media(ctx, jpeg)
+	if err != nil {
+		return err
+	}
+	return e.callback(ctx, callbackXML{FromUserName: user, MsgType: "image", MediaID: id, PicURL: e.base + bot.LocalPath + "/media/" + id})
+}
+
+func (e *Edges) callback(ctx context.Context, m callbackXML) error {
+	now := time.Now()
+	m.ToUserName, m.CreateTime, m.AgentID = bot.DemoCorpID, now.Unix(), strconv.Itoa(bot.DemoAgentID)
+	m.MsgID = strconv.FormatInt(e.msgID.Add(1), 10)
+	plain, err := xml.Marshal(m)
+	if err != nil {
+		return err
+	}
+	enc, err := e.crypto.Encrypt(plain)
+	if err != nil {
+		return err
+	}
+	ts := strconv.FormatInt(now.Unix(), 10)
+	nonce := strconv.FormatInt(now.UnixNano()%1e9, 10)
+	body := fmt.Sprintf("<xml><ToUserName><![CDATA[%s]]></ToUserName><Encrypt><![CDATA[%s]]></Encrypt><AgentID><![CDATA[%s]]></AgentID></xml>", m.ToUserName, enc, m.AgentID)
+	q := url.Values{"msg_signature": {e.crypto.Sign(ts, nonce, enc)}, "timestamp": {ts}, "nonce": {nonce}}
+	// WeCom retries a callback that fails; so do we, a few times.
+	var last error
+	for attempt := 0; attempt < 3; attempt++ {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.base+"/wecom/callback?"+q.Encode(), strings.NewReader(body))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Content-Type", "text/xml")
+		resp, err := e.client.Do(req)
+		if err == nil {
+			b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+			err = fmt.Errorf("callback answered %s: %s", resp.Status, strings.TrimSpace(string(b)))
+		}
+		last = err
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	return last
+}
+
+// media uploads the waybill photo once and reuses its media id (WeCom
+// keeps media three days).
+func (e *Edges) media(ctx context.Context, jpeg []byte) (string, error) {
+	e.mu.Lock()
+	id := e.mediaID
+	e.mu.Unlock()
+	if id != "" {
+		return id, nil
+	}
+	local := e.base + bot.LocalPath
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := e.JSON(ctx, http.MethodGet, bot.LocalPath+"/cgi-bin/gettoken?"+url.Values{"corpid": {bot.DemoCorpID}, "corpsecret": {bot.DemoSecret}}.Encode(), "", nil, nil, &tok); err != nil {
+		return "", fmt.Errorf("local wecom gettoken: %w", err)
+	}
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	fw, _ := mw.CreateFormFile("media", "waybill.jpg")
+	_, _ = fw.Write(jpeg)
+	_ = mw.Close()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, local+"/cgi-bin/media/upload?type=image&access_token="+url.QueryEscape(tok.AccessToken), &buf)
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	resp, err := e.client.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var up struct {
+		ErrCode int    `json:"errcode"`
+		ErrMsg  string `json:"errmsg"`
+		MediaID string `json:"media_id"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&up); err != nil {
+		return "", err
+	}
+	if up.ErrCode != 0 {
+		return "", fmt.Errorf("media/upload: errcode %d %s", up.ErrCode, up.ErrMsg)
+	}
+	e.mu.Lock()
+	e.mediaID = up.MediaID
+	e.mu.Unlock()
+	return up.MediaID, nil
+}
+
+func (e *Edges) box(user string) *mailbox {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	b := e.boxes[user]
+	if b == nil {
+		b = &mailbox{wake: make(chan struct{}, 1)}
+		e.boxes[user] = b
+	}
+	return b
+}
+
+// Poll reads the local WeCom's inbox until ctx ends, handing each message
+// to the mailbox of every user it was sent to.
+func (e *Edges) Poll(ctx context.Context, every time.Duration) error {
+	// Start after whatever was sent before the simulation began.
+	if _, err := e.readInbox(ctx, -1); err != nil {
+		return err
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		if _, err := e.readInbox(ctx, e.cursor); err != nil && ctx.Err() == nil {
+			continue // the next tick tries again
+		}
+	}
+}
+
+// Drain reads what is in the inbox now, once.
+func (e *Edges) Drain(ctx context.Context) error {
+	_, err := e.readInbox(ctx, e.cursor)
+	return err
+}
+
+func (e *Edges) readInbox(ctx context.Context, after int) (int, error) {
+	var out struct {
+		Messages []Msg `json:"messages"`
+		Last     int   `json:"last"`
+	}
+	if err := e.JSON(ctx, http.MethodGet, bot.LocalPath+"/inbox?"+url.Values{"touser": {""}, "after": {strconv.Itoa(max(after, 0))}}.Encode(), "", nil, nil, &out); err != nil {
+		return 0, err
+	}
+	if after < 0 {
+		e.cursor = out.Last
+		return out.Last, nil
+	}
+	now := time.Now()
+	for _, m := range out.Messages {
+		if m.ID <= e.cursor {
+			continue
+		}
+		e.cursor = m.ID
+		m.At = now
+		for _, u := range strings.Split(m.ToUser, "|") {
+			b := e.box(u)
+			b.mu.Lock()
+			b.msgs = append(b.msgs, m)
+			b.mu.Unlock()
+			select {
+			case b.wake <- struct{}{}:
+			default:
+			}
+		}
+	}
+	return out.Last, nil
+}
+
+// Take returns and clears what user has received so far.
+func (e *Edges) Take(user string) []Msg {
+	b := e.box(user)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := b.msgs
+	b.msgs = nil
+	return out
+}
+
+// Wait returns a channel that is signalled when user receives something.
+func (e *Edges) Wait(user string) <-chan struct{} { return e.box(user).wake }
+
+// ErrNoReply is a command that got no answer in time.
+var ErrNoReply = errors.New("no reply from orderhub")

@@ -1,0 +1,412 @@
+package sim
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"orderhub/config"
+	"orderhub/model"
+)
+
+// Figures are one replay's numbers, computed from orderhub's own tables
+// (orders, order_events, tickets, transfers, stock_movements, alarms).
+// Durations are business time: what orderhub recorded in real time,
+// multiplied by the scale.
+type Figures struct {
+	Label      string  `json:"label"`
+	Escalation bool    `json:"escalation"`
+	Scale      float64 `json:"scale"`
+	// Database is the replay's database (a SQLite file or a MySQL
+	// database name); Since and Until bound it in real time.
+	Database string    `json:"database"`
+	Since    time.Time `json:"since"`
+	Until    time.Time `json:"until"`
+
+	Orders    int `json:"orders"`
+	Shipped   int `json:"shipped"`
+	Delivered int `json:"delivered"`
+	Cancelled int `json:"cancelled"`
+	// OversoldUnits: for every (warehouse, SKU), the most the ledger ever
+	// had locked or shipped beyond what was on the shelf, summed.
+	OversoldUnits int64 `json:"oversold_units"`
+	// ShippedLate48h: orders shipped more than 48 h after they were
+	// placed, or not shipped by the end and older than 48 h.
+	ShippedLate48h     int     `json:"shipped_late_48h"`
+	ShippedLate48hRate float64 `json:"shipped_late_48h_rate"`
+	// OnTimeRate: delivered (receipt confirmed) no later than the promised
+	// time + 2 h, over delivered orders that had a promise.
+	OnTimeRate      float64 `json:"on_time_rate"`
+	OnTimeDelivered int     `json:"on_time_delivered"`
+	OnTimeBase      int     `json:"on_time_base"`
+	// Problem tickets (reported by buyers or by staff): acknowledged and
+	// resolved, 90th percentile of the wait from opening, in seconds.
+	ProblemTickets     int     `json:"problem_tickets"`
+	TicketAckP90S      float64 `json:"ticket_ack_p90_s"`
+	TicketResolveP90S  float64 `json:"ticket_resolve_p90_s"`
+	TicketAckP50S      float64 `json:"ticket_ack_p50_s"`
+	TicketsNeverAcked  int     `json:"tickets_never_acked"`
+	TicketsUnresolved  int     `json:"tickets_unresolved"`
+	StalledTickets     int     `json:"stalled_tickets"`
+	TransferTickets    int     `json:"transfer_overdue_tickets"`
+	Transfers          int     `json:"transfers"`
+	TransferP90H       float64 `json:"transfer_p90_h"`
+	PlacedToShippedP50 float64 `json:"placed_to_shipped_p50_h"`
+	PlacedToShippedP90 float64 `json:"placed_to_shipped_p90_h"`
+	// PushesByLevel counts people pushed by escalation level ("1", "2").
+	PushesByLevel map[string]int `json:"pushes_by_level"`
+	// Waits is where orders waited: time spent in each stage, in hours.
+	Waits []StageWait `json:"waits"`
+}
+
+// StageWait is how long orders stayed in one stage (left it), and how
+// many were still in it at the end.
+type StageWait struct {
+	Stage    string  `json:"stage"`
+	Name     string  `json:"name"`
+	Left     int     `json:"left"`
+	MeanH    float64 `json:"mean_h"`
+	P50H     float64 `json:"p50_h"`
+	P90H     float64 `json:"p90_h"`
+	MaxH     float64 `json:"max_h"`
+	StillIn  int     `json:"still_in"`
+	OverSLA  int     `json:"over_sla"`
+	SLAHours float64 `json:"sla_h"`
+}
+
+// Measure computes the figures of one replay from the database: orders
+// created at or after since (real time), business durations by scale,
+// stage names and SLAs (business time) from stages; end is the real time
+// the replay stopped.
+func Measure(ctx context.Context, db *gorm.DB, since, end time.Time, scale float64, stages []config.Stage) (Figures, error) {
+	f := Figures{Scale: scale, PushesByLevel: map[string]int{}, Since: since, Until: end}
+	db = db.WithContext(ctx)
+	biz := func(d time.Duration) time.Duration { return time.Duration(float64(d) * scale) }
+	var orders []model.Order
+	if err := db.Where("created_at >= ?", since).Order("id").Find(&orders).Error; err != nil {
+		return f, err
+	}
+	f.Orders = len(orders)
+	ids := make([]uint64, len(orders))
+	byID := map[uint64]model.Order{}
+	for i, o := range orders {
+		ids[i] = o.ID
+		byID[o.ID] = o
+	}
+	var events []model.OrderEvent
+	if len(ids) > 0 {
+		if err := db.Where("order_id IN ? AND kind IN ?", ids, []string{"created", "stage", "cancelled"}).Order("order_id, id").Find(&events).Error; err != nil {
+			return f, err
+		}
+	}
+	sla := map[string]time.Duration{}
+	names := map[string]string{}
+	for _, s := range stages {
+		sla[s.Key], names[s.Key] = biz(s.SLA.D()), s.Name
+	}
+	// Walk each order's timeline: when it entered each stage, left it.
+	dwell := map[string][]float64{}
+	still := map[string]int{}
+	over := map[string]int{}
+	var toShip []float64
+	shipped := map[uint64]time.Time{}
+	delivered := map[uint64]time.Time{}
+	for i := 0; i < len(events); {
+		j := i
+		for j < len(events) && events[j].OrderID == events[i].OrderID {
+			j++
+		}
+		cur, entered := "", time.Time{}
+		for _, ev := range events[i:j] {
+			if cur != "" && ev.FromStage == cur {
+				d := biz(ev.CreatedAt.Sub(entered))
+				dwell[cur] = append(dwell[cur], d.Hours())
+				if sla[cur] > 0 && d > sla[cur] {
+					over[cur]++
+				}
+			}
+			cur, entered = ev.ToStage, ev.CreatedAt
+			switch ev.ToStage {
+			case "shipped":
+				shipped[ev.OrderID] = ev.CreatedAt
+			case "delivered":
+				delivered[ev.OrderID] = ev.CreatedAt
+			case "cancelled":
+				f.Cancelled++
+			}
+		}
+		if cur != "" && cur != "delivered" && cur != "cancelled" {
+			still[cur]++
+		}
+		i = j
+	}
+	for _, o := range orders {
+		at, ok := shipped[o.ID]
+		if ok {
+			f.Shipped++
+			d := biz(at.Sub(o.CreatedAt))
+			toShip = append(toShip, d.Hours())
+			if d > 48*time.Hour {
+				f.ShippedLate48h++
+			}
+		} else if o.Stage != "cancelled" && biz(end.Sub(o.CreatedAt)) > 48*time.Hour {
+			f.ShippedLate48h++
+		}
+		if dat, ok := delivered[o.ID]; ok {
+			f.Delivered++
+			if o.PromisedAt != nil {
+				f.OnTimeBase++
+				// The promise is a business deadline written in real time;
+				// 2 business hours of grace are 2h/scale real.
+				if !dat.After(o.PromisedAt.Add(time.Duration(float64(2*time.Hour) / scale))) {
+					f.OnTimeDelivered++
+				}
+			}
+		}
+	}
+	if f.Orders > 0 {
+		f.ShippedLate48hRate = float64(f.ShippedLate48h) / float64(f.Orders)
+	}
+	if f.OnTimeBase > 0 {
+		f.OnTimeRate = float64(f.OnTimeDelivered) / float64(f.OnTimeBase)
+	}
+	f.PlacedToShippedP50, f.PlacedToShippedP90 = pct(toShip, 0.5), pct(toShip, 0.9)
+	for _, s := range stages {
+		if s.Key == "delivered" {
+			continue
+		}
+		d := dwell[s.Key]
+		sw := StageWait{Stage: s.Key, Name: s.Name, Left: len(d), StillIn: still[s.Key], OverSLA: over[s.Key], SLAHours: biz(s.SLA.D()).Hours()}
+		sw.SLAHours = math.Round(sw.SLAHours*100) / 100 // the stages given are the scaled config's
+		if len(d) > 0 {
+			var sum float64
+			for _, x := range d {
+				sum += x
+			}
+			sw.MeanH, sw.P50H, sw.P90H, sw.MaxH = sum/float64(len(d)), pct(d, 0.5), pct(d, 0.9), pct(d, 1)
+		}
+		f.Waits = append(f.Waits, sw)
+	}
+
+	// Tickets opened since the replay began.
+	var tickets []model.Ticket
+	if err := db.Where("created_at >= ?", since).Order("id").Find(&tickets).Error; err != nil {
+		return f, err
+	}
+	var ack, res []float64
+	for _, t := range tickets {
+		switch t.Kind {
+		case model.TicketStalled:
+			f.StalledTickets++
+			continue
+		case model.TicketTransferOverdue:
+			f.TransferTickets++
+			continue
+		}
+		f.ProblemTickets++
+		if t.AckAt != nil {
+			ack = append(ack, biz(t.AckAt.Sub(t.CreatedAt)).Seconds())
+		} else {
+			f.TicketsNeverAcked++
+		}
+		if t.ResolvedAt != nil {
+			res = append(res, biz(t.ResolvedAt.Sub(t.CreatedAt)).Seconds())
+		} else {
+			f.TicketsUnresolved++
+		}
+	}
+	f.TicketAckP90S, f.TicketAckP50S, f.TicketResolveP90S = math.Round(pct(ack, 0.9)), math.Round(pct(ack, 0.5)), math.Round(pct(res, 0.9))
+
+	var transfers []model.Transfer
+	if len(ids) > 0 {
+		if err := db.Where("order_id IN ?", ids).Find(&transfers).Error; err != nil {
+			return f, err
+		}
+	}
+	var tr []float64
+	for _, t := range transfers {
+		f.Transfers++
+		if t.ReceivedAt != nil {
+			tr = append(tr, biz(t.ReceivedAt.Sub(t.CreatedAt)).Hours())
+		}
+	}
+	f.TransferP90H = pct(tr, 0.9)
+
+	// Overselling, from the ledger: replay every (warehouse, product)'s
+	// movements in order and keep the worst excess of locked over on hand
+	// and of on hand below zero.
+	var moves []model.StockMovement
+	if err := db.Order("warehouse_id, product_id, id").Find(&moves).Error; err != nil {
+		return f, err
+	}
+	type key struct{ w, p uint64 }
+	var cur key
+	var onHand, locked, worst int64
+	flush := func() { f.OversoldUnits += worst }
+	for i, m := range moves {
+		k := key{m.WarehouseID, m.ProductID}
+		if i == 0 || k != cur {
+			if i > 0 {
+				flush()
+			}
+			cur, onHand, locked, worst = k, 0, 0, 0
+		}
+		onHand += m.DeltaOnHand
+		locked += m.DeltaLocked
+		worst = max(worst, locked-onHand, -onHand)
+	}
+	if len(moves) > 0 {
+		flush()
+	}
+
+	var alarms []model.Alarm
+	if err := db.Where("created_at >= ?", since).Find(&alarms).Error; err != nil {
+		return f, err
+	}
+	for _, a := range alarms {
+		var told []struct {
+			Level int      `json:"level"`
+			Users []string `json:"users"`
+		}
+		_ = json.Unmarshal([]byte(a.Told), &told)
+		for _, t := range told {
+			f.PushesByLevel[fmt.Sprint(t.Level)] += len(t.Users)
+		}
+	}
+	return f, nil
+}
+
+// pct is the q-quantile (nearest rank) of xs; 0 for none.
+func pct(xs []float64, q float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	i := int(math.Ceil(q*float64(len(s)))) - 1
+	if i < 0 {
+		i = 0
+	}
+	return s[i]
+}
+
+// Report is the whole result: the replay with escalation and without.
+type Report struct {
+	Seed         uint64   `json:"seed"`
+	OrdersPerDay int      `json:"orders_per_day"`
+	Days         int      `json:"days"`
+	DayLength    string   `json:"day_length"`
+	Staff        int      `json:"staff"`
+	Store        string   `json:"store"`
+	With         Replay   `json:"with_escalation"`
+	Without      Replay   `json:"without_escalation"`
+	Notes        []string `json:"notes,omitempty"`
+}
+
+// Replay is one run: its figures from the database, and what the
+// simulated people saw.
+type Replay struct {
+	Figures
+	Sim SimCounts `json:"sim"`
+}
+
+// SimCounts are the simulation's own counts (not from the database).
+type SimCounts struct {
+	Attempts      int64   `json:"order_attempts"`
+	Refused       int64   `json:"refused_short"`
+	TrimmedUnits  int64   `json:"units_trimmed_to_available"`
+	Problems      int64   `json:"problems_reported"`
+	StaffProblems int64   `json:"staff_problems_reported"`
+	Commands      int64   `json:"wecom_commands"`
+	NoReply       int64   `json:"commands_without_reply"`
+	Acks          int64   `json:"escalations_acknowledged"`
+	Redirects     int64   `json:"work_handed_over"`
+	Restocked     int64   `json:"units_restocked"`
+	RealSeconds   float64 `json:"real_seconds"`
+	BusinessHours float64 `json:"business_hours"`
+}
+
+// Counts turns an Outcome into the report's counts.
+func Counts(o Outcome) SimCounts {
+	return SimCounts{Attempts: o.Attempts, Refused: o.Refused, TrimmedUnits: o.TrimmedUnits, Problems: o.Problems, StaffProblems: o.StaffProblems,
+		Commands: o.Commands, NoReply: o.NoReply, Acks: o.Acks, Redirects: o.Redirects, Restocked: o.Restocked,
+		RealSeconds: math.Round(o.RealSeconds*10) / 10, BusinessHours: math.Round(o.End.Sub(o.Start).Hours()*10) / 10}
+}
+
+func pctStr(x float64) string { return fmt.Sprintf("%.1f%%", 100*x) }
+
+func dur(s float64) string {
+	d := time.Duration(s * float64(time.Second))
+	if d < time.Hour {
+		return fmt.Sprintf("%.0f 分钟", d.Minutes())
+	}
+	return fmt.Sprintf("%.1f 小时", d.Hours())
+}
+
+func levels(m map[string]int) string {
+	if len(m) == 0 {
+		return "0"
+	}
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	var parts []string
+	for _, k := range ks {
+		parts = append(parts, fmt.Sprintf("L%s %d", k, m[k]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Markdown writes the report side by side.
+func (r Report) Markdown(w io.Writer) {
+	a, b := r.With, r.Without
+	fmt.Fprintf(w, "# orderhub simulate — %d 天，每天 %d 单，%d 名员工（seed %d）\n\n", r.Days, r.OrdersPerDay, r.Staff, r.Seed)
+	fmt.Fprintf(w, "一天压缩为 %s（比例 1:%.0f），%s。所有数字由 orderhub 自己的表（orders、order_events、tickets、transfers、stock_movements、alarms）算出，时长为业务时间。\n\n", r.DayLength, a.Scale, r.Store)
+	fmt.Fprintln(w, "| 指标 / figure | 有催办 with escalation | 无催办 without |")
+	fmt.Fprintln(w, "|---|---:|---:|")
+	row := func(name, x, y string) { fmt.Fprintf(w, "| %s | %s | %s |\n", name, x, y) }
+	row("订单 orders", fmt.Sprint(a.Orders), fmt.Sprint(b.Orders))
+	row("超卖件数 oversold_units", fmt.Sprint(a.OversoldUnits), fmt.Sprint(b.OversoldUnits))
+	row("缺货未下成 refused (short)", fmt.Sprint(a.Sim.Refused), fmt.Sprint(b.Sim.Refused))
+	row("已发货 shipped", fmt.Sprint(a.Shipped), fmt.Sprint(b.Shipped))
+	row("超 48 小时发货 shipped_late_48h", fmt.Sprintf("%d (%s)", a.ShippedLate48h, pctStr(a.ShippedLate48hRate)), fmt.Sprintf("%d (%s)", b.ShippedLate48h, pctStr(b.ShippedLate48hRate)))
+	row("下单→发货 p50 / p90", fmt.Sprintf("%.1f h / %.1f h", a.PlacedToShippedP50, a.PlacedToShippedP90), fmt.Sprintf("%.1f h / %.1f h", b.PlacedToShippedP50, b.PlacedToShippedP90))
+	row("准时率 on_time_rate", fmt.Sprintf("%s (%d/%d)", pctStr(a.OnTimeRate), a.OnTimeDelivered, a.OnTimeBase), fmt.Sprintf("%s (%d/%d)", pctStr(b.OnTimeRate), b.OnTimeDelivered, b.OnTimeBase))
+	row("问题工单 problem tickets", fmt.Sprint(a.ProblemTickets), fmt.Sprint(b.ProblemTickets))
+	row("工单接单 p90 ticket_ack_p90_s", fmt.Sprintf("%.0f s (%s)", a.TicketAckP90S, dur(a.TicketAckP90S)), fmt.Sprintf("%.0f s (%s)", b.TicketAckP90S, dur(b.TicketAckP90S)))
+	row("工单处理 p90 ticket_resolve_p90_s", fmt.Sprintf("%.0f s (%s)", a.TicketResolveP90S, dur(a.TicketResolveP90S)), fmt.Sprintf("%.0f s (%s)", b.TicketResolveP90S, dur(b.TicketResolveP90S)))
+	row("从未接单 / 未处理完", fmt.Sprintf("%d / %d", a.TicketsNeverAcked, a.TicketsUnresolved), fmt.Sprintf("%d / %d", b.TicketsNeverAcked, b.TicketsUnresolved))
+	row("调拨单 / 到货 p90", fmt.Sprintf("%d / %.1f h", a.Transfers, a.TransferP90H), fmt.Sprintf("%d / %.1f h", b.Transfers, b.TransferP90H))
+	row("催办推送 pushes_by_level", levels(a.PushesByLevel), levels(b.PushesByLevel))
+	row("超时工单 stalled tickets", fmt.Sprint(a.StalledTickets), fmt.Sprint(b.StalledTickets))
+	row("主管接单后转交 handed over", fmt.Sprint(a.Sim.Redirects), fmt.Sprint(b.Sim.Redirects))
+	row("企业微信命令 WeCom commands", fmt.Sprint(a.Sim.Commands), fmt.Sprint(b.Sim.Commands))
+	row("耗时 real seconds / business hours", fmt.Sprintf("%.0f s / %.0f h", a.Sim.RealSeconds, a.Sim.BusinessHours), fmt.Sprintf("%.0f s / %.0f h", b.Sim.RealSeconds, b.Sim.BusinessHours))
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "## 订单在哪里等 / Where orders waited (hours, business time)")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| 阶段 stage | 时限 SLA | 有催办 p50 / p90 / max | 超时 over SLA | 无催办 p50 / p90 / max | 超时 over SLA |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|")
+	for i, s := range a.Waits {
+		var o StageWait
+		if i < len(b.Waits) {
+			o = b.Waits[i]
+		}
+		fmt.Fprintf(w, "| %s | %.0f h | %.1f / %.1f / %.1f | %d | %.1f / %.1f / %.1f | %d |\n", s.Name, s.SLAHours, s.P50H, s.P90H, s.MaxH, s.OverSLA, o.P50H, o.P90H, o.MaxH, o.OverSLA)
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(w, "\n- %s", n)
+	}
+	if len(r.Notes) > 0 {
+		fmt.Fprintln(w)
+	}
+}

@@ -1,0 +1,578 @@
+package sim
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"math"
+	"math/rand/v2"
+	"net/http"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"orderhub/config"
+)
+
+// Options say what day to replay.
+type Options struct {
+	Seed         uint64
+	OrdersPerDay int
+	Days         int
+	// Scale is how many business seconds pass per real second.
+	Scale float64
+	// Drain is how long (business time) the simulation goes on after the
+	// last day, at most, for orders to ship and be received.
+	Drain   time.Duration
+	Profile Profile
+	// Stages is the pipeline orderhub runs (config.DefaultStages unless the
+	// config says otherwise): who owns which stage.
+	Stages []config.Stage
+	// Progress, if set, is called about twice a second.
+	Progress func(Progress)
+	// Photo is the waybill photo dispatchers send (a JPEG).
+	Photo []byte
+}
+
+// Progress is where the simulation is.
+type Progress struct {
+	Now                        time.Time // business time
+	Fraction                   float64   // of the longest it may take
+	Placed, Shipped, Delivered int64
+}
+
+// Outcome is what the simulation itself saw (the report's figures come
+// from the database; these are the client's side).
+type Outcome struct {
+	Clock          Clock
+	Start, End     time.Time // business time
+	Attempts       int64     // orders buyers tried to place
+	Placed         int64
+	Refused        int64 // 409 insufficient_stock, after trimming to what was shown available
+	TrimmedUnits   int64 // units buyers wanted but the shown availability did not cover
+	Problems       int64 // problems buyers reported
+	StaffProblems  int64 // 异常 reported in chat
+	Commands       int64 // WeCom callbacks posted
+	NoReply        int64 // commands whose answer did not arrive in time
+	Acks           int64 // escalation pushes acted upon
+	Redirects      int64 // orders or transfers a lead handed to someone else after a push
+	Restocked      int64 // units received by keepers (入库)
+	RealSeconds    float64
+	OrderNos       []string
+	StaffInProfile int
+}
+
+// Origin is the business time the first simulated day begins.
+var Origin = time.Date(2026, 11, 30, 0, 0, 0, 0, shanghai())
+
+func shanghai() *time.Location {
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		return time.FixedZone("CST", 8*3600)
+	}
+	return loc
+}
+
+type order struct {
+	no        string
+	customer  int
+	placed    time.Time // business
+	promise   time.Time // business; zero until confirmed
+	shipped   bool
+	delivered bool
+	done      bool // nothing more will happen to it from the buyer's side
+}
+
+type customer struct {
+	code, region, warehouse, openid, token string
+}
+
+type world struct {
+	opt    Options
+	e      *Edges
+	clock  Clock
+	end    time.Time
+	people map[string]*Person
+	names  map[string]*Person // by display name
+	owner  map[string]string  // stage name → owner role
+	cust   []customer
+	skus   []string
+	price  map[string]int64
+
+	mu        sync.Mutex
+	orders    map[string]*order
+	redirects map[string]bool // ticket nos already acted on by someone
+	tickets   map[string]bool // customer/staff tickets still open, as the simulation knows them
+	handed    map[string][]task
+	placedWG  sync.WaitGroup
+	pending   atomic.Int64 // buyer events scheduled, not yet run
+	out       Outcome
+
+	placed, shipped, delivered atomic.Int64
+}
+
+var (
+	reOrder    = regexp.MustCompile(`SO\d{8}-\d+`)
+	reTicket   = regexp.MustCompile(`TK\d{8}-\d+`)
+	reTransfer = regexp.MustCompile(`调拨单 #(\d+)`)
+	reAdvanced = regexp.MustCompile(`已推进：订单 (SO\d{8}-\d+) 从「([^」]+)」到「([^」]+)」`)
+	reTodoLine = regexp.MustCompile(`(SO\d{8}-\d+) (\S+)，`)
+	reStockRow = regexp.MustCompile(`([A-Z]{2}) \S+：在库 (\d+)｜锁定 (\d+)｜(?:<font[^>]*>)?可用 (-?\d+)`)
+)
+
+// Play replays the business day(s) against the orderhub e reaches. The
+// demo company (warehouses SH, SZ, HZ, its products and stock) must be
+// seeded; Play registers the profile's staff and its customers itself,
+// through the staff API.
+func Play(ctx context.Context, e *Edges, opt Options) (Outcome, error) {
+	w := &world{opt: opt, e: e, people: map[string]*Person{}, names: map[string]*Person{}, owner: map[string]string{},
+		orders: map[string]*order{}, redirects: map[string]bool{}, tickets: map[string]bool{}, price: map[string]int64{}}
+	for i := range opt.Profile.Staff {
+		p := &opt.Profile.Staff[i]
+		w.people[p.UserID], w.names[p.Name] = p, p
+	}
+	for _, s := range opt.Stages {
+		w.owner[s.Name] = s.OwnerRole
+	}
+	w.out.StaffInProfile = len(opt.Profile.Staff)
+	if err := w.setup(ctx); err != nil {
+		return w.out, err
+	}
+	arrivals := w.schedule()
+
+	pctx, stopPoll := context.WithCancel(ctx)
+	defer stopPoll()
+	pollDone := make(chan struct{})
+	go func() { defer close(pollDone); _ = e.Poll(pctx, 25*time.Millisecond) }()
+
+	realStart := time.Now().Add(300 * time.Millisecond)
+	w.clock = Clock{Start: realStart, Origin: Origin, Scale: opt.Scale}
+	w.end = Origin.Add(time.Duration(opt.Days)*24*time.Hour + opt.Drain)
+	w.out.Clock, w.out.Start = w.clock, Origin
+	runCtx, stopRun := context.WithCancel(ctx)
+	defer stopRun()
+
+	var wg sync.WaitGroup
+	for _, p := range w.people {
+		wg.Add(1)
+		go func() { defer wg.Done(); w.staffLoop(runCtx, p) }()
+	}
+	wg.Add(1)
+	go func() { defer wg.Done(); w.buyers(runCtx, arrivals) }()
+	for d := 1; d < opt.Days+2; d++ {
+		day := d
+		wg.Add(1)
+		go func() { defer wg.Done(); w.restock(runCtx, Origin.AddDate(0, 0, day).Add(7*time.Hour+45*time.Minute)) }()
+	}
+	// Watch for the end: the last day is over and everything the buyers
+	// and staff started has finished, or the drain ran out.
+	lastDay := Origin.AddDate(0, 0, opt.Days)
+	tick := time.NewTicker(500 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		now := w.clock.Now()
+		if opt.Progress != nil {
+			opt.Progress(Progress{Now: now, Fraction: math.Min(1, float64(now.Sub(Origin))/float64(w.end.Sub(Origin))),
+				Placed: w.placed.Load(), Shipped: w.shipped.Load(), Delivered: w.delivered.Load()})
+		}
+		if now.After(w.end) || (now.After(lastDay) && w.settled()) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			stopRun()
+			wg.Wait()
+			return w.out, ctx.Err()
+		case <-tick.C:
+		}
+	}
+	w.out.End = w.clock.Now()
+	stopRun()
+	wg.Wait()
+	stopPoll()
+	<-pollDone
+	w.out.RealSeconds = time.Since(realStart).Seconds()
+	w.mu.Lock()
+	for no := range w.orders {
+		w.out.OrderNos = append(w.out.OrderNos, no)
+	}
+	w.mu.Unlock()
+	sort.Strings(w.out.OrderNos)
+	w.out.Placed = w.placed.Load()
+	return w.out, nil
+}
+
+// settled: every order is shipped and past what its buyer will do, and
+// every problem reported is resolved.
+func (w *world) settled() bool {
+	if w.pending.Load() > 0 {
+		return false
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, o := range w.orders {
+		if !o.done {
+			return false
+		}
+	}
+	for _, open := range w.tickets {
+		if open {
+			return false
+		}
+	}
+	return true
+}
+
+func seedFor(seed uint64, parts ...string) *rand.Rand {
+	h := fnv.New64a()
+	for _, p := range parts {
+		_, _ = h.Write([]byte(p))
+		_, _ = h.Write([]byte{0})
+	}
+	return rand.New(rand.NewPCG(seed, h.Sum64()))
+}
+
+func between(r *rand.Rand, rg Range) time.Duration {
+	if rg.Max <= rg.Min {
+		return rg.Min
+	}
+	return rg.Min + time.Duration(r.Int64N(int64(rg.Max-rg.Min)))
+}
+
+var regions = []struct{ region, warehouse, city string }{
+	{"上海", "SH", "上海"}, {"上海", "SH", "上海"}, {"上海", "SH", "上海"}, {"上海", "SH", "上海"},
+	{"苏州", "SZ", "苏州"}, {"苏州", "SZ", "苏州"}, {"苏州", "SZ", "苏州"},
+	{"杭州", "HZ", "杭州"}, {"杭州", "HZ", "杭州"}, {"南京", "", "南京"},
+}
+
+// setup registers the profile's staff and 60 customers with a buyer each,
+// and reads the catalog as a buyer sees it.
+func (w *world) setup(ctx context.Context) error {
+	for _, p := range w.opt.Profile.Staff {
+		err := w.e.Staff(ctx, http.MethodPost, "/staff", map[string]any{"userid": p.UserID, "name": p.Name, "roles": p.Roles, "warehouse": p.Warehouse, "phone": p.Phone}, nil)
+		var ae *APIError
+		if err != nil && !(errors.As(err, &ae) && ae.Status == http.StatusConflict) {
+			return fmt.Errorf("register staff %s: %w", p.UserID, err)
+		}
+	}
+	r := seedFor(w.opt.Seed, "customers")
+	kinds := []string{"机电设备", "五金制品", "汽配", "设备安装", "机械制造", "建材"}
+	for i := 0; i < 60; i++ {
+		rg := regions[r.IntN(len(regions))]
+		c := customer{code: fmt.Sprintf("SIM%03d", i+1), region: rg.region, warehouse: rg.warehouse, openid: fmt.Sprintf("dev:sim-buyer-%03d", i+1)}
+		err := w.e.Staff(ctx, http.MethodPost, "/customers", map[string]any{"code": c.code, "name": fmt.Sprintf("%s%s%s有限公司（模拟%d）", rg.city, []string{"恒", "宏", "顺", "精", "盛", "达"}[r.IntN(6)], kinds[r.IntN(len(kinds))], i+1),
+			"contact": fmt.Sprintf("买家%d", i+1), "phone": fmt.Sprintf("139%08d", i+1), "region": c.region, "warehouse": c.warehouse}, nil)
+		var ae *APIError
+		if err != nil && !(errors.As(err, &ae) && ae.Status == http.StatusConflict) {
+			return fmt.Errorf("customer %s: %w", c.code, err)
+		}
+		var login struct {
+			Token string `json:"token"`
+		}
+		if err := w.e.JSON(ctx, http.MethodPost, "/api/mp/v1/login", "", nil, map[string]string{"code": c.openid}, &login); err != nil {
+			return fmt.Errorf("buyer login %s: %w", c.openid, err)
+		}
+		if login.Token == "" {
+			return fmt.Errorf("buyer login %s: no token in the answer", c.openid)
+		}
+		c.token = login.Token
+		if err := w.e.Staff(ctx, http.MethodPost, "/buyers/"+c.openid+"/link", map[string]string{"customer": c.code}, nil); err != nil {
+			return fmt.Errorf("link buyer %s: %w", c.openid, err)
+		}
+		w.cust = append(w.cust, c)
+	}
+	prods, err := w.products(ctx, w.cust[0].token)
+	if err != nil {
+		return err
+	}
+	for _, p := range prods {
+		w.skus = append(w.skus, p.SKU)
+		w.price[p.SKU] = p.PriceFen
+	}
+	if len(w.skus) == 0 {
+		return errors.New("the catalog is empty: seed the demo company first")
+	}
+	return nil
+}
+
+type product struct {
+	SKU       string `json:"sku"`
+	PriceFen  int64  `json:"price_fen"`
+	Available int64  `json:"available"`
+}
+
+func (w *world) products(ctx context.Context, token string) ([]product, error) {
+	var out struct {
+		Items []product `json:"items"`
+	}
+	err := w.e.JSON(ctx, http.MethodGet, "/api/mp/v1/products?size=100", token, nil, nil, &out)
+	return out.Items, err
+}
+
+// arrival is one order a buyer will try to place.
+type arrival struct {
+	at    time.Time
+	idx   int
+	promo bool
+}
+
+// hourWeight is when buyers order in a day: little at night, the morning
+// and the afternoon busiest.
+var hourWeight = [24]float64{1, 0.5, 0, 0, 0, 0, 0.5, 2, 7, 11, 12, 10, 6, 7, 10, 10, 9, 7, 5, 4, 4, 3, 2, 1}
+
+// schedule draws every order's arrival: ordersPerDay a day spread by
+// hourWeight, 15% of the first day's in a promotion from 10:00 to 10:30.
+func (w *world) schedule() []arrival {
+	r := seedFor(w.opt.Seed, "arrivals")
+	var total float64
+	for _, h := range hourWeight {
+		total += h
+	}
+	var out []arrival
+	n := 0
+	for d := 0; d < w.opt.Days; d++ {
+		day := Origin.AddDate(0, 0, d)
+		count := w.opt.OrdersPerDay
+		if d == 0 {
+			promo := count * 15 / 100
+			count -= promo
+			for i := 0; i < promo; i++ {
+				out = append(out, arrival{at: day.Add(10*time.Hour + time.Duration(r.Int64N(int64(30*time.Minute)))), idx: n, promo: true})
+				n++
+			}
+		}
+		for i := 0; i < count; i++ {
+			x := r.Float64() * total
+			h := 0
+			for ; h < 23 && x >= hourWeight[h]; h++ {
+				x -= hourWeight[h]
+			}
+			out = append(out, arrival{at: day.Add(time.Duration(h)*time.Hour + time.Duration(r.Int64N(int64(time.Hour)))), idx: n})
+			n++
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].at.Before(out[j].at) })
+	return out
+}
+
+// buyers places each order when it arrives, each in its own goroutine.
+func (w *world) buyers(ctx context.Context, arrivals []arrival) {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for _, a := range arrivals {
+		if !w.clock.Until(ctx, a.at) {
+			return
+		}
+		wg.Add(1)
+		go func() { defer wg.Done(); w.place(ctx, a) }()
+	}
+}
+
+var promoSKUs = []int{1, 8, 30} // BOLT-M8-30, NUT-M8, DRILL-HSS-5 in the demo catalog
+
+func (w *world) place(ctx context.Context, a arrival) {
+	r := seedFor(w.opt.Seed, "order", strconv.Itoa(a.idx))
+	// Some customers order far more than others.
+	ci := int(math.Min(float64(len(w.cust)-1), math.Floor(r.ExpFloat64()*float64(len(w.cust))/3)))
+	c := w.cust[ci]
+	want := map[string]int64{}
+	var skus []string
+	nLines := 1 + r.IntN(4)
+	for i := 0; i < nLines; i++ {
+		var k int
+		if a.promo && i == 0 {
+			k = promoSKUs[r.IntN(len(promoSKUs))] % len(w.skus)
+		} else {
+			k = int(math.Min(float64(len(w.skus)-1), math.Floor(r.ExpFloat64()*float64(len(w.skus))/4)))
+		}
+		sku := w.skus[k]
+		if _, ok := want[sku]; !ok {
+			skus = append(skus, sku)
+		}
+		want[sku] += 1 + r.Int64N(8)
+		if a.promo {
+			want[sku] += r.Int64N(10)
+		}
+	}
+	atomic.AddInt64(&w.out.Attempts, 1)
+	// What the mini-program shows is what the buyer orders: no more than
+	// is available.
+	prods, err := w.products(ctx, c.token)
+	if err != nil {
+		return
+	}
+	avail := map[string]int64{}
+	for _, p := range prods {
+		avail[p.SKU] = p.Available
+	}
+	key := fmt.Sprintf("sim-%d-%d", w.opt.Seed, a.idx)
+	for attempt := 0; attempt < 2; attempt++ {
+		var lines []map[string]any
+		for _, s := range skus {
+			q := min(want[s], avail[s])
+			if q < want[s] {
+				atomic.AddInt64(&w.out.TrimmedUnits, want[s]-q)
+				want[s] = q
+			}
+			if q > 0 {
+				lines = append(lines, map[string]any{"sku": s, "qty": q})
+			}
+		}
+		if len(lines) == 0 {
+			atomic.AddInt64(&w.out.Refused, 1)
+			return
+		}
+		var res struct {
+			Order struct {
+				No string `json:"no"`
+			} `json:"order"`
+		}
+		err := w.e.JSON(ctx, http.MethodPost, "/api/mp/v1/orders", c.token, map[string]string{"Idempotency-Key": fmt.Sprintf("%s-%d", key, attempt)},
+			map[string]any{"lines": lines, "address": c.region + "市工业园区" + strconv.Itoa(10+ci) + "号", "remark": "模拟订单"}, &res)
+		var ae *APIError
+		if errors.As(err, &ae) && ae.Code == "insufficient_stock" && attempt == 0 {
+			var eb struct {
+				Error struct {
+					Available []struct {
+						SKU       string `json:"sku"`
+						Available int64  `json:"available"`
+					} `json:"available"`
+				} `json:"error"`
+			}
+			_ = json.Unmarshal([]byte(ae.Body), &eb)
+			for _, l := range eb.Error.Available {
+				avail[l.SKU] = l.Available
+			}
+			continue
+		}
+		if err != nil {
+			atomic.AddInt64(&w.out.Refused, 1)
+			return
+		}
+		w.mu.Lock()
+		w.orders[res.Order.No] = &order{no: res.Order.No, customer: ci, placed: w.clock.Now()}
+		w.mu.Unlock()
+		w.placed.Add(1)
+		return
+	}
+	atomic.AddInt64(&w.out.Refused, 1)
+}
+
+// restock is the morning delivery: each warehouse's keeper looks at the
+// stock of the SKUs buyers want most and receives 120 of each that is
+// short (入库), by chat, as a keeper would.
+func (w *world) restock(ctx context.Context, at time.Time) {
+	if !w.clock.Until(ctx, at) {
+		return
+	}
+	keepers := map[string]string{}
+	for _, p := range w.opt.Profile.Staff {
+		if p.Has("keeper") && p.Warehouse != "" {
+			if _, ok := keepers[p.Warehouse]; !ok {
+				keepers[p.Warehouse] = p.UserID
+			}
+		}
+	}
+	for i := 0; i < min(15, len(w.skus)); i++ {
+		sku := w.skus[i]
+		var rows [][]string
+		for _, k := range sortedKeys(keepers) {
+			reply, err := w.ask(ctx, keepers[k], "库存 "+sku)
+			if err != nil {
+				continue
+			}
+			rows = reStockRow.FindAllStringSubmatch(reply, -1)
+			break
+		}
+		for _, row := range rows {
+			wh, availStr := row[1], row[4]
+			user, ok := keepers[wh]
+			if !ok {
+				continue
+			}
+			if n, _ := strconv.Atoi(availStr); n < 30 {
+				if _, err := w.ask(ctx, user, fmt.Sprintf("入库 %s %s 120", sku, wh)); err == nil {
+					atomic.AddInt64(&w.out.Restocked, 120)
+				}
+			}
+		}
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// ask sends a command as user and returns orderhub's answer to it: the
+// first message to user that is not a push. Pushes that arrive meanwhile
+// stay in the mailbox for the person's loop.
+func (w *world) ask(ctx context.Context, user, text string) (string, error) {
+	var early []Msg
+	// Whatever was waiting is not the answer to this command.
+	early = append(early, w.e.Take(user)...)
+	defer func() { w.putBack(user, early) }()
+	atomic.AddInt64(&w.out.Commands, 1)
+	if err := w.e.Say(ctx, user, text); err != nil {
+		return "", err
+	}
+	deadline := time.NewTimer(8 * time.Second)
+	defer deadline.Stop()
+	for {
+		for _, m := range w.e.Take(user) {
+			if isPush(m) {
+				early = append(early, m)
+				continue
+			}
+			return m.Content, nil
+		}
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-deadline.C:
+			atomic.AddInt64(&w.out.NoReply, 1)
+			return "", ErrNoReply
+		case <-w.e.Wait(user):
+		}
+	}
+}
+
+func (w *world) putBack(user string, msgs []Msg) {
+	if len(msgs) == 0 {
+		return
+	}
+	b := w.e.box(user)
+	b.mu.Lock()
+	b.msgs = append(msgs, b.msgs...)
+	b.mu.Unlock()
+	select {
+	case b.wake <- struct{}{}:
+	default:
+	}
+}
+
+// isPush tells orderhub's pushes (new work, new tickets, escalation cards
+// and digests, notices about tickets) from answers to a command.
+func isPush(m Msg) bool {
+	if m.MsgType == "template_card" {
+		return true
+	}
+	c := m.Content
+	for _, p := range []string{"新待办：", "新工单 ", "**催办汇总", "工单 "} {
+		if strings.HasPrefix(c, p) {
+			return true
+		}
+	}
+	return false
+}
