@@ -33,9 +33,13 @@ type Deps struct {
 	Tickets   *service.Tickets
 	Todos     *service.Todos
 	Inbox     *service.Inbox
-	Media     MediaSource
-	Redis     *redis.Client
-	Prefix    string
+	Intakes   *service.Intakes
+	// OCR reads slip photos; nil when no engine is configured (the reply
+	// then says so and offers typing the order).
+	OCR    service.OCR
+	Media  MediaSource
+	Redis  *redis.Client
+	Prefix string
 	// DataDir is where waybill photos are stored (under waybills/).
 	DataDir  string
 	Location *time.Location
@@ -53,7 +57,7 @@ type Bot struct {
 // New returns a Bot.
 func New(d Deps) *Bot {
 	if d.Catalog == nil || d.Stock == nil || d.Orders == nil || d.Transfers == nil || d.Tickets == nil || d.Todos == nil ||
-		d.Inbox == nil || d.Media == nil || d.Redis == nil || d.DataDir == "" || d.Location == nil || d.Log == nil {
+		d.Inbox == nil || d.Intakes == nil || d.Media == nil || d.Redis == nil || d.DataDir == "" || d.Location == nil || d.Log == nil {
 		panic("bot: New: missing dependency")
 	}
 	if d.Admin == "" {
@@ -203,6 +207,14 @@ func (b *Bot) command(ctx context.Context, m model.Inbound, actor service.Actor,
 		return b.ack(ctx, m, actor, c.Args[0], nil)
 	case cmdResolve:
 		return b.resolve(ctx, m, actor, c.Args[0], note(text, c), nil)
+	case cmdQuickOrder:
+		return b.quickOrder(ctx, m, actor, c.Rest)
+	case cmdConfirm:
+		return b.confirmDraft(ctx, m, actor)
+	case cmdDiscard:
+		return b.cancelDraft(ctx, m)
+	case cmdReview:
+		return b.review(ctx, m, actor, c.Args)
 	}
 	return b.answerDoc(ctx, m, b.help(actor))
 }
@@ -227,6 +239,9 @@ type spec struct {
 
 var keepers = []string{"keeper", "keeper_lead"}
 
+// orderTakers take phone and fax orders and read slips.
+var orderTakers = []string{"customer_service", "cs_lead", "keeper", "keeper_lead"}
+
 var specs = []spec{
 	{cmdHelp, "帮助", "help", "帮助", "帮助", "看我能用的命令", 0, nil},
 	{cmdStock, "库存", "stock", "库存 <SKU或名称>", "库存 BOLT-M8-30　或　库存 螺栓", "各仓在库/锁定/可用", 1, nil},
@@ -242,6 +257,10 @@ var specs = []spec{
 	{cmdProblem, "异常", "problem", "异常 <单号> <描述>", "异常 SO20261124-000001 少了一箱螺丝", "报告问题，开工单给负责主管", 2, nil},
 	{cmdTickets, "工单", "tickets", "工单", "工单", "我的未完工单（主管看全部）", 0, nil},
 	{cmdAck, "收到", "ack", "收到 <工单号>", "收到 TK20261124-000012", "接单：确认工单，催办停止升级", 1, nil},
+	{cmdQuickOrder, "下单", "order new", "下单 <客户> <SKU或名称> <数量> … [备注 文字]", "下单 C1 螺栓M8 20箱 BOLT-M10 5 备注 周五前送", "电话/传真订单：先出草稿，回「确认」才下单；只发「下单」再发订货单照片可拍单", 0, orderTakers},
+	{cmdConfirm, "确认", "confirm", "确认", "确认", "确认我的下单草稿（锁定库存）", 0, orderTakers},
+	{cmdDiscard, "取消", "cancel", "取消", "取消", "放弃我的下单草稿", 0, orderTakers},
+	{cmdReview, "复核", "review", "复核 [编号] [客户=编码] [行号=SKU] [记住]", "复核 12 客户=C1 1=BOLT-M8 记住", "渠道订单没认出的客户/商品，选定后下单", 0, nil},
 	{cmdResolve, "处理", "resolve", "处理 <工单号> <说明>", "处理 TK20261124-000012 已补发一箱，顺丰 SF123", "工单处理完，写明怎么处理的", 2, nil},
 }
 
@@ -379,6 +398,18 @@ func (b *Bot) order(ctx context.Context, m model.Inbound, no string) error {
 		}
 	}
 	r.line("> 负责人：%s", owner)
+	from := "> 渠道：" + esc(b.d.Intakes.ChannelName(o.Channel))
+	if it, err := b.d.Intakes.ForOrder(ctx, o.ID); err != nil {
+		return err
+	} else if it != nil {
+		if it.ExternalID != "" && it.Source == model.SourceChannel {
+			from += "，外部单号 " + esc(it.ExternalID)
+		}
+		if it.Photo != "" {
+			from += fmt.Sprintf("，订货单照片（复核单 #%d，后台 GET /api/v1/intakes/%d/photo）", it.ID, it.ID)
+		}
+	}
+	r.line("%s", from)
 	since := b.local(o.StageEnteredAt) + " 进入"
 	if o.StageDueAt != nil {
 		since += "，时限 " + b.local(*o.StageDueAt)
@@ -718,7 +749,11 @@ var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_-]`)
 func (b *Bot) photo(ctx context.Context, m model.Inbound, actor service.Actor) error {
 	no := b.focus(ctx, m.FromUser)
 	if no == "" {
-		return b.answer(ctx, m, "收到照片，但不知道是哪个订单的。请先发「附件 <单号>」，再发照片。")
+		// Not after 附件 or an order command: a slip to read into a draft.
+		if !b.allowed(actor, specOf(cmdQuickOrder)) {
+			return b.answer(ctx, m, "收到照片，但不知道是哪个订单的。请先发「附件 <单号>」，再发照片。")
+		}
+		return b.photoSlip(ctx, m, actor)
 	}
 	if m.MediaID == "" {
 		return b.answer(ctx, m, "照片没有收到，请再发一次。")

@@ -122,7 +122,7 @@ func TestFirstWeekChat(t *testing.T) {
 		for _, tc := range []struct{ text, want, not string }{
 			{"查库存 螺丝", "您是不是想用「库存」？用法：库存", "查单"},
 			{"还有多少M8螺栓", "「库存」", ""},
-			{"下单 BOLT-M8-30 10", "发「帮助」", "菜单"},
+			{"采购 BOLT-M8-30 10", "发「帮助」", "菜单"},
 			{"推近 " + qcOrder, "「推进」", ""},
 		} {
 			r := e.say("wangjg", tc.text)

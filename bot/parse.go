@@ -24,6 +24,10 @@ const (
 	cmdTickets      = "tickets"
 	cmdAck          = "ack"
 	cmdResolve      = "resolve"
+	cmdQuickOrder   = "order_new"
+	cmdConfirm      = "confirm"
+	cmdDiscard      = "discard"
+	cmdReview       = "review"
 )
 
 // aliases maps what people type to commands: Chinese first, then English.
@@ -37,6 +41,8 @@ var aliases = []struct {
 	{"待办", cmdTodo}, {"推进", cmdAdvance}, {"发货", cmdShip}, {"入库", cmdReceive}, {"盘点", cmdCount},
 	{"调拨", cmdTransfers}, {"异常", cmdProblem}, {"附件", cmdAttach},
 	{"工单", cmdTickets}, {"收到", cmdAck}, {"接单", cmdAck}, {"处理", cmdResolve},
+	{"下单", cmdQuickOrder}, {"拍单", cmdQuickOrder}, {"确认", cmdConfirm}, {"取消", cmdDiscard}, {"复核", cmdReview},
+	{"order new", cmdQuickOrder}, {"confirm", cmdConfirm}, {"cancel", cmdDiscard}, {"review", cmdReview},
 	{"transfer done", cmdTransferDone}, {"transfer-done", cmdTransferDone}, {"done", cmdTransferDone},
 	{"help", cmdHelp}, {"?", cmdHelp}, {"stock", cmdStock}, {"order", cmdOrder}, {"todo", cmdTodo},
 	{"advance", cmdAdvance}, {"ship", cmdShip}, {"receive", cmdReceive}, {"count", cmdCount},

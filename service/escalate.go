@@ -68,7 +68,8 @@ type ScanReport struct {
 // Scan arms the waits that reached their first level, fires every level
 // that is due, and looks for orders that will miss their promised time.
 // Safe to run on every instance at once.
-func (e *Escalator) Scan(ctx context.Context) (ScanReport, error) {
+func (e *Escalator) Scan(ctx context.Context) (_ ScanReport, err error) {
+	defer wrapOp(&err, "Escalator.Scan")
 	var r ScanReport
 	n, err := e.Arm(ctx)
 	r.Armed = n
@@ -194,7 +195,8 @@ func (e *Escalator) waiting(db *gorm.DB, now time.Time) ([]waits, error) {
 
 // Arm gives an alarm to every wait that reached its ladder's first level.
 // The alarm's unique key makes two instances arming at once harmless.
-func (e *Escalator) Arm(ctx context.Context) (int, error) {
+func (e *Escalator) Arm(ctx context.Context) (_ int, err error) {
+	defer wrapOp(&err, "Escalator.Arm")
 	db := e.db.WithContext(ctx)
 	now := e.clock()
 	n := 0
@@ -242,7 +244,8 @@ func (e *Escalator) arm(db *gorm.DB, ws waits, now time.Time) (int, error) {
 // first level without an alarm (at most the batch size per kind) and
 // armed alarms whose level is due. It is the scan's cost of finding
 // work, which the benchmark measures.
-func (e *Escalator) Due(ctx context.Context) (int, error) {
+func (e *Escalator) Due(ctx context.Context) (_ int, err error) {
+	defer wrapOp(&err, "Escalator.Due")
 	db := e.db.WithContext(ctx)
 	now := e.clock()
 	found, err := e.waiting(db, now)
@@ -411,7 +414,11 @@ func (e *Escalator) subject(tx *gorm.DB, a model.Alarm) (subject, error) {
 		s.ownerRole = "keeper"
 		if tr.AssigneeStaffID != nil {
 			var st model.Staff
-			if err := tx.Where("id = ?", *tr.AssigneeStaffID).Take(&st).Error; err == nil {
+			found, err := takeOptional(tx.Where("id = ?", *tr.AssigneeStaffID), &st)
+			if err != nil {
+				return s, fmt.Errorf("load assignee of transfer %d: %w", tr.ID, err)
+			}
+			if found {
 				s.holder = st.Name
 			}
 		}
@@ -432,7 +439,11 @@ func (e *Escalator) subject(tx *gorm.DB, a model.Alarm) (subject, error) {
 		}
 		if tk.AssigneeStaffID != nil {
 			var st model.Staff
-			if err := tx.Where("id = ?", *tk.AssigneeStaffID).Take(&st).Error; err == nil {
+			found, err := takeOptional(tx.Where("id = ?", *tk.AssigneeStaffID), &st)
+			if err != nil {
+				return s, fmt.Errorf("load assignee of ticket %s: %w", tk.No, err)
+			}
+			if found {
 				s.holder = st.Name
 			}
 		}
@@ -442,7 +453,11 @@ func (e *Escalator) subject(tx *gorm.DB, a model.Alarm) (subject, error) {
 			return s, notFound(err, "order", strconv.FormatUint(orderID, 10))
 		}
 		var c model.Customer
-		if err := tx.Select("name").Where("id = ?", s.order.CustomerID).Take(&c).Error; err == nil {
+		found, err := takeOptional(tx.Select("name").Where("id = ?", s.order.CustomerID), &c)
+		if err != nil {
+			return s, fmt.Errorf("load customer of order %s: %w", s.order.No, err)
+		}
+		if found {
 			s.customer = c.Name
 		}
 		s.stageName = e.pipe.Name(s.order.Stage)
@@ -457,7 +472,11 @@ func (e *Escalator) subject(tx *gorm.DB, a model.Alarm) (subject, error) {
 		s.what = fmt.Sprintf("订单 %s 在「%s」", o.No, s.stageName)
 		if s.holder == "" && o.OwnerStaffID != nil {
 			var st model.Staff
-			if err := tx.Where("id = ?", *o.OwnerStaffID).Take(&st).Error; err == nil {
+			found, err := takeOptional(tx.Where("id = ?", *o.OwnerStaffID), &st)
+			if err != nil {
+				return s, fmt.Errorf("load owner of order %s: %w", o.No, err)
+			}
+			if found {
 				s.holder = st.Name
 			}
 		}
@@ -787,7 +806,8 @@ func (e *Escalator) levelMessage(p *push) Message {
 // the timeline with the configured compensation coupon and tells every
 // buyer who allowed a delay message. It reads only orders in a working
 // stage with a promised time and no notice yet.
-func (e *Escalator) Delays(ctx context.Context) (int, error) {
+func (e *Escalator) Delays(ctx context.Context) (_ int, err error) {
+	defer wrapOp(&err, "Escalator.Delays")
 	now := e.clock()
 	var working []string
 	for _, s := range e.pipe.Stages() {
@@ -796,7 +816,7 @@ func (e *Escalator) Delays(ctx context.Context) (int, error) {
 		}
 	}
 	var ids []uint64
-	err := e.db.WithContext(ctx).Model(&model.Order{}).
+	err = e.db.WithContext(ctx).Model(&model.Order{}).
 		Where("stage IN ? AND promised_at IS NOT NULL AND promised_at < ?", working, now.Add(e.pipe.Remaining(e.pipe.First().Key, now, now))).
 		Where("NOT EXISTS (SELECT 1 FROM delay_notices WHERE delay_notices.order_id = orders.id)").
 		Order("promised_at").Limit(e.batch).Pluck("id", &ids).Error

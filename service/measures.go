@@ -89,19 +89,19 @@ func (m *Measures) span(ctx context.Context, f MetricFilter) (span, error) {
 	var s span
 	from, err := time.ParseInLocation(time.DateOnly, strings.TrimSpace(f.From), m.loc)
 	if err != nil {
-		return s, invalid("from", "invalid_date", "must be a day like 2026-11-01")
+		return s, invalid("from", CodeInvalidDate, "must be a day like 2026-11-01")
 	}
 	to, err := time.ParseInLocation(time.DateOnly, strings.TrimSpace(f.To), m.loc)
 	if err != nil {
-		return s, invalid("to", "invalid_date", "must be a day like 2026-11-30")
+		return s, invalid("to", CodeInvalidDate, "must be a day like 2026-11-30")
 	}
 	if to.Before(from) {
-		return s, invalid("to", "invalid_range", "must not be before from")
+		return s, invalid("to", CodeInvalidRange, "must not be before from")
 	}
 	for d := from; !d.After(to); d = d.AddDate(0, 0, 1) {
 		s.days = append(s.days, d.Format(time.DateOnly))
 		if len(s.days) > MaxMetricDays {
-			return s, invalid("to", "range_too_long", "a range covers at most %d days", MaxMetricDays)
+			return s, invalid("to", CodeRangeTooLong, "a range covers at most %d days", MaxMetricDays)
 		}
 	}
 	s.from, s.to = from.UTC(), to.AddDate(0, 0, 1).UTC()
@@ -122,7 +122,7 @@ func (m *Measures) span(ctx context.Context, f MetricFilter) (span, error) {
 	}
 	if ch := strings.TrimSpace(f.Channel); ch != "" {
 		if len(ch) > 16 {
-			return s, invalid("channel", "invalid_channel", "a channel key has at most 16 characters")
+			return s, invalid("channel", CodeInvalidChannel, "a channel key has at most 16 characters")
 		}
 		s.channel = ch
 	}

@@ -16,6 +16,7 @@ import (
 	"orderhub/bot"
 	"orderhub/bot/localwecom"
 	"orderhub/config"
+	"orderhub/internal/ocr"
 	"orderhub/service"
 	"orderhub/web"
 )
@@ -77,7 +78,7 @@ func (a *app) wireBot(clock service.Clock) error {
 	inbox := service.NewInbox(a.db, clock)
 	b := bot.New(bot.Deps{
 		Catalog: a.catalog, Stock: a.stock, Orders: a.orders, Transfers: a.transfers, Tickets: tickets,
-		Todos: service.NewTodos(a.db, pipe, tickets, a.transfers), Inbox: inbox, Media: wc,
+		Todos: service.NewTodos(a.db, pipe, tickets, a.transfers), Inbox: inbox, Intakes: a.intakes, OCR: a.ocr(), Media: wc,
 		Redis: a.rdb, Prefix: cfg.Redis.Prefix, DataDir: cfg.DataDir, Location: cfg.Location(), Log: a.log,
 	})
 	runner := bot.NewRunner(b, inbox, ob.Poke, a.log, bot.RunnerOptions{})
@@ -130,4 +131,22 @@ func (a *app) botBanner(w io.Writer) {
 	fmt.Fprintf(w, "WeCom demo corp (no ORDERHUB_WECOM_CORP_ID set; replies go to the local inbox at %s/inbox):\n", bot.LocalPath)
 	fmt.Fprintf(w, "  corp id %s  agent %d  token %s  aes key %s\n", c.CorpID, c.AgentID, c.Token, c.AESKey)
 	fmt.Fprintf(w, "try:  orderhub chat --as wangjg \"帮助\"\n")
+}
+
+// ocr returns the configured slip reader, or nil (the bot then says no
+// engine is configured and offers typing the order): tesseract when the
+// binary with chi_sim is found, WeChat's OCR when configured.
+func (a *app) ocr() service.OCR {
+	switch a.cfg.OCR.Engine {
+	case "wechat":
+		return ocr.NewWeChat(a.cfg.OCR.AppID, a.cfg.OCR.AppSecret, a.rdb, a.cfg.Redis.Prefix)
+	case "tesseract":
+		t, err := ocr.FindTesseract(context.Background(), a.cfg.OCR.Tesseract)
+		if err != nil {
+			a.log.Warn("slip photos will not be read", "err", err)
+			return nil
+		}
+		return t
+	}
+	return nil
 }
