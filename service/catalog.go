@@ -245,7 +245,7 @@ func (c *Catalog) CreateStaff(ctx context.Context, in StaffInput) (_ model.Staff
 	}
 	s.Roles = joinRoles(dedupe(in.Roles))
 	if len(s.Roles) > maxRoles {
-		return s, invalid("roles", "too_long", "are longer than %d characters together", maxRoles)
+		return s, invalid("roles", CodeTooLong, "are longer than %d characters together", maxRoles)
 	}
 	if in.Warehouse != "" {
 		w, err := c.Warehouse(ctx, in.Warehouse)
