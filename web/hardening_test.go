@@ -114,3 +114,31 @@ func errMsg(out map[string]any) string {
 	m, _ := e["message"].(string)
 	return m
 }
+
+// A body that does not decode is answered naming the field and the JSON
+// it expects, in Chinese with English, never a Go type.
+func TestDecodeErrorsNameTheField(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		a := hardWorld(t, db)
+		for _, tc := range []struct {
+			body string
+			want []string
+		}{
+			{`[]`, []string{"请求体", "object", "array"}},
+			{`{"customer":5,"lines":[]}`, []string{"customer", "字符串", "string", "number"}},
+			{`{"customer":"C1","lines":{}}`, []string{"lines", "数组", "array", "object"}},
+			{`{"customer":"C1","lines":[],"promised_at":7}`, []string{"promised_at"}},
+		} {
+			code, out := a.call("POST", "/api/v1/orders", tc.body)
+			msg := errMsg(out)
+			if (code != 400 && code != 422) || strings.Contains(msg, "Go ") || strings.Contains(msg, "web.") || strings.Contains(msg, "time.Time") || strings.Contains(msg, "int64") {
+				t.Errorf("%s = %d %q: leaks Go types", tc.body, code, msg)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("%s = %q, lacks %q", tc.body, msg, w)
+				}
+			}
+		}
+	})
+}
