@@ -197,6 +197,8 @@ func (b *Bot) command(ctx context.Context, m model.Inbound, actor service.Actor,
 		return b.transfers(ctx, m, actor)
 	case cmdTransferDone:
 		return b.transferDone(ctx, m, actor, c.Args[0])
+	case cmdDispatch:
+		return b.dispatch(ctx, m, actor, c.Args)
 	case cmdProblem:
 		return b.problem(ctx, m, actor, c.Args[0], note(text, c))
 	case cmdAttach:
@@ -253,6 +255,7 @@ var specs = []spec{
 	{cmdReceive, "入库", "receive", "入库 <SKU> <仓库> <数量>", "入库 BOLT-M8-30 SH 200", "到货入库", 3, keepers},
 	{cmdCount, "盘点", "count", "盘点 <SKU> <仓库> <实盘数>", "盘点 BOLT-M8-30 SH 118", "按实盘数校正在库（不能低于已锁定）", 3, keepers},
 	{cmdTransfers, "调拨", "transfers", "调拨", "调拨", "待处理的调拨单", 0, keepers},
+	{cmdDispatch, "发出", "dispatch", "发出 <调拨单编号> <快递公司> <运单号>", "发出 12 顺丰 SF1234567890", "调拨货物从本仓发出（收货仓会收到通知）", 3, keepers},
 	{cmdTransferDone, "调拨完成", "transfer done", "调拨完成 <编号>", "调拨完成 12", "调拨到货，库存转到发货仓", 1, keepers},
 	{cmdProblem, "异常", "problem", "异常 <单号> <描述>", "异常 SO20261124-000001 少了一箱螺丝", "报告问题，开工单给负责主管", 2, nil},
 	{cmdTickets, "工单", "tickets", "工单", "工单", "我的未完工单（主管看全部）", 0, nil},
@@ -446,7 +449,12 @@ func (b *Bot) order(ctx context.Context, m model.Inbound, no string) error {
 	var pending []string
 	for _, t := range d.Transfers {
 		if t.Status == model.TransferPending {
-			pending = append(pending, fmt.Sprintf("#%d %s ×%d %s→%s", t.ID, esc(d.SKUs[t.ProductID]), t.Qty, d.WarehouseCodes[t.FromWarehouseID], d.WarehouseCodes[t.ToWarehouseID]))
+			who := ""
+			if t.AssigneeStaffID != nil {
+				who = " " + esc(d.Assignees[*t.AssigneeStaffID].Name)
+			}
+			pending = append(pending, fmt.Sprintf("#%d %s ×%d %s→%s%s %s", t.ID, esc(d.SKUs[t.ProductID]), t.Qty, d.WarehouseCodes[t.FromWarehouseID], d.WarehouseCodes[t.ToWarehouseID],
+				who, b.transferState(service.TransferView{Transfer: t})))
 		}
 	}
 	if len(pending) > 0 {
@@ -683,11 +691,15 @@ func (b *Bot) transfers(ctx context.Context, m model.Inbound, actor service.Acto
 	d.line("%s", bold(fmt.Sprintf("待处理调拨（%d）", len(ts))))
 	items := make([]string, len(ts))
 	for i, t := range ts {
-		items[i] = fmt.Sprintf("%s %s %s ×%d　%s→%s\n> 订单 %s，%s 建",
-			bold(fmt.Sprintf("#%d", t.ID)), esc(t.SKU), esc(t.Name), t.Qty, esc(t.From), esc(t.To), esc(t.OrderNo), b.local(t.CreatedAt))
+		who := "无人负责"
+		if t.Assignee != "" {
+			who = esc(t.Assignee) + " 负责发出"
+		}
+		items[i] = fmt.Sprintf("%s %s %s ×%d　%s→%s　%s\n> 订单 %s，%s 建，%s",
+			bold(fmt.Sprintf("#%d", t.ID)), esc(t.SKU), esc(t.Name), t.Qty, esc(t.From), esc(t.To), b.transferState(t), esc(t.OrderNo), b.local(t.CreatedAt), who)
 	}
 	d.list(items, 20, "…另有 %d 张，先处理上面的再发「调拨」查看")
-	d.line("%s", comment(fmt.Sprintf("到货后发「调拨完成 编号」，如「调拨完成 %d」", ts[0].ID)))
+	d.line("%s", comment(fmt.Sprintf("发货仓发出后发「发出 编号 快递公司 运单号」，如「发出 %d 顺丰 SF123」；收货仓到货后发「调拨完成 %d」", ts[0].ID, ts[0].ID)))
 	return b.answerDoc(ctx, m, &d)
 }
 

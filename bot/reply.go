@@ -126,7 +126,7 @@ func invalidZh(inv *service.InvalidError) string {
 
 var inputZh = map[string]string{
 	"address": "收货地址", "remark": "备注", "note": "说明", "description": "描述", "customer": "客户", "lines": "明细",
-	"sku": "SKU", "qty": "数量", "warehouse": "仓库", "reason": "原因",
+	"sku": "SKU", "qty": "数量", "warehouse": "仓库", "reason": "原因", "carrier": "快递公司", "waybill_no": "运单号",
 }
 
 // conflictZh says why a state refused a command, in Chinese, from the
@@ -139,6 +139,8 @@ func conflictZh(c *service.ConflictError) string {
 			subject, strings.Join(c.Items, "、"))
 	case service.CodeTransferNotPending:
 		return fmt.Sprintf("调拨单 %s 已经%s，不用再处理。", subject, transferStatusZh(c.State))
+	case service.CodeTransferDispatched:
+		return fmt.Sprintf("调拨单 %s 已经发出过了（%s），到货后由收货仓发「调拨完成」。", subject, strings.Join(c.Items, " "))
 	case service.CodeOrderMoved:
 		return "订单刚被别人推进了，请发「订单 " + subject + "」看看最新状态。"
 	case service.CodeAlreadyCancelled, service.CodeOrderCancelled:

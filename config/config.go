@@ -242,6 +242,9 @@ type Escalation struct {
 	TicketResolve []Level `yaml:"ticket_resolve" env:"-"`
 	// Transfers is the ladder of a transfer not received in time.
 	Transfers []Level `yaml:"transfers" env:"-"`
+	// TransferDispatch is the ladder of a transfer the sending warehouse
+	// has not dispatched (发出) in time: the first step's own clock.
+	TransferDispatch []Level `yaml:"transfer_dispatch" env:"-"`
 	// DelayCouponFen, when > 0, records a compensation coupon of this many
 	// fen on an order that will miss its promised time (once per order).
 	DelayCouponFen int64 `yaml:"delay_coupon_fen" env:"DELAY_COUPON_FEN"`
@@ -368,6 +371,7 @@ func DefaultEscalation() Escalation {
 			{After: Duration(4 * time.Hour), Notify: []string{"keeper_lead"}},
 			{After: Duration(8 * time.Hour), Notify: []string{"supervisor"}},
 		},
+		TransferDispatch: []Level{{After: Duration(2 * time.Hour), Notify: []string{"keeper_lead"}}},
 	}
 }
 
@@ -605,7 +609,7 @@ func (c *Config) validateEscalation() error {
 			return err
 		}
 	}
-	for key, l := range map[string][]Level{"escalation.ticket_ack": e.TicketAck, "escalation.ticket_resolve": e.TicketResolve, "escalation.transfers": e.Transfers} {
+	for key, l := range map[string][]Level{"escalation.ticket_ack": e.TicketAck, "escalation.ticket_resolve": e.TicketResolve, "escalation.transfers": e.Transfers, "escalation.transfer_dispatch": e.TransferDispatch} {
 		if err := validateLadder(key, l, roles); err != nil {
 			return err
 		}

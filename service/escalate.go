@@ -169,6 +169,14 @@ func (e *Escalator) waiting(db *gorm.DB, now time.Time) ([]waits, error) {
 			return nil, err
 		}
 	}
+	if l := e.cfg.TransferDispatch; len(l) > 0 {
+		q := db.Table("transfers").Select("id, created_at AS entered").
+			Where("status = ? AND dispatched_at IS NULL AND created_at <= ?", model.TransferPending, now.Add(-l[0].After.D())).
+			Where(notArmed(model.AlarmTransfer, model.ClockDispatch, "transfers", "created_at")).Order("created_at")
+		if err := find(waits{subject: model.AlarmTransfer, clock: model.ClockDispatch, levels: l}, q); err != nil {
+			return nil, err
+		}
+	}
 	// Tickets escalation opened already climb their stage's or transfer's
 	// ladder until acknowledged; only their resolve clock is their own.
 	if l := e.cfg.TicketAck; len(l) > 0 {
@@ -273,6 +281,8 @@ func (e *Escalator) ladder(a model.Alarm) []config.Level {
 		return e.cfg.TicketResolve
 	case model.ClockTransfer:
 		return e.cfg.Transfers
+	case model.ClockDispatch:
+		return e.cfg.TransferDispatch
 	}
 	return nil
 }
@@ -411,6 +421,10 @@ func (e *Escalator) subject(tx *gorm.DB, a model.Alarm) (subject, error) {
 		s.live = tr.Status == model.TransferPending && (ticket == nil || ticket.State == model.TicketOpen)
 		orderID = tr.OrderID
 		s.what = fmt.Sprintf("调拨单 #%d（%d 件）未到货", tr.ID, tr.Qty)
+		if a.Clock == model.ClockDispatch {
+			s.live = s.live && tr.DispatchedAt == nil
+			s.what = fmt.Sprintf("调拨单 #%d（%d 件）未发出", tr.ID, tr.Qty)
+		}
 		s.ownerRole = "keeper"
 		if tr.AssigneeStaffID != nil {
 			var st model.Staff
@@ -576,7 +590,7 @@ func (e *Escalator) autoResolve(tx *gorm.DB, a model.Alarm, now time.Time) (bool
 		id = *a.TicketID
 	}
 	var opener model.Alarm
-	err := tx.Where("ticket_id = ? AND clock IN ?", id, []string{model.ClockStage, model.ClockTransfer}).Order("id").Take(&opener).Error
+	err := tx.Where("ticket_id = ? AND clock IN ?", id, []string{model.ClockStage, model.ClockTransfer, model.ClockDispatch}).Order("id").Take(&opener).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return false, nil // reported by a person: only a person resolves it
 	}
@@ -595,13 +609,17 @@ func (e *Escalator) autoResolve(tx *gorm.DB, a model.Alarm, now time.Time) (bool
 		note = fmt.Sprintf("订单已离开「%s」（现在：%s），自动处理", e.pipe.Name(opener.Stage), e.pipe.Name(o.Stage))
 	} else {
 		var tr model.Transfer
-		if err := tx.Select("status").Where("id = ?", opener.SubjectID).Take(&tr).Error; err != nil {
+		if err := tx.Select("status, dispatched_at").Where("id = ?", opener.SubjectID).Take(&tr).Error; err != nil {
 			return false, err
 		}
-		if tr.Status == model.TransferPending {
+		dispatchedNow := opener.Clock == model.ClockDispatch && tr.DispatchedAt != nil
+		if tr.Status == model.TransferPending && !dispatchedNow {
 			return false, nil
 		}
 		note = "调拨单已到货，自动处理"
+		if tr.Status == model.TransferPending {
+			note = "调拨单已发出，自动处理"
+		}
 		if tr.Status == model.TransferCancelled {
 			note = "调拨单已取消，自动处理"
 		}

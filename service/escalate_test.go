@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm"
 
 	"orderhub/config"
+	"orderhub/internal/testclock"
 	"orderhub/model"
 	"orderhub/model/modeltest"
 	"orderhub/service"
@@ -43,7 +44,7 @@ func newEscEnv(t *testing.T, db *gorm.DB, tune func(c *config.Config)) *escEnv {
 		t.Fatal(err)
 	}
 	rdb, prefix := modeltest.Redis(t)
-	clock := &fakeClock{t: time.Date(2026, 11, 24, 1, 30, 0, 0, time.UTC)}
+	clock := testclock.New(time.Date(2026, 11, 24, 1, 30, 0, 0, time.UTC))
 	pipe := service.NewPipeline(cfg)
 	log := modeltest.Log()
 	e := &env{db: db, cfg: cfg, clock: clock}
@@ -345,7 +346,8 @@ func TestDelayNoticeOncePerOrder(t *testing.T) {
 
 func TestTransferOverdueEscalates(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
-		x := newEscEnv(t, db, func(c *config.Config) { c.Stages[0].Escalation = nil })
+		// The arrival clock alone (the dispatch clock has its own test).
+		x := newEscEnv(t, db, func(c *config.Config) { c.Stages[0].Escalation, c.Escalation.TransferDispatch = nil, nil })
 		ctx := context.Background()
 		x.put(t, "A", "NUT-M8", 5)
 		x.put(t, "B", "NUT-M8", 10)

@@ -38,8 +38,11 @@ type Outcome struct {
 	Stock    *StockLine
 	Delta    int64 // for a count: counted minus what was on hand
 	Transfer *model.Transfer
-	Ticket   *TicketView
-	Attached *Attachment
+	// Receivers are the keepers of the warehouse a dispatched transfer
+	// goes to, told it is on its way.
+	Receivers []model.Staff
+	Ticket    *TicketView
+	Attached  *Attachment
 	// Intake is a chat draft made, confirmed or cancelled, or a held
 	// order resolved.
 	Intake *IntakeView

@@ -249,6 +249,8 @@ type Detail struct {
 	// Warehouses and SKUs by id, to name what allocations refer to.
 	WarehouseCodes map[uint64]string
 	SKUs           map[uint64]string
+	// Assignees are the staff the transfers are assigned to, by id.
+	Assignees map[uint64]model.Staff
 }
 
 // Fields returns the stage fields given so far.
@@ -291,6 +293,22 @@ func (o *Orders) get(ctx context.Context, q *gorm.DB, key string) (Detail, error
 		}
 		if found {
 			d.Owner = &s
+		}
+	}
+	var ids []uint64
+	for _, t := range d.Transfers {
+		if t.AssigneeStaffID != nil {
+			ids = append(ids, *t.AssigneeStaffID)
+		}
+	}
+	if len(ids) > 0 {
+		var staff []model.Staff
+		if err := db.Where("id IN ?", ids).Find(&staff).Error; err != nil {
+			return d, err
+		}
+		d.Assignees = make(map[uint64]model.Staff, len(staff))
+		for _, s := range staff {
+			d.Assignees[s.ID] = s
 		}
 	}
 	return o.decorate(ctx, d)

@@ -34,6 +34,14 @@ type TransferView struct {
 	Name     string
 	OrderNo  string
 	Assignee string
+	// AssigneeUserID is the assignee's WeCom userid ("" for none).
+	AssigneeUserID string `gorm:"column:assignee_user_id"`
+}
+
+// Dispatched says the goods have left the source warehouse and not yet
+// arrived.
+func (v TransferView) Dispatched() bool {
+	return v.Status == model.TransferPending && v.DispatchedAt != nil
 }
 
 // TransferFilter selects transfers.
@@ -51,7 +59,7 @@ type TransferFilter struct {
 func (t *Transfers) List(ctx context.Context, f TransferFilter) (_ []TransferView, err error) {
 	defer wrapOp(&err, "Transfers.List")
 	q := t.db.WithContext(ctx).Table("transfers").
-		Select(`transfers.*, wf.code AS from_code, wt.code AS to_code, products.sku, products.name, orders.no AS order_no, COALESCE(staffs.name, '') AS assignee`).
+		Select(`transfers.*, wf.code AS from_code, wt.code AS to_code, products.sku, products.name, orders.no AS order_no, COALESCE(staffs.name, '') AS assignee, COALESCE(staffs.user_id, '') AS assignee_user_id`).
 		Joins("JOIN warehouses wf ON wf.id = transfers.from_warehouse_id").
 		Joins("JOIN warehouses wt ON wt.id = transfers.to_warehouse_id").
 		Joins("JOIN products ON products.id = transfers.product_id").

@@ -122,6 +122,7 @@ func (a *app) wire(clock service.Clock) error {
 	a.intakes = service.NewIntakes(a.db, a.orders, clock, service.NewChannels(cfg.Channels), cfg.Intake.ReviewRole, cfg.Intake.DraftTTL.D())
 	a.server.MountIntake(a.intakes, cfg.DataDir)
 	web.MountMasterData(a.server.Staff(), a.catalog, service.NewStaffing(a.db, pipe, clock, cfg.Roles), a.log)
+	web.MountImports(a.server.Staff(), service.NewImports(a.db, clock, cfg.Roles), service.NewExports(a.db, pipe, cfg.Location()), cfg.Location(), a.log)
 	if err := a.wireBot(clock); err != nil {
 		return err
 	}
