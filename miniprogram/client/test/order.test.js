@@ -112,3 +112,17 @@ test('an unknown order shows the server\'s Chinese message', async () => {
   expect(text(page)).toContain('订单 SO1 不存在')
   expect(text(page)).not.toContain('order not found')
 })
+
+test('offline: the order page loads again by itself when the network is back', async () => {
+  server.on('getOrder', { fail: 'net::ERR_INTERNET_DISCONNECTED' })
+  server.on('listProblems', { status: 200, data: { items: [] } })
+  const page = render(id)
+  await page.instance.onLoad({ no: 'SO20261129-000042' })
+  await flush()
+  expect(text(page)).toContain('网络连接失败，请检查网络后重试（网络恢复后自动重试）')
+  server.on('getOrder', { status: 200, data: { order: fx.order() } })
+  server.reconnect()
+  await flush()
+  expect(text(page)).not.toContain('网络连接失败')
+  expect(text(page)).toContain('订单号 SO20261129-000042')
+})
