@@ -326,18 +326,25 @@ type SimCounts struct {
 	StaffProblems int64   `json:"staff_problems_reported"`
 	Commands      int64   `json:"wecom_commands"`
 	NoReply       int64   `json:"commands_without_reply"`
-	Acks          int64   `json:"escalations_acknowledged"`
+	Acks          int64   `json:"tickets_acknowledged"`
 	Redirects     int64   `json:"work_handed_over"`
 	Restocked     int64   `json:"units_restocked"`
 	RealSeconds   float64 `json:"real_seconds"`
 	BusinessHours float64 `json:"business_hours"`
+	// ReplyP50Ms, ReplyP90Ms: real milliseconds from a WeCom command to its
+	// answer; ReplyP90BizMin is that p90 in business minutes (× scale).
+	ReplyP50Ms     float64 `json:"reply_p50_ms"`
+	ReplyP90Ms     float64 `json:"reply_p90_ms"`
+	ReplyP90BizMin float64 `json:"reply_p90_business_min"`
 }
 
 // Counts turns an Outcome into the report's counts.
 func Counts(o Outcome) SimCounts {
 	return SimCounts{Attempts: o.Attempts, Refused: o.Refused, TrimmedUnits: o.TrimmedUnits, Problems: o.Problems, StaffProblems: o.StaffProblems,
 		Commands: o.Commands, NoReply: o.NoReply, Acks: o.Acks, Redirects: o.Redirects, Restocked: o.Restocked,
-		RealSeconds: math.Round(o.RealSeconds*10) / 10, BusinessHours: math.Round(o.End.Sub(o.Start).Hours()*10) / 10}
+		RealSeconds: math.Round(o.RealSeconds*10) / 10, BusinessHours: math.Round(o.End.Sub(o.Start).Hours()*10) / 10,
+		ReplyP50Ms: math.Round(float64(o.ReplyP50) / 1e6), ReplyP90Ms: math.Round(float64(o.ReplyP90) / 1e6),
+		ReplyP90BizMin: math.Round(10*o.ReplyP90.Minutes()*o.Clock.Scale) / 10}
 }
 
 func pctStr(x float64) string { return fmt.Sprintf("%.1f%%", 100*x) }
@@ -390,6 +397,7 @@ func (r Report) Markdown(w io.Writer) {
 	row("超时工单 stalled tickets", fmt.Sprint(a.StalledTickets), fmt.Sprint(b.StalledTickets))
 	row("主管接单后转交 handed over", fmt.Sprint(a.Sim.Redirects), fmt.Sprint(b.Sim.Redirects))
 	row("企业微信命令 WeCom commands", fmt.Sprint(a.Sim.Commands), fmt.Sprint(b.Sim.Commands))
+	row("命令回复 p50 / p90 (real ms → business min)", fmt.Sprintf("%.0f / %.0f ms → %.0f min", a.Sim.ReplyP50Ms, a.Sim.ReplyP90Ms, a.Sim.ReplyP90BizMin), fmt.Sprintf("%.0f / %.0f ms → %.0f min", b.Sim.ReplyP50Ms, b.Sim.ReplyP90Ms, b.Sim.ReplyP90BizMin))
 	row("耗时 real seconds / business hours", fmt.Sprintf("%.0f s / %.0f h", a.Sim.RealSeconds, a.Sim.BusinessHours), fmt.Sprintf("%.0f s / %.0f h", b.Sim.RealSeconds, b.Sim.BusinessHours))
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "## 订单在哪里等 / Where orders waited (hours, business time)")

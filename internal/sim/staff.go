@@ -118,6 +118,8 @@ func (a *agent) collect(now time.Time) {
 			a.add(task{at: at, kind: "order", order: no, stage: stage})
 		case strings.HasPrefix(m.Content, "新工单 "):
 			a.add(task{at: at, kind: "ticket", ticket: reTicket.FindString(m.Content), ack: true})
+		case !isPush(m):
+			a.w.onReply(m.Content) // the answer to a command fired earlier
 		}
 	}
 }
@@ -211,7 +213,9 @@ func (a *agent) due(now time.Time) (task, bool) {
 func (a *agent) checkTodo(ctx context.Context) {
 	now := a.w.clock.Now()
 	a.next = now.Add(time.Duration(float64(a.p.CheckEvery) * (0.8 + 0.4*a.r.Float64())))
-	reply, err := a.w.ask(ctx, a.p.UserID, "待办")
+	reply, err := a.w.ask(ctx, a.p.UserID, "待办", func(s string) bool {
+		return strings.HasPrefix(s, "**待办**") || strings.HasPrefix(s, "目前没有待办")
+	})
 	if err != nil {
 		return
 	}
@@ -296,18 +300,11 @@ func (a *agent) workOrder(ctx context.Context, t task) {
 		if a.r.Float64() < 0.03 {
 			// A box short on the shelf: reported, then picked anyway
 			// from the overflow shelf.
-			if reply, err := w.ask(ctx, a.p.UserID, fmt.Sprintf("异常 %s 货架上少了一盒，已从备货区补齐", no)); err == nil {
-				if tk := reTicket.FindString(reply); tk != "" {
-					w.mu.Lock()
-					w.tickets[tk] = true
-					w.mu.Unlock()
-					atomic.AddInt64(&w.out.StaffProblems, 1)
-				}
-			}
+			w.fire(ctx, a.p.UserID, fmt.Sprintf("异常 %s 货架上少了一盒，已从备货区补齐", no))
 		}
 		cmd = fmt.Sprintf("推进 %s 质检员=%s", no, a.inspector())
 	case "待发货":
-		if _, err := w.ask(ctx, a.p.UserID, "附件 "+no); err != nil {
+		if _, err := w.ask(ctx, a.p.UserID, "附件 "+no, func(s string) bool { return strings.Contains(s, no) }); err != nil {
 			return
 		}
 		if err := w.e.SendPhoto(ctx, a.p.UserID, w.opt.Photo); err != nil {
@@ -320,11 +317,7 @@ func (a *agent) workOrder(ctx context.Context, t task) {
 	default:
 		return
 	}
-	reply, err := w.ask(ctx, a.p.UserID, cmd)
-	if err != nil {
-		return
-	}
-	w.advanced(ctx, reply)
+	w.fire(ctx, a.p.UserID, cmd)
 }
 
 // inspector is the QC person of the picker's warehouse.
@@ -357,11 +350,13 @@ func (w *world) waitFor(ctx context.Context, user, s string) (string, error) {
 	defer func() { w.putBack(user, keep) }()
 	for {
 		for _, m := range w.e.Take(user) {
-			if strings.Contains(m.Content, s) {
+			switch {
+			case strings.Contains(m.Content, s):
 				return m.Content, nil
-			}
-			if isPush(m) {
+			case isPush(m):
 				keep = append(keep, m)
+			default:
+				w.onReply(m.Content)
 			}
 		}
 		select {
@@ -457,23 +452,12 @@ func (a *agent) workTicket(ctx context.Context, no string, ack bool) {
 		return
 	}
 	if ack {
-		if _, err := w.ask(ctx, a.p.UserID, "收到 "+no); err != nil {
-			return
-		}
+		w.fire(ctx, a.p.UserID, "收到 "+no)
 	}
 	if !a.work(ctx) || !a.work(ctx) {
 		return
 	}
-	reply, err := w.ask(ctx, a.p.UserID, "处理 "+no+" 已联系客户并补发，明天送到")
-	if err == nil && strings.HasPrefix(reply, "已处理") {
-		w.mu.Lock()
-		w.tickets[no] = false
-		w.mu.Unlock()
-	} else if err == nil && strings.Contains(reply, "已处理") {
-		w.mu.Lock()
-		w.tickets[no] = false
-		w.mu.Unlock()
-	}
+	w.fire(ctx, a.p.UserID, "处理 "+no+" 已联系客户并补发，明天送到")
 }
 
 // workTransfer: the keeper sends the goods over (work time), and confirms
@@ -488,7 +472,7 @@ func (a *agent) workTransfer(ctx context.Context, t task) {
 		a.tasks = append(a.tasks, t)
 		return
 	}
-	_, _ = a.w.ask(ctx, a.p.UserID, fmt.Sprintf("调拨完成 %d", t.transfer))
+	a.w.fire(ctx, a.p.UserID, fmt.Sprintf("调拨完成 %d", t.transfer))
 }
 
 // onEscalation: the lead acknowledges the push, then gets the work moving
@@ -496,39 +480,35 @@ func (a *agent) workTransfer(ctx context.Context, t task) {
 // call the push prompts), or handles a ticket themselves.
 func (a *agent) onEscalation(ctx context.Context, t task) {
 	w := a.w
-	reply, err := w.ask(ctx, a.p.UserID, "收到 "+t.ticket)
-	if err != nil {
+	// Reading the push and deciding takes a minute or two.
+	if !w.clock.Sleep(ctx, time.Minute+time.Duration(a.r.Int64N(int64(time.Minute)))) {
 		return
 	}
-	acked := strings.HasPrefix(reply, "已接单")
 	w.mu.Lock()
 	first := !w.redirects[t.ticket]
 	w.redirects[t.ticket] = true
 	w.mu.Unlock()
-	if acked {
-		atomic.AddInt64(&w.out.Acks, 1)
-	}
-	if !first {
-		return
-	}
-	switch {
-	case strings.HasPrefix(t.what, "订单 ") && t.order != "" && t.stage != "":
-		role := w.owner[t.stage]
-		if h := w.helper(role, t.holder, a.p); h != "" {
-			w.handTo(h, task{kind: "order", order: t.order, stage: t.stage})
-		}
-	case strings.HasPrefix(t.what, "调拨单 "):
-		if m := reTransfer.FindStringSubmatch(t.what); m != nil {
-			id, _ := strconv.Atoi(m[1])
-			if h := w.helper("keeper", t.holder, a.p); h != "" {
-				w.handTo(h, task{kind: "transfer", transfer: id})
+	if first {
+		switch {
+		case strings.HasPrefix(t.what, "订单 ") && t.order != "" && t.stage != "":
+			if h := w.helper(w.owner[t.stage], t.holder, a.p); h != "" {
+				w.handTo(h, task{kind: "order", order: t.order, stage: t.stage})
+			}
+		case strings.HasPrefix(t.what, "调拨单 "):
+			if m := reTransfer.FindStringSubmatch(t.what); m != nil {
+				id, _ := strconv.Atoi(m[1])
+				if h := w.helper("keeper", t.holder, a.p); h != "" {
+					w.handTo(h, task{kind: "transfer", transfer: id})
+				}
+			}
+		case strings.HasPrefix(t.what, "工单 "):
+			if tk := reTicket.FindString(t.what); tk != "" {
+				a.workTicket(ctx, tk, true) // a ticket's own ladder: the ticket itself
+				return
 			}
 		}
-	case strings.HasPrefix(t.what, "工单 "):
-		if tk := reTicket.FindString(t.what); tk != "" {
-			a.workTicket(ctx, tk, true)
-		}
 	}
+	w.fire(ctx, a.p.UserID, "收到 "+t.ticket)
 }
 
 // helper finds someone at work now holding role, from the holder's

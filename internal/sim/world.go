@@ -51,22 +51,26 @@ type Progress struct {
 // Outcome is what the simulation itself saw (the report's figures come
 // from the database; these are the client's side).
 type Outcome struct {
-	Clock          Clock
-	Start, End     time.Time // business time
-	Attempts       int64     // orders buyers tried to place
-	Placed         int64
-	Refused        int64 // 409 insufficient_stock, after trimming to what was shown available
-	TrimmedUnits   int64 // units buyers wanted but the shown availability did not cover
-	Problems       int64 // problems buyers reported
-	StaffProblems  int64 // 异常 reported in chat
-	Commands       int64 // WeCom callbacks posted
-	NoReply        int64 // commands whose answer did not arrive in time
-	Acks           int64 // escalation pushes acted upon
-	Redirects      int64 // orders or transfers a lead handed to someone else after a push
-	Restocked      int64 // units received by keepers (入库)
-	RealSeconds    float64
-	OrderNos       []string
-	StaffInProfile int
+	Clock         Clock
+	Start, End    time.Time // business time
+	Attempts      int64     // orders buyers tried to place
+	Placed        int64
+	Refused       int64 // 409 insufficient_stock, after trimming to what was shown available
+	TrimmedUnits  int64 // units buyers wanted but the shown availability did not cover
+	Problems      int64 // problems buyers reported
+	StaffProblems int64 // 异常 reported in chat
+	Commands      int64 // WeCom callbacks posted
+	NoReply       int64 // commands whose answer did not arrive in time
+	Acks          int64 // tickets acknowledged (收到 answered 已接单)
+	Redirects     int64 // orders or transfers a lead handed to someone else after a push
+	Restocked     int64 // units received by keepers (入库)
+	RealSeconds   float64
+	// ReplyP50, ReplyP90: real time from posting a command to its answer
+	// arriving in the local WeCom — the system's own latency, which the
+	// compression multiplies into business minutes.
+	ReplyP50, ReplyP90 time.Duration
+	OrderNos           []string
+	StaffInProfile     int
 }
 
 // Origin is the business time the first simulated day begins.
@@ -116,6 +120,10 @@ type world struct {
 	out       Outcome
 
 	placed, shipped, delivered atomic.Int64
+
+	runCtx    context.Context
+	latMu     sync.Mutex
+	latencies []float64
 }
 
 var (
@@ -158,6 +166,7 @@ func Play(ctx context.Context, e *Edges, opt Options) (Outcome, error) {
 	w.out.Clock, w.out.Start = w.clock, Origin
 	runCtx, stopRun := context.WithCancel(ctx)
 	defer stopRun()
+	w.runCtx = runCtx
 
 	var wg sync.WaitGroup
 	for _, p := range w.people {
@@ -206,6 +215,9 @@ func Play(ctx context.Context, e *Edges, opt Options) (Outcome, error) {
 	w.mu.Unlock()
 	sort.Strings(w.out.OrderNos)
 	w.out.Placed = w.placed.Load()
+	w.latMu.Lock()
+	w.out.ReplyP50, w.out.ReplyP90 = time.Duration(pct(w.latencies, 0.5)), time.Duration(pct(w.latencies, 0.9))
+	w.latMu.Unlock()
 	return w.out, nil
 }
 
@@ -484,7 +496,7 @@ func (w *world) restock(ctx context.Context, at time.Time) {
 		sku := w.skus[i]
 		var rows [][]string
 		for _, k := range sortedKeys(keepers) {
-			reply, err := w.ask(ctx, keepers[k], "库存 "+sku)
+			reply, err := w.ask(ctx, keepers[k], "库存 "+sku, func(s string) bool { return strings.Contains(s, sku) })
 			if err != nil {
 				continue
 			}
@@ -498,9 +510,8 @@ func (w *world) restock(ctx context.Context, at time.Time) {
 				continue
 			}
 			if n, _ := strconv.Atoi(availStr); n < 30 {
-				if _, err := w.ask(ctx, user, fmt.Sprintf("入库 %s %s 120", sku, wh)); err == nil {
-					atomic.AddInt64(&w.out.Restocked, 120)
-				}
+				w.fire(ctx, user, fmt.Sprintf("入库 %s %s 120", sku, wh))
+				atomic.AddInt64(&w.out.Restocked, 120)
 			}
 		}
 	}
@@ -515,15 +526,22 @@ func sortedKeys[V any](m map[string]V) []string {
 	return out
 }
 
-// ask sends a command as user and returns orderhub's answer to it: the
-// first message to user that is not a push. Pushes that arrive meanwhile
-// stay in the mailbox for the person's loop.
-func (w *world) ask(ctx context.Context, user, text string) (string, error) {
-	var early []Msg
-	// Whatever was waiting is not the answer to this command.
-	early = append(early, w.e.Take(user)...)
-	defer func() { w.putBack(user, early) }()
+// ask sends a command as user and waits for orderhub's answer to it: the
+// first message to user that is not a push and that expect accepts (nil:
+// any). Answers to commands fired earlier are noted on the way (onReply);
+// pushes stay in the mailbox for the person's loop.
+func (w *world) ask(ctx context.Context, user, text string, expect func(string) bool) (string, error) {
+	var keep []Msg
+	for _, m := range w.e.Take(user) {
+		if isPush(m) {
+			keep = append(keep, m)
+		} else {
+			w.onReply(m.Content)
+		}
+	}
+	defer func() { w.putBack(user, keep) }()
 	atomic.AddInt64(&w.out.Commands, 1)
+	sent := time.Now()
 	if err := w.e.Say(ctx, user, text); err != nil {
 		return "", err
 	}
@@ -531,11 +549,17 @@ func (w *world) ask(ctx context.Context, user, text string) (string, error) {
 	defer deadline.Stop()
 	for {
 		for _, m := range w.e.Take(user) {
-			if isPush(m) {
-				early = append(early, m)
-				continue
+			switch {
+			case isPush(m):
+				keep = append(keep, m)
+			case expect == nil || expect(m.Content):
+				w.latMu.Lock()
+				w.latencies = append(w.latencies, float64(time.Since(sent)))
+				w.latMu.Unlock()
+				return m.Content, nil
+			default:
+				w.onReply(m.Content)
 			}
-			return m.Content, nil
 		}
 		select {
 		case <-ctx.Done():
@@ -544,6 +568,38 @@ func (w *world) ask(ctx context.Context, user, text string) (string, error) {
 			atomic.AddInt64(&w.out.NoReply, 1)
 			return "", ErrNoReply
 		case <-w.e.Wait(user):
+		}
+	}
+}
+
+// fire sends a command without waiting: a person types the next message
+// while the answer is on its way. The answer is noted when it arrives
+// (onReply, from the person's loop).
+func (w *world) fire(ctx context.Context, user, text string) {
+	atomic.AddInt64(&w.out.Commands, 1)
+	_ = w.e.Say(ctx, user, text)
+}
+
+// onReply notes what an answer says happened: a shipment, a ticket
+// opened, acknowledged or resolved.
+func (w *world) onReply(s string) {
+	switch {
+	case reAdvanced.MatchString(s):
+		w.advanced(w.runCtx, s)
+	case strings.HasPrefix(s, "已登记异常"):
+		if tk := reTicket.FindString(s); tk != "" {
+			w.mu.Lock()
+			w.tickets[tk] = true
+			w.mu.Unlock()
+			atomic.AddInt64(&w.out.StaffProblems, 1)
+		}
+	case strings.HasPrefix(s, "已接单："):
+		atomic.AddInt64(&w.out.Acks, 1)
+	case strings.HasPrefix(s, "已处理："):
+		if tk := reTicket.FindString(s); tk != "" {
+			w.mu.Lock()
+			w.tickets[tk] = false
+			w.mu.Unlock()
 		}
 	}
 }
