@@ -33,9 +33,13 @@ type Deps struct {
 	Tickets   *service.Tickets
 	Todos     *service.Todos
 	Inbox     *service.Inbox
-	Media     MediaSource
-	Redis     *redis.Client
-	Prefix    string
+	Intakes   *service.Intakes
+	// OCR reads slip photos; nil when no engine is configured (the reply
+	// then says so and offers typing the order).
+	OCR    service.OCR
+	Media  MediaSource
+	Redis  *redis.Client
+	Prefix string
 	// DataDir is where waybill photos are stored (under waybills/).
 	DataDir  string
 	Location *time.Location
@@ -53,7 +57,7 @@ type Bot struct {
 // New returns a Bot.
 func New(d Deps) *Bot {
 	if d.Catalog == nil || d.Stock == nil || d.Orders == nil || d.Transfers == nil || d.Tickets == nil || d.Todos == nil ||
-		d.Inbox == nil || d.Media == nil || d.Redis == nil || d.DataDir == "" || d.Location == nil || d.Log == nil {
+		d.Inbox == nil || d.Intakes == nil || d.Media == nil || d.Redis == nil || d.DataDir == "" || d.Location == nil || d.Log == nil {
 		panic("bot: New: missing dependency")
 	}
 	if d.Admin == "" {
@@ -168,6 +172,8 @@ func (b *Bot) command(ctx context.Context, m model.Inbound, actor service.Actor,
 		return b.transfers(ctx, m, actor)
 	case cmdTransferDone:
 		return b.transferDone(ctx, m, actor, c.Args[0])
+	case cmdDispatch:
+		return b.dispatch(ctx, m, actor, c.Args)
 	case cmdProblem:
 		return b.problem(ctx, m, actor, c.Args[0], note(text, c))
 	case cmdAttach:
@@ -178,6 +184,14 @@ func (b *Bot) command(ctx context.Context, m model.Inbound, actor service.Actor,
 		return b.ack(ctx, m, actor, c.Args[0], nil)
 	case cmdResolve:
 		return b.resolve(ctx, m, actor, c.Args[0], note(text, c), nil)
+	case cmdQuickOrder:
+		return b.quickOrder(ctx, m, actor, c.Rest)
+	case cmdConfirm:
+		return b.confirmDraft(ctx, m, actor)
+	case cmdDiscard:
+		return b.cancelDraft(ctx, m)
+	case cmdReview:
+		return b.review(ctx, m, actor, c.Args)
 	}
 	return b.answerDoc(ctx, m, b.help(actor))
 }
@@ -202,6 +216,9 @@ type spec struct {
 
 var keepers = []string{"keeper", "keeper_lead"}
 
+// orderTakers take phone and fax orders and read slips.
+var orderTakers = []string{"customer_service", "cs_lead", "keeper", "keeper_lead"}
+
 var specs = []spec{
 	{cmdHelp, "帮助", "help", "帮助", "帮助", "看我能用的命令", 0, nil},
 	{cmdStock, "库存", "stock", "库存 <SKU或名称>", "库存 BOLT-M8-30　或　库存 螺栓", "各仓在库/锁定/可用", 1, nil},
@@ -213,10 +230,15 @@ var specs = []spec{
 	{cmdReceive, "入库", "receive", "入库 <SKU> <仓库> <数量>", "入库 BOLT-M8-30 SH 200", "到货入库", 3, keepers},
 	{cmdCount, "盘点", "count", "盘点 <SKU> <仓库> <实盘数>", "盘点 BOLT-M8-30 SH 118", "按实盘数校正在库（不能低于已锁定）", 3, keepers},
 	{cmdTransfers, "调拨", "transfers", "调拨", "调拨", "待处理的调拨单", 0, keepers},
+	{cmdDispatch, "发出", "dispatch", "发出 <调拨单编号> <快递公司> <运单号>", "发出 12 顺丰 SF1234567890", "调拨货物从本仓发出（收货仓会收到通知）", 3, keepers},
 	{cmdTransferDone, "调拨完成", "transfer done", "调拨完成 <编号>", "调拨完成 12", "调拨到货，库存转到发货仓", 1, keepers},
 	{cmdProblem, "异常", "problem", "异常 <单号> <描述>", "异常 SO20261124-000001 少了一箱螺丝", "报告问题，开工单给负责主管", 2, nil},
 	{cmdTickets, "工单", "tickets", "工单", "工单", "我的未完工单（主管看全部）", 0, nil},
 	{cmdAck, "收到", "ack", "收到 <工单号>", "收到 TK20261124-000012", "接单：确认工单，催办停止升级", 1, nil},
+	{cmdQuickOrder, "下单", "order new", "下单 <客户> <SKU或名称> <数量> … [备注 文字]", "下单 C1 螺栓M8 20箱 BOLT-M10 5 备注 周五前送", "电话/传真订单：先出草稿，回「确认」才下单；只发「下单」再发订货单照片可拍单", 0, orderTakers},
+	{cmdConfirm, "确认", "confirm", "确认", "确认", "确认我的下单草稿（锁定库存）", 0, orderTakers},
+	{cmdDiscard, "取消", "cancel", "取消", "取消", "放弃我的下单草稿", 0, orderTakers},
+	{cmdReview, "复核", "review", "复核 [编号] [客户=编码] [行号=SKU] [记住]", "复核 12 客户=C1 1=BOLT-M8 记住", "渠道订单没认出的客户/商品，选定后下单", 0, nil},
 	{cmdResolve, "处理", "resolve", "处理 <工单号> <说明>", "处理 TK20261124-000012 已补发一箱，顺丰 SF123", "工单处理完，写明怎么处理的", 2, nil},
 }
 
@@ -354,6 +376,18 @@ func (b *Bot) order(ctx context.Context, m model.Inbound, no string) error {
 		}
 	}
 	r.line("> 负责人：%s", owner)
+	from := "> 渠道：" + esc(b.d.Intakes.ChannelName(o.Channel))
+	if it, err := b.d.Intakes.ForOrder(ctx, o.ID); err != nil {
+		return err
+	} else if it != nil {
+		if it.ExternalID != "" && it.Source == model.SourceChannel {
+			from += "，外部单号 " + esc(it.ExternalID)
+		}
+		if it.Photo != "" {
+			from += fmt.Sprintf("，订货单照片（复核单 #%d，后台 GET /api/v1/intakes/%d/photo）", it.ID, it.ID)
+		}
+	}
+	r.line("%s", from)
 	since := b.local(o.StageEnteredAt) + " 进入"
 	if o.StageDueAt != nil {
 		since += "，时限 " + b.local(*o.StageDueAt)
@@ -390,7 +424,12 @@ func (b *Bot) order(ctx context.Context, m model.Inbound, no string) error {
 	var pending []string
 	for _, t := range d.Transfers {
 		if t.Status == model.TransferPending {
-			pending = append(pending, fmt.Sprintf("#%d %s ×%d %s→%s", t.ID, esc(d.SKUs[t.ProductID]), t.Qty, d.WarehouseCodes[t.FromWarehouseID], d.WarehouseCodes[t.ToWarehouseID]))
+			who := ""
+			if t.AssigneeStaffID != nil {
+				who = " " + esc(d.Assignees[*t.AssigneeStaffID].Name)
+			}
+			pending = append(pending, fmt.Sprintf("#%d %s ×%d %s→%s%s %s", t.ID, esc(d.SKUs[t.ProductID]), t.Qty, d.WarehouseCodes[t.FromWarehouseID], d.WarehouseCodes[t.ToWarehouseID],
+				who, b.transferState(service.TransferView{Transfer: t})))
 		}
 	}
 	if len(pending) > 0 {
@@ -627,11 +666,15 @@ func (b *Bot) transfers(ctx context.Context, m model.Inbound, actor service.Acto
 	d.line("%s", bold(fmt.Sprintf("待处理调拨（%d）", len(ts))))
 	items := make([]string, len(ts))
 	for i, t := range ts {
-		items[i] = fmt.Sprintf("%s %s %s ×%d　%s→%s\n> 订单 %s，%s 建",
-			bold(fmt.Sprintf("#%d", t.ID)), esc(t.SKU), esc(t.Name), t.Qty, esc(t.From), esc(t.To), esc(t.OrderNo), b.local(t.CreatedAt))
+		who := "无人负责"
+		if t.Assignee != "" {
+			who = esc(t.Assignee) + " 负责发出"
+		}
+		items[i] = fmt.Sprintf("%s %s %s ×%d　%s→%s　%s\n> 订单 %s，%s 建，%s",
+			bold(fmt.Sprintf("#%d", t.ID)), esc(t.SKU), esc(t.Name), t.Qty, esc(t.From), esc(t.To), b.transferState(t), esc(t.OrderNo), b.local(t.CreatedAt), who)
 	}
 	d.list(items, 20, "…另有 %d 张，先处理上面的再发「调拨」查看")
-	d.line("%s", comment(fmt.Sprintf("到货后发「调拨完成 编号」，如「调拨完成 %d」", ts[0].ID)))
+	d.line("%s", comment(fmt.Sprintf("发货仓发出后发「发出 编号 快递公司 运单号」，如「发出 %d 顺丰 SF123」；收货仓到货后发「调拨完成 %d」", ts[0].ID, ts[0].ID)))
 	return b.answerDoc(ctx, m, &d)
 }
 
@@ -693,7 +736,11 @@ var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_-]`)
 func (b *Bot) photo(ctx context.Context, m model.Inbound, actor service.Actor) error {
 	no := b.focus(ctx, m.FromUser)
 	if no == "" {
-		return b.answer(ctx, m, "收到照片，但不知道是哪个订单的。请先发「附件 <单号>」，再发照片。")
+		// Not after 附件 or an order command: a slip to read into a draft.
+		if !b.allowed(actor, specOf(cmdQuickOrder)) {
+			return b.answer(ctx, m, "收到照片，但不知道是哪个订单的。请先发「附件 <单号>」，再发照片。")
+		}
+		return b.photoSlip(ctx, m, actor)
 	}
 	if m.MediaID == "" {
 		return b.answer(ctx, m, "照片没有收到，请再发一次。")

@@ -64,6 +64,9 @@ type env struct {
 	trans  *service.Transfers
 	inst   []*instance
 	msgID  atomic.Int64
+	// ocr reads slip photos (nil: no engine configured).
+	ocr     service.OCR
+	intakes *service.Intakes
 }
 
 // instance is one orderhub process: its own callback, runner and outbox
@@ -77,13 +80,19 @@ type instance struct {
 
 func newEnv(t testing.TB, db *gorm.DB, instances int) *env {
 	t.Helper()
+	return newEnvOCR(t, db, instances, nil)
+}
+
+// newEnvOCR is newEnv with an OCR engine for slip photos.
+func newEnvOCR(t testing.TB, db *gorm.DB, instances int, ocr service.OCR) *env {
+	t.Helper()
 	gin.SetMode(gin.ReleaseMode)
 	rdb, prefix := modeltest.Redis(t)
 	cfg := config.Default()
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, db: db, clock: &clock{now: time.Now().UTC().Truncate(time.Second)}}
+	e := &env{t: t, db: db, ocr: ocr, clock: &clock{now: time.Now().UTC().Truncate(time.Second)}}
 	e.msgID.Store(time.Now().UnixNano() % 1e12)
 	e.wecom = localwecom.New(testCorp, testSecret)
 	ts := httptest.NewServer(e.wecom)
@@ -108,6 +117,7 @@ func newEnv(t testing.TB, db *gorm.DB, instances int) *env {
 		t.Fatal(err)
 	}
 	tickets := service.NewTickets(db, pipe, e.clock.Now, cfg.Location(), cfg.Roles)
+	e.intakes = service.NewIntakes(db, e.orders, e.clock.Now, service.NewChannels(map[string]config.Channel{"shop": {Name: "网店", Secret: channelSecret}}), "customer_service", 30*time.Minute)
 	dataDir := t.TempDir()
 	for i := 0; i < instances; i++ {
 		wc := bot.NewWeCom(testCorp, testSecret, testAgent, rdb, prefix)
@@ -115,7 +125,8 @@ func newEnv(t testing.TB, db *gorm.DB, instances int) *env {
 			Poll: time.Second, BackoffBase: time.Second, BackoffMax: 8 * time.Second, MaxAttempts: 30, Lease: time.Minute, Batch: 16})
 		inbox := service.NewInbox(db, e.clock.Now)
 		b := bot.New(bot.Deps{Catalog: catalog, Stock: stock, Orders: e.orders, Transfers: e.trans, Tickets: tickets,
-			Todos: service.NewTodos(db, pipe, tickets, e.trans), Inbox: inbox, Media: wc, Redis: rdb, Prefix: prefix,
+			Todos: service.NewTodos(db, pipe, tickets, e.trans), Inbox: inbox, Media: wc, OCR: e.ocr,
+			Intakes: e.intakes, Redis: rdb, Prefix: prefix,
 			DataDir: dataDir, Location: cfg.Location(), Log: log})
 		runner := bot.NewRunner(b, inbox, ob.Poke, log, bot.RunnerOptions{Lease: 30 * time.Second, MaxAttempts: 3})
 		g := gin.New()

@@ -87,6 +87,19 @@ func TestFirstWeekChat(t *testing.T) {
 		contains(t, r, "还有调拨单没到货", "调拨单 #", "transfers pending")
 		chineseOnly(t, "transfers pending", r)
 
+		// 11: the transfer shows its assignee, and the sending keeper
+		// dispatches it (发出) with carrier and waybill before 到货; both
+		// warehouses see where it is, the receiving one is told.
+		contains(t, e.say("wangjg", "订单 "+no), "#"+itoa(tr)+" BOLT-M6-20 ×12 SZ→SH 李秀英", "待发出")
+		contains(t, e.say("lixy", "调拨"), "#"+itoa(tr), "待发出", "李秀英 负责发出", "发出 "+itoa(tr))
+		before := len(e.wecom.Sent())
+		contains(t, e.say("lixy", "发出 "+itoa(tr)+" 顺丰 SF5566"), "调拨单 #"+itoa(tr)+" 已发出", "顺丰 SF5566", "调拨完成 "+itoa(tr))
+		contains(t, e.repliesTo("wangjg", before), "调拨在途", "李秀英", "顺丰 SF5566", "调拨完成 "+itoa(tr))
+		contains(t, e.say("wangjg", "调拨"), "#"+itoa(tr), "已发出 顺丰 SF5566")
+		r = e.say("lixy", "发出 "+itoa(tr)+" 顺丰 SF5566")
+		contains(t, r, "已经发出过了")
+		chineseOnly(t, "dispatched twice", r)
+
 		// A transfer received twice; cancelling past the point of no return.
 		contains(t, e.say("wangjg", "调拨完成 "+itoa(tr)), "已到货")
 		r = e.say("wangjg", "调拨完成 "+itoa(tr))
@@ -122,7 +135,7 @@ func TestFirstWeekChat(t *testing.T) {
 		for _, tc := range []struct{ text, want, not string }{
 			{"查库存 螺丝", "您是不是想用「库存」？用法：库存", "查单"},
 			{"还有多少M8螺栓", "「库存」", ""},
-			{"下单 BOLT-M8-30 10", "发「帮助」", "菜单"},
+			{"采购 BOLT-M8-30 10", "发「帮助」", "菜单"},
 			{"推近 " + qcOrder, "「推进」", ""},
 		} {
 			r := e.say("wangjg", tc.text)

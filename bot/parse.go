@@ -19,11 +19,16 @@ const (
 	cmdCount        = "count"
 	cmdTransfers    = "transfers"
 	cmdTransferDone = "transfer_done"
+	cmdDispatch     = "dispatch"
 	cmdProblem      = "problem"
 	cmdAttach       = "attach"
 	cmdTickets      = "tickets"
 	cmdAck          = "ack"
 	cmdResolve      = "resolve"
+	cmdQuickOrder   = "order_new"
+	cmdConfirm      = "confirm"
+	cmdDiscard      = "discard"
+	cmdReview       = "review"
 )
 
 // aliases maps what people type to commands: Chinese first, then English.
@@ -32,15 +37,17 @@ var aliases = []struct {
 	name string
 	cmd  string
 }{
-	{"调拨完成", cmdTransferDone}, {"调拨到货", cmdTransferDone},
+	{"调拨完成", cmdTransferDone}, {"调拨到货", cmdTransferDone}, {"调拨发出", cmdDispatch}, {"发出", cmdDispatch},
 	{"帮助", cmdHelp}, {"菜单", cmdHelp}, {"库存", cmdStock}, {"订单", cmdOrder}, {"查单", cmdOrder},
 	{"待办", cmdTodo}, {"推进", cmdAdvance}, {"发货", cmdShip}, {"入库", cmdReceive}, {"盘点", cmdCount},
 	{"调拨", cmdTransfers}, {"异常", cmdProblem}, {"附件", cmdAttach},
 	{"工单", cmdTickets}, {"收到", cmdAck}, {"接单", cmdAck}, {"处理", cmdResolve},
+	{"下单", cmdQuickOrder}, {"拍单", cmdQuickOrder}, {"确认", cmdConfirm}, {"取消", cmdDiscard}, {"复核", cmdReview},
+	{"order new", cmdQuickOrder}, {"confirm", cmdConfirm}, {"cancel", cmdDiscard}, {"review", cmdReview},
 	{"transfer done", cmdTransferDone}, {"transfer-done", cmdTransferDone}, {"done", cmdTransferDone},
 	{"help", cmdHelp}, {"?", cmdHelp}, {"stock", cmdStock}, {"order", cmdOrder}, {"todo", cmdTodo},
 	{"advance", cmdAdvance}, {"ship", cmdShip}, {"receive", cmdReceive}, {"count", cmdCount},
-	{"transfers", cmdTransfers}, {"transfer", cmdTransfers}, {"problem", cmdProblem}, {"attach", cmdAttach},
+	{"transfers", cmdTransfers}, {"transfer", cmdTransfers}, {"dispatch", cmdDispatch}, {"problem", cmdProblem}, {"attach", cmdAttach},
 	{"tickets", cmdTickets}, {"ack", cmdAck}, {"resolve", cmdResolve},
 }
 

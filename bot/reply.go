@@ -11,7 +11,7 @@ import (
 )
 
 var whatZh = map[string]string{
-	"order": "订单", "product": "商品", "transfer": "调拨单", "warehouse": "仓库", "staff": "员工", "customer": "客户", "ticket": "工单",
+	"order": "订单", "product": "商品", "transfer": "调拨单", "warehouse": "仓库", "staff": "员工", "customer": "客户", "ticket": "工单", "intake": "复核单", "draft": "草稿",
 }
 
 var fieldZh = map[string]string{
@@ -32,6 +32,9 @@ func (b *Bot) explain(err error) (string, bool) {
 		conf    *service.ConflictError
 		short   *service.ShortError
 	)
+	if line, ok := b.explainIntake(err); ok {
+		return line, true
+	}
 	switch {
 	case errors.As(err, &nf):
 		what := whatZh[nf.What]
@@ -71,11 +74,11 @@ func (b *Bot) explain(err error) (string, bool) {
 		return "库存不足（insufficient stock），什么都没有锁定：" + strings.Join(parts, "；") + "。可以先发「库存 <SKU>」看各仓库存。", true
 	case errors.As(err, &inv):
 		switch inv.Code() {
-		case "invalid_time":
+		case service.CodeInvalidTime:
 			return "时间格式不对，例如：交期=2026-11-30 18:00", true
-		case "unknown_stage":
+		case service.CodeUnknownStage:
 			return "没有这个阶段。阶段有：" + b.stageList() + "。", true
-		case "invalid_field":
+		case service.CodeInvalidField:
 			return "字段名要用英文小写，例如 qc_inspector=刘洋，或中文别名 质检员=刘洋、承诺交期=2026-11-30 18:00。", true
 		}
 		return invalidZh(inv), true
@@ -104,15 +107,15 @@ func invalidZh(inv *service.InvalidError) string {
 	}
 	what := "格式不对"
 	switch inv.Code() {
-	case "required":
+	case service.CodeRequired:
 		what = "不能为空"
-	case "too_long":
+	case service.CodeTooLong:
 		what = "太长了"
-	case "invalid_qty":
+	case service.CodeInvalidQty:
 		what = "要是大于 0 的整数"
-	case "no_lines":
+	case service.CodeNoLines:
 		what = "至少要有一行"
-	case "too_many_lines":
+	case service.CodeTooManyLines:
 		what = "行数太多"
 	}
 	if field == "" {
@@ -123,7 +126,7 @@ func invalidZh(inv *service.InvalidError) string {
 
 var inputZh = map[string]string{
 	"address": "收货地址", "remark": "备注", "note": "说明", "description": "描述", "customer": "客户", "lines": "明细",
-	"sku": "SKU", "qty": "数量", "warehouse": "仓库", "reason": "原因",
+	"sku": "SKU", "qty": "数量", "warehouse": "仓库", "reason": "原因", "carrier": "快递公司", "waybill_no": "运单号",
 }
 
 // conflictZh says why a state refused a command, in Chinese, from the
@@ -131,34 +134,36 @@ var inputZh = map[string]string{
 func conflictZh(c *service.ConflictError) string {
 	subject := c.Subject
 	switch c.Code() {
-	case "transfers_pending":
+	case service.CodeTransfersPending:
 		return fmt.Sprintf("订单 %s 还有调拨单没到货，不能发货：调拨单 %s 到货后才能发（transfers pending）。到货后由收货仓发「调拨完成 <编号>」。",
 			subject, strings.Join(c.Items, "、"))
-	case "transfer_not_pending":
+	case service.CodeTransferNotPending:
 		return fmt.Sprintf("调拨单 %s 已经%s，不用再处理。", subject, transferStatusZh(c.State))
-	case "order_moved":
+	case service.CodeTransferDispatched:
+		return fmt.Sprintf("调拨单 %s 已经发出过了（%s），到货后由收货仓发「调拨完成」。", subject, strings.Join(c.Items, " "))
+	case service.CodeOrderMoved:
 		return "订单刚被别人推进了，请发「订单 " + subject + "」看看最新状态。"
-	case "already_cancelled", "order_cancelled":
+	case service.CodeAlreadyCancelled, service.CodeOrderCancelled:
 		return "订单 " + subject + " 已取消。"
-	case "not_cancellable":
+	case service.CodeNotCancellable:
 		return fmt.Sprintf("订单 %s 已是「%s」，不能取消了（not cancellable）。确需取消请找主管。", subject, c.State)
-	case "not_shipped":
+	case service.CodeNotShipped:
 		return fmt.Sprintf("订单 %s 还是「%s」，发货后才能确认收货（not shipped）。", subject, c.State)
-	case "already_delivered":
+	case service.CodeAlreadyDelivered:
 		return "订单 " + subject + " 已经签收了。"
-	case "stock_changed":
+	case service.CodeStockChanged:
 		return "盘点时库存刚好有变动，请再盘一次。"
-	case "already_acknowledged":
+	case service.CodeAlreadyAcknowledged:
 		return "工单 " + subject + " 已经有人接单了。发「工单」看看现在的状态。"
-	case "ticket_done":
+	case service.CodeTicketDone:
 		return fmt.Sprintf("工单 %s 已经处理完了（%s），不用再处理。", subject, ticketStateZh[c.State])
-	case "not_resolved":
+	case service.CodeNotResolved:
 		return fmt.Sprintf("工单 %s 还没处理完（%s），先发「处理 %s 说明」。", subject, ticketStateZh[c.State], subject)
-	case "idempotency_key_reused":
+	case service.CodeIdempotencyKeyReused:
 		return "这个请求编号已用于另一张订单，请换一个再下。"
-	case "no_warehouses":
+	case service.CodeNoWarehouses:
 		return "系统里还没有设置仓库，请联系管理员。"
-	case "sku_exists", "warehouse_exists", "customer_exists", "staff_exists":
+	case service.CodeSKUExists, service.CodeWarehouseExists, service.CodeCustomerExists, service.CodeStaffExists:
 		return "已经有了，不用重复登记。"
 	}
 	return "现在不能这样做（" + c.Code() + "），请发「订单 <单号>」或「工单」看看最新状态，或联系主管。"

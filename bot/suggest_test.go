@@ -20,7 +20,7 @@ func TestClosestByMeaning(t *testing.T) {
 		{"推近 SO20261124-000001", "推进"},
 		{"stok M8", "库存"},
 		{"advnce SO20261124-000001", "推进"},
-		{"下单 BOLT-M8-30 10", ""},
+		{"采购 BOLT-M8-30 10", ""},
 		{"今天天气不错", ""},
 		{"xyz", ""},
 	} {
@@ -49,6 +49,9 @@ func TestShownFieldNamesAccepted(t *testing.T) {
 		}
 	}
 	for _, s := range specs {
+		if s.cmd == cmdReview {
+			continue // 复核's 客户= and 1= are picks, not stage fields
+		}
 		fs, _ := fields(strings.Fields(normalize(s.example))[1:])
 		for k := range fs {
 			if !fieldName(k) {

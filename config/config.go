@@ -73,6 +73,9 @@ type Config struct {
 	// ticket or a transfer waits too long; the per-stage levels are in
 	// Stages[i].Escalation.
 	Escalation Escalation `yaml:"escalation" envPrefix:"ESCALATION_"`
+	// Dashboard tunes the supervisors' board (/dashboard), its metrics and
+	// the daily digest.
+	Dashboard Dashboard `yaml:"dashboard" envPrefix:"DASHBOARD_"`
 
 	loc *time.Location
 }
@@ -239,9 +242,32 @@ type Escalation struct {
 	TicketResolve []Level `yaml:"ticket_resolve" env:"-"`
 	// Transfers is the ladder of a transfer not received in time.
 	Transfers []Level `yaml:"transfers" env:"-"`
+	// TransferDispatch is the ladder of a transfer the sending warehouse
+	// has not dispatched (发出) in time: the first step's own clock.
+	TransferDispatch []Level `yaml:"transfer_dispatch" env:"-"`
 	// DelayCouponFen, when > 0, records a compensation coupon of this many
 	// fen on an order that will miss its promised time (once per order).
 	DelayCouponFen int64 `yaml:"delay_coupon_fen" env:"DELAY_COUPON_FEN"`
+}
+
+// Dashboard tunes the supervisors' war room.
+type Dashboard struct {
+	// Roles may open the board by WeCom OAuth; "leads" stands for every
+	// role ending in _lead. The admin token always may.
+	Roles []string `yaml:"roles" env:"ROLES"`
+	// AtRisk is the share of a stage's SLA after which an order shows as
+	// at risk (0 < at_risk < 1).
+	AtRisk float64 `yaml:"at_risk" env:"AT_RISK"`
+	// OTIFWindow is how long after delivery a missing-items or wrong-item
+	// report still makes an order not "in full".
+	OTIFWindow Duration `yaml:"otif_window" env:"OTIF_WINDOW"`
+	// DigestAt is the local time ("08:30") the daily digest goes out;
+	// empty: no digest.
+	DigestAt string `yaml:"digest_at" env:"DIGEST_AT"`
+	// DigestRoles receive the daily digest.
+	DigestRoles []string `yaml:"digest_roles" env:"DIGEST_ROLES"`
+	// SessionTTL is how long a board login lasts without being used.
+	SessionTTL Duration `yaml:"session_ttl" env:"SESSION_TTL"`
 }
 
 // Duration is a time.Duration written as Go writes durations ("90s", "2h").
@@ -298,8 +324,10 @@ func Default() Config {
 		Reserve:              Reserve{LockTTL: Duration(5 * time.Second), LockWait: Duration(2 * time.Second)},
 		Outbox:               Outbox{Poll: Duration(time.Second), BackoffBase: Duration(2 * time.Second), BackoffMax: Duration(5 * time.Minute), MaxAttempts: 30},
 		Escalation:           DefaultEscalation(),
-		Intake:               Intake{ReviewRole: "customer_service", DraftTTL: Duration(30 * time.Minute)},
-		OCR:                  OCR{Engine: "tesseract", Tesseract: "tesseract"},
+		Dashboard: Dashboard{Roles: []string{"leads", "supervisor", "director"}, AtRisk: 0.75, OTIFWindow: Duration(7 * 24 * time.Hour),
+			DigestAt: "08:30", DigestRoles: []string{"supervisor", "director"}, SessionTTL: Duration(7 * 24 * time.Hour)},
+		Intake: Intake{ReviewRole: "customer_service", DraftTTL: Duration(30 * time.Minute)},
+		OCR:    OCR{Engine: "tesseract", Tesseract: "tesseract"},
 		MiniProgram: MiniProgram{
 			SessionTTL: Duration(7 * 24 * time.Hour), WriteLimit: 30, WriteWindow: Duration(time.Minute),
 			Page: "pages/order/detail?no={no}", State: "formal",
@@ -343,6 +371,7 @@ func DefaultEscalation() Escalation {
 			{After: Duration(4 * time.Hour), Notify: []string{"keeper_lead"}},
 			{After: Duration(8 * time.Hour), Notify: []string{"supervisor"}},
 		},
+		TransferDispatch: []Level{{After: Duration(2 * time.Hour), Notify: []string{"keeper_lead"}}},
 	}
 }
 
@@ -552,6 +581,9 @@ func (c *Config) Validate() error {
 	if err := c.validateStages(); err != nil {
 		return err
 	}
+	if err := c.validateDashboard(); err != nil {
+		return err
+	}
 	if err := c.validateIntake(); err != nil {
 		return err
 	}
@@ -577,7 +609,7 @@ func (c *Config) validateEscalation() error {
 			return err
 		}
 	}
-	for key, l := range map[string][]Level{"escalation.ticket_ack": e.TicketAck, "escalation.ticket_resolve": e.TicketResolve, "escalation.transfers": e.Transfers} {
+	for key, l := range map[string][]Level{"escalation.ticket_ack": e.TicketAck, "escalation.ticket_resolve": e.TicketResolve, "escalation.transfers": e.Transfers, "escalation.transfer_dispatch": e.TransferDispatch} {
 		if err := validateLadder(key, l, roles); err != nil {
 			return err
 		}
@@ -733,6 +765,38 @@ func (c *Config) validateOutbox() error {
 		return errors.New("config: outbox.backoff_max (ORDERHUB_OUTBOX_BACKOFF_MAX): must be >= outbox.backoff_base")
 	case o.MaxAttempts < 1:
 		return errors.New("config: outbox.max_attempts (ORDERHUB_OUTBOX_MAX_ATTEMPTS): must be >= 1")
+	}
+	return nil
+}
+
+func (c *Config) validateDashboard() error {
+	d := c.Dashboard
+	known := map[string]bool{"leads": true}
+	for _, r := range c.Roles {
+		known[r] = true
+	}
+	for i, r := range d.Roles {
+		if !known[r] {
+			return fmt.Errorf("config: dashboard.roles[%d] (ORDERHUB_DASHBOARD_ROLES): unknown role %q", i, r)
+		}
+	}
+	for i, r := range d.DigestRoles {
+		if !known[r] {
+			return fmt.Errorf("config: dashboard.digest_roles[%d] (ORDERHUB_DASHBOARD_DIGEST_ROLES): unknown role %q", i, r)
+		}
+	}
+	switch {
+	case d.AtRisk <= 0 || d.AtRisk >= 1:
+		return errors.New("config: dashboard.at_risk (ORDERHUB_DASHBOARD_AT_RISK): must be between 0 and 1, e.g. 0.75")
+	case d.OTIFWindow.D() < time.Hour:
+		return errors.New("config: dashboard.otif_window (ORDERHUB_DASHBOARD_OTIF_WINDOW): must be at least 1h")
+	case d.SessionTTL.D() < time.Minute:
+		return errors.New("config: dashboard.session_ttl (ORDERHUB_DASHBOARD_SESSION_TTL): must be at least 1m")
+	}
+	if d.DigestAt != "" {
+		if _, err := time.Parse("15:04", d.DigestAt); err != nil {
+			return fmt.Errorf("config: dashboard.digest_at (ORDERHUB_DASHBOARD_DIGEST_AT): %q is not a local time like 08:30", d.DigestAt)
+		}
 	}
 	return nil
 }

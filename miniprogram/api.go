@@ -49,6 +49,10 @@ type Deps struct {
 	PublicURL string
 	Location  *time.Location
 	Log       *slog.Logger
+
+	// DataDir keeps the photos buyers attach to problems; "" refuses
+	// uploads (503).
+	DataDir string
 }
 
 // API is the buyers' HTTP API.
@@ -92,6 +96,8 @@ func (a *API) Mount(e *gin.Engine, staff *gin.RouterGroup) {
 	writes.POST("/orders/:no/confirm-receipt", a.confirmReceipt)
 	writes.POST("/orders/:no/problems", a.reportProblem)
 	writes.POST("/orders/:no/subscriptions", a.subscribe)
+
+	a.mountPhotos(e, staff)
 
 	e.GET("/t/:token", a.trackPage)
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"orderhub/internal/httpstatus"
 	"orderhub/service"
 )
 
@@ -41,17 +42,7 @@ func writeErr(c *gin.Context, status int, code, msg string) {
 // service does not know are logged in full and answered without detail.
 func (a *API) fail(c *gin.Context, err error) {
 	d := errorDetail{Code: service.ErrorCode(err), Message: err.Error()}
-	status := http.StatusInternalServerError
-	switch {
-	case errors.Is(err, service.ErrNotFound):
-		status = http.StatusNotFound
-	case errors.Is(err, service.ErrInvalid):
-		status = http.StatusUnprocessableEntity
-	case errors.Is(err, service.ErrForbidden):
-		status = http.StatusForbidden
-	case errors.Is(err, service.ErrConflict):
-		status = http.StatusConflict
-	}
+	status := httpstatus.Of(err)
 	var inv *service.InvalidError
 	if errors.As(err, &inv) {
 		d.Field = inv.Field

@@ -189,7 +189,7 @@ func newHarness(t *testing.T, db *gorm.DB, o harnessOpts) *harness {
 	d := miniprogram.Deps{
 		Buyers: service.NewBuyers(db, clock.Now), Catalog: h.catalog, Orders: h.orders, Tracking: h.tracking,
 		Redis: rdb, Prefix: prefix, Config: cfg.MiniProgram, PublicURL: "https://orders.example.com",
-		Location: cfg.Location(), Log: log,
+		Location: cfg.Location(), Log: log, DataDir: t.TempDir(),
 	}
 	h.wx = newFakeWeChat(t)
 	var sub miniprogram.Subscriber

@@ -15,6 +15,7 @@ const (
 	ClockAck      = "ack"      // a ticket being acknowledged
 	ClockResolve  = "resolve"  // a ticket being resolved
 	ClockTransfer = "transfer" // a transfer being received
+	ClockDispatch = "dispatch" // a transfer being dispatched (发出)
 )
 
 // Alarm states.

@@ -57,6 +57,8 @@ var migrations = []migration{
 	}},
 	{6, "escalation: alarms, delay notices, card tasks; stage-entry and age indexes", migrateV6},
 	{7, "ticket loop: reporting buyer, card response codes", migrateV7},
+	{9, "first week: transfers dispatched (carrier, waybill), orders' address source", migrateV9},
+	{10, "war room: time indexes for metrics (deliveries, timeline, tickets, orders)", migrateV10},
 	{11, "channel intake: intakes (channel orders held for review, chat and photo drafts)", migrateV11},
 	{12, "moving in: warehouse keepers, product aliases and retirement, customer address and tags, staff directory fields, job runs", migrateV12},
 }

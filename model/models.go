@@ -115,9 +115,12 @@ type Order struct {
 	CustomerID  uint64 `gorm:"not null;index"`
 	WarehouseID uint64 `gorm:"not null"`
 	Address     string `gorm:"size:255;not null;default:''"`
-	Remark      string `gorm:"size:500;not null;default:''"`
-	PromisedAt  *time.Time
-	Stage       string `gorm:"size:32;not null;index"`
+	// AddressSource says where Address came from: "" as the order gave
+	// it, "customer" from the customer's address on file.
+	AddressSource string `gorm:"size:16;not null;default:''"`
+	Remark        string `gorm:"size:500;not null;default:''"`
+	PromisedAt    *time.Time
+	Stage         string `gorm:"size:32;not null;index"`
 	// StageEnteredAt is when the order entered its current stage.
 	StageEnteredAt time.Time `gorm:"not null"`
 	// StageDueAt is when the current stage's SLA runs out (nil: no clock).
@@ -183,10 +186,16 @@ type Transfer struct {
 	Qty             int64  `gorm:"not null"`
 	Status          string `gorm:"size:16;not null;index"`
 	AssigneeStaffID *uint64
-	ReceivedBy      string `gorm:"size:64;not null;default:''"`
-	ReceivedAt      *time.Time
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	// DispatchedAt is when the sending keeper said the goods left (发出),
+	// with the carrier and waybill; nil while they are still on the shelf.
+	DispatchedAt *time.Time
+	DispatchedBy string `gorm:"size:64;not null;default:''"`
+	Carrier      string `gorm:"size:32;not null;default:''"`
+	WaybillNo    string `gorm:"size:64;not null;default:''"`
+	ReceivedBy   string `gorm:"size:64;not null;default:''"`
+	ReceivedAt   *time.Time
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 // OrderEvent is one entry of an order's timeline.

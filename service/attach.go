@@ -22,22 +22,23 @@ type Attachment struct {
 // Attach records a stored file as a stage field of an order (the waybill
 // photo a keeper sends in chat), with a timeline entry. Whoever owns the
 // order's stage, a dispatcher, a keeper or a supervisor may attach.
-func (o *Orders) Attach(ctx context.Context, no, field, path string, actor Actor) (Attachment, error) {
+func (o *Orders) Attach(ctx context.Context, no, field, path string, actor Actor) (_ Attachment, err error) {
+	defer wrapOp(&err, "Orders.Attach")
 	if !fieldName.MatchString(field) {
-		return Attachment{}, invalid("field", "invalid_field", "%q is not a field name", field)
+		return Attachment{}, invalid("field", CodeInvalidField, "%q is not a field name", field)
 	}
 	if err := checkText("path", path, 255, true); err != nil {
 		return Attachment{}, err
 	}
 	no = strings.ToUpper(strings.TrimSpace(no))
 	var a Attachment
-	err := inTx(ctx, o.db, func(tx *gorm.DB) error {
+	err = inTx(ctx, o.db, func(tx *gorm.DB) error {
 		ord, err := lockOrder(tx, no, actor)
 		if err != nil {
 			return err
 		}
 		if ord.Stage == StageCancelled {
-			return conflict("order_cancelled", "order %s is cancelled", ord.No).about(ord.No, o.pipe.Name(StageCancelled))
+			return conflict(CodeOrderCancelled, "order %s is cancelled", ord.No).about(ord.No, o.pipe.Name(StageCancelled))
 		}
 		if !o.pipe.MayMove(actor, ord.Stage) && !actor.HasRole("dispatcher", "keeper", "dispatcher_lead", "keeper_lead") {
 			return &ForbiddenError{Actor: actor.Label(), Need: []string{"dispatcher", "keeper"}, What: "attach files to orders"}

@@ -62,13 +62,14 @@ type AuditReport struct {
 
 // Check compares stock with allocations and the ledger. Three grouped
 // scans, whatever the number of SKUs.
-func (a *Auditor) Check(ctx context.Context) (AuditReport, error) {
+func (a *Auditor) Check(ctx context.Context) (_ AuditReport, err error) {
+	defer wrapOp(&err, "Auditor.Check")
 	r := AuditReport{At: a.clock()}
 	db := a.db.WithContext(ctx)
 	if err := db.Model(&model.Stock{}).Count(&r.Checked).Error; err != nil {
 		return r, err
 	}
-	err := db.Raw(`
+	err = db.Raw(`
 SELECT w.code AS warehouse, p.sku, s.on_hand, s.locked,
 	COALESCE(m.on_hand, 0) AS ledger_on_hand, COALESCE(m.locked, 0) AS ledger_locked, COALESCE(al.qty, 0) AS allocated
 FROM stocks s
@@ -88,7 +89,8 @@ ORDER BY p.sku, w.code`, model.AllocActive).Scan(&r.Drifts).Error
 // Run checks and, when anything drifted, pushes what differs to the
 // admins (else the supervisors) through the outbox. The push is keyed by
 // the day and the drift itself, so two instances, or a rerun, push once.
-func (a *Auditor) Run(ctx context.Context) (AuditReport, error) {
+func (a *Auditor) Run(ctx context.Context) (_ AuditReport, err error) {
+	defer wrapOp(&err, "Auditor.Run")
 	r, err := a.Check(ctx)
 	if err != nil || len(r.Drifts) == 0 {
 		return r, err

@@ -52,7 +52,8 @@ func (b Buyer) Actor() Actor {
 
 // Login finds the buyer with an openid, or registers them with a customer
 // of their own on first login. created says it was the first.
-func (s *Buyers) Login(ctx context.Context, in BuyerLogin) (Buyer, bool, error) {
+func (s *Buyers) Login(ctx context.Context, in BuyerLogin) (_ Buyer, _ bool, err error) {
+	defer wrapOp(&err, "Buyers.Login")
 	in.OpenID = strings.TrimSpace(in.OpenID)
 	in.Name = strings.TrimSpace(in.Name)
 	if err := checkText("openid", in.OpenID, 64, true); err != nil {
@@ -67,7 +68,7 @@ func (s *Buyers) Login(ctx context.Context, in BuyerLogin) (Buyer, bool, error) 
 	db := s.db.WithContext(ctx)
 	now := s.clock()
 	var b model.Buyer
-	err := db.Where("open_id = ?", in.OpenID).Take(&b).Error
+	err = db.Where("open_id = ?", in.OpenID).Take(&b).Error
 	if err == nil {
 		if err := db.Model(&model.Buyer{}).Where("id = ?", b.ID).Update("last_login_at", now).Error; err != nil {
 			return Buyer{}, false, err
@@ -118,7 +119,8 @@ func tail(s string, n int) string {
 }
 
 // ByID returns the buyer with id and the customer they order for now.
-func (s *Buyers) ByID(ctx context.Context, id uint64) (Buyer, error) {
+func (s *Buyers) ByID(ctx context.Context, id uint64) (_ Buyer, err error) {
+	defer wrapOp(&err, "Buyers.ByID")
 	return s.byID(s.db.WithContext(ctx), id)
 }
 
@@ -134,7 +136,8 @@ func (s *Buyers) byID(db *gorm.DB, id uint64) (Buyer, error) {
 // Link makes the buyer with openid order for the customer with code from
 // now on (staff linking a buyer to their company). Orders already placed
 // stay with the customer they were placed for.
-func (s *Buyers) Link(ctx context.Context, openID, customerCode string) (Buyer, error) {
+func (s *Buyers) Link(ctx context.Context, openID, customerCode string) (_ Buyer, err error) {
+	defer wrapOp(&err, "Buyers.Link")
 	openID = strings.TrimSpace(openID)
 	code := strings.ToUpper(strings.TrimSpace(customerCode))
 	if err := checkText("customer", code, 32, true); err != nil {
@@ -144,7 +147,7 @@ func (s *Buyers) Link(ctx context.Context, openID, customerCode string) (Buyer, 
 	var cust model.Customer
 	if err := db.Where("code = ?", code).Take(&cust).Error; err != nil {
 		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return Buyer{}, invalid("customer", "unknown_customer", "no customer %q", code)
+			return Buyer{}, invalid("customer", CodeUnknownCustomer, "no customer %q", code)
 		}
 		return Buyer{}, err
 	}
@@ -163,7 +166,8 @@ func (s *Buyers) Link(ctx context.Context, openID, customerCode string) (Buyer, 
 }
 
 // List returns buyers, newest first, optionally only a customer's.
-func (s *Buyers) List(ctx context.Context, customerCode string, page, size int) ([]Buyer, int64, error) {
+func (s *Buyers) List(ctx context.Context, customerCode string, page, size int) (_ []Buyer, _ int64, err error) {
+	defer wrapOp(&err, "Buyers.List")
 	page, size = pageBounds(page, size)
 	db := s.db.WithContext(ctx)
 	q := db.Model(&model.Buyer{})
@@ -200,7 +204,8 @@ func (s *Buyers) List(ctx context.Context, customerCode string, page, size int) 
 // GetFor returns an order the actor may see. A buyer asking for another
 // customer's order is told it does not exist, so that order numbers
 // cannot be probed.
-func (o *Orders) GetFor(ctx context.Context, no string, actor Actor) (Detail, error) {
+func (o *Orders) GetFor(ctx context.Context, no string, actor Actor) (_ Detail, err error) {
+	defer wrapOp(&err, "Orders.GetFor")
 	d, err := o.Get(ctx, no)
 	if err != nil {
 		return d, err
@@ -214,14 +219,15 @@ func (o *Orders) GetFor(ctx context.Context, no string, actor Actor) (Detail, er
 // ConfirmReceipt is the buyer saying the goods arrived: a shipped order
 // moves to the last stage (delivered). Only the buyer's own order, and only
 // once it has shipped. The change and its timeline entry commit together.
-func (o *Orders) ConfirmReceipt(ctx context.Context, no string, actor Actor, note string) (Detail, error) {
+func (o *Orders) ConfirmReceipt(ctx context.Context, no string, actor Actor, note string) (_ Detail, err error) {
+	defer wrapOp(&err, "Orders.ConfirmReceipt")
 	if err := checkText("note", note, 500, false); err != nil {
 		return Detail{}, err
 	}
 	no = strings.ToUpper(strings.TrimSpace(no))
 	last := o.pipe.Last()
 	var id uint64
-	err := inTx(ctx, o.db, func(tx *gorm.DB) error {
+	err = inTx(ctx, o.db, func(tx *gorm.DB) error {
 		ord, err := lockOrder(tx, no, actor)
 		if err != nil {
 			return err
@@ -230,9 +236,9 @@ func (o *Orders) ConfirmReceipt(ctx context.Context, no string, actor Actor, not
 		next, ok := o.pipe.Next(ord.Stage)
 		if ord.Stage != StageShipped || !ok || next.Key != last.Key {
 			if ord.Stage == last.Key {
-				return conflict("already_delivered", "order %s is already %s", ord.No, last.Name).about(ord.No, last.Name)
+				return conflict(CodeAlreadyDelivered, "order %s is already %s", ord.No, last.Name).about(ord.No, last.Name)
 			}
-			return conflict("not_shipped", "order %s is %s; receipt can be confirmed once it has shipped", ord.No, o.pipe.Name(ord.Stage)).about(ord.No, o.pipe.Name(ord.Stage))
+			return conflict(CodeNotShipped, "order %s is %s; receipt can be confirmed once it has shipped", ord.No, o.pipe.Name(ord.Stage)).about(ord.No, o.pipe.Name(ord.Stage))
 		}
 		now := o.clock()
 		res := tx.Model(&model.Order{}).Where("id = ? AND stage = ?", ord.ID, ord.Stage).Updates(map[string]any{
@@ -242,7 +248,7 @@ func (o *Orders) ConfirmReceipt(ctx context.Context, no string, actor Actor, not
 			return res.Error
 		}
 		if res.RowsAffected != 1 {
-			return conflict("order_moved", "order %s moved on meanwhile; look at it again", ord.No).about(ord.No, "")
+			return conflict(CodeOrderMoved, "order %s moved on meanwhile; look at it again", ord.No).about(ord.No, "")
 		}
 		if err := tx.Create(&model.OrderEvent{OrderID: ord.ID, Kind: "stage", FromStage: ord.Stage, ToStage: last.Key,
 			Actor: actor.Label(), Fields: "{}", Note: receiptNote(note), CreatedAt: now}).Error; err != nil {

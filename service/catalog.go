@@ -33,10 +33,10 @@ func NormalizeSKU(s string) string { return strings.ToUpper(strings.TrimSpace(s)
 
 func checkText(field, v string, max int, required bool) error {
 	if required && strings.TrimSpace(v) == "" {
-		return invalid(field, "required", "is required")
+		return invalid(field, CodeRequired, "is required")
 	}
 	if utf8.RuneCountInString(v) > max {
-		return invalid(field, "too_long", "is longer than %d characters", max)
+		return invalid(field, CodeTooLong, "is longer than %d characters", max)
 	}
 	return nil
 }
@@ -48,10 +48,11 @@ type ProductInput struct {
 }
 
 // CreateProduct adds a product; a SKU already taken is a conflict.
-func (c *Catalog) CreateProduct(ctx context.Context, in ProductInput) (model.Product, error) {
+func (c *Catalog) CreateProduct(ctx context.Context, in ProductInput) (_ model.Product, err error) {
+	defer wrapOp(&err, "Catalog.CreateProduct")
 	p := model.Product{SKU: NormalizeSKU(in.SKU), Name: strings.TrimSpace(in.Name), Spec: strings.TrimSpace(in.Spec), Unit: strings.TrimSpace(in.Unit), PriceFen: in.PriceFen, Active: true}
 	if !skuPattern.MatchString(p.SKU) {
-		return p, invalid("sku", "invalid_sku", "must be 1-64 letters, digits, '.', '_' or '-'")
+		return p, invalid("sku", CodeInvalidSKU, "must be 1-64 letters, digits, '.', '_' or '-'")
 	}
 	if err := checkText("name", p.Name, 128, true); err != nil {
 		return p, err
@@ -63,14 +64,14 @@ func (c *Catalog) CreateProduct(ctx context.Context, in ProductInput) (model.Pro
 		return p, err
 	}
 	if p.PriceFen < 0 {
-		return p, invalid("price_fen", "invalid_price", "must be >= 0 (fen)")
+		return p, invalid("price_fen", CodeInvalidPrice, "must be >= 0 (fen)")
 	}
 	if p.Unit == "" {
 		p.Unit = "个"
 	}
-	err := c.db.WithContext(ctx).Create(&p).Error
+	err = c.db.WithContext(ctx).Create(&p).Error
 	if isDuplicate(err) {
-		return p, conflict("sku_exists", "product %s already exists", p.SKU)
+		return p, conflict(CodeSKUExists, "product %s already exists", p.SKU)
 	}
 	return p, err
 }
@@ -83,7 +84,8 @@ type ProductStock struct {
 
 // ListProducts finds products whose SKU, name or spec contains q, with
 // what is available now, a page at a time (page from 1).
-func (c *Catalog) ListProducts(ctx context.Context, q string, page, size int) ([]ProductStock, int64, error) {
+func (c *Catalog) ListProducts(ctx context.Context, q string, page, size int) (_ []ProductStock, _ int64, err error) {
+	defer wrapOp(&err, "Catalog.ListProducts")
 	page, size = pageBounds(page, size)
 	db := c.db.WithContext(ctx).Model(&model.Product{})
 	if q = strings.TrimSpace(q); q != "" {
@@ -95,7 +97,7 @@ func (c *Catalog) ListProducts(ctx context.Context, q string, page, size int) ([
 		return nil, 0, err
 	}
 	var out []ProductStock
-	err := db.Select("products.*, COALESCE((SELECT SUM(s.on_hand - s.locked) FROM stocks s WHERE s.product_id = products.id), 0) AS available").
+	err = db.Select("products.*, COALESCE((SELECT SUM(s.on_hand - s.locked) FROM stocks s WHERE s.product_id = products.id), 0) AS available").
 		Order("products.sku").Offset((page - 1) * size).Limit(size).Scan(&out).Error
 	return out, total, err
 }
@@ -115,15 +117,17 @@ func pageBounds(page, size int) (int, int) {
 }
 
 // Product returns the product with sku.
-func (c *Catalog) Product(ctx context.Context, sku string) (model.Product, error) {
+func (c *Catalog) Product(ctx context.Context, sku string) (_ model.Product, err error) {
+	defer wrapOp(&err, "Catalog.Product")
 	var p model.Product
 	sku = NormalizeSKU(sku)
-	err := c.db.WithContext(ctx).Where("sku = ?", sku).First(&p).Error
+	err = c.db.WithContext(ctx).Where("sku = ?", sku).First(&p).Error
 	return p, notFound(err, "product", sku)
 }
 
 // Warehouses lists warehouses, highest priority first.
-func (c *Catalog) Warehouses(ctx context.Context) ([]model.Warehouse, error) {
+func (c *Catalog) Warehouses(ctx context.Context) (_ []model.Warehouse, err error) {
+	defer wrapOp(&err, "Catalog.Warehouses")
 	return warehouses(c.db.WithContext(ctx))
 }
 
@@ -140,7 +144,8 @@ type WarehouseInput struct {
 }
 
 // CreateWarehouse adds a warehouse.
-func (c *Catalog) CreateWarehouse(ctx context.Context, in WarehouseInput) (model.Warehouse, error) {
+func (c *Catalog) CreateWarehouse(ctx context.Context, in WarehouseInput) (_ model.Warehouse, err error) {
+	defer wrapOp(&err, "Catalog.CreateWarehouse")
 	w := model.Warehouse{Code: strings.ToUpper(strings.TrimSpace(in.Code)), Name: strings.TrimSpace(in.Name), Region: strings.TrimSpace(in.Region), Priority: in.Priority}
 	if err := checkWarehouse(w); err != nil {
 		return w, err
@@ -153,13 +158,14 @@ func (c *Catalog) CreateWarehouse(ctx context.Context, in WarehouseInput) (model
 	w.KeeperStaffID = id
 	err = db.Create(&w).Error
 	if isDuplicate(err) {
-		return w, conflict("warehouse_exists", "warehouse %s already exists", w.Code)
+		return w, conflict(CodeWarehouseExists, "warehouse %s already exists", w.Code)
 	}
 	return w, err
 }
 
 // Warehouse finds a warehouse by code or by name, as staff type either.
-func (c *Catalog) Warehouse(ctx context.Context, codeOrName string) (model.Warehouse, error) {
+func (c *Catalog) Warehouse(ctx context.Context, codeOrName string) (_ model.Warehouse, err error) {
+	defer wrapOp(&err, "Catalog.Warehouse")
 	return findWarehouse(c.db.WithContext(ctx), codeOrName)
 }
 
@@ -178,7 +184,8 @@ type CustomerInput struct {
 }
 
 // CreateCustomer adds a customer.
-func (c *Catalog) CreateCustomer(ctx context.Context, in CustomerInput) (model.Customer, error) {
+func (c *Catalog) CreateCustomer(ctx context.Context, in CustomerInput) (_ model.Customer, err error) {
+	defer wrapOp(&err, "Catalog.CreateCustomer")
 	cu := model.Customer{Code: strings.ToUpper(strings.TrimSpace(in.Code)), Name: strings.TrimSpace(in.Name), Contact: strings.TrimSpace(in.Contact), Phone: strings.TrimSpace(in.Phone), Region: strings.TrimSpace(in.Region)}
 	if err := checkText("code", cu.Code, 32, true); err != nil {
 		return cu, err
@@ -189,22 +196,23 @@ func (c *Catalog) CreateCustomer(ctx context.Context, in CustomerInput) (model.C
 	if in.Warehouse != "" {
 		w, err := c.Warehouse(ctx, in.Warehouse)
 		if err != nil {
-			return cu, invalid("warehouse", "unknown_warehouse", "no warehouse %q", in.Warehouse)
+			return cu, invalid("warehouse", CodeUnknownWarehouse, "no warehouse %q", in.Warehouse)
 		}
 		cu.WarehouseID = &w.ID
 	}
-	err := c.db.WithContext(ctx).Create(&cu).Error
+	err = c.db.WithContext(ctx).Create(&cu).Error
 	if isDuplicate(err) {
-		return cu, conflict("customer_exists", "customer %s already exists", cu.Code)
+		return cu, conflict(CodeCustomerExists, "customer %s already exists", cu.Code)
 	}
 	return cu, err
 }
 
 // Customer returns the customer with code.
-func (c *Catalog) Customer(ctx context.Context, code string) (model.Customer, error) {
+func (c *Catalog) Customer(ctx context.Context, code string) (_ model.Customer, err error) {
+	defer wrapOp(&err, "Catalog.Customer")
 	var cu model.Customer
 	code = strings.ToUpper(strings.TrimSpace(code))
-	err := c.db.WithContext(ctx).Where("code = ?", code).First(&cu).Error
+	err = c.db.WithContext(ctx).Where("code = ?", code).First(&cu).Error
 	return cu, notFound(err, "customer", code)
 }
 
@@ -217,7 +225,8 @@ type StaffInput struct {
 }
 
 // CreateStaff registers staff; a userid already registered is a conflict.
-func (c *Catalog) CreateStaff(ctx context.Context, in StaffInput) (model.Staff, error) {
+func (c *Catalog) CreateStaff(ctx context.Context, in StaffInput) (_ model.Staff, err error) {
+	defer wrapOp(&err, "Catalog.CreateStaff")
 	s := model.Staff{UserID: strings.TrimSpace(in.UserID), Name: strings.TrimSpace(in.Name), Phone: strings.TrimSpace(in.Phone), Active: true}
 	if err := checkText("userid", s.UserID, 64, true); err != nil {
 		return s, err
@@ -226,37 +235,39 @@ func (c *Catalog) CreateStaff(ctx context.Context, in StaffInput) (model.Staff, 
 		return s, err
 	}
 	if len(in.Roles) == 0 {
-		return s, invalid("roles", "required", "give at least one role: %s", strings.Join(c.roles, ", "))
+		return s, invalid("roles", CodeRequired, "give at least one role: %s", strings.Join(c.roles, ", "))
 	}
 	for _, r := range in.Roles {
 		if !slices.Contains(c.roles, r) {
-			return s, invalid("roles", "unknown_role", "unknown role %q; roles are %s", r, strings.Join(c.roles, ", "))
+			return s, invalid("roles", CodeUnknownRole, "unknown role %q; roles are %s", r, strings.Join(c.roles, ", "))
 		}
 	}
 	s.Roles = joinRoles(in.Roles)
 	if in.Warehouse != "" {
 		w, err := c.Warehouse(ctx, in.Warehouse)
 		if err != nil {
-			return s, invalid("warehouse", "unknown_warehouse", "no warehouse %q", in.Warehouse)
+			return s, invalid("warehouse", CodeUnknownWarehouse, "no warehouse %q", in.Warehouse)
 		}
 		s.WarehouseID = &w.ID
 	}
-	err := c.db.WithContext(ctx).Create(&s).Error
+	err = c.db.WithContext(ctx).Create(&s).Error
 	if isDuplicate(err) {
-		return s, conflict("staff_exists", "staff %s already registered", s.UserID)
+		return s, conflict(CodeStaffExists, "staff %s already registered", s.UserID)
 	}
 	return s, err
 }
 
 // Staff returns the active staff member with a WeCom userid.
-func (c *Catalog) Staff(ctx context.Context, userID string) (model.Staff, error) {
+func (c *Catalog) Staff(ctx context.Context, userID string) (_ model.Staff, err error) {
+	defer wrapOp(&err, "Catalog.Staff")
 	var s model.Staff
-	err := c.db.WithContext(ctx).Where("user_id = ? AND active = ?", userID, true).First(&s).Error
+	err = c.db.WithContext(ctx).Where("user_id = ? AND active = ?", userID, true).First(&s).Error
 	return s, notFound(err, "staff", userID)
 }
 
 // StaffActor returns the Actor for a WeCom userid.
-func (c *Catalog) StaffActor(ctx context.Context, userID string) (Actor, error) {
+func (c *Catalog) StaffActor(ctx context.Context, userID string) (_ Actor, err error) {
+	defer wrapOp(&err, "Catalog.StaffActor")
 	s, err := c.Staff(ctx, userID)
 	if err != nil {
 		return Actor{}, err

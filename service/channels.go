@@ -159,13 +159,13 @@ func (c *Channel) mapBody(body []byte) (IntakeDoc, error) {
 	dec.UseNumber()
 	var root any
 	if err := dec.Decode(&root); err != nil {
-		return doc, invalid("body", "malformed_json", "malformed JSON: %v", err)
+		return doc, invalid("body", CodeMalformedJSON, "malformed JSON: %v", err)
 	}
 	if dec.More() {
-		return doc, invalid("body", "malformed_json", "more than one JSON value")
+		return doc, invalid("body", CodeMalformedJSON, "more than one JSON value")
 	}
 	if _, ok := root.(map[string]any); !ok {
-		return doc, invalid("body", "malformed_json", "the body must be a JSON object")
+		return doc, invalid("body", CodeMalformedJSON, "the body must be a JSON object")
 	}
 	var addr [4]string
 	for from, to := range c.mapping {
@@ -214,7 +214,7 @@ func (c *Channel) mapBody(body []byte) (IntakeDoc, error) {
 		case "promised_at":
 			t, err := parseTime(s)
 			if err != nil {
-				return doc, invalid(from, "invalid_time", "%q is not a time like 2026-12-01T10:00:00+08:00", s)
+				return doc, invalid(from, CodeInvalidTime, "%q is not a time like 2026-12-01T10:00:00+08:00", s)
 			}
 			doc.PromisedAt = &t
 		}
@@ -251,7 +251,7 @@ func setLine(l *IntakeLine, to string, v any, path string) error {
 			err = errors.New("not a number")
 		}
 		if err != nil {
-			return invalid(path, "invalid_qty", "must be a whole number")
+			return invalid(path, CodeInvalidQty, "must be a whole number")
 		}
 		l.Qty = n
 		return nil
@@ -281,7 +281,7 @@ func scalar(v any, path string) (string, error) {
 	case bool:
 		return strconv.FormatBool(x), nil
 	}
-	return "", invalid(path, "invalid_type", "must be a string or a number")
+	return "", invalid(path, CodeInvalidType, "must be a string or a number")
 }
 
 func lookupPath(v any, path string) any {

@@ -84,7 +84,8 @@ var demoProducts = []ProductInput{
 
 // Seed fills an empty database (one with no warehouses) and reports
 // whether it did anything.
-func (d *Demo) Seed(ctx context.Context) (bool, error) {
+func (d *Demo) Seed(ctx context.Context) (_ bool, err error) {
+	defer wrapOp(&err, "Demo.Seed")
 	var n int64
 	if err := d.db.WithContext(ctx).Model(&model.Warehouse{}).Count(&n).Error; err != nil {
 		return false, err

@@ -32,7 +32,7 @@ type NotFoundError struct {
 
 func (e *NotFoundError) Error() string { return fmt.Sprintf("%s %q not found", e.What, e.Key) }
 func (e *NotFoundError) Unwrap() error { return ErrNotFound }
-func (e *NotFoundError) Code() string  { return e.What + "_not_found" }
+func (e *NotFoundError) Code() string  { return CodeNotFound(e.What) }
 
 // InvalidError is bad input: Field names what was wrong.
 type InvalidError struct {
@@ -79,7 +79,7 @@ func (e *ShortError) Error() string {
 	return "insufficient stock: " + strings.Join(parts, "; ")
 }
 func (e *ShortError) Unwrap() error { return ErrConflict }
-func (e *ShortError) Code() string  { return "insufficient_stock" }
+func (e *ShortError) Code() string  { return CodeInsufficientStock }
 
 // MissingFieldsError refuses a stage change that lacks required fields.
 type MissingFieldsError struct {
@@ -91,7 +91,7 @@ func (e *MissingFieldsError) Error() string {
 	return fmt.Sprintf("stage %s requires %s", e.Stage, strings.Join(e.Fields, ", "))
 }
 func (e *MissingFieldsError) Unwrap() error { return ErrInvalid }
-func (e *MissingFieldsError) Code() string  { return "missing_fields" }
+func (e *MissingFieldsError) Code() string  { return CodeMissingFields }
 
 // TransitionError refuses a move the pipeline does not allow.
 type TransitionError struct {
@@ -106,7 +106,7 @@ func (e *TransitionError) Error() string {
 	return fmt.Sprintf("an order in stage %s cannot move to %s; it can move to %s", e.From, e.To, strings.Join(e.Allowed, " or "))
 }
 func (e *TransitionError) Unwrap() error { return ErrConflict }
-func (e *TransitionError) Code() string  { return "invalid_transition" }
+func (e *TransitionError) Code() string  { return CodeInvalidTransition }
 
 // ConflictError is a state conflict with a code and message. Subject,
 // State and Items carry what an edge needs to say it in its own words
@@ -148,7 +148,7 @@ func (e *ForbiddenError) Error() string {
 	return fmt.Sprintf("%s may not %s (needs role %s)", e.Actor, e.What, strings.Join(e.Need, " or "))
 }
 func (e *ForbiddenError) Unwrap() error { return ErrForbidden }
-func (e *ForbiddenError) Code() string  { return "forbidden" }
+func (e *ForbiddenError) Code() string  { return CodeForbidden }
 
 // ErrorCode returns err's machine code, or "" for internal errors.
 func ErrorCode(err error) string {
@@ -157,4 +157,19 @@ func ErrorCode(err error) string {
 		return c.Code()
 	}
 	return ""
+}
+
+// wrapOp names the operation on an internal failure (a database or Redis
+// error) so the one log line at the edge says what failed; a refusal
+// (anything of a kind above) passes unchanged, its text being the answer
+// the edges show. Exported methods defer it on their named error result.
+func wrapOp(err *error, op string) {
+	if *err == nil || isKind(*err) {
+		return
+	}
+	*err = fmt.Errorf("%s: %w", op, *err)
+}
+
+func isKind(err error) bool {
+	return errors.Is(err, ErrNotFound) || errors.Is(err, ErrConflict) || errors.Is(err, ErrForbidden) || errors.Is(err, ErrInvalid)
 }

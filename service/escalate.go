@@ -68,7 +68,8 @@ type ScanReport struct {
 // Scan arms the waits that reached their first level, fires every level
 // that is due, and looks for orders that will miss their promised time.
 // Safe to run on every instance at once.
-func (e *Escalator) Scan(ctx context.Context) (ScanReport, error) {
+func (e *Escalator) Scan(ctx context.Context) (_ ScanReport, err error) {
+	defer wrapOp(&err, "Escalator.Scan")
 	var r ScanReport
 	n, err := e.Arm(ctx)
 	r.Armed = n
@@ -168,6 +169,14 @@ func (e *Escalator) waiting(db *gorm.DB, now time.Time) ([]waits, error) {
 			return nil, err
 		}
 	}
+	if l := e.cfg.TransferDispatch; len(l) > 0 {
+		q := db.Table("transfers").Select("id, created_at AS entered").
+			Where("status = ? AND dispatched_at IS NULL AND created_at <= ?", model.TransferPending, now.Add(-l[0].After.D())).
+			Where(notArmed(model.AlarmTransfer, model.ClockDispatch, "transfers", "created_at")).Order("created_at")
+		if err := find(waits{subject: model.AlarmTransfer, clock: model.ClockDispatch, levels: l}, q); err != nil {
+			return nil, err
+		}
+	}
 	// Tickets escalation opened already climb their stage's or transfer's
 	// ladder until acknowledged; only their resolve clock is their own.
 	if l := e.cfg.TicketAck; len(l) > 0 {
@@ -194,7 +203,8 @@ func (e *Escalator) waiting(db *gorm.DB, now time.Time) ([]waits, error) {
 
 // Arm gives an alarm to every wait that reached its ladder's first level.
 // The alarm's unique key makes two instances arming at once harmless.
-func (e *Escalator) Arm(ctx context.Context) (int, error) {
+func (e *Escalator) Arm(ctx context.Context) (_ int, err error) {
+	defer wrapOp(&err, "Escalator.Arm")
 	db := e.db.WithContext(ctx)
 	now := e.clock()
 	n := 0
@@ -242,7 +252,8 @@ func (e *Escalator) arm(db *gorm.DB, ws waits, now time.Time) (int, error) {
 // first level without an alarm (at most the batch size per kind) and
 // armed alarms whose level is due. It is the scan's cost of finding
 // work, which the benchmark measures.
-func (e *Escalator) Due(ctx context.Context) (int, error) {
+func (e *Escalator) Due(ctx context.Context) (_ int, err error) {
+	defer wrapOp(&err, "Escalator.Due")
 	db := e.db.WithContext(ctx)
 	now := e.clock()
 	found, err := e.waiting(db, now)
@@ -270,6 +281,8 @@ func (e *Escalator) ladder(a model.Alarm) []config.Level {
 		return e.cfg.TicketResolve
 	case model.ClockTransfer:
 		return e.cfg.Transfers
+	case model.ClockDispatch:
+		return e.cfg.TransferDispatch
 	}
 	return nil
 }
@@ -408,10 +421,18 @@ func (e *Escalator) subject(tx *gorm.DB, a model.Alarm) (subject, error) {
 		s.live = tr.Status == model.TransferPending && (ticket == nil || ticket.State == model.TicketOpen)
 		orderID = tr.OrderID
 		s.what = fmt.Sprintf("调拨单 #%d（%d 件）未到货", tr.ID, tr.Qty)
+		if a.Clock == model.ClockDispatch {
+			s.live = s.live && tr.DispatchedAt == nil
+			s.what = fmt.Sprintf("调拨单 #%d（%d 件）未发出", tr.ID, tr.Qty)
+		}
 		s.ownerRole = "keeper"
 		if tr.AssigneeStaffID != nil {
 			var st model.Staff
-			if err := tx.Where("id = ?", *tr.AssigneeStaffID).Take(&st).Error; err == nil {
+			found, err := takeOptional(tx.Where("id = ?", *tr.AssigneeStaffID), &st)
+			if err != nil {
+				return s, fmt.Errorf("load assignee of transfer %d: %w", tr.ID, err)
+			}
+			if found {
 				s.holder = st.Name
 			}
 		}
@@ -432,7 +453,11 @@ func (e *Escalator) subject(tx *gorm.DB, a model.Alarm) (subject, error) {
 		}
 		if tk.AssigneeStaffID != nil {
 			var st model.Staff
-			if err := tx.Where("id = ?", *tk.AssigneeStaffID).Take(&st).Error; err == nil {
+			found, err := takeOptional(tx.Where("id = ?", *tk.AssigneeStaffID), &st)
+			if err != nil {
+				return s, fmt.Errorf("load assignee of ticket %s: %w", tk.No, err)
+			}
+			if found {
 				s.holder = st.Name
 			}
 		}
@@ -442,7 +467,11 @@ func (e *Escalator) subject(tx *gorm.DB, a model.Alarm) (subject, error) {
 			return s, notFound(err, "order", strconv.FormatUint(orderID, 10))
 		}
 		var c model.Customer
-		if err := tx.Select("name").Where("id = ?", s.order.CustomerID).Take(&c).Error; err == nil {
+		found, err := takeOptional(tx.Select("name").Where("id = ?", s.order.CustomerID), &c)
+		if err != nil {
+			return s, fmt.Errorf("load customer of order %s: %w", s.order.No, err)
+		}
+		if found {
 			s.customer = c.Name
 		}
 		s.stageName = e.pipe.Name(s.order.Stage)
@@ -457,7 +486,11 @@ func (e *Escalator) subject(tx *gorm.DB, a model.Alarm) (subject, error) {
 		s.what = fmt.Sprintf("订单 %s 在「%s」", o.No, s.stageName)
 		if s.holder == "" && o.OwnerStaffID != nil {
 			var st model.Staff
-			if err := tx.Where("id = ?", *o.OwnerStaffID).Take(&st).Error; err == nil {
+			found, err := takeOptional(tx.Where("id = ?", *o.OwnerStaffID), &st)
+			if err != nil {
+				return s, fmt.Errorf("load owner of order %s: %w", o.No, err)
+			}
+			if found {
 				s.holder = st.Name
 			}
 		}
@@ -557,7 +590,7 @@ func (e *Escalator) autoResolve(tx *gorm.DB, a model.Alarm, now time.Time) (bool
 		id = *a.TicketID
 	}
 	var opener model.Alarm
-	err := tx.Where("ticket_id = ? AND clock IN ?", id, []string{model.ClockStage, model.ClockTransfer}).Order("id").Take(&opener).Error
+	err := tx.Where("ticket_id = ? AND clock IN ?", id, []string{model.ClockStage, model.ClockTransfer, model.ClockDispatch}).Order("id").Take(&opener).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return false, nil // reported by a person: only a person resolves it
 	}
@@ -576,13 +609,17 @@ func (e *Escalator) autoResolve(tx *gorm.DB, a model.Alarm, now time.Time) (bool
 		note = fmt.Sprintf("订单已离开「%s」（现在：%s），自动处理", e.pipe.Name(opener.Stage), e.pipe.Name(o.Stage))
 	} else {
 		var tr model.Transfer
-		if err := tx.Select("status").Where("id = ?", opener.SubjectID).Take(&tr).Error; err != nil {
+		if err := tx.Select("status, dispatched_at").Where("id = ?", opener.SubjectID).Take(&tr).Error; err != nil {
 			return false, err
 		}
-		if tr.Status == model.TransferPending {
+		dispatchedNow := opener.Clock == model.ClockDispatch && tr.DispatchedAt != nil
+		if tr.Status == model.TransferPending && !dispatchedNow {
 			return false, nil
 		}
 		note = "调拨单已到货，自动处理"
+		if tr.Status == model.TransferPending {
+			note = "调拨单已发出，自动处理"
+		}
 		if tr.Status == model.TransferCancelled {
 			note = "调拨单已取消，自动处理"
 		}
@@ -802,7 +839,8 @@ func (e *Escalator) levelMessage(p *push) Message {
 // the timeline with the configured compensation coupon and tells every
 // buyer who allowed a delay message. It reads only orders in a working
 // stage with a promised time and no notice yet.
-func (e *Escalator) Delays(ctx context.Context) (int, error) {
+func (e *Escalator) Delays(ctx context.Context) (_ int, err error) {
+	defer wrapOp(&err, "Escalator.Delays")
 	now := e.clock()
 	var working []string
 	for _, s := range e.pipe.Stages() {
@@ -811,7 +849,7 @@ func (e *Escalator) Delays(ctx context.Context) (int, error) {
 		}
 	}
 	var ids []uint64
-	err := e.db.WithContext(ctx).Model(&model.Order{}).
+	err = e.db.WithContext(ctx).Model(&model.Order{}).
 		Where("stage IN ? AND promised_at IS NOT NULL AND promised_at < ?", working, now.Add(e.pipe.Remaining(e.pipe.First().Key, now, now))).
 		Where("NOT EXISTS (SELECT 1 FROM delay_notices WHERE delay_notices.order_id = orders.id)").
 		Order("promised_at").Limit(e.batch).Pluck("id", &ids).Error

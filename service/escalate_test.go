@@ -345,7 +345,8 @@ func TestDelayNoticeOncePerOrder(t *testing.T) {
 
 func TestTransferOverdueEscalates(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
-		x := newEscEnv(t, db, func(c *config.Config) { c.Stages[0].Escalation = nil })
+		// The arrival clock alone (the dispatch clock has its own test).
+		x := newEscEnv(t, db, func(c *config.Config) { c.Stages[0].Escalation, c.Escalation.TransferDispatch = nil, nil })
 		ctx := context.Background()
 		x.put(t, "A", "NUT-M8", 5)
 		x.put(t, "B", "NUT-M8", 10)

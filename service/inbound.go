@@ -13,7 +13,7 @@ import (
 // ErrHandled refuses a write whose chat message was answered meanwhile (by
 // another instance, or by a resumed run): the write was rolled back, so a
 // message runs at most once even when two workers race on it.
-var ErrHandled = &ConflictError{code: "already_handled", Message: "this message was already handled"}
+var ErrHandled = &ConflictError{code: CodeAlreadyHandled, Message: "this message was already handled"}
 
 // Reply ties a write to the chat message that asked for it. A write
 // method whose ctx carries a Reply ends its transaction by marking the
@@ -38,8 +38,11 @@ type Outcome struct {
 	Stock    *StockLine
 	Delta    int64 // for a count: counted minus what was on hand
 	Transfer *model.Transfer
-	Ticket   *TicketView
-	Attached *Attachment
+	// Receivers are the keepers of the warehouse a dispatched transfer
+	// goes to, told it is on its way.
+	Receivers []model.Staff
+	Ticket    *TicketView
+	Attached  *Attachment
 	// Intake is a chat draft made, confirmed or cancelled, or a held
 	// order resolved.
 	Intake *IntakeView
@@ -114,7 +117,7 @@ type InboundMessage struct {
 // (WeCom's retry, a replay): then nothing must run.
 func (b *Inbox) Record(ctx context.Context, m InboundMessage, lease time.Duration) (row model.Inbound, fresh bool, err error) {
 	if m.Key == "" || len(m.Key) > 191 {
-		return row, false, invalid("msg_key", "invalid_key", "message key must be 1 to 191 bytes")
+		return row, false, invalid("msg_key", CodeInvalidKey, "message key must be 1 to 191 bytes")
 	}
 	now := b.clock()
 	row = model.Inbound{MsgKey: m.Key, FromUser: trunc(m.From, 64), MsgType: trunc(m.Type, 16), Content: trunc(m.Content, 4000),
@@ -140,7 +143,8 @@ func trunc(s string, n int) string {
 
 // Answer marks a message done and queues msgs, in one transaction: the
 // answer to a read-only command, or a refusal whose write rolled back.
-func (b *Inbox) Answer(ctx context.Context, id uint64, msgs ...Message) error {
+func (b *Inbox) Answer(ctx context.Context, id uint64, msgs ...Message) (err error) {
+	defer wrapOp(&err, "Inbox.Answer")
 	return inTx(ctx, b.db, func(tx *gorm.DB) error {
 		now := b.clock()
 		if err := markDone(tx, id, model.InboundDone, "", now); err != nil {
@@ -152,7 +156,8 @@ func (b *Inbox) Answer(ctx context.Context, id uint64, msgs ...Message) error {
 
 // Fail gives up on a message (it failed attempts times), queueing msgs
 // (an apology) with the verdict.
-func (b *Inbox) Fail(ctx context.Context, id uint64, reason string, msgs ...Message) error {
+func (b *Inbox) Fail(ctx context.Context, id uint64, reason string, msgs ...Message) (err error) {
+	defer wrapOp(&err, "Inbox.Fail")
 	return inTx(ctx, b.db, func(tx *gorm.DB) error {
 		now := b.clock()
 		if err := markDone(tx, id, model.InboundFailed, trunc(reason, 500), now); err != nil {
@@ -164,7 +169,8 @@ func (b *Inbox) Fail(ctx context.Context, id uint64, reason string, msgs ...Mess
 
 // Note records why a run failed; the message is run again when its lease
 // runs out.
-func (b *Inbox) Note(ctx context.Context, id uint64, reason string) error {
+func (b *Inbox) Note(ctx context.Context, id uint64, reason string) (err error) {
+	defer wrapOp(&err, "Inbox.Note")
 	return b.db.WithContext(ctx).Model(&model.Inbound{}).Where("id = ? AND state = ?", id, model.InboundNew).
 		Update("last_error", trunc(reason, 500)).Error
 }
@@ -173,7 +179,8 @@ func (b *Inbox) Note(ctx context.Context, id uint64, reason string) error {
 // worker died, or failed), holding each for lease. Two instances never
 // claim the same one: the claim is a conditional update on the attempt count, which every
 // claim increments.
-func (b *Inbox) Due(ctx context.Context, limit int, lease time.Duration) ([]model.Inbound, error) {
+func (b *Inbox) Due(ctx context.Context, limit int, lease time.Duration) (_ []model.Inbound, err error) {
+	defer wrapOp(&err, "Inbox.Due")
 	now := b.clock()
 	db := b.db.WithContext(ctx)
 	var cands []model.Inbound
@@ -197,9 +204,10 @@ func (b *Inbox) Due(ctx context.Context, limit int, lease time.Duration) ([]mode
 }
 
 // Get returns one recorded message.
-func (b *Inbox) Get(ctx context.Context, id uint64) (model.Inbound, error) {
+func (b *Inbox) Get(ctx context.Context, id uint64) (_ model.Inbound, err error) {
+	defer wrapOp(&err, "Inbox.Get")
 	var m model.Inbound
-	err := b.db.WithContext(ctx).Where("id = ?", id).Take(&m).Error
+	err = b.db.WithContext(ctx).Where("id = ?", id).Take(&m).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return m, &NotFoundError{What: "message", Key: ""}
 	}

@@ -3,7 +3,6 @@ package service
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -99,7 +98,11 @@ type Problem struct {
 func (d IntakeDoc) Problems() []Problem {
 	var out []Problem
 	if d.CustomerID == 0 {
-		given := strings.TrimSpace(strings.Join(nonEmpty([]string{d.Customer.Code, d.Customer.Name, d.Customer.Phone}), " "))
+		parts := nonEmpty([]string{d.Customer.Code, d.Customer.Name, d.Customer.Phone})
+		if len(parts) == 2 && parts[0] == parts[1] {
+			parts = parts[:1] // a chat draft tries the one word as code and as name
+		}
+		given := strings.Join(parts, " ")
 		p := Problem{Field: "customer", Code: "customer_unmatched", Given: given, Candidates: d.CustomerCandidates,
 			Message: fmt.Sprintf("no customer matches %q", given)}
 		if len(d.CustomerCandidates) > 1 {
@@ -188,7 +191,7 @@ func (s *Intakes) Receive(ctx context.Context, key, ts, sig string, body []byte)
 	}
 	hash, err := canonicalHash(body)
 	if err != nil {
-		return v, false, invalid("body", "malformed_json", "malformed JSON: %v", err)
+		return v, false, invalid("body", CodeMalformedJSON, "malformed JSON: %v", err)
 	}
 	db := s.db.WithContext(ctx)
 	var prior model.Intake
@@ -249,7 +252,7 @@ func IntakeStateFor(d IntakeDoc) string {
 
 func (s *Intakes) replay(ctx context.Context, prior model.Intake, hash string, actor Actor) (IntakeView, error) {
 	if prior.RequestHash != hash {
-		return IntakeView{}, conflict("external_id_reused", "external_id %q was already received with a different body (intake #%d)", prior.ExternalID, prior.ID)
+		return IntakeView{}, conflict(CodeExternalIDReused, "external_id %q was already received with a different body (intake #%d)", prior.ExternalID, prior.ID)
 	}
 	if prior.State == intakeNew {
 		var doc IntakeDoc
@@ -268,7 +271,7 @@ func validateDoc(d *IntakeDoc) error {
 		return err
 	}
 	if d.Customer.Code == "" && d.Customer.Name == "" && d.Customer.Phone == "" {
-		return invalid("customer", "required", "give customer.code, or customer.name and customer.phone")
+		return invalid("customer", CodeRequired, "give customer.code, or customer.name and customer.phone")
 	}
 	for f, v := range map[string]string{"customer.code": d.Customer.Code, "customer.name": d.Customer.Name, "customer.phone": d.Customer.Phone} {
 		if err := checkText(f, v, 128, false); err != nil {
@@ -282,10 +285,10 @@ func validateDoc(d *IntakeDoc) error {
 		return err
 	}
 	if len(d.Lines) == 0 {
-		return invalid("lines", "no_lines", "an order needs at least one line")
+		return invalid("lines", CodeNoLines, "an order needs at least one line")
 	}
 	if len(d.Lines) > MaxOrderLines {
-		return invalid("lines", "too_many_lines", "an order has at most %d lines, got %d", MaxOrderLines, len(d.Lines))
+		return invalid("lines", CodeTooManyLines, "an order has at most %d lines, got %d", MaxOrderLines, len(d.Lines))
 	}
 	for i, l := range d.Lines {
 		if l.SKU == "" && l.Code == "" && l.Name == "" {
@@ -366,7 +369,7 @@ func (s *Intakes) pushReview(tx *gorm.DB, it model.Intake, doc IntakeDoc, from s
 	}
 	var what []string
 	for _, p := range doc.Problems() {
-		what = append(what, problemZh(p))
+		what = append(what, ProblemZh(p))
 	}
 	text := fmt.Sprintf("待复核订单 #%d（%s，外部单号 %s）：%s。未预留库存。发「复核 %d」查看并选择。",
 		it.ID, from, doc.ExternalID, strings.Join(what, "；"), it.ID)
@@ -375,8 +378,8 @@ func (s *Intakes) pushReview(tx *gorm.DB, it model.Intake, doc IntakeDoc, from s
 	return enqueue(tx, s.clock(), 0, []Message{m})
 }
 
-// problemZh says a problem in Chinese, for chat.
-func problemZh(p Problem) string {
+// ProblemZh says a problem in Chinese, for chat.
+func ProblemZh(p Problem) string {
 	var c []string
 	for i, x := range p.Candidates {
 		if i == 3 {
@@ -495,7 +498,7 @@ func (s *Intakes) List(ctx context.Context, f IntakeFilter) ([]IntakeView, int64
 		switch f.State {
 		case model.IntakeReview, model.IntakeDraft, model.IntakePlaced, model.IntakeCancelled, model.IntakeExpired:
 		default:
-			return nil, 0, invalid("state", "unknown_state", "state is needs_review, draft, placed, cancelled or expired")
+			return nil, 0, invalid("state", CodeUnknownState, "state is needs_review, draft, placed, cancelled or expired")
 		}
 		q = q.Where("state = ?", f.State)
 	}
@@ -550,7 +553,7 @@ func (s *Intakes) Resolve(ctx context.Context, id uint64, r Resolution) (IntakeV
 			return notFound(err, "intake", strconv.FormatUint(id, 10))
 		}
 		if it.State != model.IntakeReview && it.State != intakeNew {
-			return conflict("intake_not_in_review", "intake #%d is %s, not waiting for review", it.ID, it.State)
+			return conflict(CodeIntakeNotInReview, "intake #%d is %s, not waiting for review", it.ID, it.State)
 		}
 		if err := json.Unmarshal([]byte(it.Body), &doc); err != nil {
 			return err
@@ -627,12 +630,10 @@ func (s *Intakes) Dismiss(ctx context.Context, id uint64, actor Actor, reason st
 	}
 	v, err := s.Get(ctx, id)
 	if err == nil && res.RowsAffected == 0 {
-		return v, conflict("intake_not_in_review", "intake #%d is %s, not waiting for review", id, v.State)
+		return v, conflict(CodeIntakeNotInReview, "intake #%d is %s, not waiting for review", id, v.State)
 	}
 	return v, err
 }
 
 // ErrNoDraft is confirming or cancelling when there is no open draft.
 var ErrNoDraft = &NotFoundError{What: "draft", Key: "open"}
-
-func errorsIsNoRows(err error) bool { return errors.Is(err, gorm.ErrRecordNotFound) }

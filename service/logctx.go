@@ -25,7 +25,8 @@ func LogHandler(h slog.Handler) slog.Handler { return requestIDHandler{h} }
 
 type requestIDHandler struct{ slog.Handler }
 
-func (h requestIDHandler) Handle(ctx context.Context, r slog.Record) error {
+func (h requestIDHandler) Handle(ctx context.Context, r slog.Record) (err error) {
+	defer wrapOp(&err, "requestIDHandler.Handle")
 	if id := RequestID(ctx); id != "" {
 		r.AddAttrs(slog.String("request_id", id))
 	}

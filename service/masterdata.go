@@ -78,7 +78,7 @@ func checkWarehouse(w model.Warehouse) error {
 		return err
 	}
 	if w.Priority < 0 || w.Priority > maxPriority {
-		return invalid("priority", "out_of_range", "must be from 0 to %d", maxPriority)
+		return invalid("priority", CodeOutOfRange, "must be from 0 to %d", maxPriority)
 	}
 	return nil
 }
@@ -92,7 +92,7 @@ func keeperID(db *gorm.DB, userID string) (*uint64, error) {
 	var s model.Staff
 	if err := db.Where("user_id = ? AND active = ?", userID, true).Take(&s).Error; err != nil {
 		if err == gorm.ErrRecordNotFound {
-			return nil, invalid("keeper", "unknown_staff", "no active staff member with userid %q", userID)
+			return nil, invalid("keeper", CodeUnknownStaff, "no active staff member with userid %q", userID)
 		}
 		return nil, err
 	}
@@ -167,7 +167,7 @@ type ProductPatch struct {
 
 func checkProduct(p model.Product) error {
 	if !skuPattern.MatchString(p.SKU) {
-		return invalid("sku", "invalid_sku", "must be 1-%d letters, digits, '.', '_' or '-'", maxSKU)
+		return invalid("sku", CodeInvalidSKU, "must be 1-%d letters, digits, '.', '_' or '-'", maxSKU)
 	}
 	if err := checkText("name", p.Name, maxProductName, true); err != nil {
 		return err
@@ -179,7 +179,7 @@ func checkProduct(p model.Product) error {
 		return err
 	}
 	if p.PriceFen < 0 {
-		return invalid("price_fen", "invalid_price", "must be >= 0 (fen)")
+		return invalid("price_fen", CodeInvalidPrice, "must be >= 0 (fen)")
 	}
 	return nil
 }
@@ -233,7 +233,7 @@ func setAliases(tx *gorm.DB, p model.Product, as []Alias) error {
 		if err == nil {
 			var op model.Product
 			tx.Where("id = ?", other.ProductID).Take(&op)
-			return conflict("alias_taken", "alias %q on channel %s already names product %s", a.Alias, a.Channel, op.SKU)
+			return conflict(CodeAliasTaken, "alias %q on channel %s already names product %s", a.Alias, a.Channel, op.SKU)
 		}
 		if err != gorm.ErrRecordNotFound {
 			return err
@@ -245,7 +245,7 @@ func setAliases(tx *gorm.DB, p model.Product, as []Alias) error {
 	for _, a := range as {
 		if err := tx.Create(&model.ProductAlias{Channel: a.Channel, Alias: a.Alias, ProductID: p.ID}).Error; err != nil {
 			if isDuplicate(err) {
-				return conflict("alias_taken", "alias %q on channel %s is already taken", a.Alias, a.Channel)
+				return conflict(CodeAliasTaken, "alias %q on channel %s is already taken", a.Alias, a.Channel)
 			}
 			return err
 		}
@@ -420,7 +420,7 @@ func (c *Catalog) ListCustomers(ctx context.Context, f CustomerFilter) ([]Custom
 	if s := strings.TrimSpace(f.Warehouse); s != "" {
 		w, err := findWarehouse(db, s)
 		if err != nil {
-			return nil, 0, invalid("warehouse", "unknown_warehouse", "no warehouse %q", s)
+			return nil, 0, invalid("warehouse", CodeUnknownWarehouse, "no warehouse %q", s)
 		}
 		q = q.Where("warehouse_id = ?", w.ID)
 	}
@@ -476,7 +476,7 @@ func (c *Catalog) UpdateCustomer(ctx context.Context, code string, p CustomerPat
 			if s := strings.TrimSpace(*p.Warehouse); s != "" {
 				w, err := findWarehouse(tx, s)
 				if err != nil {
-					return invalid("warehouse", "unknown_warehouse", "no warehouse %q", s)
+					return invalid("warehouse", CodeUnknownWarehouse, "no warehouse %q", s)
 				}
 				cu.WarehouseID = &w.ID
 			}

@@ -174,8 +174,9 @@ func matchLine(db *gorm.DB, ix *productIndex, channel string, l *IntakeLine) err
 	set := func(p model.Product, by string) {
 		l.ProductID, l.MatchedSKU, l.MatchedName, l.By = p.ID, p.SKU, p.Name, by
 	}
-	if l.SKU != "" {
-		if p, ok := ix.bySKU[NormalizeSKU(l.SKU)]; ok {
+	for _, code := range []string{l.SKU, l.Name} {
+		// A chat line or a slip writes the SKU where the name goes.
+		if p, ok := ix.bySKU[NormalizeSKU(code)]; ok && code != "" {
 			set(p, "sku")
 			return nil
 		}

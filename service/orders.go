@@ -100,7 +100,7 @@ func (o *Orders) Create(ctx context.Context, in NewOrder) (d Detail, created boo
 		return d, false, err
 	}
 	if in.CustomerID == 0 && strings.TrimSpace(in.Customer) == "" {
-		return d, false, invalid("customer", "required", "is required")
+		return d, false, invalid("customer", CodeRequired, "is required")
 	}
 	// The customer, the SKUs, the warehouses and the idempotency key are
 	// looked up for the whole batch at once (resolveBatch).
@@ -131,7 +131,7 @@ func (o *Orders) replay(ctx context.Context, scope, key, hash string) (Detail, b
 		return Detail{}, false, err
 	}
 	if k.RequestHash != hash {
-		return Detail{}, true, conflict("idempotency_key_reused", "Idempotency-Key %q was already used for a different order", key)
+		return Detail{}, true, conflict(CodeIdempotencyKeyReused, "Idempotency-Key %q was already used for a different order", key)
 	}
 	d, err := o.get(ctx, o.db.WithContext(ctx).Where("id = ?", k.OrderID), strconv.FormatUint(k.OrderID, 10))
 	return d, true, err
@@ -140,10 +140,10 @@ func (o *Orders) replay(ctx context.Context, scope, key, hash string) (Detail, b
 // mergeLines validates lines and adds up repeated SKUs into one line.
 func mergeLines(in []LineInput) ([]LineInput, error) {
 	if len(in) == 0 {
-		return nil, invalid("lines", "no_lines", "an order needs at least one line")
+		return nil, invalid("lines", CodeNoLines, "an order needs at least one line")
 	}
 	if len(in) > MaxOrderLines {
-		return nil, invalid("lines", "too_many_lines", "an order has at most %d lines, got %d", MaxOrderLines, len(in))
+		return nil, invalid("lines", CodeTooManyLines, "an order has at most %d lines, got %d", MaxOrderLines, len(in))
 	}
 	var out []LineInput
 	at := map[string]int{}
@@ -232,6 +232,8 @@ type Detail struct {
 	// Warehouses and SKUs by id, to name what allocations refer to.
 	WarehouseCodes map[uint64]string
 	SKUs           map[uint64]string
+	// Assignees are the staff the transfers are assigned to, by id.
+	Assignees map[uint64]model.Staff
 }
 
 // Fields returns the stage fields given so far.
@@ -242,7 +244,8 @@ func (d Detail) Fields() map[string]string {
 }
 
 // Get returns an order by number.
-func (o *Orders) Get(ctx context.Context, no string) (Detail, error) {
+func (o *Orders) Get(ctx context.Context, no string) (_ Detail, err error) {
+	defer wrapOp(&err, "Orders.Get")
 	no = strings.ToUpper(strings.TrimSpace(no))
 	return o.get(ctx, o.db.WithContext(ctx).Where("no = ?", no), no)
 }
@@ -267,8 +270,28 @@ func (o *Orders) get(ctx context.Context, q *gorm.DB, key string) (Detail, error
 	}
 	if d.Order.OwnerStaffID != nil {
 		var s model.Staff
-		if err := db.Where("id = ?", *d.Order.OwnerStaffID).Take(&s).Error; err == nil {
+		found, err := takeOptional(db.Where("id = ?", *d.Order.OwnerStaffID), &s)
+		if err != nil {
+			return d, fmt.Errorf("load owner of order %s: %w", d.Order.No, err)
+		}
+		if found {
 			d.Owner = &s
+		}
+	}
+	var ids []uint64
+	for _, t := range d.Transfers {
+		if t.AssigneeStaffID != nil {
+			ids = append(ids, *t.AssigneeStaffID)
+		}
+	}
+	if len(ids) > 0 {
+		var staff []model.Staff
+		if err := db.Where("id IN ?", ids).Find(&staff).Error; err != nil {
+			return d, err
+		}
+		d.Assignees = make(map[uint64]model.Staff, len(staff))
+		for _, s := range staff {
+			d.Assignees[s.ID] = s
 		}
 	}
 	return o.decorate(ctx, d)
@@ -314,13 +337,14 @@ type Summary struct {
 }
 
 // List returns orders, newest first, a page at a time.
-func (o *Orders) List(ctx context.Context, f OrderFilter) ([]Summary, int64, error) {
+func (o *Orders) List(ctx context.Context, f OrderFilter) (_ []Summary, _ int64, err error) {
+	defer wrapOp(&err, "Orders.List")
 	page, size := pageBounds(f.Page, f.Size)
 	db := o.db.WithContext(ctx)
 	q := db.Model(&model.Order{})
 	if f.Stage != "" {
 		if _, ok := o.pipe.Stage(f.Stage); !ok && f.Stage != StageCancelled {
-			return nil, 0, invalid("stage", "unknown_stage", "no stage %q; stages are %s", f.Stage, strings.Join(o.stageKeys(), ", "))
+			return nil, 0, invalid("stage", CodeUnknownStage, "no stage %q; stages are %s", f.Stage, strings.Join(o.stageKeys(), ", "))
 		}
 		q = q.Where("stage = ?", f.Stage)
 	}
@@ -342,7 +366,7 @@ func (o *Orders) List(ctx context.Context, f OrderFilter) ([]Summary, int64, err
 		return nil, 0, err
 	}
 	var orders []model.Order
-	err := q.Preload("Lines", func(db *gorm.DB) *gorm.DB { return db.Order("id") }).
+	err = q.Preload("Lines", func(db *gorm.DB) *gorm.DB { return db.Order("id") }).
 		Order("id DESC").Offset((page - 1) * size).Limit(size).Find(&orders).Error
 	if err != nil || len(orders) == 0 {
 		return nil, total, err

@@ -72,7 +72,7 @@ type UndeliverableError struct{ Reason string }
 
 func (e *UndeliverableError) Error() string { return "undeliverable: " + e.Reason }
 func (e *UndeliverableError) Unwrap() error { return ErrInvalid }
-func (e *UndeliverableError) Code() string  { return "undeliverable" }
+func (e *UndeliverableError) Code() string  { return CodeUndeliverable }
 
 // enqueue writes msgs into the outbox inside tx: they are sent only if tx
 // commits, and are not lost once it has.
@@ -209,7 +209,8 @@ func (o *Outbox) Run(ctx context.Context) {
 
 // DispatchOnce claims the rows due now, sends them and records each
 // outcome. It returns how many rows it claimed.
-func (o *Outbox) DispatchOnce(ctx context.Context) (int, error) {
+func (o *Outbox) DispatchOnce(ctx context.Context) (_ int, err error) {
+	defer wrapOp(&err, "Outbox.DispatchOnce")
 	rows, claim, err := o.claim(ctx)
 	if err != nil || len(rows) == 0 {
 		return 0, err
@@ -302,12 +303,13 @@ func (o *Outbox) backoff(n int) time.Duration {
 }
 
 // RefreshGauge counts the rows not sent, for the orderhub_outbox_messages gauge.
-func (o *Outbox) RefreshGauge(ctx context.Context) error {
+func (o *Outbox) RefreshGauge(ctx context.Context) (err error) {
+	defer wrapOp(&err, "Outbox.RefreshGauge")
 	var counts []struct {
 		State string
 		N     int64
 	}
-	err := o.db.WithContext(ctx).Model(&model.Outbox{}).Select("state, COUNT(*) AS n").
+	err = o.db.WithContext(ctx).Model(&model.Outbox{}).Select("state, COUNT(*) AS n").
 		Where("state IN ?", []string{model.OutboxPending, model.OutboxFailed}).Group("state").Scan(&counts).Error
 	if err != nil {
 		return err
@@ -322,16 +324,17 @@ func (o *Outbox) RefreshGauge(ctx context.Context) error {
 
 // List returns outbox rows in a state (pending, sent or failed), newest
 // first, at most limit.
-func (o *Outbox) List(ctx context.Context, state string, limit int) ([]model.Outbox, error) {
+func (o *Outbox) List(ctx context.Context, state string, limit int) (_ []model.Outbox, err error) {
+	defer wrapOp(&err, "Outbox.List")
 	switch state {
 	case model.OutboxPending, model.OutboxSent, model.OutboxFailed:
 	default:
-		return nil, invalid("state", "invalid_state", "state is pending, sent or failed")
+		return nil, invalid("state", CodeInvalidState, "state is pending, sent or failed")
 	}
 	if limit <= 0 || limit > 500 {
 		limit = 100
 	}
 	var rows []model.Outbox
-	err := o.db.WithContext(ctx).Where("state = ?", state).Order("id DESC").Limit(limit).Find(&rows).Error
+	err = o.db.WithContext(ctx).Where("state = ?", state).Order("id DESC").Limit(limit).Find(&rows).Error
 	return rows, err
 }

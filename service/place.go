@@ -198,7 +198,7 @@ func (o *Orders) resolveBatch(ctx context.Context, batch []*placeReq) error {
 		return err
 	}
 	if len(ws) == 0 {
-		return conflict("no_warehouses", "no warehouse is set up")
+		return conflict(CodeNoWarehouses, "no warehouse is set up")
 	}
 	var keys []string
 	for _, r := range batch {
@@ -212,7 +212,7 @@ func (o *Orders) resolveBatch(ctx context.Context, batch []*placeReq) error {
 			if r.in.CustomerID != 0 {
 				r.err = &NotFoundError{What: "customer", Key: strconv.FormatUint(r.in.CustomerID, 10)}
 			} else {
-				r.err = invalid("customer", "unknown_customer", "no customer %q", r.in.Customer)
+				r.err = invalid("customer", CodeUnknownCustomer, "no customer %q", r.in.Customer)
 			}
 			continue
 		}
@@ -233,11 +233,11 @@ func (o *Orders) resolveBatch(ctx context.Context, batch []*placeReq) error {
 			r.lines = append(r.lines, orderLineReq{product: p, qty: l.Qty})
 		}
 		if len(unknown) > 0 {
-			r.err = invalid("lines", "unknown_sku", "unknown SKU %s", strings.Join(unknown, ", "))
+			r.err = invalid("lines", CodeUnknownSKU, "unknown SKU %s", strings.Join(unknown, ", "))
 			continue
 		}
 		if len(retired) > 0 {
-			r.err = invalid("lines", "inactive_sku", "SKU %s is no longer sold", strings.Join(retired, ", "))
+			r.err = invalid("lines", CodeInactiveSKU, "SKU %s is no longer sold", strings.Join(retired, ", "))
 			continue
 		}
 		r.ws, r.primary = ws, primaryWarehouse(ws, r.cust)

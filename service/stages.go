@@ -31,7 +31,8 @@ var fieldName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
 // cancelled). It refuses a move the pipeline does not allow, one the
 // actor's roles do not allow, and one that lacks the fields the next stage
 // requires, naming them. The change and its timeline entry commit together.
-func (o *Orders) Advance(ctx context.Context, mv Move) (Detail, error) {
+func (o *Orders) Advance(ctx context.Context, mv Move) (_ Detail, err error) {
+	defer wrapOp(&err, "Orders.Advance")
 	if mv.To == StageCancelled {
 		return o.Cancel(ctx, mv.No, mv.Actor, mv.Note)
 	}
@@ -53,7 +54,7 @@ func (o *Orders) Advance(ctx context.Context, mv Move) (Detail, error) {
 		next, ok := o.pipe.Next(ord.Stage)
 		if !ok || next.Key != mv.To {
 			if _, known := o.pipe.Stage(mv.To); !known {
-				return invalid("to", "unknown_stage", "no stage %q; stages are %s", mv.To, strings.Join(o.stageKeys(), ", "))
+				return invalid("to", CodeUnknownStage, "no stage %q; stages are %s", mv.To, strings.Join(o.stageKeys(), ", "))
 			}
 			return &TransitionError{From: ord.Stage, To: mv.To, Allowed: o.pipe.Allowed(ord.Stage)}
 		}
@@ -113,7 +114,7 @@ func (o *Orders) Advance(ctx context.Context, mv Move) (Detail, error) {
 			return res.Error
 		}
 		if res.RowsAffected != 1 {
-			return conflict("order_moved", "order %s moved on meanwhile; look at it again", ord.No).about(ord.No, "")
+			return conflict(CodeOrderMoved, "order %s moved on meanwhile; look at it again", ord.No).about(ord.No, "")
 		}
 		given, _ := json.Marshal(fields)
 		if err := tx.Create(&model.OrderEvent{OrderID: ord.ID, Kind: "stage", FromStage: ord.Stage, ToStage: next.Key,
@@ -137,24 +138,24 @@ func (o *Orders) Advance(ctx context.Context, mv Move) (Detail, error) {
 // values of the fields orderhub itself understands.
 func (o *Orders) checkFields(in map[string]string) (map[string]string, error) {
 	if len(in) > 20 {
-		return nil, invalid("fields", "too_many_fields", "at most 20 fields")
+		return nil, invalid("fields", CodeTooManyFields, "at most 20 fields")
 	}
 	out := make(map[string]string, len(in))
 	for _, k := range sortedKeys(in) {
 		v := strings.TrimSpace(in[k])
 		name := strings.ToLower(strings.TrimSpace(k))
 		if !fieldName.MatchString(name) {
-			return nil, invalid("fields", "invalid_field", "%q is not a field name (lower-case letters, digits, _)", k)
+			return nil, invalid("fields", CodeInvalidField, "%q is not a field name (lower-case letters, digits, _)", k)
 		}
 		if v == "" {
-			return nil, invalid("fields."+name, "required", "is empty")
+			return nil, invalid("fields."+name, CodeRequired, "is empty")
 		}
 		if utf8.RuneCountInString(v) > 255 {
-			return nil, invalid("fields."+name, "too_long", "is longer than 255 characters")
+			return nil, invalid("fields."+name, CodeTooLong, "is longer than 255 characters")
 		}
 		if name == "promised_at" {
 			if _, err := ParseLocalTime(v, o.loc); err != nil {
-				return nil, invalid("fields.promised_at", "invalid_time", "%q is not a time like 2026-11-30 18:00 or 2026-11-30T18:00:00+08:00", v)
+				return nil, invalid("fields.promised_at", CodeInvalidTime, "%q is not a time like 2026-11-30 18:00 or 2026-11-30T18:00:00+08:00", v)
 			}
 		}
 		out[name] = v
@@ -195,7 +196,7 @@ func (o *Orders) ship(tx *gorm.DB, ord model.Order, actor Actor, now time.Time) 
 		for i, t := range pending {
 			ids[i] = fmt.Sprintf("#%d", t.ID)
 		}
-		return conflict("transfers_pending", "order %s cannot ship before transfers %s are received", ord.No, strings.Join(ids, ", ")).about(ord.No, o.pipe.Name(ord.Stage), ids...)
+		return conflict(CodeTransfersPending, "order %s cannot ship before transfers %s are received", ord.No, strings.Join(ids, ", ")).about(ord.No, o.pipe.Name(ord.Stage), ids...)
 	}
 	var allocs []model.Allocation
 	if err := tx.Where("order_id = ? AND state = ?", ord.ID, model.AllocActive).Order("id").Find(&allocs).Error; err != nil {
@@ -225,28 +226,29 @@ func (o *Orders) ship(tx *gorm.DB, ord model.Order, actor Actor, now time.Time) 
 // pending transfers cancelled, in the same transaction as the change.
 // Buyers may cancel only early (customer_cancel_before); staff need the
 // current stage's role, customer service, or a supervisor role.
-func (o *Orders) Cancel(ctx context.Context, no string, actor Actor, reason string) (Detail, error) {
+func (o *Orders) Cancel(ctx context.Context, no string, actor Actor, reason string) (_ Detail, err error) {
+	defer wrapOp(&err, "Orders.Cancel")
 	if err := checkText("reason", reason, 500, false); err != nil {
 		return Detail{}, err
 	}
 	no = strings.ToUpper(strings.TrimSpace(no))
 	var id uint64
-	err := inTx(ctx, o.db, func(tx *gorm.DB) error {
+	err = inTx(ctx, o.db, func(tx *gorm.DB) error {
 		ord, err := lockOrder(tx, no, actor)
 		if err != nil {
 			return err
 		}
 		id = ord.ID
 		if ord.Stage == StageCancelled {
-			return conflict("already_cancelled", "order %s is already cancelled", ord.No).about(ord.No, o.pipe.Name(StageCancelled))
+			return conflict(CodeAlreadyCancelled, "order %s is already cancelled", ord.No).about(ord.No, o.pipe.Name(StageCancelled))
 		}
 		if !o.pipe.Cancellable(ord.Stage) {
-			return conflict("not_cancellable", "order %s is %s and can no longer be cancelled", ord.No, o.pipe.Name(ord.Stage)).about(ord.No, o.pipe.Name(ord.Stage))
+			return conflict(CodeNotCancellable, "order %s is %s and can no longer be cancelled", ord.No, o.pipe.Name(ord.Stage)).about(ord.No, o.pipe.Name(ord.Stage))
 		}
 		switch {
 		case actor.Kind == ActorCustomer:
 			if !o.pipe.CustomerCancellable(ord.Stage) {
-				return conflict("not_cancellable", "order %s is already %s; ask customer service to cancel it", ord.No, o.pipe.Name(ord.Stage)).about(ord.No, o.pipe.Name(ord.Stage))
+				return conflict(CodeNotCancellable, "order %s is already %s; ask customer service to cancel it", ord.No, o.pipe.Name(ord.Stage)).about(ord.No, o.pipe.Name(ord.Stage))
 			}
 		case o.pipe.MayMove(actor, ord.Stage) || actor.HasRole("customer_service"):
 		default:
@@ -264,7 +266,7 @@ func (o *Orders) Cancel(ctx context.Context, no string, actor Actor, reason stri
 			return res.Error
 		}
 		if res.RowsAffected != 1 {
-			return conflict("order_moved", "order %s moved on meanwhile; look at it again", ord.No).about(ord.No, "")
+			return conflict(CodeOrderMoved, "order %s moved on meanwhile; look at it again", ord.No).about(ord.No, "")
 		}
 		if err := tx.Create(&model.OrderEvent{OrderID: ord.ID, Kind: "cancelled", FromStage: ord.Stage, ToStage: StageCancelled,
 			Actor: actor.Label(), Fields: "{}", Note: reason, CreatedAt: now}).Error; err != nil {

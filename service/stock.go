@@ -39,13 +39,15 @@ type StockLine struct {
 }
 
 // List returns stock per warehouse for a SKU (or every SKU when sku is "").
-func (s *Stock) List(ctx context.Context, sku string) ([]StockLine, error) {
+func (s *Stock) List(ctx context.Context, sku string) (_ []StockLine, err error) {
+	defer wrapOp(&err, "Stock.List")
 	return s.Find(ctx, sku, false)
 }
 
 // Find returns stock lines for a SKU, or with byName for SKUs whose name
 // or spec contains the text, as a keeper types "库存 螺栓".
-func (s *Stock) Find(ctx context.Context, text string, byName bool) ([]StockLine, error) {
+func (s *Stock) Find(ctx context.Context, text string, byName bool) (_ []StockLine, err error) {
+	defer wrapOp(&err, "Stock.Find")
 	q := s.db.WithContext(ctx).Table("stocks").
 		Select(`warehouses.code AS warehouse, warehouses.name AS warehouse_name, warehouses.priority,
 			products.sku, products.name, products.spec, products.unit,
@@ -62,7 +64,7 @@ func (s *Stock) Find(ctx context.Context, text string, byName bool) ([]StockLine
 		q = q.Where("products.sku = ?", NormalizeSKU(text))
 	}
 	var out []StockLine
-	err := q.Order("products.sku, warehouses.priority DESC, warehouses.id").Limit(500).Scan(&out).Error
+	err = q.Order("products.sku, warehouses.priority DESC, warehouses.id").Limit(500).Scan(&out).Error
 	return out, err
 }
 
@@ -78,7 +80,7 @@ func (e *BelowLockedError) Error() string {
 	return "on hand would fall below what is locked for orders"
 }
 func (e *BelowLockedError) Unwrap() error { return ErrConflict }
-func (e *BelowLockedError) Code() string  { return "below_locked" }
+func (e *BelowLockedError) Code() string  { return CodeBelowLocked }
 
 // Adjustment changes on hand by Delta (kind adjust or receive).
 type Adjustment struct {
@@ -92,21 +94,22 @@ type Adjustment struct {
 
 // Adjust adds Delta to on hand (negative takes away) and records it in the
 // ledger. It refuses to leave on hand below what is locked.
-func (s *Stock) Adjust(ctx context.Context, a Adjustment) (StockLine, error) {
+func (s *Stock) Adjust(ctx context.Context, a Adjustment) (_ StockLine, err error) {
+	defer wrapOp(&err, "Stock.Adjust")
 	if a.Delta == 0 {
-		return StockLine{}, invalid("delta", "invalid_delta", "must not be 0")
+		return StockLine{}, invalid("delta", CodeInvalidDelta, "must not be 0")
 	}
 	if a.Kind == "" {
 		a.Kind = model.MoveAdjust
 	}
 	if a.Kind == model.MoveReceive && a.Delta < 0 {
-		return StockLine{}, invalid("qty", "invalid_qty", "goods received must be a positive quantity")
+		return StockLine{}, invalid("qty", CodeInvalidQty, "goods received must be a positive quantity")
 	}
 	if err := checkText("reason", a.Reason, 255, false); err != nil {
 		return StockLine{}, err
 	}
 	var line StockLine
-	err := inTx(ctx, s.db, func(tx *gorm.DB) error {
+	err = inTx(ctx, s.db, func(tx *gorm.DB) error {
 		w, p, st, err := stockRow(tx, a.Warehouse, a.SKU)
 		if err != nil {
 			return err
@@ -137,13 +140,14 @@ func (s *Stock) Adjust(ctx context.Context, a Adjustment) (StockLine, error) {
 // Count sets on hand to what a physical count found, recording the
 // difference in the ledger. A count below what is locked is refused: those
 // goods are promised, so someone must look again or cancel orders first.
-func (s *Stock) Count(ctx context.Context, warehouse, sku string, counted int64, actor Actor) (StockLine, int64, error) {
+func (s *Stock) Count(ctx context.Context, warehouse, sku string, counted int64, actor Actor) (_ StockLine, _ int64, err error) {
+	defer wrapOp(&err, "Stock.Count")
 	if counted < 0 {
-		return StockLine{}, 0, invalid("counted", "invalid_qty", "must be >= 0")
+		return StockLine{}, 0, invalid("counted", CodeInvalidQty, "must be >= 0")
 	}
 	var line StockLine
 	var delta int64
-	err := inTx(ctx, s.db, func(tx *gorm.DB) error {
+	err = inTx(ctx, s.db, func(tx *gorm.DB) error {
 		w, p, st, err := stockRow(tx, warehouse, sku)
 		if err != nil {
 			return err
@@ -165,7 +169,7 @@ func (s *Stock) Count(ctx context.Context, warehouse, sku string, counted int64,
 				return res.Error
 			}
 			if res.RowsAffected != 1 {
-				return conflict("stock_changed", "stock of %s in %s changed during the count; count again", p.SKU, w.Code)
+				return conflict(CodeStockChanged, "stock of %s in %s changed during the count; count again", p.SKU, w.Code)
 			}
 		}
 		if err := tx.Create(&model.StockMovement{WarehouseID: w.ID, ProductID: p.ID, Kind: model.MoveCount, DeltaOnHand: delta, Actor: actor.Label(), Reason: "盘点", CreatedAt: s.clock()}).Error; err != nil {

@@ -59,18 +59,19 @@ type SubscribeNote struct {
 // wx.requestSubscribeMessage just before). Allowing an event again while
 // its permission is unused changes nothing; after it was used, only a
 // ticket update can be allowed again.
-func (s *Buyers) Subscribe(ctx context.Context, b Buyer, no string, events []string) ([]string, error) {
+func (s *Buyers) Subscribe(ctx context.Context, b Buyer, no string, events []string) (_ []string, err error) {
+	defer wrapOp(&err, "Buyers.Subscribe")
 	if len(events) == 0 || len(events) > len(SubscribeEvents) {
-		return nil, invalid("events", "invalid_events", "give 1 to %d of %s", len(SubscribeEvents), strings.Join(SubscribeEvents, ", "))
+		return nil, invalid("events", CodeInvalidEvents, "give 1 to %d of %s", len(SubscribeEvents), strings.Join(SubscribeEvents, ", "))
 	}
 	for _, e := range events {
 		if !slices.Contains(SubscribeEvents, e) {
-			return nil, invalid("events", "invalid_event", "unknown event %q; events are %s", e, strings.Join(SubscribeEvents, ", "))
+			return nil, invalid("events", CodeInvalidEvent, "unknown event %q; events are %s", e, strings.Join(SubscribeEvents, ", "))
 		}
 	}
 	no = strings.ToUpper(strings.TrimSpace(no))
 	now := s.clock()
-	err := inTx(ctx, s.db, func(tx *gorm.DB) error {
+	err = inTx(ctx, s.db, func(tx *gorm.DB) error {
 		var ord model.Order
 		if err := tx.Where("no = ?", no).Take(&ord).Error; err != nil {
 			return notFound(err, "order", no)

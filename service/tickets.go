@@ -55,11 +55,12 @@ func TicketNo(local time.Time, id uint64) string {
 // Open records a problem on an order, assigned to the lead of whoever owns
 // the order's stage (else a supervisor), so the person who can unblock it
 // hears of it.
-func (t *Tickets) Open(ctx context.Context, in NewTicket) (TicketView, error) {
+func (t *Tickets) Open(ctx context.Context, in NewTicket) (_ TicketView, err error) {
+	defer wrapOp(&err, "Tickets.Open")
 	switch in.Kind {
 	case model.TicketStaffProblem, model.TicketCustomerProblem, model.TicketStalled, model.TicketTransferOverdue:
 	default:
-		return TicketView{}, invalid("kind", "invalid_kind", "unknown ticket kind %q", in.Kind)
+		return TicketView{}, invalid("kind", CodeInvalidKind, "unknown ticket kind %q", in.Kind)
 	}
 	in.Description = strings.TrimSpace(in.Description)
 	if err := checkText("description", in.Description, 1000, true); err != nil {
@@ -67,7 +68,7 @@ func (t *Tickets) Open(ctx context.Context, in NewTicket) (TicketView, error) {
 	}
 	no := strings.ToUpper(strings.TrimSpace(in.OrderNo))
 	var v TicketView
-	err := inTx(ctx, t.db, func(tx *gorm.DB) error {
+	err = inTx(ctx, t.db, func(tx *gorm.DB) error {
 		var ord model.Order
 		if err := tx.Where("no = ?", no).Take(&ord).Error; err != nil {
 			return notFound(err, "order", no)
@@ -162,7 +163,8 @@ type TicketFilter struct {
 }
 
 // List returns tickets, oldest first, at most 500.
-func (t *Tickets) List(ctx context.Context, f TicketFilter) ([]TicketView, error) {
+func (t *Tickets) List(ctx context.Context, f TicketFilter) (_ []TicketView, err error) {
+	defer wrapOp(&err, "Tickets.List")
 	db := t.db.WithContext(ctx)
 	q := db.Model(&model.Ticket{})
 	if f.OrderNo != "" {
@@ -177,7 +179,7 @@ func (t *Tickets) List(ctx context.Context, f TicketFilter) ([]TicketView, error
 		switch f.State {
 		case model.TicketOpen, model.TicketAcknowledged, model.TicketResolved, model.TicketClosed:
 		default:
-			return nil, invalid("state", "invalid_state", "state is open, acknowledged, resolved or closed")
+			return nil, invalid("state", CodeInvalidState, "state is open, acknowledged, resolved or closed")
 		}
 		q = q.Where("state = ?", f.State)
 	}
@@ -196,13 +198,21 @@ func (t *Tickets) List(ctx context.Context, f TicketFilter) ([]TicketView, error
 		out[i].Ticket = tk
 		if tk.OrderID != nil {
 			var ord model.Order
-			if err := db.Select("no, stage").Where("id = ?", *tk.OrderID).Take(&ord).Error; err == nil {
+			found, err := takeOptional(db.Select("no, stage").Where("id = ?", *tk.OrderID), &ord)
+			if err != nil {
+				return nil, fmt.Errorf("load order of ticket %s: %w", tk.No, err)
+			}
+			if found {
 				out[i].OrderNo, out[i].Stage = ord.No, ord.Stage
 			}
 		}
 		if tk.AssigneeStaffID != nil {
 			var s model.Staff
-			if err := db.Where("id = ?", *tk.AssigneeStaffID).Take(&s).Error; err == nil {
+			found, err := takeOptional(db.Where("id = ?", *tk.AssigneeStaffID), &s)
+			if err != nil {
+				return nil, fmt.Errorf("load assignee of ticket %s: %w", tk.No, err)
+			}
+			if found {
 				out[i].Assignee = &s
 			}
 		}
@@ -227,7 +237,8 @@ const MsgTypeUpdateCard = "update_template_card"
 const cardCodeLife = 72 * time.Hour
 
 // Get returns one ticket by number.
-func (t *Tickets) Get(ctx context.Context, no string) (TicketView, error) {
+func (t *Tickets) Get(ctx context.Context, no string) (_ TicketView, err error) {
+	defer wrapOp(&err, "Tickets.Get")
 	return t.view(t.db.WithContext(ctx), strings.ToUpper(strings.TrimSpace(no)))
 }
 
@@ -239,13 +250,21 @@ func (t *Tickets) view(db *gorm.DB, no string) (TicketView, error) {
 	v := TicketView{Ticket: tk}
 	if tk.OrderID != nil {
 		var ord model.Order
-		if err := db.Select("no, stage").Where("id = ?", *tk.OrderID).Take(&ord).Error; err == nil {
+		found, err := takeOptional(db.Select("no, stage").Where("id = ?", *tk.OrderID), &ord)
+		if err != nil {
+			return v, fmt.Errorf("load order of ticket %s: %w", tk.No, err)
+		}
+		if found {
 			v.OrderNo, v.Stage = ord.No, ord.Stage
 		}
 	}
 	if tk.AssigneeStaffID != nil {
 		var s model.Staff
-		if err := db.Where("id = ?", *tk.AssigneeStaffID).Take(&s).Error; err == nil {
+		found, err := takeOptional(db.Where("id = ?", *tk.AssigneeStaffID), &s)
+		if err != nil {
+			return v, fmt.Errorf("load assignee of ticket %s: %w", tk.No, err)
+		}
+		if found {
 			v.Assignee = &s
 		}
 	}
@@ -257,14 +276,15 @@ func (t *Tickets) view(db *gorm.DB, no string) (TicketView, error) {
 // running, so a ticket acked and then forgotten escalates again. click is
 // set when the ack came from a card; an ack from anywhere updates every
 // card of the ticket that still can be (see cardUpdates).
-func (t *Tickets) Ack(ctx context.Context, no string, actor Actor, click *CardClick) (TicketView, error) {
+func (t *Tickets) Ack(ctx context.Context, no string, actor Actor, click *CardClick) (_ TicketView, err error) {
+	defer wrapOp(&err, "Tickets.Ack")
 	return t.transition(ctx, no, actor, click, func(tx *gorm.DB, tk *model.Ticket, now time.Time) (string, error) {
 		switch tk.State {
 		case model.TicketOpen:
 		case model.TicketAcknowledged:
-			return "", conflict("already_acknowledged", "ticket %s was already acknowledged", tk.No).about(tk.No, tk.State)
+			return "", conflict(CodeAlreadyAcknowledged, "ticket %s was already acknowledged", tk.No).about(tk.No, tk.State)
 		default:
-			return "", conflict("ticket_done", "ticket %s is already %s", tk.No, tk.State).about(tk.No, tk.State)
+			return "", conflict(CodeTicketDone, "ticket %s is already %s", tk.No, tk.State).about(tk.No, tk.State)
 		}
 		upd := map[string]any{"state": model.TicketAcknowledged, "ack_at": now, "updated_at": now}
 		if actor.StaffID != 0 {
@@ -284,14 +304,15 @@ func (t *Tickets) Ack(ctx context.Context, no string, actor Actor, click *CardCl
 }
 
 // Resolve records what was done (处理) and stops every clock of the ticket.
-func (t *Tickets) Resolve(ctx context.Context, no, note string, actor Actor, click *CardClick) (TicketView, error) {
+func (t *Tickets) Resolve(ctx context.Context, no, note string, actor Actor, click *CardClick) (_ TicketView, err error) {
+	defer wrapOp(&err, "Tickets.Resolve")
 	note = strings.TrimSpace(note)
 	if err := checkText("note", note, 1000, true); err != nil {
 		return TicketView{}, err
 	}
 	return t.transition(ctx, no, actor, click, func(tx *gorm.DB, tk *model.Ticket, now time.Time) (string, error) {
 		if tk.State != model.TicketOpen && tk.State != model.TicketAcknowledged {
-			return "", conflict("ticket_done", "ticket %s is already %s", tk.No, tk.State).about(tk.No, tk.State)
+			return "", conflict(CodeTicketDone, "ticket %s is already %s", tk.No, tk.State).about(tk.No, tk.State)
 		}
 		upd := map[string]any{"state": model.TicketResolved, "resolution": trunc(note, 1000), "resolved_at": now, "updated_at": now}
 		if tk.AckAt == nil {
@@ -309,10 +330,11 @@ func (t *Tickets) Resolve(ctx context.Context, no, note string, actor Actor, cli
 }
 
 // Close closes a resolved ticket: the loop is done.
-func (t *Tickets) Close(ctx context.Context, no string, actor Actor) (TicketView, error) {
+func (t *Tickets) Close(ctx context.Context, no string, actor Actor) (_ TicketView, err error) {
+	defer wrapOp(&err, "Tickets.Close")
 	return t.transition(ctx, no, actor, nil, func(tx *gorm.DB, tk *model.Ticket, now time.Time) (string, error) {
 		if tk.State != model.TicketResolved {
-			return "", conflict("not_resolved", "ticket %s is %s; resolve it before closing", tk.No, tk.State).about(tk.No, tk.State)
+			return "", conflict(CodeNotResolved, "ticket %s is %s; resolve it before closing", tk.No, tk.State).about(tk.No, tk.State)
 		}
 		tk.State, tk.ClosedAt = model.TicketClosed, &now
 		return "", tx.Model(&model.Ticket{}).Where("id = ?", tk.ID).

@@ -33,13 +33,14 @@ func NewTodos(db *gorm.DB, pipe *Pipeline, tickets *Tickets, transfers *Transfer
 
 // For returns the orders whose current stage the actor owns, the open
 // tickets assigned to them and their pending transfers, each oldest first.
-func (t *Todos) For(ctx context.Context, actor Actor) (Todo, error) {
+func (t *Todos) For(ctx context.Context, actor Actor) (_ Todo, err error) {
+	defer wrapOp(&err, "Todos.For")
 	var td Todo
 	if actor.StaffID == 0 {
 		return td, nil
 	}
 	last := t.pipe.Last().Key
-	err := t.db.WithContext(ctx).Where("owner_staff_id = ? AND stage NOT IN ?", actor.StaffID, []string{last, StageCancelled}).
+	err = t.db.WithContext(ctx).Where("owner_staff_id = ? AND stage NOT IN ?", actor.StaffID, []string{last, StageCancelled}).
 		Order("stage_entered_at, id").Limit(50).Find(&td.Orders).Error
 	if err != nil {
 		return td, err

@@ -47,7 +47,8 @@ func (t *Tracking) mac(no string) []byte {
 
 // Open returns the order a tracking token names. A token that does not
 // verify is reported as not found, like an order that does not exist.
-func (t *Tracking) Open(ctx context.Context, token string) (Detail, error) {
+func (t *Tracking) Open(ctx context.Context, token string) (_ Detail, err error) {
+	defer wrapOp(&err, "Tracking.Open")
 	no, sig, ok := strings.Cut(token, ".")
 	bad := &NotFoundError{What: "tracking_link", Key: token}
 	if !ok || no == "" || len(no) > 32 {

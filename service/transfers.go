@@ -34,6 +34,14 @@ type TransferView struct {
 	Name     string
 	OrderNo  string
 	Assignee string
+	// AssigneeUserID is the assignee's WeCom userid ("" for none).
+	AssigneeUserID string `gorm:"column:assignee_user_id"`
+}
+
+// Dispatched says the goods have left the source warehouse and not yet
+// arrived.
+func (v TransferView) Dispatched() bool {
+	return v.Status == model.TransferPending && v.DispatchedAt != nil
 }
 
 // TransferFilter selects transfers.
@@ -48,9 +56,10 @@ type TransferFilter struct {
 }
 
 // List returns transfers, oldest first.
-func (t *Transfers) List(ctx context.Context, f TransferFilter) ([]TransferView, error) {
+func (t *Transfers) List(ctx context.Context, f TransferFilter) (_ []TransferView, err error) {
+	defer wrapOp(&err, "Transfers.List")
 	q := t.db.WithContext(ctx).Table("transfers").
-		Select(`transfers.*, wf.code AS from_code, wt.code AS to_code, products.sku, products.name, orders.no AS order_no, COALESCE(staffs.name, '') AS assignee`).
+		Select(`transfers.*, wf.code AS from_code, wt.code AS to_code, products.sku, products.name, orders.no AS order_no, COALESCE(staffs.name, '') AS assignee, COALESCE(staffs.user_id, '') AS assignee_user_id`).
 		Joins("JOIN warehouses wf ON wf.id = transfers.from_warehouse_id").
 		Joins("JOIN warehouses wt ON wt.id = transfers.to_warehouse_id").
 		Joins("JOIN products ON products.id = transfers.product_id").
@@ -69,7 +78,7 @@ func (t *Transfers) List(ctx context.Context, f TransferFilter) ([]TransferView,
 		switch f.Status {
 		case model.TransferPending, model.TransferReceived, model.TransferCancelled:
 		default:
-			return nil, invalid("status", "invalid_status", "status is pending, received or cancelled")
+			return nil, invalid("status", CodeInvalidStatus, "status is pending, received or cancelled")
 		}
 		q = q.Where("transfers.status = ?", f.Status)
 	}
@@ -77,25 +86,26 @@ func (t *Transfers) List(ctx context.Context, f TransferFilter) ([]TransferView,
 		q = q.Where("transfers.assignee_staff_id = ? OR transfers.from_warehouse_id = ? OR transfers.to_warehouse_id = ?", f.AssigneeStaffID, f.WarehouseID, f.WarehouseID)
 	}
 	var out []TransferView
-	err := q.Order("transfers.id").Limit(500).Scan(&out).Error
+	err = q.Order("transfers.id").Limit(500).Scan(&out).Error
 	return out, err
 }
 
 // Receive records that a transfer's goods arrived: the locked stock moves
 // from the source warehouse to the order's warehouse, still locked for the
 // order, and the ledger says so on both sides.
-func (t *Transfers) Receive(ctx context.Context, id uint64, actor Actor) (TransferView, error) {
+func (t *Transfers) Receive(ctx context.Context, id uint64, actor Actor) (_ TransferView, err error) {
+	defer wrapOp(&err, "Transfers.Receive")
 	if actor.Kind == ActorStaff && !actor.HasRole("keeper", "keeper_lead") && !t.pipe.Supervisor(actor) {
 		return TransferView{}, &ForbiddenError{Actor: actor.Label(), Need: append([]string{"keeper", "keeper_lead"}, t.pipe.supervisorRoles...), What: "receive a transfer"}
 	}
 	key := strconv.FormatUint(id, 10)
-	err := inTx(ctx, t.db, func(tx *gorm.DB) error {
+	err = inTx(ctx, t.db, func(tx *gorm.DB) error {
 		var tr model.Transfer
 		if err := forUpdate(tx).Where("id = ?", id).Take(&tr).Error; err != nil {
 			return notFound(err, "transfer", key)
 		}
 		if tr.Status != model.TransferPending {
-			return conflict("transfer_not_pending", "transfer #%d is %s, not pending", tr.ID, tr.Status).about(fmt.Sprintf("#%d", tr.ID), tr.Status)
+			return conflict(CodeTransferNotPending, "transfer #%d is %s, not pending", tr.ID, tr.Status).about(fmt.Sprintf("#%d", tr.ID), tr.Status)
 		}
 		now := t.clock()
 		res := tx.Exec("UPDATE stocks SET on_hand = on_hand - ?, locked = locked - ? WHERE warehouse_id = ? AND product_id = ? AND locked >= ? AND on_hand >= ?",

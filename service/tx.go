@@ -3,10 +3,8 @@ package service
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
 
-	gomysql "github.com/go-sql-driver/mysql"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
@@ -26,7 +24,7 @@ func inTx(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {
 	var err error
 	for attempt := 0; attempt < 5; attempt++ {
 		err = db.WithContext(ctx).Transaction(fn)
-		if !retryable(err) {
+		if !model.Retryable(err) {
 			return err
 		}
 		select {
@@ -38,14 +36,6 @@ func inTx(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {
 	return err
 }
 
-func retryable(err error) bool {
-	var me *gomysql.MySQLError
-	if errors.As(err, &me) {
-		return me.Number == 1213 || me.Number == 1205 // deadlock, lock wait timeout
-	}
-	return err != nil && strings.Contains(err.Error(), "SQLITE_BUSY")
-}
-
 // forUpdate locks the rows a query reads until the transaction ends. SQLite
 // has no row locks: its transactions take the database write lock at BEGIN.
 func forUpdate(tx *gorm.DB) *gorm.DB {
@@ -53,6 +43,17 @@ func forUpdate(tx *gorm.DB) *gorm.DB {
 		return tx.Clauses(clause.Locking{Strength: "UPDATE"})
 	}
 	return tx
+}
+
+// takeOptional loads one row that may rightly be missing (an owner or an
+// assignee since removed, a customer's name): found is false for no rows,
+// and any other database error is returned, never swallowed.
+func takeOptional(q *gorm.DB, dest any) (found bool, err error) {
+	err = q.Take(dest).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // isDuplicate reports a unique-key violation.

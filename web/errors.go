@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"orderhub/internal/httpstatus"
 	"orderhub/service"
 )
 
@@ -43,19 +44,7 @@ func (s *Server) fail(c *gin.Context, err error) { fail(c, s.d.Log, err) }
 // know are logged in full and answered without detail.
 func fail(c *gin.Context, log *slog.Logger, err error) {
 	d := errorDetail{Code: service.ErrorCode(err), Message: err.Error()}
-	status := http.StatusInternalServerError
-	switch {
-	case errors.Is(err, service.ErrNotFound):
-		status = http.StatusNotFound
-	case errors.Is(err, service.ErrInvalid):
-		status = http.StatusUnprocessableEntity
-	case errors.Is(err, service.ErrForbidden):
-		status = http.StatusForbidden
-	case errors.Is(err, service.ErrConflict):
-		status = http.StatusConflict
-	case errors.Is(err, service.ErrUnauthenticated):
-		status = http.StatusUnauthorized
-	}
+	status := httpstatus.Of(err)
 	var short *service.ShortError
 	if errors.As(err, &short) {
 		for _, l := range short.Lines {

@@ -85,7 +85,7 @@ func (s *Server) channelOrder(c *gin.Context) {
 		c.GetHeader("X-Orderhub-Timestamp"), c.GetHeader("X-Orderhub-Signature"), body)
 	if err != nil {
 		var inv *service.InvalidError
-		if errors.As(err, &inv) && inv.Code() == "malformed_json" {
+		if errors.As(err, &inv) && inv.Code() == service.CodeMalformedJSON {
 			writeErr(c, http.StatusBadRequest, "malformed_json", inv.Message)
 			return
 		}

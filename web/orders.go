@@ -118,8 +118,13 @@ func (s *Server) detail(d service.Detail) orderJSON {
 		out.Allocations = append(out.Allocations, allocationJSON{SKU: d.SKUs[a.ProductID], Warehouse: d.WarehouseCodes[a.WarehouseID], Qty: a.Qty, State: a.State, TransferID: a.TransferID})
 	}
 	for _, t := range d.Transfers {
-		out.Transfers = append(out.Transfers, transferJSON{ID: t.ID, From: d.WarehouseCodes[t.FromWarehouseID], To: d.WarehouseCodes[t.ToWarehouseID],
-			SKU: d.SKUs[t.ProductID], Qty: t.Qty, OrderNo: d.Order.No, Status: t.Status, CreatedAt: s.ts(t.CreatedAt), ReceivedAt: s.tsPtr(t.ReceivedAt), ReceivedBy: t.ReceivedBy})
+		tj := transferJSON{ID: t.ID, From: d.WarehouseCodes[t.FromWarehouseID], To: d.WarehouseCodes[t.ToWarehouseID],
+			SKU: d.SKUs[t.ProductID], Qty: t.Qty, OrderNo: d.Order.No, Status: t.Status, CreatedAt: s.ts(t.CreatedAt), ReceivedAt: s.tsPtr(t.ReceivedAt), ReceivedBy: t.ReceivedBy,
+			DispatchedAt: s.tsPtr(t.DispatchedAt), DispatchedBy: t.DispatchedBy, Carrier: t.Carrier, WaybillNo: t.WaybillNo}
+		if t.AssigneeStaffID != nil {
+			tj.Assignee = d.Assignees[*t.AssigneeStaffID].Name
+		}
+		out.Transfers = append(out.Transfers, tj)
 	}
 	for _, e := range d.Events {
 		ev := eventJSON{At: s.ts(e.CreatedAt), Kind: e.Kind, From: e.FromStage, To: e.ToStage, Actor: e.Actor, Note: e.Note}

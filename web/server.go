@@ -81,6 +81,7 @@ func New(d Deps) *Server {
 	api.POST("/orders/:no/cancel", s.cancelOrder)
 	api.POST("/orders/:no/advance", s.advanceOrder)
 	api.GET("/transfers", s.listTransfers)
+	api.POST("/transfers/:id/dispatch", s.dispatchTransfer)
 	api.POST("/transfers/:id/receive", s.receiveTransfer)
 	return s
 }

@@ -65,7 +65,7 @@ func (s *Server) actor(c *gin.Context, by string) (service.Actor, bool) {
 	}
 	a, err := s.d.Catalog.StaffActor(c.Request.Context(), by)
 	if err != nil {
-		if service.ErrorCode(err) == "staff_not_found" {
+		if service.ErrorCode(err) == service.CodeNotFound("staff") {
 			writeErr(c, http.StatusUnprocessableEntity, "unknown_staff", "by: no active staff with userid "+by)
 			return a, false
 		}

@@ -44,6 +44,9 @@ type Server struct {
 	codes   map[string]bool
 	updates []Update
 	robots  []Sent
+	// oauthCodes are the web-login codes issued, code → userid, each
+	// usable once.
+	oauthCodes map[string]string
 }
 
 // Update is one update_template_card call the server accepted.
@@ -55,7 +58,7 @@ type Update struct {
 
 // New returns a server that accepts corpID and secret at gettoken.
 func New(corpID, secret string) *Server {
-	s := &Server{corpID: corpID, secret: secret, media: map[string][]byte{}, mux: http.NewServeMux(), codes: map[string]bool{}}
+	s := &Server{corpID: corpID, secret: secret, media: map[string][]byte{}, mux: http.NewServeMux(), codes: map[string]bool{}, oauthCodes: map[string]string{}}
 	s.mux.HandleFunc("/cgi-bin/message/update_template_card", s.updateCard)
 	s.mux.HandleFunc("/cgi-bin/webhook/send", s.webhook)
 	s.mux.HandleFunc("/cgi-bin/gettoken", s.gettoken)
@@ -63,6 +66,8 @@ func New(corpID, secret string) *Server {
 	s.mux.HandleFunc("/cgi-bin/media/upload", s.upload)
 	s.mux.HandleFunc("/cgi-bin/media/get", s.get)
 	s.mux.HandleFunc("/inbox", s.inbox)
+	s.mux.HandleFunc("/connect/oauth2/authorize", s.authorize)
+	s.mux.HandleFunc("/cgi-bin/auth/getuserinfo", s.getuserinfo)
 	return s
 }
 

@@ -42,6 +42,8 @@ type app struct {
 	mp        *mpParts // the mini-program's WeChat client and notifier
 	wecom     *wecomParts
 	esc       *service.Escalator
+	tickets   *service.Tickets
+	war       *warRoom
 	closers   []func()
 }
 
@@ -120,6 +122,7 @@ func (a *app) wire(clock service.Clock) error {
 	a.intakes = service.NewIntakes(a.db, a.orders, clock, service.NewChannels(cfg.Channels), cfg.Intake.ReviewRole, cfg.Intake.DraftTTL.D())
 	a.server.MountIntake(a.intakes, cfg.DataDir)
 	web.MountMasterData(a.server.Staff(), a.catalog, service.NewStaffing(a.db, pipe, clock, cfg.Roles), a.log)
+	web.MountImports(a.server.Staff(), service.NewImports(a.db, clock, cfg.Roles), service.NewExports(a.db, pipe, cfg.Location()), cfg.Location(), a.log)
 	if err := a.wireBot(clock); err != nil {
 		return err
 	}
@@ -127,7 +130,7 @@ func (a *app) wire(clock service.Clock) error {
 		return err
 	}
 	a.wireEscalation(clock)
-	return nil
+	return a.wireWarRoom(clock, a.tickets)
 }
 
 // ready reports whether the database and Redis answer.

@@ -184,6 +184,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	}
 	defer removeAddr()
 	a.botBanner(stdout)
+	a.boardBanner(stdout, ln.Addr().String())
 	// Deferred after a.close, so it runs first: stores stay open until the
 	// bot has finished what it holds.
 	stopBot := a.startBot(context.WithoutCancel(ctx))

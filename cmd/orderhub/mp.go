@@ -74,7 +74,7 @@ func (a *app) wireMiniProgram(clock service.Clock) error {
 		Tickets:  service.NewTickets(a.db, a.orders.Pipeline(), clock, cfg.Location(), cfg.Roles),
 		Notifier: p.notifier,
 		Redis:    a.rdb, Prefix: cfg.Redis.Prefix, Config: cfg.MiniProgram, PublicURL: cfg.PublicURL,
-		Location: cfg.Location(), Log: a.log,
+		Location: cfg.Location(), Log: a.log, DataDir: cfg.DataDir,
 	}
 	if p.wechat != nil {
 		d.WeChat = p.wechat

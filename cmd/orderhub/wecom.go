@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"orderhub/bot"
 	"orderhub/bot/localwecom"
 	"orderhub/config"
+	"orderhub/internal/ocr"
 	"orderhub/service"
 	"orderhub/web"
 )
@@ -26,6 +28,8 @@ type wecomParts struct {
 	runner *bot.Runner
 	corp   config.WeCom
 	demo   bool
+	// oauth is the board's WeCom web login.
+	oauth *bot.OAuth
 }
 
 // wireBot builds the bot and mounts its routes: the callback, the outbox
@@ -70,16 +74,23 @@ func (a *app) wireBot(clock service.Clock) error {
 	})
 	pipe := a.orders.Pipeline()
 	tickets := service.NewTickets(a.db, pipe, clock, cfg.Location(), cfg.Roles)
+	a.tickets = tickets
 	inbox := service.NewInbox(a.db, clock)
 	b := bot.New(bot.Deps{
 		Catalog: a.catalog, Stock: a.stock, Orders: a.orders, Transfers: a.transfers, Tickets: tickets,
-		Todos: service.NewTodos(a.db, pipe, tickets, a.transfers), Inbox: inbox, Media: wc,
+		Todos: service.NewTodos(a.db, pipe, tickets, a.transfers), Inbox: inbox, Intakes: a.intakes, OCR: a.ocr(), Media: wc,
 		Redis: a.rdb, Prefix: cfg.Redis.Prefix, DataDir: cfg.DataDir, Location: cfg.Location(), Log: a.log,
 	})
 	runner := bot.NewRunner(b, inbox, ob.Poke, a.log, bot.RunnerOptions{})
 	bot.NewCallback(crypto, inbox, runner, a.rdb, cfg.Redis.Prefix, clock, a.log).Mount(a.server.Engine())
 	web.MountOutbox(a.server.Staff(), ob, cfg.Location(), a.log)
-	a.wecom = &wecomParts{outbox: ob, runner: runner, corp: corp, demo: demo}
+	// The demo's authorize page is the local WeCom's, on this server.
+	oauthBase := ""
+	if demo {
+		oauthBase = bot.LocalPath
+	}
+	oauth := bot.NewOAuth(corp.CorpID, corp.Secret, strconv.Itoa(corp.AgentID), a.rdb, cfg.Redis.Prefix, oauthBase)
+	a.wecom = &wecomParts{outbox: ob, runner: runner, corp: corp, demo: demo, oauth: oauth}
 	return nil
 }
 
@@ -120,4 +131,22 @@ func (a *app) botBanner(w io.Writer) {
 	fmt.Fprintf(w, "WeCom demo corp (no ORDERHUB_WECOM_CORP_ID set; replies go to the local inbox at %s/inbox):\n", bot.LocalPath)
 	fmt.Fprintf(w, "  corp id %s  agent %d  token %s  aes key %s\n", c.CorpID, c.AgentID, c.Token, c.AESKey)
 	fmt.Fprintf(w, "try:  orderhub chat --as wangjg \"帮助\"\n")
+}
+
+// ocr returns the configured slip reader, or nil (the bot then says no
+// engine is configured and offers typing the order): tesseract when the
+// binary with chi_sim is found, WeChat's OCR when configured.
+func (a *app) ocr() service.OCR {
+	switch a.cfg.OCR.Engine {
+	case "wechat":
+		return ocr.NewWeChat(a.cfg.OCR.AppID, a.cfg.OCR.AppSecret, a.rdb, a.cfg.Redis.Prefix)
+	case "tesseract":
+		t, err := ocr.FindTesseract(context.Background(), a.cfg.OCR.Tesseract)
+		if err != nil {
+			a.log.Warn("slip photos will not be read", "err", err)
+			return nil
+		}
+		return t
+	}
+	return nil
 }

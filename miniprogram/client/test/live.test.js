@@ -44,6 +44,30 @@ function realRequest(opts) {
   req.end()
 }
 
+// wx.uploadFile over real HTTP: one multipart file, the body handed back as text.
+function realUploadFile(opts) {
+  const u = new URL(opts.url)
+  const m = matchRoute('POST', u.pathname)
+  seen.push(`POST ${m ? m.name : `UNDECLARED ${u.pathname}`}`)
+  const boundary = `----wxupload${Date.now()}`
+  const body = Buffer.concat([
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${opts.name}"; filename="${path.basename(opts.filePath)}"\r\nContent-Type: application/octet-stream\r\n\r\n`),
+    fs.readFileSync(opts.filePath),
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ])
+  const headers = Object.assign({}, opts.header, { 'Content-Type': `multipart/form-data; boundary=${boundary}`, 'Content-Length': body.length })
+  const req = http.request({ hostname: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers }, (res) => {
+    const chunks = []
+    res.on('data', (c) => chunks.push(c))
+    res.on('end', () => opts.success({ statusCode: res.statusCode, data: Buffer.concat(chunks).toString('utf8'), header: res.headers }))
+  })
+  req.on('error', (e) => opts.fail({ errMsg: `uploadFile:fail ${e.message}` }))
+  req.end(body)
+}
+
+// A 1×1 PNG, as chooseMedia would leave in a temp file.
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64')
+
 async function waitForAddress(file, ms) {
   const until = Date.now() + ms
   while (Date.now() < until) {
@@ -89,6 +113,7 @@ afterAll(async () => {
 beforeEach(() => {
   require('./wx').installWx()
   wx.request = realRequest
+  wx.uploadFile = realUploadFile
   config.demoBuyer = 'livetest'
 })
 afterEach(() => { config.demoBuyer = '' })
@@ -157,9 +182,15 @@ test('browse, order (retried with its key), follow, report, cancel — against t
   await problem.instance.onLoad({ no })
   problem.instance.onKind({ detail: 'missing_items' })
   problem.instance.onDescription({ detail: '少了一盒螺母' })
+  const photo = path.join(tmp, 'tmp_photo.png')
+  fs.writeFileSync(photo, PNG)
+  problem.instance.onPhoto({ detail: { file: [{ url: photo }] } })
   await problem.instance.onSubmit()
   expect(problem.instance.data.error).toBe('')
   expect(problem.instance.data.ticket.no).toMatch(/^TK/)
+  expect(problem.instance.data.uploaded).toBe(1)
+  const stored = path.join(tmp, 'data', 'problem-photos', problem.instance.data.ticket.no, '1.png')
+  expect(fs.readFileSync(stored).equals(PNG)).toBe(true)
   await order.instance.load()
   expect(text(order)).toContain('【少发】少了一盒螺母')
 
@@ -185,6 +216,6 @@ test('browse, order (retried with its key), follow, report, cancel — against t
   expect(seen.filter((s) => s.includes('UNDECLARED'))).toEqual([])
   expect([...new Set(seen)]).toEqual(expect.arrayContaining([
     'POST login', 'GET products', 'GET templates', 'GET listOrders', 'POST createOrder', 'GET getOrder',
-    'GET listProblems', 'POST reportProblem', 'POST subscribe', 'POST confirmReceipt', 'POST cancelOrder',
+    'GET listProblems', 'POST reportProblem', 'POST subscribe', 'POST uploadPhoto', 'POST confirmReceipt', 'POST cancelOrder',
   ]))
 }, 120000)

@@ -42,17 +42,19 @@ test('the bodies the client sends use only documented fields', () => {
   expect(Object.keys(body(routes.confirmReceipt))).toEqual(expect.arrayContaining(['note']))
   expect(Object.keys(body(routes.reportProblem))).toEqual(expect.arrayContaining(['kind', 'description']))
   expect(body(routes.reportProblem).kind.enum).toEqual(expect.arrayContaining(['missing_items', 'wrong_item', 'damaged', 'late', 'other']))
+  const up = spec.paths[routes.uploadPhoto.path].post.requestBody.content['multipart/form-data'].schema
+  expect(up.required).toEqual([routes.uploadPhoto.upload])
   expect(Object.keys(body(routes.subscribe))).toEqual(expect.arrayContaining(['events']))
   expect(body(routes.subscribe).events.items.enum).toEqual(expect.arrayContaining(['shipped', 'delivered', 'delay', 'ticket']))
 })
 
-test('no API path is written anywhere but utils/routes.js, and only the request layer calls wx.request', () => {
+test('no API path is written anywhere but utils/routes.js, and only the request layer calls wx.request and wx.uploadFile', () => {
   const files = sources()
   expect(files.length).toBeGreaterThan(20)
   for (const f of files) {
     const rel = path.relative(root, f)
     const src = fs.readFileSync(f, 'utf8')
     if (rel !== path.join('utils', 'routes.js')) expect([rel, /\/api\//.test(src.replace(/^\s*\/\/.*$/gm, ''))]).toEqual([rel, false])
-    if (!['utils/request.js', 'utils/session.js'].includes(rel.split(path.sep).join('/'))) expect([rel, src.includes('wx.request(')]).toEqual([rel, false])
+    if (!['utils/request.js', 'utils/session.js'].includes(rel.split(path.sep).join('/'))) expect([rel, /wx\.(request|uploadFile)\(/.test(src)]).toEqual([rel, false])
   }
 })

@@ -47,3 +47,53 @@ test('nothing is sent without a kind; a refusal is shown in Chinese', async () =
   expect(text(page)).toContain('请描述问题（1 到 900 字）')
   expect(text(page)).not.toContain('describe the problem')
 })
+
+test('photos are uploaded one by one to the new ticket; a failed one can be sent again', async () => {
+  server.on('reportProblem', { status: 201, data: { ticket: fx.ticket({ state: 'open', assignee: null }) } })
+  server.on('subscribe', { status: 200, data: { subscribed: ['ticket'] } })
+  server.on('uploadPhoto',
+    { status: 201, data: { photo: { name: '1.jpg' }, count: 1 } },
+    { fail: 'timeout' },
+    { status: 201, data: { photo: { name: '2.jpg' }, count: 2 } })
+  const page = render(id)
+  await page.instance.onLoad({ no: 'SO20261129-000042' })
+  page.instance.onKind({ detail: 'damaged' })
+  page.instance.onDescription({ detail: '外箱破损' })
+  page.instance.onPhoto({ detail: { file: [{ url: 'wxfile://tmp_a.jpg' }, { url: 'wxfile://tmp_b.jpg' }] } })
+  page.instance.onPhoto({ detail: { file: { url: 'wxfile://tmp_c.jpg' } } })
+  page.instance.onDeletePhoto({ detail: { index: 2 } })
+  await page.instance.onSubmit()
+  await flush()
+  let ups = server.requestsTo('uploadPhoto')
+  expect(ups.map((u) => [u.path, u.filePath, u.field, u.header.Authorization])).toEqual([
+    ['/api/mp/v1/orders/SO20261129-000042/problems/TK20261129-000003/photos', 'wxfile://tmp_a.jpg', 'photo', 'Bearer mp_tok'],
+    ['/api/mp/v1/orders/SO20261129-000042/problems/TK20261129-000003/photos', 'wxfile://tmp_b.jpg', 'photo', 'Bearer mp_tok'],
+  ])
+  expect(text(page)).toContain('问题已提交，但有 1 张照片没有上传成功：网络超时，请稍后重试')
+  expect(text(page)).toContain('重传照片')
+  expect(server.requestsTo('reportProblem')).toHaveLength(1)
+
+  await page.instance.onRetryUploads()
+  await flush()
+  ups = server.requestsTo('uploadPhoto')
+  expect(ups).toHaveLength(3)
+  expect(ups[2].filePath).toBe('wxfile://tmp_b.jpg') // only the failed one again
+  expect(text(page)).not.toContain('没有上传成功')
+  expect(text(page)).toContain('已上传 2 张照片')
+  expect(server.requestsTo('reportProblem')).toHaveLength(1)
+})
+
+test('a refused photo shows the server\'s Chinese reason', async () => {
+  server.on('reportProblem', { status: 201, data: { ticket: fx.ticket({ state: 'open' }) } })
+  server.on('subscribe', { status: 200, data: { subscribed: ['ticket'] } })
+  server.on('uploadPhoto', { status: 422, data: { error: { code: 'not_an_image', field: 'photo', message: '只能上传 JPG、PNG、WebP 或 GIF 图片 photo must be a JPEG, PNG, WebP or GIF image' } } })
+  const page = render(id)
+  await page.instance.onLoad({ no: 'SO20261129-000042' })
+  page.instance.onKind({ detail: 'damaged' })
+  page.instance.onDescription({ detail: '外箱破损' })
+  page.instance.onPhoto({ detail: { file: [{ url: 'wxfile://tmp_a.txt' }] } })
+  await page.instance.onSubmit()
+  await flush()
+  expect(text(page)).toContain('只能上传 JPG、PNG、WebP 或 GIF 图片')
+  expect(text(page)).not.toContain('must be')
+})

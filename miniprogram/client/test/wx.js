@@ -44,30 +44,40 @@ function installWx() {
     },
   }
 
+  function answer(url, method, data, header, extra) {
+    const u = new URL(url)
+    method = (method || 'GET').toUpperCase()
+    const m = matchRoute(method, u.pathname)
+    const req = Object.assign({
+      method, url, path: u.pathname, query: Object.fromEntries(u.searchParams),
+      data: data === undefined ? undefined : JSON.parse(JSON.stringify(data)),
+      header: Object.assign({}, header), route: m && m.name, params: m && m.params,
+    }, extra)
+    state.requests.push(req)
+    if (!m) {
+      state.unmatched.push(`${method} ${u.pathname}`)
+      return { status: 404, data: { error: { code: 'not_found', message: 'no such route' } } }
+    }
+    const list = state.handlers[m.name]
+    if (!list || list.length === 0) throw new Error(`test set no answer for ${m.name} (${method} ${u.pathname})`)
+    const r = list.length > 1 ? list.shift() : list[0]
+    return typeof r === 'function' ? r(req) : r
+  }
+
   const wx = {
     request(opts) {
-      const u = new URL(opts.url)
-      const method = (opts.method || 'GET').toUpperCase()
-      const m = matchRoute(method, u.pathname)
-      const req = {
-        method, url: opts.url, path: u.pathname, query: Object.fromEntries(u.searchParams),
-        data: opts.data === undefined ? undefined : JSON.parse(JSON.stringify(opts.data)),
-        header: Object.assign({}, opts.header), route: m && m.name, params: m && m.params, timeout: opts.timeout,
-      }
-      state.requests.push(req)
-      let ans
-      if (!m) {
-        state.unmatched.push(`${method} ${u.pathname}`)
-        ans = { status: 404, data: { error: { code: 'not_found', message: 'no such route' } } }
-      } else {
-        const list = state.handlers[m.name]
-        if (!list || list.length === 0) throw new Error(`test set no answer for ${m.name} (${method} ${u.pathname})`)
-        const r = list.length > 1 ? list.shift() : list[0]
-        ans = typeof r === 'function' ? r(req) : r
-      }
+      const ans = answer(opts.url, opts.method, opts.data, opts.header, { timeout: opts.timeout })
       Promise.resolve().then(() => {
         if (ans.fail) opts.fail && opts.fail({ errMsg: `request:fail ${ans.fail}` })
         else opts.success && opts.success({ statusCode: ans.status || 200, data: ans.data, header: ans.header || {} })
+      })
+    },
+    // wx.uploadFile: multipart, the body answered as text.
+    uploadFile(opts) {
+      const ans = answer(opts.url, 'POST', undefined, opts.header, { filePath: opts.filePath, field: opts.name })
+      Promise.resolve().then(() => {
+        if (ans.fail) opts.fail && opts.fail({ errMsg: `uploadFile:fail ${ans.fail}` })
+        else opts.success && opts.success({ statusCode: ans.status || 200, data: typeof ans.data === 'string' ? ans.data : JSON.stringify(ans.data), header: ans.header || {} })
       })
     },
     login(opts) {

@@ -1,5 +1,5 @@
 // 买家 API：每个函数对应 docs/openapi.yaml 中 /api/mp/v1 的一条路由。
-const { call } = require('./request')
+const { call, upload } = require('./request')
 
 module.exports = {
   me: () => call('me').then((r) => r.data.buyer),
@@ -13,6 +13,7 @@ module.exports = {
   confirmReceipt: (no, note) => call('confirmReceipt', { params: { no }, data: note ? { note } : {} }).then((r) => r.data.order),
   listProblems: (no) => call('listProblems', { params: { no } }).then((r) => r.data.items || []),
   reportProblem: (no, kind, description) => call('reportProblem', { params: { no }, data: { kind, description } }).then((r) => r.data.ticket),
+  uploadPhoto: (no, ticket, filePath) => upload('uploadPhoto', { params: { no, ticket }, filePath }).then((r) => r.data),
   subscribe: (no, events) => call('subscribe', { params: { no }, data: { events } }).then((r) => r.data.subscribed || []),
   templates: () => call('templates').then((r) => r.data.templates || {}),
 }

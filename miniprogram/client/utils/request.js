@@ -70,4 +70,40 @@ async function call(name, opts = {}) {
   }
 }
 
-module.exports = { call, urlFor }
+function sendFile(url, filePath, field, header) {
+  return new Promise((resolve) => {
+    wx.uploadFile({
+      url, filePath, name: field, header, timeout: config.timeout,
+      success: (res) => {
+        // wx.uploadFile hands the body over as text.
+        let data = res.data
+        try { data = JSON.parse(res.data) } catch (e) { /* keep the text */ }
+        resolve({ res: { statusCode: res.statusCode, data, header: res.header || {} } })
+      },
+      fail: (err) => resolve({ err }),
+    })
+  })
+}
+
+// upload sends one file (route.upload names the multipart field) with
+// wx.uploadFile: once, or twice after a 401 and a new login. It is not resent
+// after a network failure: the server may have stored it.
+async function upload(name, opts = {}) {
+  const route = routes[name]
+  if (!route || !route.upload) throw new Error(`not an upload route ${name}`)
+  const url = urlFor(route, opts.params)
+  for (let relogged = false; ;) {
+    const header = { Authorization: `Bearer ${await session.token()}` }
+    const { res, err } = await sendFile(url, opts.filePath, route.upload, header)
+    if (!res) throw fromFailure(err)
+    if (res.statusCode >= 200 && res.statusCode < 300) return { status: res.statusCode, data: res.data, header: res.header }
+    if (res.statusCode === 401 && !relogged) {
+      relogged = true
+      session.clear()
+      continue
+    }
+    throw fromResponse(res)
+  }
+}
+
+module.exports = { call, upload, urlFor }

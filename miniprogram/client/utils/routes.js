@@ -12,6 +12,8 @@ module.exports = {
   confirmReceipt: { method: 'POST', path: '/api/mp/v1/orders/{no}/confirm-receipt' },
   listProblems: { method: 'GET', path: '/api/mp/v1/orders/{no}/problems' },
   reportProblem: { method: 'POST', path: '/api/mp/v1/orders/{no}/problems' },
+  // wx.uploadFile, multipart field "photo"; never resent on its own (not idempotent).
+  uploadPhoto: { method: 'POST', path: '/api/mp/v1/orders/{no}/problems/{ticket}/photos', upload: 'photo' },
   subscribe: { method: 'POST', path: '/api/mp/v1/orders/{no}/subscriptions' },
   templates: { method: 'GET', path: '/api/mp/v1/subscriptions/templates' },
 }

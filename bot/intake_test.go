@@ -1,0 +1,108 @@
+package bot_test
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"orderhub/model"
+	"orderhub/model/modeltest"
+	"orderhub/service"
+)
+
+const channelSecret = "bot-test-channel-secret"
+
+func TestQuickEntryDraftConfirm(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newEnv(t, db, 1)
+		orders := func() int64 { return e.count(db.Model(&model.Order{})) }
+		before := orders()
+
+		got := e.say("sunli", "下单 C001 六角螺栓M8 20盒 NUT-M8 10 备注 周五前送")
+		contains(t, got, "下单草稿", "上海宏达机电设备有限公司", "BOLT-M8-30 六角螺栓 ×20 盒", "NUT-M8 六角螺母 ×10", "可用", "周五前送", "**确认**")
+		if orders() != before {
+			t.Fatal("a draft placed an order")
+		}
+		// Someone else's 确认 places nothing.
+		contains(t, e.say("wangjg", "确认"), "没有待确认的草稿")
+		if orders() != before {
+			t.Fatal("another person's confirm placed the draft")
+		}
+		contains(t, e.say("sunli", "确认"), "已下单", "上海宏达机电设备有限公司", "2 行")
+		if orders() != before+1 {
+			t.Fatalf("orders %d, want %d", orders(), before+1)
+		}
+		var o model.Order
+		db.Order("id DESC").Take(&o)
+		if o.Channel != service.ChannelWeCom || o.Remark != "周五前送" {
+			t.Errorf("order = %+v", o)
+		}
+		var allocs int64
+		db.Model(&model.Allocation{}).Where("order_id = ?", o.ID).Count(&allocs)
+		if allocs == 0 {
+			t.Error("the confirmed draft reserved nothing")
+		}
+		contains(t, e.say("sunli", "confirm"), "没有待确认的草稿")
+		if orders() != before+1 {
+			t.Fatal("a second confirm placed again")
+		}
+
+		// Phone typing: full-width digits and spaces, 箱 units. 螺栓M8 is a
+		// hex bolt or a stainless one: not guessed, and 确认 is refused.
+		contains(t, e.say("sunli", "下单　Ｃ００１　螺栓M8　２０箱"), "不唯一", "BOLT-M8-30", "SS-BOLT-M8-25", "不能下单")
+		contains(t, e.say("sunli", "确认"), "还有没认出的内容")
+		// A customer by part of the name, and 取消.
+		contains(t, e.say("sunli", "下单 宏达 BOLT-M6-20 5"), "上海宏达机电设备有限公司", "BOLT-M6-20")
+		contains(t, e.say("sunli", "取消"), "已取消")
+		contains(t, e.say("sunli", "确认"), "没有待确认的草稿")
+		// A customer by phone, in English; then it expires.
+		contains(t, e.say("sunli", "order new 13900000002 NUT-M6 3"), "苏州精工五金制品厂", "NUT-M6")
+		e.clock.Add(31 * time.Minute)
+		contains(t, e.say("sunli", "确认"), "已过期")
+		if orders() != before+1 {
+			t.Fatal("an expired draft was placed")
+		}
+		// What cannot be read is said in Chinese.
+		contains(t, e.say("sunli", "下单 C001 六角螺栓M8"), "缺少数量")
+		contains(t, e.say("sunli", "下单 C001 20箱 螺栓"), "前面缺少商品")
+		contains(t, e.say("sunli", "下单 不存在的公司 NUT-M6 3"), "客户「不存在的公司」未找到")
+		contains(t, e.say("chenjie", "下单 C001 NUT-M6 3"), "不能使用「下单」")
+	})
+}
+
+func TestReviewInChat(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newEnv(t, db, 1)
+		body := `{"external_id":"W-9","customer":{"name":"杭州顺通汽配商行"},"lines":[{"name":"六角螺母","code":"SHOP-77","qty":4},{"sku":"BP-FRONT-LT22","qty":1}]}`
+		ts := strconv.FormatInt(e.clock.Now().Unix(), 10)
+		v, _, err := e.intakes.Receive(context.Background(), "shop", ts, service.Sign([]byte(channelSecret), ts, []byte(body)), []byte(body))
+		if err != nil || v.State != model.IntakeReview {
+			t.Fatalf("receive = %v %+v", err, v.Intake)
+		}
+		id := strconv.FormatUint(v.ID, 10)
+		e.settle()
+		contains(t, e.repliesTo("sunli", 0), "待复核订单 #"+id, "网店", "W-9", "商品「六角螺母」不唯一")
+		contains(t, e.say("chenjie", "复核"), "不能复核")
+		contains(t, e.say("sunli", "复核"), "待复核（1）", "#"+id)
+		contains(t, e.say("sunli", "复核 "+id), "「六角螺母」待选", "NUT-M8", "NUT-M10")
+		contains(t, e.say("sunli", "复核 "+id+" 1=NUT-M8 记住"), "已下单", "杭州顺通汽配商行")
+		var o model.Order
+		db.Order("id DESC").Take(&o)
+		if o.Channel != "shop" {
+			t.Errorf("order channel = %q", o.Channel)
+		}
+		contains(t, e.say("sunli", "订单 "+o.No), "渠道：网店")
+		contains(t, e.say("sunli", "复核 "+id), "已下单")
+		var alias model.ProductAlias
+		if err := db.Where("channel = ? AND alias = ?", "shop", "SHOP-77").Take(&alias).Error; err != nil {
+			t.Errorf("alias not remembered: %v", err)
+		}
+		if !strings.Contains(e.say("sunli", "复核")[0], "没有待复核") {
+			t.Error("review list not empty")
+		}
+	})
+}

@@ -1,0 +1,54 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"orderhub/service"
+	"orderhub/web"
+)
+
+// warRoom is the supervisors' side: the board, its metrics and gauges.
+type warRoom struct {
+	board    *service.Board
+	measures *service.Measures
+	dash     *web.Dashboard
+}
+
+// wireWarRoom builds the board, the metrics and their routes: the metrics
+// API answers the admin token or a board session.
+func (a *app) wireWarRoom(clock service.Clock, tickets *service.Tickets) error {
+	cfg := a.cfg
+	secret, err := trackingSecret(cfg)
+	if err != nil {
+		return err
+	}
+	pipe := a.orders.Pipeline()
+	w := &warRoom{
+		board:    service.NewBoard(a.db, pipe, clock, cfg.Dashboard.AtRisk),
+		measures: service.NewMeasures(a.db, pipe, clock, cfg.Location(), cfg.Dashboard.OTIFWindow.D()),
+	}
+	a.registry.MustRegister(w.board.Collector())
+	d := web.DashboardDeps{
+		Board: w.board, Orders: a.orders, Tickets: tickets, Transfers: a.transfers, Measures: w.measures, Catalog: a.catalog,
+		Roles: cfg.Dashboard.Roles, AdminToken: cfg.AdminToken, Secret: secret, SessionTTL: cfg.Dashboard.SessionTTL.D(),
+		PublicURL: cfg.PublicURL, DataDir: cfg.DataDir, Location: cfg.Location(), Clock: clock, Log: a.log,
+	}
+	if a.wecom != nil && a.wecom.oauth != nil {
+		d.OAuth = a.wecom.oauth
+	}
+	w.dash = web.MountDashboard(a.server.Engine(), d)
+	api := a.server.Engine().Group("/api/v1", w.dash.SessionOrToken(a.server.Auth))
+	web.MountMetrics(api, w.measures, a.log)
+	a.war = w
+	return nil
+}
+
+// boardBanner prints where the board is and how to log in.
+func (a *app) boardBanner(w io.Writer, addr string) {
+	fmt.Fprintf(w, "supervisors' board: http://%s/dashboard — log in with the staff API token", displayAddr(addr))
+	if a.wecom != nil && a.wecom.oauth != nil {
+		fmt.Fprint(w, " or 企业微信登录")
+	}
+	fmt.Fprintln(w)
+}

@@ -1,0 +1,132 @@
+package service
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+
+	"orderhub/model"
+)
+
+// Exports reads what finance takes away in spreadsheets.
+type Exports struct {
+	db   *gorm.DB
+	pipe *Pipeline
+	loc  *time.Location
+}
+
+// NewExports returns Exports; loc is the business's time zone (days are
+// its days).
+func NewExports(db *gorm.DB, pipe *Pipeline, loc *time.Location) *Exports {
+	if db == nil || pipe == nil || loc == nil {
+		panic("service: NewExports: missing dependency")
+	}
+	return &Exports{db: db, pipe: pipe, loc: loc}
+}
+
+// OnTimeGrace is how late a delivery may be and still count as on time:
+// the board's on-time rate counts delivered within promised ± 2 h.
+const OnTimeGrace = 2 * time.Hour
+
+// FinanceOrder is one order as finance reads it: its lines, when it
+// entered each stage, when it was promised and delivered.
+type FinanceOrder struct {
+	Order     model.Order
+	Customer  model.Customer
+	Warehouse string
+	// Entered is when the order last entered each stage, by stage key.
+	Entered     map[string]time.Time
+	DeliveredAt *time.Time
+	// OnTime is nil until the order is delivered with a promised time.
+	OnTime *bool
+}
+
+// Stages is the pipeline, for the export's stage columns.
+func (e *Exports) Stages() []string {
+	var out []string
+	for _, s := range e.pipe.Stages() {
+		out = append(out, s.Key)
+	}
+	return out
+}
+
+// StageName is a stage's display name.
+func (e *Exports) StageName(key string) string { return e.pipe.Name(key) }
+
+// Orders calls fn for every order created on the days from..to (inclusive,
+// the business's days), oldest first, a batch at a time so that a year of
+// orders is never held at once.
+func (e *Exports) Orders(ctx context.Context, from, to time.Time, fn func(FinanceOrder) error) error {
+	if to.Before(from) {
+		return invalid("to", "invalid_range", "must not be before from")
+	}
+	if to.Sub(from) > 366*24*time.Hour {
+		return invalid("to", "invalid_range", "a range is at most 366 days")
+	}
+	start := time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, e.loc).UTC()
+	end := time.Date(to.Year(), to.Month(), to.Day(), 0, 0, 0, 0, e.loc).AddDate(0, 0, 1).UTC()
+	db := e.db.WithContext(ctx)
+	ws, err := warehouses(db)
+	if err != nil {
+		return err
+	}
+	whCode := map[uint64]string{}
+	for _, w := range ws {
+		whCode[w.ID] = w.Code
+	}
+	last := e.pipe.Last().Key
+	var after uint64
+	for {
+		var ords []model.Order
+		if err := db.Preload("Lines").Where("created_at >= ? AND created_at < ? AND id > ?", start, end, after).
+			Order("id").Limit(500).Find(&ords).Error; err != nil {
+			return err
+		}
+		if len(ords) == 0 {
+			return nil
+		}
+		after = ords[len(ords)-1].ID
+		ids := make([]uint64, len(ords))
+		custIDs := make([]uint64, len(ords))
+		for i, o := range ords {
+			ids[i], custIDs[i] = o.ID, o.CustomerID
+		}
+		var evs []model.OrderEvent
+		if err := db.Select("order_id, to_stage, created_at").Where("order_id IN ? AND kind IN ?", ids, []string{"created", "stage", "cancelled"}).
+			Order("id").Find(&evs).Error; err != nil {
+			return err
+		}
+		entered := map[uint64]map[string]time.Time{}
+		for _, ev := range evs {
+			if entered[ev.OrderID] == nil {
+				entered[ev.OrderID] = map[string]time.Time{}
+			}
+			entered[ev.OrderID][ev.ToStage] = ev.CreatedAt
+		}
+		var custs []model.Customer
+		if err := db.Where("id IN ?", custIDs).Find(&custs).Error; err != nil {
+			return err
+		}
+		byID := map[uint64]model.Customer{}
+		for _, c := range custs {
+			byID[c.ID] = c
+		}
+		for _, o := range ords {
+			f := FinanceOrder{Order: o, Customer: byID[o.CustomerID], Warehouse: whCode[o.WarehouseID], Entered: entered[o.ID]}
+			if f.Entered == nil {
+				f.Entered = map[string]time.Time{}
+			}
+			if t, ok := f.Entered[last]; ok && o.Stage == last {
+				f.DeliveredAt = &t
+				if o.PromisedAt != nil {
+					onTime := !t.After(o.PromisedAt.Add(OnTimeGrace))
+					f.OnTime = &onTime
+				}
+			}
+			if err := fn(f); err != nil {
+				return err
+			}
+		}
+	}
+}

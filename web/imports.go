@@ -1,0 +1,268 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/xuri/excelize/v2"
+
+	"orderhub/service"
+)
+
+// MaxImportBody caps an import upload: a 10,000-row workbook is a few
+// hundred kilobytes, so 32 MiB leaves room without inviting abuse.
+const MaxImportBody = 32 << 20
+
+// sheetRoutes serve imports, templates and the finance export.
+type sheetRoutes struct {
+	imports *service.Imports
+	exports *service.Exports
+	loc     *time.Location
+	log     *slog.Logger
+}
+
+// MountImports adds imports (POST /imports/{kind}, multipart field file),
+// their templates and the finance export of orders to the staff API group.
+func MountImports(g *gin.RouterGroup, imports *service.Imports, exports *service.Exports, loc *time.Location, log *slog.Logger) {
+	if imports == nil || exports == nil || loc == nil || log == nil {
+		panic("web: MountImports: missing dependency")
+	}
+	r := &sheetRoutes{imports: imports, exports: exports, loc: loc, log: log}
+	g.POST("/imports/:kind", r.importFile)
+	g.GET("/imports/:kind/template", r.template)
+	g.GET("/exports/orders", r.exportOrders)
+}
+
+type rowErrorJSON struct {
+	Row     int    `json:"row"`
+	Column  string `json:"column"`
+	Message string `json:"message"`
+}
+
+// importFile streams the multipart part "file" to a temporary file (the
+// upload is never held in memory) and imports it.
+func (r *sheetRoutes) importFile(c *gin.Context) {
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, MaxImportBody)
+	mr, err := c.Request.MultipartReader()
+	if err != nil {
+		writeErr(c, http.StatusBadRequest, "not_multipart", "send the spreadsheet as multipart/form-data in the field \"file\"")
+		return
+	}
+	var path, name string
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			r.uploadErr(c, err)
+			return
+		}
+		if part.FormName() != "file" {
+			part.Close()
+			continue
+		}
+		name = part.FileName()
+		tmp, err := os.CreateTemp("", "orderhub-import-*")
+		if err != nil {
+			fail(c, r.log, err)
+			return
+		}
+		path = tmp.Name()
+		defer os.Remove(path)
+		_, err = io.Copy(tmp, part)
+		tmp.Close()
+		if err != nil {
+			r.uploadErr(c, err)
+			return
+		}
+		break
+	}
+	if path == "" {
+		writeErr(c, http.StatusBadRequest, "missing_file", "no multipart field \"file\" with the spreadsheet")
+		return
+	}
+	sh, err := openSheet(path, name)
+	if err != nil {
+		writeErr(c, http.StatusUnprocessableEntity, "unreadable_file", err.Error())
+		return
+	}
+	defer sh.Close()
+	res, err := r.imports.Import(c.Request.Context(), c.Param("kind"), sh)
+	var rows *service.InvalidRowsError
+	if errors.As(err, &rows) {
+		out := make([]rowErrorJSON, len(rows.Rows))
+		for i, e := range rows.Rows {
+			out[i] = rowErrorJSON{Row: e.Row, Column: e.Column, Message: e.Message}
+		}
+		c.JSON(http.StatusUnprocessableEntity, gin.H{"error": gin.H{"code": rows.Code(), "message": rows.Error(), "rows": out}})
+		return
+	}
+	if err != nil {
+		fail(c, r.log, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"import": gin.H{"kind": res.Kind, "rows": res.Rows, "created": res.Created, "updated": res.Updated, "unchanged": res.Unchanged}})
+}
+
+func (r *sheetRoutes) uploadErr(c *gin.Context, err error) {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		writeErr(c, http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf("the upload is over %d MiB", MaxImportBody>>20))
+		return
+	}
+	writeErr(c, http.StatusBadRequest, "malformed_upload", "cannot read the upload: "+err.Error())
+}
+
+// attachment sets the headers of an .xlsx download named name (Chinese
+// names survive through filename*).
+func attachment(c *gin.Context, name string) {
+	c.Header("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	c.Header("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	c.Header("Cache-Control", "no-store")
+}
+
+// template answers a workbook whose first sheet has the kind's headers
+// (required ones marked *) and whose second sheet explains each column.
+func (r *sheetRoutes) template(c *gin.Context) {
+	kind := c.Param("kind")
+	cols, err := r.imports.Columns(kind)
+	if err != nil {
+		fail(c, r.log, err)
+		return
+	}
+	f := excelize.NewFile()
+	defer f.Close()
+	const data, help = "导入", "说明"
+	if err := f.SetSheetName("Sheet1", data); err != nil {
+		fail(c, r.log, err)
+		return
+	}
+	if _, err := f.NewSheet(help); err != nil {
+		fail(c, r.log, err)
+		return
+	}
+	head := make([]any, len(cols))
+	for i, col := range cols {
+		h := col.Header
+		if col.Required {
+			h += "*"
+		}
+		head[i] = h
+	}
+	if err := f.SetSheetRow(data, "A1", &head); err != nil {
+		fail(c, r.log, err)
+		return
+	}
+	_ = f.SetSheetRow(help, "A1", &[]any{"列", "字段", "必填", "示例", "说明"})
+	for i, col := range cols {
+		req := ""
+		if col.Required {
+			req = "是"
+		}
+		cell, _ := excelize.CoordinatesToCellName(1, i+2)
+		_ = f.SetSheetRow(help, cell, &[]any{col.Header, col.Key, req, col.Example, col.Note})
+	}
+	attachment(c, kind+"-template.xlsx")
+	c.Status(http.StatusOK)
+	if err := f.Write(c.Writer); err != nil {
+		r.log.ErrorContext(c.Request.Context(), "template write", "err", err)
+	}
+}
+
+// exportOrders answers the orders created from..to as an .xlsx for
+// finance, one row per order line, written through excelize's stream
+// writer so a year of orders is not built in memory first.
+func (r *sheetRoutes) exportOrders(c *gin.Context) {
+	var from, to time.Time
+	for _, p := range []struct {
+		name string
+		dst  *time.Time
+	}{{"from", &from}, {"to", &to}} {
+		v := c.Query(p.name)
+		t, err := time.ParseInLocation("2006-01-02", v, r.loc)
+		if err != nil {
+			writeErr(c, http.StatusBadRequest, "invalid_"+p.name, p.name+" must be a date YYYY-MM-DD")
+			return
+		}
+		*p.dst = t
+	}
+	f := excelize.NewFile()
+	defer f.Close()
+	const name = "订单"
+	if err := f.SetSheetName("Sheet1", name); err != nil {
+		fail(c, r.log, err)
+		return
+	}
+	sw, err := f.NewStreamWriter(name)
+	if err != nil {
+		fail(c, r.log, err)
+		return
+	}
+	stages := r.exports.Stages()
+	head := []any{"订单号", "下单时间", "渠道", "客户编码", "客户名称", "发货仓", "当前阶段", "SKU", "品名", "数量", "单价(元)", "金额(元)",
+		"承诺送达", "送达时间", "是否准时", "物流公司", "运单号"}
+	for _, s := range stages {
+		head = append(head, "进入"+r.exports.StageName(s))
+	}
+	_ = sw.SetColWidth(1, 1, 20)
+	if err := sw.SetRow("A1", head); err != nil {
+		fail(c, r.log, err)
+		return
+	}
+	row := 2
+	local := func(t *time.Time) any {
+		if t == nil {
+			return ""
+		}
+		return t.In(r.loc).Format("2006-01-02 15:04")
+	}
+	err = r.exports.Orders(c.Request.Context(), from, to, func(o service.FinanceOrder) error {
+		onTime := ""
+		if o.OnTime != nil {
+			onTime = map[bool]string{true: "准时", false: "延误"}[*o.OnTime]
+		}
+		for _, l := range o.Order.Lines {
+			created := o.Order.CreatedAt
+			vals := []any{o.Order.No, local(&created), o.Order.Channel, o.Customer.Code, o.Customer.Name, o.Warehouse,
+				r.exports.StageName(o.Order.Stage), l.SKU, l.Name, l.Qty, yuan(l.PriceFen), yuan(l.PriceFen * l.Qty),
+				local(o.Order.PromisedAt), local(o.DeliveredAt), onTime, o.Order.Carrier, o.Order.TrackingNo}
+			for _, s := range stages {
+				if t, ok := o.Entered[s]; ok {
+					vals = append(vals, local(&t))
+				} else {
+					vals = append(vals, "")
+				}
+			}
+			cell, _ := excelize.CoordinatesToCellName(1, row)
+			if err := sw.SetRow(cell, vals); err != nil {
+				return err
+			}
+			row++
+		}
+		return nil
+	})
+	if err != nil {
+		fail(c, r.log, err)
+		return
+	}
+	if err := sw.Flush(); err != nil {
+		fail(c, r.log, err)
+		return
+	}
+	attachment(c, fmt.Sprintf("orders-%s-%s.xlsx", from.Format("20060102"), to.Format("20060102")))
+	c.Status(http.StatusOK)
+	if err := f.Write(c.Writer); err != nil {
+		r.log.ErrorContext(c.Request.Context(), "export write", "err", err)
+	}
+}
+
+// yuan shows fen as yuan with two decimals, a number Excel can sum.
+func yuan(fen int64) float64 { return float64(fen) / 100 }
