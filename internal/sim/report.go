@@ -30,10 +30,13 @@ type Figures struct {
 	Since    time.Time `json:"since"`
 	Until    time.Time `json:"until"`
 
-	Orders    int `json:"orders"`
-	Shipped   int `json:"shipped"`
-	Delivered int `json:"delivered"`
-	Cancelled int `json:"cancelled"`
+	Orders int `json:"orders"`
+	// OrdersByChannel counts them by how they came in (miniprogram,
+	// wecom for chat quick entry, the channel's key).
+	OrdersByChannel map[string]int `json:"orders_by_channel"`
+	Shipped         int            `json:"shipped"`
+	Delivered       int            `json:"delivered"`
+	Cancelled       int            `json:"cancelled"`
 	// OversoldUnits: for every (warehouse, SKU), the most the ledger ever
 	// had locked or shipped beyond what was on the shelf, summed.
 	OversoldUnits int64 `json:"oversold_units"`
@@ -86,7 +89,7 @@ type StageWait struct {
 // stage names and SLAs (business time) from stages; end is the real time
 // the replay stopped.
 func Measure(ctx context.Context, db *gorm.DB, since, end time.Time, scale float64, stages []config.Stage) (Figures, error) {
-	f := Figures{Scale: scale, PushesByLevel: map[string]int{}, Since: since, Until: end}
+	f := Figures{Scale: scale, PushesByLevel: map[string]int{}, OrdersByChannel: map[string]int{}, Since: since, Until: end}
 	db = db.WithContext(ctx)
 	biz := func(d time.Duration) time.Duration { return time.Duration(float64(d) * scale) }
 	var orders []model.Order
@@ -99,6 +102,7 @@ func Measure(ctx context.Context, db *gorm.DB, since, end time.Time, scale float
 	for i, o := range orders {
 		ids[i] = o.ID
 		byID[o.ID] = o
+		f.OrdersByChannel[o.Channel]++
 	}
 	var events []model.OrderEvent
 	if len(ids) > 0 {
@@ -321,6 +325,9 @@ type Replay struct {
 type SimCounts struct {
 	Attempts      int64   `json:"order_attempts"`
 	Refused       int64   `json:"refused_short"`
+	ByPhone       int64   `json:"placed_by_phone"`
+	ByChannel     int64   `json:"placed_by_channel"`
+	Held          int64   `json:"channel_held_for_review"`
 	TrimmedUnits  int64   `json:"units_trimmed_to_available"`
 	Problems      int64   `json:"problems_reported"`
 	StaffProblems int64   `json:"staff_problems_reported"`
@@ -340,7 +347,7 @@ type SimCounts struct {
 
 // Counts turns an Outcome into the report's counts.
 func Counts(o Outcome) SimCounts {
-	return SimCounts{Attempts: o.Attempts, Refused: o.Refused, TrimmedUnits: o.TrimmedUnits, Problems: o.Problems, StaffProblems: o.StaffProblems,
+	return SimCounts{Attempts: o.Attempts, Refused: o.Refused, ByPhone: o.ByPhone, ByChannel: o.ByChannel, Held: o.Held, TrimmedUnits: o.TrimmedUnits, Problems: o.Problems, StaffProblems: o.StaffProblems,
 		Commands: o.Commands, NoReply: o.NoReply, Acks: o.Acks, Redirects: o.Redirects, Restocked: o.Restocked,
 		RealSeconds: math.Round(o.RealSeconds*10) / 10, BusinessHours: math.Round(o.End.Sub(o.Start).Hours()*10) / 10,
 		ReplyP50Ms: math.Round(float64(o.ReplyP50) / 1e6), ReplyP90Ms: math.Round(float64(o.ReplyP90) / 1e6),
@@ -373,6 +380,19 @@ func levels(m map[string]int) string {
 	return strings.Join(parts, ", ")
 }
 
+func levelsPlain(m map[string]int) string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	var parts []string
+	for _, k := range ks {
+		parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
+	}
+	return strings.Join(parts, ", ")
+}
+
 // Markdown writes the report side by side.
 func (r Report) Markdown(w io.Writer) {
 	a, b := r.With, r.Without
@@ -382,6 +402,7 @@ func (r Report) Markdown(w io.Writer) {
 	fmt.Fprintln(w, "|---|---:|---:|")
 	row := func(name, x, y string) { fmt.Fprintf(w, "| %s | %s | %s |\n", name, x, y) }
 	row("订单 orders", fmt.Sprint(a.Orders), fmt.Sprint(b.Orders))
+	row("其中 by channel", levelsPlain(a.OrdersByChannel), levelsPlain(b.OrdersByChannel))
 	row("超卖件数 oversold_units", fmt.Sprint(a.OversoldUnits), fmt.Sprint(b.OversoldUnits))
 	row("缺货未下成 refused (short)", fmt.Sprint(a.Sim.Refused), fmt.Sprint(b.Sim.Refused))
 	row("已发货 shipped", fmt.Sprint(a.Shipped), fmt.Sprint(b.Shipped))

@@ -24,6 +24,7 @@ type task struct {
 	ack      bool // ticket: acknowledge first
 	what     string
 	holder   string
+	customer int // phone: the caller's customer
 }
 
 type agent struct {
@@ -177,11 +178,13 @@ func digestSubjects(content string) []subject {
 // escalation: a lead or director pushed about something acts on it with
 // the profile's probability.
 func (a *agent) escalation(at time.Time, subs []subject) {
+	read := true // reading the push takes a minute or two, once for a digest
 	for _, s := range subs {
 		if s.ticket == "" || a.r.Float64() >= a.p.Ack {
 			continue
 		}
-		a.add(task{at: at, kind: "escalation", ticket: s.ticket, order: s.order, stage: s.stage, holder: s.holder, what: s.what})
+		a.add(task{at: at, kind: "escalation", ticket: s.ticket, order: s.order, stage: s.stage, holder: s.holder, what: s.what, ack: read})
+		read = false
 	}
 }
 
@@ -267,6 +270,8 @@ func (a *agent) do(ctx context.Context, t task) {
 		a.workTransfer(ctx, t)
 	case "escalation":
 		a.onEscalation(ctx, t)
+	case "phone":
+		a.takeCall(ctx, t)
 	}
 }
 
@@ -318,6 +323,33 @@ func (a *agent) workOrder(ctx context.Context, t task) {
 		return
 	}
 	w.fire(ctx, a.p.UserID, cmd)
+}
+
+// takeCall: customer service types a phone order into WeCom, reads the
+// draft and confirms it.
+func (a *agent) takeCall(ctx context.Context, t task) {
+	w := a.w
+	if !a.work(ctx) {
+		return
+	}
+	draft, err := w.ask(ctx, a.p.UserID, t.what, func(s string) bool { return strings.Contains(s, "草稿") })
+	if err != nil {
+		return
+	}
+	if strings.Contains(draft, "不能下单") {
+		atomic.AddInt64(&w.out.Refused, 1)
+		return
+	}
+	reply, err := w.ask(ctx, a.p.UserID, "确认", func(s string) bool { return strings.HasPrefix(s, "已下单") || strings.Contains(s, "草稿 #") })
+	if err != nil {
+		return
+	}
+	if no := reOrder.FindString(reply); no != "" && strings.HasPrefix(reply, "已下单") {
+		atomic.AddInt64(&w.out.ByPhone, 1)
+		w.placedBy(no, t.customer)
+		return
+	}
+	atomic.AddInt64(&w.out.Refused, 1)
 }
 
 // inspector is the QC person of the picker's warehouse.
@@ -481,7 +513,7 @@ func (a *agent) workTransfer(ctx context.Context, t task) {
 func (a *agent) onEscalation(ctx context.Context, t task) {
 	w := a.w
 	// Reading the push and deciding takes a minute or two.
-	if !w.clock.Sleep(ctx, time.Minute+time.Duration(a.r.Int64N(int64(time.Minute)))) {
+	if t.ack && !w.clock.Sleep(ctx, time.Minute+time.Duration(a.r.Int64N(int64(time.Minute)))) {
 		return
 	}
 	w.mu.Lock()

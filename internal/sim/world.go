@@ -39,6 +39,9 @@ type Options struct {
 	Progress func(Progress)
 	// Photo is the waybill photo dispatchers send (a JPEG).
 	Photo []byte
+	// Channel and ChannelSecret name a configured channel (preset native)
+	// that sends signed orders; "" sends none.
+	Channel, ChannelSecret string
 }
 
 // Progress is where the simulation is.
@@ -56,6 +59,9 @@ type Outcome struct {
 	Attempts      int64     // orders buyers tried to place
 	Placed        int64
 	Refused       int64 // 409 insufficient_stock, after trimming to what was shown available
+	ByPhone       int64 // orders customer service placed by 下单 + 确认 in chat
+	ByChannel     int64 // orders the channel posted, signed
+	Held          int64 // channel orders held for review (202)
 	TrimmedUnits  int64 // units buyers wanted but the shown availability did not cover
 	Problems      int64 // problems buyers reported
 	StaffProblems int64 // 异常 reported in chat
@@ -414,6 +420,17 @@ func (w *world) place(ctx context.Context, a arrival) {
 		}
 	}
 	atomic.AddInt64(&w.out.Attempts, 1)
+	// Most buyers use the mini-program; in office hours some phone customer
+	// service, and some orders come from the web shop (a signed channel).
+	via := "miniprogram"
+	hour := a.at.Hour()
+	switch u := r.Float64(); {
+	case a.promo:
+	case u < 0.10 && hour >= 9 && hour < 17:
+		via = "phone"
+	case u < 0.20 && w.opt.Channel != "":
+		via = "channel"
+	}
 	// What the mini-program shows is what the buyer orders: no more than
 	// is available.
 	prods, err := w.products(ctx, c.token)
@@ -439,6 +456,14 @@ func (w *world) place(ctx context.Context, a arrival) {
 		}
 		if len(lines) == 0 {
 			atomic.AddInt64(&w.out.Refused, 1)
+			return
+		}
+		switch via {
+		case "phone":
+			w.phone(a, ci, lines)
+			return
+		case "channel":
+			w.channelOrder(ctx, a, ci, lines)
 			return
 		}
 		var res struct {
@@ -475,6 +500,55 @@ func (w *world) place(ctx context.Context, a arrival) {
 		return
 	}
 	atomic.AddInt64(&w.out.Refused, 1)
+}
+
+// phone: the buyer calls customer service, who types the order into
+// WeCom (下单 <客户> <SKU> <数量> …), reads the draft and confirms it.
+func (w *world) phone(a arrival, ci int, lines []map[string]any) {
+	var words []string
+	for _, l := range lines {
+		words = append(words, fmt.Sprint(l["sku"]), fmt.Sprint(l["qty"]))
+	}
+	text := fmt.Sprintf("下单 %s %s 备注 送%s", w.cust[ci].code, strings.Join(words, " "), w.cust[ci].region+"市工业园区"+strconv.Itoa(10+ci)+"号")
+	var cs []string
+	for _, p := range w.opt.Profile.Staff {
+		if ok, _ := p.Present(w.clock.Now()); ok && p.Has("customer_service") {
+			cs = append(cs, p.UserID)
+		}
+	}
+	if len(cs) == 0 {
+		atomic.AddInt64(&w.out.Refused, 1) // nobody picked up
+		return
+	}
+	w.handTo(cs[a.idx%len(cs)], task{kind: "phone", what: text, customer: ci})
+}
+
+// placedBy records an order placed for customer ci.
+func (w *world) placedBy(no string, ci int) {
+	w.mu.Lock()
+	if w.orders[no] == nil {
+		w.orders[no] = &order{no: no, customer: ci, placed: w.clock.Now()}
+	}
+	w.mu.Unlock()
+	w.placed.Add(1)
+}
+
+// channelOrder posts the order as the web shop does: the native shape,
+// signed with the channel's secret.
+func (w *world) channelOrder(ctx context.Context, a arrival, ci int, lines []map[string]any) {
+	body, _ := json.Marshal(map[string]any{"external_id": fmt.Sprintf("shop-%d-%d", w.opt.Seed, a.idx),
+		"customer": map[string]string{"code": w.cust[ci].code}, "lines": lines,
+		"address": w.cust[ci].region + "市工业园区" + strconv.Itoa(10+ci) + "号", "remark": "网店订单"})
+	status, no, err := w.e.Channel(ctx, w.opt.Channel, w.opt.ChannelSecret, body)
+	switch {
+	case err != nil:
+		atomic.AddInt64(&w.out.Refused, 1)
+	case status == http.StatusAccepted:
+		atomic.AddInt64(&w.out.Held, 1)
+	case no != "":
+		atomic.AddInt64(&w.out.ByChannel, 1)
+		w.placedBy(no, ci)
+	}
 }
 
 // restock is the morning delivery: each warehouse's keeper looks at the
