@@ -45,6 +45,10 @@ const (
 	CodeOrderCancelled       = "order_cancelled"
 	CodeOrderMoved           = "order_moved"
 	CodeOutOfRange           = "out_of_range"
+	CodeQuickEntryNoQty      = "quick_entry_no_qty"
+	CodeQuickEntryQty        = "quick_entry_qty"
+	CodeQuickEntryQtyAlone   = "quick_entry_qty_alone"
+	CodeQuickEntryShort      = "quick_entry_short"
 	CodeRangeTooLong         = "range_too_long"
 	CodeRequired             = "required"
 	CodeSKUExists            = "sku_exists"
@@ -54,8 +58,8 @@ const (
 	CodeTooLong              = "too_long"
 	CodeTooManyFields        = "too_many_fields"
 	CodeTooManyLines         = "too_many_lines"
-	CodeTransferNotPending   = "transfer_not_pending"
 	CodeTransferDispatched   = "transfer_dispatched"
+	CodeTransferNotPending   = "transfer_not_pending"
 	CodeTransfersPending     = "transfers_pending"
 	CodeUndeliverable        = "undeliverable"
 	CodeUnknownCustomer      = "unknown_customer"
@@ -65,6 +69,7 @@ const (
 	CodeUnknownStage         = "unknown_stage"
 	CodeUnknownState         = "unknown_state"
 	CodeUnknownWarehouse     = "unknown_warehouse"
+	CodeUnreadableFile       = "unreadable_file"
 	CodeWarehouseExists      = "warehouse_exists"
 )
 

@@ -114,9 +114,7 @@ func (d *demoServer) front(h http.Handler) http.Handler {
 // sendThroughFront points the app's WeCom API base at the served front,
 // as ORDERHUB_WECOM_API_BASE points a real one at a proxy.
 func (d *demoServer) sendThroughFront() {
-	cfg := d.app.cfg
-	cfg.WeCom.APIBase = d.base + bot.LocalPath
-	installURIRewrites(cfg)
+	installSDK(d.app.cfg.WeChat.APIBase, d.base+bot.LocalPath)
 }
 
 // runBot starts the command runner and the outbox dispatcher until the test ends.
@@ -179,7 +177,7 @@ func orderIn(t *testing.T, db *gorm.DB, stage string) string {
 // command itself: the callback it posts is decrypted and run, and the
 // replies it prints are what the outbox sent to the local WeCom.
 func TestChatCommand(t *testing.T) {
-	eachDB(t, func(t *testing.T, mysql bool) {
+	modeltest.EachBackend(t, func(t *testing.T, mysql bool) {
 		d := startDemo(t, mysql, service.SystemClock)
 		d.runBot(t)
 		picking := orderIn(t, d.app.db, "picking")
