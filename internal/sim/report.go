@@ -270,18 +270,24 @@ func Measure(ctx context.Context, db *gorm.DB, since, end time.Time, scale float
 		flush()
 	}
 
+	// Pushes made during the replay, by the alarms' own history: an alarm
+	// armed before it began (the demo's orders, seeded earlier) may still
+	// push during it.
 	var alarms []model.Alarm
-	if err := db.Where("created_at >= ?", since).Find(&alarms).Error; err != nil {
+	if err := db.Where("updated_at >= ?", since).Find(&alarms).Error; err != nil {
 		return f, err
 	}
 	for _, a := range alarms {
 		var told []struct {
-			Level int      `json:"level"`
-			Users []string `json:"users"`
+			Level int       `json:"level"`
+			Users []string  `json:"users"`
+			At    time.Time `json:"at"`
 		}
 		_ = json.Unmarshal([]byte(a.Told), &told)
 		for _, t := range told {
-			f.PushesByLevel[fmt.Sprint(t.Level)] += len(t.Users)
+			if !t.At.Before(since) {
+				f.PushesByLevel[fmt.Sprint(t.Level)] += len(t.Users)
+			}
 		}
 	}
 	return f, nil
