@@ -12,6 +12,7 @@ const (
 	CodeAlreadyHandled       = "already_handled"
 	CodeBelowLocked          = "below_locked"
 	CodeCustomerExists       = "customer_exists"
+	CodeDirectoryTooSmall    = "directory_too_small"
 	CodeExternalIDReused     = "external_id_reused"
 	CodeForbidden            = "forbidden"
 	CodeIdempotencyKeyReused = "idempotency_key_reused"
@@ -29,6 +30,7 @@ const (
 	CodeInvalidPrice         = "invalid_price"
 	CodeInvalidQty           = "invalid_qty"
 	CodeInvalidRange         = "invalid_range"
+	CodeInvalidRows          = "invalid_rows"
 	CodeInvalidSKU           = "invalid_sku"
 	CodeInvalidState         = "invalid_state"
 	CodeInvalidStatus        = "invalid_status"
@@ -65,6 +67,7 @@ const (
 	CodeUnknownStage         = "unknown_stage"
 	CodeUnknownState         = "unknown_state"
 	CodeUnknownWarehouse     = "unknown_warehouse"
+	CodeUnreadableFile       = "unreadable_file"
 	CodeWarehouseExists      = "warehouse_exists"
 )
 
