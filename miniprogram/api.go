@@ -15,6 +15,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"orderhub/config"
+	"orderhub/internal/apitime"
 	"orderhub/service"
 )
 
@@ -136,12 +137,8 @@ func page(c *gin.Context) (int, int, bool) {
 	return p, size, true
 }
 
-func (a *API) ts(t time.Time) string { return t.In(a.d.Location).Format(time.RFC3339) }
+// ts and tsPtr write a time as every answer does (apitime): RFC 3339 in
+// the business's zone.
+func (a *API) ts(t time.Time) string { return apitime.New(a.d.Location).Format(t) }
 
-func (a *API) tsPtr(t *time.Time) *string {
-	if t == nil {
-		return nil
-	}
-	v := a.ts(*t)
-	return &v
-}
+func (a *API) tsPtr(t *time.Time) *string { return apitime.New(a.d.Location).Ptr(t) }

@@ -38,13 +38,13 @@ type DraftInput struct {
 // theirs, with what it matched and what is available.
 func (s *Intakes) Draft(ctx context.Context, in DraftInput) (IntakeView, error) {
 	if in.Author == "" || in.Key == "" {
-		return IntakeView{}, invalid("author", "required", "a draft needs its author and message")
+		return IntakeView{}, invalid("author", CodeRequired, "a draft needs its author and message")
 	}
 	if err := checkText("remark", in.Remark, 500, false); err != nil {
 		return IntakeView{}, err
 	}
 	if len(in.Lines) > MaxOrderLines {
-		return IntakeView{}, invalid("lines", "too_many_lines", "an order has at most %d lines", MaxOrderLines)
+		return IntakeView{}, invalid("lines", CodeTooManyLines, "an order has at most %d lines", MaxOrderLines)
 	}
 	doc := IntakeDoc{Remark: in.Remark, Lines: in.Lines, OCRText: in.OCRText}
 	cust := strings.TrimSpace(in.Customer)
@@ -213,7 +213,7 @@ func ParseQuickEntry(text string) (QuickEntry, error) {
 	q.Remark = strings.TrimSpace(remark)
 	words := strings.Fields(body)
 	if len(words) < 2 {
-		return q, invalid("text", "quick_entry_short", "格式：下单 <客户> <SKU或名称> <数量>，例如：下单 C1 螺栓M8 20箱")
+		return q, invalid("text", CodeQuickEntryShort, "格式：下单 <客户> <SKU或名称> <数量>，例如：下单 C1 螺栓M8 20箱")
 	}
 	q.Customer = words[0]
 	var name []string
@@ -224,17 +224,17 @@ func ParseQuickEntry(text string) (QuickEntry, error) {
 			continue
 		}
 		if len(name) == 0 {
-			return q, invalid("text", "quick_entry_qty_alone", "数量「%s」前面缺少商品（SKU或名称）", w)
+			return q, invalid("text", CodeQuickEntryQtyAlone, "数量「%s」前面缺少商品（SKU或名称）", w)
 		}
 		n, _ := strconv.ParseInt(m[1], 10, 64)
 		if n <= 0 {
-			return q, invalid("text", "quick_entry_qty", "「%s」的数量要大于 0", strings.Join(name, " "))
+			return q, invalid("text", CodeQuickEntryQty, "「%s」的数量要大于 0", strings.Join(name, " "))
 		}
 		q.Lines = append(q.Lines, IntakeLine{Name: strings.Join(name, " "), Qty: n, Unit: m[2]})
 		name = nil
 	}
 	if len(name) > 0 {
-		return q, invalid("text", "quick_entry_no_qty", "「%s」后面缺少数量，例如：%s 20箱", strings.Join(name, " "), strings.Join(name, " "))
+		return q, invalid("text", CodeQuickEntryNoQty, "「%s」后面缺少数量，例如：%s 20箱", strings.Join(name, " "), strings.Join(name, " "))
 	}
 	return q, nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"orderhub/internal/apitime"
 	"orderhub/model"
 	"orderhub/service"
 )
@@ -85,15 +86,11 @@ func personOut(st *model.Staff) *personJSON {
 	return &personJSON{UserID: st.UserID, Name: st.Name, Phone: st.Phone}
 }
 
-func (s *Server) ts(t time.Time) string { return t.In(s.d.Location).Format(time.RFC3339) }
+// ts and tsPtr write a time as every answer does (apitime): RFC 3339 in
+// the business's zone.
+func (s *Server) ts(t time.Time) string { return apitime.New(s.d.Location).Format(t) }
 
-func (s *Server) tsPtr(t *time.Time) *string {
-	if t == nil {
-		return nil
-	}
-	v := s.ts(*t)
-	return &v
-}
+func (s *Server) tsPtr(t *time.Time) *string { return apitime.New(s.d.Location).Ptr(t) }
 
 // summary is an order without its allocations, transfers and timeline.
 func (s *Server) summary(o model.Order) orderJSON {
@@ -112,7 +109,7 @@ func (s *Server) summary(o model.Order) orderJSON {
 func (s *Server) detail(d service.Detail) orderJSON {
 	out := s.summary(d.Order)
 	out.Customer, out.CustomerName, out.Warehouse = d.Customer.Code, d.Customer.Name, d.Warehouse.Code
-	out.Fields = d.Fields()
+	out.Fields = apitime.New(s.d.Location).Fields(d.Fields())
 	out.Owner = personOut(d.Owner)
 	for _, a := range d.Allocations {
 		out.Allocations = append(out.Allocations, allocationJSON{SKU: d.SKUs[a.ProductID], Warehouse: d.WarehouseCodes[a.WarehouseID], Qty: a.Qty, State: a.State, TransferID: a.TransferID})
@@ -129,7 +126,14 @@ func (s *Server) detail(d service.Detail) orderJSON {
 	for _, e := range d.Events {
 		ev := eventJSON{At: s.ts(e.CreatedAt), Kind: e.Kind, From: e.FromStage, To: e.ToStage, Actor: e.Actor, Note: e.Note}
 		if e.Fields != "" && e.Fields != "{}" && e.Fields != "null" {
-			ev.Fields = json.RawMessage(e.Fields)
+			var f map[string]string
+			if json.Unmarshal([]byte(e.Fields), &f) == nil {
+				if b, err := json.Marshal(apitime.New(s.d.Location).Fields(f)); err == nil {
+					ev.Fields = b
+				}
+			} else {
+				ev.Fields = json.RawMessage(e.Fields)
+			}
 		}
 		out.Timeline = append(out.Timeline, ev)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"orderhub/internal/apitime"
 	"orderhub/service"
 )
 
@@ -28,7 +29,7 @@ type outboxJSON struct {
 // MountOutbox adds GET /outbox?state=failed|pending|sent&limit= to the
 // admin-guarded staff API group, so failed sends stay visible.
 func MountOutbox(g *gin.RouterGroup, ob *service.Outbox, loc *time.Location, log *slog.Logger) {
-	ts := func(t time.Time) string { return t.In(loc).Format(time.RFC3339) }
+	ts := apitime.New(loc).Format
 	g.GET("/outbox", func(c *gin.Context) {
 		limit, _ := strconv.Atoi(c.Query("limit"))
 		rows, err := ob.List(c.Request.Context(), c.DefaultQuery("state", "failed"), limit)

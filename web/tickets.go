@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"orderhub/internal/apitime"
 	"orderhub/service"
 )
 
@@ -44,13 +45,7 @@ func MountTickets(g *gin.RouterGroup, tickets *service.Tickets, loc *time.Locati
 	g.POST("/tickets/:no/close", r.close)
 }
 
-func (r *ticketRoutes) ts(t *time.Time) *string {
-	if t == nil {
-		return nil
-	}
-	s := t.In(r.loc).Format(time.RFC3339)
-	return &s
-}
+func (r *ticketRoutes) ts(t *time.Time) *string { return apitime.New(r.loc).Ptr(t) }
 
 func (r *ticketRoutes) out(v service.TicketView) ticketJSON {
 	j := ticketJSON{No: v.No, Kind: v.Kind, State: v.State, OrderNo: v.OrderNo, Reporter: v.Reporter, Description: v.Description,

@@ -136,3 +136,18 @@ test('no address: says so and sends nothing', async () => {
   expect(server.requestsTo('createOrder')).toHaveLength(0)
   expect(server.state.subscribeAsks).toHaveLength(0)
 })
+
+test('offline: when the network comes back the pending order is sent again by itself, same key', async () => {
+  server.on('createOrder', { fail: 'net::ERR_INTERNET_DISCONNECTED' })
+  const page = await openPage()
+  await page.instance.onSubmit()
+  await flush()
+  expect(text(page)).toContain('网络连接失败，请检查网络后重试（网络恢复后自动重新提交）')
+  server.on('createOrder', { status: 201, data: { order: fx.order() } })
+  server.reconnect()
+  await flush()
+  const reqs = server.requestsTo('createOrder')
+  expect(reqs).toHaveLength(4)
+  expect(new Set(reqs.map((r) => r.header['Idempotency-Key'])).size).toBe(1)
+  expect(server.state.navigations[0].url).toContain('SO20261129-000042')
+})
