@@ -57,7 +57,7 @@ func corpApp(t *testing.T, mysql bool) (*app, *httptest.Server, *localwecom.Serv
 // directory that would empty the company is refused; the nightly run
 // happens once across instances.
 func TestDirectorySync(t *testing.T) {
-	eachDB(t, func(t *testing.T, mysql bool) {
+	modeltest.EachBackend(t, func(t *testing.T, mysql bool) {
 		a, srv, local := corpApp(t, mysql)
 		ctx := context.Background()
 		local.SetDirectory([]localwecom.Department{
