@@ -117,6 +117,7 @@ func (a *app) wire(clock service.Clock) error {
 	a.stock = service.NewStock(a.db, clock)
 	a.orders = service.NewOrders(a.db, locker, pipe, clock, cfg.Location(), a.log, metrics)
 	a.transfers = service.NewTransfers(a.db, pipe, clock)
+	a.tickets = service.NewTickets(a.db, pipe, clock, cfg.Location(), cfg.Roles)
 	a.server = web.New(web.Deps{
 		Catalog: a.catalog, Stock: a.stock, Orders: a.orders, Transfers: a.transfers,
 		AdminToken: cfg.AdminToken, Location: cfg.Location(), Log: a.log, Registry: a.registry, Ready: a.ready,
@@ -126,7 +127,12 @@ func (a *app) wire(clock service.Clock) error {
 	a.staffing = service.NewStaffing(a.db, pipe, clock, cfg.Roles)
 	web.MountMasterData(a.server.Staff(), a.catalog, a.staffing, a.log)
 	web.MountImports(a.server.Staff(), service.NewImports(a.db, clock, cfg.Roles), service.NewExports(a.db, pipe, cfg.Location()), cfg.Location(), a.log)
-	if err := a.wireBot(clock); err != nil {
+	corp, demo, err := a.wecomCorp()
+	if err != nil {
+		return err
+	}
+	installSDK(cfg.WeChat.APIBase, corp.APIBase)
+	if err := a.wireBot(clock, corp, demo); err != nil {
 		return err
 	}
 	if err := a.wireMiniProgram(clock); err != nil {

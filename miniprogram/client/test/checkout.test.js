@@ -7,10 +7,11 @@ let id
 beforeAll(() => { id = load('pages/checkout/index') })
 beforeEach(() => {
   require('./wx').installWx()
-  loggedIn({ code: 'C001', name: '华东五金', address: '上海市嘉定区墨玉路 88 号' })
+  loggedIn({ code: 'MP-1', name: '张伟' }) // logged in before staff linked the company; GET /me knows better
   cart.set(fx.products().items[0], 10)
   cart.set({ sku: 'NUT-M8', name: '螺母 M8', price_fen: 500, available: 30 }, 4)
   server.on('templates', { status: 200, data: { templates: fx.templates } })
+  server.on('me', { status: 200, data: { buyer: { openid: 'o1', name: '张伟', customer: { code: 'C001', name: '华东五金', address: '上海市嘉定区墨玉路 88 号' } } } })
   server.on('listOrders', { status: 200, data: { items: [fx.order({ address: '苏州市工业园区星湖街 1 号' })], total: 1, page: 1, size: 1 } })
 })
 

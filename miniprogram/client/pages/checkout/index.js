@@ -39,6 +39,11 @@ Component({
     // The address on file (customer) and the last order's address are offered.
     async loadAddresses() {
       const opts = []
+      try {
+        await api.me()
+      } catch (e) {
+        // the stored customer from login is used instead
+      }
       const s = session.current()
       const onFile = s && s.customer && s.customer.address
       if (onFile) opts.push({ label: '档案地址', address: onFile })

@@ -11,6 +11,8 @@ Component({
   data: { items: [], total: 0, page: 0, loading: false, done: false, error: '', customerName: '' },
   methods: {
     onLoad() {
+      // Refresh who the buyer orders for (staff may have linked them since).
+      api.me().then((b) => this.setData({ customerName: (b && b.customer && b.customer.name) || this.data.customerName }), () => {})
       return this.load(true)
     },
     onShow() {
