@@ -150,8 +150,15 @@ func (o *Orders) checkFields(in map[string]string) (map[string]string, error) {
 		if v == "" {
 			return nil, invalid("fields."+name, CodeRequired, "is empty")
 		}
-		if utf8.RuneCountInString(v) > 255 {
-			return nil, invalid("fields."+name, CodeTooLong, "is longer than 255 characters")
+		max := 255 // stored in the order's fields (text)
+		switch name {
+		case "carrier":
+			max = maxCarrier // orders.carrier
+		case "tracking_no":
+			max = maxTrackingNo // orders.tracking_no
+		}
+		if utf8.RuneCountInString(v) > max {
+			return nil, invalid("fields."+name, CodeTooLong, "is longer than %d characters", max)
 		}
 		if name == "promised_at" {
 			if _, err := ParseLocalTime(v, o.loc); err != nil {

@@ -99,6 +99,9 @@ func (s *Stock) Adjust(ctx context.Context, a Adjustment) (_ StockLine, err erro
 	if a.Delta == 0 {
 		return StockLine{}, invalid("delta", CodeInvalidDelta, "must not be 0")
 	}
+	if a.Delta > MaxQty || a.Delta < -MaxQty {
+		return StockLine{}, invalid("delta", CodeOutOfRange, "must be from -%d to %d", MaxQty, MaxQty)
+	}
 	if a.Kind == "" {
 		a.Kind = model.MoveAdjust
 	}
@@ -142,8 +145,8 @@ func (s *Stock) Adjust(ctx context.Context, a Adjustment) (_ StockLine, err erro
 // goods are promised, so someone must look again or cancel orders first.
 func (s *Stock) Count(ctx context.Context, warehouse, sku string, counted int64, actor Actor) (_ StockLine, _ int64, err error) {
 	defer wrapOp(&err, "Stock.Count")
-	if counted < 0 {
-		return StockLine{}, 0, invalid("counted", CodeInvalidQty, "must be >= 0")
+	if counted < 0 || counted > MaxQty {
+		return StockLine{}, 0, invalid("counted", CodeInvalidQty, "must be from 0 to %d", MaxQty)
 	}
 	var line StockLine
 	var delta int64
