@@ -254,6 +254,9 @@ func (o *Orders) ConfirmReceipt(ctx context.Context, no string, actor Actor, not
 			Actor: actor.Label(), Fields: "{}", Note: receiptNote(note), CreatedAt: now}).Error; err != nil {
 			return err
 		}
+		if err := endStageWait(tx, o.pipe, ord, last.Key, now); err != nil {
+			return err
+		}
 		return o.notifyStage(tx, ord, last.Key, now)
 	})
 	if err != nil {
