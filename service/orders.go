@@ -216,7 +216,7 @@ func channelName(c string) string {
 	case ChannelAPI, "":
 		return "后台"
 	default:
-		return "渠道 " + c
+		return "渠道 " + c + " "
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"gorm.io/gorm"
 
+	"orderhub/bot/localwecom"
 	"orderhub/config"
 	"orderhub/model"
 	"orderhub/service"
@@ -44,7 +45,9 @@ type app struct {
 	esc       *service.Escalator
 	tickets   *service.Tickets
 	war       *warRoom
-	closers   []func()
+	// localWeCom is the demo's local WeCom (nil with a real corp).
+	localWeCom *localwecom.Server
+	closers    []func()
 }
 
 // openStores opens the database and Redis the config names, or the

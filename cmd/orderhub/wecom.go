@@ -29,6 +29,8 @@ type wecomParts struct {
 	demo   bool
 	// oauth is the board's WeCom web login.
 	oauth *bot.OAuth
+	// local is the demo's local WeCom (nil with a real corp).
+	local *localwecom.Server
 }
 
 // wecomCorp is the WeCom corp the bot talks to: the configured one, or with
@@ -42,6 +44,7 @@ func (a *app) wecomCorp() (corp config.WeCom, demo bool, err error) {
 	}
 	corp = config.WeCom{CorpID: bot.DemoCorpID, AgentID: bot.DemoAgentID, Secret: bot.DemoSecret, Token: bot.DemoToken, AESKey: bot.DemoAESKey}
 	local := localwecom.New(corp.CorpID, corp.Secret)
+	a.localWeCom = local
 	// The bot sends to the local WeCom on a loopback port of its own:
 	// the served address is not known yet when ORDERHUB_HTTP_ADDR has
 	// port 0, and replies sent to it would never arrive.
@@ -89,7 +92,7 @@ func (a *app) wireBot(clock service.Clock, corp config.WeCom, demo bool) error {
 		oauthBase = bot.LocalPath
 	}
 	oauth := bot.NewOAuth(corp.CorpID, corp.Secret, strconv.Itoa(corp.AgentID), a.rdb, cfg.Redis.Prefix, oauthBase)
-	a.wecom = &wecomParts{outbox: ob, runner: runner, corp: corp, demo: demo, oauth: oauth}
+	a.wecom = &wecomParts{outbox: ob, runner: runner, corp: corp, demo: demo, oauth: oauth, local: a.localWeCom}
 	return nil
 }
 
