@@ -46,13 +46,6 @@ func NewInsight(db *gorm.DB, clock Clock, loc *time.Location, known []string) *I
 	return &Insight{db: db, clock: clock, loc: loc, known: known}
 }
 
-// Warm loads the segmenter's dictionary now (a few seconds), so the first
-// request for remark terms does not wait for it.
-func (in *Insight) Warm() error {
-	_, err := in.segmenter()
-	return err
-}
-
 func (in *Insight) segmenter() (*gse.Segmenter, error) {
 	in.once.Do(func() {
 		in.err = in.seg.LoadDictEmbed("zh_s")

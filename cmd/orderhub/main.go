@@ -179,13 +179,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		}
 		if did {
 			seedHistory = cfg.DemoHistory
-			// The remark segmenter's dictionary loads behind the server, not before.
-	go func() {
-		if err := a.war.insight.Warm(); err != nil {
-			log.Error("remark segmenter", "err", err)
-		}
-	}()
-	if seedHistory {
+			if seedHistory {
 				log.Info("seeded demo data into the embedded database; its 90 days of history follow in the background")
 			} else {
 				log.Info("seeded demo data into the embedded database")
