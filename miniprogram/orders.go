@@ -85,31 +85,34 @@ type ownerJSON struct {
 }
 
 type orderJSON struct {
-	No          string      `json:"no"`
-	Stage       string      `json:"stage"`
-	StageName   string      `json:"stage_name"`
-	CreatedAt   string      `json:"created_at"`
-	Address     string      `json:"address"`
-	Remark      string      `json:"remark"`
-	TotalFen    int64       `json:"total_fen"`
-	Lines       []lineJSON  `json:"lines"`
-	Progress    []stepJSON  `json:"progress"`
-	ETA         *etaJSON    `json:"eta"`
-	PromisedAt  *string     `json:"promised_at"`
-	Owner       *ownerJSON  `json:"owner"`
-	Carrier     string      `json:"carrier,omitempty"`
-	TrackingNo  string      `json:"tracking_no,omitempty"`
-	TrackingURL string      `json:"tracking_url"`
-	CanCancel   bool        `json:"can_cancel"`
-	CanConfirm  bool        `json:"can_confirm_receipt"`
-	Timeline    []eventJSON `json:"timeline,omitempty"`
+	No        string `json:"no"`
+	Stage     string `json:"stage"`
+	StageName string `json:"stage_name"`
+	CreatedAt string `json:"created_at"`
+	Address   string `json:"address"`
+	// AddressSource is "customer" when the order gave no address and the
+	// one on file was used (the page says so beside it).
+	AddressSource string      `json:"address_source,omitempty"`
+	Remark        string      `json:"remark"`
+	TotalFen      int64       `json:"total_fen"`
+	Lines         []lineJSON  `json:"lines"`
+	Progress      []stepJSON  `json:"progress"`
+	ETA           *etaJSON    `json:"eta"`
+	PromisedAt    *string     `json:"promised_at"`
+	Owner         *ownerJSON  `json:"owner"`
+	Carrier       string      `json:"carrier,omitempty"`
+	TrackingNo    string      `json:"tracking_no,omitempty"`
+	TrackingURL   string      `json:"tracking_url"`
+	CanCancel     bool        `json:"can_cancel"`
+	CanConfirm    bool        `json:"can_confirm_receipt"`
+	Timeline      []eventJSON `json:"timeline,omitempty"`
 }
 
 // summary is an order as a buyer sees it in a list: no timeline.
 func (a *API) summary(o model.Order, owner *model.Staff) orderJSON {
 	pipe := a.d.Orders.Pipeline()
 	out := orderJSON{
-		No: o.No, Stage: o.Stage, StageName: pipe.Name(o.Stage), CreatedAt: a.ts(o.CreatedAt), Address: o.Address, Remark: o.Remark,
+		No: o.No, Stage: o.Stage, StageName: pipe.Name(o.Stage), CreatedAt: a.ts(o.CreatedAt), Address: o.Address, AddressSource: o.AddressSource, Remark: o.Remark,
 		TotalFen: o.TotalFen, Lines: make([]lineJSON, len(o.Lines)), PromisedAt: a.tsPtr(o.PromisedAt),
 		Carrier: o.Carrier, TrackingNo: o.TrackingNo, TrackingURL: a.trackingURL(o.No),
 		CanCancel:  pipe.CustomerCancellable(o.Stage),
