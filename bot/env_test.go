@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -22,6 +21,7 @@ import (
 	"orderhub/bot"
 	"orderhub/bot/localwecom"
 	"orderhub/config"
+	"orderhub/internal/testclock"
 	"orderhub/model"
 	"orderhub/model/modeltest"
 	"orderhub/service"
@@ -34,30 +34,12 @@ const (
 	testAgent  = 1000002
 )
 
-// clock is a test clock that only moves when told.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
 // env is one orderhub bot on a real database and Redis, talking to a local
 // WeCom-compatible server.
 type env struct {
 	t      testing.TB
 	db     *gorm.DB
-	clock  *clock
+	clock  *testclock.Clock
 	wecom  *localwecom.Server
 	crypto *bot.Crypto
 	orders *service.Orders
@@ -92,7 +74,7 @@ func newEnvOCR(t testing.TB, db *gorm.DB, instances int, ocr service.OCR) *env {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, db: db, ocr: ocr, clock: &clock{now: time.Now().UTC().Truncate(time.Second)}}
+	e := &env{t: t, db: db, ocr: ocr, clock: testclock.New(time.Now().UTC().Truncate(time.Second))}
 	e.msgID.Store(time.Now().UnixNano() % 1e12)
 	e.wecom = localwecom.New(testCorp, testSecret)
 	ts := httptest.NewServer(e.wecom)

@@ -19,6 +19,7 @@ import (
 	"gorm.io/gorm"
 
 	"orderhub/config"
+	"orderhub/internal/testclock"
 	"orderhub/miniprogram"
 	"orderhub/model/modeltest"
 	"orderhub/service"
@@ -119,23 +120,6 @@ func writeJSON(w http.ResponseWriter, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-type fixedClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fixedClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fixedClock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 type harnessOpts struct {
 	wechat     bool // configure an app id (real code2session) instead of demo logins
 	writeLimit int
@@ -155,7 +139,7 @@ type harness struct {
 	tracking *service.Tracking
 	tickets  *service.Tickets
 	outbox   *service.Outbox
-	clock    *fixedClock
+	clock    *testclock.Clock
 	wx       *fakeWeChat
 	cfg      config.Config
 }
@@ -172,7 +156,7 @@ func newHarness(t *testing.T, db *gorm.DB, o harnessOpts) *harness {
 	}
 	rdb, prefix := modeltest.Redis(t)
 	// 2026-11-24 09:30 in Shanghai.
-	clock := &fixedClock{t: time.Date(2026, 11, 24, 1, 30, 0, 0, time.UTC)}
+	clock := testclock.New(time.Date(2026, 11, 24, 1, 30, 0, 0, time.UTC))
 	log := modeltest.Log()
 	reg := prometheus.NewRegistry()
 	pipe := service.NewPipeline(cfg)

@@ -106,6 +106,8 @@ type orderJSON struct {
 	CanCancel     bool        `json:"can_cancel"`
 	CanConfirm    bool        `json:"can_confirm_receipt"`
 	Timeline      []eventJSON `json:"timeline,omitempty"`
+	// Transfers: detail only, in plain words (transfers.go).
+	Transfers []transferJSON `json:"transfers,omitempty"`
 }
 
 // summary is an order as a buyer sees it in a list: no timeline.
@@ -157,6 +159,7 @@ func progress(pipe *service.Pipeline, stage string) []stepJSON {
 
 func (a *API) detail(d service.Detail) orderJSON {
 	out := a.summary(d.Order, d.Owner)
+	out.Transfers = buyerTransfers(d)
 	pipe := a.d.Orders.Pipeline()
 	for _, e := range d.Events {
 		// Buyers see how the order moved, not the warehouse's inner work

@@ -82,7 +82,7 @@ func TestNightlyAuditRunsOnce(t *testing.T) {
 	e.world(t)
 	rdb, prefix := modeltest.Redis(t)
 	pipe := service.NewPipeline(e.cfg)
-	e.clock.t = time.Date(2026, 11, 24, 16, 30, 0, 0, time.UTC) // 00:30 on the 25th in Shanghai
+	e.clock.Set(time.Date(2026, 11, 24, 16, 30, 0, 0, time.UTC)) // 00:30 on the 25th in Shanghai
 	one := service.NewAuditor(db, rdb, prefix, pipe, e.clock.Now, e.cfg.Location(), modeltest.Log())
 	two := service.NewAuditor(db, rdb, prefix, pipe, e.clock.Now, e.cfg.Location(), modeltest.Log())
 	ctx := context.Background()

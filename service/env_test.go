@@ -2,7 +2,6 @@ package service_test
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -10,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"orderhub/config"
+	"orderhub/internal/testclock"
 	"orderhub/model"
 	"orderhub/model/modeltest"
 	"orderhub/service"
@@ -26,24 +26,7 @@ type env struct {
 	// second process behind a load balancer.
 	orders2   *service.Orders
 	transfers *service.Transfers
-	clock     *fakeClock
-}
-
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
+	clock     *testclock.Clock
 }
 
 func newEnv(t testing.TB, db *gorm.DB) *env {
@@ -53,7 +36,7 @@ func newEnv(t testing.TB, db *gorm.DB) *env {
 		t.Fatal(err)
 	}
 	rdb, prefix := modeltest.Redis(t)
-	clock := &fakeClock{t: time.Date(2026, 11, 24, 1, 30, 0, 0, time.UTC)}
+	clock := testclock.New(time.Date(2026, 11, 24, 1, 30, 0, 0, time.UTC))
 	pipe := service.NewPipeline(cfg)
 	log := modeltest.Log()
 	locker := service.NewLocker(rdb, prefix, time.Second, time.Second, log)

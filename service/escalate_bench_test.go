@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"orderhub/config"
+	"orderhub/internal/testclock"
 	"orderhub/model"
 	"orderhub/model/modeltest"
 	"orderhub/service"
@@ -43,7 +44,7 @@ func BenchmarkEscalationScan(b *testing.B) {
 		b.Fatal(err)
 	}
 	now := time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)
-	clock := &fakeClock{t: now}
+	clock := testclock.New(now)
 	rdb, prefix := modeltest.Redis(b)
 	log := modeltest.Log()
 	pipe := service.NewPipeline(cfg)

@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm"
 
 	"orderhub/config"
+	"orderhub/internal/testclock"
 	"orderhub/model"
 	"orderhub/model/modeltest"
 	"orderhub/service"
@@ -43,7 +44,7 @@ func newEscEnv(t *testing.T, db *gorm.DB, tune func(c *config.Config)) *escEnv {
 		t.Fatal(err)
 	}
 	rdb, prefix := modeltest.Redis(t)
-	clock := &fakeClock{t: time.Date(2026, 11, 24, 1, 30, 0, 0, time.UTC)}
+	clock := testclock.New(time.Date(2026, 11, 24, 1, 30, 0, 0, time.UTC))
 	pipe := service.NewPipeline(cfg)
 	log := modeltest.Log()
 	e := &env{db: db, cfg: cfg, clock: clock}

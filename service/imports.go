@@ -153,7 +153,7 @@ func (im *Imports) Import(ctx context.Context, kind string, sheet Sheet) (Import
 		return res, &InvalidRowsError{Rows: []RowError{{Row: 1, Message: "the file is empty: the first row must be the header"}}}
 	}
 	if err != nil {
-		return res, invalid("file", "unreadable_file", "cannot read the file: %v", err)
+		return res, invalid("file", CodeUnreadableFile, "cannot read the file: %v", err)
 	}
 	var bad []RowError
 	index := map[int]Column{}
@@ -195,7 +195,7 @@ func (im *Imports) Import(ctx context.Context, kind string, sheet Sheet) (Import
 				break
 			}
 			if err != nil {
-				return invalid("file", "unreadable_file", "cannot read row %d: %v", row, err)
+				return invalid("file", CodeUnreadableFile, "cannot read row %d: %v", row, err)
 			}
 			v := rowValues{vals: map[string]string{}, present: present}
 			blank := true
@@ -923,7 +923,7 @@ func (st *stockImport) apply(tx *gorm.DB, res *ImportResult) error {
 			return q.Error
 		}
 		if q.RowsAffected != 1 {
-			return conflict("stock_changed", "stock changed while importing; import again")
+			return conflict(CodeStockChanged, "stock changed while importing; import again")
 		}
 		moves = append(moves, model.StockMovement{WarehouseID: r.key.warehouse, ProductID: r.key.product, Kind: model.MoveCount,
 			DeltaOnHand: r.counted - cur.OnHand, Actor: "导入", Reason: "导入库存", CreatedAt: now})

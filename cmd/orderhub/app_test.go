@@ -65,14 +65,6 @@ func testApps(t *testing.T, mysql bool, redisAddr string, n int) ([]*app, []*htt
 	return apps, srvs
 }
 
-// eachDB runs fn on SQLite, and on MariaDB when ORDERHUB_TEST_MYSQL_DSN is set.
-func eachDB(t *testing.T, fn func(t *testing.T, mysql bool)) {
-	t.Run("sqlite", func(t *testing.T) { fn(t, false) })
-	if modeltest.MySQLDSN() != "" {
-		t.Run("mysql", func(t *testing.T) { fn(t, true) })
-	}
-}
-
 // stoppableRedis is a Redis a test may stop: a real redis-server process
 // when the machine has one (CI installs it), else an in-process server.
 type stoppableRedis struct {

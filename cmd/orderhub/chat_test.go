@@ -179,7 +179,7 @@ func orderIn(t *testing.T, db *gorm.DB, stage string) string {
 // command itself: the callback it posts is decrypted and run, and the
 // replies it prints are what the outbox sent to the local WeCom.
 func TestChatCommand(t *testing.T) {
-	eachDB(t, func(t *testing.T, mysql bool) {
+	modeltest.EachBackend(t, func(t *testing.T, mysql bool) {
 		d := startDemo(t, mysql, service.SystemClock)
 		d.runBot(t)
 		picking := orderIn(t, d.app.db, "picking")

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"orderhub/model"
+	"orderhub/model/modeltest"
 	"orderhub/service"
 )
 
@@ -56,7 +57,7 @@ var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 // nothing changed; an action needs the CSRF token and goes through the
 // same service method as chat.
 func TestDashboardSessionAndActions(t *testing.T) {
-	eachDB(t, func(t *testing.T, mysql bool) {
+	modeltest.EachBackend(t, func(t *testing.T, mysql bool) {
 		apps, srvs := testApps(t, mysql, "", 2)
 		a, base := apps[0], srvs[0].URL
 		ctx := context.Background()

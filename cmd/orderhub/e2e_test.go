@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"orderhub/model"
+	"orderhub/model/modeltest"
 	"orderhub/service"
 )
 
@@ -39,7 +40,7 @@ func post(t *testing.T, url string, body any) (int, map[string]any) {
 // killed a third of the way through: the database alone keeps the
 // invariant.
 func TestConcurrentOrdersOverHTTP(t *testing.T) {
-	eachDB(t, func(t *testing.T, mysql bool) {
+	modeltest.EachBackend(t, func(t *testing.T, mysql bool) {
 		for _, kill := range []bool{false, true} {
 			t.Run(fmt.Sprintf("redis_killed_mid_run=%v", kill), func(t *testing.T) {
 				rd := startRedis(t)

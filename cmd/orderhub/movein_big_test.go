@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"runtime"
 	"testing"
+
+	"orderhub/model/modeltest"
 )
 
 // TestImportTenThousandRows: a 10,000-row workbook is streamed to disk and
 // read row by row; it imports whole, and again unchanged.
 func TestImportTenThousandRows(t *testing.T) {
-	eachDB(t, func(t *testing.T, mysql bool) {
+	modeltest.EachBackend(t, func(t *testing.T, mysql bool) {
 		_, srv := testApp(t, mysql, "")
 		rows := [][]string{{"SKU", "品名", "规格", "单价(元)"}}
 		for i := 1; i <= 10000; i++ {

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"orderhub/model"
+	"orderhub/model/modeltest"
 )
 
 // company is the business moving in, as its spreadsheets describe it.
@@ -167,7 +168,7 @@ func counts(t *testing.T, out map[string]any) string {
 // changes nothing; a file with bad rows is reported row by row and writes
 // nothing; finance exports the order.
 func TestMoveIn(t *testing.T) {
-	eachDB(t, func(t *testing.T, mysql bool) {
+	modeltest.EachBackend(t, func(t *testing.T, mysql bool) {
 		a, srv := testApp(t, mysql, "")
 		co := newCompany()
 		steps := []struct {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"orderhub/model"
+	"orderhub/model/modeltest"
 	"orderhub/service"
 )
 
@@ -18,7 +19,7 @@ import (
 // on the other, and the subscribe message queued by a stage change is sent
 // by the one outbox dispatcher through its mini-program route.
 func TestMiniProgramAcrossInstances(t *testing.T) {
-	eachDB(t, func(t *testing.T, mysql bool) {
+	modeltest.EachBackend(t, func(t *testing.T, mysql bool) {
 		apps, srvs := testApps(t, mysql, "", 2)
 		ctx := context.Background()
 		if _, err := apps[0].seedDemo(ctx); err != nil {

@@ -7,33 +7,16 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"orderhub/bot"
 	"orderhub/config"
+	"orderhub/internal/testclock"
 	"orderhub/model"
+	"orderhub/model/modeltest"
 	"orderhub/service"
 )
-
-// testClock only moves when told.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 // dispatch sends every due row, as the dispatcher's loop does, and
 // refreshes the gauge as it does.
@@ -179,8 +162,8 @@ func states(items []outboxItem) map[string]outboxItem {
 // and are refused for good; a failed row is not sent later, and nothing
 // reaches a user twice.
 func TestOutboxFailuresVisible(t *testing.T) {
-	eachDB(t, func(t *testing.T, mysql bool) {
-		clock := &testClock{now: time.Now().UTC().Truncate(time.Second)}
+	modeltest.EachBackend(t, func(t *testing.T, mysql bool) {
+		clock := testclock.New(time.Now().UTC().Truncate(time.Second))
 		d := startDemo(t, mysql, clock.Now, func(c *config.Config) {
 			c.Outbox.MaxAttempts = 3
 			c.Outbox.BackoffBase = config.Duration(2 * time.Second)

@@ -33,9 +33,25 @@ func RedisAddr() string { return os.Getenv("ORDERHUB_TEST_REDIS_ADDR") }
 // schema that is dropped when the subtest ends.
 func Each(t *testing.T, fn func(t *testing.T, db *gorm.DB)) {
 	t.Helper()
-	t.Run("sqlite", func(t *testing.T) { fn(t, SQLite(t)) })
+	EachBackend(t, func(t *testing.T, mysql bool) {
+		if mysql {
+			fn(t, MySQL(t))
+		} else {
+			fn(t, SQLite(t))
+		}
+	})
+}
+
+// EachBackend runs fn once per available database, as the subtests
+// "sqlite" and (when ORDERHUB_TEST_MYSQL_DSN is set) "mysql", for tests
+// that open the database themselves, as a whole app does from its config
+// (FreshMySQLDatabase gives such a test its DSN). Each is built on it, so
+// which databases run is decided here once.
+func EachBackend(t *testing.T, fn func(t *testing.T, mysql bool)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) { fn(t, false) })
 	if MySQLDSN() != "" {
-		t.Run("mysql", func(t *testing.T) { fn(t, MySQL(t)) })
+		t.Run("mysql", func(t *testing.T) { fn(t, true) })
 	}
 }
 

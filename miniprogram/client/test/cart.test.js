@@ -34,3 +34,12 @@ test('an empty cart says so', async () => {
   await flush()
   expect(text(page)).toContain('购物车是空的')
 })
+
+test('an order attempt with no answer yet is pointed out, leading back to checkout', async () => {
+  require('../utils/attempt').begin({ lines: [{ sku: 'NUT-M8', qty: 1 }], address: '上海' })
+  const page = render(id)
+  page.instance.onShow()
+  await flush()
+  expect(text(page)).toContain('有一个订单还没收到提交结果')
+  expect(text(page)).not.toContain('购物车是空的')
+})

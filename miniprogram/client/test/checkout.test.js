@@ -7,10 +7,11 @@ let id
 beforeAll(() => { id = load('pages/checkout/index') })
 beforeEach(() => {
   require('./wx').installWx()
-  loggedIn({ code: 'C001', name: '华东五金', address: '上海市嘉定区墨玉路 88 号' })
+  loggedIn({ code: 'MP-1', name: '张伟' }) // logged in before staff linked the company; GET /me knows better
   cart.set(fx.products().items[0], 10)
   cart.set({ sku: 'NUT-M8', name: '螺母 M8', price_fen: 500, available: 30 }, 4)
   server.on('templates', { status: 200, data: { templates: fx.templates } })
+  server.on('me', { status: 200, data: { buyer: { openid: 'o1', name: '张伟', customer: { code: 'C001', name: '华东五金', address: '上海市嘉定区墨玉路 88 号' } } } })
   server.on('listOrders', { status: 200, data: { items: [fx.order({ address: '苏州市工业园区星湖街 1 号' })], total: 1, page: 1, size: 1 } })
 })
 
@@ -135,4 +136,19 @@ test('no address: says so and sends nothing', async () => {
   expect(text(page)).toContain('请填写收货地址')
   expect(server.requestsTo('createOrder')).toHaveLength(0)
   expect(server.state.subscribeAsks).toHaveLength(0)
+})
+
+test('offline: when the network comes back the pending order is sent again by itself, same key', async () => {
+  server.on('createOrder', { fail: 'net::ERR_INTERNET_DISCONNECTED' })
+  const page = await openPage()
+  await page.instance.onSubmit()
+  await flush()
+  expect(text(page)).toContain('网络连接失败，请检查网络后重试（网络恢复后自动重新提交）')
+  server.on('createOrder', { status: 201, data: { order: fx.order() } })
+  server.reconnect()
+  await flush()
+  const reqs = server.requestsTo('createOrder')
+  expect(reqs).toHaveLength(4)
+  expect(new Set(reqs.map((r) => r.header['Idempotency-Key'])).size).toBe(1)
+  expect(server.state.navigations[0].url).toContain('SO20261129-000042')
 })

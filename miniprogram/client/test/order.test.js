@@ -47,7 +47,7 @@ test('shipped: tracking number, confirm receipt; a delay notice with its coupon 
     carrier: '顺丰', tracking_no: 'SF1234567890',
     eta: { at: '2026-12-02T12:00:00+08:00', kind: 'estimated', late: true },
     delay_notice: { coupon: { amount_fen: 2000, code: 'DLY-8K2Q', expires_at: '2026-12-31T23:59:00+08:00' } },
-    transfers: [{ from: 'WH-SZ', to: 'WH-SH', name: '螺母 M8', qty: 20, status: 'pending' }],
+    transfers: [{ sku: 'NUT-M8', name: '螺母 M8', qty: 20, status: 'pending', text: '螺母 M8 ×20 正从其他仓库调往上海仓，到货后一起发出。' }],
   })
   const page = await openPage(order, [])
   const t = text(page)
@@ -60,7 +60,7 @@ test('shipped: tracking number, confirm receipt; a delay notice with its coupon 
   expect(t).toContain('补偿优惠券 ¥20.00')
   expect(t).toContain('券码 DLY-8K2Q')
   expect(t).toContain('有效期至 12月31日 23:59')
-  expect(t).toContain('部分货品（螺母 M8 ×20）正从WH-SZ调往WH-SH，调货中')
+  expect(t).toContain('螺母 M8 ×20 正从其他仓库调往上海仓，到货后一起发出。')
 
   server.state.modalAnswers.push({ confirm: true })
   server.on('confirmReceipt', { status: 200, data: { order: Object.assign({}, order, { stage: 'delivered', stage_name: '已送达', can_confirm_receipt: false, eta: null }) } })
@@ -111,4 +111,18 @@ test('an unknown order shows the server\'s Chinese message', async () => {
   await flush()
   expect(text(page)).toContain('订单 SO1 不存在')
   expect(text(page)).not.toContain('order not found')
+})
+
+test('offline: the order page loads again by itself when the network is back', async () => {
+  server.on('getOrder', { fail: 'net::ERR_INTERNET_DISCONNECTED' })
+  server.on('listProblems', { status: 200, data: { items: [] } })
+  const page = render(id)
+  await page.instance.onLoad({ no: 'SO20261129-000042' })
+  await flush()
+  expect(text(page)).toContain('网络连接失败，请检查网络后重试（网络恢复后自动重试）')
+  server.on('getOrder', { status: 200, data: { order: fx.order() } })
+  server.reconnect()
+  await flush()
+  expect(text(page)).not.toContain('网络连接失败')
+  expect(text(page)).toContain('订单号 SO20261129-000042')
 })

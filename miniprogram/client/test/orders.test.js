@@ -3,7 +3,11 @@ const fx = require('./fixtures')
 
 let id
 beforeAll(() => { id = load('pages/orders/index') })
-beforeEach(() => { require('./wx').installWx(); loggedIn() })
+beforeEach(() => {
+  require('./wx').installWx()
+  loggedIn()
+  server.on('me', { status: 200, data: { buyer: { openid: 'o1', name: '张伟', customer: { code: 'C001', name: '华东五金' } } } })
+})
 
 test('lists my orders with stage, lines, total and ETA, and opens one', async () => {
   const b = fx.order({ no: 'SO20261128-000007', stage: 'delivered', stage_name: '已送达', eta: null, total_fen: 9900, lines: [{ sku: 'NUT-M8', name: '螺母 M8', qty: 3, price_fen: 3300 }] })

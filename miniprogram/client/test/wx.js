@@ -28,7 +28,9 @@ function installWx() {
     subscribeAsks: [],
     subscribeAnswer: null, // fn(tmplIds) → {id: 'accept'|'reject'}
     logins: 0,
+    networkListeners: [],
   }
+  require('../utils/network').reset()
 
   const server = {
     state,
@@ -38,6 +40,10 @@ function installWx() {
       if (!routes[name]) throw new Error(`no route ${name}`)
       state.handlers[name] = responders
       return server
+    },
+    // reconnect tells the pages the network is back (wx.onNetworkStatusChange).
+    reconnect() {
+      state.networkListeners.forEach((fn) => fn({ isConnected: true, networkType: 'wifi' }))
     },
     requestsTo(name) {
       return state.requests.filter((r) => r.route === name)
@@ -105,6 +111,7 @@ function installWx() {
     makePhoneCall: (o) => state.phoneCalls.push(o.phoneNumber),
     setClipboardData: (o) => state.clipboard.push(o.data),
     stopPullDownRefresh: () => {},
+    onNetworkStatusChange: (fn) => state.networkListeners.push(fn),
     // Layout queries the component library makes; jsdom lays nothing out.
     createSelectorQuery() {
       const q = {

@@ -1,8 +1,13 @@
 // 买家 API：每个函数对应 docs/openapi.yaml 中 /api/mp/v1 的一条路由。
 const { call, upload } = require('./request')
+const session = require('./session')
 
 module.exports = {
-  me: () => call('me').then((r) => r.data.buyer),
+  // me also refreshes the stored customer (name, address on file).
+  me: () => call('me').then((r) => {
+    session.remember(r.data.buyer)
+    return r.data.buyer
+  }),
   products: (q, page = 1, size = 20) => call('products', { query: { q, page, size } }).then((r) => r.data),
   listOrders: (page = 1, size = 20, stage) => call('listOrders', { query: { page, size, stage } }).then((r) => r.data),
   // createOrder sends the order with its idempotency key; r.status is 201 for a

@@ -121,9 +121,13 @@ function ticket(t) {
   })
 }
 
+// product: the price is what the API quotes this buyer (customer_price_fen
+// when a server sends a customer's own price, else price_fen).
 function product(p, qty) {
+  const fen = p.customer_price_fen !== undefined && p.customer_price_fen !== null ? p.customer_price_fen : p.price_fen
   return Object.assign({}, p, {
-    priceText: yuan(p.price_fen),
+    price_fen: fen,
+    priceText: yuan(fen),
     availText: p.available > 0 ? `现货 ${p.available}${p.unit || ''}` : '暂时缺货',
     soldOut: !(p.available > 0),
     qty,

@@ -75,9 +75,19 @@ async function token() {
   return (await login()).token
 }
 
+// remember keeps the buyer and customer GET /me answered (staff may have
+// linked the buyer to their company since login).
+function remember(buyer) {
+  const s = load()
+  if (!s || !buyer) return
+  s.buyer = buyer
+  if (buyer.customer) s.customer = buyer.customer
+  wx.setStorageSync(KEY, s)
+}
+
 // current is the stored session (customer, buyer) without any request.
 function current() {
   return load()
 }
 
-module.exports = { login, token, clear, current, KEY }
+module.exports = { login, token, clear, current, remember, KEY }

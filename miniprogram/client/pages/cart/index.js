@@ -1,9 +1,10 @@
 // 购物车：改数量、删除、合计，去结算。
 const cart = require('../../utils/cart')
+const attempt = require('../../utils/attempt')
 const { yuan } = require('../../utils/format')
 
 Component({
-  data: { items: [], totalFen: 0 },
+  data: { items: [], totalFen: 0, pending: false },
   methods: {
     onShow() {
       this.refresh()
@@ -18,7 +19,7 @@ Component({
         subtotalText: yuan(i.price_fen * i.qty),
         overStock: typeof i.available === 'number' && i.qty > i.available,
       }))
-      this.setData({ items, totalFen: cart.totalFen(raw) })
+      this.setData({ items, totalFen: cart.totalFen(raw), pending: !!attempt.pending() })
     },
     onQty(e) {
       const item = cart.read().find((i) => i.sku === e.currentTarget.dataset.sku)

@@ -4,6 +4,7 @@ const cart = require('../../utils/cart')
 const session = require('../../utils/session')
 const present = require('../../utils/present')
 const { messageOf } = require('../../utils/errors')
+const network = require('../../utils/network')
 
 const SIZE = 20
 
@@ -50,7 +51,8 @@ Component({
           loading: false, cartCount: cart.count(), customerName: (s && s.customer && s.customer.name) || '',
         })
       } catch (err) {
-        this.setData({ loading: false, error: messageOf(err) })
+        const again = network.retryOnReconnect(err, () => this.load(page === 1))
+        this.setData({ loading: false, error: messageOf(err) + (again ? '（网络恢复后自动重试）' : '') })
       }
     },
     onQty(e) {

@@ -6,6 +6,7 @@ const attempt = require('../../utils/attempt')
 const subscribe = require('../../utils/subscribe')
 const { yuan } = require('../../utils/format')
 const { messageOf } = require('../../utils/errors')
+const network = require('../../utils/network')
 
 // The events asked for when ordering (WeChat allows 3 per request); "ticket"
 // is asked when the buyer reports a problem.
@@ -38,6 +39,11 @@ Component({
     // The address on file (customer) and the last order's address are offered.
     async loadAddresses() {
       const opts = []
+      try {
+        await api.me()
+      } catch (e) {
+        // the stored customer from login is used instead
+      }
       const s = session.current()
       const onFile = s && s.customer && s.customer.address
       if (onFile) opts.push({ label: '档案地址', address: onFile })
@@ -116,7 +122,16 @@ Component({
         // after the buyer fixes what was wrong. Otherwise keep key and body.
         if (err && err.definite) attempt.end()
         const pending = !!attempt.pending()
-        this.setData({ submitting: false, pending, error: messageOf(err), retryable: pending })
+        // Safe to send again by itself: the same key and body.
+        const again = pending && network.retryOnReconnect(err, () => {
+          const p = attempt.pending()
+          if (p && !this.data.submitting) {
+            this.setData({ submitting: true, error: '' })
+            return this.place(p)
+          }
+          return undefined
+        })
+        this.setData({ submitting: false, pending, error: messageOf(err) + (again ? '（网络恢复后自动重新提交）' : ''), retryable: pending })
       }
     },
   },

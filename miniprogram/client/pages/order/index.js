@@ -3,6 +3,7 @@
 const api = require('../../utils/api')
 const present = require('../../utils/present')
 const { messageOf } = require('../../utils/errors')
+const network = require('../../utils/network')
 
 Component({
   data: { no: '', order: null, tickets: [], loading: false, error: '', actionError: '', busy: '', placed: false },
@@ -33,7 +34,8 @@ Component({
         this.show(order)
         this.setData({ tickets: tickets.map(present.ticket), loading: false })
       } catch (err) {
-        this.setData({ loading: false, error: messageOf(err) })
+        const again = network.retryOnReconnect(err, () => this.load())
+        this.setData({ loading: false, error: messageOf(err) + (again ? '（网络恢复后自动重试）' : '') })
       }
     },
     show(order) {

@@ -3,6 +3,7 @@ const api = require('../../utils/api')
 const session = require('../../utils/session')
 const present = require('../../utils/present')
 const { messageOf } = require('../../utils/errors')
+const network = require('../../utils/network')
 
 const SIZE = 20
 
@@ -10,6 +11,8 @@ Component({
   data: { items: [], total: 0, page: 0, loading: false, done: false, error: '', customerName: '' },
   methods: {
     onLoad() {
+      // Refresh who the buyer orders for (staff may have linked them since).
+      api.me().then((b) => this.setData({ customerName: (b && b.customer && b.customer.name) || this.data.customerName }), () => {})
       return this.load(true)
     },
     onShow() {
@@ -39,7 +42,8 @@ Component({
           customerName: (s && s.customer && s.customer.name) || '',
         })
       } catch (err) {
-        this.setData({ loading: false, error: messageOf(err) })
+        const again = network.retryOnReconnect(err, () => this.load(page === 1))
+        this.setData({ loading: false, error: messageOf(err) + (again ? '（网络恢复后自动重试）' : '') })
       }
     },
     onOpen(e) {
