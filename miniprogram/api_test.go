@@ -375,7 +375,7 @@ func TestDetailETAOwnerTracking(t *testing.T) {
 		if owner := o["owner"].(map[string]any); owner["name"] != "孙丽" || owner["phone"] != "13800000007" {
 			t.Fatalf("owner = %v, want customer service 孙丽 and her phone", owner)
 		}
-		if tl := o["timeline"].([]any); len(tl) != 1 || tl[0].(map[string]any)["by"] != "zhang" {
+		if tl := o["timeline"].([]any); len(tl) != 1 || tl[0].(map[string]any)["by"] != "您" { // the buyer's own step, not their login name
 			t.Fatalf("timeline = %v", tl)
 		}
 		h.clock.Add(30 * 60e9)
@@ -402,7 +402,7 @@ func TestDetailETAOwnerTracking(t *testing.T) {
 		}
 		tl := o["timeline"].([]any)
 		last := tl[len(tl)-1].(map[string]any)
-		if len(tl) != 6 || last["stage"] != "shipped" || last["stage_name"] != "已发货" || last["by"] != "周发货" {
+		if len(tl) != 6 || last["stage"] != "shipped" || last["stage_name"] != "已发货" || last["by"] != "发货 · 周发货" {
 			t.Fatalf("timeline = %v", tl)
 		}
 		var steps []string
@@ -465,7 +465,7 @@ func TestConfirmReceipt(t *testing.T) {
 		o := orderOf(t, r)
 		tl := o["timeline"].([]any)
 		last := tl[len(tl)-1].(map[string]any)
-		if o["stage"] != "delivered" || o["eta"] != nil || o["owner"] != nil || last["by"] != "zhang" || !strings.Contains(last["note"].(string), "货已收到") {
+		if o["stage"] != "delivered" || o["eta"] != nil || o["owner"] != nil || last["by"] != "您" || !strings.Contains(last["note"].(string), "货已收到") {
 			t.Fatalf("delivered order = %v", o)
 		}
 		if r := h.do("POST", path, tok, ""); r.code != 409 || r.errCode(t) != "already_delivered" {

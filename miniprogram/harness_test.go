@@ -123,6 +123,8 @@ func writeJSON(w http.ResponseWriter, v any) {
 type harnessOpts struct {
 	wechat     bool // configure an app id (real code2session) instead of demo logins
 	writeLimit int
+	// servicePhone is the company's service line (miniprogram.service_phone).
+	servicePhone string
 }
 
 // harness is orderhub's HTTP server wired as main wires it, on a real
@@ -150,6 +152,7 @@ func newHarness(t *testing.T, db *gorm.DB, o harnessOpts) *harness {
 	if o.writeLimit > 0 {
 		cfg.MiniProgram.WriteLimit = o.writeLimit
 	}
+	cfg.MiniProgram.ServicePhone = o.servicePhone
 	cfg.MiniProgram.Templates = config.Templates{Shipped: "tpl-shipped", Delivered: "tpl-delivered", Delay: "tpl-delay", Ticket: "tpl-ticket"}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
