@@ -112,13 +112,38 @@ func (b *Bot) answerDoc(ctx context.Context, m model.Inbound, d *doc) error {
 // write runs a service write carrying m's Reply: on success the write's
 // transaction queued the answer; a refusal is answered here.
 func (b *Bot) write(ctx context.Context, m model.Inbound, render func(service.Outcome) []service.Message, do func(ctx context.Context) error) error {
-	ctx = service.WithReply(ctx, service.Reply{InboundID: m.ID, Render: render})
-	err := do(ctx)
-	if err == nil || errors.Is(err, service.ErrHandled) {
+	wctx := service.WithReply(ctx, service.Reply{InboundID: m.ID, Render: render})
+	err := do(wctx)
+	if errors.Is(err, service.ErrHandled) {
 		return err
 	}
-	return b.refuse(ctx, m, err)
+	if err != nil {
+		return b.refuse(ctx, m, err)
+	}
+	return b.closeIfOpen(ctx, m)
 }
+
+// closeIfOpen is the caller's half of the reply contract: a write that
+// succeeded must have marked its message done in its own transaction
+// (service.finish). If one did not, the message would run again after
+// its lease — a receipt booked twice — so it is closed here, with a
+// plain confirmation, and the slip is logged as the bug it is.
+// TestEveryWriteFinishesItsMessage fails on such a write.
+func (b *Bot) closeIfOpen(ctx context.Context, m model.Inbound) error {
+	row, err := b.d.Inbox.Get(ctx, m.ID)
+	if err != nil || row.State != model.InboundNew {
+		return nil // done (or unreadable: the write committed either way)
+	}
+	b.d.Log.ErrorContext(ctx, "bot: a write left its chat message open; closing it", "id", m.ID, "content", m.Content)
+	err = b.d.Inbox.Answer(ctx, m.ID, service.Text(UnfinishedReply, m.FromUser))
+	if errors.Is(err, service.ErrHandled) {
+		return nil
+	}
+	return err
+}
+
+// UnfinishedReply answers a write that did not queue its own answer.
+const UnfinishedReply = "已办理。"
 
 // refuse answers a refused command with what to do about it; internal
 // errors go back to the runner to be tried again.

@@ -9,6 +9,8 @@ import (
 
 	"gorm.io/gorm"
 
+	"orderhub/internal/ocr"
+	"orderhub/internal/ocr/sliptest"
 	"orderhub/model"
 	"orderhub/model/modeltest"
 	"orderhub/service"
@@ -104,5 +106,63 @@ func TestReviewInChat(t *testing.T) {
 		if !strings.Contains(e.say("sunli", "复核")[0], "没有待复核") {
 			t.Error("review list not empty")
 		}
+	})
+}
+
+func TestSlipPhotoDraft(t *testing.T) {
+	eng, err := ocr.FindTesseract(context.Background(), "tesseract")
+	if err != nil {
+		t.Fatalf("%v (CI installs tesseract-ocr and tesseract-ocr-chi-sim in .ci/run)", err)
+	}
+	face, err := sliptest.Face(36)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := sliptest.Render(face, []string{"订货单", "客户：上海宏达机电设备有限公司", "六角螺栓 M8\t20盒", "NUT-M8\t10", "备注：周五前送到"}, sliptest.Options{Noise: 0.005, Rotate: 0.8, Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newEnvOCR(t, db, 1, eng)
+		photo := func(user string) []string {
+			before := len(e.wecom.Sent())
+			m := e.text(user, "")
+			m.MsgType, m.MediaID = "image", e.wecom.PutMedia(img)
+			if rec := e.post(0, m); rec.Code != 200 {
+				t.Fatal(rec.Code)
+			}
+			e.settle()
+			return e.repliesTo(user, before)
+		}
+		orders := e.count(db.Model(&model.Order{}))
+		contains(t, photo("sunli"), "拍单草稿", "上海宏达机电设备有限公司", "BOLT-M8-30", "×20 盒", "NUT-M8", "×10", "前送到", "**确认**")
+		if e.count(db.Model(&model.Order{})) != orders {
+			t.Fatal("a photo placed an order before 确认")
+		}
+		contains(t, e.say("sunli", "确认"), "已下单", "2 行")
+		var it model.Intake
+		if err := db.Where("source = ?", model.SourcePhoto).Take(&it).Error; err != nil || it.OrderID == nil || !strings.HasPrefix(it.Photo, "slips/") {
+			t.Fatalf("intake = %+v, %v", it, err)
+		}
+		var o model.Order
+		db.Where("id = ?", *it.OrderID).Take(&o)
+		if o.Channel != service.ChannelSlip {
+			t.Errorf("order channel = %q", o.Channel)
+		}
+		contains(t, e.say("sunli", "订单 "+o.No), "渠道：照片单", "订货单照片")
+		// A picker's photo is not read as an order.
+		contains(t, photo("chenjie"), "不知道是哪个订单")
+	})
+}
+
+func TestSlipPhotoWithoutEngine(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newEnv(t, db, 1)
+		before := len(e.wecom.Sent())
+		m := e.text("sunli", "")
+		m.MsgType, m.MediaID = "image", e.wecom.PutMedia([]byte("\xff\xd8 a jpeg"))
+		e.post(0, m)
+		e.settle()
+		contains(t, e.repliesTo("sunli", before), "没有配置文字识别", "下单 <客户> <SKU或名称> <数量>")
 	})
 }

@@ -136,6 +136,14 @@ func (r *Runner) Process(ctx context.Context, m model.Inbound) {
 		return
 	}
 	r.log.ErrorContext(ctx, "bot: command failed", "id", m.ID, "from", m.FromUser, "attempt", m.Attempts, "err", err)
+	if service.IsPermanent(err) {
+		// Running it again would fail the same way: say so now.
+		if err := r.inbox.Fail(ctx, m.ID, err.Error(), service.Text("抱歉，这条命令的内容超出了系统能保存的范围，没能处理。请检查后重发，或联系管理员。（编号 "+m.MsgKey+"）", m.FromUser)); err != nil && !errors.Is(err, service.ErrHandled) {
+			r.log.ErrorContext(ctx, "bot: give up", "id", m.ID, "err", err)
+		}
+		r.poke()
+		return
+	}
 	if m.Attempts < r.opts.MaxAttempts {
 		_ = r.inbox.Note(ctx, m.ID, err.Error())
 		return

@@ -28,6 +28,9 @@ type Config struct {
 	LogFormat  string `yaml:"log_format" env:"LOG_FORMAT"`
 	// DemoSeed seeds demo data into an empty embedded database on start.
 	DemoSeed bool `yaml:"demo_seed" env:"DEMO_SEED"`
+	// DemoHistory adds 90 days of past orders to a fresh demo seed, in the
+	// background after the server is up.
+	DemoHistory bool `yaml:"demo_history" env:"DEMO_HISTORY"`
 
 	Redis  Redis  `yaml:"redis" envPrefix:"REDIS_"`
 	WeCom  WeCom  `yaml:"wecom" envPrefix:"WECOM_"`
@@ -317,6 +320,7 @@ func Default() Config {
 		LogLevel:             "info",
 		LogFormat:            "text",
 		DemoSeed:             true,
+		DemoHistory:          true,
 		Redis:                Redis{Prefix: "orderhub:"},
 		WeCom:                WeCom{APIBase: "https://qyapi.weixin.qq.com"},
 		WeChat:               WeChat{APIBase: "https://api.weixin.qq.com"},

@@ -6,6 +6,7 @@ package miniprogram
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -123,8 +124,8 @@ func page(c *gin.Context) (int, int, bool) {
 	p, size := 1, 20
 	var err error
 	if v := c.Query("page"); v != "" {
-		if p, err = strconv.Atoi(v); err != nil || p < 1 {
-			writeErr(c, http.StatusBadRequest, "invalid_page", "page 须为从 1 开始的整数 page must be a whole number from 1")
+		if p, err = strconv.Atoi(v); err != nil || p < 1 || p > service.MaxPage {
+			writeErr(c, http.StatusBadRequest, "invalid_page", fmt.Sprintf("page 须为 1 到 %d 的整数 page must be a whole number from 1 to %d", service.MaxPage, service.MaxPage))
 			return 0, 0, false
 		}
 	}

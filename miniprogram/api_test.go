@@ -211,6 +211,13 @@ func TestCreateOrderAndReplay(t *testing.T) {
 		if other.code != http.StatusConflict || other.errCode(t) != "idempotency_key_reused" {
 			t.Fatalf("key reused for another order = %d %s", other.code, other.body)
 		}
+		// Fields that join to the same text are different requests.
+		if r := h.do("POST", "/api/mp/v1/orders", tok, `{"lines":[{"sku":"NUT-M8","qty":1}],"address":"a|b"}`, "Idempotency-Key", "key-2"); r.code != http.StatusCreated {
+			t.Fatalf("create = %d %s", r.code, r.body)
+		}
+		if r := h.do("POST", "/api/mp/v1/orders", tok, `{"lines":[{"sku":"NUT-M8","qty":1}],"address":"a","remark":"b|"}`, "Idempotency-Key", "key-2"); r.code != http.StatusConflict {
+			t.Fatalf("a different body whose fields join alike = %d %s, want 409", r.code, r.body)
+		}
 		if r := h.do("POST", "/api/mp/v1/orders", tok, body); r.code != 400 || r.errCode(t) != "idempotency_key_required" {
 			t.Fatalf("no key = %d %s", r.code, r.body)
 		}
@@ -273,7 +280,8 @@ func TestCreateOrderRefusals(t *testing.T) {
 			{"qty zero", `{"address":"上海市嘉定区","lines":[{"sku":"NUT-M8","qty":0}]}`, 422, "invalid_qty"},
 			{"qty negative", `{"address":"上海市嘉定区","lines":[{"sku":"NUT-M8","qty":-3}]}`, 422, "invalid_qty"},
 			{"qty fraction", `{"address":"上海市嘉定区","lines":[{"sku":"NUT-M8","qty":1.5}]}`, 422, "invalid_qty"},
-			{"qty string", `{"address":"上海市嘉定区","lines":[{"sku":"NUT-M8","qty":"x"}]}`, 400, "malformed_json"},
+			{"qty string", `{"address":"上海市嘉定区","lines":[{"sku":"NUT-M8","qty":"x"}]}`, 422, "invalid_qty"},
+			{"qty digits in a string (one rule with the staff API)", `{"address":"上海市嘉定区","lines":[{"sku":"NUT-M8","qty":"3"}]}`, 422, "invalid_qty"},
 			{"unknown sku", `{"address":"上海市嘉定区","lines":[{"sku":"NUT-M8","qty":1},{"sku":"NOPE","qty":1}]}`, 422, "unknown_sku"},
 			{"no lines", `{"address":"上海市嘉定区","lines":[]}`, 422, "no_lines"},
 			{"too many lines", `{"address":"上海市嘉定区","lines":[` + strings.Join(many, ",") + `]}`, 422, "too_many_lines"},

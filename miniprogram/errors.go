@@ -3,13 +3,13 @@ package miniprogram
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 
 	"orderhub/internal/httpstatus"
+	"orderhub/internal/jsonbody"
 	"orderhub/service"
 )
 
@@ -95,17 +95,7 @@ func decode(c *gin.Context, v any, emptyOK bool) bool {
 	if err == nil {
 		return true
 	}
-	var tooBig *http.MaxBytesError
-	var typeErr *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &tooBig):
-		writeErr(c, http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf("请求体超过 %d 字节 request body over %d bytes", tooBig.Limit, tooBig.Limit))
-	case errors.Is(err, io.EOF):
-		writeErr(c, http.StatusBadRequest, "malformed_json", "请求体为空 request body is empty; send a JSON object")
-	case errors.As(err, &typeErr):
-		writeErr(c, http.StatusBadRequest, "malformed_json", fmt.Sprintf("字段 %s 类型错误 field %s must be %s", typeErr.Field, typeErr.Field, typeErr.Type))
-	default:
-		writeErr(c, http.StatusBadRequest, "malformed_json", "JSON 格式错误 malformed JSON: "+err.Error())
-	}
+	p := jsonbody.Explain(err)
+	c.AbortWithStatusJSON(p.Status, errorBody{Error: errorDetail{Code: p.Code, Field: p.Field, Message: p.Message}})
 	return false
 }

@@ -5,12 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"orderhub/internal/jsonbody"
 	"orderhub/model"
 	"orderhub/service"
 )
@@ -222,8 +222,8 @@ func (a *API) createOrder(c *gin.Context) {
 	}
 	var in struct {
 		Lines []struct {
-			SKU string      `json:"sku"`
-			Qty json.Number `json:"qty"`
+			SKU string          `json:"sku"`
+			Qty json.RawMessage `json:"qty"` // a JSON integer: jsonbody.Int
 		} `json:"lines"`
 		Address string `json:"address"`
 		Remark  string `json:"remark"`
@@ -241,11 +241,11 @@ func (a *API) createOrder(c *gin.Context) {
 	}
 	lines := make([]service.LineInput, len(in.Lines))
 	for i, l := range in.Lines {
-		qty, err := strconv.ParseInt(l.Qty.String(), 10, 64)
-		if err != nil {
+		qty, ok := jsonbody.Int(l.Qty)
+		if !ok {
 			c.AbortWithStatusJSON(http.StatusUnprocessableEntity, errorBody{Error: errorDetail{
 				Code: "invalid_qty", Field: fmt.Sprintf("lines[%d].qty", i),
-				Message: fmt.Sprintf("lines[%d].qty: 数量须为大于 0 的整数 must be a whole number above 0, got %q", i, l.Qty.String()),
+				Message: fmt.Sprintf("lines[%d].qty: 数量须为大于 0 的整数 must be a whole number above 0 (a JSON integer), got %s", i, l.Qty),
 			}})
 			return
 		}

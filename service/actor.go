@@ -3,6 +3,8 @@ package service
 import (
 	"slices"
 	"strings"
+
+	"orderhub/internal/textesc"
 )
 
 // Actor kinds.
@@ -32,12 +34,20 @@ var Admin = Actor{Kind: ActorAdmin, ID: "admin", Name: "管理员"}
 // System is orderhub acting on its own.
 var System = Actor{Kind: ActorSystem, ID: "system", Name: "系统"}
 
-// Label is how the actor appears in timelines: "王芳(wangfang)".
+// MaxLabel is the width, in characters, of the columns an actor's label
+// is stored in (order_events.actor, stock_movements.actor, ...).
+const MaxLabel = 64
+
+// Label is how the actor appears in timelines: "王芳(wangfang)". It always
+// fits MaxLabel: a long name is cut, and an id too long to leave room
+// for any name stands alone (cut last of all), so that a staff member
+// with a 64-character userid can still write.
 func (a Actor) Label() string {
-	if a.Name == "" || a.Name == a.ID {
-		return a.ID
+	id := []rune(a.ID)
+	if a.Name == "" || a.Name == a.ID || len(id)+3 > MaxLabel {
+		return textesc.Cut(a.ID, MaxLabel)
 	}
-	return a.Name + "(" + a.ID + ")"
+	return textesc.Cut(a.Name, MaxLabel-len(id)-2) + "(" + a.ID + ")"
 }
 
 // HasRole reports whether the actor holds any of roles.

@@ -100,6 +100,8 @@ type BoardRow struct {
 	OpenTickets      int
 	// Unacked counts the open tickets nobody acknowledged (接单) yet.
 	Unacked int
+	// LineCount is how many lines the order has.
+	LineCount int
 }
 
 // StageCount is one stage's counter at the top of the board.
@@ -272,6 +274,10 @@ func (b *Board) rows(db *gorm.DB, orders []model.Order, now time.Time) ([]BoardR
 	if err != nil {
 		return nil, err
 	}
+	lines, err := counts("order_lines", "1 = 1")
+	if err != nil {
+		return nil, err
+	}
 	var alarms []model.Alarm
 	if err := db.Select("subject_id, entered_at, level, told").Where("subject = ? AND clock = ? AND subject_id IN ?", model.AlarmOrder, model.ClockStage, ids).
 		Find(&alarms).Error; err != nil {
@@ -280,7 +286,7 @@ func (b *Board) rows(db *gorm.DB, orders []model.Order, now time.Time) ([]BoardR
 	out := make([]BoardRow, len(orders))
 	for i, o := range orders {
 		r := BoardRow{Summary: Summary{Order: o, Customer: custs[o.CustomerID]}, WarehouseCode: whCode(ws, o.WarehouseID),
-			StageName: b.pipe.Name(o.Stage), PendingTransfers: transfers[o.ID], OpenTickets: tickets[o.ID], Unacked: unacked[o.ID]}
+			StageName: b.pipe.Name(o.Stage), PendingTransfers: transfers[o.ID], OpenTickets: tickets[o.ID], Unacked: unacked[o.ID], LineCount: lines[o.ID]}
 		if o.OwnerStaffID != nil {
 			r.Owner = owners[*o.OwnerStaffID]
 		}

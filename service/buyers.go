@@ -241,17 +241,8 @@ func (o *Orders) ConfirmReceipt(ctx context.Context, no string, actor Actor, not
 			return conflict(CodeNotShipped, "order %s is %s; receipt can be confirmed once it has shipped", ord.No, o.pipe.Name(ord.Stage)).about(ord.No, o.pipe.Name(ord.Stage))
 		}
 		now := o.clock()
-		res := tx.Model(&model.Order{}).Where("id = ? AND stage = ?", ord.ID, ord.Stage).Updates(map[string]any{
-			"stage": last.Key, "stage_entered_at": now, "stage_due_at": o.pipe.Due(last.Key, now), "owner_staff_id": nil, "updated_at": now,
-		})
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected != 1 {
-			return conflict(CodeOrderMoved, "order %s moved on meanwhile; look at it again", ord.No).about(ord.No, "")
-		}
-		if err := tx.Create(&model.OrderEvent{OrderID: ord.ID, Kind: "stage", FromStage: ord.Stage, ToStage: last.Key,
-			Actor: actor.Label(), Fields: "{}", Note: receiptNote(note), CreatedAt: now}).Error; err != nil {
+		if err := moveStage(tx, stageMove{Order: ord, To: last.Key, DueAt: o.pipe.Due(last.Key, now),
+			Kind: "stage", Actor: actor.Label(), Note: receiptNote(note), At: now}); err != nil {
 			return err
 		}
 		return o.notifyStage(tx, ord, last.Key, now)

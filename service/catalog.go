@@ -106,9 +106,16 @@ func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
+// MaxPage is the last page a list serves: offsets stay far from
+// overflowing, and no client pages that far on purpose.
+const MaxPage = 100000
+
 func pageBounds(page, size int) (int, int) {
 	if page < 1 {
 		page = 1
+	}
+	if page > MaxPage {
+		page = MaxPage
 	}
 	if size < 1 || size > 200 {
 		size = 50
@@ -190,13 +197,7 @@ type CustomerInput struct {
 func (c *Catalog) CreateCustomer(ctx context.Context, in CustomerInput) (_ model.Customer, err error) {
 	defer wrapOp(&err, "Catalog.CreateCustomer")
 	cu := model.Customer{Code: strings.ToUpper(strings.TrimSpace(in.Code)), Name: strings.TrimSpace(in.Name), Contact: strings.TrimSpace(in.Contact), Phone: strings.TrimSpace(in.Phone), Region: strings.TrimSpace(in.Region), Address: strings.TrimSpace(in.Address)}
-	if err := checkText("code", cu.Code, 32, true); err != nil {
-		return cu, err
-	}
-	if err := checkText("name", cu.Name, 128, true); err != nil {
-		return cu, err
-	}
-	if err := checkText("address", cu.Address, 255, false); err != nil {
+	if err := checkCustomer(cu); err != nil {
 		return cu, err
 	}
 	if in.Warehouse != "" {
@@ -234,10 +235,7 @@ type StaffInput struct {
 func (c *Catalog) CreateStaff(ctx context.Context, in StaffInput) (_ model.Staff, err error) {
 	defer wrapOp(&err, "Catalog.CreateStaff")
 	s := model.Staff{UserID: strings.TrimSpace(in.UserID), Name: strings.TrimSpace(in.Name), Phone: strings.TrimSpace(in.Phone), Active: true}
-	if err := checkText("userid", s.UserID, 64, true); err != nil {
-		return s, err
-	}
-	if err := checkText("name", s.Name, 64, true); err != nil {
+	if err := checkStaff(s); err != nil {
 		return s, err
 	}
 	if len(in.Roles) == 0 {
@@ -248,7 +246,10 @@ func (c *Catalog) CreateStaff(ctx context.Context, in StaffInput) (_ model.Staff
 			return s, invalid("roles", CodeUnknownRole, "unknown role %q; roles are %s", r, strings.Join(c.roles, ", "))
 		}
 	}
-	s.Roles = joinRoles(in.Roles)
+	s.Roles = joinRoles(dedupe(in.Roles))
+	if len(s.Roles) > maxRoles {
+		return s, invalid("roles", CodeTooLong, "are longer than %d characters together", maxRoles)
+	}
 	if in.Warehouse != "" {
 		w, err := c.Warehouse(ctx, in.Warehouse)
 		if err != nil {

@@ -29,9 +29,15 @@ const (
 	maxTags          = 255
 	maxUserID        = 64
 	maxStaffName     = 64
-	maxAlias         = 128
-	maxChannel       = 32
-	maxPriority      = 9999
+	maxRoles         = 255
+	maxCarrier       = 32
+	maxTrackingNo    = 64
+	// MaxQty bounds a stock change or count: far above any shelf, far
+	// below where on_hand + delta could overflow.
+	MaxQty      = 1_000_000_000
+	maxAlias    = 128
+	maxChannel  = 32
+	maxPriority = 9999
 )
 
 // WarehouseView is a warehouse with its keeper's userid.

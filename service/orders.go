@@ -168,16 +168,33 @@ func mergeLines(in []LineInput) ([]LineInput, error) {
 	return out, nil
 }
 
+// requestHash identifies what an order request asked for, so a reused
+// Idempotency-Key with a different body is refused. The fields are hashed
+// as JSON, an unambiguous encoding: joining them with a separator let
+// {"address":"a|b"} and {"address":"a","remark":"b|"} hash alike.
 func requestHash(customerID uint64, lines []LineInput, in NewOrder) string {
-	h := sha256.New()
-	fmt.Fprintf(h, "%d|%s|%s|", customerID, in.Address, in.Remark)
+	type line struct {
+		SKU string `json:"s"`
+		Qty int64  `json:"q"`
+	}
+	req := struct {
+		V        int    `json:"v"`
+		Customer uint64 `json:"c"`
+		Address  string `json:"a"`
+		Remark   string `json:"r"`
+		Promised *int64 `json:"p"`
+		Lines    []line `json:"l"`
+	}{V: 2, Customer: customerID, Address: in.Address, Remark: in.Remark}
 	if in.PromisedAt != nil {
-		fmt.Fprint(h, in.PromisedAt.UTC().Unix())
+		p := in.PromisedAt.UTC().Unix()
+		req.Promised = &p
 	}
 	for _, l := range lines {
-		fmt.Fprintf(h, "|%s*%d", l.SKU, l.Qty)
+		req.Lines = append(req.Lines, line{l.SKU, l.Qty})
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	b, _ := json.Marshal(req) // plain strings and numbers: cannot fail
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
 }
 
 // OrderNo formats an order number: SO, the day it was placed (local
@@ -199,7 +216,7 @@ func channelName(c string) string {
 	case ChannelAPI, "":
 		return "后台"
 	default:
-		return "渠道 " + c
+		return "渠道 " + c + " "
 	}
 }
 

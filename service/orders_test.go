@@ -184,6 +184,19 @@ func TestIdempotencyKey(t *testing.T) {
 		if service.ErrorCode(err) != "idempotency_key_reused" {
 			t.Errorf("reused key: err = %v", err)
 		}
+		// Fields that join to the same text are still different requests,
+		// through either instance (issue 9: the hash joined them with "|").
+		first := service.NewOrder{Customer: "C1", Lines: []service.LineInput{{SKU: "BOLT-M8", Qty: 1}}, Address: "a|b", IdempotencyKey: "k-2"}
+		if _, _, err := e.orders.Create(ctx, first); err != nil {
+			t.Fatal(err)
+		}
+		second := first
+		second.Address, second.Remark = "a", "b|"
+		for _, inst := range []*service.Orders{e.orders, e.orders2} {
+			if _, _, err := inst.Create(ctx, second); service.ErrorCode(err) != "idempotency_key_reused" {
+				t.Errorf("a different body whose fields join alike: err = %v, want idempotency_key_reused", err)
+			}
+		}
 		checkInvariants(t, db)
 	})
 }

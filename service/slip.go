@@ -20,6 +20,7 @@ var (
 	slipRemark   = regexp.MustCompile(`^(备注|備注|remark)\s*[:：]?\s*(.*)$`)
 	slipSkip     = regexp.MustCompile(`^(订货单|订单|送货单|日期|date|单号|No\.?|合计|总计|签字|经手人)`)
 	cjkSpace     = regexp.MustCompile(`([\p{Han}])\s+([\p{Han}])`)
+	gluedQty     = regexp.MustCompile(`^(.*[\p{Han}])(\d{1,6})(个|箱|盒|件|只|卷|套|包|支|条|根|米|桶|袋|把|片|副|对|台|瓶)?$`)
 )
 
 // ReadSlip extracts an order from a slip's OCR text: the line starting
@@ -28,7 +29,8 @@ var (
 // not read, to show the person with the draft.
 func ReadSlip(text string) (q QuickEntry, unread []string) {
 	for _, raw := range strings.Split(widthFold(text), "\n") {
-		line := strings.TrimSpace(raw)
+		// Quotes never belong on a slip; engines read specks as them.
+		line := strings.TrimSpace(strings.NewReplacer("“", " ", "”", " ", "\"", " ", "‘", " ", "’", " ", "'", " ", "`", " ").Replace(raw))
 		// Engines put spaces between Chinese characters: 六 角 螺 母.
 		for i := 0; i < 3; i++ {
 			line = cjkSpace.ReplaceAllString(line, "$1$2")
@@ -38,17 +40,23 @@ func ReadSlip(text string) (q QuickEntry, unread []string) {
 			continue
 		}
 		if m := slipCustomer.FindStringSubmatch(line); m != nil && q.Customer == "" {
-			q.Customer = strings.TrimSpace(m[2])
+			q.Customer = tidy(m[2])
 			continue
 		}
 		if m := slipRemark.FindStringSubmatch(line); m != nil {
-			q.Remark = strings.TrimSpace(m[2])
+			q.Remark = tidy(m[2])
 			continue
 		}
 		if slipSkip.MatchString(line) {
 			continue
 		}
 		words := strings.Fields(line)
+		if _, value, ok := cutLabel(line); ok && q.Customer == "" && !qtyWord.MatchString(words[len(words)-1]) {
+			// "客户" misread ("SP: 上海宏达…"): a short label, a colon and
+			// no quantity is the customer line.
+			q.Customer = tidy(value)
+			continue
+		}
 		if len(words) >= 2 {
 			if m := qtyWord.FindStringSubmatch(words[len(words)-1]); m != nil {
 				n := int64(0)
@@ -61,6 +69,19 @@ func ReadSlip(text string) (q QuickEntry, unread []string) {
 				}
 			}
 		}
+		// The space before the quantity lost: 生料带30卷. Split only where a
+		// Chinese character meets the digits, or a unit follows them, so
+		// LT224 is not read as LT22 × 4.
+		if m := gluedQty.FindStringSubmatch(line); m != nil {
+			n := int64(0)
+			for _, d := range m[2] {
+				n = n*10 + int64(d-'0')
+			}
+			if n > 0 {
+				q.Lines = append(q.Lines, IntakeLine{Name: strings.TrimSpace(m[1]), Qty: n, Unit: m[3]})
+				continue
+			}
+		}
 		unread = append(unread, line)
 	}
 	return q, unread
@@ -68,3 +89,19 @@ func ReadSlip(text string) (q QuickEntry, unread []string) {
 
 // ClipOCR keeps what an engine read short enough to store with the draft.
 func ClipOCR(s string) string { return trunc(s, 2000) }
+
+// cutLabel splits "label：value" with a label of at most 4 characters.
+func cutLabel(line string) (string, string, bool) {
+	i := strings.IndexAny(line, ":：")
+	if i <= 0 {
+		return "", "", false
+	}
+	label, value := strings.TrimSpace(line[:i]), strings.TrimSpace(strings.TrimLeft(line[i:], ":："))
+	if value == "" || len([]rune(label)) > 4 {
+		return "", "", false
+	}
+	return label, value, true
+}
+
+// tidy drops the stray punctuation engines read at a line's end.
+func tidy(s string) string { return strings.TrimRight(strings.TrimSpace(s), " :：,，.。;；|") }

@@ -106,19 +106,10 @@ func (o *Orders) Advance(ctx context.Context, mv Move) (_ Detail, err error) {
 			ownerID = &owner.ID
 		}
 		blob, _ := json.Marshal(have)
-		res := tx.Model(&model.Order{}).Where("id = ? AND stage = ?", ord.ID, ord.Stage).Updates(map[string]any{
-			"stage": next.Key, "stage_entered_at": now, "stage_due_at": o.pipe.Due(next.Key, now), "owner_staff_id": ownerID,
-			"fields": string(blob), "promised_at": ord.PromisedAt, "carrier": ord.Carrier, "tracking_no": ord.TrackingNo, "updated_at": now,
-		})
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected != 1 {
-			return conflict(CodeOrderMoved, "order %s moved on meanwhile; look at it again", ord.No).about(ord.No, "")
-		}
 		given, _ := json.Marshal(fields)
-		if err := tx.Create(&model.OrderEvent{OrderID: ord.ID, Kind: "stage", FromStage: ord.Stage, ToStage: next.Key,
-			Actor: mv.Actor.Label(), Fields: string(given), Note: mv.Note, CreatedAt: now}).Error; err != nil {
+		if err := moveStage(tx, stageMove{Order: ord, To: next.Key, DueAt: o.pipe.Due(next.Key, now), Owner: ownerID,
+			Set:  map[string]any{"fields": string(blob), "promised_at": ord.PromisedAt, "carrier": ord.Carrier, "tracking_no": ord.TrackingNo},
+			Kind: "stage", Actor: mv.Actor.Label(), Fields: string(given), Note: mv.Note, At: now}); err != nil {
 			return err
 		}
 		if err := o.notifyStage(tx, ord, next.Key, now); err != nil {
@@ -150,8 +141,15 @@ func (o *Orders) checkFields(in map[string]string) (map[string]string, error) {
 		if v == "" {
 			return nil, invalid("fields."+name, CodeRequired, "is empty")
 		}
-		if utf8.RuneCountInString(v) > 255 {
-			return nil, invalid("fields."+name, CodeTooLong, "is longer than 255 characters")
+		max := 255 // stored in the order's fields (text)
+		switch name {
+		case "carrier":
+			max = maxCarrier // orders.carrier
+		case "tracking_no":
+			max = maxTrackingNo // orders.tracking_no
+		}
+		if utf8.RuneCountInString(v) > max {
+			return nil, invalid("fields."+name, CodeTooLong, "is longer than %d characters", max)
 		}
 		if name == "promised_at" {
 			if _, err := ParseLocalTime(v, o.loc); err != nil {
@@ -204,18 +202,11 @@ func (o *Orders) ship(tx *gorm.DB, ord model.Order, actor Actor, now time.Time) 
 	}
 	slices.SortFunc(allocs, func(a, b model.Allocation) int { return cmp.Compare(a.ProductID, b.ProductID) })
 	for _, a := range allocs {
-		res := tx.Exec("UPDATE stocks SET on_hand = on_hand - ?, locked = locked - ? WHERE warehouse_id = ? AND product_id = ? AND locked >= ? AND on_hand >= ?",
-			a.Qty, a.Qty, a.WarehouseID, a.ProductID, a.Qty, a.Qty)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected != 1 {
-			return fmt.Errorf("ship %s: allocation %d is not covered by locked stock", ord.No, a.ID)
-		}
 		orderID := ord.ID
-		if err := tx.Create(&model.StockMovement{WarehouseID: a.WarehouseID, ProductID: a.ProductID, Kind: model.MoveShip,
-			DeltaOnHand: -a.Qty, DeltaLocked: -a.Qty, OrderID: &orderID, Actor: actor.Label(), Reason: ord.No, CreatedAt: now}).Error; err != nil {
-			return err
+		err := moveStock(tx, stockMove{WarehouseID: a.WarehouseID, ProductID: a.ProductID, Kind: model.MoveShip,
+			OnHand: -a.Qty, Locked: -a.Qty, OrderID: &orderID, Actor: actor.Label(), Reason: ord.No, At: now})
+		if err != nil {
+			return fmt.Errorf("ship %s: allocation %d: %w", ord.No, a.ID, err)
 		}
 	}
 	return tx.Model(&model.Allocation{}).Where("order_id = ? AND state = ?", ord.ID, model.AllocActive).
@@ -259,17 +250,7 @@ func (o *Orders) Cancel(ctx context.Context, no string, actor Actor, reason stri
 		if err := releaseOrder(tx, ord, actor, now); err != nil {
 			return err
 		}
-		res := tx.Model(&model.Order{}).Where("id = ? AND stage = ?", ord.ID, ord.Stage).Updates(map[string]any{
-			"stage": StageCancelled, "stage_entered_at": now, "stage_due_at": nil, "owner_staff_id": nil, "updated_at": now,
-		})
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected != 1 {
-			return conflict(CodeOrderMoved, "order %s moved on meanwhile; look at it again", ord.No).about(ord.No, "")
-		}
-		if err := tx.Create(&model.OrderEvent{OrderID: ord.ID, Kind: "cancelled", FromStage: ord.Stage, ToStage: StageCancelled,
-			Actor: actor.Label(), Fields: "{}", Note: reason, CreatedAt: now}).Error; err != nil {
+		if err := moveStage(tx, stageMove{Order: ord, To: StageCancelled, Kind: "cancelled", Actor: actor.Label(), Note: reason, At: now}); err != nil {
 			return err
 		}
 		return finish(ctx, tx, now, Outcome{Stage: &StageChange{OrderID: ord.ID, No: ord.No, From: ord.Stage, To: StageCancelled}})
@@ -289,17 +270,11 @@ func releaseOrder(tx *gorm.DB, ord model.Order, actor Actor, now time.Time) erro
 		return err
 	}
 	for _, a := range allocs {
-		res := tx.Exec("UPDATE stocks SET locked = locked - ? WHERE warehouse_id = ? AND product_id = ? AND locked >= ?", a.Qty, a.WarehouseID, a.ProductID, a.Qty)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected != 1 {
-			return fmt.Errorf("release %s: allocation %d is not covered by locked stock", ord.No, a.ID)
-		}
 		orderID := ord.ID
-		if err := tx.Create(&model.StockMovement{WarehouseID: a.WarehouseID, ProductID: a.ProductID, Kind: model.MoveRelease,
-			DeltaLocked: -a.Qty, OrderID: &orderID, Actor: actor.Label(), Reason: ord.No, CreatedAt: now}).Error; err != nil {
-			return err
+		err := moveStock(tx, stockMove{WarehouseID: a.WarehouseID, ProductID: a.ProductID, Kind: model.MoveRelease,
+			Locked: -a.Qty, OrderID: &orderID, Actor: actor.Label(), Reason: ord.No, At: now})
+		if err != nil {
+			return fmt.Errorf("release %s: allocation %d: %w", ord.No, a.ID, err)
 		}
 	}
 	if err := tx.Model(&model.Allocation{}).Where("order_id = ? AND state = ?", ord.ID, model.AllocActive).

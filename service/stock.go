@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"gorm.io/gorm"
@@ -99,6 +100,9 @@ func (s *Stock) Adjust(ctx context.Context, a Adjustment) (_ StockLine, err erro
 	if a.Delta == 0 {
 		return StockLine{}, invalid("delta", CodeInvalidDelta, "must not be 0")
 	}
+	if a.Delta > MaxQty || a.Delta < -MaxQty {
+		return StockLine{}, invalid("delta", CodeOutOfRange, "must be from -%d to %d", MaxQty, MaxQty)
+	}
 	if a.Kind == "" {
 		a.Kind = model.MoveAdjust
 	}
@@ -114,19 +118,15 @@ func (s *Stock) Adjust(ctx context.Context, a Adjustment) (_ StockLine, err erro
 		if err != nil {
 			return err
 		}
-		res := tx.Model(&model.Stock{}).Where("id = ? AND on_hand + ? >= locked", st.ID, a.Delta).
-			Updates(map[string]any{"on_hand": gorm.Expr("on_hand + ?", a.Delta), "updated_at": s.clock()})
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected != 1 {
+		err = moveStock(tx, stockMove{WarehouseID: w.ID, ProductID: p.ID, Kind: a.Kind, OnHand: a.Delta, Actor: a.Actor.Label(), Reason: a.Reason, At: s.clock()})
+		if errors.Is(err, errStockRefused) {
 			cur, err := readStock(tx, st.ID)
 			if err != nil {
 				return err
 			}
 			return &BelowLockedError{SKU: p.SKU, Warehouse: w.Code, OnHand: cur.OnHand, Locked: cur.Locked, Want: cur.OnHand + a.Delta}
 		}
-		if err := tx.Create(&model.StockMovement{WarehouseID: w.ID, ProductID: p.ID, Kind: a.Kind, DeltaOnHand: a.Delta, Actor: a.Actor.Label(), Reason: a.Reason, CreatedAt: s.clock()}).Error; err != nil {
+		if err != nil {
 			return err
 		}
 		if line, err = stockLine(tx, w, p, st.ID); err != nil {
@@ -142,8 +142,8 @@ func (s *Stock) Adjust(ctx context.Context, a Adjustment) (_ StockLine, err erro
 // goods are promised, so someone must look again or cancel orders first.
 func (s *Stock) Count(ctx context.Context, warehouse, sku string, counted int64, actor Actor) (_ StockLine, _ int64, err error) {
 	defer wrapOp(&err, "Stock.Count")
-	if counted < 0 {
-		return StockLine{}, 0, invalid("counted", CodeInvalidQty, "must be >= 0")
+	if counted < 0 || counted > MaxQty {
+		return StockLine{}, 0, invalid("counted", CodeInvalidQty, "must be from 0 to %d", MaxQty)
 	}
 	var line StockLine
 	var delta int64
@@ -160,19 +160,14 @@ func (s *Stock) Count(ctx context.Context, warehouse, sku string, counted int64,
 			return &BelowLockedError{SKU: p.SKU, Warehouse: w.Code, OnHand: cur.OnHand, Locked: cur.Locked, Want: counted}
 		}
 		delta = counted - cur.OnHand
-		if delta != 0 {
-			// on_hand = ? guards against a change between the read and the
-			// write on SQLite, where the read took no row lock.
-			res := tx.Model(&model.Stock{}).Where("id = ? AND on_hand = ? AND locked <= ?", st.ID, cur.OnHand, counted).
-				Updates(map[string]any{"on_hand": counted, "updated_at": s.clock()})
-			if res.Error != nil {
-				return res.Error
-			}
-			if res.RowsAffected != 1 {
-				return conflict(CodeStockChanged, "stock of %s in %s changed during the count; count again", p.SKU, w.Code)
-			}
+		// ExpectOnHand guards against a change between the read and the
+		// write on SQLite, where the read took no row lock.
+		err = moveStock(tx, stockMove{WarehouseID: w.ID, ProductID: p.ID, Kind: model.MoveCount, OnHand: delta, ExpectOnHand: &cur.OnHand,
+			Actor: actor.Label(), Reason: "盘点", At: s.clock()})
+		if errors.Is(err, errStockRefused) {
+			return conflict(CodeStockChanged, "stock of %s in %s changed during the count; count again", p.SKU, w.Code)
 		}
-		if err := tx.Create(&model.StockMovement{WarehouseID: w.ID, ProductID: p.ID, Kind: model.MoveCount, DeltaOnHand: delta, Actor: actor.Label(), Reason: "盘点", CreatedAt: s.clock()}).Error; err != nil {
+		if err != nil {
 			return err
 		}
 		if line, err = stockLine(tx, w, p, st.ID); err != nil {

@@ -54,7 +54,9 @@ func (t *Tracking) Open(ctx context.Context, token string) (_ Detail, err error)
 	if !ok || no == "" || len(no) > 32 {
 		return Detail{}, bad
 	}
-	got, err := base64.RawURLEncoding.DecodeString(sig)
+	// Strict: the last character's 4 unused bits must be zero, so a
+	// token has one spelling.
+	got, err := base64.RawURLEncoding.Strict().DecodeString(sig)
 	if err != nil || !hmac.Equal(got, t.mac(no)) {
 		return Detail{}, bad
 	}

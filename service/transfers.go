@@ -108,28 +108,17 @@ func (t *Transfers) Receive(ctx context.Context, id uint64, actor Actor) (_ Tran
 			return conflict(CodeTransferNotPending, "transfer #%d is %s, not pending", tr.ID, tr.Status).about(fmt.Sprintf("#%d", tr.ID), tr.Status)
 		}
 		now := t.clock()
-		res := tx.Exec("UPDATE stocks SET on_hand = on_hand - ?, locked = locked - ? WHERE warehouse_id = ? AND product_id = ? AND locked >= ? AND on_hand >= ?",
-			tr.Qty, tr.Qty, tr.FromWarehouseID, tr.ProductID, tr.Qty, tr.Qty)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected != 1 {
-			return fmt.Errorf("receive transfer #%d: source stock does not cover it", tr.ID)
-		}
-		dst, err := ensureStock(tx, tr.ToWarehouseID, tr.ProductID)
-		if err != nil {
-			return err
-		}
-		if err := tx.Exec("UPDATE stocks SET on_hand = on_hand + ?, locked = locked + ? WHERE id = ?", tr.Qty, tr.Qty, dst.ID).Error; err != nil {
-			return err
-		}
 		orderID, trID := tr.OrderID, tr.ID
-		moves := []model.StockMovement{
-			{WarehouseID: tr.FromWarehouseID, ProductID: tr.ProductID, Kind: model.MoveTransferOut, DeltaOnHand: -tr.Qty, DeltaLocked: -tr.Qty, OrderID: &orderID, TransferID: &trID, Actor: actor.Label(), CreatedAt: now},
-			{WarehouseID: tr.ToWarehouseID, ProductID: tr.ProductID, Kind: model.MoveTransferIn, DeltaOnHand: tr.Qty, DeltaLocked: tr.Qty, OrderID: &orderID, TransferID: &trID, Actor: actor.Label(), CreatedAt: now},
+		if err := moveStock(tx, stockMove{WarehouseID: tr.FromWarehouseID, ProductID: tr.ProductID, Kind: model.MoveTransferOut,
+			OnHand: -tr.Qty, Locked: -tr.Qty, OrderID: &orderID, TransferID: &trID, Actor: actor.Label(), At: now}); err != nil {
+			return fmt.Errorf("receive transfer #%d: source: %w", tr.ID, err)
 		}
-		if err := tx.Create(&moves).Error; err != nil {
+		if _, err := ensureStock(tx, tr.ToWarehouseID, tr.ProductID); err != nil {
 			return err
+		}
+		if err := moveStock(tx, stockMove{WarehouseID: tr.ToWarehouseID, ProductID: tr.ProductID, Kind: model.MoveTransferIn,
+			OnHand: tr.Qty, Locked: tr.Qty, OrderID: &orderID, TransferID: &trID, Actor: actor.Label(), At: now}); err != nil {
+			return fmt.Errorf("receive transfer #%d: destination: %w", tr.ID, err)
 		}
 		if err := tx.Model(&model.Allocation{}).Where("transfer_id = ? AND state = ?", tr.ID, model.AllocActive).
 			Updates(map[string]any{"warehouse_id": tr.ToWarehouseID, "updated_at": now}).Error; err != nil {

@@ -3,8 +3,10 @@ package service
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
+	gomysql "github.com/go-sql-driver/mysql"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
@@ -34,6 +36,26 @@ func inTx(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {
 		}
 	}
 	return err
+}
+
+// IsPermanent reports a database refusal no retry can fix: the data
+// itself does not fit (too long, out of range, not a valid string, a
+// CHECK failed). A chat command failing so is answered at once instead of
+// being run again after every lease.
+func IsPermanent(err error) bool {
+	var me *gomysql.MySQLError
+	if errors.As(err, &me) {
+		switch me.Number {
+		case 1264, 1366, 1406, 1292, 3819, 4025: // out of range, bad string, too long, bad value, CHECK (MySQL, MariaDB)
+			return true
+		}
+		return false
+	}
+	if err == nil {
+		return false
+	}
+	s := err.Error()
+	return strings.Contains(s, "CHECK constraint failed") || strings.Contains(s, "string or blob too big") || strings.Contains(s, "integer overflow")
 }
 
 // forUpdate locks the rows a query reads until the transaction ends. SQLite

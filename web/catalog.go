@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 
@@ -42,8 +43,8 @@ func page(c *gin.Context) (int, int, bool) {
 	p, size := 1, 50
 	var err error
 	if v := c.Query("page"); v != "" {
-		if p, err = strconv.Atoi(v); err != nil || p < 1 {
-			writeErr(c, http.StatusBadRequest, "invalid_page", "page must be a whole number from 1")
+		if p, err = strconv.Atoi(v); err != nil || p < 1 || p > service.MaxPage {
+			writeErr(c, http.StatusBadRequest, "invalid_page", fmt.Sprintf("page must be a whole number from 1 to %d", service.MaxPage))
 			return 0, 0, false
 		}
 	}

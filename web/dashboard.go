@@ -673,7 +673,9 @@ func (d *Dashboard) funcs() template.FuncMap {
 		"ticketState": func(s string) string {
 			return map[string]string{model.TicketOpen: "待接单", model.TicketAcknowledged: "处理中", model.TicketResolved: "已处理", model.TicketClosed: "已关闭"}[s]
 		},
-		"qset": func(q, k, v string) string {
+		// qset is a query with k set (or removed); a template.URL, so the
+		// "=" and "&" stay as they are in an href.
+		"qset": func(q, k, v string) template.URL {
 			vals, _ := url.ParseQuery(q)
 			vals.Del("page")
 			if v == "" {
@@ -681,7 +683,7 @@ func (d *Dashboard) funcs() template.FuncMap {
 			} else {
 				vals.Set(k, v)
 			}
-			return vals.Encode()
+			return template.URL(vals.Encode())
 		},
 		"add":  func(a, b int) int { return a + b },
 		"list": func(v ...string) []string { return v },
@@ -706,6 +708,8 @@ func channelWord(c string) string {
 		return "企业微信"
 	case service.ChannelAPI:
 		return "后台"
+	case service.ChannelDemo:
+		return "演示"
 	}
 	return c
 }

@@ -4,13 +4,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 
 	"orderhub/internal/httpstatus"
+	"orderhub/internal/jsonbody"
 	"orderhub/service"
 )
 
@@ -79,17 +79,7 @@ func bind(c *gin.Context, v any) bool {
 	if err == nil {
 		return true
 	}
-	var tooBig *http.MaxBytesError
-	var typeErr *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &tooBig):
-		writeErr(c, http.StatusRequestEntityTooLarge, "body_too_large", "request body too large")
-	case errors.Is(err, io.EOF):
-		writeErr(c, http.StatusBadRequest, "malformed_json", "request body is empty; send a JSON object")
-	case errors.As(err, &typeErr):
-		writeErr(c, http.StatusBadRequest, "malformed_json", fmt.Sprintf("field %s must be %s", typeErr.Field, typeErr.Type))
-	default:
-		writeErr(c, http.StatusBadRequest, "malformed_json", "malformed JSON: "+err.Error())
-	}
+	p := jsonbody.Explain(err)
+	writeErr(c, p.Status, p.Code, p.Message)
 	return false
 }

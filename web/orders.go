@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"orderhub/internal/apitime"
+	"orderhub/internal/jsonbody"
 	"orderhub/model"
 	"orderhub/service"
 )
@@ -147,13 +149,13 @@ func (s *Server) createOrder(c *gin.Context) {
 	var in struct {
 		Customer string `json:"customer"`
 		Lines    []struct {
-			SKU string `json:"sku"`
-			Qty int64  `json:"qty"`
+			SKU string          `json:"sku"`
+			Qty json.RawMessage `json:"qty"` // a JSON integer: jsonbody.Int
 		} `json:"lines"`
-		Address    string     `json:"address"`
-		Remark     string     `json:"remark"`
-		PromisedAt *time.Time `json:"promised_at"`
-		By         string     `json:"by"`
+		Address    string          `json:"address"`
+		Remark     string          `json:"remark"`
+		PromisedAt json.RawMessage `json:"promised_at"` // an RFC 3339 string, or null
+		By         string          `json:"by"`
 	}
 	if !bind(c, &in) {
 		return
@@ -162,13 +164,23 @@ func (s *Server) createOrder(c *gin.Context) {
 	if !ok {
 		return
 	}
+	promised, ok := jsonbody.Time(in.PromisedAt)
+	if !ok {
+		writeErr(c, http.StatusUnprocessableEntity, "invalid_time", "promised_at: 须为 RFC 3339 时间字符串 must be an RFC 3339 time string, e.g. 2026-11-30T18:00:00+08:00")
+		return
+	}
 	lines := make([]service.LineInput, len(in.Lines))
 	for i, l := range in.Lines {
-		lines[i] = service.LineInput{SKU: l.SKU, Qty: l.Qty}
+		qty, ok := jsonbody.Int(l.Qty)
+		if !ok {
+			writeErr(c, http.StatusUnprocessableEntity, "invalid_qty", fmt.Sprintf("lines[%d].qty: 数量须为大于 0 的整数 must be a whole number above 0 (a JSON integer), got %s", i, l.Qty))
+			return
+		}
+		lines[i] = service.LineInput{SKU: l.SKU, Qty: qty}
 	}
 	d, created, err := s.d.Orders.Create(c.Request.Context(), service.NewOrder{
 		Channel: service.ChannelAPI, Customer: in.Customer, Lines: lines, Address: in.Address, Remark: in.Remark,
-		PromisedAt: in.PromisedAt, IdempotencyKey: c.GetHeader("Idempotency-Key"), Actor: actor,
+		PromisedAt: promised, IdempotencyKey: c.GetHeader("Idempotency-Key"), Actor: actor,
 	})
 	if err != nil {
 		s.fail(c, err)

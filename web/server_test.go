@@ -205,7 +205,8 @@ func TestStaffAPIRefusals(t *testing.T) {
 		}{
 			{"malformed json", "POST", "/api/v1/orders", `{"customer":`, 400, "malformed_json"},
 			{"empty body", "POST", "/api/v1/orders", ``, 400, "malformed_json"},
-			{"qty not an integer", "POST", "/api/v1/orders", `{"customer":"C1","lines":[{"sku":"BOLT-M8","qty":1.5}]}`, 400, "malformed_json"},
+			{"qty not an integer", "POST", "/api/v1/orders", `{"customer":"C1","lines":[{"sku":"BOLT-M8","qty":1.5}]}`, 422, "invalid_qty"},
+			{"qty a string (one rule with the mini-program)", "POST", "/api/v1/orders", `{"customer":"C1","lines":[{"sku":"BOLT-M8","qty":"3"}]}`, 422, "invalid_qty"},
 			{"unknown field (a typo)", "POST", "/api/v1/orders", `{"customer":"C1","line":[]}`, 400, "malformed_json"},
 			{"no lines", "POST", "/api/v1/orders", map[string]any{"customer": "C1", "lines": []any{}}, 422, "no_lines"},
 			{"zero qty", "POST", "/api/v1/orders", map[string]any{"customer": "C1", "lines": []any{map[string]any{"sku": "BOLT-M8", "qty": 0}}}, 422, "invalid_qty"},

@@ -19,6 +19,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"gorm.io/gorm"
 
+	"orderhub/bot/localwecom"
 	"orderhub/config"
 	"orderhub/model"
 	"orderhub/service"
@@ -44,7 +45,9 @@ type app struct {
 	esc       *service.Escalator
 	tickets   *service.Tickets
 	war       *warRoom
-	closers   []func()
+	// localWeCom is the demo's local WeCom (nil with a real corp).
+	localWeCom *localwecom.Server
+	closers    []func()
 }
 
 // openStores opens the database and Redis the config names, or the
@@ -115,6 +118,7 @@ func (a *app) wire(clock service.Clock) error {
 	a.stock = service.NewStock(a.db, clock)
 	a.orders = service.NewOrders(a.db, locker, pipe, clock, cfg.Location(), a.log, metrics)
 	a.transfers = service.NewTransfers(a.db, pipe, clock)
+	a.tickets = service.NewTickets(a.db, pipe, clock, cfg.Location(), cfg.Roles)
 	a.server = web.New(web.Deps{
 		Catalog: a.catalog, Stock: a.stock, Orders: a.orders, Transfers: a.transfers,
 		AdminToken: cfg.AdminToken, Location: cfg.Location(), Log: a.log, Registry: a.registry, Ready: a.ready,
@@ -123,7 +127,12 @@ func (a *app) wire(clock service.Clock) error {
 	a.server.MountIntake(a.intakes, cfg.DataDir)
 	web.MountMasterData(a.server.Staff(), a.catalog, service.NewStaffing(a.db, pipe, clock, cfg.Roles), a.log)
 	web.MountImports(a.server.Staff(), service.NewImports(a.db, clock, cfg.Roles), service.NewExports(a.db, pipe, cfg.Location()), cfg.Location(), a.log)
-	if err := a.wireBot(clock); err != nil {
+	corp, demo, err := a.wecomCorp()
+	if err != nil {
+		return err
+	}
+	installSDK(cfg.WeChat.APIBase, corp.APIBase)
+	if err := a.wireBot(clock, corp, demo); err != nil {
 		return err
 	}
 	if err := a.wireMiniProgram(clock); err != nil {
@@ -133,17 +142,21 @@ func (a *app) wire(clock service.Clock) error {
 	return a.wireWarRoom(clock, a.tickets)
 }
 
-// ready reports whether the database and Redis answer.
+// ready reports whether this instance can serve.
+//
+// The database must hold this build's schema: the version is read, with a
+// short timeout, so a dropped database or table takes the instance out of
+// a load balancer (a ping alone passes). Redis down is logged, not fatal:
+// orders, chat and sessions keep working without it, and every instance
+// shares the one Redis, so taking them all out would help nobody.
 func (a *app) ready(ctx context.Context) error {
-	sqlDB, err := a.db.DB()
-	if err != nil {
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	if err := model.CheckSchema(ctx, a.db); err != nil {
 		return err
 	}
-	if err := sqlDB.PingContext(ctx); err != nil {
-		return fmt.Errorf("database: %w", err)
-	}
 	if err := a.rdb.Ping(ctx).Err(); err != nil {
-		return fmt.Errorf("redis: %w", err)
+		a.log.WarnContext(ctx, "ready without redis", "err", err)
 	}
 	return nil
 }

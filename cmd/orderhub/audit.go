@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"sync"
 
 	"orderhub/config"
@@ -33,20 +35,30 @@ func (a *app) startAudit(ctx context.Context) (stop func()) {
 // audit runs `orderhub audit`: the nightly check, now. Drift is printed,
 // pushed to the admins through the outbox (a running orderhub sends it),
 // and makes the command fail, so a cron job notices too.
+//
+// It checks what is there and creates nothing: pointed at a data dir with
+// no database, or a database without orderhub's schema, it refuses, naming
+// the database, rather than reporting "no drift" over nothing.
 func audit(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
+	if cfg.MySQLDSN == "" {
+		path := filepath.Join(cfg.DataDir, "orderhub.db")
+		if _, err := os.Stat(path); err != nil {
+			return fmt.Errorf("audit: no database at %s (ORDERHUB_DATA_DIR=%s): nothing to check", path, cfg.DataDir)
+		}
+	}
 	a, err := openStores(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer a.close()
-	if err := model.Migrate(ctx, a.db); err != nil {
-		return err
+	if err := model.CheckSchema(ctx, a.db); err != nil {
+		return fmt.Errorf("audit: %w", err)
 	}
 	r, err := a.auditor(service.SystemClock).Run(ctx)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "checked %d stock rows at %s\n", r.Checked, r.At.In(cfg.Location()).Format("2006-01-02 15:04"))
+	fmt.Fprintf(stdout, "database %s: checked %d stock rows at %s\n", model.DatabaseName(a.db), r.Checked, r.At.In(cfg.Location()).Format("2006-01-02 15:04"))
 	if len(r.Drifts) == 0 {
 		fmt.Fprintln(stdout, "no drift: locked = active allocations, on hand and locked = the ledger")
 		return nil

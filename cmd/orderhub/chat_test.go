@@ -114,9 +114,7 @@ func (d *demoServer) front(h http.Handler) http.Handler {
 // sendThroughFront points the app's WeCom API base at the served front,
 // as ORDERHUB_WECOM_API_BASE points a real one at a proxy.
 func (d *demoServer) sendThroughFront() {
-	cfg := d.app.cfg
-	cfg.WeCom.APIBase = d.base + bot.LocalPath
-	installURIRewrites(cfg)
+	installSDK(d.app.cfg.WeChat.APIBase, d.base+bot.LocalPath)
 }
 
 // runBot starts the command runner and the outbox dispatcher until the test ends.

@@ -12,7 +12,7 @@ import (
 // ticket loop. It runs after wireBot: the scanner wakes its outbox.
 func (a *app) wireEscalation(clock service.Clock) {
 	cfg := a.cfg
-	tickets := service.NewTickets(a.db, a.orders.Pipeline(), clock, cfg.Location(), cfg.Roles)
+	tickets := a.tickets
 	a.esc = service.NewEscalator(a.db, a.orders, tickets, cfg.Escalation, clock, cfg.Location(), a.log)
 	web.MountTickets(a.server.Staff(), tickets, cfg.Location(), a.log)
 }

@@ -142,7 +142,13 @@ func seed(ctx context.Context, cfg config.Config, log *slog.Logger, args []strin
 	if err != nil {
 		return err
 	}
-	if did {
+	if did && cfg.DemoHistory {
+		rep, took, err := a.seedHistory(ctx)
+		if err != nil {
+			return fmt.Errorf("demo history: %w", err)
+		}
+		fmt.Fprintf(stdout, "demo data seeded, with %d days of history: %d orders, %d open now, %d tickets (%s)\n", historyDays, rep.Orders, rep.Open, rep.Tickets, took.Round(time.Millisecond))
+	} else if did {
 		fmt.Fprintln(stdout, "demo data seeded")
 	} else {
 		fmt.Fprintln(stdout, "the database already has warehouses; demo data not seeded")
@@ -161,13 +167,19 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		return err
 	}
 	defer a.close()
+	seedHistory := false
 	if cfg.Embedded() && cfg.DemoSeed {
 		did, err := a.seedDemo(ctx)
 		if err != nil {
 			return fmt.Errorf("demo seed: %w", err)
 		}
 		if did {
-			log.Info("seeded demo data into the embedded database")
+			seedHistory = cfg.DemoHistory
+			if seedHistory {
+				log.Info("seeded demo data into the embedded database; its 90 days of history follow in the background")
+			} else {
+				log.Info("seeded demo data into the embedded database")
+			}
 		}
 	}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
@@ -193,6 +205,12 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	defer stopAudit()
 	stopEscalation := a.startEscalation(context.WithoutCancel(ctx))
 	defer stopEscalation()
+	if seedHistory {
+		// The board is up at once; 90 days of history fill in behind it,
+		// a day per transaction (docs/dashboard.md).
+		stopHistory := a.startHistory(context.WithoutCancel(ctx))
+		defer stopHistory()
+	}
 	srv := &http.Server{Handler: a.server.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

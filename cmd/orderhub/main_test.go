@@ -39,7 +39,8 @@ func startServe(t *testing.T, dir string) (base, token string, stop func() error
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &syncBuffer{}
 	getenv := func(k string) string {
-		return map[string]string{"ORDERHUB_DATA_DIR": dir, "ORDERHUB_HTTP_ADDR": "127.0.0.1:0", "ORDERHUB_LOG_LEVEL": "warn"}[k]
+		// Without the demo's 90-day history: these runs count the demo's orders.
+		return map[string]string{"ORDERHUB_DATA_DIR": dir, "ORDERHUB_HTTP_ADDR": "127.0.0.1:0", "ORDERHUB_LOG_LEVEL": "warn", "ORDERHUB_DEMO_HISTORY": "false"}[k]
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- run(ctx, []string{"serve"}, getenv, out, &syncBuffer{}) }()
@@ -131,7 +132,9 @@ func TestServeEmbedded(t *testing.T) {
 
 func TestMigrateAndSeedCommands(t *testing.T) {
 	dir := t.TempDir()
-	getenv := func(k string) string { return map[string]string{"ORDERHUB_DATA_DIR": dir}[k] }
+	getenv := func(k string) string {
+		return map[string]string{"ORDERHUB_DATA_DIR": dir, "ORDERHUB_DEMO_HISTORY": "false"}[k]
+	}
 	var out bytes.Buffer
 	if err := run(context.Background(), []string{"migrate"}, getenv, &out, &out); err != nil {
 		t.Fatal(err)

@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/silenceper/wechat/v2/util"
 
@@ -66,12 +68,11 @@ func (a *app) wireMiniProgram(clock service.Clock) error {
 	if err != nil {
 		return err
 	}
-	installURIRewrites(cfg)
 	p := a.miniProgram()
 	d := miniprogram.Deps{
 		Buyers: service.NewBuyers(a.db, clock), Catalog: a.catalog, Orders: a.orders,
 		Tracking: service.NewTracking(secret, a.orders),
-		Tickets:  service.NewTickets(a.db, a.orders.Pipeline(), clock, cfg.Location(), cfg.Roles),
+		Tickets:  a.tickets,
 		Notifier: p.notifier,
 		Redis:    a.rdb, Prefix: cfg.Redis.Prefix, Config: cfg.MiniProgram, PublicURL: cfg.PublicURL,
 		Location: cfg.Location(), Log: a.log, DataDir: cfg.DataDir,
@@ -83,13 +84,23 @@ func (a *app) wireMiniProgram(clock service.Clock) error {
 	return nil
 }
 
-// installURIRewrites points silenceper/wechat at the configured API bases.
-// Its URI modifier is one process-wide hook, so both hosts (WeChat's for
-// the mini-program, WeCom's for the bot) are rewritten here, once.
-func installURIRewrites(cfg config.Config) {
-	wechat := miniprogram.RewriteAPIBase(cfg.WeChat.APIBase)
-	wecom := bot.RewriteAPIBase(cfg.WeCom.APIBase)
+// installSDK points silenceper/wechat at the API bases this app uses
+// (WeChat's for the mini-program, WeCom's for the bot), given as values,
+// and bounds its sends. The library keeps both the URI modifier and its
+// HTTP client in package variables read by every call, most of which take
+// no context to carry an app's choice: per-app routing cannot be had from
+// it, so the one hook is installed here, once per wiring, from explicit
+// arguments. Two apps in one process (only tests do that) share the last
+// one installed.
+func installSDK(wechatBase, wecomBase string) {
+	wechat := miniprogram.RewriteAPIBase(wechatBase)
+	wecom := bot.RewriteAPIBase(wecomBase)
 	util.SetURIModifier(func(uri string) string { return wechat(wecom(uri)) })
+	// util.DefaultHTTPClient has no timeout: a WeCom that hangs would hold
+	// a send (and its row) forever.
+	if util.DefaultHTTPClient == http.DefaultClient {
+		util.DefaultHTTPClient = &http.Client{Timeout: 10 * time.Second}
+	}
 }
 
 // trackingSecret returns the configured secret or, in embedded mode, the

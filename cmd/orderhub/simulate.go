@@ -149,6 +149,9 @@ func replay(ctx context.Context, base config.Config, o simOptions, profile sim.P
 	cfg := sim.Scaled(base, scale, escalation)
 	cfg.DataDir = filepath.Join(o.dataDir, "escalation-"+mode)
 	cfg.DemoSeed = true
+	// The simulation makes its own days; the demo's history would only
+	// compete with it for the database.
+	cfg.DemoHistory = false
 	cfg.AdminToken = "sim_" + randomHex(12)
 	cfg.Secret = randomHex(32)
 	cfg.LogLevel, cfg.LogFormat = "warn", "text"

@@ -1,8 +1,12 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"time"
+
+	"orderhub/internal/demo"
 
 	"orderhub/service"
 	"orderhub/web"
@@ -51,4 +55,38 @@ func (a *app) boardBanner(w io.Writer, addr string) {
 		fmt.Fprint(w, " or 企业微信登录")
 	}
 	fmt.Fprintln(w)
+}
+
+// historyDays is how much past the demo history covers.
+const historyDays = 90
+
+// seedHistory seeds the demo's 90 days of past orders and today's open
+// ones, right after the demo company was seeded.
+func (a *app) seedHistory(ctx context.Context) (demo.Report, time.Duration, error) {
+	start := time.Now()
+	rep, err := demo.NewHistory(a.db, a.catalog, a.orders, a.tickets, service.SystemClock, a.cfg.Location()).Seed(ctx, historyDays)
+	return rep, time.Since(start), err
+}
+
+// startHistory seeds the demo history in the background; stop cancels it
+// (a day's transaction in flight rolls back) and waits.
+func (a *app) startHistory(ctx context.Context) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		rep, took, err := a.seedHistory(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				a.log.Error("demo history", "err", err)
+			}
+			return
+		}
+		a.log.Info("demo history seeded", "days", historyDays, "orders", rep.Orders, "open", rep.Open, "tickets", rep.Tickets,
+			"transfers", rep.Transfers, "took", took.Round(time.Millisecond))
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
 }

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/silenceper/wechat/v2/util"
 
 	"orderhub/bot"
 	"orderhub/bot/localwecom"
@@ -30,39 +29,43 @@ type wecomParts struct {
 	demo   bool
 	// oauth is the board's WeCom web login.
 	oauth *bot.OAuth
+	// local is the demo's local WeCom (nil with a real corp).
+	local *localwecom.Server
 }
 
-// wireBot builds the bot and mounts its routes: the callback, the outbox
-// staff API and, with no corp configured, the local WeCom of the demo. It
-// runs before wireMiniProgram, which installs silenceper/wechat's one URI
-// rewrite from a.cfg.WeCom.APIBase: the demo points that at itself.
-func (a *app) wireBot(clock service.Clock) error {
+// wecomCorp is the WeCom corp the bot talks to: the configured one, or with
+// no corp configured the demo corp, whose local WeCom it starts and mounts
+// here. The returned corp's APIBase is where its API calls go; nothing in
+// a.cfg changes, so no later step depends on this one having run.
+func (a *app) wecomCorp() (corp config.WeCom, demo bool, err error) {
+	corp = a.cfg.WeCom
+	if corp.CorpID != "" {
+		return corp, false, nil
+	}
+	corp = config.WeCom{CorpID: bot.DemoCorpID, AgentID: bot.DemoAgentID, Secret: bot.DemoSecret, Token: bot.DemoToken, AESKey: bot.DemoAESKey}
+	local := localwecom.New(corp.CorpID, corp.Secret)
+	a.localWeCom = local
+	// The bot sends to the local WeCom on a loopback port of its own:
+	// the served address is not known yet when ORDERHUB_HTTP_ADDR has
+	// port 0, and replies sent to it would never arrive.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return corp, true, fmt.Errorf("demo wecom: %w", err)
+	}
+	ls := &http.Server{Handler: local, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = ls.Serve(ln) }()
+	a.closers = append(a.closers, func() { _ = ls.Close() })
+	corp.APIBase = "http://" + ln.Addr().String()
+	h := gin.WrapH(http.StripPrefix(bot.LocalPath, local))
+	a.server.Engine().GET(bot.LocalPath+"/*path", h)
+	a.server.Engine().POST(bot.LocalPath+"/*path", h)
+	return corp, true, nil
+}
+
+// wireBot builds the bot for corp and mounts its routes: the callback and
+// the outbox staff API.
+func (a *app) wireBot(clock service.Clock, corp config.WeCom, demo bool) error {
 	cfg := a.cfg
-	corp := cfg.WeCom
-	demo := corp.CorpID == ""
-	if demo {
-		corp = config.WeCom{CorpID: bot.DemoCorpID, AgentID: bot.DemoAgentID, Secret: bot.DemoSecret, Token: bot.DemoToken, AESKey: bot.DemoAESKey}
-		local := localwecom.New(corp.CorpID, corp.Secret)
-		// The bot sends to the local WeCom on a loopback port of its own:
-		// the served address is not known yet when ORDERHUB_HTTP_ADDR has
-		// port 0, and replies sent to it would never arrive.
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return fmt.Errorf("demo wecom: %w", err)
-		}
-		ls := &http.Server{Handler: local, ReadHeaderTimeout: 10 * time.Second}
-		go func() { _ = ls.Serve(ln) }()
-		a.closers = append(a.closers, func() { _ = ls.Close() })
-		a.cfg.WeCom.APIBase = "http://" + ln.Addr().String()
-		h := gin.WrapH(http.StripPrefix(bot.LocalPath, local))
-		a.server.Engine().GET(bot.LocalPath+"/*path", h)
-		a.server.Engine().POST(bot.LocalPath+"/*path", h)
-	}
-	// silenceper/wechat sends with util.DefaultHTTPClient, which has no
-	// timeout: a WeCom that hangs would hold a send (and its row) forever.
-	if util.DefaultHTTPClient == http.DefaultClient {
-		util.DefaultHTTPClient = &http.Client{Timeout: 10 * time.Second}
-	}
 	crypto, err := bot.NewCrypto(corp.Token, corp.AESKey, corp.CorpID)
 	if err != nil {
 		return err
@@ -73,8 +76,7 @@ func (a *app) wireBot(clock service.Clock) error {
 		MaxAttempts: cfg.Outbox.MaxAttempts, Lease: time.Minute,
 	})
 	pipe := a.orders.Pipeline()
-	tickets := service.NewTickets(a.db, pipe, clock, cfg.Location(), cfg.Roles)
-	a.tickets = tickets
+	tickets := a.tickets
 	inbox := service.NewInbox(a.db, clock)
 	b := bot.New(bot.Deps{
 		Catalog: a.catalog, Stock: a.stock, Orders: a.orders, Transfers: a.transfers, Tickets: tickets,
@@ -90,7 +92,7 @@ func (a *app) wireBot(clock service.Clock) error {
 		oauthBase = bot.LocalPath
 	}
 	oauth := bot.NewOAuth(corp.CorpID, corp.Secret, strconv.Itoa(corp.AgentID), a.rdb, cfg.Redis.Prefix, oauthBase)
-	a.wecom = &wecomParts{outbox: ob, runner: runner, corp: corp, demo: demo, oauth: oauth}
+	a.wecom = &wecomParts{outbox: ob, runner: runner, corp: corp, demo: demo, oauth: oauth, local: a.localWeCom}
 	return nil
 }
 

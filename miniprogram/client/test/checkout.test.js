@@ -84,7 +84,9 @@ test('when every try fails the key and body are kept, across a restart, until th
   const key = server.requestsTo('createOrder')[0].header['Idempotency-Key']
   const body = server.requestsTo('createOrder')[0].data
 
-  // The app is closed and opened again; the buyer changed the remark meanwhile.
+  // The app is closed and opened again; the buyer changed the remark and
+  // put something else in the cart meanwhile.
+  cart.set({ sku: 'FM-SS-80', name: '过滤网', price_fen: 86000, available: 3 }, 1)
   server.on('createOrder', fx.apiError(502, 'bad_gateway', 'bad gateway'), { status: 200, data: { order: fx.order() } })
   page = await openPage()
   expect(text(page)).toContain('不会重复下单')
@@ -100,6 +102,8 @@ test('when every try fails the key and body are kept, across a restart, until th
   // The subscribe sheet was asked once, for the first attempt only.
   expect(server.state.subscribeAsks).toHaveLength(1)
   expect(attempt.pending()).toBeNull()
+  // Only what the order placed left the cart.
+  expect(cart.read().map((i) => [i.sku, i.qty])).toEqual([['FM-SS-80', 1]])
 })
 
 test('a refusal is shown in Chinese and the next order gets a new key', async () => {

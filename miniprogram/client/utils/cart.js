@@ -44,8 +44,20 @@ function totalFen(items = read()) {
   return items.reduce((n, i) => n + i.qty * (i.price_fen || 0), 0)
 }
 
+// removeOrdered takes what an order placed out of the cart, leaving what the
+// buyer added since (an order whose answer came late, after a restart).
+function removeOrdered(lines) {
+  const left = read()
+    .map((i) => {
+      const l = (lines || []).find((x) => x.sku === i.sku)
+      return l ? Object.assign({}, i, { qty: i.qty - l.qty }) : i
+    })
+    .filter((i) => i.qty > 0)
+  return write(left)
+}
+
 function clear() {
   write([])
 }
 
-module.exports = { read, set, qtyOf, count, totalFen, clear, KEY }
+module.exports = { read, set, qtyOf, count, totalFen, removeOrdered, clear, KEY }

@@ -113,7 +113,7 @@ Component({
       try {
         const res = await api.createOrder(a.body, a.key)
         attempt.end()
-        cart.clear()
+        cart.removeOrdered(a.body.lines)
         const order = res.data.order
         this.setData({ submitting: false, pending: false })
         wx.redirectTo({ url: `/pages/order/index?no=${encodeURIComponent(order.no)}&placed=1` })

@@ -1,0 +1,265 @@
+package main
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/go-rod/rod"
+	"github.com/go-rod/rod/lib/launcher"
+
+	"orderhub/config"
+	"orderhub/internal/demo"
+	"orderhub/model"
+	"orderhub/model/modeltest"
+	"orderhub/service"
+)
+
+// TestBoardInChromium drives the board in Debian's headless Chromium over
+// the demo and its history: it renders, a stage filter and the search
+// narrow it, an order's detail opens, acknowledging a ticket from the
+// board changes the board and updates the ticket's WeCom card, a change
+// made elsewhere reaches an open board without a reload, and the open
+// board rides out a server restart. Screenshots at phone and desktop width
+// go to docs/ with ORDERHUB_UPDATE_SCREENSHOTS=1.
+func TestBoardInChromium(t *testing.T) {
+	bin := os.Getenv("ORDERHUB_CHROMIUM")
+	if bin == "" {
+		bin = "/usr/bin/chromium"
+	}
+	if _, err := os.Stat(bin); err != nil {
+		t.Fatalf("headless Chromium is needed for this test (apt-get install chromium, or set ORDERHUB_CHROMIUM): %v", err)
+	}
+	cfg := config.Default()
+	cfg.DataDir = t.TempDir()
+	cfg.AdminToken = testToken
+	cfg.Secret = "test-secret-shared-by-every-instance-0123456789"
+	cfg.Redis.Addr = miniredis.RunT(t).Addr()
+	cfg.Redis.Prefix = "oh_b_" + modeltest.RandomHex(6) + ":"
+	cfg.Escalation.GroupOver = 1000 // every push its own card, to update
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	a, err := openApp(ctx, cfg, modeltest.Log(), service.SystemClock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.seedDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	days := 21
+	if os.Getenv("ORDERHUB_UPDATE_SCREENSHOTS") != "" {
+		days = 90
+	}
+	if _, err := demo.NewHistory(a.db, a.catalog, a.orders, a.tickets, service.SystemClock, cfg.Location()).Seed(ctx, days); err != nil {
+		t.Fatal(err)
+	}
+	// The overdue orders climb their ladders: stalled tickets with cards.
+	if _, err := a.esc.Scan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	dispatch := func() {
+		t.Helper()
+		for {
+			n, err := a.wecom.outbox.DispatchOnce(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n == 0 {
+				return
+			}
+		}
+	}
+	dispatch()
+	// A ticket whose card went out, on an order the board shows.
+	var card struct {
+		TicketNo, OrderNo string
+	}
+	if err := a.db.Table("card_tasks AS c").Joins("JOIN tickets AS t ON t.id = c.ticket_id").Joins("JOIN orders AS o ON o.id = t.order_id").
+		Joins("JOIN outbox AS x ON x.`key` = c.outbox_key").
+		Where("t.state = ? AND x.response_code <> ''", model.TicketOpen).Select("t.no AS ticket_no, o.no AS order_no").Take(&card).Error; err != nil {
+		t.Fatalf("no ticket with a card sent: %v", err)
+	}
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	base := "http://" + addr
+	srv := &http.Server{Handler: a.server.Handler()}
+	go func() { _ = srv.Serve(ln) }()
+	defer func() { _ = srv.Close() }()
+	defer a.close()
+
+	l := launcher.New().Bin(bin).Headless(true).NoSandbox(true).Leakless(false).UserDataDir(t.TempDir()).
+		Set("disable-gpu").Set("disable-background-networking").Set("disable-component-update").Set("no-first-run").Set("hide-scrollbars")
+	u, err := l.Launch()
+	if err != nil {
+		t.Fatalf("launch chromium: %v", err)
+	}
+	defer l.Kill()
+	browser := rod.New().ControlURL(u)
+	if err := browser.Connect(); err != nil {
+		t.Fatal(err)
+	}
+	defer browser.Close()
+	page := browser.MustPage("").Timeout(3 * time.Minute)
+	page.MustSetViewport(1440, 900, 1, false)
+	rows := func() int {
+		return page.MustEval(`() => document.querySelectorAll("#orders tr[data-no]").length`).Int()
+	}
+	text := func(sel string) string { return page.MustElement(sel).MustText() }
+	wait := func(what, js string, d time.Duration) {
+		t.Helper()
+		if err := page.Timeout(d).Wait(rod.Eval(js)); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+
+	// Logging in with the admin token.
+	page.MustNavigate(base + "/dashboard").MustWaitLoad()
+	page.MustElement(`input[name=token]`).MustInput(testToken)
+	page.MustElement(`form[action="/dashboard/login"] button`).MustClick()
+	page.MustElement(`#orders`)
+	all := rows()
+	var open int64
+	a.db.Model(&model.Order{}).Where("stage NOT IN ?", []string{"delivered", "cancelled"}).Count(&open)
+	if int64(all) != min(open, 50) || all < 20 {
+		t.Fatalf("board shows %d rows, %d orders are open", all, open)
+	}
+	body := text("body")
+	for _, want := range []string{"近30天准时率", "已超时", "有异常·待接单", "正常", "待确认"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("board lacks %q", want)
+		}
+	}
+	shots := map[string][]byte{}
+	shots["dashboard-desktop.png"] = page.MustScreenshotFullPage()
+
+	// A stage filter narrows it to that stage's counter.
+	counter := text(`a.stagebox[data-stage=picking] .n`)
+	page.MustElement(`a.stagebox[data-stage=picking]`).MustClick()
+	page.MustElement(`a.stagebox.on[data-stage=picking]`)
+	if n := rows(); n == all || n != atoi(counter) {
+		t.Errorf("picking filter: %d rows, counter %s, all %d", n, counter, all)
+	}
+	stages := page.MustEval(`() => [...document.querySelectorAll("#orders tr[data-no] td:nth-child(3)")].map(td => td.firstChild.textContent.trim())`).Arr()
+	for _, s := range stages {
+		if s.Str() != "配货中" {
+			t.Errorf("picking filter shows a row in %s", s.Str())
+		}
+	}
+	// The search finds one order by its number.
+	page.MustNavigate(base + "/dashboard").MustWaitLoad()
+	page.MustElement(`input[name=q]`).MustInput(card.OrderNo)
+	page.MustElement(`#filters button[type=submit]`).MustClick()
+	page.MustElement(`#orders tr[data-no="` + card.OrderNo + `"]`)
+	wait("search", `() => document.querySelectorAll("#orders tr[data-no]").length === 1`, 10*time.Second)
+	if flags := text(`#orders tr[data-no="` + card.OrderNo + `"] td.flags`); !strings.Contains(flags, "待接单") {
+		t.Errorf("%s flags %q, want an unacknowledged ticket", card.OrderNo, flags)
+	}
+
+	// The detail opens from the board; acknowledging its ticket there.
+	page.MustElement(`#orders tr[data-no="` + card.OrderNo + `"] a`).MustClick()
+	page.MustElement(`.timeline`)
+	body = text("body")
+	for _, want := range []string{card.OrderNo, "明细", "占用库存", "时间线", card.TicketNo, "接单"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("detail lacks %q", want)
+		}
+	}
+	page.MustElement(`div[data-ticket="` + card.TicketNo + `"] form[action$="/ack"] button`).MustClick()
+	if msg := page.MustElement(`.msg.good`).MustText(); !strings.Contains(msg, "已接单") {
+		t.Errorf("after ack: %q", msg)
+	}
+	tk, err := a.tickets.Get(ctx, card.TicketNo)
+	if err != nil || tk.State != model.TicketAcknowledged {
+		t.Fatalf("ticket after the board's ack: %+v %v", tk.Ticket, err)
+	}
+	// The board says so, and the WeCom card is updated.
+	page.MustNavigate(base + "/dashboard?q=" + card.OrderNo).MustWaitLoad()
+	if flags := text(`#orders tr[data-no="` + card.OrderNo + `"] td.flags`); strings.Contains(flags, "待接单") || !strings.Contains(flags, "处理中") {
+		t.Errorf("after ack the board shows %q", flags)
+	}
+	before := len(a.wecom.local.Updates())
+	dispatch()
+	if ups := a.wecom.local.Updates(); len(ups) <= before {
+		t.Errorf("no WeCom card update after the board's ack (%d updates)", len(ups))
+	}
+
+	// Live: a ticket acknowledged elsewhere (chat, the API) reaches an
+	// open board within a poll, without a reload.
+	var other struct{ TicketNo, OrderNo string }
+	if err := a.db.Table("tickets AS t").Joins("JOIN orders AS o ON o.id = t.order_id").Where("t.state = ? AND o.stage NOT IN ?", model.TicketOpen, []string{"delivered", "cancelled"}).
+		Select("t.no AS ticket_no, o.no AS order_no").Take(&other).Error; err != nil {
+		t.Fatal(err)
+	}
+	page.MustNavigate(base + "/dashboard?q=" + other.OrderNo).MustWaitLoad()
+	page.MustElement(`#orders tr[data-no="` + other.OrderNo + `"]`)
+	if _, err := a.tickets.Ack(ctx, other.TicketNo, service.Admin, nil); err != nil {
+		t.Fatal(err)
+	}
+	row := `document.querySelector('#orders tr[data-no="` + other.OrderNo + `"] td.flags')`
+	wait("live update", `() => `+row+`.textContent.includes("处理中")`, 25*time.Second)
+
+	// A restart: the open board says the connection is gone, then picks up
+	// again by itself with the same session cookie.
+	_ = srv.Close()
+	wait("offline notice", `() => !document.getElementById("conn").hidden`, 25*time.Second)
+	a2, err := openApp(ctx, cfg, modeltest.Log(), service.SystemClock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a2.close()
+	ln2, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv2 := &http.Server{Handler: a2.server.Handler()}
+	go func() { _ = srv2.Serve(ln2) }()
+	defer func() { _ = srv2.Close() }()
+	if _, err := a2.tickets.Resolve(ctx, other.TicketNo, "已补货", service.Admin, nil); err != nil {
+		t.Fatal(err)
+	}
+	wait("back online", `() => document.getElementById("conn").hidden && !`+row+`.textContent.includes("有异常")`, 90*time.Second)
+
+	// Screenshots: the board and an order on a phone.
+	page.MustSetViewport(390, 844, 2, true)
+	page.MustNavigate(base + "/dashboard").MustWaitLoad()
+	page.MustElement(`#orders`)
+	shots["dashboard-phone.png"] = page.MustScreenshot()
+	page.MustNavigate(base + "/dashboard/orders/" + card.OrderNo).MustWaitLoad()
+	page.MustElement(`.timeline`)
+	shots["dashboard-detail-phone.png"] = page.MustScreenshot()
+	dir := t.TempDir()
+	if os.Getenv("ORDERHUB_UPDATE_SCREENSHOTS") != "" {
+		dir = "../../docs"
+	}
+	for name, b := range shots {
+		if len(b) < 20_000 {
+			t.Errorf("%s is %d bytes: blank?", name, len(b))
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func atoi(s string) int {
+	n := 0
+	for _, r := range strings.TrimSpace(s) {
+		if r < '0' || r > '9' {
+			return -1
+		}
+		n = n*10 + int(r-'0')
+	}
+	return n
+}
