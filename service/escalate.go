@@ -714,16 +714,31 @@ func (e *Escalator) send(tx *gorm.DB, pushes []*push, now time.Time) error {
 		var sb strings.Builder
 		ids := make([]string, len(ps))
 		fmt.Fprintf(&sb, "**催办汇总：%d 件等您处理**\n", len(ps))
+		tail := "逐条确认：回复「收到 <工单号>」；看全部：回复「工单」。"
+		listed := 0
 		for i, p := range ps {
 			ids[i] = fmt.Sprintf("%d:%d", p.alarm.ID, p.alarm.Level)
-			fmt.Fprintf(&sb, "> %d. %s，已等 <font color=\"warning\">%s</font>，工单 %s（第%d级）\n", i+1, textesc.Markdown(p.subj.what, 0), Waited(p.waited), p.ticket.No, p.alarm.Level)
+			line := fmt.Sprintf("> %d. %s，已等 <font color=\"warning\">%s</font>，工单 %s（第%d级）\n", i+1, textesc.Markdown(p.subj.what, 0), Waited(p.waited), p.ticket.No, p.alarm.Level)
+			// WeCom refuses markdown over 4096 bytes (errcode 45002, and the
+			// digest was marked failed): list what fits, say how many more.
+			if sb.Len()+len(line)+len(tail)+80 > maxMarkdownBytes {
+				continue
+			}
+			sb.WriteString(line)
+			listed++
 		}
-		sb.WriteString("逐条确认：回复「收到 <工单号>」；看全部：回复「工单」。")
+		if listed < len(ps) {
+			fmt.Fprintf(&sb, "> …另有 %d 件\n", len(ps)-listed)
+		}
+		sb.WriteString(tail)
 		msgs = append(msgs, Message{To: []string{u}, Type: "markdown", Key: "escg:" + shortHash(u+"|"+strings.Join(ids, ",")),
 			Body: map[string]string{"content": sb.String()}})
 	}
 	return enqueue(tx, now, 0, msgs)
 }
+
+// maxMarkdownBytes is WeCom's limit for a markdown message (doc 90236).
+const maxMarkdownBytes = 4096
 
 // taskID names a card; WeCom wants it unique per app, at most 128 bytes.
 func (e *Escalator) taskID(p *push) string {

@@ -44,6 +44,8 @@ type app struct {
 	wecom     *wecomParts
 	esc       *service.Escalator
 	tickets   *service.Tickets
+	staffing  *service.Staffing
+	dirSync   *service.DirectorySync
 	war       *warRoom
 	// localWeCom is the demo's local WeCom (nil with a real corp).
 	localWeCom *localwecom.Server
@@ -125,7 +127,8 @@ func (a *app) wire(clock service.Clock) error {
 	})
 	a.intakes = service.NewIntakes(a.db, a.orders, clock, service.NewChannels(cfg.Channels), cfg.Intake.ReviewRole, cfg.Intake.DraftTTL.D())
 	a.server.MountIntake(a.intakes, cfg.DataDir)
-	web.MountMasterData(a.server.Staff(), a.catalog, service.NewStaffing(a.db, pipe, clock, cfg.Roles), a.log)
+	a.staffing = service.NewStaffing(a.db, pipe, clock, cfg.Roles)
+	web.MountMasterData(a.server.Staff(), a.catalog, a.staffing, a.log)
 	web.MountImports(a.server.Staff(), service.NewImports(a.db, clock, cfg.Roles), service.NewExports(a.db, pipe, cfg.Location()), cfg.Location(), a.log)
 	corp, demo, err := a.wecomCorp()
 	if err != nil {

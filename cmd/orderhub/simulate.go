@@ -160,6 +160,10 @@ func replay(ctx context.Context, base config.Config, o simOptions, profile sim.P
 	cfg.WeCom = config.WeCom{APIBase: config.Default().WeCom.APIBase}
 	cfg.WeChat = config.WeChat{APIBase: config.Default().WeChat.APIBase}
 	cfg.PublicURL = ""
+	// The web shop that posts signed orders (docs: channels in
+	// configuration.md).
+	chSecret := randomHex(20)
+	cfg.Channels = map[string]config.Channel{"shop": {Name: "网店", Secret: chSecret, Preset: "native"}}
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return sim.Replay{}, err
 	}
@@ -214,7 +218,7 @@ func replay(ctx context.Context, base config.Config, o simOptions, profile sim.P
 	}
 	since := time.Now().UTC()
 	opt := sim.Options{Seed: o.seed, OrdersPerDay: o.ordersPerDay, Days: o.days, Scale: scale, Drain: o.drain, Profile: profile,
-		Stages: cfg.Stages, Photo: waybillJPEG()}
+		Stages: cfg.Stages, Photo: waybillJPEG(), Channel: "shop", ChannelSecret: chSecret}
 	if !o.quiet {
 		opt.Progress = progressBar(stderr, label)
 	}

@@ -38,7 +38,7 @@ func TestSimulateFiguresFromRawTables(t *testing.T) {
 func simulateAndCheck(t *testing.T, extra []string) {
 	dir := t.TempDir()
 	reportPath := filepath.Join(dir, "report.json")
-	args := append([]string{"simulate", "--seed", "7", "--orders-per-day", "40", "--day", "8s", "--drain", "12h",
+	args := append([]string{"simulate", "--seed", "7", "--orders-per-day", "40", "--day", "12s", "--drain", "24h",
 		"--escalation", "on", "--quiet", "--data-dir", filepath.Join(dir, "data"), "--report", reportPath}, extra...)
 	var stdout, stderr bytes.Buffer
 	env := map[string]string{"ORDERHUB_DATA_DIR": filepath.Join(dir, "unused")}
@@ -224,14 +224,17 @@ func simulateAndCheck(t *testing.T, extra []string) {
 	check("stock rows with locked beyond on hand", badRows, 0)
 
 	// Pushes by level, from what was queued for WeCom: each escalation card
-	// or markdown row is one level's push to the people it lists, and a
-	// digest lists each push with its level.
+	// or markdown row is one level's push to the people it lists; a digest
+	// counts its pushes in its title and lists each with its level (a long
+	// one lists what fits WeCom's 4096 bytes and says how many more).
 	pushes := map[string]int{}
+	var total, clipped int
 	rows, err = db.Query("SELECT `key`, to_user, body FROM outbox WHERE `key` LIKE 'esc%' AND created_at >= ?", since)
 	if err != nil {
 		t.Fatal(err)
 	}
 	levelOf := regexp.MustCompile(`（第(\d+)级）`)
+	countOf := regexp.MustCompile(`催办汇总：(\d+) 件`)
 	for rows.Next() {
 		var k, to, body string
 		if err := rows.Scan(&k, &to, &body); err != nil {
@@ -241,6 +244,7 @@ func simulateAndCheck(t *testing.T, extra []string) {
 		switch {
 		case parts[0] == "esc" && len(parts) == 3:
 			pushes[parts[2]] += len(strings.Split(to, "|"))
+			total += len(strings.Split(to, "|"))
 		case parts[0] == "escg":
 			var md struct {
 				Content string `json:"content"`
@@ -248,13 +252,33 @@ func simulateAndCheck(t *testing.T, extra []string) {
 			if err := json.Unmarshal([]byte(body), &md); err != nil {
 				t.Fatal(err)
 			}
-			for _, m := range levelOf.FindAllStringSubmatch(md.Content, -1) {
+			listed := levelOf.FindAllStringSubmatch(md.Content, -1)
+			for _, m := range listed {
 				pushes[m[1]]++
 			}
+			n := 0
+			if m := countOf.FindStringSubmatch(md.Content); m != nil {
+				fmt.Sscan(m[1], &n)
+			}
+			total += n
+			clipped += n - len(listed)
 		}
 	}
 	rows.Close()
-	check("pushes_by_level", sortedLevels(f.PushesByLevel), sortedLevels(pushes))
+	reported := 0
+	for _, n := range f.PushesByLevel {
+		reported += n
+	}
+	check("pushes, all levels", reported, total)
+	if clipped == 0 {
+		check("pushes_by_level", sortedLevels(f.PushesByLevel), sortedLevels(pushes))
+	} else {
+		for lv, n := range pushes {
+			if f.PushesByLevel[lv] < n || f.PushesByLevel[lv] > n+clipped {
+				t.Errorf("pushes at level %s: report says %d, outbox lists %d and %d more unlisted", lv, f.PushesByLevel[lv], n, clipped)
+			}
+		}
+	}
 }
 
 // sqlTime scans what MIN(created_at) gives back: a time on MySQL, a

@@ -90,9 +90,10 @@ func Scaled(cfg config.Config, scale float64, escalation bool) config.Config {
 	e.TicketAck = levels(e.TicketAck)
 	e.TicketResolve = levels(e.TicketResolve)
 	e.Transfers = levels(e.Transfers)
-	// The scan runs every 5 business minutes, but never more often than
-	// the 100 ms orderhub allows.
-	e.ScanEvery = config.Duration(max(100*time.Millisecond, time.Duration(float64(5*time.Minute)/scale)))
+	// The scan runs every 5 business minutes, but no more often than every
+	// 250 ms: a scan every 100 ms (orderhub's floor) kept SQLite's one
+	// writer busy enough to slow every chat answer.
+	e.ScanEvery = config.Duration(max(250*time.Millisecond, time.Duration(float64(5*time.Minute)/scale)))
 	cfg.Escalation = e
 	cfg.Outbox.Poll = config.Duration(20 * time.Millisecond)
 	cfg.Outbox.BackoffBase = config.Duration(50 * time.Millisecond)

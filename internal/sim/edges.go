@@ -3,6 +3,9 @@ package sim
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
@@ -331,6 +334,39 @@ func (e *Edges) Take(user string) []Msg {
 
 // Wait returns a channel that is signalled when user receives something.
 func (e *Edges) Wait(user string) <-chan struct{} { return e.box(user).wake }
+
+// Channel posts a channel order as the channel does: the raw body signed
+// with HMAC-SHA256 over timestamp + "\n" + body. It returns the status and
+// the order number when one was placed.
+func (e *Edges) Channel(ctx context.Context, channel, secret string, body []byte) (int, string, error) {
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write([]byte(ts + "\n"))
+	mac.Write(body)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.base+"/api/v1/channels/"+channel+"/orders", bytes.NewReader(body))
+	if err != nil {
+		return 0, "", err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Orderhub-Timestamp", ts)
+	req.Header.Set("X-Orderhub-Signature", hex.EncodeToString(mac.Sum(nil)))
+	resp, err := e.client.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode/100 != 2 {
+		return resp.StatusCode, "", fmt.Errorf("channel order: HTTP %d: %s", resp.StatusCode, strings.TrimSpace(string(b)))
+	}
+	var out struct {
+		Order struct {
+			No string `json:"no"`
+		} `json:"order"`
+	}
+	_ = json.Unmarshal(b, &out)
+	return resp.StatusCode, out.Order.No, nil
+}
 
 // ErrNoReply is a command that got no answer in time.
 var ErrNoReply = errors.New("no reply from orderhub")

@@ -30,10 +30,13 @@ type Figures struct {
 	Since    time.Time `json:"since"`
 	Until    time.Time `json:"until"`
 
-	Orders    int `json:"orders"`
-	Shipped   int `json:"shipped"`
-	Delivered int `json:"delivered"`
-	Cancelled int `json:"cancelled"`
+	Orders int `json:"orders"`
+	// OrdersByChannel counts them by how they came in (miniprogram,
+	// wecom for chat quick entry, the channel's key).
+	OrdersByChannel map[string]int `json:"orders_by_channel"`
+	Shipped         int            `json:"shipped"`
+	Delivered       int            `json:"delivered"`
+	Cancelled       int            `json:"cancelled"`
 	// OversoldUnits: for every (warehouse, SKU), the most the ledger ever
 	// had locked or shipped beyond what was on the shelf, summed.
 	OversoldUnits int64 `json:"oversold_units"`
@@ -86,7 +89,7 @@ type StageWait struct {
 // stage names and SLAs (business time) from stages; end is the real time
 // the replay stopped.
 func Measure(ctx context.Context, db *gorm.DB, since, end time.Time, scale float64, stages []config.Stage) (Figures, error) {
-	f := Figures{Scale: scale, PushesByLevel: map[string]int{}, Since: since, Until: end}
+	f := Figures{Scale: scale, PushesByLevel: map[string]int{}, OrdersByChannel: map[string]int{}, Since: since, Until: end}
 	db = db.WithContext(ctx)
 	biz := func(d time.Duration) time.Duration { return time.Duration(float64(d) * scale) }
 	var orders []model.Order
@@ -99,6 +102,7 @@ func Measure(ctx context.Context, db *gorm.DB, since, end time.Time, scale float
 	for i, o := range orders {
 		ids[i] = o.ID
 		byID[o.ID] = o
+		f.OrdersByChannel[o.Channel]++
 	}
 	var events []model.OrderEvent
 	if len(ids) > 0 {
@@ -266,18 +270,24 @@ func Measure(ctx context.Context, db *gorm.DB, since, end time.Time, scale float
 		flush()
 	}
 
+	// Pushes made during the replay, by the alarms' own history: an alarm
+	// armed before it began (the demo's orders, seeded earlier) may still
+	// push during it.
 	var alarms []model.Alarm
-	if err := db.Where("created_at >= ?", since).Find(&alarms).Error; err != nil {
+	if err := db.Where("updated_at >= ?", since).Find(&alarms).Error; err != nil {
 		return f, err
 	}
 	for _, a := range alarms {
 		var told []struct {
-			Level int      `json:"level"`
-			Users []string `json:"users"`
+			Level int       `json:"level"`
+			Users []string  `json:"users"`
+			At    time.Time `json:"at"`
 		}
 		_ = json.Unmarshal([]byte(a.Told), &told)
 		for _, t := range told {
-			f.PushesByLevel[fmt.Sprint(t.Level)] += len(t.Users)
+			if !t.At.Before(since) {
+				f.PushesByLevel[fmt.Sprint(t.Level)] += len(t.Users)
+			}
 		}
 	}
 	return f, nil
@@ -321,23 +331,33 @@ type Replay struct {
 type SimCounts struct {
 	Attempts      int64   `json:"order_attempts"`
 	Refused       int64   `json:"refused_short"`
+	ByPhone       int64   `json:"placed_by_phone"`
+	ByChannel     int64   `json:"placed_by_channel"`
+	Held          int64   `json:"channel_held_for_review"`
 	TrimmedUnits  int64   `json:"units_trimmed_to_available"`
 	Problems      int64   `json:"problems_reported"`
 	StaffProblems int64   `json:"staff_problems_reported"`
 	Commands      int64   `json:"wecom_commands"`
 	NoReply       int64   `json:"commands_without_reply"`
-	Acks          int64   `json:"escalations_acknowledged"`
+	Acks          int64   `json:"tickets_acknowledged"`
 	Redirects     int64   `json:"work_handed_over"`
 	Restocked     int64   `json:"units_restocked"`
 	RealSeconds   float64 `json:"real_seconds"`
 	BusinessHours float64 `json:"business_hours"`
+	// ReplyP50Ms, ReplyP90Ms: real milliseconds from a WeCom command to its
+	// answer; ReplyP90BizMin is that p90 in business minutes (× scale).
+	ReplyP50Ms     float64 `json:"reply_p50_ms"`
+	ReplyP90Ms     float64 `json:"reply_p90_ms"`
+	ReplyP90BizMin float64 `json:"reply_p90_business_min"`
 }
 
 // Counts turns an Outcome into the report's counts.
 func Counts(o Outcome) SimCounts {
-	return SimCounts{Attempts: o.Attempts, Refused: o.Refused, TrimmedUnits: o.TrimmedUnits, Problems: o.Problems, StaffProblems: o.StaffProblems,
+	return SimCounts{Attempts: o.Attempts, Refused: o.Refused, ByPhone: o.ByPhone, ByChannel: o.ByChannel, Held: o.Held, TrimmedUnits: o.TrimmedUnits, Problems: o.Problems, StaffProblems: o.StaffProblems,
 		Commands: o.Commands, NoReply: o.NoReply, Acks: o.Acks, Redirects: o.Redirects, Restocked: o.Restocked,
-		RealSeconds: math.Round(o.RealSeconds*10) / 10, BusinessHours: math.Round(o.End.Sub(o.Start).Hours()*10) / 10}
+		RealSeconds: math.Round(o.RealSeconds*10) / 10, BusinessHours: math.Round(o.End.Sub(o.Start).Hours()*10) / 10,
+		ReplyP50Ms: math.Round(float64(o.ReplyP50) / 1e6), ReplyP90Ms: math.Round(float64(o.ReplyP90) / 1e6),
+		ReplyP90BizMin: math.Round(10*o.ReplyP90.Minutes()*o.Clock.Scale) / 10}
 }
 
 func pctStr(x float64) string { return fmt.Sprintf("%.1f%%", 100*x) }
@@ -366,6 +386,19 @@ func levels(m map[string]int) string {
 	return strings.Join(parts, ", ")
 }
 
+func levelsPlain(m map[string]int) string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	var parts []string
+	for _, k := range ks {
+		parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
+	}
+	return strings.Join(parts, ", ")
+}
+
 // Markdown writes the report side by side.
 func (r Report) Markdown(w io.Writer) {
 	a, b := r.With, r.Without
@@ -375,6 +408,7 @@ func (r Report) Markdown(w io.Writer) {
 	fmt.Fprintln(w, "|---|---:|---:|")
 	row := func(name, x, y string) { fmt.Fprintf(w, "| %s | %s | %s |\n", name, x, y) }
 	row("订单 orders", fmt.Sprint(a.Orders), fmt.Sprint(b.Orders))
+	row("其中 by channel", levelsPlain(a.OrdersByChannel), levelsPlain(b.OrdersByChannel))
 	row("超卖件数 oversold_units", fmt.Sprint(a.OversoldUnits), fmt.Sprint(b.OversoldUnits))
 	row("缺货未下成 refused (short)", fmt.Sprint(a.Sim.Refused), fmt.Sprint(b.Sim.Refused))
 	row("已发货 shipped", fmt.Sprint(a.Shipped), fmt.Sprint(b.Shipped))
@@ -390,6 +424,7 @@ func (r Report) Markdown(w io.Writer) {
 	row("超时工单 stalled tickets", fmt.Sprint(a.StalledTickets), fmt.Sprint(b.StalledTickets))
 	row("主管接单后转交 handed over", fmt.Sprint(a.Sim.Redirects), fmt.Sprint(b.Sim.Redirects))
 	row("企业微信命令 WeCom commands", fmt.Sprint(a.Sim.Commands), fmt.Sprint(b.Sim.Commands))
+	row("命令回复 p50 / p90 (real ms → business min)", fmt.Sprintf("%.0f / %.0f ms → %.0f min", a.Sim.ReplyP50Ms, a.Sim.ReplyP90Ms, a.Sim.ReplyP90BizMin), fmt.Sprintf("%.0f / %.0f ms → %.0f min", b.Sim.ReplyP50Ms, b.Sim.ReplyP90Ms, b.Sim.ReplyP90BizMin))
 	row("耗时 real seconds / business hours", fmt.Sprintf("%.0f s / %.0f h", a.Sim.RealSeconds, a.Sim.BusinessHours), fmt.Sprintf("%.0f s / %.0f h", b.Sim.RealSeconds, b.Sim.BusinessHours))
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "## 订单在哪里等 / Where orders waited (hours, business time)")

@@ -24,6 +24,7 @@ type task struct {
 	ack      bool // ticket: acknowledge first
 	what     string
 	holder   string
+	customer int // phone: the caller's customer
 }
 
 type agent struct {
@@ -118,6 +119,8 @@ func (a *agent) collect(now time.Time) {
 			a.add(task{at: at, kind: "order", order: no, stage: stage})
 		case strings.HasPrefix(m.Content, "新工单 "):
 			a.add(task{at: at, kind: "ticket", ticket: reTicket.FindString(m.Content), ack: true})
+		case !isPush(m):
+			a.w.onReply(m.Content) // the answer to a command fired earlier
 		}
 	}
 }
@@ -175,11 +178,13 @@ func digestSubjects(content string) []subject {
 // escalation: a lead or director pushed about something acts on it with
 // the profile's probability.
 func (a *agent) escalation(at time.Time, subs []subject) {
+	read := true // reading the push takes a minute or two, once for a digest
 	for _, s := range subs {
 		if s.ticket == "" || a.r.Float64() >= a.p.Ack {
 			continue
 		}
-		a.add(task{at: at, kind: "escalation", ticket: s.ticket, order: s.order, stage: s.stage, holder: s.holder, what: s.what})
+		a.add(task{at: at, kind: "escalation", ticket: s.ticket, order: s.order, stage: s.stage, holder: s.holder, what: s.what, ack: read})
+		read = false
 	}
 }
 
@@ -211,7 +216,9 @@ func (a *agent) due(now time.Time) (task, bool) {
 func (a *agent) checkTodo(ctx context.Context) {
 	now := a.w.clock.Now()
 	a.next = now.Add(time.Duration(float64(a.p.CheckEvery) * (0.8 + 0.4*a.r.Float64())))
-	reply, err := a.w.ask(ctx, a.p.UserID, "待办")
+	reply, err := a.w.ask(ctx, a.p.UserID, "待办", func(s string) bool {
+		return strings.HasPrefix(s, "**待办**") || strings.HasPrefix(s, "目前没有待办")
+	})
 	if err != nil {
 		return
 	}
@@ -263,6 +270,8 @@ func (a *agent) do(ctx context.Context, t task) {
 		a.workTransfer(ctx, t)
 	case "escalation":
 		a.onEscalation(ctx, t)
+	case "phone":
+		a.takeCall(ctx, t)
 	}
 }
 
@@ -296,18 +305,11 @@ func (a *agent) workOrder(ctx context.Context, t task) {
 		if a.r.Float64() < 0.03 {
 			// A box short on the shelf: reported, then picked anyway
 			// from the overflow shelf.
-			if reply, err := w.ask(ctx, a.p.UserID, fmt.Sprintf("异常 %s 货架上少了一盒，已从备货区补齐", no)); err == nil {
-				if tk := reTicket.FindString(reply); tk != "" {
-					w.mu.Lock()
-					w.tickets[tk] = true
-					w.mu.Unlock()
-					atomic.AddInt64(&w.out.StaffProblems, 1)
-				}
-			}
+			w.fire(ctx, a.p.UserID, fmt.Sprintf("异常 %s 货架上少了一盒，已从备货区补齐", no))
 		}
 		cmd = fmt.Sprintf("推进 %s 质检员=%s", no, a.inspector())
 	case "待发货":
-		if _, err := w.ask(ctx, a.p.UserID, "附件 "+no); err != nil {
+		if _, err := w.ask(ctx, a.p.UserID, "附件 "+no, func(s string) bool { return strings.Contains(s, no) }); err != nil {
 			return
 		}
 		if err := w.e.SendPhoto(ctx, a.p.UserID, w.opt.Photo); err != nil {
@@ -320,11 +322,34 @@ func (a *agent) workOrder(ctx context.Context, t task) {
 	default:
 		return
 	}
-	reply, err := w.ask(ctx, a.p.UserID, cmd)
+	w.fire(ctx, a.p.UserID, cmd)
+}
+
+// takeCall: customer service types a phone order into WeCom, reads the
+// draft and confirms it.
+func (a *agent) takeCall(ctx context.Context, t task) {
+	w := a.w
+	if !a.work(ctx) {
+		return
+	}
+	draft, err := w.ask(ctx, a.p.UserID, t.what, func(s string) bool { return strings.Contains(s, "草稿") })
 	if err != nil {
 		return
 	}
-	w.advanced(ctx, reply)
+	if strings.Contains(draft, "不能下单") {
+		atomic.AddInt64(&w.out.Refused, 1)
+		return
+	}
+	reply, err := w.ask(ctx, a.p.UserID, "确认", func(s string) bool { return strings.HasPrefix(s, "已下单") || strings.Contains(s, "草稿 #") })
+	if err != nil {
+		return
+	}
+	if no := reOrder.FindString(reply); no != "" && strings.HasPrefix(reply, "已下单") {
+		atomic.AddInt64(&w.out.ByPhone, 1)
+		w.placedBy(no, t.customer)
+		return
+	}
+	atomic.AddInt64(&w.out.Refused, 1)
 }
 
 // inspector is the QC person of the picker's warehouse.
@@ -357,11 +382,13 @@ func (w *world) waitFor(ctx context.Context, user, s string) (string, error) {
 	defer func() { w.putBack(user, keep) }()
 	for {
 		for _, m := range w.e.Take(user) {
-			if strings.Contains(m.Content, s) {
+			switch {
+			case strings.Contains(m.Content, s):
 				return m.Content, nil
-			}
-			if isPush(m) {
+			case isPush(m):
 				keep = append(keep, m)
+			default:
+				w.onReply(m.Content)
 			}
 		}
 		select {
@@ -457,23 +484,12 @@ func (a *agent) workTicket(ctx context.Context, no string, ack bool) {
 		return
 	}
 	if ack {
-		if _, err := w.ask(ctx, a.p.UserID, "收到 "+no); err != nil {
-			return
-		}
+		w.fire(ctx, a.p.UserID, "收到 "+no)
 	}
 	if !a.work(ctx) || !a.work(ctx) {
 		return
 	}
-	reply, err := w.ask(ctx, a.p.UserID, "处理 "+no+" 已联系客户并补发，明天送到")
-	if err == nil && strings.HasPrefix(reply, "已处理") {
-		w.mu.Lock()
-		w.tickets[no] = false
-		w.mu.Unlock()
-	} else if err == nil && strings.Contains(reply, "已处理") {
-		w.mu.Lock()
-		w.tickets[no] = false
-		w.mu.Unlock()
-	}
+	w.fire(ctx, a.p.UserID, "处理 "+no+" 已联系客户并补发，明天送到")
 }
 
 // workTransfer: the keeper sends the goods over (work time), and confirms
@@ -488,7 +504,7 @@ func (a *agent) workTransfer(ctx context.Context, t task) {
 		a.tasks = append(a.tasks, t)
 		return
 	}
-	_, _ = a.w.ask(ctx, a.p.UserID, fmt.Sprintf("调拨完成 %d", t.transfer))
+	a.w.fire(ctx, a.p.UserID, fmt.Sprintf("调拨完成 %d", t.transfer))
 }
 
 // onEscalation: the lead acknowledges the push, then gets the work moving
@@ -496,39 +512,35 @@ func (a *agent) workTransfer(ctx context.Context, t task) {
 // call the push prompts), or handles a ticket themselves.
 func (a *agent) onEscalation(ctx context.Context, t task) {
 	w := a.w
-	reply, err := w.ask(ctx, a.p.UserID, "收到 "+t.ticket)
-	if err != nil {
+	// Reading the push and deciding takes a minute or two.
+	if t.ack && !w.clock.Sleep(ctx, time.Minute+time.Duration(a.r.Int64N(int64(time.Minute)))) {
 		return
 	}
-	acked := strings.HasPrefix(reply, "已接单")
 	w.mu.Lock()
 	first := !w.redirects[t.ticket]
 	w.redirects[t.ticket] = true
 	w.mu.Unlock()
-	if acked {
-		atomic.AddInt64(&w.out.Acks, 1)
-	}
-	if !first {
-		return
-	}
-	switch {
-	case strings.HasPrefix(t.what, "订单 ") && t.order != "" && t.stage != "":
-		role := w.owner[t.stage]
-		if h := w.helper(role, t.holder, a.p); h != "" {
-			w.handTo(h, task{kind: "order", order: t.order, stage: t.stage})
-		}
-	case strings.HasPrefix(t.what, "调拨单 "):
-		if m := reTransfer.FindStringSubmatch(t.what); m != nil {
-			id, _ := strconv.Atoi(m[1])
-			if h := w.helper("keeper", t.holder, a.p); h != "" {
-				w.handTo(h, task{kind: "transfer", transfer: id})
+	if first {
+		switch {
+		case strings.HasPrefix(t.what, "订单 ") && t.order != "" && t.stage != "":
+			if h := w.helper(w.owner[t.stage], t.holder, a.p); h != "" {
+				w.handTo(h, task{kind: "order", order: t.order, stage: t.stage})
+			}
+		case strings.HasPrefix(t.what, "调拨单 "):
+			if m := reTransfer.FindStringSubmatch(t.what); m != nil {
+				id, _ := strconv.Atoi(m[1])
+				if h := w.helper("keeper", t.holder, a.p); h != "" {
+					w.handTo(h, task{kind: "transfer", transfer: id})
+				}
+			}
+		case strings.HasPrefix(t.what, "工单 "):
+			if tk := reTicket.FindString(t.what); tk != "" {
+				a.workTicket(ctx, tk, true) // a ticket's own ladder: the ticket itself
+				return
 			}
 		}
-	case strings.HasPrefix(t.what, "工单 "):
-		if tk := reTicket.FindString(t.what); tk != "" {
-			a.workTicket(ctx, tk, true)
-		}
 	}
+	w.fire(ctx, a.p.UserID, "收到 "+t.ticket)
 }
 
 // helper finds someone at work now holding role, from the holder's

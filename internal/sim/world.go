@@ -39,6 +39,9 @@ type Options struct {
 	Progress func(Progress)
 	// Photo is the waybill photo dispatchers send (a JPEG).
 	Photo []byte
+	// Channel and ChannelSecret name a configured channel (preset native)
+	// that sends signed orders; "" sends none.
+	Channel, ChannelSecret string
 }
 
 // Progress is where the simulation is.
@@ -51,22 +54,29 @@ type Progress struct {
 // Outcome is what the simulation itself saw (the report's figures come
 // from the database; these are the client's side).
 type Outcome struct {
-	Clock          Clock
-	Start, End     time.Time // business time
-	Attempts       int64     // orders buyers tried to place
-	Placed         int64
-	Refused        int64 // 409 insufficient_stock, after trimming to what was shown available
-	TrimmedUnits   int64 // units buyers wanted but the shown availability did not cover
-	Problems       int64 // problems buyers reported
-	StaffProblems  int64 // 异常 reported in chat
-	Commands       int64 // WeCom callbacks posted
-	NoReply        int64 // commands whose answer did not arrive in time
-	Acks           int64 // escalation pushes acted upon
-	Redirects      int64 // orders or transfers a lead handed to someone else after a push
-	Restocked      int64 // units received by keepers (入库)
-	RealSeconds    float64
-	OrderNos       []string
-	StaffInProfile int
+	Clock         Clock
+	Start, End    time.Time // business time
+	Attempts      int64     // orders buyers tried to place
+	Placed        int64
+	Refused       int64 // 409 insufficient_stock, after trimming to what was shown available
+	ByPhone       int64 // orders customer service placed by 下单 + 确认 in chat
+	ByChannel     int64 // orders the channel posted, signed
+	Held          int64 // channel orders held for review (202)
+	TrimmedUnits  int64 // units buyers wanted but the shown availability did not cover
+	Problems      int64 // problems buyers reported
+	StaffProblems int64 // 异常 reported in chat
+	Commands      int64 // WeCom callbacks posted
+	NoReply       int64 // commands whose answer did not arrive in time
+	Acks          int64 // tickets acknowledged (收到 answered 已接单)
+	Redirects     int64 // orders or transfers a lead handed to someone else after a push
+	Restocked     int64 // units received by keepers (入库)
+	RealSeconds   float64
+	// ReplyP50, ReplyP90: real time from posting a command to its answer
+	// arriving in the local WeCom — the system's own latency, which the
+	// compression multiplies into business minutes.
+	ReplyP50, ReplyP90 time.Duration
+	OrderNos           []string
+	StaffInProfile     int
 }
 
 // Origin is the business time the first simulated day begins.
@@ -116,6 +126,12 @@ type world struct {
 	out       Outcome
 
 	placed, shipped, delivered atomic.Int64
+
+	runCtx    context.Context
+	posting   chan struct{}  // bounds callbacks posted in the background
+	inflight  sync.WaitGroup // callbacks being posted
+	latMu     sync.Mutex
+	latencies []float64
 }
 
 var (
@@ -133,7 +149,8 @@ var (
 // through the staff API.
 func Play(ctx context.Context, e *Edges, opt Options) (Outcome, error) {
 	w := &world{opt: opt, e: e, people: map[string]*Person{}, names: map[string]*Person{}, owner: map[string]string{},
-		orders: map[string]*order{}, redirects: map[string]bool{}, tickets: map[string]bool{}, price: map[string]int64{}}
+		orders: map[string]*order{}, redirects: map[string]bool{}, tickets: map[string]bool{}, price: map[string]int64{},
+		posting: make(chan struct{}, 24)}
 	for i := range opt.Profile.Staff {
 		p := &opt.Profile.Staff[i]
 		w.people[p.UserID], w.names[p.Name] = p, p
@@ -158,6 +175,7 @@ func Play(ctx context.Context, e *Edges, opt Options) (Outcome, error) {
 	w.out.Clock, w.out.Start = w.clock, Origin
 	runCtx, stopRun := context.WithCancel(ctx)
 	defer stopRun()
+	w.runCtx = runCtx
 
 	var wg sync.WaitGroup
 	for _, p := range w.people {
@@ -189,6 +207,7 @@ func Play(ctx context.Context, e *Edges, opt Options) (Outcome, error) {
 		case <-ctx.Done():
 			stopRun()
 			wg.Wait()
+			w.inflight.Wait()
 			return w.out, ctx.Err()
 		case <-tick.C:
 		}
@@ -196,6 +215,7 @@ func Play(ctx context.Context, e *Edges, opt Options) (Outcome, error) {
 	w.out.End = w.clock.Now()
 	stopRun()
 	wg.Wait()
+	w.inflight.Wait()
 	stopPoll()
 	<-pollDone
 	w.out.RealSeconds = time.Since(realStart).Seconds()
@@ -206,6 +226,9 @@ func Play(ctx context.Context, e *Edges, opt Options) (Outcome, error) {
 	w.mu.Unlock()
 	sort.Strings(w.out.OrderNos)
 	w.out.Placed = w.placed.Load()
+	w.latMu.Lock()
+	w.out.ReplyP50, w.out.ReplyP90 = time.Duration(pct(w.latencies, 0.5)), time.Duration(pct(w.latencies, 0.9))
+	w.latMu.Unlock()
 	return w.out, nil
 }
 
@@ -402,6 +425,17 @@ func (w *world) place(ctx context.Context, a arrival) {
 		}
 	}
 	atomic.AddInt64(&w.out.Attempts, 1)
+	// Most buyers use the mini-program; in office hours some phone customer
+	// service, and some orders come from the web shop (a signed channel).
+	via := "miniprogram"
+	hour := a.at.Hour()
+	switch u := r.Float64(); {
+	case a.promo:
+	case u < 0.10 && hour >= 9 && hour < 17:
+		via = "phone"
+	case u < 0.20 && w.opt.Channel != "":
+		via = "channel"
+	}
 	// What the mini-program shows is what the buyer orders: no more than
 	// is available.
 	prods, err := w.products(ctx, c.token)
@@ -427,6 +461,14 @@ func (w *world) place(ctx context.Context, a arrival) {
 		}
 		if len(lines) == 0 {
 			atomic.AddInt64(&w.out.Refused, 1)
+			return
+		}
+		switch via {
+		case "phone":
+			w.phone(a, ci, lines)
+			return
+		case "channel":
+			w.channelOrder(ctx, a, ci, lines)
 			return
 		}
 		var res struct {
@@ -465,6 +507,55 @@ func (w *world) place(ctx context.Context, a arrival) {
 	atomic.AddInt64(&w.out.Refused, 1)
 }
 
+// phone: the buyer calls customer service, who types the order into
+// WeCom (下单 <客户> <SKU> <数量> …), reads the draft and confirms it.
+func (w *world) phone(a arrival, ci int, lines []map[string]any) {
+	var words []string
+	for _, l := range lines {
+		words = append(words, fmt.Sprint(l["sku"]), fmt.Sprint(l["qty"]))
+	}
+	text := fmt.Sprintf("下单 %s %s 备注 送%s", w.cust[ci].code, strings.Join(words, " "), w.cust[ci].region+"市工业园区"+strconv.Itoa(10+ci)+"号")
+	var cs []string
+	for _, p := range w.opt.Profile.Staff {
+		if ok, _ := p.Present(w.clock.Now()); ok && p.Has("customer_service") {
+			cs = append(cs, p.UserID)
+		}
+	}
+	if len(cs) == 0 {
+		atomic.AddInt64(&w.out.Refused, 1) // nobody picked up
+		return
+	}
+	w.handTo(cs[a.idx%len(cs)], task{kind: "phone", what: text, customer: ci})
+}
+
+// placedBy records an order placed for customer ci.
+func (w *world) placedBy(no string, ci int) {
+	w.mu.Lock()
+	if w.orders[no] == nil {
+		w.orders[no] = &order{no: no, customer: ci, placed: w.clock.Now()}
+	}
+	w.mu.Unlock()
+	w.placed.Add(1)
+}
+
+// channelOrder posts the order as the web shop does: the native shape,
+// signed with the channel's secret.
+func (w *world) channelOrder(ctx context.Context, a arrival, ci int, lines []map[string]any) {
+	body, _ := json.Marshal(map[string]any{"external_id": fmt.Sprintf("shop-%d-%d", w.opt.Seed, a.idx),
+		"customer": map[string]string{"code": w.cust[ci].code}, "lines": lines,
+		"address": w.cust[ci].region + "市工业园区" + strconv.Itoa(10+ci) + "号", "remark": "网店订单"})
+	status, no, err := w.e.Channel(ctx, w.opt.Channel, w.opt.ChannelSecret, body)
+	switch {
+	case err != nil:
+		atomic.AddInt64(&w.out.Refused, 1)
+	case status == http.StatusAccepted:
+		atomic.AddInt64(&w.out.Held, 1)
+	case no != "":
+		atomic.AddInt64(&w.out.ByChannel, 1)
+		w.placedBy(no, ci)
+	}
+}
+
 // restock is the morning delivery: each warehouse's keeper looks at the
 // stock of the SKUs buyers want most and receives 120 of each that is
 // short (入库), by chat, as a keeper would.
@@ -484,7 +575,7 @@ func (w *world) restock(ctx context.Context, at time.Time) {
 		sku := w.skus[i]
 		var rows [][]string
 		for _, k := range sortedKeys(keepers) {
-			reply, err := w.ask(ctx, keepers[k], "库存 "+sku)
+			reply, err := w.ask(ctx, keepers[k], "库存 "+sku, func(s string) bool { return strings.Contains(s, sku) })
 			if err != nil {
 				continue
 			}
@@ -498,9 +589,8 @@ func (w *world) restock(ctx context.Context, at time.Time) {
 				continue
 			}
 			if n, _ := strconv.Atoi(availStr); n < 30 {
-				if _, err := w.ask(ctx, user, fmt.Sprintf("入库 %s %s 120", sku, wh)); err == nil {
-					atomic.AddInt64(&w.out.Restocked, 120)
-				}
+				w.fire(ctx, user, fmt.Sprintf("入库 %s %s 120", sku, wh))
+				atomic.AddInt64(&w.out.Restocked, 120)
 			}
 		}
 	}
@@ -515,15 +605,22 @@ func sortedKeys[V any](m map[string]V) []string {
 	return out
 }
 
-// ask sends a command as user and returns orderhub's answer to it: the
-// first message to user that is not a push. Pushes that arrive meanwhile
-// stay in the mailbox for the person's loop.
-func (w *world) ask(ctx context.Context, user, text string) (string, error) {
-	var early []Msg
-	// Whatever was waiting is not the answer to this command.
-	early = append(early, w.e.Take(user)...)
-	defer func() { w.putBack(user, early) }()
+// ask sends a command as user and waits for orderhub's answer to it: the
+// first message to user that is not a push and that expect accepts (nil:
+// any). Answers to commands fired earlier are noted on the way (onReply);
+// pushes stay in the mailbox for the person's loop.
+func (w *world) ask(ctx context.Context, user, text string, expect func(string) bool) (string, error) {
+	var keep []Msg
+	for _, m := range w.e.Take(user) {
+		if isPush(m) {
+			keep = append(keep, m)
+		} else {
+			w.onReply(m.Content)
+		}
+	}
+	defer func() { w.putBack(user, keep) }()
 	atomic.AddInt64(&w.out.Commands, 1)
+	sent := time.Now()
 	if err := w.e.Say(ctx, user, text); err != nil {
 		return "", err
 	}
@@ -531,11 +628,17 @@ func (w *world) ask(ctx context.Context, user, text string) (string, error) {
 	defer deadline.Stop()
 	for {
 		for _, m := range w.e.Take(user) {
-			if isPush(m) {
-				early = append(early, m)
-				continue
+			switch {
+			case isPush(m):
+				keep = append(keep, m)
+			case expect == nil || expect(m.Content):
+				w.latMu.Lock()
+				w.latencies = append(w.latencies, float64(time.Since(sent)))
+				w.latMu.Unlock()
+				return m.Content, nil
+			default:
+				w.onReply(m.Content)
 			}
-			return m.Content, nil
 		}
 		select {
 		case <-ctx.Done():
@@ -544,6 +647,52 @@ func (w *world) ask(ctx context.Context, user, text string) (string, error) {
 			atomic.AddInt64(&w.out.NoReply, 1)
 			return "", ErrNoReply
 		case <-w.e.Wait(user):
+		}
+	}
+}
+
+// fire sends a command without waiting: a person types the next message
+// while the answer is on its way. The answer is noted when it arrives
+// (onReply, from the person's loop).
+func (w *world) fire(ctx context.Context, user, text string) {
+	atomic.AddInt64(&w.out.Commands, 1)
+	// Posting the callback takes real time (orderhub records the message
+	// before it answers), which the compression would turn into business
+	// minutes of the person's day: post it in the background, a bounded
+	// number at a time.
+	w.inflight.Add(1)
+	go func() {
+		defer w.inflight.Done()
+		select {
+		case w.posting <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
+		defer func() { <-w.posting }()
+		_ = w.e.Say(ctx, user, text)
+	}()
+}
+
+// onReply notes what an answer says happened: a shipment, a ticket
+// opened, acknowledged or resolved.
+func (w *world) onReply(s string) {
+	switch {
+	case reAdvanced.MatchString(s):
+		w.advanced(w.runCtx, s)
+	case strings.HasPrefix(s, "已登记异常"):
+		if tk := reTicket.FindString(s); tk != "" {
+			w.mu.Lock()
+			w.tickets[tk] = true
+			w.mu.Unlock()
+			atomic.AddInt64(&w.out.StaffProblems, 1)
+		}
+	case strings.HasPrefix(s, "已接单："):
+		atomic.AddInt64(&w.out.Acks, 1)
+	case strings.HasPrefix(s, "已处理："):
+		if tk := reTicket.FindString(s); tk != "" {
+			w.mu.Lock()
+			w.tickets[tk] = false
+			w.mu.Unlock()
 		}
 	}
 }
