@@ -21,6 +21,7 @@ import (
 
 	"orderhub/bot/localwecom"
 	"orderhub/config"
+	"orderhub/internal/demo"
 	"orderhub/model"
 	"orderhub/service"
 	"orderhub/web"
@@ -172,7 +173,7 @@ func (a *app) close() {
 
 // seedDemo seeds demo data into an empty database.
 func (a *app) seedDemo(ctx context.Context) (bool, error) {
-	return service.NewDemo(a.db, a.catalog, a.stock, a.orders, service.SystemClock).Seed(ctx)
+	return demo.NewCompany(a.db, a.catalog, a.stock, a.orders, service.SystemClock).Seed(ctx)
 }
 
 // adminToken returns the configured token or, in embedded mode, the one
