@@ -253,6 +253,9 @@ func (o *Orders) Cancel(ctx context.Context, no string, actor Actor, reason stri
 		if err := moveStage(tx, stageMove{Order: ord, To: StageCancelled, Kind: "cancelled", Actor: actor.Label(), Note: reason, At: now}); err != nil {
 			return err
 		}
+		if err := o.notifyChannel(tx, ord, StageCancelled, now); err != nil {
+			return err
+		}
 		return finish(ctx, tx, now, Outcome{Stage: &StageChange{OrderID: ord.ID, No: ord.No, From: ord.Stage, To: StageCancelled}})
 	})
 	if err != nil {
