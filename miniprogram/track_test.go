@@ -32,10 +32,14 @@ func TestTrackingPage(t *testing.T) {
 		if r.code != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") {
 			t.Fatalf("page = %d %s", r.code, r.header.Get("Content-Type"))
 		}
-		for _, want := range []string{no, "zhang", "配货中", "承诺送达", "11月27日 18:00", "陈配货", `href="tel:13800000002"`, "六角螺母", "× 2", "不锈钢过滤网", `name="viewport"`} {
+		for _, want := range []string{no, "zhang", "配货中", "承诺送达", "11月27日 18:00", "配货 · 陈配货", "138****0002", "六角螺母", "× 2", "不锈钢过滤网", `name="viewport"`} {
 			if !strings.Contains(page, want) {
 				t.Errorf("page lacks %q", want)
 			}
+		}
+		// A public page: the staff mobile masked, never in full.
+		if strings.Contains(page, "13800000002") {
+			t.Error("the public page shows a staff member's full mobile number")
 		}
 		if strings.Contains(page, "运单号") {
 			t.Error("a tracking number shown before shipping")
