@@ -78,7 +78,7 @@ func TestTrackingPageInChromium(t *testing.T) {
 		t.Fatalf("headless Chromium is needed for this test (apt-get install chromium, or set ORDERHUB_CHROMIUM): %v", err)
 	}
 	db := modeltest.SQLite(t)
-	h := newHarness(t, db, harnessOpts{})
+	h := newHarness(t, db, harnessOpts{servicePhone: "400-820-1234"})
 	tok := h.login("dev:zhang")
 	must(h.catalog.CreateCustomer(context.Background(), serviceCustomer()))
 	h.do("POST", "/api/v1/buyers/dev:zhang/link", adminToken, `{"customer":"C002"}`)
@@ -111,7 +111,7 @@ func TestTrackingPageInChromium(t *testing.T) {
 	if err != nil {
 		t.Fatalf("chromium --dump-dom: %v", err)
 	}
-	for _, want := range []string{"已发货", "订单进度", "当前负责人", "周发货", "SF1234567890", "承诺送达"} {
+	for _, want := range []string{"已发货", "订单进度", "当前负责人", "发货 · 周发货", "138****0004", "客服热线", "400-820-1234", "SF1234567890", "承诺送达", "已发货：顺丰 SF1234567890"} {
 		if !bytes.Contains(dom, []byte(want)) {
 			t.Errorf("rendered page lacks %q", want)
 		}
