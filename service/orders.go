@@ -42,14 +42,19 @@ type Orders struct {
 	log    *slog.Logger
 	m      *Metrics
 	placer *placer
+	// webhooks are the channels told of their orders' stage changes.
+	webhooks map[string]bool
 }
 
 // NewOrders returns an Orders. loc is the zone order numbers are dated in.
-func NewOrders(db *gorm.DB, locker *Locker, pipe *Pipeline, clock Clock, loc *time.Location, log *slog.Logger, m *Metrics) *Orders {
+func NewOrders(db *gorm.DB, locker *Locker, pipe *Pipeline, clock Clock, loc *time.Location, log *slog.Logger, m *Metrics, opts ...OrderOption) *Orders {
 	if db == nil || locker == nil || pipe == nil || clock == nil || loc == nil || log == nil || m == nil {
 		panic("service: NewOrders: nil dependency")
 	}
-	o := &Orders{db: db, locker: locker, pipe: pipe, clock: clock, loc: loc, log: log, m: m}
+	o := &Orders{db: db, locker: locker, pipe: pipe, clock: clock, loc: loc, log: log, m: m, webhooks: map[string]bool{}}
+	for _, opt := range opts {
+		opt(o)
+	}
 	o.placer = &placer{run: o.placeBatch}
 	return o
 }

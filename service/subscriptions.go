@@ -179,6 +179,9 @@ func (o *Orders) notifyStage(tx *gorm.DB, ord model.Order, to string, now time.T
 			return err
 		}
 	}
+	if err := o.notifyChannel(tx, ord, to, now); err != nil {
+		return err
+	}
 	moved := ord
 	moved.Stage, moved.StageEnteredAt = to, now
 	return o.notifyIfLate(tx, moved, now)

@@ -119,7 +119,13 @@ func (a *app) wire(clock service.Clock) error {
 	locker := service.NewLocker(a.rdb, cfg.Redis.Prefix, cfg.Reserve.LockTTL.D(), cfg.Reserve.LockWait.D(), a.log)
 	a.catalog = service.NewCatalog(a.db, cfg.Roles)
 	a.stock = service.NewStock(a.db, clock)
-	a.orders = service.NewOrders(a.db, locker, pipe, clock, cfg.Location(), a.log, metrics)
+	var hooks []string
+	for key, ch := range cfg.Channels {
+		if ch.Webhook != "" {
+			hooks = append(hooks, key)
+		}
+	}
+	a.orders = service.NewOrders(a.db, locker, pipe, clock, cfg.Location(), a.log, metrics, service.WithChannelWebhooks(hooks...))
 	a.transfers = service.NewTransfers(a.db, pipe, clock)
 	a.tickets = service.NewTickets(a.db, pipe, clock, cfg.Location(), cfg.Roles)
 	a.server = web.New(web.Deps{
