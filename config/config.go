@@ -130,6 +130,10 @@ type MiniProgram struct {
 	// State is miniprogram_state for subscribe messages: formal, trial or
 	// developer.
 	State string `yaml:"state" env:"STATE"`
+	// ServicePhone is the company's service line. The public tracking
+	// page shows it to call instead of a staff member's masked mobile;
+	// "" shows the masked mobile alone.
+	ServicePhone string `yaml:"service_phone" env:"SERVICE_PHONE"`
 }
 
 // Templates are subscribe-message template ids, one per event a buyer is

@@ -256,6 +256,8 @@ type Detail struct {
 	SKUs           map[uint64]string
 	// Assignees are the staff the transfers are assigned to, by id.
 	Assignees map[uint64]model.Staff
+	// Delay is the order's delay notice and coupon, nil if never late.
+	Delay *Delay
 }
 
 // Fields returns the stage fields given so far.
@@ -300,6 +302,11 @@ func (o *Orders) get(ctx context.Context, q *gorm.DB, key string) (Detail, error
 			d.Owner = &s
 		}
 	}
+	delay, err := loadDelay(db, d.Order.ID)
+	if err != nil {
+		return d, err
+	}
+	d.Delay = delay
 	var ids []uint64
 	for _, t := range d.Transfers {
 		if t.AssigneeStaffID != nil {

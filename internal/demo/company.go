@@ -123,10 +123,10 @@ func (d *Company) Seed(ctx context.Context) (bool, error) {
 		}
 	}
 	customers := []service.CustomerInput{
-		{Code: "C001", Name: "上海宏达机电设备有限公司", Contact: "张伟", Phone: "13900000001", Region: "上海", Warehouse: "SH"},
-		{Code: "C002", Name: "苏州精工五金制品厂", Contact: "黄磊", Phone: "13900000002", Region: "苏州", Warehouse: "SZ"},
-		{Code: "C003", Name: "杭州顺通汽配商行", Contact: "林芳", Phone: "13900000003", Region: "杭州", Warehouse: "HZ"},
-		{Code: "C004", Name: "南京恒通设备安装工程公司", Contact: "徐明", Phone: "13900000004", Region: "南京"},
+		{Code: "C001", Name: "上海宏达机电设备有限公司", Contact: "张伟", Phone: "13900000001", Region: "上海", Warehouse: "SH", Address: "上海市嘉定区安亭镇墨玉路 28 号"},
+		{Code: "C002", Name: "苏州精工五金制品厂", Contact: "黄磊", Phone: "13900000002", Region: "苏州", Warehouse: "SZ", Address: "苏州工业园区星湖街 328 号"},
+		{Code: "C003", Name: "杭州顺通汽配商行", Contact: "林芳", Phone: "13900000003", Region: "杭州", Warehouse: "HZ", Address: "杭州市萧山区建设一路 66 号"},
+		{Code: "C004", Name: "南京恒通设备安装工程公司", Contact: "徐明", Phone: "13900000004", Region: "南京", Address: "南京市江宁区天元东路 1009 号"},
 	}
 	for _, c := range customers {
 		if _, err := d.catalog.CreateCustomer(ctx, c); err != nil {
@@ -163,7 +163,7 @@ func (d *Company) Seed(ctx context.Context) (bool, error) {
 		{"C003", []service.LineInput{{SKU: "DRILL-HSS-5", Qty: 15}, {SKU: "DRILL-SDS-10", Qty: 40}}, []service.Move{{To: "confirmed", Fields: map[string]string{"promised_at": promised}}, {To: "picking"}, {To: "qc", Fields: map[string]string{"qc_inspector": "刘洋"}}}},
 	}
 	for _, o := range demoOrders {
-		det, _, err := d.orders.Create(ctx, service.NewOrder{Channel: service.ChannelDemo, Customer: o.customer, Lines: o.lines, Address: "演示地址", Actor: seedActor})
+		det, _, err := d.orders.Create(ctx, service.NewOrder{Channel: service.ChannelDemo, Customer: o.customer, Lines: o.lines, Actor: seedActor})
 		if err != nil {
 			return false, fmt.Errorf("demo order for %s: %w", o.customer, err)
 		}
