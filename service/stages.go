@@ -256,6 +256,9 @@ func (o *Orders) Cancel(ctx context.Context, no string, actor Actor, reason stri
 		if err := moveStage(tx, stageMove{Order: ord, To: StageCancelled, Kind: "cancelled", Actor: actor.Label(), Note: reason, At: now}); err != nil {
 			return err
 		}
+		if err := o.notifyChannel(tx, ord, StageCancelled, now); err != nil {
+			return err
+		}
 		if err := endStageWait(tx, o.pipe, ord, StageCancelled, now); err != nil {
 			return err
 		}
