@@ -126,6 +126,10 @@ type MiniProgram struct {
 	// State is miniprogram_state for subscribe messages: formal, trial or
 	// developer.
 	State string `yaml:"state" env:"STATE"`
+	// ServicePhone is the company's service line. The public tracking
+	// page shows it to call instead of a staff member's masked mobile;
+	// "" shows the masked mobile alone.
+	ServicePhone string `yaml:"service_phone" env:"SERVICE_PHONE"`
 }
 
 // Templates are subscribe-message template ids, one per event a buyer is
@@ -171,6 +175,9 @@ type Channel struct {
 	Preset string `yaml:"preset"`
 	// Fields adds or overrides mappings: {their JSON path: our field}.
 	Fields map[string]string `yaml:"fields"`
+	// Webhook, when set, is told of each stage change of the channel's
+	// orders (a signed POST through the outbox).
+	Webhook string `yaml:"webhook"`
 }
 
 // Intake tunes review and drafts.
@@ -843,6 +850,9 @@ func (c *Config) validateIntake() error {
 		}
 		if !ok {
 			return fmt.Errorf("config: channels.%s.preset: %q is not one of %s", key, ch.Preset, strings.Join(ChannelPresets, ", "))
+		}
+		if ch.Webhook != "" && !strings.HasPrefix(ch.Webhook, "https://") && !strings.HasPrefix(ch.Webhook, "http://") {
+			return fmt.Errorf("config: channels.%s.webhook: %q is not an http(s) URL", key, ch.Webhook)
 		}
 		for from, to := range ch.Fields {
 			if !ValidIntakeField(to) {

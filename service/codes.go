@@ -65,6 +65,7 @@ const (
 	CodeTransfersPending     = "transfers_pending"
 	CodeUndeliverable        = "undeliverable"
 	CodeUnknownCustomer      = "unknown_customer"
+	CodeAddressRequired      = "address_required"
 	CodeUnknownRole          = "unknown_role"
 	CodeUnknownSKU           = "unknown_sku"
 	CodeUnknownStaff         = "unknown_staff"

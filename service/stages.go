@@ -115,6 +115,9 @@ func (o *Orders) Advance(ctx context.Context, mv Move) (_ Detail, err error) {
 		if err := o.notifyStage(tx, ord, next.Key, now); err != nil {
 			return err
 		}
+		if err := endStageWait(tx, o.pipe, ord, next.Key, now); err != nil {
+			return err
+		}
 		return finish(ctx, tx, now, Outcome{Stage: &StageChange{OrderID: ord.ID, No: ord.No, From: ord.Stage, To: next.Key,
 			Owner: owner, Carrier: ord.Carrier, TrackingNo: ord.TrackingNo}})
 	})
@@ -251,6 +254,12 @@ func (o *Orders) Cancel(ctx context.Context, no string, actor Actor, reason stri
 			return err
 		}
 		if err := moveStage(tx, stageMove{Order: ord, To: StageCancelled, Kind: "cancelled", Actor: actor.Label(), Note: reason, At: now}); err != nil {
+			return err
+		}
+		if err := o.notifyChannel(tx, ord, StageCancelled, now); err != nil {
+			return err
+		}
+		if err := endStageWait(tx, o.pipe, ord, StageCancelled, now); err != nil {
 			return err
 		}
 		return finish(ctx, tx, now, Outcome{Stage: &StageChange{OrderID: ord.ID, No: ord.No, From: ord.Stage, To: StageCancelled}})

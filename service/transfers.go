@@ -132,6 +132,9 @@ func (t *Transfers) Receive(ctx context.Context, id uint64, actor Actor) (_ Tran
 			Note: fmt.Sprintf("调拨单 #%d 已到货", tr.ID), CreatedAt: now}).Error; err != nil {
 			return err
 		}
+		if err := endTransferWait(tx, tr.ID, "调拨单已到货，自动处理", now); err != nil {
+			return err
+		}
 		return finish(ctx, tx, now, Outcome{Transfer: &tr})
 	})
 	if err != nil {
