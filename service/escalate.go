@@ -425,7 +425,7 @@ func (e *Escalator) subject(tx *gorm.DB, a model.Alarm) (subject, error) {
 			s.live = s.live && tr.DispatchedAt == nil
 			s.what = fmt.Sprintf("调拨单 #%d（%d 件）未发出", tr.ID, tr.Qty)
 		}
-		s.ownerRole = "keeper"
+		s.ownerRole = e.pipe.duties.TransferKeeper
 		if tr.AssigneeStaffID != nil {
 			var st model.Staff
 			found, err := takeOptional(tx.Where("id = ?", *tr.AssigneeStaffID), &st)
