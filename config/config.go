@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"reflect"
 	"strings"
@@ -43,6 +44,11 @@ type Config struct {
 	// PublicURL is where buyers reach this server, for tracking links in
 	// answers and subscribe messages (e.g. https://orders.example.com).
 	PublicURL string `yaml:"public_url" env:"PUBLIC_URL"`
+	// TrustedProxies are the addresses or CIDRs of the load balancers in
+	// front of orderhub, whose X-Forwarded-For is believed for a client's
+	// address (login rate limits, logs). Empty: the connection's address,
+	// so a client cannot pick its own by sending the header.
+	TrustedProxies []string `yaml:"trusted_proxies" env:"TRUSTED_PROXIES" envSeparator:","`
 	// MiniProgram tunes the buyers' API.
 	MiniProgram MiniProgram `yaml:"miniprogram" envPrefix:"MP_"`
 	// Outbox tunes how chat replies and pushes are sent.
@@ -52,6 +58,10 @@ type Config struct {
 	Roles []string `yaml:"roles" env:"-"`
 	// SupervisorRoles may move any order out of any stage.
 	SupervisorRoles []string `yaml:"supervisor_roles" env:"-"`
+	// Duties names the roles that do the work no stage owns (transfers,
+	// cancelling, attaching files), so a role renamed in Roles is renamed
+	// here too and checked at start, never silently left unassigned.
+	Duties Duties `yaml:"duties" env:"-"`
 	// Stages is the order pipeline, in order. The stage with key "shipped"
 	// is where reserved stock leaves the warehouse.
 	Stages []Stage `yaml:"stages" env:"-"`
@@ -117,6 +127,10 @@ type MiniProgram struct {
 	// may make per WriteWindow, counted in Redis across instances.
 	WriteLimit  int      `yaml:"write_limit" env:"WRITE_LIMIT"`
 	WriteWindow Duration `yaml:"write_window" env:"WRITE_WINDOW"`
+	// LoginLimit is how many logins one client address, and one buyer,
+	// may attempt per LoginWindow; each attempt may cost a call to WeChat.
+	LoginLimit  int      `yaml:"login_limit" env:"LOGIN_LIMIT"`
+	LoginWindow Duration `yaml:"login_window" env:"LOGIN_WINDOW"`
 	// Templates are the subscribe-message (订阅消息) template ids; an empty
 	// id sends nothing for that event.
 	Templates Templates `yaml:"templates" envPrefix:"TEMPLATE_"`
@@ -201,6 +215,33 @@ type OCR struct {
 	AppSecret string `yaml:"app_secret" env:"APP_SECRET"`
 }
 
+// Duties are the roles behind the work that no stage of the pipeline owns.
+type Duties struct {
+	// TransferKeeper is the role a new transfer is assigned to (its holder
+	// in the source warehouse) and who is told when one is on its way; its
+	// lead is the transfer ladder's "@lead".
+	TransferKeeper string `yaml:"transfer_keeper"`
+	// Transfers may dispatch and receive transfers (besides the
+	// supervisor roles).
+	Transfers []string `yaml:"transfers"`
+	// Cancel may cancel an order in any stage before cancel_before
+	// (besides the stage's owner and the supervisor roles).
+	Cancel []string `yaml:"cancel"`
+	// Attach may attach files (waybill photos) to an order in any stage
+	// (besides the stage's owner).
+	Attach []string `yaml:"attach"`
+}
+
+// DefaultDuties are the duties of the business as it works today.
+func DefaultDuties() Duties {
+	return Duties{
+		TransferKeeper: "keeper",
+		Transfers:      []string{"keeper", "keeper_lead"},
+		Cancel:         []string{"customer_service"},
+		Attach:         []string{"dispatcher", "keeper", "dispatcher_lead", "keeper_lead"},
+	}
+}
+
 // Stage is one step of the order pipeline.
 type Stage struct {
 	Key       string `yaml:"key"`
@@ -278,6 +319,9 @@ type Dashboard struct {
 	DigestRoles []string `yaml:"digest_roles" env:"DIGEST_ROLES"`
 	// SessionTTL is how long a board login lasts without being used.
 	SessionTTL Duration `yaml:"session_ttl" env:"SESSION_TTL"`
+	// RemarkTerms are the known requirements buyers write in remarks,
+	// counted whole; empty: the built-in list.
+	RemarkTerms []string `yaml:"remark_terms" env:"REMARK_TERMS"`
 }
 
 // Duration is a time.Duration written as Go writes durations ("90s", "2h").
@@ -329,6 +373,7 @@ func Default() Config {
 		WeChat:               WeChat{APIBase: "https://api.weixin.qq.com"},
 		Roles:                append([]string(nil), DefaultRoles...),
 		SupervisorRoles:      []string{"supervisor", "director", "admin"},
+		Duties:               DefaultDuties(),
 		Stages:               DefaultStages(),
 		CancelBefore:         "shipped",
 		CustomerCancelBefore: "picking",
@@ -341,6 +386,7 @@ func Default() Config {
 		OCR:    OCR{Engine: "tesseract", Tesseract: "tesseract"},
 		MiniProgram: MiniProgram{
 			SessionTTL: Duration(7 * 24 * time.Hour), WriteLimit: 30, WriteWindow: Duration(time.Minute),
+			LoginLimit: 10, LoginWindow: Duration(time.Minute),
 			Page: "pages/order/detail?no={no}", State: "formal",
 		},
 	}
@@ -697,6 +743,9 @@ func (c *Config) validateStages() error {
 			return fmt.Errorf("config: supervisor_roles[%d]: unknown role %q", i, r)
 		}
 	}
+	if err := c.validateDuties(roles); err != nil {
+		return err
+	}
 	if len(c.Stages) < 2 {
 		return errors.New("config: stages: a pipeline needs at least two stages")
 	}
@@ -737,6 +786,30 @@ func (c *Config) validateStages() error {
 	return nil
 }
 
+// validateDuties: every duty names configured roles, so renaming a role
+// without renaming its duties stops the start instead of leaving transfers
+// unassigned and nobody allowed to receive them.
+func (c *Config) validateDuties(roles map[string]bool) error {
+	d := c.Duties
+	if d.TransferKeeper == "" {
+		return errors.New("config: duties.transfer_keeper: must name the role transfers are assigned to")
+	}
+	if !roles[d.TransferKeeper] {
+		return fmt.Errorf("config: duties.transfer_keeper: unknown role %q", d.TransferKeeper)
+	}
+	for key, list := range map[string][]string{"duties.transfers": d.Transfers, "duties.cancel": d.Cancel, "duties.attach": d.Attach} {
+		if len(list) == 0 {
+			return fmt.Errorf("config: %s: name at least one role", key)
+		}
+		for i, r := range list {
+			if !roles[r] {
+				return fmt.Errorf("config: %s[%d]: unknown role %q", key, i, r)
+			}
+		}
+	}
+	return nil
+}
+
 func (c *Config) validateMiniProgram() error {
 	if !c.Embedded() && c.Secret == "" {
 		return errors.New("config: secret (ORDERHUB_SECRET): required when mysql_dsn is set; every instance must share it to sign tracking links")
@@ -747,6 +820,13 @@ func (c *Config) validateMiniProgram() error {
 	if c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://") {
 		return errors.New("config: public_url (ORDERHUB_PUBLIC_URL): must start with http:// or https://")
 	}
+	for i, p := range c.TrustedProxies {
+		if net.ParseIP(p) == nil {
+			if _, _, err := net.ParseCIDR(p); err != nil {
+				return fmt.Errorf("config: trusted_proxies[%d] (ORDERHUB_TRUSTED_PROXIES): %q is not an address or a CIDR", i, p)
+			}
+		}
+	}
 	mp := c.MiniProgram
 	if mp.SessionTTL.D() < time.Minute {
 		return errors.New("config: miniprogram.session_ttl (ORDERHUB_MP_SESSION_TTL): must be at least 1m")
@@ -756,6 +836,12 @@ func (c *Config) validateMiniProgram() error {
 	}
 	if mp.WriteWindow.D() < time.Second {
 		return errors.New("config: miniprogram.write_window (ORDERHUB_MP_WRITE_WINDOW): must be at least 1s")
+	}
+	if mp.LoginLimit < 1 {
+		return errors.New("config: miniprogram.login_limit (ORDERHUB_MP_LOGIN_LIMIT): must be >= 1")
+	}
+	if mp.LoginWindow.D() < time.Second {
+		return errors.New("config: miniprogram.login_window (ORDERHUB_MP_LOGIN_WINDOW): must be at least 1s")
 	}
 	switch mp.State {
 	case "formal", "trial", "developer":

@@ -499,7 +499,7 @@ func numberOrders(tx *gorm.DB, orders []model.Order, loc *time.Location) error {
 func (o *Orders) transfer(tx *gorm.DB, ord *model.Order, a plannedAlloc, now time.Time) (model.Transfer, error) {
 	t := model.Transfer{OrderID: ord.ID, ProductID: a.productID, FromWarehouseID: a.warehouseID, ToWarehouseID: ord.WarehouseID,
 		Qty: a.qty, Status: model.TransferPending, CreatedAt: now, UpdatedAt: now}
-	keeper, err := staffWithRole(tx, "keeper", a.warehouseID)
+	keeper, err := staffWithRole(tx, o.pipe.duties.TransferKeeper, a.warehouseID)
 	if err != nil {
 		return t, err
 	}

@@ -244,10 +244,10 @@ func (o *Orders) Cancel(ctx context.Context, no string, actor Actor, reason stri
 			if !o.pipe.CustomerCancellable(ord.Stage) {
 				return conflict(CodeNotCancellable, "order %s is already %s; ask customer service to cancel it", ord.No, o.pipe.Name(ord.Stage)).about(ord.No, o.pipe.Name(ord.Stage))
 			}
-		case o.pipe.MayMove(actor, ord.Stage) || actor.HasRole("customer_service"):
+		case o.pipe.MayMove(actor, ord.Stage) || actor.HasRole(o.pipe.duties.Cancel...):
 		default:
 			cur, _ := o.pipe.Stage(ord.Stage)
-			return &ForbiddenError{Actor: actor.Label(), Need: append([]string{cur.OwnerRole, "customer_service"}, o.pipe.supervisorRoles...), What: "cancel this order"}
+			return &ForbiddenError{Actor: actor.Label(), Need: append(append([]string{cur.OwnerRole}, o.pipe.duties.Cancel...), o.pipe.supervisorRoles...), What: "cancel this order"}
 		}
 		now := o.clock()
 		if err := releaseOrder(tx, ord, actor, now); err != nil {
