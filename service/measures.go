@@ -203,11 +203,7 @@ func (m *Measures) OnTime(ctx context.Context, f MetricFilter) (OnTime, error) {
 	}
 	// Not in full: a matching problem reported on the order within the
 	// window after its delivery.
-	var ids []uint64
-	for _, d := range ds {
-		ids = append(ids, d.OrderID)
-	}
-	problems, err := m.notInFull(ctx, ids)
+	problems, err := m.notInFull(ctx, s.from, s.to.Add(m.otifWindow))
 	if err != nil {
 		return out, err
 	}
@@ -256,28 +252,27 @@ func (m *Measures) OnTime(ctx context.Context, f MetricFilter) (OnTime, error) {
 }
 
 // notInFull returns, per order, when missing-items or wrong-item problems
-// were reported on it.
-func (m *Measures) notInFull(ctx context.Context, ids []uint64) (map[uint64][]time.Time, error) {
+// were reported on it between from and to: one query over the (few)
+// tickets of the range, not one per delivered order.
+func (m *Measures) notInFull(ctx context.Context, from, to time.Time) (map[uint64][]time.Time, error) {
 	out := map[uint64][]time.Time{}
-	for chunk := range slices.Chunk(ids, 500) {
-		var rows []struct {
-			OrderID   uint64
-			CreatedAt time.Time
-		}
-		q := m.db.WithContext(ctx).Model(&model.Ticket{}).Select("order_id, created_at").
-			Where("order_id IN ? AND kind IN ?", chunk, []string{model.TicketCustomerProblem, model.TicketStaffProblem})
-		var or []string
-		var args []any
-		for _, w := range notInFull {
-			or = append(or, "description LIKE ?")
-			args = append(args, "%"+w+"%")
-		}
-		if err := q.Where(strings.Join(or, " OR "), args...).Scan(&rows).Error; err != nil {
-			return nil, err
-		}
-		for _, r := range rows {
-			out[r.OrderID] = append(out[r.OrderID], r.CreatedAt)
-		}
+	var rows []struct {
+		OrderID   uint64
+		CreatedAt time.Time
+	}
+	q := m.db.WithContext(ctx).Model(&model.Ticket{}).Select("order_id, created_at").
+		Where("created_at >= ? AND created_at < ? AND order_id IS NOT NULL AND kind IN ?", from, to, []string{model.TicketCustomerProblem, model.TicketStaffProblem})
+	var or []string
+	var args []any
+	for _, w := range notInFull {
+		or = append(or, "description LIKE ?")
+		args = append(args, "%"+w+"%")
+	}
+	if err := q.Where(strings.Join(or, " OR "), args...).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		out[r.OrderID] = append(out[r.OrderID], r.CreatedAt)
 	}
 	return out, nil
 }
