@@ -85,6 +85,7 @@ func (a *app) wireMiniProgram(clock service.Clock) error {
 		Tickets:  a.tickets,
 		Notifier: p.notifier,
 		Redis:    a.rdb, Prefix: cfg.Redis.Prefix, Config: cfg.MiniProgram, PublicURL: cfg.PublicURL,
+		SessionSecret: []byte("orderhub-mp-session:" + secret),
 		Location: cfg.Location(), Log: a.log, DataDir: cfg.DataDir,
 	}
 	if p.wechat != nil {
