@@ -86,7 +86,7 @@ func (a *app) wireMiniProgram(clock service.Clock) error {
 		Notifier: p.notifier,
 		Redis:    a.rdb, Prefix: cfg.Redis.Prefix, Config: cfg.MiniProgram, PublicURL: cfg.PublicURL,
 		SessionSecret: []byte("orderhub-mp-session:" + secret),
-		Location: cfg.Location(), Log: a.log, DataDir: cfg.DataDir,
+		Location:      cfg.Location(), Log: a.log, DataDir: cfg.DataDir,
 	}
 	if p.wechat != nil {
 		d.WeChat = p.wechat
