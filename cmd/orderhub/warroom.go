@@ -16,6 +16,7 @@ import (
 type warRoom struct {
 	board    *service.Board
 	measures *service.Measures
+	insight  *service.Insight
 	dash     *web.Dashboard
 }
 
@@ -31,10 +32,11 @@ func (a *app) wireWarRoom(clock service.Clock, tickets *service.Tickets) error {
 	w := &warRoom{
 		board:    service.NewBoard(a.db, pipe, clock, cfg.Dashboard.AtRisk),
 		measures: service.NewMeasures(a.db, pipe, clock, cfg.Location(), cfg.Dashboard.OTIFWindow.D()),
+		insight:  service.NewInsight(a.db, clock, cfg.Location(), cfg.Dashboard.RemarkTerms),
 	}
 	a.registry.MustRegister(w.board.Collector())
 	d := web.DashboardDeps{
-		Board: w.board, Orders: a.orders, Tickets: tickets, Transfers: a.transfers, Measures: w.measures, Catalog: a.catalog,
+		Board: w.board, Orders: a.orders, Tickets: tickets, Transfers: a.transfers, Measures: w.measures, Insight: w.insight, Catalog: a.catalog,
 		Roles: cfg.Dashboard.Roles, AdminToken: cfg.AdminToken, Secret: secret, SessionTTL: cfg.Dashboard.SessionTTL.D(),
 		PublicURL: cfg.PublicURL, DataDir: cfg.DataDir, Location: cfg.Location(), Clock: clock, Log: a.log,
 		Channels: map[string]string{},
@@ -51,6 +53,7 @@ func (a *app) wireWarRoom(clock service.Clock, tickets *service.Tickets) error {
 	w.dash = web.MountDashboard(a.server.Engine(), d)
 	api := a.server.Engine().Group("/api/v1", w.dash.SessionOrToken(a.server.Auth))
 	web.MountMetrics(api, w.measures, a.log)
+	web.MountInsight(api, w.insight, a.log)
 	a.war = w
 	return nil
 }
