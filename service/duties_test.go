@@ -82,7 +82,7 @@ func TestRenamedKeeperStillHoldsTransfers(t *testing.T) {
 		for _, w := range []service.WarehouseInput{{Code: "A", Name: "上海仓", Region: "上海", Priority: 30}, {Code: "B", Name: "苏州仓", Region: "苏州", Priority: 20}} {
 			must(catalog.CreateWarehouse(ctx, w))
 		}
-		must(catalog.CreateCustomer(ctx, service.CustomerInput{Code: "C1", Name: "宏达机电", Region: "上海"}))
+		must(catalog.CreateCustomer(ctx, service.CustomerInput{Code: "C1", Name: "宏达机电", Region: "上海", Address: "上海市嘉定区安亭镇"}))
 		must(catalog.CreateStaff(ctx, service.StaffInput{UserID: "keeperB", Name: "李仓管", Roles: []string{"warehouse_keeper"}, Warehouse: "B"}))
 		must(catalog.CreateStaff(ctx, service.StaffInput{UserID: "picker", Name: "陈配货", Roles: []string{"picker"}, Warehouse: "B"}))
 		must(catalog.CreateProduct(ctx, service.ProductInput{SKU: "NUT-M8", Name: "六角螺母", Spec: "M8", Unit: "盒", PriceFen: 2600}))

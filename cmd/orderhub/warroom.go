@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"orderhub/internal/demo"
@@ -17,6 +18,7 @@ type warRoom struct {
 	board    *service.Board
 	measures *service.Measures
 	insight  *service.Insight
+	digest   *service.Digest // nil: no digest configured
 	dash     *web.Dashboard
 }
 
@@ -54,8 +56,34 @@ func (a *app) wireWarRoom(clock service.Clock, tickets *service.Tickets) error {
 	api := a.server.Engine().Group("/api/v1", w.dash.SessionOrToken(a.server.Auth))
 	web.MountMetrics(api, w.measures, a.log)
 	web.MountInsight(api, w.insight, a.log)
+	if cfg.Dashboard.DigestAt != "" {
+		url := ""
+		if cfg.PublicURL != "" {
+			url = strings.TrimRight(cfg.PublicURL, "/") + "/dashboard"
+		}
+		if w.digest, err = service.NewDigest(a.db, w.measures, pipe, clock, cfg.Location(), cfg.Dashboard.DigestAt, cfg.Dashboard.DigestRoles, url, a.log); err != nil {
+			return err
+		}
+	}
 	a.war = w
 	return nil
+}
+
+// startDigest runs the daily digest check; stop waits for it.
+func (a *app) startDigest(ctx context.Context) (stop func()) {
+	if a.war.digest == nil {
+		return func() {}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		a.war.digest.Run(ctx, a.wecom.outbox.Poke)
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
 }
 
 // boardBanner prints where the board is and how to log in.
