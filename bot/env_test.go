@@ -21,6 +21,7 @@ import (
 	"orderhub/bot"
 	"orderhub/bot/localwecom"
 	"orderhub/config"
+	"orderhub/internal/demo"
 	"orderhub/internal/testclock"
 	"orderhub/model"
 	"orderhub/model/modeltest"
@@ -95,7 +96,7 @@ func newEnvOCR(t testing.TB, db *gorm.DB, instances int, ocr service.OCR) *env {
 	stock := service.NewStock(db, e.clock.Now)
 	e.orders = service.NewOrders(db, locker, pipe, e.clock.Now, cfg.Location(), log, metrics)
 	e.trans = service.NewTransfers(db, pipe, e.clock.Now)
-	if _, err := service.NewDemo(db, catalog, stock, e.orders, e.clock.Now).Seed(context.Background()); err != nil {
+	if _, err := demo.NewCompany(db, catalog, stock, e.orders, e.clock.Now).Seed(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	tickets := service.NewTickets(db, pipe, e.clock.Now, cfg.Location(), cfg.Roles)

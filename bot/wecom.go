@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/silenceper/wechat/v2/credential"
 	"github.com/silenceper/wechat/v2/util"
+	"github.com/silenceper/wechat/v2/work/addresslist"
 	"github.com/silenceper/wechat/v2/work/config"
 	wctx "github.com/silenceper/wechat/v2/work/context"
 	"github.com/silenceper/wechat/v2/work/material"
@@ -52,6 +53,7 @@ type WeCom struct {
 	msg      *message.Client
 	media    *material.Client
 	robot    *robot.Client
+	dir      *addresslist.Client
 }
 
 // NewWeCom returns a client for one self-built app.
@@ -71,6 +73,7 @@ func NewWeCom(corpID, secret string, agentID int, rdb *redis.Client, prefix stri
 		msg:      message.NewClient(ctx),
 		media:    material.NewClient(ctx),
 		robot:    robot.NewClient(ctx),
+		dir:      addresslist.NewClient(ctx),
 	}
 }
 

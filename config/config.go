@@ -52,6 +52,10 @@ type Config struct {
 	Roles []string `yaml:"roles" env:"-"`
 	// SupervisorRoles may move any order out of any stage.
 	SupervisorRoles []string `yaml:"supervisor_roles" env:"-"`
+	// Duties names the roles that do the work no stage owns (transfers,
+	// cancelling, attaching files), so a role renamed in Roles is renamed
+	// here too and checked at start, never silently left unassigned.
+	Duties Duties `yaml:"duties" env:"-"`
 	// Stages is the order pipeline, in order. The stage with key "shipped"
 	// is where reserved stock leaves the warehouse.
 	Stages []Stage `yaml:"stages" env:"-"`
@@ -126,6 +130,10 @@ type MiniProgram struct {
 	// State is miniprogram_state for subscribe messages: formal, trial or
 	// developer.
 	State string `yaml:"state" env:"STATE"`
+	// ServicePhone is the company's service line. The public tracking
+	// page shows it to call instead of a staff member's masked mobile;
+	// "" shows the masked mobile alone.
+	ServicePhone string `yaml:"service_phone" env:"SERVICE_PHONE"`
 }
 
 // Templates are subscribe-message template ids, one per event a buyer is
@@ -171,6 +179,9 @@ type Channel struct {
 	Preset string `yaml:"preset"`
 	// Fields adds or overrides mappings: {their JSON path: our field}.
 	Fields map[string]string `yaml:"fields"`
+	// Webhook, when set, is told of each stage change of the channel's
+	// orders (a signed POST through the outbox).
+	Webhook string `yaml:"webhook"`
 }
 
 // Intake tunes review and drafts.
@@ -192,6 +203,33 @@ type OCR struct {
 	// the API base is wechat.api_base.
 	AppID     string `yaml:"app_id" env:"APP_ID"`
 	AppSecret string `yaml:"app_secret" env:"APP_SECRET"`
+}
+
+// Duties are the roles behind the work that no stage of the pipeline owns.
+type Duties struct {
+	// TransferKeeper is the role a new transfer is assigned to (its holder
+	// in the source warehouse) and who is told when one is on its way; its
+	// lead is the transfer ladder's "@lead".
+	TransferKeeper string `yaml:"transfer_keeper"`
+	// Transfers may dispatch and receive transfers (besides the
+	// supervisor roles).
+	Transfers []string `yaml:"transfers"`
+	// Cancel may cancel an order in any stage before cancel_before
+	// (besides the stage's owner and the supervisor roles).
+	Cancel []string `yaml:"cancel"`
+	// Attach may attach files (waybill photos) to an order in any stage
+	// (besides the stage's owner).
+	Attach []string `yaml:"attach"`
+}
+
+// DefaultDuties are the duties of the business as it works today.
+func DefaultDuties() Duties {
+	return Duties{
+		TransferKeeper: "keeper",
+		Transfers:      []string{"keeper", "keeper_lead"},
+		Cancel:         []string{"customer_service"},
+		Attach:         []string{"dispatcher", "keeper", "dispatcher_lead", "keeper_lead"},
+	}
 }
 
 // Stage is one step of the order pipeline.
@@ -322,6 +360,7 @@ func Default() Config {
 		WeChat:               WeChat{APIBase: "https://api.weixin.qq.com"},
 		Roles:                append([]string(nil), DefaultRoles...),
 		SupervisorRoles:      []string{"supervisor", "director", "admin"},
+		Duties:               DefaultDuties(),
 		Stages:               DefaultStages(),
 		CancelBefore:         "shipped",
 		CustomerCancelBefore: "picking",
@@ -690,6 +729,9 @@ func (c *Config) validateStages() error {
 			return fmt.Errorf("config: supervisor_roles[%d]: unknown role %q", i, r)
 		}
 	}
+	if err := c.validateDuties(roles); err != nil {
+		return err
+	}
 	if len(c.Stages) < 2 {
 		return errors.New("config: stages: a pipeline needs at least two stages")
 	}
@@ -726,6 +768,30 @@ func (c *Config) validateStages() error {
 	}
 	if !seen[c.CustomerCancelBefore] {
 		return fmt.Errorf("config: customer_cancel_before: %q is not a stage key", c.CustomerCancelBefore)
+	}
+	return nil
+}
+
+// validateDuties: every duty names configured roles, so renaming a role
+// without renaming its duties stops the start instead of leaving transfers
+// unassigned and nobody allowed to receive them.
+func (c *Config) validateDuties(roles map[string]bool) error {
+	d := c.Duties
+	if d.TransferKeeper == "" {
+		return errors.New("config: duties.transfer_keeper: must name the role transfers are assigned to")
+	}
+	if !roles[d.TransferKeeper] {
+		return fmt.Errorf("config: duties.transfer_keeper: unknown role %q", d.TransferKeeper)
+	}
+	for key, list := range map[string][]string{"duties.transfers": d.Transfers, "duties.cancel": d.Cancel, "duties.attach": d.Attach} {
+		if len(list) == 0 {
+			return fmt.Errorf("config: %s: name at least one role", key)
+		}
+		for i, r := range list {
+			if !roles[r] {
+				return fmt.Errorf("config: %s[%d]: unknown role %q", key, i, r)
+			}
+		}
 	}
 	return nil
 }
@@ -843,6 +909,9 @@ func (c *Config) validateIntake() error {
 		}
 		if !ok {
 			return fmt.Errorf("config: channels.%s.preset: %q is not one of %s", key, ch.Preset, strings.Join(ChannelPresets, ", "))
+		}
+		if ch.Webhook != "" && !strings.HasPrefix(ch.Webhook, "https://") && !strings.HasPrefix(ch.Webhook, "http://") {
+			return fmt.Errorf("config: channels.%s.webhook: %q is not an http(s) URL", key, ch.Webhook)
 		}
 		for from, to := range ch.Fields {
 			if !ValidIntakeField(to) {

@@ -207,7 +207,7 @@ func TestCreateOrderAndReplay(t *testing.T) {
 		if h.locked("BOLT-M8-30") != 70 {
 			t.Fatalf("replay reserved more: locked %d", h.locked("BOLT-M8-30"))
 		}
-		other := h.do("POST", "/api/mp/v1/orders", tok, `{"lines":[{"sku":"NUT-M8","qty":1}]}`, "Idempotency-Key", "key-1")
+		other := h.do("POST", "/api/mp/v1/orders", tok, `{"address":"上海市嘉定区","lines":[{"sku":"NUT-M8","qty":1}]}`, "Idempotency-Key", "key-1")
 		if other.code != http.StatusConflict || other.errCode(t) != "idempotency_key_reused" {
 			t.Fatalf("key reused for another order = %d %s", other.code, other.body)
 		}
@@ -236,7 +236,7 @@ func TestCreateOrderConcurrentRetries(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				r := h.do("POST", "/api/mp/v1/orders", tok, `{"lines":[{"sku":"BOLT-M8-30","qty":30}]}`, "Idempotency-Key", "retry-storm")
+				r := h.do("POST", "/api/mp/v1/orders", tok, `{"address":"上海市嘉定区","lines":[{"sku":"BOLT-M8-30","qty":30}]}`, "Idempotency-Key", "retry-storm")
 				codes[i] = r.code
 				if r.code < 300 {
 					nos[i] = orderOf(t, r)["no"].(string)
@@ -276,17 +276,17 @@ func TestCreateOrderRefusals(t *testing.T) {
 			status     int
 			code       string
 		}{
-			{"not enough stock", `{"lines":[{"sku":"BOLT-M8-30","qty":101},{"sku":"NUT-M8","qty":1}]}`, 409, "insufficient_stock"},
-			{"qty zero", `{"lines":[{"sku":"NUT-M8","qty":0}]}`, 422, "invalid_qty"},
-			{"qty negative", `{"lines":[{"sku":"NUT-M8","qty":-3}]}`, 422, "invalid_qty"},
-			{"qty fraction", `{"lines":[{"sku":"NUT-M8","qty":1.5}]}`, 422, "invalid_qty"},
-			{"qty string", `{"lines":[{"sku":"NUT-M8","qty":"x"}]}`, 422, "invalid_qty"},
-			{"qty digits in a string (one rule with the staff API)", `{"lines":[{"sku":"NUT-M8","qty":"3"}]}`, 422, "invalid_qty"},
-			{"unknown sku", `{"lines":[{"sku":"NUT-M8","qty":1},{"sku":"NOPE","qty":1}]}`, 422, "unknown_sku"},
-			{"no lines", `{"lines":[]}`, 422, "no_lines"},
-			{"too many lines", `{"lines":[` + strings.Join(many, ",") + `]}`, 422, "too_many_lines"},
-			{"malformed", `{"lines":[{"sku":"NUT-M8","qty":1}`, 400, "malformed_json"},
-			{"unknown field", `{"lines":[{"sku":"NUT-M8","qty":1}],"customer":"C001"}`, 400, "malformed_json"},
+			{"not enough stock", `{"address":"上海市嘉定区","lines":[{"sku":"BOLT-M8-30","qty":101},{"sku":"NUT-M8","qty":1}]}`, 409, "insufficient_stock"},
+			{"qty zero", `{"address":"上海市嘉定区","lines":[{"sku":"NUT-M8","qty":0}]}`, 422, "invalid_qty"},
+			{"qty negative", `{"address":"上海市嘉定区","lines":[{"sku":"NUT-M8","qty":-3}]}`, 422, "invalid_qty"},
+			{"qty fraction", `{"address":"上海市嘉定区","lines":[{"sku":"NUT-M8","qty":1.5}]}`, 422, "invalid_qty"},
+			{"qty string", `{"address":"上海市嘉定区","lines":[{"sku":"NUT-M8","qty":"x"}]}`, 422, "invalid_qty"},
+			{"qty digits in a string (one rule with the staff API)", `{"address":"上海市嘉定区","lines":[{"sku":"NUT-M8","qty":"3"}]}`, 422, "invalid_qty"},
+			{"unknown sku", `{"address":"上海市嘉定区","lines":[{"sku":"NUT-M8","qty":1},{"sku":"NOPE","qty":1}]}`, 422, "unknown_sku"},
+			{"no lines", `{"address":"上海市嘉定区","lines":[]}`, 422, "no_lines"},
+			{"too many lines", `{"address":"上海市嘉定区","lines":[` + strings.Join(many, ",") + `]}`, 422, "too_many_lines"},
+			{"malformed", `{"address":"上海市嘉定区","lines":[{"sku":"NUT-M8","qty":1}`, 400, "malformed_json"},
+			{"unknown field", `{"address":"上海市嘉定区","lines":[{"sku":"NUT-M8","qty":1}],"customer":"C001"}`, 400, "malformed_json"},
 			{"empty body", ``, 400, "malformed_json"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
@@ -318,7 +318,7 @@ func TestBodyCap(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		h := newHarness(t, db, harnessOpts{})
 		tok := h.login("dev:zhang")
-		big := `{"lines":[{"sku":"NUT-M8","qty":1}],"remark":"` + strings.Repeat("长", 30000) + `"}`
+		big := `{"address":"上海市嘉定区","lines":[{"sku":"NUT-M8","qty":1}],"remark":"` + strings.Repeat("长", 30000) + `"}`
 		r := h.do("POST", "/api/mp/v1/orders", tok, big, "Idempotency-Key", "big")
 		if r.code != http.StatusRequestEntityTooLarge || r.errCode(t) != "body_too_large" {
 			t.Fatalf("= %d %s, want 413", r.code, r.body)
@@ -383,7 +383,7 @@ func TestDetailETAOwnerTracking(t *testing.T) {
 		if owner := o["owner"].(map[string]any); owner["name"] != "孙丽" || owner["phone"] != "13800000007" {
 			t.Fatalf("owner = %v, want customer service 孙丽 and her phone", owner)
 		}
-		if tl := o["timeline"].([]any); len(tl) != 1 || tl[0].(map[string]any)["by"] != "zhang" {
+		if tl := o["timeline"].([]any); len(tl) != 1 || tl[0].(map[string]any)["by"] != "您" { // the buyer's own step, not their login name
 			t.Fatalf("timeline = %v", tl)
 		}
 		h.clock.Add(30 * 60e9)
@@ -410,7 +410,7 @@ func TestDetailETAOwnerTracking(t *testing.T) {
 		}
 		tl := o["timeline"].([]any)
 		last := tl[len(tl)-1].(map[string]any)
-		if len(tl) != 6 || last["stage"] != "shipped" || last["stage_name"] != "已发货" || last["by"] != "周发货" {
+		if len(tl) != 6 || last["stage"] != "shipped" || last["stage_name"] != "已发货" || last["by"] != "发货 · 周发货" {
 			t.Fatalf("timeline = %v", tl)
 		}
 		var steps []string
@@ -473,7 +473,7 @@ func TestConfirmReceipt(t *testing.T) {
 		o := orderOf(t, r)
 		tl := o["timeline"].([]any)
 		last := tl[len(tl)-1].(map[string]any)
-		if o["stage"] != "delivered" || o["eta"] != nil || o["owner"] != nil || last["by"] != "zhang" || !strings.Contains(last["note"].(string), "货已收到") {
+		if o["stage"] != "delivered" || o["eta"] != nil || o["owner"] != nil || last["by"] != "您" || !strings.Contains(last["note"].(string), "货已收到") {
 			t.Fatalf("delivered order = %v", o)
 		}
 		if r := h.do("POST", path, tok, ""); r.code != 409 || r.errCode(t) != "already_delivered" {
@@ -487,11 +487,11 @@ func TestRateLimit(t *testing.T) {
 		h := newHarness(t, db, harnessOpts{writeLimit: 3})
 		zhang, li := h.login("dev:zhang"), h.login("dev:li")
 		for i := range 3 {
-			if r := h.do("POST", "/api/mp/v1/orders", zhang, `{"lines":[{"sku":"NUT-M8","qty":1}]}`, "Idempotency-Key", fmt.Sprint("rl", i)); r.code != 201 {
+			if r := h.do("POST", "/api/mp/v1/orders", zhang, `{"address":"上海市嘉定区","lines":[{"sku":"NUT-M8","qty":1}]}`, "Idempotency-Key", fmt.Sprint("rl", i)); r.code != 201 {
 				t.Fatalf("write %d = %d", i, r.code)
 			}
 		}
-		r := h.do("POST", "/api/mp/v1/orders", zhang, `{"lines":[{"sku":"NUT-M8","qty":1}]}`, "Idempotency-Key", "rl-over")
+		r := h.do("POST", "/api/mp/v1/orders", zhang, `{"address":"上海市嘉定区","lines":[{"sku":"NUT-M8","qty":1}]}`, "Idempotency-Key", "rl-over")
 		if r.code != http.StatusTooManyRequests || r.errCode(t) != "rate_limited" {
 			t.Fatalf("4th write = %d %s, want 429", r.code, r.body)
 		}
@@ -506,7 +506,7 @@ func TestRateLimit(t *testing.T) {
 		if r := h.do("GET", "/api/mp/v1/orders", zhang, ""); r.code != 200 {
 			t.Fatalf("read while limited = %d", r.code)
 		}
-		if r := h.do("POST", "/api/mp/v1/orders", li, `{"lines":[{"sku":"NUT-M8","qty":1}]}`, "Idempotency-Key", "li"); r.code != 201 {
+		if r := h.do("POST", "/api/mp/v1/orders", li, `{"address":"上海市嘉定区","lines":[{"sku":"NUT-M8","qty":1}]}`, "Idempotency-Key", "li"); r.code != 201 {
 			t.Fatalf("another buyer = %d", r.code)
 		}
 		// The count lives in Redis: when the window ends, writes go on.
@@ -515,7 +515,7 @@ func TestRateLimit(t *testing.T) {
 			t.Fatalf("rate limit keys = %v", keys)
 		}
 		h.rdb.Del(context.Background(), keys...)
-		if r := h.do("POST", "/api/mp/v1/orders", zhang, `{"lines":[{"sku":"NUT-M8","qty":1}]}`, "Idempotency-Key", "rl-after"); r.code != 201 {
+		if r := h.do("POST", "/api/mp/v1/orders", zhang, `{"address":"上海市嘉定区","lines":[{"sku":"NUT-M8","qty":1}]}`, "Idempotency-Key", "rl-after"); r.code != 201 {
 			t.Fatalf("after the window = %d", r.code)
 		}
 	})

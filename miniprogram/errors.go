@@ -47,9 +47,11 @@ func (a *API) fail(c *gin.Context, err error) {
 	if errors.As(err, &inv) {
 		d.Field = inv.Field
 	}
+	if zh := buyerMessage(err); zh != "" {
+		d.Message = zh
+	}
 	var short *service.ShortError
 	if errors.As(err, &short) {
-		d.Message = "库存不足：" + err.Error()
 		for _, l := range short.Lines {
 			d.Available = append(d.Available, shortageJSON{SKU: l.SKU, Want: l.Want, Available: l.Available})
 		}

@@ -19,7 +19,7 @@ func TestSubscribeFieldsAreOneLineAndCut(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		h := newHarness(t, db, harnessOpts{wechat: true})
 		alice := h.login("good-alice")
-		r := h.do("POST", "/api/mp/v1/orders", alice, `{"lines":[{"sku":"NUT-M8","qty":2}],"subscribe":["shipped"]}`, "Idempotency-Key", "esc1")
+		r := h.do("POST", "/api/mp/v1/orders", alice, `{"address":"上海市嘉定区","lines":[{"sku":"NUT-M8","qty":2}],"subscribe":["shipped"]}`, "Idempotency-Key", "esc1")
 		if r.code != http.StatusCreated {
 			t.Fatalf("order = %d %s", r.code, r.body)
 		}

@@ -123,6 +123,8 @@ func writeJSON(w http.ResponseWriter, v any) {
 type harnessOpts struct {
 	wechat     bool // configure an app id (real code2session) instead of demo logins
 	writeLimit int
+	// servicePhone is the company's service line (miniprogram.service_phone).
+	servicePhone string
 }
 
 // harness is orderhub's HTTP server wired as main wires it, on a real
@@ -150,6 +152,7 @@ func newHarness(t *testing.T, db *gorm.DB, o harnessOpts) *harness {
 	if o.writeLimit > 0 {
 		cfg.MiniProgram.WriteLimit = o.writeLimit
 	}
+	cfg.MiniProgram.ServicePhone = o.servicePhone
 	cfg.MiniProgram.Templates = config.Templates{Shipped: "tpl-shipped", Delivered: "tpl-delivered", Delay: "tpl-delay", Ticket: "tpl-ticket"}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
@@ -202,7 +205,7 @@ func (h *harness) world() {
 	for _, w := range []service.WarehouseInput{{Code: "SH", Name: "上海仓", Priority: 20}, {Code: "SZ", Name: "苏州仓", Priority: 10}} {
 		must(h.catalog.CreateWarehouse(ctx, w))
 	}
-	must(h.catalog.CreateCustomer(ctx, service.CustomerInput{Code: "C001", Name: "宏达机电", Region: "上海"}))
+	must(h.catalog.CreateCustomer(ctx, service.CustomerInput{Code: "C001", Name: "宏达机电", Region: "上海", Address: "上海市嘉定区安亭镇"}))
 	for _, s := range []service.StaffInput{
 		{UserID: "cs", Name: "孙丽", Phone: "13800000007", Roles: []string{"customer_service"}},
 		{UserID: "keeper", Name: "王建国", Phone: "13800000001", Roles: []string{"keeper"}, Warehouse: "SH"},
@@ -369,5 +372,5 @@ func must[T any](v T, err error) T {
 func q(s string) string { return url.QueryEscape(s) }
 
 func serviceCustomer() service.CustomerInput {
-	return service.CustomerInput{Code: "C002", Name: "华东精工五金有限公司", Contact: "张经理", Region: "上海"}
+	return service.CustomerInput{Code: "C002", Name: "华东精工五金有限公司", Contact: "张经理", Region: "上海", Address: "上海市松江区九亭镇"}
 }

@@ -122,6 +122,11 @@ func (n *Notifier) message(openID string, note service.SubscribeNote) *subscribe
 		if note.ETA != nil {
 			when = *note.ETA
 		}
+		// The coupon in the message itself (the page shows its expiry):
+		// amount and code fit the template's 20 characters.
+		if note.CouponFen > 0 {
+			detail = "补偿券" + service.Yuan(note.CouponFen) + " 券码" + note.CouponCode
+		}
 	case service.EventTicket:
 		// The buyer's own problem: taken up, what was done, done.
 		switch note.TicketState {

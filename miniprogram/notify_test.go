@@ -51,7 +51,7 @@ func TestSubscribeMessages(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		h := newHarness(t, db, harnessOpts{wechat: true})
 		alice := h.login("good-alice")
-		r := h.do("POST", "/api/mp/v1/orders", alice, `{"lines":[{"sku":"NUT-M8","qty":2}],"subscribe":["shipped","delivered"]}`, "Idempotency-Key", "a1")
+		r := h.do("POST", "/api/mp/v1/orders", alice, `{"address":"上海市嘉定区","lines":[{"sku":"NUT-M8","qty":2}],"subscribe":["shipped","delivered"]}`, "Idempotency-Key", "a1")
 		if r.code != http.StatusCreated {
 			t.Fatalf("order = %d %s", r.code, r.body)
 		}
@@ -261,7 +261,7 @@ func TestDemoNotifierLogs(t *testing.T) {
 		if len(tpl) != 4 || tpl["ticket"] != "tpl-ticket" {
 			t.Fatalf("templates = %v", tpl)
 		}
-		r := h.do("POST", "/api/mp/v1/orders", tok, `{"lines":[{"sku":"NUT-M8","qty":1}],"subscribe":["shipped"]}`, "Idempotency-Key", "d")
+		r := h.do("POST", "/api/mp/v1/orders", tok, `{"address":"上海市嘉定区","lines":[{"sku":"NUT-M8","qty":1}],"subscribe":["shipped"]}`, "Idempotency-Key", "d")
 		no := orderOf(t, r)["no"].(string)
 		h.advanceTo(no, "confirmed", "picking", "qc", "packed", "shipped")
 		h.dispatch()

@@ -1,6 +1,7 @@
 package miniprogram
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -66,8 +67,13 @@ type eventJSON struct {
 	Kind      string `json:"kind"`
 	Stage     string `json:"stage"`
 	StageName string `json:"stage_name"`
-	By        string `json:"by"`
-	Note      string `json:"note,omitempty"`
+	// By is who, from the buyer's side of the counter: 您, 客服, 仓库 …
+	// ("" for the company as a whole); never an internal actor.
+	By string `json:"by"`
+	// Text says what happened in the buyer's words (also in Note, which
+	// older clients read).
+	Text string `json:"text"`
+	Note string `json:"note,omitempty"`
 }
 
 type etaJSON struct {
@@ -82,36 +88,50 @@ type etaJSON struct {
 type ownerJSON struct {
 	Name  string `json:"name"`
 	Phone string `json:"phone"`
+	// Role is what they do for the order: 客服, 仓库, 质检, 发货 ….
+	Role string `json:"role,omitempty"`
 }
 
 type orderJSON struct {
-	No          string      `json:"no"`
-	Stage       string      `json:"stage"`
-	StageName   string      `json:"stage_name"`
-	CreatedAt   string      `json:"created_at"`
-	Address     string      `json:"address"`
-	Remark      string      `json:"remark"`
-	TotalFen    int64       `json:"total_fen"`
-	Lines       []lineJSON  `json:"lines"`
-	Progress    []stepJSON  `json:"progress"`
-	ETA         *etaJSON    `json:"eta"`
-	PromisedAt  *string     `json:"promised_at"`
-	Owner       *ownerJSON  `json:"owner"`
-	Carrier     string      `json:"carrier,omitempty"`
-	TrackingNo  string      `json:"tracking_no,omitempty"`
-	TrackingURL string      `json:"tracking_url"`
-	CanCancel   bool        `json:"can_cancel"`
-	CanConfirm  bool        `json:"can_confirm_receipt"`
-	Timeline    []eventJSON `json:"timeline,omitempty"`
+	No        string `json:"no"`
+	Stage     string `json:"stage"`
+	StageName string `json:"stage_name"`
+	CreatedAt string `json:"created_at"`
+	Address   string `json:"address"`
+	// AddressSource is "customer" when the order gave no address and the
+	// one on file was used (the page says so beside it).
+	AddressSource string      `json:"address_source,omitempty"`
+	Remark        string      `json:"remark"`
+	TotalFen      int64       `json:"total_fen"`
+	Lines         []lineJSON  `json:"lines"`
+	Progress      []stepJSON  `json:"progress"`
+	ETA           *etaJSON    `json:"eta"`
+	PromisedAt    *string     `json:"promised_at"`
+	Owner         *ownerJSON  `json:"owner"`
+	Carrier       string      `json:"carrier,omitempty"`
+	TrackingNo    string      `json:"tracking_no,omitempty"`
+	TrackingURL   string      `json:"tracking_url"`
+	CanCancel     bool        `json:"can_cancel"`
+	CanConfirm    bool        `json:"can_confirm_receipt"`
+	Timeline      []eventJSON `json:"timeline,omitempty"`
 	// Transfers: detail only, in plain words (transfers.go).
 	Transfers []transferJSON `json:"transfers,omitempty"`
+	// Delay is the delay the buyer was told of, with the new estimate and
+	// the compensation coupon (detail only; null if never late).
+	Delay *delayJSON `json:"delay,omitempty"`
+	// CancelReason says why a cancelled order was cancelled.
+	CancelReason *string `json:"cancel_reason,omitempty"`
+	// Problems are those the buyer's company reported on the order, with
+	// their state and resolution; OpenProblems counts the unresolved.
+	Problems     []problemJSON `json:"problems,omitempty"`
+	OpenProblems int           `json:"open_problems,omitempty"`
 }
 
 // summary is an order as a buyer sees it in a list: no timeline.
 func (a *API) summary(o model.Order, owner *model.Staff) orderJSON {
 	pipe := a.d.Orders.Pipeline()
 	out := orderJSON{
-		No: o.No, Stage: o.Stage, StageName: pipe.Name(o.Stage), CreatedAt: a.ts(o.CreatedAt), Address: o.Address, Remark: o.Remark,
+		No: o.No, Stage: o.Stage, StageName: pipe.Name(o.Stage), CreatedAt: a.ts(o.CreatedAt), Address: o.Address, AddressSource: o.AddressSource, Remark: o.Remark,
 		TotalFen: o.TotalFen, Lines: make([]lineJSON, len(o.Lines)), PromisedAt: a.tsPtr(o.PromisedAt),
 		Carrier: o.Carrier, TrackingNo: o.TrackingNo, TrackingURL: a.trackingURL(o.No),
 		CanCancel:  pipe.CustomerCancellable(o.Stage),
@@ -125,7 +145,7 @@ func (a *API) summary(o model.Order, owner *model.Staff) orderJSON {
 		out.ETA = &etaJSON{At: a.ts(eta.At), Kind: eta.Kind, Late: eta.Late}
 	}
 	if owner != nil && o.OwnerStaffID != nil {
-		out.Owner = &ownerJSON{Name: owner.Name, Phone: owner.Phone}
+		out.Owner = &ownerJSON{Name: owner.Name, Phone: owner.Phone, Role: ownerRole(pipe, o.Stage)}
 	}
 	return out
 }
@@ -159,23 +179,34 @@ func (a *API) detail(d service.Detail) orderJSON {
 	out.Transfers = buyerTransfers(d)
 	pipe := a.d.Orders.Pipeline()
 	for _, e := range d.Events {
-		// Buyers see how the order moved, not the warehouse's inner work
-		// (transfers between warehouses).
-		if e.ToStage == "" {
+		// Buyers see how the order moved, in their words, not the
+		// warehouse's inner work (transfers between warehouses).
+		text, by, show := a.buyerEvent(d, e)
+		if !show {
 			continue
 		}
-		out.Timeline = append(out.Timeline, eventJSON{At: a.ts(e.CreatedAt), Kind: e.Kind, Stage: e.ToStage, StageName: pipe.Name(e.ToStage), By: personName(e.Actor), Note: e.Note})
+		ev := eventJSON{At: a.ts(e.CreatedAt), Kind: e.Kind, Stage: e.ToStage, By: by, Text: text, Note: text}
+		if e.ToStage != "" {
+			ev.StageName = pipe.Name(e.ToStage)
+		}
+		out.Timeline = append(out.Timeline, ev)
+	}
+	out.Delay = a.delayOut(d.Delay)
+	if r, ok := orderCancelReason(d); ok {
+		out.CancelReason = &r
 	}
 	return out
 }
 
-// personName turns a timeline label "王芳(wangfang)" into the name alone:
-// buyers need not see staff's WeCom userids.
-func personName(label string) string {
-	if i := strings.LastIndex(label, "("); i > 0 && strings.HasSuffix(label, ")") {
-		return label[:i]
+// withProblems adds the problems the buyer's company reported on the order.
+func (a *API) withProblems(ctx context.Context, out *orderJSON, d service.Detail) error {
+	ts, err := a.d.Tickets.List(ctx, service.TicketFilter{OrderNo: d.Order.No})
+	if err != nil {
+		return err
 	}
-	return label
+	out.Problems = a.buyerProblems(d, ts)
+	out.OpenProblems = openProblems(out.Problems)
+	return nil
 }
 
 func (a *API) trackingURL(no string) string {
@@ -270,7 +301,12 @@ func (a *API) getOrder(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"order": a.detail(d)})
+	out := a.detail(d)
+	if err := a.withProblems(c.Request.Context(), &out, d); err != nil {
+		a.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"order": out})
 }
 
 func (a *API) cancelOrder(c *gin.Context) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"orderhub/model"
 	"orderhub/service"
 )
 
@@ -32,24 +33,45 @@ type trackEvent struct {
 	At, Text, By string
 }
 
+type trackCoupon struct {
+	Amount, Code, Expires string
+}
+
+type trackProblem struct {
+	KindName, StateName, Resolution string
+	Open                            bool
+}
+
 type trackPage struct {
-	Found      bool
-	No         string
-	Customer   string
-	StageName  string
-	Cancelled  bool
-	Delivered  bool
-	ETA        string
-	ETAKind    string
-	Late       bool
-	Steps      []trackStep
-	Owner      string
-	OwnerPhone string
-	Carrier    string
-	TrackingNo string
-	Lines      []trackLine
-	Events     []trackEvent
-	Updated    string
+	Found     bool
+	No        string
+	Customer  string
+	StageName string
+	Cancelled bool
+	Delivered bool
+	ETA       string
+	ETAKind   string
+	Late      bool
+	Steps     []trackStep
+	// Owner is who holds the order, with their role (发货 · 周敏); the
+	// page is public, so OwnerPhone is masked and ServicePhone, when the
+	// company set one, is the number to call.
+	Owner        string
+	OwnerPhone   string
+	ServicePhone string
+	// CancelReason says why a cancelled order was cancelled.
+	CancelReason string
+	// Delay is the delay the buyer was told of, with the coupon.
+	DelayETA, DelayPromised string
+	Coupon                  *trackCoupon
+	// Problems are those the buyer reported, with what was done.
+	Problems     []trackProblem
+	OpenProblems int
+	Carrier      string
+	TrackingNo   string
+	Lines        []trackLine
+	Events       []trackEvent
+	Updated      string
 }
 
 // trackPage serves the public tracking page /t/<token>: no login, the
@@ -69,7 +91,21 @@ func (a *API) trackPage(c *gin.Context) {
 		c.String(http.StatusInternalServerError, "服务器内部错误，请稍后再试 (request id %s)", service.RequestID(c))
 		return
 	}
-	a.renderTrack(c, http.StatusOK, a.trackView(d))
+	p := a.trackView(d)
+	ts, err := a.d.Tickets.List(c.Request.Context(), service.TicketFilter{OrderNo: d.Order.No})
+	if err != nil {
+		a.d.Log.ErrorContext(c, "tracking page", "err", err)
+		c.String(http.StatusInternalServerError, "服务器内部错误，请稍后再试 (request id %s)", service.RequestID(c))
+		return
+	}
+	for _, pr := range a.buyerProblems(d, ts) {
+		open := pr.State == model.TicketOpen || pr.State == model.TicketAcknowledged
+		p.Problems = append(p.Problems, trackProblem{KindName: pr.KindName, StateName: pr.StateName, Resolution: pr.Resolution, Open: open})
+		if open {
+			p.OpenProblems++
+		}
+	}
+	a.renderTrack(c, http.StatusOK, p)
 }
 
 func (a *API) trackView(d service.Detail) trackPage {
@@ -82,11 +118,21 @@ func (a *API) trackView(d service.Detail) trackPage {
 	}
 	entered := map[string]string{}
 	for _, e := range d.Events {
-		if e.ToStage == "" {
-			continue
+		if e.ToStage != "" {
+			entered[e.ToStage] = a.localTime(e.CreatedAt)
 		}
-		entered[e.ToStage] = a.localTime(e.CreatedAt)
-		p.Events = append(p.Events, trackEvent{At: a.localTime(e.CreatedAt), Text: pipe.Name(e.ToStage), By: personName(e.Actor)})
+		if text, by, show := a.buyerEvent(d, e); show {
+			p.Events = append(p.Events, trackEvent{At: a.localTime(e.CreatedAt), Text: text, By: by})
+		}
+	}
+	if r, ok := orderCancelReason(d); ok {
+		p.CancelReason = r
+	}
+	if dl := d.Delay; dl != nil {
+		p.DelayETA, p.DelayPromised = a.localTime(dl.ETA), a.localTime(dl.PromisedAt)
+		if c := dl.Coupon; c != nil {
+			p.Coupon = &trackCoupon{Amount: service.Yuan(c.Fen), Code: c.Code, Expires: a.localTime(c.ExpiresAt)}
+		}
 	}
 	// Newest first, at most six: the page is for a glance.
 	for i, j := 0, len(p.Events)-1; i < j; i, j = i+1, j-1 {
@@ -110,8 +156,15 @@ func (a *API) trackView(d service.Detail) trackPage {
 		}
 	}
 	if d.Owner != nil && o.OwnerStaffID != nil {
-		p.Owner, p.OwnerPhone = d.Owner.Name, d.Owner.Phone
+		p.Owner = d.Owner.Name
+		if role := ownerRole(pipe, o.Stage); role != "" {
+			p.Owner = role + " · " + d.Owner.Name
+		}
+		if d.Owner.Phone != "" {
+			p.OwnerPhone = maskPhone(d.Owner.Phone)
+		}
 	}
+	p.ServicePhone = a.d.Config.ServicePhone
 	for _, l := range o.Lines {
 		p.Lines = append(p.Lines, trackLine{Name: l.Name, SKU: l.SKU, Qty: l.Qty})
 	}

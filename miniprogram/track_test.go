@@ -32,10 +32,14 @@ func TestTrackingPage(t *testing.T) {
 		if r.code != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") {
 			t.Fatalf("page = %d %s", r.code, r.header.Get("Content-Type"))
 		}
-		for _, want := range []string{no, "zhang", "配货中", "承诺送达", "11月27日 18:00", "陈配货", `href="tel:13800000002"`, "六角螺母", "× 2", "不锈钢过滤网", `name="viewport"`} {
+		for _, want := range []string{no, "zhang", "配货中", "承诺送达", "11月27日 18:00", "配货 · 陈配货", "138****0002", "六角螺母", "× 2", "不锈钢过滤网", `name="viewport"`} {
 			if !strings.Contains(page, want) {
 				t.Errorf("page lacks %q", want)
 			}
+		}
+		// A public page: the staff mobile masked, never in full.
+		if strings.Contains(page, "13800000002") {
+			t.Error("the public page shows a staff member's full mobile number")
 		}
 		if strings.Contains(page, "运单号") {
 			t.Error("a tracking number shown before shipping")
@@ -74,7 +78,7 @@ func TestTrackingPageInChromium(t *testing.T) {
 		t.Fatalf("headless Chromium is needed for this test (apt-get install chromium, or set ORDERHUB_CHROMIUM): %v", err)
 	}
 	db := modeltest.SQLite(t)
-	h := newHarness(t, db, harnessOpts{})
+	h := newHarness(t, db, harnessOpts{servicePhone: "400-820-1234"})
 	tok := h.login("dev:zhang")
 	must(h.catalog.CreateCustomer(context.Background(), serviceCustomer()))
 	h.do("POST", "/api/v1/buyers/dev:zhang/link", adminToken, `{"customer":"C002"}`)
@@ -107,7 +111,7 @@ func TestTrackingPageInChromium(t *testing.T) {
 	if err != nil {
 		t.Fatalf("chromium --dump-dom: %v", err)
 	}
-	for _, want := range []string{"已发货", "订单进度", "当前负责人", "周发货", "SF1234567890", "承诺送达"} {
+	for _, want := range []string{"已发货", "订单进度", "当前负责人", "发货 · 周发货", "138****0004", "客服热线", "400-820-1234", "SF1234567890", "承诺送达", "已发货：顺丰 SF1234567890"} {
 		if !bytes.Contains(dom, []byte(want)) {
 			t.Errorf("rendered page lacks %q", want)
 		}

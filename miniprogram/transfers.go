@@ -41,15 +41,18 @@ func buyerTransfers(d service.Detail) []transferJSON {
 			name = sku
 		}
 		var text string
-		switch t.Status {
-		case model.TransferReceived:
+		status := t.Status
+		switch {
+		case t.Status == model.TransferReceived:
 			text = fmt.Sprintf("%s ×%d 已从其他仓库调到%s。", name, t.Qty, to)
-		case "dispatched":
+		case t.DispatchedAt != nil:
+			// Pending with its 发出 recorded: on the way.
+			status = "dispatched"
 			text = fmt.Sprintf("%s ×%d 已从其他仓库发出，正在运往%s，到货后一起发出。", name, t.Qty, to)
 		default:
 			text = fmt.Sprintf("%s ×%d 正从其他仓库调往%s，到货后一起发出。", name, t.Qty, to)
 		}
-		out = append(out, transferJSON{SKU: sku, Name: name, Qty: t.Qty, Status: t.Status, Text: text})
+		out = append(out, transferJSON{SKU: sku, Name: name, Qty: t.Qty, Status: status, Text: text})
 	}
 	return out
 }

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 
 	"gorm.io/gorm"
@@ -40,8 +41,8 @@ func (o *Orders) Attach(ctx context.Context, no, field, path string, actor Actor
 		if ord.Stage == StageCancelled {
 			return conflict(CodeOrderCancelled, "order %s is cancelled", ord.No).about(ord.No, o.pipe.Name(StageCancelled))
 		}
-		if !o.pipe.MayMove(actor, ord.Stage) && !actor.HasRole("dispatcher", "keeper", "dispatcher_lead", "keeper_lead") {
-			return &ForbiddenError{Actor: actor.Label(), Need: []string{"dispatcher", "keeper"}, What: "attach files to orders"}
+		if may := o.pipe.duties.Attach; !o.pipe.MayMove(actor, ord.Stage) && !actor.HasRole(may...) {
+			return &ForbiddenError{Actor: actor.Label(), Need: slices.Clone(may), What: "attach files to orders"}
 		}
 		have := map[string]string{}
 		_ = json.Unmarshal([]byte(ord.Fields), &have)

@@ -245,6 +245,9 @@ func (o *Orders) ConfirmReceipt(ctx context.Context, no string, actor Actor, not
 			Kind: "stage", Actor: actor.Label(), Note: receiptNote(note), At: now}); err != nil {
 			return err
 		}
+		if err := endStageWait(tx, o.pipe, ord, last.Key, now); err != nil {
+			return err
+		}
 		return o.notifyStage(tx, ord, last.Key, now)
 	})
 	if err != nil {

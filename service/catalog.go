@@ -188,12 +188,15 @@ type CustomerInput struct {
 	Code, Name, Contact, Phone, Region string
 	// Warehouse is the code of the customer's nearest warehouse (optional).
 	Warehouse string
+	// Address is the delivery address on file, used by an order that
+	// gives none (optional).
+	Address string
 }
 
 // CreateCustomer adds a customer.
 func (c *Catalog) CreateCustomer(ctx context.Context, in CustomerInput) (_ model.Customer, err error) {
 	defer wrapOp(&err, "Catalog.CreateCustomer")
-	cu := model.Customer{Code: strings.ToUpper(strings.TrimSpace(in.Code)), Name: strings.TrimSpace(in.Name), Contact: strings.TrimSpace(in.Contact), Phone: strings.TrimSpace(in.Phone), Region: strings.TrimSpace(in.Region)}
+	cu := model.Customer{Code: strings.ToUpper(strings.TrimSpace(in.Code)), Name: strings.TrimSpace(in.Name), Contact: strings.TrimSpace(in.Contact), Phone: strings.TrimSpace(in.Phone), Region: strings.TrimSpace(in.Region), Address: strings.TrimSpace(in.Address)}
 	if err := checkCustomer(cu); err != nil {
 		return cu, err
 	}

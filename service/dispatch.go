@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -27,8 +28,8 @@ type Dispatch struct {
 // sender goes with a note to the other end.
 func (t *Transfers) Dispatch(ctx context.Context, in Dispatch) (TransferView, error) {
 	actor := in.Actor
-	if actor.Kind == ActorStaff && !actor.HasRole("keeper", "keeper_lead") && !t.pipe.Supervisor(actor) {
-		return TransferView{}, &ForbiddenError{Actor: actor.Label(), Need: append([]string{"keeper", "keeper_lead"}, t.pipe.supervisorRoles...), What: "dispatch a transfer"}
+	if may := t.pipe.duties.Transfers; actor.Kind == ActorStaff && !actor.HasRole(may...) && !t.pipe.Supervisor(actor) {
+		return TransferView{}, &ForbiddenError{Actor: actor.Label(), Need: append(slices.Clone(may), t.pipe.supervisorRoles...), What: "dispatch a transfer"}
 	}
 	in.Carrier, in.WaybillNo = strings.TrimSpace(in.Carrier), strings.TrimSpace(in.WaybillNo)
 	if err := checkText("carrier", in.Carrier, 32, true); err != nil {
@@ -67,7 +68,7 @@ func (t *Transfers) Dispatch(ctx context.Context, in Dispatch) (TransferView, er
 			Note: fmt.Sprintf("调拨单 #%d 已从 %s 发出（%s %s）", tr.ID, whCode(whs, tr.FromWarehouseID), in.Carrier, in.WaybillNo), CreatedAt: now}).Error; err != nil {
 			return err
 		}
-		receivers, err := warehouseKeepers(tx, tr.ToWarehouseID)
+		receivers, err := warehouseKeepers(tx, tr.ToWarehouseID, t.pipe.duties.TransferKeeper)
 		if err != nil {
 			return err
 		}
@@ -85,7 +86,7 @@ func (t *Transfers) Dispatch(ctx context.Context, in Dispatch) (TransferView, er
 
 // warehouseKeepers are the active keepers of a warehouse: who unpacks
 // what arrives there.
-func warehouseKeepers(tx *gorm.DB, warehouseID uint64) ([]model.Staff, error) {
+func warehouseKeepers(tx *gorm.DB, warehouseID uint64, keeper string) ([]model.Staff, error) {
 	var staff []model.Staff
 	if err := tx.Where("warehouse_id = ? AND active = ?", warehouseID, true).Order("id").Find(&staff).Error; err != nil {
 		return nil, err
@@ -93,7 +94,7 @@ func warehouseKeepers(tx *gorm.DB, warehouseID uint64) ([]model.Staff, error) {
 	var out []model.Staff
 	for _, s := range staff {
 		for _, r := range strings.Split(s.Roles, ",") {
-			if strings.TrimSpace(r) == "keeper" {
+			if strings.TrimSpace(r) == keeper {
 				out = append(out, s)
 				break
 			}

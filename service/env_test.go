@@ -57,7 +57,7 @@ func (e *env) world(t testing.TB) {
 	for _, w := range []service.WarehouseInput{{Code: "A", Name: "上海仓", Region: "上海", Priority: 30}, {Code: "B", Name: "苏州仓", Region: "苏州", Priority: 20}, {Code: "C", Name: "杭州仓", Region: "杭州", Priority: 10}} {
 		must(e.catalog.CreateWarehouse(ctx, w))
 	}
-	must(e.catalog.CreateCustomer(ctx, service.CustomerInput{Code: "C1", Name: "宏达机电", Region: "上海"}))
+	must(e.catalog.CreateCustomer(ctx, service.CustomerInput{Code: "C1", Name: "宏达机电", Region: "上海", Address: "上海市嘉定区安亭镇"}))
 	must(e.catalog.CreateCustomer(ctx, service.CustomerInput{Code: "C2", Name: "精工五金", Region: "苏州"}))
 	for _, s := range []service.StaffInput{
 		{UserID: "keeperA", Name: "王仓管", Roles: []string{"keeper"}, Warehouse: "A"},

@@ -425,7 +425,7 @@ func (e *Escalator) subject(tx *gorm.DB, a model.Alarm) (subject, error) {
 			s.live = s.live && tr.DispatchedAt == nil
 			s.what = fmt.Sprintf("调拨单 #%d（%d 件）未发出", tr.ID, tr.Qty)
 		}
-		s.ownerRole = "keeper"
+		s.ownerRole = e.pipe.duties.TransferKeeper
 		if tr.AssigneeStaffID != nil {
 			var st model.Staff
 			found, err := takeOptional(tx.Where("id = ?", *tr.AssigneeStaffID), &st)
@@ -874,14 +874,15 @@ func (e *Escalator) Delays(ctx context.Context) (_ int, err error) {
 				return res.Error
 			}
 			note := fmt.Sprintf("预计 %s 送达，晚于承诺交期 %s", e.local(est), e.local(*ord.PromisedAt))
-			if e.cfg.DelayCouponFen > 0 {
-				note += fmt.Sprintf("；已补偿优惠券 ¥%d.%02d", e.cfg.DelayCouponFen/100, e.cfg.DelayCouponFen%100)
+			coupon := delayOf(notice).Coupon
+			if coupon != nil {
+				note += fmt.Sprintf("；已补偿优惠券 %s（券码 %s，%s 前有效）", Yuan(coupon.Fen), coupon.Code, e.local(coupon.ExpiresAt))
 			}
 			if err := tx.Create(&model.OrderEvent{OrderID: ord.ID, Kind: "delay", Actor: System.Label(), Fields: "{}", Note: note, CreatedAt: now}).Error; err != nil {
 				return err
 			}
 			n++
-			return e.orders.notifyIfLate(tx, ord, now)
+			return e.orders.notifyLate(tx, ord, now, coupon)
 		})
 		if err != nil {
 			return n, err

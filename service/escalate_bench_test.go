@@ -51,7 +51,7 @@ func BenchmarkEscalationScan(b *testing.B) {
 	orders := service.NewOrders(db, service.NewLocker(rdb, prefix, time.Second, time.Second, log), pipe, clock.Now, cfg.Location(), log, service.NewMetrics(prometheus.NewRegistry()))
 	catalog := service.NewCatalog(db, cfg.Roles)
 	must(catalog.CreateWarehouse(ctx, service.WarehouseInput{Code: "A", Name: "上海仓", Priority: 1}))
-	must(catalog.CreateCustomer(ctx, service.CustomerInput{Code: "C1", Name: "宏达机电"}))
+	must(catalog.CreateCustomer(ctx, service.CustomerInput{Code: "C1", Name: "宏达机电", Address: "上海市嘉定区安亭镇"}))
 	must(catalog.CreateStaff(ctx, service.StaffInput{UserID: "cslead", Name: "吴华", Roles: []string{"cs_lead"}}))
 	tickets := service.NewTickets(db, pipe, clock.Now, cfg.Location(), cfg.Roles)
 	esc := service.NewEscalator(db, orders, tickets, cfg.Escalation, clock.Now, cfg.Location(), log)

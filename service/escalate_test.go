@@ -338,6 +338,13 @@ func TestDelayNoticeOncePerOrder(t *testing.T) {
 		for _, ev := range d.Events {
 			found = found || (ev.Kind == "delay" && strings.Contains(ev.Note, "¥20.00"))
 		}
+		// The coupon itself, for the buyer's detail, the tracking page and
+		// the delay message: amount, code, expiry, and the new estimate.
+		if c := d.Delay; c == nil || c.Coupon == nil || c.Coupon.Fen != 2000 || c.Coupon.Code == "" || !c.Coupon.ExpiresAt.Equal(x.clock.Now().Add(service.CouponValidity)) || c.ETA.IsZero() {
+			t.Fatalf("delay on the order: %+v", d.Delay)
+		} else if !strings.Contains(told[0].Body, `"coupon_code":"`+c.Coupon.Code+`"`) || !strings.Contains(told[0].Body, `"coupon_fen":2000`) {
+			t.Fatalf("the delay message carries no coupon: %s", told[0].Body)
+		}
 		if !found {
 			t.Fatalf("the coupon is not on the order's timeline: %+v", d.Events)
 		}

@@ -79,7 +79,7 @@ func TestPushesEscapeNames(t *testing.T) {
 			modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 				x := newEscEnv(t, db, func(c *config.Config) { c.Escalation.Cards = tc.cards; c.Escalation.GroupOver = tc.group })
 				ctx := context.Background()
-				must(x.catalog.CreateCustomer(ctx, service.CustomerInput{Code: "BAD", Name: hostileCustomer, Region: "上海"}))
+				must(x.catalog.CreateCustomer(ctx, service.CustomerInput{Code: "BAD", Name: hostileCustomer, Region: "上海", Address: "上海市嘉定区安亭镇"}))
 				must(x.catalog.CreateStaff(ctx, service.StaffInput{UserID: "badlead", Name: hostileStaff, Roles: []string{"cs_lead"}}))
 				for i := 0; i < 2; i++ {
 					if _, _, err := x.orders.Create(ctx, service.NewOrder{Customer: "BAD", Lines: []service.LineInput{{SKU: "BOLT-M8", Qty: 1}}, Actor: service.Admin}); err != nil {

@@ -65,7 +65,7 @@ func (e *InvalidRowsError) Error() string {
 	return fmt.Sprintf("%d rows have errors (%d problems); nothing was imported", len(rows), len(e.Rows))
 }
 func (e *InvalidRowsError) Unwrap() error { return ErrInvalid }
-func (e *InvalidRowsError) Code() string  { return "invalid_rows" }
+func (e *InvalidRowsError) Code() string  { return CodeInvalidRows }
 
 // ImportResult counts what an import did.
 type ImportResult struct {

@@ -13,6 +13,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"orderhub/internal/division"
+	"orderhub/internal/textesc"
 	"orderhub/model"
 )
 
@@ -367,12 +368,14 @@ func (s *Intakes) pushReview(tx *gorm.DB, it model.Intake, doc IntakeDoc, from s
 	for _, st := range staff {
 		to = append(to, st.UserID)
 	}
+	// What the channel sent is user-supplied: escaped for a text message
+	// (invariant 9).
 	var what []string
 	for _, p := range doc.Problems() {
-		what = append(what, ProblemZh(p))
+		what = append(what, textesc.Text(ProblemZh(p), 80))
 	}
 	text := fmt.Sprintf("待复核订单 #%d（%s，外部单号 %s）：%s。未预留库存。发「复核 %d」查看并选择。",
-		it.ID, from, doc.ExternalID, strings.Join(what, "；"), it.ID)
+		it.ID, textesc.Text(from, 30), textesc.Text(doc.ExternalID, 64), strings.Join(what, "；"), it.ID)
 	m := Text(text, to...)
 	m.Key = "intake:review:" + strconv.FormatUint(it.ID, 10)
 	return enqueue(tx, s.clock(), 0, []Message{m})

@@ -42,14 +42,19 @@ type Orders struct {
 	log    *slog.Logger
 	m      *Metrics
 	placer *placer
+	// webhooks are the channels told of their orders' stage changes.
+	webhooks map[string]bool
 }
 
 // NewOrders returns an Orders. loc is the zone order numbers are dated in.
-func NewOrders(db *gorm.DB, locker *Locker, pipe *Pipeline, clock Clock, loc *time.Location, log *slog.Logger, m *Metrics) *Orders {
+func NewOrders(db *gorm.DB, locker *Locker, pipe *Pipeline, clock Clock, loc *time.Location, log *slog.Logger, m *Metrics, opts ...OrderOption) *Orders {
 	if db == nil || locker == nil || pipe == nil || clock == nil || loc == nil || log == nil || m == nil {
 		panic("service: NewOrders: nil dependency")
 	}
-	o := &Orders{db: db, locker: locker, pipe: pipe, clock: clock, loc: loc, log: log, m: m}
+	o := &Orders{db: db, locker: locker, pipe: pipe, clock: clock, loc: loc, log: log, m: m, webhooks: map[string]bool{}}
+	for _, opt := range opts {
+		opt(o)
+	}
 	o.placer = &placer{run: o.placeBatch}
 	return o
 }
@@ -251,6 +256,8 @@ type Detail struct {
 	SKUs           map[uint64]string
 	// Assignees are the staff the transfers are assigned to, by id.
 	Assignees map[uint64]model.Staff
+	// Delay is the order's delay notice and coupon, nil if never late.
+	Delay *Delay
 }
 
 // Fields returns the stage fields given so far.
@@ -295,6 +302,11 @@ func (o *Orders) get(ctx context.Context, q *gorm.DB, key string) (Detail, error
 			d.Owner = &s
 		}
 	}
+	delay, err := loadDelay(db, d.Order.ID)
+	if err != nil {
+		return d, err
+	}
+	d.Delay = delay
 	var ids []uint64
 	for _, t := range d.Transfers {
 		if t.AssigneeStaffID != nil {

@@ -21,11 +21,12 @@ type Pipeline struct {
 	cancelBefore    int
 	customerBefore  int
 	supervisorRoles []string
+	duties          config.Duties
 }
 
 // NewPipeline builds the pipeline from validated config.
 func NewPipeline(cfg config.Config) *Pipeline {
-	p := &Pipeline{stages: cfg.Stages, index: map[string]int{}, supervisorRoles: cfg.SupervisorRoles}
+	p := &Pipeline{stages: cfg.Stages, index: map[string]int{}, supervisorRoles: cfg.SupervisorRoles, duties: cfg.Duties}
 	for i, s := range cfg.Stages {
 		p.index[s.Key] = i
 	}
@@ -33,6 +34,9 @@ func NewPipeline(cfg config.Config) *Pipeline {
 	p.customerBefore = min(p.index[cfg.CustomerCancelBefore], p.cancelBefore)
 	return p
 }
+
+// Duties are the roles behind the work no stage owns.
+func (p *Pipeline) Duties() config.Duties { return p.duties }
 
 // Stages returns the stages in order.
 func (p *Pipeline) Stages() []config.Stage { return slices.Clone(p.stages) }

@@ -216,6 +216,13 @@ func (o *Orders) resolveBatch(ctx context.Context, batch []*placeReq) error {
 			}
 			continue
 		}
+		// Goods need somewhere to go: the order's address, else the one on
+		// file; with neither the order is refused, not left to a keeper
+		// to find out at the door.
+		if deliveryChannel(r.in.Channel) && orderAddress(r.in.Address, r.cust) == "" {
+			r.err = invalid("address", CodeAddressRequired, "is required: the order gives none and customer %s has no address on file", r.cust.Code)
+			continue
+		}
 		r.scope = r.in.Channel + ":" + strconv.FormatUint(r.cust.ID, 10)
 		r.hash = requestHash(r.cust.ID, r.merged, r.in)
 		r.lines = make([]orderLineReq, 0, len(r.merged))
@@ -354,7 +361,7 @@ func (o *Orders) writeBatch(ctx context.Context, batch []*placeReq, contended bo
 			// in first and the real number right after.
 			orders[i] = model.Order{
 				No: "tmp-" + randomToken()[:28], Channel: r.in.Channel, CustomerID: r.cust.ID, WarehouseID: r.primary,
-				Address: orderAddress(r.in.Address, r.cust), Remark: strings.TrimSpace(r.in.Remark), PromisedAt: utcPtr(r.in.PromisedAt),
+				Address: orderAddress(r.in.Address, r.cust), AddressSource: addressSource(r.in.Address, r.cust), Remark: strings.TrimSpace(r.in.Remark), PromisedAt: utcPtr(r.in.PromisedAt),
 				Stage: first.Key, StageEnteredAt: now, StageDueAt: o.pipe.Due(first.Key, now), Fields: "{}", CreatedAt: now, UpdatedAt: now,
 			}
 			if owner != nil {
@@ -492,7 +499,7 @@ func numberOrders(tx *gorm.DB, orders []model.Order, loc *time.Location) error {
 func (o *Orders) transfer(tx *gorm.DB, ord *model.Order, a plannedAlloc, now time.Time) (model.Transfer, error) {
 	t := model.Transfer{OrderID: ord.ID, ProductID: a.productID, FromWarehouseID: a.warehouseID, ToWarehouseID: ord.WarehouseID,
 		Qty: a.qty, Status: model.TransferPending, CreatedAt: now, UpdatedAt: now}
-	keeper, err := staffWithRole(tx, "keeper", a.warehouseID)
+	keeper, err := staffWithRole(tx, o.pipe.duties.TransferKeeper, a.warehouseID)
 	if err != nil {
 		return t, err
 	}
@@ -500,6 +507,28 @@ func (o *Orders) transfer(tx *gorm.DB, ord *model.Order, a plannedAlloc, now tim
 		t.AssigneeStaffID = &keeper.ID
 	}
 	return t, tx.Create(&t).Error
+}
+
+// AddressFromCustomer marks an order whose address was taken from its
+// customer's address on file (model.Order.AddressSource).
+const AddressFromCustomer = "customer"
+
+// deliveryChannel says whether orders from channel are delivered, so need
+// an address: the mini-program, the staff API and chat are; a shop's
+// channel (a till's 门店自提) may hand goods over the counter.
+func deliveryChannel(channel string) bool {
+	switch channel {
+	case ChannelMiniProgram, ChannelAPI, ChannelWeCom:
+		return true
+	}
+	return false
+}
+
+func addressSource(given string, cu model.Customer) string {
+	if strings.TrimSpace(given) == "" && cu.Address != "" {
+		return AddressFromCustomer
+	}
+	return ""
 }
 
 // orderAddress is the address an order gives, else the customer's address

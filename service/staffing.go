@@ -288,7 +288,7 @@ func (s *Staffing) deactivate(tx *gorm.DB, st model.Staff, by string) (Handover,
 		return h, err
 	}
 	for _, t := range trs {
-		next, err := staffWithRole(tx, "keeper", t.FromWarehouseID)
+		next, err := staffWithRole(tx, s.pipe.duties.TransferKeeper, t.FromWarehouseID)
 		if err != nil {
 			return h, err
 		}

@@ -115,6 +115,9 @@ func (o *Orders) Advance(ctx context.Context, mv Move) (_ Detail, err error) {
 		if err := o.notifyStage(tx, ord, next.Key, now); err != nil {
 			return err
 		}
+		if err := endStageWait(tx, o.pipe, ord, next.Key, now); err != nil {
+			return err
+		}
 		return finish(ctx, tx, now, Outcome{Stage: &StageChange{OrderID: ord.ID, No: ord.No, From: ord.Stage, To: next.Key,
 			Owner: owner, Carrier: ord.Carrier, TrackingNo: ord.TrackingNo}})
 	})
@@ -241,16 +244,22 @@ func (o *Orders) Cancel(ctx context.Context, no string, actor Actor, reason stri
 			if !o.pipe.CustomerCancellable(ord.Stage) {
 				return conflict(CodeNotCancellable, "order %s is already %s; ask customer service to cancel it", ord.No, o.pipe.Name(ord.Stage)).about(ord.No, o.pipe.Name(ord.Stage))
 			}
-		case o.pipe.MayMove(actor, ord.Stage) || actor.HasRole("customer_service"):
+		case o.pipe.MayMove(actor, ord.Stage) || actor.HasRole(o.pipe.duties.Cancel...):
 		default:
 			cur, _ := o.pipe.Stage(ord.Stage)
-			return &ForbiddenError{Actor: actor.Label(), Need: append([]string{cur.OwnerRole, "customer_service"}, o.pipe.supervisorRoles...), What: "cancel this order"}
+			return &ForbiddenError{Actor: actor.Label(), Need: append(append([]string{cur.OwnerRole}, o.pipe.duties.Cancel...), o.pipe.supervisorRoles...), What: "cancel this order"}
 		}
 		now := o.clock()
 		if err := releaseOrder(tx, ord, actor, now); err != nil {
 			return err
 		}
 		if err := moveStage(tx, stageMove{Order: ord, To: StageCancelled, Kind: "cancelled", Actor: actor.Label(), Note: reason, At: now}); err != nil {
+			return err
+		}
+		if err := o.notifyChannel(tx, ord, StageCancelled, now); err != nil {
+			return err
+		}
+		if err := endStageWait(tx, o.pipe, ord, StageCancelled, now); err != nil {
 			return err
 		}
 		return finish(ctx, tx, now, Outcome{Stage: &StageChange{OrderID: ord.ID, No: ord.No, From: ord.Stage, To: StageCancelled}})

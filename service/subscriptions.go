@@ -48,6 +48,10 @@ type SubscribeNote struct {
 	PromisedAt *time.Time `json:"promised_at,omitempty"`
 	// ETA is the new estimate, on a delay.
 	ETA *time.Time `json:"eta,omitempty"`
+	// CouponFen and CouponCode are the compensation coupon, on a delay
+	// the escalation scan found (0 and "" for none).
+	CouponFen  int64  `json:"coupon_fen,omitempty"`
+	CouponCode string `json:"coupon_code,omitempty"`
 	// TicketNo, TicketState and Resolution describe a ticket update.
 	TicketNo    string `json:"ticket_no,omitempty"`
 	TicketState string `json:"ticket_state,omitempty"`
@@ -179,17 +183,29 @@ func (o *Orders) notifyStage(tx *gorm.DB, ord model.Order, to string, now time.T
 			return err
 		}
 	}
+	if err := o.notifyChannel(tx, ord, to, now); err != nil {
+		return err
+	}
 	moved := ord
 	moved.Stage, moved.StageEnteredAt = to, now
 	return o.notifyIfLate(tx, moved, now)
 }
 
 func (o *Orders) notifyIfLate(tx *gorm.DB, ord model.Order, now time.Time) error {
+	return o.notifyLate(tx, ord, now, nil)
+}
+
+// notifyLate tells the buyers of a late order, with the coupon when the
+// delay scan issued one.
+func (o *Orders) notifyLate(tx *gorm.DB, ord model.Order, now time.Time, coupon *Coupon) error {
 	eta, ok := o.ETA(ord, now)
 	if !ok || !eta.Late {
 		return nil
 	}
 	est := now.Add(o.pipe.Remaining(ord.Stage, ord.StageEnteredAt, now))
-	return notifyBuyers(tx, ord, SubscribeNote{Event: EventDelay, OrderNo: ord.No, StageName: o.pipe.Name(ord.Stage), At: now,
-		PromisedAt: ord.PromisedAt, ETA: &est})
+	note := SubscribeNote{Event: EventDelay, OrderNo: ord.No, StageName: o.pipe.Name(ord.Stage), At: now, PromisedAt: ord.PromisedAt, ETA: &est}
+	if coupon != nil {
+		note.CouponFen, note.CouponCode = coupon.Fen, coupon.Code
+	}
+	return notifyBuyers(tx, ord, note)
 }

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"gorm.io/gorm"
@@ -95,8 +96,8 @@ func (t *Transfers) List(ctx context.Context, f TransferFilter) (_ []TransferVie
 // order, and the ledger says so on both sides.
 func (t *Transfers) Receive(ctx context.Context, id uint64, actor Actor) (_ TransferView, err error) {
 	defer wrapOp(&err, "Transfers.Receive")
-	if actor.Kind == ActorStaff && !actor.HasRole("keeper", "keeper_lead") && !t.pipe.Supervisor(actor) {
-		return TransferView{}, &ForbiddenError{Actor: actor.Label(), Need: append([]string{"keeper", "keeper_lead"}, t.pipe.supervisorRoles...), What: "receive a transfer"}
+	if may := t.pipe.duties.Transfers; actor.Kind == ActorStaff && !actor.HasRole(may...) && !t.pipe.Supervisor(actor) {
+		return TransferView{}, &ForbiddenError{Actor: actor.Label(), Need: append(slices.Clone(may), t.pipe.supervisorRoles...), What: "receive a transfer"}
 	}
 	key := strconv.FormatUint(id, 10)
 	err = inTx(ctx, t.db, func(tx *gorm.DB) error {
@@ -130,6 +131,9 @@ func (t *Transfers) Receive(ctx context.Context, id uint64, actor Actor) (_ Tran
 		}
 		if err := tx.Create(&model.OrderEvent{OrderID: tr.OrderID, Kind: "transfer_received", Actor: actor.Label(), Fields: "{}",
 			Note: fmt.Sprintf("调拨单 #%d 已到货", tr.ID), CreatedAt: now}).Error; err != nil {
+			return err
+		}
+		if err := endTransferWait(tx, tr.ID, "调拨单已到货，自动处理", now); err != nil {
 			return err
 		}
 		return finish(ctx, tx, now, Outcome{Transfer: &tr})

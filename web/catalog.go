@@ -121,11 +121,12 @@ func (s *Server) createCustomer(c *gin.Context) {
 		Phone     string `json:"phone"`
 		Region    string `json:"region"`
 		Warehouse string `json:"warehouse"`
+		Address   string `json:"address"`
 	}
 	if !bind(c, &in) {
 		return
 	}
-	cu, err := s.d.Catalog.CreateCustomer(c.Request.Context(), service.CustomerInput{Code: in.Code, Name: in.Name, Contact: in.Contact, Phone: in.Phone, Region: in.Region, Warehouse: in.Warehouse})
+	cu, err := s.d.Catalog.CreateCustomer(c.Request.Context(), service.CustomerInput{Code: in.Code, Name: in.Name, Contact: in.Contact, Phone: in.Phone, Region: in.Region, Warehouse: in.Warehouse, Address: in.Address})
 	if err != nil {
 		s.fail(c, err)
 		return

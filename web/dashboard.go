@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -58,6 +59,9 @@ type DashboardDeps struct {
 	// PublicURL is where browsers reach orderhub (for the OAuth redirect);
 	// empty: the request's own host.
 	PublicURL string
+	// Channels names the configured order channels (key → name), so the
+	// board lists and filters them with orderhub's own.
+	Channels map[string]string
 	// DataDir holds the waybill photos chat attached.
 	DataDir  string
 	Location *time.Location
@@ -664,12 +668,26 @@ func (d *Dashboard) funcs() template.FuncMap {
 			}
 			return "剩 " + service.Waited(left)
 		},
-		"pct":     func(f float64) string { return fmt.Sprintf("%.1f%%", f*100) },
-		"used":    func(f float64) int { return min(int(f*100), 100) },
-		"yuan":    func(fen int64) string { return fmt.Sprintf("¥%d.%02d", fen/100, fen%100) },
-		"field":   fieldWord,
-		"channel": channelWord,
-		"stage":   func(key string) string { return d.d.Orders.Pipeline().Name(key) },
+		"pct":   func(f float64) string { return fmt.Sprintf("%.1f%%", f*100) },
+		"used":  func(f float64) int { return min(int(f*100), 100) },
+		"yuan":  func(fen int64) string { return fmt.Sprintf("¥%d.%02d", fen/100, fen%100) },
+		"field": fieldWord,
+		"channel": func(c string) string {
+			if n, ok := d.d.Channels[c]; ok {
+				return n
+			}
+			return channelWord(c)
+		},
+		"channels": func() []string {
+			keys := []string{service.ChannelMiniProgram, service.ChannelWeCom, service.ChannelAPI, service.ChannelSlip}
+			var more []string
+			for k := range d.d.Channels {
+				more = append(more, k)
+			}
+			sort.Strings(more)
+			return append(keys, more...)
+		},
+		"stage": func(key string) string { return d.d.Orders.Pipeline().Name(key) },
 		"ticketState": func(s string) string {
 			return map[string]string{model.TicketOpen: "待接单", model.TicketAcknowledged: "处理中", model.TicketResolved: "已处理", model.TicketClosed: "已关闭"}[s]
 		},
@@ -708,6 +726,8 @@ func channelWord(c string) string {
 		return "企业微信"
 	case service.ChannelAPI:
 		return "后台"
+	case service.ChannelSlip:
+		return "照片单"
 	case service.ChannelDemo:
 		return "演示"
 	}

@@ -91,7 +91,7 @@ func (r *sheetRoutes) importFile(c *gin.Context) {
 	}
 	sh, err := openSheet(path, name)
 	if err != nil {
-		writeErr(c, http.StatusUnprocessableEntity, "unreadable_file", err.Error())
+		writeErr(c, http.StatusUnprocessableEntity, service.CodeUnreadableFile, err.Error())
 		return
 	}
 	defer sh.Close()

@@ -76,7 +76,7 @@ func TestChannelEndpoint(t *testing.T) {
 			path string
 			body any
 		}{
-			{"/api/v1/customers", map[string]any{"code": "C1", "name": "宏达机电"}},
+			{"/api/v1/customers", map[string]any{"code": "C1", "name": "宏达机电", "address": "上海市嘉定区安亭镇"}},
 			{"/api/v1/products", map[string]any{"sku": "BOLT-M8", "name": "六角螺栓", "spec": "M8×30", "price_fen": 100}},
 			{"/api/v1/products", map[string]any{"sku": "NUT-M8", "name": "六角螺母", "spec": "M8", "price_fen": 50}},
 			{"/api/v1/stock/adjust", map[string]any{"warehouse": "SH", "sku": "BOLT-M8", "delta": 50, "reason": "t"}},

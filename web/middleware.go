@@ -61,11 +61,19 @@ func (s *Server) recover() gin.HandlerFunc {
 	}
 }
 
+// problemPhotoUpload: POST /api/mp/v1/orders/<no>/problems/<ticket>/photos.
+func problemPhotoUpload(c *gin.Context) bool {
+	p := c.Request.URL.Path
+	return c.Request.Method == http.MethodPost && strings.HasPrefix(p, "/api/mp/v1/orders/") && strings.HasSuffix(p, "/photos") &&
+		strings.Count(p, "/") == 8 && strings.Contains(p, "/problems/")
+}
+
 func limitBody(n int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if strings.HasPrefix(c.Request.URL.Path, "/api/v1/imports/") {
-			// Spreadsheet uploads are bigger; the import handler caps them
-			// at MaxImportBody itself.
+		if strings.HasPrefix(c.Request.URL.Path, "/api/v1/imports/") || problemPhotoUpload(c) {
+			// Spreadsheet uploads and buyers' problem photos are bigger; their
+			// handlers cap them themselves (MaxImportBody,
+			// miniprogram.MaxPhotoBytes).
 			c.Next()
 			return
 		}

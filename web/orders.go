@@ -47,28 +47,31 @@ type personJSON struct {
 }
 
 type orderJSON struct {
-	No             string            `json:"no"`
-	Channel        string            `json:"channel"`
-	Customer       string            `json:"customer"`
-	CustomerName   string            `json:"customer_name,omitempty"`
-	Warehouse      string            `json:"warehouse,omitempty"`
-	Stage          string            `json:"stage"`
-	StageName      string            `json:"stage_name"`
-	StageEnteredAt string            `json:"stage_entered_at"`
-	StageDueAt     *string           `json:"stage_due_at"`
-	Owner          *personJSON       `json:"owner"`
-	Address        string            `json:"address"`
-	Remark         string            `json:"remark"`
-	PromisedAt     *string           `json:"promised_at"`
-	Carrier        string            `json:"carrier,omitempty"`
-	TrackingNo     string            `json:"tracking_no,omitempty"`
-	Fields         map[string]string `json:"fields,omitempty"`
-	TotalFen       int64             `json:"total_fen"`
-	CreatedAt      string            `json:"created_at"`
-	Lines          []lineJSON        `json:"lines"`
-	Allocations    []allocationJSON  `json:"allocations,omitempty"`
-	Transfers      []transferJSON    `json:"transfers,omitempty"`
-	Timeline       []eventJSON       `json:"timeline,omitempty"`
+	No             string      `json:"no"`
+	Channel        string      `json:"channel"`
+	Customer       string      `json:"customer"`
+	CustomerName   string      `json:"customer_name,omitempty"`
+	Warehouse      string      `json:"warehouse,omitempty"`
+	Stage          string      `json:"stage"`
+	StageName      string      `json:"stage_name"`
+	StageEnteredAt string      `json:"stage_entered_at"`
+	StageDueAt     *string     `json:"stage_due_at"`
+	Owner          *personJSON `json:"owner"`
+	Address        string      `json:"address"`
+	// AddressSource is "customer" when the order gave no address and the
+	// customer's address on file was used; "" when the order gave it.
+	AddressSource string            `json:"address_source,omitempty"`
+	Remark        string            `json:"remark"`
+	PromisedAt    *string           `json:"promised_at"`
+	Carrier       string            `json:"carrier,omitempty"`
+	TrackingNo    string            `json:"tracking_no,omitempty"`
+	Fields        map[string]string `json:"fields,omitempty"`
+	TotalFen      int64             `json:"total_fen"`
+	CreatedAt     string            `json:"created_at"`
+	Lines         []lineJSON        `json:"lines"`
+	Allocations   []allocationJSON  `json:"allocations,omitempty"`
+	Transfers     []transferJSON    `json:"transfers,omitempty"`
+	Timeline      []eventJSON       `json:"timeline,omitempty"`
 	// Intake is where a channel, chat or photo order came in, with the
 	// slip photo's link.
 	Intake *intakeRefJSON `json:"intake,omitempty"`
@@ -98,7 +101,7 @@ func (s *Server) tsPtr(t *time.Time) *string { return apitime.New(s.d.Location).
 func (s *Server) summary(o model.Order) orderJSON {
 	out := orderJSON{
 		No: o.No, Channel: o.Channel, Stage: o.Stage, StageName: s.d.Orders.Pipeline().Name(o.Stage),
-		StageEnteredAt: s.ts(o.StageEnteredAt), StageDueAt: s.tsPtr(o.StageDueAt), Address: o.Address, Remark: o.Remark,
+		StageEnteredAt: s.ts(o.StageEnteredAt), StageDueAt: s.tsPtr(o.StageDueAt), Address: o.Address, AddressSource: o.AddressSource, Remark: o.Remark,
 		PromisedAt: s.tsPtr(o.PromisedAt), Carrier: o.Carrier, TrackingNo: o.TrackingNo, TotalFen: o.TotalFen, CreatedAt: s.ts(o.CreatedAt),
 		Lines: make([]lineJSON, len(o.Lines)),
 	}

@@ -194,7 +194,7 @@ func TestStaffAPIRefusals(t *testing.T) {
 			t.Fatal(err)
 		}
 		a.ok("POST", "/api/v1/products", map[string]any{"sku": "BOLT-M8", "name": "六角螺栓"}, 201)
-		a.ok("POST", "/api/v1/customers", map[string]any{"code": "C1", "name": "宏达机电"}, 201)
+		a.ok("POST", "/api/v1/customers", map[string]any{"code": "C1", "name": "宏达机电", "address": "上海市嘉定区安亭镇"}, 201)
 		a.ok("POST", "/api/v1/stock/adjust", map[string]any{"warehouse": "A", "sku": "BOLT-M8", "delta": 5}, 200)
 
 		tests := []struct {

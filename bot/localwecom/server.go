@@ -47,6 +47,8 @@ type Server struct {
 	// oauthCodes are the web-login codes issued, code → userid, each
 	// usable once.
 	oauthCodes map[string]string
+	// dir is the directory department/list and user/simplelist answer.
+	dir directory
 }
 
 // Update is one update_template_card call the server accepted.
@@ -68,6 +70,8 @@ func New(corpID, secret string) *Server {
 	s.mux.HandleFunc("/inbox", s.inbox)
 	s.mux.HandleFunc("/connect/oauth2/authorize", s.authorize)
 	s.mux.HandleFunc("/cgi-bin/auth/getuserinfo", s.getuserinfo)
+	s.mux.HandleFunc("/cgi-bin/department/list", s.departmentList)
+	s.mux.HandleFunc("/cgi-bin/user/simplelist", s.userSimpleList)
 	return s
 }
 

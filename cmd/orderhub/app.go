@@ -21,6 +21,7 @@ import (
 
 	"orderhub/bot/localwecom"
 	"orderhub/config"
+	"orderhub/internal/demo"
 	"orderhub/model"
 	"orderhub/service"
 	"orderhub/web"
@@ -44,6 +45,8 @@ type app struct {
 	wecom     *wecomParts
 	esc       *service.Escalator
 	tickets   *service.Tickets
+	staffing  *service.Staffing
+	dirSync   *service.DirectorySync
 	war       *warRoom
 	// localWeCom is the demo's local WeCom (nil with a real corp).
 	localWeCom *localwecom.Server
@@ -116,7 +119,13 @@ func (a *app) wire(clock service.Clock) error {
 	locker := service.NewLocker(a.rdb, cfg.Redis.Prefix, cfg.Reserve.LockTTL.D(), cfg.Reserve.LockWait.D(), a.log)
 	a.catalog = service.NewCatalog(a.db, cfg.Roles)
 	a.stock = service.NewStock(a.db, clock)
-	a.orders = service.NewOrders(a.db, locker, pipe, clock, cfg.Location(), a.log, metrics)
+	var hooks []string
+	for key, ch := range cfg.Channels {
+		if ch.Webhook != "" {
+			hooks = append(hooks, key)
+		}
+	}
+	a.orders = service.NewOrders(a.db, locker, pipe, clock, cfg.Location(), a.log, metrics, service.WithChannelWebhooks(hooks...))
 	a.transfers = service.NewTransfers(a.db, pipe, clock)
 	a.tickets = service.NewTickets(a.db, pipe, clock, cfg.Location(), cfg.Roles)
 	a.server = web.New(web.Deps{
@@ -125,7 +134,8 @@ func (a *app) wire(clock service.Clock) error {
 	})
 	a.intakes = service.NewIntakes(a.db, a.orders, clock, service.NewChannels(cfg.Channels), cfg.Intake.ReviewRole, cfg.Intake.DraftTTL.D())
 	a.server.MountIntake(a.intakes, cfg.DataDir)
-	web.MountMasterData(a.server.Staff(), a.catalog, service.NewStaffing(a.db, pipe, clock, cfg.Roles), a.log)
+	a.staffing = service.NewStaffing(a.db, pipe, clock, cfg.Roles)
+	web.MountMasterData(a.server.Staff(), a.catalog, a.staffing, a.log)
 	web.MountImports(a.server.Staff(), service.NewImports(a.db, clock, cfg.Roles), service.NewExports(a.db, pipe, cfg.Location()), cfg.Location(), a.log)
 	corp, demo, err := a.wecomCorp()
 	if err != nil {
@@ -169,7 +179,7 @@ func (a *app) close() {
 
 // seedDemo seeds demo data into an empty database.
 func (a *app) seedDemo(ctx context.Context) (bool, error) {
-	return service.NewDemo(a.db, a.catalog, a.stock, a.orders, service.SystemClock).Seed(ctx)
+	return demo.NewCompany(a.db, a.catalog, a.stock, a.orders, service.SystemClock).Seed(ctx)
 }
 
 // adminToken returns the configured token or, in embedded mode, the one

@@ -57,7 +57,9 @@ func TestChannelsDocExample(t *testing.T) {
 	env := map[string]string{"ORDERHUB_DATA_DIR": dataDir, "ORDERHUB_HTTP_ADDR": "127.0.0.1:0", "ORDERHUB_LOG_LEVEL": "warn",
 		"ORDERHUB_CONFIG": cfgPath, "ORDERHUB_CHANNEL_SHOP_SECRET": secret[1]}
 	errc := make(chan error, 1)
-	go func() { errc <- run(ctx, []string{"serve"}, func(k string) string { return env[k] }, out, &syncBuffer{}) }()
+	go func() {
+		errc <- run(ctx, []string{"serve"}, func(k string) string { return env[k] }, out, &syncBuffer{})
+	}()
 	defer func() {
 		cancel()
 		select {

@@ -52,7 +52,7 @@ func TestConcurrentOrdersOverHTTP(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
-				if _, err := a.catalog.CreateCustomer(ctx, service.CustomerInput{Code: "C1", Name: "宏达机电", Region: "上海"}); err != nil {
+				if _, err := a.catalog.CreateCustomer(ctx, service.CustomerInput{Code: "C1", Name: "宏达机电", Region: "上海", Address: "上海市嘉定区安亭镇"}); err != nil {
 					t.Fatal(err)
 				}
 				if _, err := a.catalog.CreateProduct(ctx, service.ProductInput{SKU: "HOT", Name: "六角螺栓", PriceFen: 100}); err != nil {

@@ -47,6 +47,8 @@ commands:
   serve          start the server (default)
   migrate        bring the database schema up to date
   seed --demo    seed demo data into an empty database
+  directory sync bring staff in step with the WeCom directory now (also nightly at
+                 03:00 in serve, once across instances, when a corp is configured)
   audit          check now that stock adds up (also runs nightly at 02:00 in serve)
   bench reserve  measure hot-SKU reservation throughput (see docs/benchmarks.md)
   chat --as <userid> "<text>"
@@ -67,7 +69,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
-	case "serve", "migrate", "seed", "bench", "chat", "audit", "simulate":
+	case "serve", "migrate", "seed", "bench", "chat", "audit", "simulate", "directory":
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q", cmd)
@@ -84,6 +86,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return migrate(ctx, cfg, log, stdout)
 	case "audit":
 		return audit(ctx, cfg, log, stdout)
+	case "directory":
+		return directoryCmd(ctx, cfg, log, args, stdout)
 	case "bench":
 		return bench(ctx, cfg, log, args, stdout)
 	case "chat":
@@ -203,6 +207,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	defer stopBot()
 	stopAudit := a.startAudit(context.WithoutCancel(ctx))
 	defer stopAudit()
+	stopDirectory := a.startDirectorySync(context.WithoutCancel(ctx))
+	defer stopDirectory()
 	stopEscalation := a.startEscalation(context.WithoutCancel(ctx))
 	defer stopEscalation()
 	if seedHistory {

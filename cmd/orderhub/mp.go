@@ -17,6 +17,7 @@ import (
 
 	"orderhub/bot"
 	"orderhub/config"
+	"orderhub/internal/webhook"
 	"orderhub/miniprogram"
 	"orderhub/service"
 )
@@ -48,14 +49,23 @@ func (a *app) miniProgram() *mpParts {
 // outboxSender is what the one outbox dispatcher sends with: subscribe
 // messages to buyers through WeChat, everything else through WeCom.
 func (a *app) outboxSender(wecom service.Sender) service.Sender {
-	return routeSender{wecom: wecom, mp: a.miniProgram().notifier}
+	targets := map[string]webhook.Target{}
+	for key, ch := range a.cfg.Channels {
+		if ch.Webhook != "" {
+			targets[key] = webhook.Target{URL: ch.Webhook, Secret: ch.Secret}
+		}
+	}
+	return routeSender{wecom: wecom, mp: a.miniProgram().notifier, hooks: webhook.New(targets, webhook.DefaultClient(), service.SystemClock)}
 }
 
-type routeSender struct{ wecom, mp service.Sender }
+type routeSender struct{ wecom, mp, hooks service.Sender }
 
 func (r routeSender) Send(ctx context.Context, m service.Outgoing) error {
 	if m.MsgType == service.MsgTypeSubscribe {
 		return r.mp.Send(ctx, m)
+	}
+	if m.MsgType == service.MsgTypeChannelWebhook {
+		return r.hooks.Send(ctx, m)
 	}
 	return r.wecom.Send(ctx, m)
 }

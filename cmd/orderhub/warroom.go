@@ -37,6 +37,13 @@ func (a *app) wireWarRoom(clock service.Clock, tickets *service.Tickets) error {
 		Board: w.board, Orders: a.orders, Tickets: tickets, Transfers: a.transfers, Measures: w.measures, Catalog: a.catalog,
 		Roles: cfg.Dashboard.Roles, AdminToken: cfg.AdminToken, Secret: secret, SessionTTL: cfg.Dashboard.SessionTTL.D(),
 		PublicURL: cfg.PublicURL, DataDir: cfg.DataDir, Location: cfg.Location(), Clock: clock, Log: a.log,
+		Channels: map[string]string{},
+	}
+	for key, ch := range cfg.Channels {
+		d.Channels[key] = key
+		if ch.Name != "" {
+			d.Channels[key] = ch.Name
+		}
 	}
 	if a.wecom != nil && a.wecom.oauth != nil {
 		d.OAuth = a.wecom.oauth

@@ -86,6 +86,8 @@ func (a *app) wireBot(clock service.Clock, corp config.WeCom, demo bool) error {
 	runner := bot.NewRunner(b, inbox, ob.Poke, a.log, bot.RunnerOptions{})
 	bot.NewCallback(crypto, inbox, runner, a.rdb, cfg.Redis.Prefix, clock, a.log).Mount(a.server.Engine())
 	web.MountOutbox(a.server.Staff(), ob, cfg.Location(), a.log)
+	a.dirSync = service.NewDirectorySync(a.db, a.staffing, wc, clock, cfg.Location(), a.log)
+	web.MountDirectory(a.server.Staff(), a.dirSync, a.log)
 	// The demo's authorize page is the local WeCom's, on this server.
 	oauthBase := ""
 	if demo {

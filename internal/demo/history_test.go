@@ -33,7 +33,7 @@ func TestHistoryTellsAStory(t *testing.T) {
 		stock := service.NewStock(db, clock)
 		orders := service.NewOrders(db, service.NewLocker(rdb, prefix, time.Second, time.Second, log), pipe, clock, cfg.Location(), log, service.NewMetrics(prometheus.NewRegistry()))
 		tickets := service.NewTickets(db, pipe, clock, cfg.Location(), cfg.Roles)
-		if _, err := service.NewDemo(db, catalog, stock, orders, clock).Seed(ctx); err != nil {
+		if _, err := demo.NewCompany(db, catalog, stock, orders, clock).Seed(ctx); err != nil {
 			t.Fatal(err)
 		}
 		start := time.Now()
