@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"reflect"
 	"strings"
@@ -43,6 +44,11 @@ type Config struct {
 	// PublicURL is where buyers reach this server, for tracking links in
 	// answers and subscribe messages (e.g. https://orders.example.com).
 	PublicURL string `yaml:"public_url" env:"PUBLIC_URL"`
+	// TrustedProxies are the addresses or CIDRs of the load balancers in
+	// front of orderhub, whose X-Forwarded-For is believed for a client's
+	// address (login rate limits, logs). Empty: the connection's address,
+	// so a client cannot pick its own by sending the header.
+	TrustedProxies []string `yaml:"trusted_proxies" env:"TRUSTED_PROXIES" envSeparator:","`
 	// MiniProgram tunes the buyers' API.
 	MiniProgram MiniProgram `yaml:"miniprogram" envPrefix:"MP_"`
 	// Outbox tunes how chat replies and pushes are sent.
@@ -121,6 +127,10 @@ type MiniProgram struct {
 	// may make per WriteWindow, counted in Redis across instances.
 	WriteLimit  int      `yaml:"write_limit" env:"WRITE_LIMIT"`
 	WriteWindow Duration `yaml:"write_window" env:"WRITE_WINDOW"`
+	// LoginLimit is how many logins one client address, and one buyer,
+	// may attempt per LoginWindow; each attempt may cost a call to WeChat.
+	LoginLimit  int      `yaml:"login_limit" env:"LOGIN_LIMIT"`
+	LoginWindow Duration `yaml:"login_window" env:"LOGIN_WINDOW"`
 	// Templates are the subscribe-message (订阅消息) template ids; an empty
 	// id sends nothing for that event.
 	Templates Templates `yaml:"templates" envPrefix:"TEMPLATE_"`
@@ -373,6 +383,7 @@ func Default() Config {
 		OCR:    OCR{Engine: "tesseract", Tesseract: "tesseract"},
 		MiniProgram: MiniProgram{
 			SessionTTL: Duration(7 * 24 * time.Hour), WriteLimit: 30, WriteWindow: Duration(time.Minute),
+			LoginLimit: 10, LoginWindow: Duration(time.Minute),
 			Page: "pages/order/detail?no={no}", State: "formal",
 		},
 	}
@@ -806,6 +817,13 @@ func (c *Config) validateMiniProgram() error {
 	if c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://") {
 		return errors.New("config: public_url (ORDERHUB_PUBLIC_URL): must start with http:// or https://")
 	}
+	for i, p := range c.TrustedProxies {
+		if net.ParseIP(p) == nil {
+			if _, _, err := net.ParseCIDR(p); err != nil {
+				return fmt.Errorf("config: trusted_proxies[%d] (ORDERHUB_TRUSTED_PROXIES): %q is not an address or a CIDR", i, p)
+			}
+		}
+	}
 	mp := c.MiniProgram
 	if mp.SessionTTL.D() < time.Minute {
 		return errors.New("config: miniprogram.session_ttl (ORDERHUB_MP_SESSION_TTL): must be at least 1m")
@@ -815,6 +833,12 @@ func (c *Config) validateMiniProgram() error {
 	}
 	if mp.WriteWindow.D() < time.Second {
 		return errors.New("config: miniprogram.write_window (ORDERHUB_MP_WRITE_WINDOW): must be at least 1s")
+	}
+	if mp.LoginLimit < 1 {
+		return errors.New("config: miniprogram.login_limit (ORDERHUB_MP_LOGIN_LIMIT): must be >= 1")
+	}
+	if mp.LoginWindow.D() < time.Second {
+		return errors.New("config: miniprogram.login_window (ORDERHUB_MP_LOGIN_WINDOW): must be at least 1s")
 	}
 	switch mp.State {
 	case "formal", "trial", "developer":

@@ -66,6 +66,9 @@ type Deps struct {
 type API struct {
 	d     Deps
 	limit *limiter
+	// loginAddr and loginBuyer limit login attempts per client address
+	// (before WeChat is asked) and per buyer (openid).
+	loginAddr, loginBuyer *limiter
 }
 
 // New returns the API; it panics on missing dependencies so that bad
@@ -77,7 +80,15 @@ func New(d Deps) *API {
 	if d.WeChat == nil {
 		d.Log.Warn("mini-program: no app id configured (ORDERHUB_MP_APP_ID): demo logins with code dev:<name> are open to anyone; set the app id in production")
 	}
-	return &API{d: d, limit: newLimiter(d.Redis, d.Prefix, d.Config.WriteLimit, d.Config.WriteWindow.D())}
+	loginLimit, loginWindow := d.Config.LoginLimit, d.Config.LoginWindow.D()
+	if loginLimit < 1 || loginWindow <= 0 {
+		loginLimit, loginWindow = 10, time.Minute
+	}
+	return &API{d: d,
+		limit:      newLimiter(d.Redis, d.Prefix+"mp:ratelimit:", d.Config.WriteLimit, d.Config.WriteWindow.D(), d.Log),
+		loginAddr:  newLimiter(d.Redis, d.Prefix+"mp:login:addr:", loginLimit, loginWindow, d.Log),
+		loginBuyer: newLimiter(d.Redis, d.Prefix+"mp:login:buyer:", loginLimit, loginWindow, d.Log),
+	}
 }
 
 // Mount adds the buyers' routes to e, the public tracking page, and the
@@ -86,6 +97,7 @@ func (a *API) Mount(e *gin.Engine, staff *gin.RouterGroup) {
 	mp := e.Group("/api/mp/v1", limitBody(MaxBody))
 	mp.POST("/login", a.login)
 	auth := mp.Group("", a.auth)
+	auth.POST("/logout", a.logout)
 	auth.GET("/me", a.me)
 	auth.GET("/products", a.products)
 	auth.GET("/orders", a.listOrders)

@@ -49,6 +49,12 @@ func (a *API) login(c *gin.Context) {
 		writeErr(c, http.StatusBadRequest, "invalid_code", "code 为 wx.login 返回的登录凭证 code must be the wx.login code")
 		return
 	}
+	// Each attempt may cost a code2session call to WeChat: limited per
+	// client address before it is made, and per buyer after.
+	if ok, left := a.loginAddr.allow(c.Request.Context(), c.ClientIP()); !ok {
+		tooMany(c, left, "login attempts")
+		return
+	}
 	var login service.BuyerLogin
 	if a.d.WeChat == nil {
 		name, ok := strings.CutPrefix(code, devPrefix)
@@ -67,6 +73,10 @@ func (a *API) login(c *gin.Context) {
 			return
 		}
 		login = service.BuyerLogin{OpenID: s.OpenID, UnionID: s.UnionID}
+	}
+	if ok, left := a.loginBuyer.allow(c.Request.Context(), login.OpenID); !ok {
+		tooMany(c, left, "logins")
+		return
 	}
 	b, created, err := a.d.Buyers.Login(c.Request.Context(), login)
 	if err != nil {
@@ -142,6 +152,17 @@ func (a *API) auth(c *gin.Context) {
 	}
 	c.Set(buyerKey, b)
 	c.Next()
+}
+
+// logout ends the session of the bearer token: it no longer
+// authenticates, on any instance.
+func (a *API) logout(c *gin.Context) {
+	token := strings.TrimSpace(strings.TrimPrefix(c.GetHeader("Authorization"), "Bearer "))
+	if err := a.d.Redis.Del(c.Request.Context(), a.sessionKey(token)).Err(); err != nil {
+		a.fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
 }
 
 func (a *API) unauthorized(c *gin.Context) {

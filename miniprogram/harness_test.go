@@ -35,6 +35,7 @@ type fakeWeChat struct {
 
 	mu         sync.Mutex
 	tokenCalls int
+	codeCalls  int // jscode2session calls
 	sent       []map[string]any
 	// refuse maps an openid to the errcode subscribe/send answers for it.
 	refuse map[string]int
@@ -48,6 +49,9 @@ func newFakeWeChat(t *testing.T) *fakeWeChat {
 	f := &fakeWeChat{refuse: map[string]int{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /sns/jscode2session", func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		f.codeCalls++
+		f.mu.Unlock()
 		q := r.URL.Query()
 		switch {
 		case q.Get("appid") != "wx-test-app" || q.Get("secret") != "wx-test-secret" || q.Get("grant_type") != "authorization_code":

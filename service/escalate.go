@@ -397,6 +397,10 @@ type subject struct {
 	ownerRole string
 	holder    string
 	what      string // 订单 SO… 在「待质检」 / 工单 TK… / 调拨 #12
+	// short says it without numbers, for a card's title, which WeCom
+	// shows to 26 characters: the stage (or what waits) and the wait must
+	// fit beside each other; the numbers go in the card's rows.
+	short string
 }
 
 func (e *Escalator) subject(tx *gorm.DB, a model.Alarm) (subject, error) {
@@ -421,9 +425,11 @@ func (e *Escalator) subject(tx *gorm.DB, a model.Alarm) (subject, error) {
 		s.live = tr.Status == model.TransferPending && (ticket == nil || ticket.State == model.TicketOpen)
 		orderID = tr.OrderID
 		s.what = fmt.Sprintf("调拨单 #%d（%d 件）未到货", tr.ID, tr.Qty)
+		s.short = fmt.Sprintf("调拨 #%d 未到货", tr.ID)
 		if a.Clock == model.ClockDispatch {
 			s.live = s.live && tr.DispatchedAt == nil
 			s.what = fmt.Sprintf("调拨单 #%d（%d 件）未发出", tr.ID, tr.Qty)
+			s.short = fmt.Sprintf("调拨 #%d 未发出", tr.ID)
 		}
 		s.ownerRole = e.pipe.duties.TransferKeeper
 		if tr.AssigneeStaffID != nil {
@@ -444,9 +450,11 @@ func (e *Escalator) subject(tx *gorm.DB, a model.Alarm) (subject, error) {
 		if a.Clock == model.ClockAck {
 			s.live = tk.State == model.TicketOpen
 			s.what = "工单 " + tk.No + " 未接单"
+			s.short = "工单未接单"
 		} else {
 			s.live = tk.State == model.TicketOpen || tk.State == model.TicketAcknowledged
 			s.what = "工单 " + tk.No + " 未处理"
+			s.short = "工单未处理"
 		}
 		if tk.OrderID != nil {
 			orderID = *tk.OrderID
@@ -484,6 +492,7 @@ func (e *Escalator) subject(tx *gorm.DB, a model.Alarm) (subject, error) {
 		// The same stage entry still: a move, or a move back, is a new wait.
 		s.live = o.Stage == a.Stage && o.StageEnteredAt.UnixMicro() == a.Entry && (ticket == nil || ticket.State == model.TicketOpen)
 		s.what = fmt.Sprintf("订单 %s 在「%s」", o.No, s.stageName)
+		s.short = "「" + s.stageName + "」超时"
 		if s.holder == "" && o.OwnerStaffID != nil {
 			var st model.Staff
 			found, err := takeOptional(tx.Where("id = ?", *o.OwnerStaffID), &st)
@@ -794,6 +803,15 @@ func (e *Escalator) markdown(p *push) string {
 	return sb.String()
 }
 
+// WeCom's template card limits (字): main_title.title, main_title.desc,
+// horizontal_content_list length and value.
+const (
+	cardTitle = 26
+	cardDesc  = 30
+	cardRows  = 6
+	cardValue = 26
+)
+
 // levelMessage is a level's push: an interactive card with 接单 / 已处理
 // buttons when the app has a callback (cards on), else markdown.
 func (e *Escalator) levelMessage(p *push) Message {
@@ -804,10 +822,13 @@ func (e *Escalator) levelMessage(p *push) Message {
 	if holder == "" {
 		holder = "无人"
 	}
+	// WeCom's limits for a button_interaction card: title 26 characters,
+	// its desc 30, at most 6 rows of a 5-character key and a 26-character
+	// value. Every number is in a row of its own, so none is cut.
 	kv := []map[string]string{}
 	add := func(k, v string) {
-		if v != "" && len(kv) < 6 {
-			kv = append(kv, map[string]string{"keyname": k, "value": textesc.Card(v, 60)})
+		if v != "" && len(kv) < cardRows {
+			kv = append(kv, map[string]string{"keyname": k, "value": textesc.Card(v, cardValue)})
 		}
 	}
 	add("订单", p.subj.order.No)
@@ -816,14 +837,18 @@ func (e *Escalator) levelMessage(p *push) Message {
 	add("已等", Waited(p.waited))
 	add("负责人", holder)
 	add("工单", p.ticket.No)
-	desc := fmt.Sprintf("第%d级催办。点「接单」确认，或回复「收到 %s」", p.alarm.Level, p.ticket.No)
+	desc := fmt.Sprintf("第%d级催办，点「接单」确认", p.alarm.Level)
 	if s := e.earlier(p, textesc.Card); s != "" {
 		desc = "此前：" + s
+	}
+	short := p.subj.short
+	if short == "" {
+		short = p.subj.what
 	}
 	card := map[string]any{
 		"card_type":               "button_interaction",
 		"source":                  map[string]string{"desc": "orderhub 催办"},
-		"main_title":              map[string]string{"title": textesc.Card(p.subj.what, 26), "desc": textesc.Card(desc, 60)},
+		"main_title":              map[string]string{"title": textesc.Card(short+"，已等 "+Waited(p.waited), cardTitle), "desc": textesc.Card(desc, cardDesc)},
 		"horizontal_content_list": kv,
 		"task_id":                 e.taskID(p),
 		"button_list": []map[string]any{

@@ -32,6 +32,9 @@ type Deps struct {
 	Registry *prometheus.Registry
 	// Ready reports whether the database and Redis answer.
 	Ready func(ctx context.Context) error
+	// TrustedProxies may set a client's address by X-Forwarded-For
+	// (config trusted_proxies); nil trusts none.
+	TrustedProxies []string
 }
 
 // Server is the HTTP server of one orderhub process.
@@ -53,6 +56,11 @@ func New(d Deps) *Server {
 	}
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
+	// gin trusts every proxy by default: anyone could then choose the
+	// address the login limit counts by sending X-Forwarded-For.
+	if err := e.SetTrustedProxies(d.TrustedProxies); err != nil {
+		panic("web: New: trusted proxies: " + err.Error())
+	}
 	e.ContextWithFallback = true
 	e.HandleMethodNotAllowed = true
 	s := &Server{engine: e, d: d}

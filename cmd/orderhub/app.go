@@ -131,6 +131,7 @@ func (a *app) wire(clock service.Clock) error {
 	a.server = web.New(web.Deps{
 		Catalog: a.catalog, Stock: a.stock, Orders: a.orders, Transfers: a.transfers,
 		AdminToken: cfg.AdminToken, Location: cfg.Location(), Log: a.log, Registry: a.registry, Ready: a.ready,
+		TrustedProxies: cfg.TrustedProxies,
 	})
 	a.intakes = service.NewIntakes(a.db, a.orders, clock, service.NewChannels(cfg.Channels), cfg.Intake.ReviewRole, cfg.Intake.DraftTTL.D())
 	a.server.MountIntake(a.intakes, cfg.DataDir)

@@ -286,6 +286,30 @@ func TestMoveIn(t *testing.T) {
 		if len(head) != 1 || head[0][0] != "SKU*" || head[0][1] != "品名*" || head[0][4] != "单价(元)" {
 			t.Errorf("template header = %v", head)
 		}
+		// Every template, filled with its own example row, is a file the
+		// import takes (in the order a company imports them).
+		for _, kind := range []string{"warehouses", "staff", "products", "customers", "stock"} {
+			tpl, code := download(t, srv.URL+"/api/v1/imports/"+kind+"/template")
+			if code != 200 {
+				t.Fatalf("%s template = %d", kind, code)
+			}
+			head, _ := tpl.GetRows("导入")
+			help, _ := tpl.GetRows("说明")
+			example := make([]string, len(head[0]))
+			for i := range example {
+				example[i] = help[i+1][3]
+			}
+			if kind == "warehouses" {
+				example[4] = "" // its keeper is imported with staff, next
+			}
+			if kind == "stock" {
+				example[1] = "SKU-0001"
+			}
+			status, out := importFile(t, srv.URL, kind, kind+".xlsx", xlsxOf(t, [][]string{head[0], example}))
+			if status != 200 {
+				t.Errorf("%s template with its example = %d %v", kind, status, out)
+			}
+		}
 		if _, code := download(t, srv.URL+"/api/v1/imports/pets/template"); code != 404 {
 			t.Errorf("unknown kind template = %d", code)
 		}

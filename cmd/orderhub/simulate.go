@@ -160,6 +160,9 @@ func replay(ctx context.Context, base config.Config, o simOptions, profile sim.P
 	cfg.WeCom = config.WeCom{APIBase: config.Default().WeCom.APIBase}
 	cfg.WeChat = config.WeChat{APIBase: config.Default().WeChat.APIBase}
 	cfg.PublicURL = ""
+	// Every simulated buyer logs in from this one address: the per-address
+	// login limit is for the internet, not for the simulation.
+	cfg.MiniProgram.LoginLimit = 1 << 20
 	// The web shop that posts signed orders (docs: channels in
 	// configuration.md).
 	chSecret := randomHex(20)

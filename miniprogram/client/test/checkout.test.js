@@ -156,3 +156,30 @@ test('offline: when the network comes back the pending order is sent again by it
   expect(new Set(reqs.map((r) => r.header['Idempotency-Key'])).size).toBe(1)
   expect(server.state.navigations[0].url).toContain('SO20261129-000042')
 })
+
+test('「档案地址」 sends no address so the server uses the one on file; its refusal is shown', async () => {
+  server.on('me', { status: 200, data: { buyer: { openid: 'o1', name: '张伟', customer: { code: 'C001', name: '华东五金' } } } })
+  server.on('listOrders', { status: 200, data: { items: [], total: 0, page: 1, size: 1 } })
+  server.on('createOrder',
+    fx.apiError(422, 'address_required', '请填写收货地址：订单没有地址，您的账户也没有登记默认收货地址。', { field: 'address' }),
+    { status: 201, data: { order: fx.order({ address: '上海市嘉定区墨玉路 88 号', address_source: 'customer' }) } })
+  const page = await openPage()
+  expect(page.instance.data.address).toBe('')
+  expect(text(page)).toContain('档案地址')
+  page.instance.onPickAddress({ currentTarget: { dataset: { address: '', onfile: true } } })
+  await flush()
+  expect(text(page)).not.toContain('上次的地址')
+  await page.instance.onSubmit()
+  await flush()
+  let reqs = server.requestsTo('createOrder')
+  expect(reqs[0].data).not.toHaveProperty('address')
+  expect(text(page)).toContain('请填写收货地址：订单没有地址，您的账户也没有登记默认收货地址。')
+  expect(attempt.pending()).toBeNull() // nothing was created: the next try is a new order
+
+  page.instance.onAddress({ detail: '上海市嘉定区墨玉路 88 号' })
+  await page.instance.onSubmit()
+  await flush()
+  reqs = server.requestsTo('createOrder')
+  expect(reqs[1].data.address).toBe('上海市嘉定区墨玉路 88 号')
+  expect(reqs[1].header['Idempotency-Key']).not.toBe(reqs[0].header['Idempotency-Key'])
+})

@@ -15,15 +15,21 @@ async function openPage(order, tickets = [fx.ticket()]) {
 }
 
 test('shows stage, progress, ETA, owner, timeline, lines and the buyer\'s tickets', async () => {
-  const page = await openPage(fx.order())
+  const page = await openPage(fx.order({
+    owner: { name: '孙丽', phone: '13800000007', role: '仓库' },
+    address_source: 'customer',
+    timeline: [{ at: '2026-11-29T10:05:00+08:00', kind: 'stage', stage: 'picking', stage_name: '配货中', by: '仓库', text: '开始配货', note: '开始配货' }],
+  }))
   const t = text(page)
   expect(t).toContain('订单号 SO20261129-000042')
   expect(t).toContain('配货中')
   expect(t).toContain('承诺送达 12月1日 18:00')
   for (const s of ['待确认', '已发货', '已送达']) expect(t).toContain(s)
   expect(page.instance.data.order.activeStep).toBe(1)
-  expect(t).toContain('孙丽')
+  expect(t).toContain('仓库 孙丽')
   expect(t).toContain('拨打 13800000007')
+  expect(t).toContain('地址（档案地址）')
+  expect(page.instance.data.order.timelineSteps).toEqual([{ text: '开始配货', desc: '11月29日 10:05  仓库' }])
   expect(t).toContain('11月29日 10:05')
   expect(t).toContain('开始配货')
   expect(t).toContain('六角螺栓 M8×30')
@@ -46,11 +52,15 @@ test('shipped: tracking number, confirm receipt; a delay notice with its coupon 
     stage: 'shipped', stage_name: '已发货', can_cancel: false, can_confirm_receipt: true,
     carrier: '顺丰', tracking_no: 'SF1234567890',
     eta: { at: '2026-12-02T12:00:00+08:00', kind: 'estimated', late: true },
-    delay_notice: { coupon: { amount_fen: 2000, code: 'DLY-8K2Q', expires_at: '2026-12-31T23:59:00+08:00' } },
+    problems: [{ no: 'TK20261129-000003', kind_name: '少发', state: 'resolved', state_name: '已处理', resolution: '已补发一盒，明天到' }],
+    delay: { eta: '2026-12-02T12:00:00+08:00', promised_at: '2026-12-01T18:00:00+08:00', coupon: { amount_fen: 2000, code: 'DLY-8K2Q', expires_at: '2026-12-31T23:59:00+08:00' } },
+    open_problems: 1,
     transfers: [{ sku: 'NUT-M8', name: '螺母 M8', qty: 20, status: 'pending', text: '螺母 M8 ×20 正从其他仓库调往上海仓，到货后一起发出。' }],
   })
-  const page = await openPage(order, [])
+  const page = await openPage(order, [fx.ticket({ state: 'resolved' })])
   const t = text(page)
+  expect(t).toContain('已处理')
+  expect(t).toContain('处理结果：已补发一盒，明天到')
   expect(t).toContain('顺丰')
   expect(t).toContain('SF1234567890')
   expect(t).toContain('确认收货')
@@ -60,6 +70,7 @@ test('shipped: tracking number, confirm receipt; a delay notice with its coupon 
   expect(t).toContain('补偿优惠券 ¥20.00')
   expect(t).toContain('券码 DLY-8K2Q')
   expect(t).toContain('有效期至 12月31日 23:59')
+  expect(t).toContain('有 1 个问题正在处理')
   expect(t).toContain('螺母 M8 ×20 正从其他仓库调往上海仓，到货后一起发出。')
 
   server.state.modalAnswers.push({ confirm: true })

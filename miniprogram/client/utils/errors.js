@@ -11,6 +11,7 @@ const byCode = {
   unauthorized: '登录已失效，请重新登录',
   rate_limited: '操作太频繁，请稍后再试',
   insufficient_stock: '库存不足',
+  address_required: '请填写收货地址（贵司档案中没有登记收货地址）',
   not_cancellable: '订单已开始配货，无法取消，请联系客服',
   already_cancelled: '订单已取消',
   not_shipped: '订单尚未发货，暂不能确认收货',
@@ -83,7 +84,8 @@ function fromResponse(res) {
   // own Chinese reads better when we have it.
   if (message && ENGLISH_WORDS.test(message) && byCode[code]) message = byCode[code]
   message = message || byCode[code] || byStatus[res.statusCode] || `请求失败（HTTP ${res.statusCode}）`
-  if (code === 'insufficient_stock' && Array.isArray(e.available) && e.available.length) {
+  // Older servers said only 库存不足 in Chinese: then list what there is.
+  if (code === 'insufficient_stock' && Array.isArray(e.available) && e.available.length && message.replace(/[：:，,\s]/g, '').length <= 4) {
     message = '库存不足：' + e.available.map((a) => `${a.sku} 需要 ${a.want}，可用 ${a.available}`).join('；')
   }
   if (code === 'rate_limited' && ra > 0 && !/\d/.test(message)) message += `（${ra} 秒后可再试）`

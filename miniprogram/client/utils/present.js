@@ -80,7 +80,7 @@ function timeline(o) {
   const list = Array.isArray(o.timeline) ? o.timeline : []
   return list.map((e) => ({
     text: e.text || e.title || e.stage_name || e.stage || '',
-    desc: [time(e.at), e.by || '', e.note || ''].filter(Boolean).join('  '),
+    desc: [time(e.at), e.by || '', e.note && e.note !== (e.text || e.title) ? e.note : ''].filter(Boolean).join('  '),
   }))
 }
 
@@ -105,15 +105,22 @@ function detail(o) {
     delayNotice: delay(o),
     couponInfo: coupon(o),
     cancelReason: o.stage === 'cancelled' ? (o.cancel_reason || o.cancelled_reason || '') : '',
+    addressOnFile: o.address_source === 'customer',
+    openProblems: Number(o.open_problems) || 0,
+    ownerRole: (o.owner && o.owner.role) || '',
     promisedText: time(o.promised_at || ''),
     trackingURL: absoluteURL(o.tracking_url),
     lineItems: (o.lines || []).map((l) => ({ ...l, priceText: yuan(l.price_fen), subtotalText: yuan((l.price_fen || 0) * (l.qty || 0)) })),
   })
 }
 
-function ticket(t) {
+// ticket: a problem from GET …/problems, completed with what the order's
+// detail says of it (problems: state_name, resolution) when the server sends that.
+function ticket(t, orderProblems) {
+  const p = (Array.isArray(orderProblems) ? orderProblems : []).find((x) => x.no === t.no) || {}
+  t = Object.assign({}, p, t, { resolution: t.resolution || p.resolution || '', state_name: p.state_name || t.state_name })
   return Object.assign({}, t, {
-    stateText: ticketStates[t.state] || t.state_name || t.state || '',
+    stateText: t.state_name || ticketStates[t.state] || t.state || '',
     createdText: time(t.created_at),
     assigneeName: t.assignee && t.assignee.name ? t.assignee.name : '',
     assigneePhone: t.assignee && t.assignee.phone ? t.assignee.phone : '',

@@ -18,7 +18,7 @@ function linesFrom(items) {
 
 Component({
   data: {
-    lines: [], totalText: '', address: '', remark: '', addressOptions: [], templates: {},
+    lines: [], totalText: '', address: '', remark: '', addressOptions: [], templates: {}, useOnFile: false,
     pending: false, submitting: false, error: '', retryable: false, subscribeHint: '',
   },
   methods: {
@@ -29,14 +29,17 @@ Component({
         const names = {}
         cart.read().forEach((i) => { names[i.sku] = i })
         const items = p.body.lines.map((l) => Object.assign({}, names[l.sku] || {}, l))
-        this.setData({ pending: true, lines: linesFrom(items), totalText: yuan(cart.totalFen(items)), address: p.body.address || '', remark: p.body.remark || '' })
+        this.setData({ pending: true, lines: linesFrom(items), totalText: yuan(cart.totalFen(items)), address: p.body.address || '', useOnFile: !p.body.address, remark: p.body.remark || '' })
       } else {
         const items = cart.read()
         this.setData({ lines: linesFrom(items), totalText: yuan(cart.totalFen(items)) })
       }
       return Promise.all([this.loadAddresses(), this.loadTemplates()])
     },
-    // The address on file (customer) and the last order's address are offered.
+    // The address on file and the last order's address are offered. The
+    // buyers' API does not show the address on file (only the order does,
+    // as address_source customer): choosing it sends no address and the
+    // server uses the company's, or refuses with address_required.
     async loadAddresses() {
       const opts = []
       try {
@@ -46,7 +49,7 @@ Component({
       }
       const s = session.current()
       const onFile = s && s.customer && s.customer.address
-      if (onFile) opts.push({ label: '档案地址', address: onFile })
+      opts.push({ label: '档案地址', address: onFile || '', onFile: true })
       try {
         const res = await api.listOrders(1, 1)
         const last = res.items && res.items[0] && res.items[0].address
@@ -55,7 +58,8 @@ Component({
         // offering a previous address is a convenience; the form still works
       }
       const data = { addressOptions: opts }
-      if (!this.data.address && !this.data.pending && opts.length > 0) data.address = opts[0].address
+      const first = opts.find((o) => o.address)
+      if (!this.data.address && !this.data.useOnFile && !this.data.pending && first) data.address = first.address
       this.setData(data)
     },
     async loadTemplates() {
@@ -69,10 +73,11 @@ Component({
     },
     onPickAddress(e) {
       if (this.data.pending) return
-      this.setData({ address: e.currentTarget.dataset.address })
+      const { address, onfile } = e.currentTarget.dataset
+      this.setData({ address: address || '', useOnFile: !!onfile && !address })
     },
     onAddress(e) {
-      this.setData({ address: e.detail })
+      this.setData({ address: e.detail, useOnFile: false })
     },
     onRemark(e) {
       this.setData({ remark: e.detail })
@@ -89,8 +94,8 @@ Component({
           this.setData({ error: '购物车是空的', retryable: false })
           return Promise.resolve()
         }
-        if (!address) {
-          this.setData({ error: '请填写收货地址', retryable: false })
+        if (!address && !this.data.useOnFile) {
+          this.setData({ error: '请填写收货地址，或选择「档案地址」', retryable: false })
           return Promise.resolve()
         }
         asked = subscribe.ask(this.data.templates, ORDER_EVENTS)
@@ -98,11 +103,10 @@ Component({
       this.setData({ submitting: true, error: '' })
       return asked.then((accepted) => {
         if (!a) {
-          const body = {
-            lines: this.data.lines.map((l) => ({ sku: l.sku, qty: l.qty })),
-            address: this.data.address.trim(),
-            remark: (this.data.remark || '').trim(),
-          }
+          const body = { lines: this.data.lines.map((l) => ({ sku: l.sku, qty: l.qty })) }
+          // No address: the server uses the one on file.
+          if (this.data.address.trim()) body.address = this.data.address.trim()
+          body.remark = (this.data.remark || '').trim()
           if (accepted && accepted.length) body.subscribe = accepted
           a = attempt.begin(body)
         }

@@ -32,7 +32,7 @@ Component({
       try {
         const [order, tickets] = await Promise.all([api.getOrder(this.data.no), api.listProblems(this.data.no)])
         this.show(order)
-        this.setData({ tickets: tickets.map(present.ticket), loading: false })
+        this.setData({ tickets: tickets.map((t) => present.ticket(t, order.problems)), loading: false })
       } catch (err) {
         const again = network.retryOnReconnect(err, () => this.load())
         this.setData({ loading: false, error: messageOf(err) + (again ? '（网络恢复后自动重试）' : '') })

@@ -89,7 +89,7 @@ Component({
       return asked.then(async (accepted) => {
         try {
           const ticket = await api.reportProblem(this.data.no, this.data.kind, description)
-          this.setData({ ticket: present.ticket(ticket), submitting: false })
+          this.setData({ ticket: present.ticket(ticket, []), submitting: false })
           if (accepted.length) await api.subscribe(this.data.no, accepted).catch(() => {})
           await this.uploadPhotos()
           wx.showToast({ title: '已提交', icon: 'success' })

@@ -1,0 +1,61 @@
+package miniprogram_test
+
+import (
+	"net/http"
+	"strconv"
+	"testing"
+
+	"gorm.io/gorm"
+
+	"orderhub/model/modeltest"
+)
+
+// Bad codes from one address stop reaching WeChat after login_limit: 429
+// with Retry-After, counted in Redis.
+func TestLoginRateLimit(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		h := newHarness(t, db, harnessOpts{wechat: true})
+		limit := h.cfg.MiniProgram.LoginLimit
+		var limited int
+		for i := 0; i < 30; i++ {
+			r := h.do("POST", "/api/mp/v1/login", "", `{"code":"bad-`+strconv.Itoa(i)+`"}`)
+			switch r.code {
+			case http.StatusUnauthorized:
+			case http.StatusTooManyRequests:
+				limited++
+				if s, _ := strconv.Atoi(r.header.Get("Retry-After")); s < 1 || r.errCode(t) != "rate_limited" {
+					t.Fatalf("429 without Retry-After: %v %s", r.header, r.body)
+				}
+			default:
+				t.Fatalf("attempt %d = %d %s", i, r.code, r.body)
+			}
+		}
+		h.wx.mu.Lock()
+		calls := h.wx.codeCalls
+		h.wx.mu.Unlock()
+		if calls != limit || limited != 30-limit {
+			t.Fatalf("WeChat asked %d times, %d refused; want %d and %d", calls, limited, limit, 30-limit)
+		}
+		// Another address is not held back by this one's attempts.
+		if r := h.do("POST", "/api/mp/v1/login", "", `{"code":"good-alice"}`, "X-Forwarded-For", "203.0.113.9"); r.code != http.StatusTooManyRequests {
+			t.Fatalf("X-Forwarded-For from an untrusted client chose its address: %d %s", r.code, r.body)
+		}
+	})
+}
+
+// A buyer who logs out holds a token that no longer works.
+func TestLogout(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		h := newHarness(t, db, harnessOpts{})
+		tok := h.login("dev:zhang")
+		if r := h.do("GET", "/api/mp/v1/me", tok, ""); r.code != http.StatusOK {
+			t.Fatalf("me = %d", r.code)
+		}
+		if r := h.do("POST", "/api/mp/v1/logout", tok, ""); r.code != http.StatusNoContent {
+			t.Fatalf("logout = %d %s", r.code, r.body)
+		}
+		if r := h.do("GET", "/api/mp/v1/me", tok, ""); r.code != http.StatusUnauthorized {
+			t.Fatalf("me after logout = %d", r.code)
+		}
+	})
+}
