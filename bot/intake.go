@@ -68,10 +68,13 @@ func (b *Bot) draftDoc(v service.IntakeView) *doc {
 		p := v.Problems[0]
 		d.line("%s%s", warning("客户「"+textesc.Markdown(p.Given, 20)+"」"+map[bool]string{true: "不唯一", false: "未找到"}[len(p.Candidates) > 1]), candidateLine(p.Candidates))
 	}
-	if a := doc.OnFile; a != "" {
+	if a := (service.AddressParts{}); doc.Address != a {
+		p := doc.Address
+		d.line("> 收货地址：%s", esc(strings.Join(nonBlank(p.Province, p.City, p.District, p.Detail), " ")))
+	} else if a := doc.OnFile; a != "" {
 		d.line("> 收货地址（档案）：%s", esc(a))
 	} else if doc.CustomerID != 0 {
-		d.line("> 收货地址：%s", warning("档案里没有，请在备注里写明"))
+		d.line("> 收货地址：%s", warning("档案里没有，请在下单时写上：地址 省市区详细地址"))
 	}
 	if doc.Remark != "" {
 		d.line("> 备注：%s", esc(doc.Remark))
@@ -82,6 +85,16 @@ func (b *Bot) draftDoc(v service.IntakeView) *doc {
 		d.line("回复「%s」下单（锁定库存），「%s」放弃。", bold("确认"), bold("取消"))
 	}
 	return &d
+}
+
+func nonBlank(ss ...string) []string {
+	var out []string
+	for _, s := range ss {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 func candidateLine(cs []service.Candidate) string {
@@ -104,7 +117,7 @@ func candidateLine(cs []service.Candidate) string {
 func (b *Bot) quickOrder(ctx context.Context, m model.Inbound, actor service.Actor, rest string) error {
 	if strings.TrimSpace(rest) == "" {
 		b.d.Redis.Del(ctx, b.d.Prefix+"wecom:focus:"+m.FromUser)
-		return b.answer(ctx, m, "请发订货单照片，我来识别成草稿；也可以直接打字：下单 <客户> <SKU或名称> <数量> [备注 文字]，例如：下单 C1 螺栓M8 20箱")
+		return b.answer(ctx, m, "请发订货单照片，我来识别成草稿；也可以直接打字：下单 <客户> <SKU或名称> <数量> [地址 文字] [备注 文字]，例如：下单 C1 螺栓M8 20箱")
 	}
 	q, err := service.ParseQuickEntry(rest)
 	if err != nil {
@@ -116,7 +129,7 @@ func (b *Bot) quickOrder(ctx context.Context, m model.Inbound, actor service.Act
 	}
 	return b.write(ctx, m, b.renderDraft(m), func(ctx context.Context) error {
 		_, err := b.d.Intakes.Draft(ctx, service.DraftInput{Author: m.FromUser, Actor: actor, Key: m.MsgKey, Source: model.SourceChat,
-			Customer: q.Customer, Lines: q.Lines, Remark: q.Remark})
+			Customer: q.Customer, Lines: q.Lines, Remark: q.Remark, Address: q.Address})
 		return err
 	})
 }
@@ -166,6 +179,8 @@ func (b *Bot) explainIntake(err error) (string, bool) {
 		return fmt.Sprintf("草稿 #%d 已过期，没有下单。请重新发「下单 …」。", exp.ID), true
 	case errors.As(err, &inc):
 		return fmt.Sprintf("草稿 #%d 还有没认出的内容，不能下单。请改正后重新发「下单 …」。", inc.ID), true
+	case service.ErrorCode(err) == service.CodeAddressRequired:
+		return "没有收货地址，没有下单：客户档案里没有地址。请重新发「下单 客户 商品 数量 地址 省市区详细地址」。", true
 	case errors.As(err, &short):
 		var parts []string
 		for _, l := range short.Lines {
@@ -211,7 +226,7 @@ func (b *Bot) photoSlip(ctx context.Context, m model.Inbound, actor service.Acto
 	}
 	return b.write(ctx, m, b.renderDraft(m), func(ctx context.Context) error {
 		_, err := b.d.Intakes.Draft(ctx, service.DraftInput{Author: m.FromUser, Actor: actor, Key: m.MsgKey, Source: model.SourcePhoto,
-			Customer: q.Customer, Lines: q.Lines, Remark: q.Remark, Photo: filepath.ToSlash(rel), OCRText: service.ClipOCR(text)})
+			Customer: q.Customer, Lines: q.Lines, Remark: q.Remark, Address: q.Address, Photo: filepath.ToSlash(rel), OCRText: service.ClipOCR(text)})
 		return err
 	})
 }

@@ -68,6 +68,14 @@ func TestQuickEntryDraftConfirm(t *testing.T) {
 		if orders() != before+1 {
 			t.Fatal("an expired draft was placed")
 		}
+		// An address typed with the order is split and goes on the order.
+		contains(t, e.say("sunli", "下单 C004 NUT-M6 2 地址 江苏省南京市鼓楼区中山路1号 备注 急"), "收货地址：江苏省 南京市 鼓楼区 中山路1号", "备注：急")
+		contains(t, e.say("sunli", "确认"), "已下单")
+		var addr model.Order
+		db.Order("id DESC").Take(&addr)
+		if addr.Address != "江苏省 南京市 鼓楼区 中山路1号" || addr.Remark != "急" {
+			t.Errorf("order address %q remark %q", addr.Address, addr.Remark)
+		}
 		// What cannot be read is said in Chinese.
 		contains(t, e.say("sunli", "下单 C001 六角螺栓M8"), "缺少数量")
 		contains(t, e.say("sunli", "下单 C001 20箱 螺栓"), "前面缺少商品")

@@ -319,6 +319,9 @@ type Dashboard struct {
 	DigestRoles []string `yaml:"digest_roles" env:"DIGEST_ROLES"`
 	// SessionTTL is how long a board login lasts without being used.
 	SessionTTL Duration `yaml:"session_ttl" env:"SESSION_TTL"`
+	// RemarkTerms are the known requirements buyers write in remarks,
+	// counted whole; empty: the built-in list.
+	RemarkTerms []string `yaml:"remark_terms" env:"REMARK_TERMS"`
 }
 
 // Duration is a time.Duration written as Go writes durations ("90s", "2h").

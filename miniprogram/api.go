@@ -43,6 +43,11 @@ type Deps struct {
 	// is the embedded demo: then `dev:<name>` codes log in as demo buyers.
 	WeChat Coder
 	Redis  *redis.Client
+	// SessionSecret signs login tokens (derived from ORDERHUB_SECRET, so
+	// every instance verifies every other's tokens without Redis).
+	SessionSecret []byte
+	// Clock tells session expiry; nil is the wall clock.
+	Clock service.Clock
 	// Prefix is the Redis key prefix (config redis.prefix).
 	Prefix string
 	Config config.MiniProgram
@@ -74,11 +79,14 @@ type API struct {
 // New returns the API; it panics on missing dependencies so that bad
 // wiring fails at start.
 func New(d Deps) *API {
-	if d.Buyers == nil || d.Catalog == nil || d.Orders == nil || d.Tracking == nil || d.Tickets == nil || d.Notifier == nil || d.Redis == nil || d.Location == nil || d.Log == nil {
+	if d.Buyers == nil || d.Catalog == nil || d.Orders == nil || d.Tracking == nil || d.Tickets == nil || d.Notifier == nil || d.Redis == nil || d.Location == nil || d.Log == nil || len(d.SessionSecret) < 16 {
 		panic("miniprogram: New: missing dependency")
 	}
 	if d.WeChat == nil {
 		d.Log.Warn("mini-program: no app id configured (ORDERHUB_MP_APP_ID): demo logins with code dev:<name> are open to anyone; set the app id in production")
+	}
+	if d.Clock == nil {
+		d.Clock = service.SystemClock
 	}
 	loginLimit, loginWindow := d.Config.LoginLimit, d.Config.LoginWindow.D()
 	if loginLimit < 1 || loginWindow <= 0 {

@@ -1,17 +1,19 @@
 package miniprogram
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
-	"github.com/redis/go-redis/v9"
 
 	"orderhub/service"
 )
@@ -98,22 +100,59 @@ func (a *API) login(c *gin.Context) {
 	})
 }
 
-// newSession makes a random bearer token and keeps it in Redis for the
-// session TTL. Redis holds only the token's SHA-256, so a dump of Redis
-// hands out no sessions.
-func (a *API) newSession(c *gin.Context, buyerID uint64) (string, error) {
-	raw := make([]byte, 32)
-	if _, err := rand.Read(raw); err != nil {
-		return "", err
-	}
-	token := "mp_" + hex.EncodeToString(raw)
-	err := a.d.Redis.Set(c.Request.Context(), a.sessionKey(token), strconv.FormatUint(buyerID, 10), a.d.Config.SessionTTL.D()).Err()
-	return token, err
+// Sessions are signed tokens, verifiable by any instance without Redis:
+// "mp2." + base64url(buyer id, expiry, 16 random bytes) + "." +
+// base64url(128 bits of HMAC-SHA256 under SessionSecret). Redis holds only
+// revocations (logout), each until the token would have expired anyway.
+// Chosen over a database fallback because a signed token costs no query
+// per request and keeps working whatever is down; the price is that a
+// logout made while Redis is unreachable is not seen until it is back
+// (the token still expires at its TTL).
+const sessionPrefix = "mp2."
+
+type session struct {
+	buyerID uint64
+	expires time.Time
+	id      []byte // 16 random bytes: the revocation key
 }
 
-func (a *API) sessionKey(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return a.d.Prefix + "mp:session:" + hex.EncodeToString(sum[:])
+func (a *API) sign(payload []byte) []byte {
+	h := hmac.New(sha256.New, a.d.SessionSecret)
+	h.Write(payload)
+	return h.Sum(nil)[:16]
+}
+
+// newSession signs a token for buyerID valid for the session TTL.
+func (a *API) newSession(_ *gin.Context, buyerID uint64) (string, error) {
+	payload := make([]byte, 32)
+	binary.BigEndian.PutUint64(payload[0:8], buyerID)
+	binary.BigEndian.PutUint64(payload[8:16], uint64(a.d.Clock().Add(a.d.Config.SessionTTL.D()).Unix()))
+	if _, err := rand.Read(payload[16:]); err != nil {
+		return "", err
+	}
+	enc := base64.RawURLEncoding
+	return sessionPrefix + enc.EncodeToString(payload) + "." + enc.EncodeToString(a.sign(payload)), nil
+}
+
+// parseSession verifies a token's signature and expiry.
+func (a *API) parseSession(token string) (session, bool) {
+	rest, ok := strings.CutPrefix(token, sessionPrefix)
+	if !ok {
+		return session{}, false
+	}
+	p64, m64, ok := strings.Cut(rest, ".")
+	enc := base64.RawURLEncoding.Strict()
+	payload, err1 := enc.DecodeString(p64)
+	mac, err2 := enc.DecodeString(m64)
+	if !ok || err1 != nil || err2 != nil || len(payload) != 32 || !hmac.Equal(mac, a.sign(payload)) {
+		return session{}, false
+	}
+	s := session{buyerID: binary.BigEndian.Uint64(payload[0:8]), expires: time.Unix(int64(binary.BigEndian.Uint64(payload[8:16])), 0), id: payload[16:]}
+	return s, a.d.Clock().Before(s.expires)
+}
+
+func (a *API) revokedKey(s session) string {
+	return a.d.Prefix + "mp:revoked:" + hex.EncodeToString(s.id)
 }
 
 const buyerKey = "orderhub.buyer"
@@ -127,21 +166,19 @@ func (a *API) auth(c *gin.Context) {
 		a.unauthorized(c)
 		return
 	}
-	v, err := a.d.Redis.Get(c.Request.Context(), a.sessionKey(token)).Result()
-	if errors.Is(err, redis.Nil) {
+	s, ok := a.parseSession(token)
+	if !ok {
 		a.unauthorized(c)
 		return
 	}
+	n, err := a.d.Redis.Exists(c.Request.Context(), a.revokedKey(s)).Result()
 	if err != nil {
-		a.fail(c, err)
-		return
-	}
-	id, err := strconv.ParseUint(v, 10, 64)
-	if err != nil {
+		a.d.Log.WarnContext(c.Request.Context(), "session revocations unavailable (redis); accepting the signed token", "err", err)
+	} else if n > 0 {
 		a.unauthorized(c)
 		return
 	}
-	b, err := a.d.Buyers.ByID(c.Request.Context(), id)
+	b, err := a.d.Buyers.ByID(c.Request.Context(), s.buyerID)
 	if errors.Is(err, service.ErrNotFound) {
 		a.unauthorized(c)
 		return
@@ -158,7 +195,8 @@ func (a *API) auth(c *gin.Context) {
 // authenticates, on any instance.
 func (a *API) logout(c *gin.Context) {
 	token := strings.TrimSpace(strings.TrimPrefix(c.GetHeader("Authorization"), "Bearer "))
-	if err := a.d.Redis.Del(c.Request.Context(), a.sessionKey(token)).Err(); err != nil {
+	s, _ := a.parseSession(token) // auth verified it
+	if err := a.d.Redis.Set(c.Request.Context(), a.revokedKey(s), "1", s.expires.Sub(a.d.Clock())+time.Minute).Err(); err != nil {
 		a.fail(c, err)
 		return
 	}

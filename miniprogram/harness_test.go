@@ -180,7 +180,8 @@ func newHarness(t *testing.T, db *gorm.DB, o harnessOpts) *harness {
 	d := miniprogram.Deps{
 		Buyers: service.NewBuyers(db, clock.Now), Catalog: h.catalog, Orders: h.orders, Tracking: h.tracking,
 		Redis: rdb, Prefix: prefix, Config: cfg.MiniProgram, PublicURL: "https://orders.example.com",
-		Location: cfg.Location(), Log: log, DataDir: t.TempDir(),
+		SessionSecret: []byte("test-session-secret-0123456789abcdef"),
+		Location:      cfg.Location(), Log: log, DataDir: t.TempDir(),
 	}
 	h.wx = newFakeWeChat(t)
 	var sub miniprogram.Subscriber

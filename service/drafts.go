@@ -30,6 +30,7 @@ type DraftInput struct {
 	Customer string // code, name or phone, as typed
 	Lines    []IntakeLine
 	Remark   string
+	Address  string // as typed; empty: the customer's on file
 	Photo    string // the slip photo, under the data dir
 	OCRText  string
 }
@@ -46,7 +47,10 @@ func (s *Intakes) Draft(ctx context.Context, in DraftInput) (IntakeView, error) 
 	if len(in.Lines) > MaxOrderLines {
 		return IntakeView{}, invalid("lines", CodeTooManyLines, "an order has at most %d lines", MaxOrderLines)
 	}
-	doc := IntakeDoc{Remark: in.Remark, Lines: in.Lines, OCRText: in.OCRText}
+	if err := checkText("address", in.Address, 255, false); err != nil {
+		return IntakeView{}, err
+	}
+	doc := IntakeDoc{Remark: in.Remark, Lines: in.Lines, OCRText: in.OCRText, AddressText: in.Address}
 	cust := strings.TrimSpace(in.Customer)
 	doc.Customer = CustomerRef{Code: cust, Name: cust}
 	if p, ok := NormalizePhone(cust); ok {
@@ -197,20 +201,41 @@ type QuickEntry struct {
 	Customer string
 	Lines    []IntakeLine
 	Remark   string
+	Address  string // after 地址; else the customer's on file
 }
 
 // qtyWord is a quantity as typed on a phone: 20, 20箱, ×20, x20盒.
 var qtyWord = regexp.MustCompile(`^[×xX*]?(\d{1,7})(个|箱|盒|件|只|卷|套|包|支|条|根|米|桶|袋|把|片|副|对|台|瓶|pcs|PCS)?$`)
 
 // ParseQuickEntry reads "<客户> <SKU或名称> <数量> [<SKU或名称> <数量> ...]
-// [备注 <文字>]": a name may be several words ("六角 螺栓 M8 20箱"); a
+// [地址 <地址>] [备注 <文字>]": a name may be several words ("六角 螺栓 M8 20箱"); a
 // quantity may carry a unit (个, 箱, 盒 …). Full-width digits and spaces are
 // read as their ASCII forms. It says what it could not read, in Chinese.
 func ParseQuickEntry(text string) (QuickEntry, error) {
 	var q QuickEntry
 	text = widthFold(text)
-	body, remark, _ := strings.Cut(text, "备注")
-	q.Remark = strings.TrimSpace(remark)
+	// 备注 and 地址 end the items, in either order.
+	body := text
+	for _, label := range []string{"备注", "地址"} {
+		i := strings.Index(text, label)
+		if i < 0 {
+			continue
+		}
+		if i < len(body) {
+			body = text[:i]
+		}
+		val := text[i+len(label):]
+		for _, other := range []string{"备注", "地址"} {
+			if j := strings.Index(val, other); j >= 0 && other != label {
+				val = val[:j]
+			}
+		}
+		if label == "备注" {
+			q.Remark = strings.TrimSpace(val)
+		} else {
+			q.Address = strings.TrimSpace(val)
+		}
+	}
 	words := strings.Fields(body)
 	if len(words) < 2 {
 		return q, invalid("text", CodeQuickEntryShort, "格式：下单 <客户> <SKU或名称> <数量>，例如：下单 C1 螺栓M8 20箱")

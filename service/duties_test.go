@@ -82,13 +82,13 @@ func TestRenamedKeeperStillHoldsTransfers(t *testing.T) {
 		for _, w := range []service.WarehouseInput{{Code: "A", Name: "上海仓", Region: "上海", Priority: 30}, {Code: "B", Name: "苏州仓", Region: "苏州", Priority: 20}} {
 			must(catalog.CreateWarehouse(ctx, w))
 		}
-		must(catalog.CreateCustomer(ctx, service.CustomerInput{Code: "C1", Name: "宏达机电", Region: "上海"}))
+		must(catalog.CreateCustomer(ctx, service.CustomerInput{Code: "C1", Name: "宏达机电", Region: "上海", Address: "上海市嘉定区安亭镇"}))
 		must(catalog.CreateStaff(ctx, service.StaffInput{UserID: "keeperB", Name: "李仓管", Roles: []string{"warehouse_keeper"}, Warehouse: "B"}))
 		must(catalog.CreateStaff(ctx, service.StaffInput{UserID: "picker", Name: "陈配货", Roles: []string{"picker"}, Warehouse: "B"}))
 		must(catalog.CreateProduct(ctx, service.ProductInput{SKU: "NUT-M8", Name: "六角螺母", Spec: "M8", Unit: "盒", PriceFen: 2600}))
 		must(stock.Adjust(ctx, service.Adjustment{Warehouse: "B", SKU: "NUT-M8", Delta: 10, Reason: "test"}))
 
-		d := must3(orders.Create(ctx, service.NewOrder{Customer: "C1", Lines: []service.LineInput{{SKU: "NUT-M8", Qty: 4}}, Actor: service.Admin}))
+		d := must3(orders.Create(ctx, service.NewOrder{Customer: "C1", Address: "上海市嘉定区", Lines: []service.LineInput{{SKU: "NUT-M8", Qty: 4}}, Actor: service.Admin}))
 		trs := must(transfers.List(ctx, service.TransferFilter{OrderNo: d.Order.No}))
 		if len(trs) != 1 || trs[0].Assignee != "李仓管" {
 			t.Fatalf("transfer with the keeper role renamed: %+v, want it assigned to 李仓管", trs)

@@ -18,6 +18,7 @@ type OCR interface {
 var (
 	slipCustomer = regexp.MustCompile(`^(客户|客戶|客户名称|购货单位|单位|customer)\s*[:：]?\s*(.+)$`)
 	slipRemark   = regexp.MustCompile(`^(备注|備注|remark)\s*[:：]?\s*(.*)$`)
+	slipAddress  = regexp.MustCompile(`^(地址|收货地址|送货地址)\s*[:：]?\s*(.+)$`)
 	slipSkip     = regexp.MustCompile(`^(订货单|订单|送货单|日期|date|单号|No\.?|合计|总计|签字|经手人)`)
 	cjkSpace     = regexp.MustCompile(`([\p{Han}])\s+([\p{Han}])`)
 	gluedQty     = regexp.MustCompile(`^(.*[\p{Han}])(\d{1,6})(个|箱|盒|件|只|卷|套|包|支|条|根|米|桶|袋|把|片|副|对|台|瓶)?$`)
@@ -41,6 +42,10 @@ func ReadSlip(text string) (q QuickEntry, unread []string) {
 		}
 		if m := slipCustomer.FindStringSubmatch(line); m != nil && q.Customer == "" {
 			q.Customer = tidy(m[2])
+			continue
+		}
+		if m := slipAddress.FindStringSubmatch(line); m != nil {
+			q.Address = tidy(m[2])
 			continue
 		}
 		if m := slipRemark.FindStringSubmatch(line); m != nil {

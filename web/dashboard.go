@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"embed"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
@@ -26,6 +27,10 @@ import (
 	"orderhub/model"
 	"orderhub/service"
 )
+
+// The chart library (Apache ECharts, pinned in charts/package-lock.json)
+// is copied into assets by charts/build.sh; its output is committed.
+//go:generate sh charts/build.sh
 
 //go:embed templates/*.html
 var templateFS embed.FS
@@ -48,6 +53,8 @@ type DashboardDeps struct {
 	Transfers *service.Transfers
 	Measures  *service.Measures
 	Catalog   *service.Catalog
+	// Insight answers the purchase calendar and the remark terms.
+	Insight *service.Insight
 	// OAuth, when set, offers 企业微信登录 on the login page.
 	OAuth OAuth
 	// Roles may use the board after WeCom OAuth ("leads": every *_lead).
@@ -82,7 +89,7 @@ const pollEvery = 10 * time.Second
 // MountDashboard adds /dashboard and its pages, fragments and actions to
 // e, and lets a board session read the metrics and insight APIs.
 func MountDashboard(e *gin.Engine, d DashboardDeps) *Dashboard {
-	if d.Board == nil || d.Orders == nil || d.Tickets == nil || d.Transfers == nil || d.Measures == nil || d.Catalog == nil ||
+	if d.Board == nil || d.Orders == nil || d.Tickets == nil || d.Transfers == nil || d.Measures == nil || d.Catalog == nil || d.Insight == nil ||
 		d.Location == nil || d.Clock == nil || d.Log == nil {
 		panic("web: MountDashboard: missing dependency")
 	}
@@ -703,7 +710,12 @@ func (d *Dashboard) funcs() template.FuncMap {
 			}
 			return template.URL(vals.Encode())
 		},
-		"add":  func(a, b int) int { return a + b },
+		"add":   func(a, b int) int { return a + b },
+		"spark": func(n int) int { return min(2+n/2, 28) },
+		"json": func(v any) string {
+			b, _ := json.Marshal(v)
+			return string(b)
+		},
 		"list": func(v ...string) []string { return v },
 		"dict": func(kv ...any) map[string]any {
 			m := map[string]any{}
@@ -752,6 +764,20 @@ func (d *Dashboard) charts(c *gin.Context) {
 		d.failPage(c, err)
 		return
 	}
-	data := gin.H{"Title": "准时率与时效", "OnTime": OnTimeOut(ot90), "Dwell": dwell, "Tickets": tk, "Nav": "charts"}
+	cal, err := d.d.Insight.Calendar(ctx, "", 90)
+	if err != nil {
+		d.failPage(c, err)
+		return
+	}
+	terms, err := d.d.Insight.Remarks(ctx, 90)
+	if err != nil {
+		d.failPage(c, err)
+		return
+	}
+	if len(cal) > 15 {
+		cal = cal[:15]
+	}
+	data := gin.H{"Title": "准时率与时效", "OnTime": OnTimeOut(ot90), "Dwell": dwell, "Tickets": tk, "Nav": "charts",
+		"Calendar": CalendarOut(cal), "Terms": TermsOut(terms)}
 	d.render(c, http.StatusOK, "charts", data)
 }

@@ -117,6 +117,15 @@ func TestBoardInChromium(t *testing.T) {
 		return page.MustEval(`() => document.querySelectorAll("#orders tr[data-no]").length`).Int()
 	}
 	text := func(sel string) string { return page.MustElement(sel).MustText() }
+	// click clicks what navigates, and waits until the next page loaded,
+	// so nothing reads the page that is going away.
+	click := func(sel string) {
+		t.Helper()
+		navigated := page.MustWaitNavigation()
+		page.MustElement(sel).MustClick()
+		navigated()
+		page.MustWaitLoad()
+	}
 	wait := func(what, js string, d time.Duration) {
 		t.Helper()
 		if err := page.Timeout(d).Wait(rod.Eval(js)); err != nil {
@@ -127,7 +136,7 @@ func TestBoardInChromium(t *testing.T) {
 	// Logging in with the admin token.
 	page.MustNavigate(base + "/dashboard").MustWaitLoad()
 	page.MustElement(`input[name=token]`).MustInput(testToken)
-	page.MustElement(`form[action="/dashboard/login"] button`).MustClick()
+	click(`form[action="/dashboard/login"] button`)
 	page.MustElement(`#orders`)
 	all := rows()
 	var open int64
@@ -146,7 +155,7 @@ func TestBoardInChromium(t *testing.T) {
 
 	// A stage filter narrows it to that stage's counter.
 	counter := text(`a.stagebox[data-stage=picking] .n`)
-	page.MustElement(`a.stagebox[data-stage=picking]`).MustClick()
+	click(`a.stagebox[data-stage=picking]`)
 	page.MustElement(`a.stagebox.on[data-stage=picking]`)
 	if n := rows(); n == all || n != atoi(counter) {
 		t.Errorf("picking filter: %d rows, counter %s, all %d", n, counter, all)
@@ -160,7 +169,7 @@ func TestBoardInChromium(t *testing.T) {
 	// The search finds one order by its number.
 	page.MustNavigate(base + "/dashboard").MustWaitLoad()
 	page.MustElement(`input[name=q]`).MustInput(card.OrderNo)
-	page.MustElement(`#filters button[type=submit]`).MustClick()
+	click(`#filters button[type=submit]`)
 	page.MustElement(`#orders tr[data-no="` + card.OrderNo + `"]`)
 	wait("search", `() => document.querySelectorAll("#orders tr[data-no]").length === 1`, 10*time.Second)
 	if flags := text(`#orders tr[data-no="` + card.OrderNo + `"] td.flags`); !strings.Contains(flags, "待接单") {
@@ -168,7 +177,7 @@ func TestBoardInChromium(t *testing.T) {
 	}
 
 	// The detail opens from the board; acknowledging its ticket there.
-	page.MustElement(`#orders tr[data-no="` + card.OrderNo + `"] a`).MustClick()
+	click(`#orders tr[data-no="` + card.OrderNo + `"] a`)
 	page.MustElement(`.timeline`)
 	body = text("body")
 	for _, want := range []string{card.OrderNo, "明细", "占用库存", "时间线", card.TicketNo, "接单"} {
@@ -176,7 +185,7 @@ func TestBoardInChromium(t *testing.T) {
 			t.Errorf("detail lacks %q", want)
 		}
 	}
-	page.MustElement(`div[data-ticket="` + card.TicketNo + `"] form[action$="/ack"] button`).MustClick()
+	click(`div[data-ticket="` + card.TicketNo + `"] form[action$="/ack"] button`)
 	if msg := page.MustElement(`.msg.good`).MustText(); !strings.Contains(msg, "已接单") {
 		t.Errorf("after ack: %q", msg)
 	}
@@ -230,6 +239,18 @@ func TestBoardInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	wait("back online", `() => document.getElementById("conn").hidden && !`+row+`.textContent.includes("有异常")`, 90*time.Second)
+
+	// The charts: ECharts draws the on-time trend, dwell, ticket times and
+	// the purchase heatmap; the remark terms are listed.
+	page.MustNavigate(base + "/dashboard/charts").MustWaitLoad()
+	wait("charts drawn", `() => ["chart-ontime","chart-dwell","chart-tickets","chart-calendar"].every(id => document.querySelector("#" + id + " svg"))`, 60*time.Second)
+	body = text("body")
+	for _, want := range []string{"每日准时率", "集中下单", "防潮膜", "禁用胶带"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("charts page lacks %q", want)
+		}
+	}
+	shots["dashboard-charts.png"] = page.MustScreenshotFullPage()
 
 	// Screenshots: the board and an order on a phone.
 	page.MustSetViewport(390, 844, 2, true)

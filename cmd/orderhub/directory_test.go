@@ -91,9 +91,9 @@ func TestDirectorySync(t *testing.T) {
 			}
 		}
 		post(t, srv.URL+"/api/v1/products", map[string]any{"sku": "BOLT", "name": "螺栓"})
-		post(t, srv.URL+"/api/v1/customers", map[string]any{"code": "C1", "name": "宏达", "warehouse": "SH"})
+		post(t, srv.URL+"/api/v1/customers", map[string]any{"code": "C1", "name": "宏达", "warehouse": "SH", "address": "上海市嘉定区安亭镇"})
 		post(t, srv.URL+"/api/v1/stock/adjust", map[string]any{"warehouse": "SH", "sku": "BOLT", "delta": 10, "reason": "期初"})
-		s, out := post(t, srv.URL+"/api/v1/orders", map[string]any{"customer": "C1", "lines": []map[string]any{{"sku": "BOLT", "qty": 1}}})
+		s, out := post(t, srv.URL+"/api/v1/orders", map[string]any{"customer": "C1", "address": "上海市嘉定区", "lines": []map[string]any{{"sku": "BOLT", "qty": 1}}})
 		if s != 201 {
 			t.Fatalf("order = %d %v", s, out)
 		}

@@ -211,6 +211,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	defer stopDirectory()
 	stopEscalation := a.startEscalation(context.WithoutCancel(ctx))
 	defer stopEscalation()
+	stopDigest := a.startDigest(context.WithoutCancel(ctx))
+	defer stopDigest()
 	if seedHistory {
 		// The board is up at once; 90 days of history fill in behind it,
 		// a day per transaction (docs/dashboard.md).

@@ -85,7 +85,8 @@ func (a *app) wireMiniProgram(clock service.Clock) error {
 		Tickets:  a.tickets,
 		Notifier: p.notifier,
 		Redis:    a.rdb, Prefix: cfg.Redis.Prefix, Config: cfg.MiniProgram, PublicURL: cfg.PublicURL,
-		Location: cfg.Location(), Log: a.log, DataDir: cfg.DataDir,
+		SessionSecret: []byte("orderhub-mp-session:" + secret),
+		Location:      cfg.Location(), Log: a.log, DataDir: cfg.DataDir,
 	}
 	if p.wechat != nil {
 		d.WeChat = p.wechat

@@ -132,6 +132,17 @@ func TestReadmeTours(t *testing.T) {
 			t.Fatalf("the README tours need %s (.ci/run installs it): %v", tool, err)
 		}
 	}
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The first screen tells a newcomer the two commands that matter.
+	first := strings.Join(strings.SplitN(string(readme), "\n", 25)[:24], "\n")
+	for _, want := range []string{"go run ./cmd/orderhub", "go test ./..."} {
+		if !strings.Contains(first, want) {
+			t.Errorf("README's first screen lacks %q", want)
+		}
+	}
 	tours := readTours(t, filepath.Join("..", "..", "README.md"))
 	want := []string{"staff", "chat", "buyer"}
 	var names []string

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"orderhub/internal/demo"
@@ -16,6 +17,8 @@ import (
 type warRoom struct {
 	board    *service.Board
 	measures *service.Measures
+	insight  *service.Insight
+	digest   *service.Digest // nil: no digest configured
 	dash     *web.Dashboard
 }
 
@@ -31,10 +34,11 @@ func (a *app) wireWarRoom(clock service.Clock, tickets *service.Tickets) error {
 	w := &warRoom{
 		board:    service.NewBoard(a.db, pipe, clock, cfg.Dashboard.AtRisk),
 		measures: service.NewMeasures(a.db, pipe, clock, cfg.Location(), cfg.Dashboard.OTIFWindow.D()),
+		insight:  service.NewInsight(a.db, clock, cfg.Location(), cfg.Dashboard.RemarkTerms),
 	}
 	a.registry.MustRegister(w.board.Collector())
 	d := web.DashboardDeps{
-		Board: w.board, Orders: a.orders, Tickets: tickets, Transfers: a.transfers, Measures: w.measures, Catalog: a.catalog,
+		Board: w.board, Orders: a.orders, Tickets: tickets, Transfers: a.transfers, Measures: w.measures, Insight: w.insight, Catalog: a.catalog,
 		Roles: cfg.Dashboard.Roles, AdminToken: cfg.AdminToken, Secret: secret, SessionTTL: cfg.Dashboard.SessionTTL.D(),
 		PublicURL: cfg.PublicURL, DataDir: cfg.DataDir, Location: cfg.Location(), Clock: clock, Log: a.log,
 		Channels: map[string]string{},
@@ -51,8 +55,35 @@ func (a *app) wireWarRoom(clock service.Clock, tickets *service.Tickets) error {
 	w.dash = web.MountDashboard(a.server.Engine(), d)
 	api := a.server.Engine().Group("/api/v1", w.dash.SessionOrToken(a.server.Auth))
 	web.MountMetrics(api, w.measures, a.log)
+	web.MountInsight(api, w.insight, a.log)
+	if cfg.Dashboard.DigestAt != "" {
+		url := ""
+		if cfg.PublicURL != "" {
+			url = strings.TrimRight(cfg.PublicURL, "/") + "/dashboard"
+		}
+		if w.digest, err = service.NewDigest(a.db, w.measures, pipe, clock, cfg.Location(), cfg.Dashboard.DigestAt, cfg.Dashboard.DigestRoles, url, a.log); err != nil {
+			return err
+		}
+	}
 	a.war = w
 	return nil
+}
+
+// startDigest runs the daily digest check; stop waits for it.
+func (a *app) startDigest(ctx context.Context) (stop func()) {
+	if a.war.digest == nil {
+		return func() {}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		a.war.digest.Run(ctx, a.wecom.outbox.Poke)
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
 }
 
 // boardBanner prints where the board is and how to log in.

@@ -320,7 +320,8 @@ func (g *gen) day(b *batch, day time.Time, i, n int) {
 		span := delivered.Sub(created)
 		var weights []float64
 		var sum float64
-		for _, s := range stages[1:] {
+		// weights[j]: the stay in stages[j], by that stage's SLA.
+		for _, s := range stages[:len(stages)-1] {
 			w := s.SLA.D().Hours()*(0.4+g.rng.Float64()) + 0.5
 			weights = append(weights, w)
 			sum += w

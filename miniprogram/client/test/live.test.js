@@ -218,10 +218,17 @@ test('browse, order (retried with its key), follow, report, cancel — against t
   await orders.instance.onLoad()
   expect(text(orders)).toContain(no)
 
+  // Log out: the token is dead on the server; the next request logs in again.
+  const before = require('../utils/session').current().token
+  await api.logout()
+  const me = await api.me()
+  expect(me.name).toBe('livetest')
+  expect(require('../utils/session').current().token).not.toBe(before)
+
   // Every call went to a declared route (and so, by openapi.test.js, a documented one).
   expect(seen.filter((s) => s.includes('UNDECLARED'))).toEqual([])
   expect([...new Set(seen)]).toEqual(expect.arrayContaining([
     'POST login', 'GET products', 'GET templates', 'GET listOrders', 'POST createOrder', 'GET getOrder',
-    'GET listProblems', 'POST reportProblem', 'POST subscribe', 'POST uploadPhoto', 'POST confirmReceipt', 'POST cancelOrder',
+    'GET listProblems', 'POST reportProblem', 'POST logout', 'GET me', 'POST subscribe', 'POST uploadPhoto', 'POST confirmReceipt', 'POST cancelOrder',
   ]))
 }, 120000)

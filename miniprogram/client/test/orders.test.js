@@ -44,3 +44,17 @@ test('no orders yet, and an error with retry', async () => {
   await flush()
   expect(text(page)).toContain('服务器暂时不可用，请稍后再试')
 })
+
+test('退出登录 logs out on the server', async () => {
+  server.on('listOrders', { status: 200, data: { items: [fx.order()], total: 1, page: 1, size: 20 } })
+  server.on('logout', { status: 204, data: '' })
+  const page = render(id)
+  await page.instance.onLoad()
+  await flush()
+  expect(text(page)).toContain('退出登录')
+  await page.instance.onLogout()
+  await flush()
+  expect(server.requestsTo('logout')).toHaveLength(1)
+  expect(server.state.toasts[0].title).toBe('已退出登录')
+  expect(wx.getStorageSync('orderhub.session')).toBe('')
+})

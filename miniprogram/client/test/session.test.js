@@ -69,3 +69,17 @@ test('demo mode logs in as dev:<name> when config.demoBuyer is set', async () =>
     config.demoBuyer = ''
   }
 })
+
+test('logout ends the session on the server and here; an already ended one is fine', async () => {
+  wx.setStorageSync(session.KEY, { token: 'mp_live', expiresAt: Date.now() + 604800 * 1000, ttl: 604800 * 1000 })
+  server.on('logout', { status: 204, data: '' }, fx.apiError(401, 'unauthorized', '请先登录 log in first'))
+  await api.logout()
+  expect(server.requestsTo('logout')[0].header.Authorization).toBe('Bearer mp_live')
+  expect(session.current()).toBeNull()
+  expect(server.requestsTo('login')).toHaveLength(0)
+
+  wx.setStorageSync(session.KEY, { token: 'mp_gone', expiresAt: Date.now() + 604800 * 1000, ttl: 604800 * 1000 })
+  await api.logout()
+  expect(server.requestsTo('login')).toHaveLength(0) // no login just to log out
+  expect(session.current()).toBeNull()
+})

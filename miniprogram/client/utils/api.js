@@ -3,6 +3,14 @@ const { call, upload } = require('./request')
 const session = require('./session')
 
 module.exports = {
+  // logout ends the session here and on the server (already ended is fine).
+  logout: () => call('logout').then(() => session.clear(), (err) => {
+    if (err && err.status === 401) {
+      session.clear()
+      return
+    }
+    throw err
+  }),
   // me also refreshes the stored customer (name, address on file).
   me: () => call('me').then((r) => {
     session.remember(r.data.buyer)

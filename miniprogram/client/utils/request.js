@@ -53,7 +53,7 @@ async function call(name, opts = {}) {
       if (res.statusCode >= 200 && res.statusCode < 300) {
         return { status: res.statusCode, data: res.data, header: res.header || {} }
       }
-      if (res.statusCode === 401 && route.auth !== false && !relogged) {
+      if (res.statusCode === 401 && route.auth !== false && route.relogin !== false && !relogged) {
         // The token expired or Redis forgot it: log in again, once.
         relogged = true
         session.clear()

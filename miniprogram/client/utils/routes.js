@@ -3,6 +3,8 @@
 // Every API route the client calls; the test checks each against docs/openapi.yaml.
 module.exports = {
   login: { method: 'POST', path: '/api/mp/v1/login', auth: false },
+  // Ends the token's session on the server; a 401 means it already had ended.
+  logout: { method: 'POST', path: '/api/mp/v1/logout', relogin: false },
   me: { method: 'GET', path: '/api/mp/v1/me' },
   products: { method: 'GET', path: '/api/mp/v1/products' },
   listOrders: { method: 'GET', path: '/api/mp/v1/orders' },

@@ -46,6 +46,17 @@ Component({
         this.setData({ loading: false, error: messageOf(err) + (again ? '（网络恢复后自动重试）' : '') })
       }
     },
+    // onLogout ends the session on the server; the next request logs in
+    // again with wx.login (the same WeChat user is the same buyer).
+    async onLogout() {
+      try {
+        await api.logout()
+        this.setData({ items: [], page: 0, total: 0, done: false, customerName: '' })
+        wx.showToast({ title: '已退出登录', icon: 'success' })
+      } catch (err) {
+        this.setData({ error: messageOf(err) })
+      }
+    },
     onOpen(e) {
       wx.navigateTo({ url: `/pages/order/index?no=${encodeURIComponent(e.detail.no)}` })
     },

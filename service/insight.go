@@ -1,0 +1,296 @@
+package service
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/go-ego/gse"
+	"gorm.io/gorm"
+
+	"orderhub/model"
+)
+
+// DefaultRemarkTerms are the requirements buyers write again and again,
+// counted whole even where the segmenter would split them.
+var DefaultRemarkTerms = []string{"防潮膜", "禁用胶带", "木托", "单独包装", "送货前电话", "质检报告", "加急", "发票随货", "工作日送货", "卸货平台"}
+
+// Insight reads what the orders say: when each customer orders, and what
+// their remarks keep asking for.
+type Insight struct {
+	db    *gorm.DB
+	clock Clock
+	loc   *time.Location
+	known []string
+
+	// The segmenter loads its dictionary (embedded in the binary by
+	// github.com/go-ego/gse: no file, no network) on first use, not at
+	// start, so that a cold start stays fast.
+	once sync.Once
+	seg  gse.Segmenter
+	err  error
+}
+
+// NewInsight returns an Insight; known are the remark terms counted whole.
+func NewInsight(db *gorm.DB, clock Clock, loc *time.Location, known []string) *Insight {
+	if db == nil || clock == nil || loc == nil {
+		panic("service: NewInsight: nil dependency")
+	}
+	if len(known) == 0 {
+		known = DefaultRemarkTerms
+	}
+	return &Insight{db: db, clock: clock, loc: loc, known: known}
+}
+
+func (in *Insight) segmenter() (*gse.Segmenter, error) {
+	in.once.Do(func() {
+		in.err = in.seg.LoadDictEmbed("zh_s")
+		if in.err == nil {
+			in.err = in.seg.LoadStopEmbed()
+		}
+		for _, t := range in.known {
+			if in.err == nil {
+				in.err = in.seg.AddToken(t, 100000, "n")
+			}
+		}
+	})
+	return &in.seg, in.err
+}
+
+func checkDays(days int) (int, error) {
+	if days == 0 {
+		return 90, nil
+	}
+	if days < 7 || days > 366 {
+		return 0, invalid("days", CodeInvalidRange, "must be between 7 and 366")
+	}
+	return days, nil
+}
+
+// CustomerCalendar is when one customer orders: orders per day of the
+// month over the last Days days.
+type CustomerCalendar struct {
+	Code, Name string
+	Orders     int
+	// ByDay[d-1] counts the orders placed on day d of a month (local).
+	ByDay [31]int
+	// Clustered: at least ClusterShare of at least ClusterMin orders fell
+	// in one window of ClusterSpan consecutive days of the month, From–To
+	// (To < From when the window wraps past the month's end).
+	Clustered bool
+	From, To  int
+	Share     float64
+	// Urgent is the share of the orders that were urgent (promised within
+	// 24 h of placing, or marked 加急/急用).
+	Urgent float64
+}
+
+// Clustering thresholds: a customer clusters when 60% of at least 4
+// orders fall in 4 consecutive days of the month.
+const (
+	ClusterSpan  = 4
+	ClusterShare = 0.6
+	ClusterMin   = 4
+)
+
+// Calendar answers the purchase calendar of one customer (code), or of
+// every customer with orders in the last days days (code empty),
+// clustered customers first.
+func (in *Insight) Calendar(ctx context.Context, code string, days int) ([]CustomerCalendar, error) {
+	days, err := checkDays(days)
+	if err != nil {
+		return nil, err
+	}
+	db := in.db.WithContext(ctx)
+	since := in.clock().AddDate(0, 0, -days)
+	q := db.Table("orders AS o").Joins("JOIN customers AS c ON c.id = o.customer_id").
+		Select("c.code AS code, c.name AS name, o.created_at AS created_at, o.promised_at AS promised_at, o.remark AS remark").
+		Where("o.created_at >= ?", since)
+	if code = strings.ToUpper(strings.TrimSpace(code)); code != "" {
+		var c model.Customer
+		if err := db.Where("code = ?", code).Take(&c).Error; err != nil {
+			return nil, notFound(err, "customer", code)
+		}
+		q = q.Where("o.customer_id = ?", c.ID)
+	}
+	var rows []struct {
+		Code, Name string
+		CreatedAt  time.Time
+		PromisedAt *time.Time
+		Remark     string
+	}
+	if err := q.Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	by := map[string]*CustomerCalendar{}
+	urgent := map[string]int{}
+	var order []string
+	for _, r := range rows {
+		c := by[r.Code]
+		if c == nil {
+			c = &CustomerCalendar{Code: r.Code, Name: r.Name}
+			by[r.Code] = c
+			order = append(order, r.Code)
+		}
+		c.Orders++
+		c.ByDay[r.CreatedAt.In(in.loc).Day()-1]++
+		if (r.PromisedAt != nil && r.PromisedAt.Sub(r.CreatedAt) <= 24*time.Hour) || strings.Contains(r.Remark, "加急") || strings.Contains(r.Remark, "急用") {
+			urgent[r.Code]++
+		}
+	}
+	out := make([]CustomerCalendar, 0, len(order))
+	for _, code := range order {
+		c := by[code]
+		best := 0
+		for start := 0; start < 31; start++ {
+			n := 0
+			for k := 0; k < ClusterSpan; k++ {
+				n += c.ByDay[(start+k)%31]
+			}
+			if n > best {
+				best, c.From, c.To = n, start+1, (start+ClusterSpan-1)%31+1
+			}
+		}
+		c.Share = ratio(best, c.Orders)
+		c.Clustered = c.Orders >= ClusterMin && c.Share >= ClusterShare
+		c.Urgent = ratio(urgent[code], c.Orders)
+		out = append(out, *c)
+	}
+	slices.SortFunc(out, func(a, b CustomerCalendar) int {
+		if a.Clustered != b.Clustered {
+			if a.Clustered {
+				return -1
+			}
+			return 1
+		}
+		if a.Orders != b.Orders {
+			return b.Orders - a.Orders
+		}
+		return strings.Compare(a.Code, b.Code)
+	})
+	return out, nil
+}
+
+// RemarkTerm is one term that recurs in order remarks.
+type RemarkTerm struct {
+	Term string
+	// Known: a term of the configured dictionary of requirements.
+	Known bool
+	// Count is how many orders' remarks carry it.
+	Count int
+	// Weeks counts it per week, oldest first, the last being the week
+	// ending now.
+	Weeks []int
+	// Examples are up to three order numbers, newest first.
+	Examples []string
+}
+
+// MaxNewTerms bounds the new (not configured) terms answered.
+const MaxNewTerms = 20
+
+// Remarks counts the terms of the order remarks of the last days days:
+// every configured term, then the most frequent new terms the segmenter
+// finds (two or more characters, no stop words, no numbers).
+func (in *Insight) Remarks(ctx context.Context, days int) ([]RemarkTerm, error) {
+	days, err := checkDays(days)
+	if err != nil {
+		return nil, err
+	}
+	seg, err := in.segmenter()
+	if err != nil {
+		return nil, err
+	}
+	now := in.clock()
+	var rows []struct {
+		No        string
+		Remark    string
+		CreatedAt time.Time
+	}
+	if err := in.db.WithContext(ctx).Model(&model.Order{}).Select("no, remark, created_at").
+		Where("created_at >= ? AND remark <> ''", now.AddDate(0, 0, -days)).Order("created_at DESC, id DESC").Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	weeks := (days + 6) / 7
+	terms := map[string]*RemarkTerm{}
+	get := func(t string, known bool) *RemarkTerm {
+		rt := terms[t]
+		if rt == nil {
+			rt = &RemarkTerm{Term: t, Known: known, Weeks: make([]int, weeks)}
+			terms[t] = rt
+		}
+		return rt
+	}
+	for _, t := range in.known {
+		get(t, true)
+	}
+	for _, r := range rows {
+		seen := map[string]bool{}
+		for _, t := range in.known {
+			if strings.Contains(r.Remark, t) {
+				seen[t] = true
+			}
+		}
+		for _, t := range seg.Cut(r.Remark, true) {
+			t = strings.TrimSpace(t)
+			if seen[t] || utf8.RuneCountInString(t) < 2 || seg.IsStop(t) || !hasHan(t) {
+				continue
+			}
+			// A piece of a known term is not a new term.
+			part := false
+			for _, k := range in.known {
+				if strings.Contains(k, t) {
+					part = true
+				}
+			}
+			if !part {
+				seen[t] = true
+			}
+		}
+		w := weeks - 1 - int(now.Sub(r.CreatedAt)/(7*24*time.Hour))
+		for t := range seen {
+			rt := get(t, slices.Contains(in.known, t))
+			rt.Count++
+			if w >= 0 && w < weeks {
+				rt.Weeks[w]++
+			}
+			if len(rt.Examples) < 3 {
+				rt.Examples = append(rt.Examples, r.No)
+			}
+		}
+	}
+	var known, fresh []RemarkTerm
+	for _, rt := range terms {
+		if rt.Known {
+			known = append(known, *rt)
+		} else if rt.Count >= 2 {
+			fresh = append(fresh, *rt)
+		}
+	}
+	byCount := func(a, b RemarkTerm) int {
+		if a.Count != b.Count {
+			return b.Count - a.Count
+		}
+		return strings.Compare(a.Term, b.Term)
+	}
+	slices.SortFunc(known, byCount)
+	slices.SortFunc(fresh, byCount)
+	if len(fresh) > MaxNewTerms {
+		fresh = fresh[:MaxNewTerms]
+	}
+	return append(known, fresh...), nil
+}
+
+// hasHan reports whether s has a Chinese character: remarks' numbers,
+// phone numbers and codes are not terms.
+func hasHan(s string) bool {
+	for _, r := range s {
+		if unicode.Is(unicode.Han, r) {
+			return true
+		}
+	}
+	return false
+}
