@@ -423,7 +423,8 @@ func (w *world) advanced(ctx context.Context, reply string) {
 	go w.deliver(ctx, o)
 }
 
-// deliver: the carrier takes 6 to 20 hours; the buyer confirms receipt
+// deliver: the carrier takes 6 to 20 hours (but does not come before the
+// promised day's window); the buyer confirms receipt
 // when they see it (most within the hour, some never), reports a problem
 // now and then, and complains when a promised order is late.
 func (w *world) deliver(ctx context.Context, o *order) {
@@ -439,6 +440,12 @@ func (w *world) deliver(ctx context.Context, o *order) {
 		if w.clock.Until(ctx, promise.Add(2*time.Hour)) {
 			w.report(ctx, c, o.no, "late", "说好的交期已经过了，货还没到")
 		}
+	}
+	// Shipped early, the carrier still brings it on the promised day, in
+	// the three hours before the promised time (the buyer's receiving
+	// window), not at dawn.
+	if !promise.IsZero() && arrive.Before(promise.Add(-3*time.Hour)) {
+		arrive = promise.Add(-time.Duration(r.Int64N(int64(3 * time.Hour))))
 	}
 	never := r.Float64() < 0.04
 	seen := arrive.Add(time.Duration(r.Int64N(int64(90 * time.Minute))))
