@@ -31,7 +31,16 @@ func testApp(t *testing.T, mysql bool, redisAddr string) (*app, *httptest.Server
 // one Redis, as several instances behind a load balancer do.
 func testApps(t *testing.T, mysql bool, redisAddr string, n int) ([]*app, []*httptest.Server) {
 	t.Helper()
+	return testAppsWith(t, mysql, redisAddr, n, nil)
+}
+
+// testAppsWith is testApps with the config tuned first.
+func testAppsWith(t *testing.T, mysql bool, redisAddr string, n int, tune func(*config.Config)) ([]*app, []*httptest.Server) {
+	t.Helper()
 	cfg := config.Default()
+	if tune != nil {
+		tune(&cfg)
+	}
 	cfg.DataDir = t.TempDir()
 	cfg.AdminToken = testToken
 	cfg.Secret = "test-secret-shared-by-every-instance-0123456789"
