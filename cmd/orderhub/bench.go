@@ -25,9 +25,12 @@ import (
 // service layer, next to two physical references measured in the same run
 // on the same database: a raw loop of single conditional UPDATEs, and the
 // common BEGIN; SELECT ... FOR UPDATE; UPDATE; INSERT; COMMIT pattern.
-func bench(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, stdout io.Writer) error {
+func bench(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "http" {
+		return benchHTTP(ctx, cfg, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "reserve" {
-		return errors.New("bench: say what to measure: orderhub bench reserve [flags]")
+		return errors.New("bench: say what to measure: orderhub bench reserve [flags] or orderhub bench http [flags]")
 	}
 	fs := flag.NewFlagSet("bench reserve", flag.ContinueOnError)
 	clients := fs.Int("clients", 64, "concurrent clients")

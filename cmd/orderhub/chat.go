@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/json"
@@ -11,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"math/big"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"os"
@@ -21,6 +19,7 @@ import (
 	"time"
 
 	"orderhub/bot"
+	"orderhub/bot/localwecom"
 	"orderhub/config"
 )
 
@@ -207,40 +206,9 @@ func upload(ctx context.Context, client *http.Client, local string, corp config.
 	if err != nil {
 		return "", fmt.Errorf("chat: %w", err)
 	}
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
-	resp, err := client.Get(local + "/cgi-bin/gettoken?" + url.Values{"corpid": {corp.CorpID}, "corpsecret": {corp.Secret}}.Encode())
+	id, err := localwecom.Upload(ctx, client, local, corp.CorpID, corp.Secret, filepath.Base(path), data)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("chat: %w", err)
 	}
-	_ = json.NewDecoder(resp.Body).Decode(&tok)
-	resp.Body.Close()
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	fw, _ := mw.CreateFormFile("media", filepath.Base(path))
-	_, _ = fw.Write(data)
-	_ = mw.Close()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, local+"/cgi-bin/media/upload?type=image&access_token="+url.QueryEscape(tok.AccessToken), &buf)
-	if err != nil {
-		return "", err
-	}
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	resp, err = client.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	var up struct {
-		ErrCode int    `json:"errcode"`
-		ErrMsg  string `json:"errmsg"`
-		MediaID string `json:"media_id"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&up); err != nil {
-		return "", err
-	}
-	if up.ErrCode != 0 {
-		return "", fmt.Errorf("chat: media/upload: errcode %d %s", up.ErrCode, up.ErrMsg)
-	}
-	return up.MediaID, nil
+	return id, nil
 }

@@ -8,6 +8,7 @@
 //	orderhub chat           play WeCom's side against a running orderhub
 //	orderhub audit          check that stock adds up (nightly in serve too)
 //	orderhub bench reserve  measure hot-SKU reservation throughput
+//	orderhub bench http     open-loop HTTP load against a served orderhub
 //	orderhub simulate       replay a compressed business day through the edges
 package main
 
@@ -51,6 +52,7 @@ commands:
                  03:00 in serve, once across instances, when a corp is configured)
   audit          check now that stock adds up (also runs nightly at 02:00 in serve)
   bench reserve  measure hot-SKU reservation throughput (see docs/benchmarks.md)
+  bench http     open-loop order load against a served orderhub (see docs/benchmarks.md)
   chat --as <userid> "<text>"
                  talk to a running orderhub as a WeCom user (see docs/commands.md)
   simulate       replay a compressed business day (buyers, 27 staff, supervisors)
@@ -89,7 +91,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "directory":
 		return directoryCmd(ctx, cfg, log, args, stdout)
 	case "bench":
-		return bench(ctx, cfg, log, args, stdout)
+		return bench(ctx, cfg, log, args, stdout, stderr)
 	case "chat":
 		return chat(ctx, cfg, args, stdout)
 	case "simulate":

@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -21,6 +20,7 @@ import (
 	"time"
 
 	"orderhub/bot"
+	"orderhub/bot/localwecom"
 )
 
 // Edges is how the simulation reaches orderhub: only over HTTP, as the
@@ -212,43 +212,14 @@ func (e *Edges) media(ctx context.Context, jpeg []byte) (string, error) {
 	if id != "" {
 		return id, nil
 	}
-	local := e.base + bot.LocalPath
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
-	if err := e.JSON(ctx, http.MethodGet, bot.LocalPath+"/cgi-bin/gettoken?"+url.Values{"corpid": {bot.DemoCorpID}, "corpsecret": {bot.DemoSecret}}.Encode(), "", nil, nil, &tok); err != nil {
-		return "", fmt.Errorf("local wecom gettoken: %w", err)
-	}
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	fw, _ := mw.CreateFormFile("media", "waybill.jpg")
-	_, _ = fw.Write(jpeg)
-	_ = mw.Close()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, local+"/cgi-bin/media/upload?type=image&access_token="+url.QueryEscape(tok.AccessToken), &buf)
+	id, err := localwecom.Upload(ctx, e.client, e.base+bot.LocalPath, bot.DemoCorpID, bot.DemoSecret, "waybill.jpg", jpeg)
 	if err != nil {
-		return "", err
-	}
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	resp, err := e.client.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	var up struct {
-		ErrCode int    `json:"errcode"`
-		ErrMsg  string `json:"errmsg"`
-		MediaID string `json:"media_id"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&up); err != nil {
-		return "", err
-	}
-	if up.ErrCode != 0 {
-		return "", fmt.Errorf("media/upload: errcode %d %s", up.ErrCode, up.ErrMsg)
+		return "", fmt.Errorf("local wecom: %w", err)
 	}
 	e.mu.Lock()
-	e.mediaID = up.MediaID
+	e.mediaID = id
 	e.mu.Unlock()
-	return up.MediaID, nil
+	return id, nil
 }
 
 func (e *Edges) box(user string) *mailbox {
