@@ -200,7 +200,7 @@ func (o *Orders) resolveBatch(ctx context.Context, batch []*placeReq) error {
 	if len(ws) == 0 {
 		return conflict(CodeNoWarehouses, "no warehouse is set up")
 	}
-	var keys []string
+	var keys, scopes []string
 	for _, r := range batch {
 		r.cust = model.Customer{}
 		for _, c := range custs {
@@ -251,13 +251,18 @@ func (o *Orders) resolveBatch(ctx context.Context, batch []*placeReq) error {
 		r.whOrder = warehouseOrder(ws, r.primary)
 		if r.in.IdempotencyKey != "" {
 			keys = append(keys, r.in.IdempotencyKey)
+			scopes = append(scopes, r.scope)
 		}
 	}
 	if len(keys) == 0 {
 		return nil
 	}
+	// Both columns, so the unique (scope, key) index is used: on key alone
+	// (the index's second column) the lookup scanned every key ever stored,
+	// and each order cost more than the last. The loop below keeps only the
+	// exact (scope, key) pairs of this batch.
 	var used []model.IdempotencyKey
-	if err := db.Where("`key` IN ?", keys).Find(&used).Error; err != nil {
+	if err := db.Where("scope IN ? AND `key` IN ?", scopes, keys).Find(&used).Error; err != nil {
 		return err
 	}
 	for _, r := range batch {
