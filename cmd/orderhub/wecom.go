@@ -134,7 +134,7 @@ func (a *app) botBanner(w io.Writer) {
 	c := a.wecom.corp
 	fmt.Fprintf(w, "WeCom demo corp (no ORDERHUB_WECOM_CORP_ID set; replies go to the local inbox at %s/inbox):\n", bot.LocalPath)
 	fmt.Fprintf(w, "  corp id %s  agent %d  token %s  aes key %s\n", c.CorpID, c.AgentID, c.Token, c.AESKey)
-	fmt.Fprintf(w, "try:  orderhub chat --as wangjg \"帮助\"\n")
+	fmt.Fprintf(w, "try:  go run ./cmd/orderhub chat --as wangjg \"帮助\"   (after go build: ./orderhub chat …)\n")
 }
 
 // ocr returns the configured slip reader, or nil (the bot then says no
