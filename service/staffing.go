@@ -309,13 +309,16 @@ func (s *Staffing) deactivate(tx *gorm.DB, st model.Staff, by string) (Handover,
 	if err := tx.Where("assignee_staff_id = ? AND state IN ?", st.ID, []string{model.TicketOpen, model.TicketAcknowledged}).Find(&tks).Error; err != nil {
 		return h, err
 	}
-	for _, tk := range tks {
-		var next *model.Staff
+	// Every ticket of the leaver goes to the same successor: someone with
+	// one of their roles in their warehouse, else a supervisor. Found once,
+	// not once per ticket.
+	var next *model.Staff
+	if len(tks) > 0 {
+		wh := uint64(0)
+		if st.WarehouseID != nil {
+			wh = *st.WarehouseID
+		}
 		for _, role := range append(SplitRoles(st.Roles), s.pipe.supervisorRoles...) {
-			wh := uint64(0)
-			if st.WarehouseID != nil {
-				wh = *st.WarehouseID
-			}
 			var err error
 			if next, err = staffWithRole(tx, role, wh); err != nil {
 				return h, err
@@ -324,6 +327,8 @@ func (s *Staffing) deactivate(tx *gorm.DB, st model.Staff, by string) (Handover,
 				break
 			}
 		}
+	}
+	for _, tk := range tks {
 		var to *uint64
 		name := "无人接手"
 		if next != nil {
