@@ -89,6 +89,25 @@ func tuneDSN(dsn string) (string, error) {
 // IsMySQL reports whether db is MySQL or MariaDB (else SQLite).
 func IsMySQL(db *gorm.DB) bool { return db.Dialector.Name() == "mysql" }
 
+// Row addresses one row of m's table by its primary key for a guarded
+// write, `UPDATE t ... WHERE id = ? AND state = ?`, as db.Model(m) does.
+// On MySQL and MariaDB it also forces the primary key: while a new table's
+// statistics are still zero the optimizer may read the guard's secondary
+// index instead (state, next_at) and lock every row in that range, so two
+// instances writing different rows deadlock, and a SKIP LOCKED claim
+// skips rows nobody is working on.
+func Row(db *gorm.DB, m any) *gorm.DB {
+	q := db.Model(m)
+	if !IsMySQL(db) {
+		return q
+	}
+	stmt := &gorm.Statement{DB: db}
+	if err := stmt.Parse(m); err != nil {
+		return q
+	}
+	return q.Table("`" + stmt.Schema.Table + "` FORCE INDEX (PRIMARY)")
+}
+
 // Close closes the pool under db.
 func Close(db *gorm.DB) error {
 	sqlDB, err := db.DB()

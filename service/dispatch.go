@@ -51,7 +51,7 @@ func (t *Transfers) Dispatch(ctx context.Context, in Dispatch) (TransferView, er
 				about(fmt.Sprintf("#%d", tr.ID), "dispatched", tr.Carrier, tr.WaybillNo)
 		}
 		now := t.clock()
-		res := tx.Model(&model.Transfer{}).Where("id = ? AND status = ? AND dispatched_at IS NULL", tr.ID, model.TransferPending).
+		res := model.Row(tx, &model.Transfer{}).Where("id = ? AND status = ? AND dispatched_at IS NULL", tr.ID, model.TransferPending).
 			Updates(map[string]any{"dispatched_at": now, "dispatched_by": actor.Label(), "carrier": in.Carrier, "waybill_no": in.WaybillNo, "updated_at": now})
 		if res.Error != nil {
 			return res.Error

@@ -128,7 +128,7 @@ func (s *Intakes) openDraft(ctx context.Context, author string) (model.Intake, I
 		return it, doc, ErrNoDraft
 	}
 	if it.ExpiresAt != nil && !s.clock().Before(*it.ExpiresAt) {
-		if err := db.Model(&model.Intake{}).Where("id = ? AND state = ?", it.ID, model.IntakeDraft).
+		if err := model.Row(db, &model.Intake{}).Where("id = ? AND state = ?", it.ID, model.IntakeDraft).
 			Updates(map[string]any{"state": model.IntakeExpired, "updated_at": s.clock()}).Error; err != nil {
 			return it, doc, err
 		}
@@ -178,7 +178,7 @@ func (s *Intakes) Discard(ctx context.Context, author string) (IntakeView, error
 	var v IntakeView
 	err = inTx(ctx, s.db, func(tx *gorm.DB) error {
 		now := s.clock()
-		res := tx.Model(&model.Intake{}).Where("id = ? AND state = ?", it.ID, model.IntakeDraft).
+		res := model.Row(tx, &model.Intake{}).Where("id = ? AND state = ?", it.ID, model.IntakeDraft).
 			Updates(map[string]any{"state": model.IntakeCancelled, "updated_at": now})
 		if res.Error != nil {
 			return res.Error

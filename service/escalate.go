@@ -518,7 +518,7 @@ func (e *Escalator) fire(tx *gorm.DB, a model.Alarm, now time.Time) (*push, bool
 	}
 	move := func(upd map[string]any) error {
 		upd["updated_at"] = now
-		res := tx.Model(&model.Alarm{}).Where("id = ? AND level = ? AND state = ?", a.ID, a.Level, model.AlarmArmed).Updates(upd)
+		res := model.Row(tx, &model.Alarm{}).Where("id = ? AND level = ? AND state = ?", a.ID, a.Level, model.AlarmArmed).Updates(upd)
 		if res.Error != nil {
 			return res.Error
 		}
@@ -633,7 +633,7 @@ func (e *Escalator) autoResolve(tx *gorm.DB, a model.Alarm, now time.Time) (bool
 			note = "调拨单已取消，自动处理"
 		}
 	}
-	res := tx.Model(&model.Ticket{}).Where("id = ? AND state IN ?", id, []string{model.TicketOpen, model.TicketAcknowledged}).
+	res := model.Row(tx, &model.Ticket{}).Where("id = ? AND state IN ?", id, []string{model.TicketOpen, model.TicketAcknowledged}).
 		Updates(map[string]any{"state": model.TicketResolved, "resolution": note, "resolved_at": now, "updated_at": now})
 	return true, res.Error
 }

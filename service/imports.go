@@ -917,7 +917,7 @@ func (st *stockImport) apply(tx *gorm.DB, res *ImportResult) error {
 			res.Unchanged++
 			continue
 		}
-		q := tx.Model(&model.Stock{}).Where("id = ? AND on_hand = ? AND locked <= ?", cur.ID, cur.OnHand, r.counted).
+		q := model.Row(tx, &model.Stock{}).Where("id = ? AND on_hand = ? AND locked <= ?", cur.ID, cur.OnHand, r.counted).
 			Updates(map[string]any{"on_hand": r.counted, "updated_at": now})
 		if q.Error != nil {
 			return q.Error

@@ -75,7 +75,7 @@ func finish(ctx context.Context, tx *gorm.DB, now time.Time, out Outcome) error 
 }
 
 func markDone(tx *gorm.DB, id uint64, state, reason string, now time.Time) error {
-	res := tx.Model(&model.Inbound{}).Where("id = ? AND state = ?", id, model.InboundNew).
+	res := model.Row(tx, &model.Inbound{}).Where("id = ? AND state = ?", id, model.InboundNew).
 		Updates(map[string]any{"state": state, "done_at": now, "last_error": reason})
 	if res.Error != nil {
 		return res.Error
@@ -171,7 +171,7 @@ func (b *Inbox) Fail(ctx context.Context, id uint64, reason string, msgs ...Mess
 // runs out.
 func (b *Inbox) Note(ctx context.Context, id uint64, reason string) (err error) {
 	defer wrapOp(&err, "Inbox.Note")
-	return b.db.WithContext(ctx).Model(&model.Inbound{}).Where("id = ? AND state = ?", id, model.InboundNew).
+	return model.Row(b.db.WithContext(ctx), &model.Inbound{}).Where("id = ? AND state = ?", id, model.InboundNew).
 		Update("last_error", trunc(reason, 500)).Error
 }
 
@@ -189,7 +189,7 @@ func (b *Inbox) Due(ctx context.Context, limit int, lease time.Duration) (_ []mo
 	}
 	var out []model.Inbound
 	for _, c := range cands {
-		res := db.Model(&model.Inbound{}).Where("id = ? AND state = ? AND attempts = ?", c.ID, model.InboundNew, c.Attempts).
+		res := model.Row(db, &model.Inbound{}).Where("id = ? AND state = ? AND attempts = ?", c.ID, model.InboundNew, c.Attempts).
 			Updates(map[string]any{"lease_until": now.Add(lease), "attempts": gorm.Expr("attempts + 1")})
 		if res.Error != nil {
 			return out, res.Error

@@ -435,7 +435,7 @@ func (s *Intakes) place(ctx context.Context, it model.Intake, doc IntakeDoc, act
 	err = inTx(ctx, s.db, func(tx *gorm.DB) error {
 		now := s.clock()
 		oid := d.Order.ID
-		if err := tx.Model(&model.Intake{}).Where("id = ? AND state <> ?", it.ID, model.IntakePlaced).
+		if err := model.Row(tx, &model.Intake{}).Where("id = ? AND state <> ?", it.ID, model.IntakePlaced).
 			Updates(map[string]any{"state": model.IntakePlaced, "order_id": oid, "resolved_by": actor.Label(), "updated_at": now}).Error; err != nil {
 			return err
 		}
@@ -626,7 +626,7 @@ func (s *Intakes) Dismiss(ctx context.Context, id uint64, actor Actor, reason st
 	if err := checkText("reason", reason, 200, false); err != nil {
 		return IntakeView{}, err
 	}
-	res := s.db.WithContext(ctx).Model(&model.Intake{}).Where("id = ? AND state = ?", id, model.IntakeReview).
+	res := model.Row(s.db.WithContext(ctx), &model.Intake{}).Where("id = ? AND state = ?", id, model.IntakeReview).
 		Updates(map[string]any{"state": model.IntakeCancelled, "resolved_by": actor.Label(), "updated_at": s.clock()})
 	if res.Error != nil {
 		return IntakeView{}, res.Error

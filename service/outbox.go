@@ -271,7 +271,7 @@ func (o *Outbox) sendOne(ctx context.Context, r model.Outbox, claim string) erro
 	err := o.sender.Send(sctx, Outgoing{ID: r.ID, ToUser: r.ToUser, MsgType: r.MsgType, Body: json.RawMessage(r.Body), Receipt: &receipt})
 	cancel()
 	now := o.clock()
-	q := o.db.WithContext(ctx).Model(&model.Outbox{}).Where("id = ? AND claim = ?", r.ID, claim)
+	q := model.Row(o.db.WithContext(ctx), &model.Outbox{}).Where("id = ? AND claim = ?", r.ID, claim)
 	if err == nil {
 		o.sent.Inc()
 		return q.Updates(map[string]any{"state": model.OutboxSent, "sent_at": now, "attempts": r.Attempts + 1,

@@ -40,7 +40,7 @@ func moveStage(tx *gorm.DB, m stageMove) error {
 	for k, v := range m.Set {
 		cols[k] = v
 	}
-	res := tx.Model(&model.Order{}).Where("id = ? AND stage = ?", ord.ID, ord.Stage).Updates(cols)
+	res := model.Row(tx, &model.Order{}).Where("id = ? AND stage = ?", ord.ID, ord.Stage).Updates(cols)
 	if res.Error != nil {
 		return res.Error
 	}

@@ -50,6 +50,6 @@ func resolveOpened(tx *gorm.DB, alarms *gorm.DB, note string, now time.Time) err
 	if len(ids) == 0 {
 		return nil
 	}
-	return tx.Model(&model.Ticket{}).Where("id IN ? AND state IN ?", ids, []string{model.TicketOpen, model.TicketAcknowledged}).
+	return model.Row(tx, &model.Ticket{}).Where("id IN ? AND state IN ?", ids, []string{model.TicketOpen, model.TicketAcknowledged}).
 		Updates(map[string]any{"state": model.TicketResolved, "resolution": note, "resolved_at": now, "updated_at": now}).Error
 }

@@ -159,7 +159,7 @@ func notifySubscribed(tx *gorm.DB, ord model.Order, note SubscribeNote, buyerID 
 		if row.ID != 0 {
 			upd["outbox_id"] = row.ID
 		}
-		res := tx.Model(&model.Subscription{}).Where("id = ? AND state = ?", sub.ID, model.SubscriptionPending).Updates(upd)
+		res := model.Row(tx, &model.Subscription{}).Where("id = ? AND state = ?", sub.ID, model.SubscriptionPending).Updates(upd)
 		if res.Error != nil {
 			return res.Error
 		}
