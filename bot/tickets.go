@@ -29,10 +29,6 @@ func (m Message) recorded() string {
 	return m.Content
 }
 
-var ticketStateZh = map[string]string{
-	model.TicketOpen: "待接单", model.TicketAcknowledged: "已接单", model.TicketResolved: "已处理", model.TicketClosed: "已关闭",
-}
-
 var ticketKindZh = map[string]string{
 	model.TicketStaffProblem: "异常", model.TicketCustomerProblem: "客户问题", model.TicketStalled: "超时催办", model.TicketTransferOverdue: "调拨超时",
 }
@@ -74,10 +70,7 @@ func (b *Bot) tickets(ctx context.Context, m model.Inbound, actor service.Actor)
 // ticketState names a ticket's state; one nobody has taken yet is in
 // warning colour.
 func ticketState(state string) string {
-	zh := ticketStateZh[state]
-	if zh == "" {
-		zh = state
-	}
+	zh := service.TicketStateName(state)
 	if state == model.TicketOpen {
 		return warning(zh)
 	}

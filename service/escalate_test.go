@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"gorm.io/gorm"
 
+	"orderhub/bot"
 	"orderhub/config"
 	"orderhub/internal/testclock"
 	"orderhub/model"
@@ -88,7 +89,7 @@ func pushes(t *testing.T, db *gorm.DB) []model.Outbox {
 	if err := db.Where("`key` LIKE ?", "esc%").Order("id").Find(&rows).Error; err != nil {
 		t.Fatal(err)
 	}
-	return rows
+	return rendered(t, rows)
 }
 
 func TestEscalationClimbsOncePerLevel(t *testing.T) {
@@ -131,7 +132,7 @@ func TestEscalationClimbsOncePerLevel(t *testing.T) {
 		if rows[1].ToUser != "dir" || !strings.Contains(rows[1].Body, "吴客服主管") || !strings.Contains(rows[1].Body, "第1级") {
 			t.Fatalf("level 2 must go to the director and say who was told: %+v", rows[1])
 		}
-		if rows[2].ToUser != "robot-key" || rows[2].MsgType != service.MsgTypeRobot {
+		if rows[2].ToUser != "robot-key" || rows[2].MsgType != bot.MsgTypeRobot {
 			t.Fatalf("level 2's webhook: %+v", rows[2])
 		}
 	})
