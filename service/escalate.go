@@ -575,10 +575,24 @@ func (e *Escalator) fire(tx *gorm.DB, a model.Alarm, now time.Time) (*push, bool
 	if a.Level >= len(levels) {
 		upd["state"] = model.AlarmDone
 	} else {
-		next := levels[a.Level]
-		upd["next_at"] = e.notQuiet(next, a.EnteredAt.Add(next.After.D()))
+		upd["next_at"] = e.notQuiet(levels[a.Level], nextLevelAt(levels, a.Level, a.EnteredAt, now))
 	}
 	return p, false, move(upd)
+}
+
+// nextLevelAt is when the level after level (counted from 1, just told
+// at now) is due: its wait after the clock started, and never sooner than
+// the ladder's gap between the two levels after this one was told. A
+// ladder catching up — the scanner was down, the wait began before its
+// alarm, or a shorter ladder was configured over old orders — would
+// otherwise push every overdue level one scan apart, telling the director
+// seconds after the lead, before the lead could act (docs/escalation.md).
+func nextLevelAt(levels []config.Level, level int, entered, now time.Time) time.Time {
+	at := entered.Add(levels[level].After.D())
+	if gap := now.Add(levels[level].After.D() - levels[level-1].After.D()); gap.After(at) {
+		return gap
+	}
+	return at
 }
 
 // autoResolve resolves, with a note saying why, a ticket escalation
