@@ -46,6 +46,8 @@ func renameRole(c *config.Config, from, to string) {
 	swap(c.Duties.Transfers)
 	swap(c.Duties.Cancel)
 	swap(c.Duties.Attach)
+	swap(c.Duties.Stock)
+	swap(c.Duties.OrderTaking)
 }
 
 // TestRenamedKeeperStillHoldsTransfers: roles are data. Renamed in config
