@@ -51,7 +51,7 @@ func (b *Bot) noteRefusal(ctx context.Context, m model.Inbound, err error, line 
 		OrderNo: strings.ToUpper(orderNo.FindString(m.Content)), Code: code, Reason: line})
 }
 
-func (b *Bot) practiceBegin(ctx context.Context, m model.Inbound, actor service.Actor) error {
+func (b *Bot) practiceBegin(ctx context.Context, m model.Inbound, actor service.Actor) (service.Handled, error) {
 	if b.d.Practice == nil {
 		return b.answer(ctx, m, "练习模式没有开通，请联系"+b.d.Admin+"。")
 	}
@@ -78,7 +78,7 @@ func (b *Bot) practiceBegin(ctx context.Context, m model.Inbound, actor service.
 		strings.Join(nos, "、")+"\n先发「待办」看要做的事；发「练习进度」看进度；发「退出练习」回到正式系统。")
 }
 
-func (b *Bot) practiceEnd(ctx context.Context, m model.Inbound, actor service.Actor) error {
+func (b *Bot) practiceEnd(ctx context.Context, m model.Inbound, actor service.Actor) (service.Handled, error) {
 	if b.d.Practice == nil || !b.d.Practice.Sandbox() {
 		return b.answer(ctx, m, "您现在不在练习模式。发「练习」开始练习。")
 	}
@@ -92,7 +92,7 @@ func (b *Bot) practiceEnd(ctx context.Context, m model.Inbound, actor service.Ac
 	return b.answer(ctx, m, text)
 }
 
-func (b *Bot) practiceProgress(ctx context.Context, m model.Inbound, actor service.Actor) error {
+func (b *Bot) practiceProgress(ctx context.Context, m model.Inbound, actor service.Actor) (service.Handled, error) {
 	if b.d.Practice == nil {
 		return b.answer(ctx, m, "练习模式没有开通。")
 	}

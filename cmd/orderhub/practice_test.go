@@ -213,7 +213,7 @@ func TestPracticeTenOrdersToDelivery(t *testing.T) {
 			}
 		}
 
-		promise := time.Now().Add(72*time.Hour).In(d.app.cfg.Location()).Format("2006-01-02 15:04")
+		promise := time.Now().Add(72 * time.Hour).In(d.app.cfg.Location()).Format("2006-01-02 15:04")
 		photo := d.app.localWeCom.PutMedia([]byte("\xff\xd8\xff waybill"))
 		transfers := 0
 		for i, o := range orders {
