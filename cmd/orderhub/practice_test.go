@@ -194,6 +194,27 @@ func TestPracticeTenOrdersToDelivery(t *testing.T) {
 			t.Errorf("练习 added %d outbox rows, want 1", n-outboxBefore)
 		}
 		sentBefore := len(d.app.localWeCom.Sent())
+		// Another instance on the same databases agrees: nobody keeps who
+		// practises in memory.
+		other, err := openApp(ctx, d.app.cfg, modeltest.Log(), service.SystemClock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(other.close)
+		// Its wiring pointed the process-wide SDK hook at its own local
+		// WeCom; this test reads the first one's.
+		installSDK(d.app.cfg.WeChat.APIBase, d.app.wecom.corp.APIBase)
+		practising := func(a *app, user string) bool {
+			t.Helper()
+			_, _, ok, err := a.practice.Route(ctx, user)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ok
+		}
+		if !practising(other, trainee) || practising(other, mentor) {
+			t.Fatal("a second instance does not see who practises")
+		}
 
 		sb, err := d.app.practice.open(ctx, practiceKey(trainee), trainee, false)
 		if err != nil || sb == nil {
@@ -254,6 +275,9 @@ func TestPracticeTenOrdersToDelivery(t *testing.T) {
 		mustContain(t, "练习进度 (trainee)", joined(w.say(trainee, "练习进度", "")), "完成 10/10 单", "被拒绝 2 次")
 		mustContain(t, "退出练习", joined(w.say(trainee, "退出练习", "")), "已退出练习模式")
 
+		if practising(other, trainee) {
+			t.Error("a second instance still routes the trainee to practice after 退出练习")
+		}
 		// Everything practice sent went to the trainee, marked.
 		for _, s := range d.app.localWeCom.Sent()[sentBefore:] {
 			if s.ToUser != trainee || !strings.HasPrefix(s.Content, bot.PracticeMark) {
