@@ -304,6 +304,12 @@ func TestPracticeTenOrdersToDelivery(t *testing.T) {
 		}
 		got = joined(w.say(mentor, "练习进度", ""))
 		mustContain(t, "练习进度 (mentor)", got, "陈杰", "已退出", "完成 10/10 单", "被拒绝 2 次", "平均每单", "承诺交期", "运单照片")
+		// The board shows practice under its own heading only.
+		_, page := get(t, boardLogin(t, d.base), d.base+"/dashboard/movein")
+		mustContain(t, "/dashboard/movein", page, `<tr data-user="chenjie"><td>陈杰（chenjie）</td><td>已退出</td>`, "<td>10/10</td><td>2</td>", "承诺交期")
+		if _, board := get(t, boardLogin(t, d.base), d.base+"/dashboard"); strings.Contains(board, "练习客户") {
+			t.Error("practice orders on the board")
+		}
 		got = joined(w.say("wangjg", "练习进度", ""))
 		if strings.Contains(got, "陈杰") {
 			t.Errorf("a keeper who is no mentor saw another's practice: %s", got)
