@@ -13,6 +13,7 @@ import (
 
 	"orderhub/config"
 	"orderhub/internal/demo"
+	"orderhub/internal/redislock"
 	"orderhub/internal/testclock"
 	"orderhub/model"
 	"orderhub/model/modeltest"
@@ -96,7 +97,7 @@ func fastTour(t *testing.T, db *gorm.DB, cfg config.Config, down time.Duration) 
 	pipe := service.NewPipeline(cfg)
 	catalog := service.NewCatalog(db, cfg.Roles)
 	stock := service.NewStock(db, clock.Now)
-	orders := service.NewOrders(db, service.NewLocker(rdb, prefix, time.Second, time.Second, log), pipe, clock.Now, cfg.Location(), log,
+	orders := service.NewOrders(db, redislock.New(rdb, prefix, time.Second, time.Second, log), pipe, clock.Now, cfg.Location(), log,
 		service.NewMetrics(prometheus.NewRegistry()))
 	if _, err := demo.NewCompany(db, catalog, stock, orders, clock.Now).Seed(ctx); err != nil {
 		t.Fatal(err)
