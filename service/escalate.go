@@ -392,6 +392,9 @@ type subject struct {
 	ownerRole string
 	holder    string
 	what      string // 订单 SO… 在「待质检」 / 工单 TK… / 调拨 #12
+	// warehouseID is the warehouse whose people are told first (see
+	// recipients): the order's, or the transfer's end that must act.
+	warehouseID uint64
 	// short says it without numbers, for a card's title, which WeCom
 	// shows to 26 characters: the stage (or what waits) and the wait must
 	// fit beside each other; the numbers go in the card's rows.
@@ -427,6 +430,12 @@ func (e *Escalator) subject(tx *gorm.DB, a model.Alarm) (subject, error) {
 			s.short = fmt.Sprintf("调拨 #%d 未发出", tr.ID)
 		}
 		s.ownerRole = e.pipe.duties.TransferKeeper
+		// Not yet sent: the sending warehouse must act; on the way: the
+		// receiving one.
+		s.warehouseID = tr.FromWarehouseID
+		if a.Clock == model.ClockTransfer && tr.DispatchedAt != nil {
+			s.warehouseID = tr.ToWarehouseID
+		}
 		if tr.AssigneeStaffID != nil {
 			var st model.Staff
 			found, err := takeOptional(tx.Where("id = ?", *tr.AssigneeStaffID), &st)
@@ -478,6 +487,9 @@ func (e *Escalator) subject(tx *gorm.DB, a model.Alarm) (subject, error) {
 			s.customer = c.Name
 		}
 		s.stageName = e.pipe.Name(s.order.Stage)
+		if s.warehouseID == 0 {
+			s.warehouseID = s.order.WarehouseID
+		}
 		if st, ok := e.pipe.Stage(s.order.Stage); ok && s.ownerRole == "" {
 			s.ownerRole = st.OwnerRole
 		}
@@ -649,6 +661,8 @@ func (e *Escalator) autoResolve(tx *gorm.DB, a model.Alarm, now time.Time) (bool
 
 // recipients are the active staff holding any of lv's roles; "@lead" is
 // the lead of the role that owns the stage (of the transfer: keepers').
+// Of each role's holders, those of the subject's warehouse are told (see
+// nearest), so a lead hears about their own warehouse's orders.
 func (e *Escalator) recipients(tx *gorm.DB, lv config.Level, s subject) ([]model.Staff, error) {
 	var out []model.Staff
 	for _, role := range lv.Notify {
@@ -662,7 +676,7 @@ func (e *Escalator) recipients(tx *gorm.DB, lv config.Level, s subject) ([]model
 		if err := tx.Where("active = ? AND roles LIKE ?", true, roleLike(role)).Order("id").Find(&staff).Error; err != nil {
 			return nil, err
 		}
-		for _, st := range staff {
+		for _, st := range nearest(staff, s.warehouseID) {
 			if !slices.ContainsFunc(out, func(o model.Staff) bool { return o.ID == st.ID }) {
 				out = append(out, st)
 			}

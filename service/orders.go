@@ -44,6 +44,8 @@ type Orders struct {
 	placer *placer
 	// webhooks are the channels told of their orders' stage changes.
 	webhooks map[string]bool
+	// owners spreads new orders over the first stage's role (assign.go).
+	owners ownerLoads
 }
 
 // NewOrders returns an Orders. loc is the zone order numbers are dated in.

@@ -342,6 +342,21 @@ func (o *Orders) writeBatch(ctx context.Context, batch []*placeReq, data batchDa
 		if len(dec.placed) == 0 {
 			return nil
 		}
+		// Owners are spread over the role's holders, fewest open orders
+		// first (assign.go): counted per process, so chosen here, for the
+		// accepted orders only.
+		closed := []string{o.pipe.Last().Key, StageCancelled}
+		for i := range dec.placed {
+			p := &dec.placed[i]
+			owner, err := o.owners.pick(tx, world.owners, p.req.primary, closed, now)
+			if err != nil {
+				return err
+			}
+			p.owner, p.order.OwnerStaffID = owner, nil
+			if owner != nil {
+				p.order.OwnerStaffID = &owner.ID
+			}
+		}
 		var err error
 		rows, err = applyBatch(tx, dec, o.loc, now)
 		return err

@@ -28,7 +28,8 @@ type batchData struct {
 	// UPDATE inside it when planning serialised.
 	stocks []model.Stock
 	// owners and keepers: the active staff holding the first stage's owner
-	// role and the transfer keeper role, in id order (pickStaff chooses).
+	// role and the transfer keeper role, in id order (ownerLoads.pick and
+	// pickStaff choose among them).
 	owners, keepers []model.Staff
 }
 
@@ -134,6 +135,8 @@ type placement struct {
 	req   *placeReq
 	res   reservation
 	order model.Order
+	// owner is chosen when the batch is applied (ownerLoads counts what
+	// this process gave out).
 	owner *model.Staff
 	// transfers: one per allocation outside the order's warehouse, in the
 	// order of res.allocs (transferOf maps an allocation to its transfer).
@@ -172,14 +175,11 @@ func decideBatch(batch []*placeReq, data batchData, first config.Stage, firstDue
 			stocks[at[a.stockID]].Locked += a.qty
 		}
 		d.locks = append(d.locks, res.allocs...)
-		p := placement{req: r, res: res, owner: pickStaff(data.owners, r.primary), transferOf: map[int]int{}}
+		p := placement{req: r, res: res, transferOf: map[int]int{}}
 		p.order = model.Order{
 			Channel: r.in.Channel, CustomerID: r.cust.ID, WarehouseID: r.primary,
 			Address: orderAddress(r.in.Address, r.cust), AddressSource: addressSource(r.in.Address, r.cust), Remark: strings.TrimSpace(r.in.Remark), PromisedAt: utcPtr(r.in.PromisedAt),
 			Stage: first.Key, StageEnteredAt: now, StageDueAt: firstDue, Fields: "{}", CreatedAt: now, UpdatedAt: now,
-		}
-		if p.owner != nil {
-			p.order.OwnerStaffID = &p.owner.ID
 		}
 		for _, l := range r.lines {
 			p.order.TotalFen += l.product.PriceFen * l.qty

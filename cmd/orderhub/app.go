@@ -48,6 +48,7 @@ type app struct {
 	staffing  *service.Staffing
 	dirSync   *service.DirectorySync
 	war       *warRoom
+	imports   *service.Imports
 	// practice runs the trainees' sandboxes (练习).
 	practice *practice
 	// localWeCom is the demo's local WeCom (nil with a real corp).
@@ -139,7 +140,8 @@ func (a *app) wire(clock service.Clock) error {
 	a.server.MountIntake(a.intakes, cfg.DataDir)
 	a.staffing = service.NewStaffing(a.db, pipe, clock, cfg.Roles)
 	web.MountMasterData(a.server.Staff(), a.catalog, a.staffing, a.log)
-	web.MountImports(a.server.Staff(), service.NewImports(a.db, clock, cfg.Roles), service.NewExports(a.db, pipe, cfg.Location()), cfg.Location(), a.log)
+	a.imports = service.NewImports(a.db, clock, cfg.Roles).WithProgress(a.rdb, cfg.Redis.Prefix)
+	web.MountImports(a.server.Staff(), a.imports, service.NewExports(a.db, pipe, cfg.Location()), cfg.Location(), a.log)
 	corp, demo, err := a.wecomCorp()
 	if err != nil {
 		return err

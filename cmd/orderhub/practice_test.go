@@ -194,6 +194,27 @@ func TestPracticeTenOrdersToDelivery(t *testing.T) {
 			t.Errorf("练习 added %d outbox rows, want 1", n-outboxBefore)
 		}
 		sentBefore := len(d.app.localWeCom.Sent())
+		// Another instance on the same databases agrees: nobody keeps who
+		// practises in memory.
+		other, err := openApp(ctx, d.app.cfg, modeltest.Log(), service.SystemClock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(other.close)
+		// Its wiring pointed the process-wide SDK hook at its own local
+		// WeCom; this test reads the first one's.
+		installSDK(d.app.cfg.WeChat.APIBase, d.app.wecom.corp.APIBase)
+		practising := func(a *app, user string) bool {
+			t.Helper()
+			_, _, ok, err := a.practice.Route(ctx, user)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ok
+		}
+		if !practising(other, trainee) || practising(other, mentor) {
+			t.Fatal("a second instance does not see who practises")
+		}
 
 		sb, err := d.app.practice.open(ctx, practiceKey(trainee), trainee, false)
 		if err != nil || sb == nil {
@@ -254,6 +275,9 @@ func TestPracticeTenOrdersToDelivery(t *testing.T) {
 		mustContain(t, "练习进度 (trainee)", joined(w.say(trainee, "练习进度", "")), "完成 10/10 单", "被拒绝 2 次")
 		mustContain(t, "退出练习", joined(w.say(trainee, "退出练习", "")), "已退出练习模式")
 
+		if practising(other, trainee) {
+			t.Error("a second instance still routes the trainee to practice after 退出练习")
+		}
 		// Everything practice sent went to the trainee, marked.
 		for _, s := range d.app.localWeCom.Sent()[sentBefore:] {
 			if s.ToUser != trainee || !strings.HasPrefix(s.Content, bot.PracticeMark) {
@@ -280,6 +304,12 @@ func TestPracticeTenOrdersToDelivery(t *testing.T) {
 		}
 		got = joined(w.say(mentor, "练习进度", ""))
 		mustContain(t, "练习进度 (mentor)", got, "陈杰", "已退出", "完成 10/10 单", "被拒绝 2 次", "平均每单", "承诺交期", "运单照片")
+		// The board shows practice under its own heading only.
+		_, page := get(t, boardLogin(t, d.base), d.base+"/dashboard/movein")
+		mustContain(t, "/dashboard/movein", page, `<tr data-user="chenjie"><td>陈杰（chenjie）</td><td>已退出</td>`, "<td>10/10</td><td>2</td>", "承诺交期")
+		if _, board := get(t, boardLogin(t, d.base), d.base+"/dashboard"); strings.Contains(board, "练习客户") {
+			t.Error("practice orders on the board")
+		}
 		got = joined(w.say("wangjg", "练习进度", ""))
 		if strings.Contains(got, "陈杰") {
 			t.Errorf("a keeper who is no mentor saw another's practice: %s", got)
