@@ -351,16 +351,14 @@ func (o *Orders) writeBatch(ctx context.Context, batch []*placeReq, contended bo
 		}
 
 		first := o.pipe.First()
-		owners := map[uint64]*model.Staff{}
+		closed := []string{o.pipe.Last().Key, StageCancelled}
+		// Owners are spread over the role's holders, fewest open orders first.
+		pick := o.owners.picker(tx, first.OwnerRole, closed, now)
 		orders := make([]model.Order, len(accepted))
 		for i, r := range accepted {
-			owner, ok := owners[r.primary]
-			if !ok {
-				var err error
-				if owner, err = staffWithRole(tx, first.OwnerRole, r.primary); err != nil {
-					return err
-				}
-				owners[r.primary] = owner
+			owner, err := pick(r.primary)
+			if err != nil {
+				return err
 			}
 			// The number is derived from the id: a unique placeholder goes
 			// in first and the real number right after.
