@@ -232,6 +232,13 @@ type Duties struct {
 	// Attach may attach files (waybill photos) to an order in any stage
 	// (besides the stage's owner).
 	Attach []string `yaml:"attach"`
+	// Stock may book goods in (入库) and correct stock by a count (盘点)
+	// in chat (besides the supervisor roles).
+	Stock []string `yaml:"stock"`
+	// OrderTaking may take phone and fax orders in chat: drafts typed
+	// (下单) or read from a slip photo, confirmed or discarded (besides
+	// the supervisor roles).
+	OrderTaking []string `yaml:"order_taking"`
 }
 
 // DefaultDuties are the duties of the business as it works today.
@@ -241,6 +248,8 @@ func DefaultDuties() Duties {
 		Transfers:      []string{"keeper", "keeper_lead"},
 		Cancel:         []string{"customer_service"},
 		Attach:         []string{"dispatcher", "keeper", "dispatcher_lead", "keeper_lead"},
+		Stock:          []string{"keeper", "keeper_lead"},
+		OrderTaking:    []string{"customer_service", "cs_lead", "keeper", "keeper_lead"},
 	}
 }
 
@@ -803,7 +812,8 @@ func (c *Config) validateDuties(roles map[string]bool) error {
 	if !roles[d.TransferKeeper] {
 		return fmt.Errorf("config: duties.transfer_keeper: unknown role %q", d.TransferKeeper)
 	}
-	for key, list := range map[string][]string{"duties.transfers": d.Transfers, "duties.cancel": d.Cancel, "duties.attach": d.Attach} {
+	for key, list := range map[string][]string{"duties.transfers": d.Transfers, "duties.cancel": d.Cancel, "duties.attach": d.Attach,
+		"duties.stock": d.Stock, "duties.order_taking": d.OrderTaking} {
 		if len(list) == 0 {
 			return fmt.Errorf("config: %s: name at least one role", key)
 		}

@@ -24,6 +24,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"orderhub/internal/reqlog"
 	"orderhub/model"
 	"orderhub/service"
 )
@@ -631,7 +632,7 @@ func (d *Dashboard) failPage(c *gin.Context, err error) {
 	msg := zhError(err)
 	if status == http.StatusInternalServerError {
 		d.d.Log.ErrorContext(c.Request.Context(), "dashboard", "err", err, "path", c.Request.URL.Path)
-		msg = "内部错误（请求编号 " + service.RequestID(c) + "）"
+		msg = "内部错误（请求编号 " + reqlog.ID(c) + "）"
 	}
 	d.render(c, status, "error", gin.H{"Title": word, "Message": msg})
 }

@@ -22,6 +22,7 @@ import (
 	"orderhub/bot/localwecom"
 	"orderhub/config"
 	"orderhub/internal/demo"
+	"orderhub/internal/redislock"
 	"orderhub/model"
 	"orderhub/service"
 	"orderhub/web"
@@ -119,7 +120,7 @@ func (a *app) wire(clock service.Clock) error {
 	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := service.NewMetrics(a.registry)
 	pipe := service.NewPipeline(cfg)
-	locker := service.NewLocker(a.rdb, cfg.Redis.Prefix, cfg.Reserve.LockTTL.D(), cfg.Reserve.LockWait.D(), a.log)
+	locker := redislock.New(a.rdb, cfg.Redis.Prefix, cfg.Reserve.LockTTL.D(), cfg.Reserve.LockWait.D(), a.log)
 	a.catalog = service.NewCatalog(a.db, cfg.Roles)
 	a.stock = service.NewStock(a.db, clock)
 	var hooks []string

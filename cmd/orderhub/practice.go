@@ -23,6 +23,7 @@ import (
 
 	"orderhub/bot"
 	"orderhub/config"
+	"orderhub/internal/redislock"
 	"orderhub/model"
 	"orderhub/service"
 )
@@ -253,7 +254,7 @@ func (p *practice) build(key, user string, db *gorm.DB) *sandbox {
 	prefix := cfg.Redis.Prefix + "practice:" + key + ":"
 	reg := prometheus.NewRegistry()
 	pipe := service.NewPipeline(cfg)
-	locker := service.NewLocker(p.rdb, prefix, cfg.Reserve.LockTTL.D(), cfg.Reserve.LockWait.D(), p.log)
+	locker := redislock.New(p.rdb, prefix, cfg.Reserve.LockTTL.D(), cfg.Reserve.LockWait.D(), p.log)
 	orders := service.NewOrders(db, locker, pipe, p.clock, cfg.Location(), p.log, service.NewMetrics(reg))
 	transfers := service.NewTransfers(db, pipe, p.clock)
 	tickets := service.NewTickets(db, pipe, p.clock, cfg.Location(), cfg.Roles)
