@@ -13,6 +13,7 @@ import (
 	"gorm.io/gorm"
 
 	"orderhub/config"
+	"orderhub/internal/redislock"
 	"orderhub/model"
 	"orderhub/model/modeltest"
 )
@@ -154,7 +155,7 @@ func groupWorld(t *testing.T, db *gorm.DB, onHand int64) *Orders {
 	rdb, prefix := modeltest.Redis(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	clock := func() time.Time { return time.Date(2026, 11, 24, 1, 30, 0, 0, time.UTC) }
-	return NewOrders(db, NewLocker(rdb, prefix, time.Second, time.Second, log), NewPipeline(cfg), clock, cfg.Location(), log, NewMetrics(prometheus.NewRegistry()))
+	return NewOrders(db, redislock.New(rdb, prefix, time.Second, time.Second, log), NewPipeline(cfg), clock, cfg.Location(), log, NewMetrics(prometheus.NewRegistry()))
 }
 
 func groupBatch(t *testing.T, qty int64, keys ...string) []*placeReq {
