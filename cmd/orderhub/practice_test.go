@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -77,6 +78,8 @@ func (w *wecomUser) say(user, text, mediaID string) []localwecom.Sent {
 	w.t.Fatalf("%s %q: no answer", user, text)
 	return nil
 }
+
+var ticketNo = regexp.MustCompile(`TK\d{8}-\d+`)
 
 func joined(ss []localwecom.Sent) string {
 	var parts []string
@@ -250,6 +253,12 @@ func TestPracticeTenOrdersToDelivery(t *testing.T) {
 				step("推进 "+no+" 已确认", "还缺", "承诺交期")
 			}
 			step("推进 "+no+" 已确认 交期="+promise, "已推进", "已确认")
+			if i == 0 {
+				// A ticket, raised, taken and closed by the trainee.
+				tk := ticketNo.FindString(step("异常 "+no+" 少了一箱螺丝", "已登记异常", "已通知 陈杰"))
+				step("收到 "+tk, "已接单：工单 "+tk)
+				step("处理 "+tk+" 已补发一箱", "已处理：工单 "+tk)
+			}
 			step("推进 "+no, "已推进", "配货中")
 			step("推进 "+no+" 待质检 质检员=陈杰", "已推进", "待质检")
 			step("推进 "+no, "已推进", "待发货")
