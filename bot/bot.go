@@ -67,15 +67,17 @@ func New(d Deps) *Bot {
 }
 
 // Handle runs one recorded message and answers it. A write's answer is
-// queued by the write's own transaction; everything else by Inbox.Answer.
-// It returns an error only for failures worth running again.
-func (b *Bot) Handle(ctx context.Context, m model.Inbound) error {
+// queued by the write's own transaction (Inbox.Write); everything else by
+// Inbox.Respond. Every command handler returns the service.Handled one of
+// them gave it, so a handler that forgets to finish its message does not
+// compile. It returns an error only for failures worth running again.
+func (b *Bot) Handle(ctx context.Context, m model.Inbound) (service.Handled, error) {
 	actor, err := b.d.Catalog.StaffActor(ctx, m.FromUser)
 	if errors.Is(err, service.ErrNotFound) {
 		return b.answer(ctx, m, fmt.Sprintf("您好，您（%s）还不是仓库系统的登记员工，暂时不能使用。请联系%s为您登记企业微信账号和岗位。", m.FromUser, b.d.Admin))
 	}
 	if err != nil {
-		return err
+		return service.Handled{}, err
 	}
 	switch m.MsgType {
 	case "text":
@@ -91,71 +93,47 @@ func (b *Bot) Handle(ctx context.Context, m model.Inbound) error {
 		case "template_card_event":
 			return b.cardEvent(ctx, m, actor)
 		}
-		return b.d.Inbox.Answer(ctx, m.ID) // nothing to say
+		return b.d.Inbox.Respond(ctx, m.ID) // nothing to say
 	default:
 		return b.answer(ctx, m, "暂时只认文字命令和运单照片。发「帮助」看看能做什么。")
 	}
 }
 
 // answer marks m done with one text reply to its sender.
-func (b *Bot) answer(ctx context.Context, m model.Inbound, text string) error {
-	return b.d.Inbox.Answer(ctx, m.ID, service.Text(text, m.FromUser))
+func (b *Bot) answer(ctx context.Context, m model.Inbound, text string) (service.Handled, error) {
+	return b.d.Inbox.Respond(ctx, m.ID, service.Text(text, m.FromUser))
 }
 
 // answerDoc marks m done with one markdown reply: lists and cards read
 // better on a phone with bold heads and warnings in colour; short
 // confirmations and refusals stay plain text.
-func (b *Bot) answerDoc(ctx context.Context, m model.Inbound, d *doc) error {
-	return b.d.Inbox.Answer(ctx, m.ID, service.Markdown(d.String(), m.FromUser))
+func (b *Bot) answerDoc(ctx context.Context, m model.Inbound, d *doc) (service.Handled, error) {
+	return b.d.Inbox.Respond(ctx, m.ID, service.Markdown(d.String(), m.FromUser))
 }
 
-// write runs a service write carrying m's Reply: on success the write's
-// transaction queued the answer; a refusal is answered here.
-func (b *Bot) write(ctx context.Context, m model.Inbound, render func(service.Outcome) []service.Message, do func(ctx context.Context) error) error {
-	wctx := service.WithReply(ctx, service.Reply{InboundID: m.ID, Render: render})
-	err := do(wctx)
-	if errors.Is(err, service.ErrHandled) {
-		return err
+// write runs a service write for m through Inbox.Write: on success the
+// write's own transaction marked m done with render's answer (a write
+// that would commit without doing so is rolled back by service); a
+// refusal is answered here.
+func (b *Bot) write(ctx context.Context, m model.Inbound, render func(service.Outcome) []service.Message, do func(ctx context.Context) error) (service.Handled, error) {
+	h, err := b.d.Inbox.Write(ctx, service.Reply{InboundID: m.ID, Render: render}, do)
+	if err == nil || errors.Is(err, service.ErrHandled) {
+		return h, err
 	}
-	if err != nil {
-		return b.refuse(ctx, m, err)
-	}
-	return b.closeIfOpen(ctx, m)
+	return b.refuse(ctx, m, err)
 }
-
-// closeIfOpen is the caller's half of the reply contract: a write that
-// succeeded must have marked its message done in its own transaction
-// (service.finish). If one did not, the message would run again after
-// its lease — a receipt booked twice — so it is closed here, with a
-// plain confirmation, and the slip is logged as the bug it is.
-// TestEveryWriteFinishesItsMessage fails on such a write.
-func (b *Bot) closeIfOpen(ctx context.Context, m model.Inbound) error {
-	row, err := b.d.Inbox.Get(ctx, m.ID)
-	if err != nil || row.State != model.InboundNew {
-		return nil // done (or unreadable: the write committed either way)
-	}
-	b.d.Log.ErrorContext(ctx, "bot: a write left its chat message open; closing it", "id", m.ID, "content", m.Content)
-	err = b.d.Inbox.Answer(ctx, m.ID, service.Text(UnfinishedReply, m.FromUser))
-	if errors.Is(err, service.ErrHandled) {
-		return nil
-	}
-	return err
-}
-
-// UnfinishedReply answers a write that did not queue its own answer.
-const UnfinishedReply = "已办理。"
 
 // refuse answers a refused command with what to do about it; internal
 // errors go back to the runner to be tried again.
-func (b *Bot) refuse(ctx context.Context, m model.Inbound, err error) error {
+func (b *Bot) refuse(ctx context.Context, m model.Inbound, err error) (service.Handled, error) {
 	line, ok := b.explain(err)
 	if !ok {
-		return err
+		return service.Handled{}, err
 	}
 	return b.answer(ctx, m, line)
 }
 
-func (b *Bot) command(ctx context.Context, m model.Inbound, actor service.Actor, text string) error {
+func (b *Bot) command(ctx context.Context, m model.Inbound, actor service.Actor, text string) (service.Handled, error) {
 	c := Parse(text)
 	if c.Name == "" {
 		hint := "发「帮助」看看能做什么。"
@@ -328,10 +306,10 @@ func (b *Bot) focus(ctx context.Context, user string) string {
 	return v
 }
 
-func (b *Bot) stock(ctx context.Context, m model.Inbound, text string) error {
+func (b *Bot) stock(ctx context.Context, m model.Inbound, text string) (service.Handled, error) {
 	lines, err := b.d.Stock.Find(ctx, text, true)
 	if err != nil {
-		return err
+		return service.Handled{}, err
 	}
 	if len(lines) == 0 {
 		// "螺栓M8", "螺栓 m8": search by the longest word, keep lines
@@ -345,7 +323,7 @@ func (b *Bot) stock(ctx context.Context, m model.Inbound, text string) error {
 			}
 			all, err := b.d.Stock.Find(ctx, longest, true)
 			if err != nil {
-				return err
+				return service.Handled{}, err
 			}
 			for _, l := range all {
 				hay := strings.ToUpper(l.SKU + " " + l.Name + " " + l.Spec)
@@ -382,7 +360,7 @@ func (b *Bot) stock(ctx context.Context, m model.Inbound, text string) error {
 	return b.answerDoc(ctx, m, &d)
 }
 
-func (b *Bot) order(ctx context.Context, m model.Inbound, no string) error {
+func (b *Bot) order(ctx context.Context, m model.Inbound, no string) (service.Handled, error) {
 	d, err := b.d.Orders.Get(ctx, no)
 	if err != nil {
 		return b.refuse(ctx, m, err)
@@ -403,7 +381,7 @@ func (b *Bot) order(ctx context.Context, m model.Inbound, no string) error {
 	r.line("> 负责人：%s", owner)
 	from := "> 渠道：" + esc(b.d.Intakes.ChannelName(o.Channel))
 	if it, err := b.d.Intakes.ForOrder(ctx, o.ID); err != nil {
-		return err
+		return service.Handled{}, err
 	} else if it != nil {
 		if it.ExternalID != "" && it.Source == model.SourceChannel {
 			from += "，外部单号 " + esc(it.ExternalID)
@@ -487,10 +465,10 @@ func (b *Bot) overdue(due *time.Time, now time.Time) string {
 	return warning("已超时 " + service.Waited(now.Sub(*due)))
 }
 
-func (b *Bot) todo(ctx context.Context, m model.Inbound, actor service.Actor) error {
+func (b *Bot) todo(ctx context.Context, m model.Inbound, actor service.Actor) (service.Handled, error) {
 	td, err := b.d.Todos.For(ctx, actor)
 	if err != nil {
-		return err
+		return service.Handled{}, err
 	}
 	if len(td.Orders)+len(td.Tickets)+len(td.Transfers) == 0 {
 		return b.answer(ctx, m, "目前没有待办，辛苦了。")
@@ -581,7 +559,7 @@ func (b *Bot) renderStage(m model.Inbound, actorName string) func(service.Outcom
 	}
 }
 
-func (b *Bot) advance(ctx context.Context, m model.Inbound, actor service.Actor, args []string) error {
+func (b *Bot) advance(ctx context.Context, m model.Inbound, actor service.Actor, args []string) (service.Handled, error) {
 	no := args[0]
 	fs, rest := fields(args[1:])
 	b.setFocus(ctx, m.FromUser, no)
@@ -621,7 +599,7 @@ func (b *Bot) stageList() string {
 	return strings.Join(names, "、")
 }
 
-func (b *Bot) ship(ctx context.Context, m model.Inbound, actor service.Actor, args []string) error {
+func (b *Bot) ship(ctx context.Context, m model.Inbound, actor service.Actor, args []string) (service.Handled, error) {
 	no, carrier, tracking := args[0], args[1], strings.Join(args[2:], "")
 	b.setFocus(ctx, m.FromUser, no)
 	return b.write(ctx, m, b.renderStage(m, actor.Name), func(ctx context.Context) error {
@@ -650,7 +628,7 @@ func (b *Bot) renderStock(m model.Inbound, verb string) func(service.Outcome) []
 	}
 }
 
-func (b *Bot) receive(ctx context.Context, m model.Inbound, actor service.Actor, args []string) error {
+func (b *Bot) receive(ctx context.Context, m model.Inbound, actor service.Actor, args []string) (service.Handled, error) {
 	n, ok := qty(args[2])
 	if !ok || n <= 0 {
 		return b.answer(ctx, m, "数量要是大于 0 的整数，例如：入库 BOLT-M8-30 SH 200")
@@ -661,7 +639,7 @@ func (b *Bot) receive(ctx context.Context, m model.Inbound, actor service.Actor,
 	})
 }
 
-func (b *Bot) count(ctx context.Context, m model.Inbound, actor service.Actor, args []string) error {
+func (b *Bot) count(ctx context.Context, m model.Inbound, actor service.Actor, args []string) (service.Handled, error) {
 	n, ok := qty(args[2])
 	if !ok || n < 0 {
 		return b.answer(ctx, m, "实盘数要是 0 或以上的整数，例如：盘点 BOLT-M8-30 SH 118")
@@ -672,7 +650,7 @@ func (b *Bot) count(ctx context.Context, m model.Inbound, actor service.Actor, a
 	})
 }
 
-func (b *Bot) transfers(ctx context.Context, m model.Inbound, actor service.Actor) error {
+func (b *Bot) transfers(ctx context.Context, m model.Inbound, actor service.Actor) (service.Handled, error) {
 	f := service.TransferFilter{Status: model.TransferPending}
 	if !b.pipe.Supervisor(actor) && !actor.HasRole("keeper_lead") {
 		f.AssigneeStaffID = actor.StaffID
@@ -682,7 +660,7 @@ func (b *Bot) transfers(ctx context.Context, m model.Inbound, actor service.Acto
 	}
 	ts, err := b.d.Transfers.List(ctx, f)
 	if err != nil {
-		return err
+		return service.Handled{}, err
 	}
 	if len(ts) == 0 {
 		return b.answer(ctx, m, "没有待处理的调拨单。")
@@ -703,7 +681,7 @@ func (b *Bot) transfers(ctx context.Context, m model.Inbound, actor service.Acto
 	return b.answerDoc(ctx, m, &d)
 }
 
-func (b *Bot) transferDone(ctx context.Context, m model.Inbound, actor service.Actor, arg string) error {
+func (b *Bot) transferDone(ctx context.Context, m model.Inbound, actor service.Actor, arg string) (service.Handled, error) {
 	id, err := strconv.ParseUint(strings.TrimPrefix(arg, "#"), 10, 64)
 	if err != nil {
 		return b.answer(ctx, m, "调拨单编号是数字，例如：调拨完成 12")
@@ -720,7 +698,7 @@ func (b *Bot) transferDone(ctx context.Context, m model.Inbound, actor service.A
 	})
 }
 
-func (b *Bot) problem(ctx context.Context, m model.Inbound, actor service.Actor, no, desc string) error {
+func (b *Bot) problem(ctx context.Context, m model.Inbound, actor service.Actor, no, desc string) (service.Handled, error) {
 	b.setFocus(ctx, m.FromUser, no)
 	render := func(o service.Outcome) []service.Message {
 		t := o.Ticket
@@ -745,7 +723,7 @@ func (b *Bot) problem(ctx context.Context, m model.Inbound, actor service.Actor,
 	})
 }
 
-func (b *Bot) attach(ctx context.Context, m model.Inbound, no string) error {
+func (b *Bot) attach(ctx context.Context, m model.Inbound, no string) (service.Handled, error) {
 	d, err := b.d.Orders.Get(ctx, no)
 	if err != nil {
 		return b.refuse(ctx, m, err)
@@ -758,7 +736,7 @@ var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_-]`)
 
 // photo stores an image (the waybill) under the data dir and attaches it
 // to the order the sender last worked on.
-func (b *Bot) photo(ctx context.Context, m model.Inbound, actor service.Actor) error {
+func (b *Bot) photo(ctx context.Context, m model.Inbound, actor service.Actor) (service.Handled, error) {
 	no := b.focus(ctx, m.FromUser)
 	if no == "" {
 		// Not after 附件 or an order command: a slip to read into a draft.
@@ -772,16 +750,16 @@ func (b *Bot) photo(ctx context.Context, m model.Inbound, actor service.Actor) e
 	}
 	data, err := b.d.Media.Media(ctx, m.MediaID)
 	if err != nil {
-		return fmt.Errorf("media/get: %w", err)
+		return service.Handled{}, fmt.Errorf("media/get: %w", err)
 	}
 	// Named by the message, so a resumed run overwrites its own file.
 	rel := filepath.Join("waybills", unsafeName.ReplaceAllString(no, "_"), unsafeName.ReplaceAllString(m.MsgKey, "_")+".jpg")
 	full := filepath.Join(b.d.DataDir, rel)
 	if err := os.MkdirAll(filepath.Dir(full), 0o750); err != nil {
-		return err
+		return service.Handled{}, err
 	}
 	if err := os.WriteFile(full, data, 0o640); err != nil {
-		return err
+		return service.Handled{}, err
 	}
 	render := func(o service.Outcome) []service.Message {
 		if o.Attached == nil {

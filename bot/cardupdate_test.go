@@ -159,10 +159,10 @@ func TestCardsUpdatedForEveryoneTold(t *testing.T) {
 				t.Fatalf("the director after the resolve: %v", got)
 			}
 			var failed int64
-			db.Model(&model.Outbox{}).Where("msg_type = ? AND state <> ?", service.MsgTypeUpdateCard, model.OutboxSent).Count(&failed)
+			db.Model(&model.Outbox{}).Where("msg_type = ? AND state <> ?", service.MsgTypeTicketCards, model.OutboxSent).Count(&failed)
 			if failed != 0 {
 				var rows []model.Outbox
-				db.Where("msg_type = ? AND state <> ?", service.MsgTypeUpdateCard, model.OutboxSent).Find(&rows)
+				db.Where("msg_type = ? AND state <> ?", service.MsgTypeTicketCards, model.OutboxSent).Find(&rows)
 				t.Fatalf("%d card updates not sent: %+v", failed, rows)
 			}
 		})

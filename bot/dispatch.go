@@ -27,7 +27,7 @@ func (b *Bot) transferState(t service.TransferView) string {
 
 // dispatch is the sending keeper's 发出: the goods left with a carrier and
 // a waybill. The receiving warehouse's keepers are told with the reply.
-func (b *Bot) dispatch(ctx context.Context, m model.Inbound, actor service.Actor, args []string) error {
+func (b *Bot) dispatch(ctx context.Context, m model.Inbound, actor service.Actor, args []string) (service.Handled, error) {
 	id, err := strconv.ParseUint(strings.TrimPrefix(args[0], "#"), 10, 64)
 	if err != nil {
 		return b.answer(ctx, m, "调拨单编号是数字，例如：发出 12 顺丰 SF1234567890")
@@ -35,7 +35,7 @@ func (b *Bot) dispatch(ctx context.Context, m model.Inbound, actor service.Actor
 	carrier, waybill := args[1], strings.Join(args[2:], "")
 	views, err := b.d.Transfers.List(ctx, service.TransferFilter{ID: id})
 	if err != nil {
-		return err
+		return service.Handled{}, err
 	}
 	if len(views) == 0 {
 		return b.refuse(ctx, m, &service.NotFoundError{What: "transfer", Key: "#" + args[0]})

@@ -103,7 +103,7 @@ func newEnvOCR(t testing.TB, db *gorm.DB, instances int, ocr service.OCR) *env {
 	e.intakes = service.NewIntakes(db, e.orders, e.clock.Now, service.NewChannels(map[string]config.Channel{"shop": {Name: "网店", Secret: channelSecret}}), "customer_service", 30*time.Minute)
 	dataDir := t.TempDir()
 	for i := 0; i < instances; i++ {
-		wc := bot.NewWeCom(testCorp, testSecret, testAgent, rdb, prefix)
+		wc := bot.NewWeCom(testCorp, testSecret, testAgent, rdb, prefix, cfg.Location())
 		ob := service.NewOutbox(db, wc, e.clock.Now, log, prometheus.NewRegistry(), service.OutboxOptions{
 			Poll: time.Second, BackoffBase: time.Second, BackoffMax: 8 * time.Second, MaxAttempts: 30, Lease: time.Minute, Batch: 16})
 		inbox := service.NewInbox(db, e.clock.Now)

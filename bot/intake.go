@@ -114,7 +114,7 @@ func candidateLine(cs []service.Candidate) string {
 
 // quickOrder reads 下单 <客户> <SKU或名称> <数量> … [备注 …] into a draft.
 // With nothing after it, the next photo is read as a slip.
-func (b *Bot) quickOrder(ctx context.Context, m model.Inbound, actor service.Actor, rest string) error {
+func (b *Bot) quickOrder(ctx context.Context, m model.Inbound, actor service.Actor, rest string) (service.Handled, error) {
 	if strings.TrimSpace(rest) == "" {
 		b.d.Redis.Del(ctx, b.d.Prefix+"wecom:focus:"+m.FromUser)
 		return b.answer(ctx, m, "请发订货单照片，我来识别成草稿；也可以直接打字：下单 <客户> <SKU或名称> <数量> [地址 文字] [备注 文字]，例如：下单 C1 螺栓M8 20箱")
@@ -125,7 +125,7 @@ func (b *Bot) quickOrder(ctx context.Context, m model.Inbound, actor service.Act
 		if errors.As(err, &inv) {
 			return b.answer(ctx, m, inv.Message)
 		}
-		return err
+		return service.Handled{}, err
 	}
 	return b.write(ctx, m, b.renderDraft(m), func(ctx context.Context) error {
 		_, err := b.d.Intakes.Draft(ctx, service.DraftInput{Author: m.FromUser, Actor: actor, Key: m.MsgKey, Source: model.SourceChat,
@@ -153,14 +153,14 @@ func (b *Bot) renderPlaced(m model.Inbound) func(service.Outcome) []service.Mess
 	}
 }
 
-func (b *Bot) confirmDraft(ctx context.Context, m model.Inbound, actor service.Actor) error {
+func (b *Bot) confirmDraft(ctx context.Context, m model.Inbound, actor service.Actor) (service.Handled, error) {
 	return b.write(ctx, m, b.renderPlaced(m), func(ctx context.Context) error {
 		_, err := b.d.Intakes.Confirm(ctx, m.FromUser, actor)
 		return err
 	})
 }
 
-func (b *Bot) cancelDraft(ctx context.Context, m model.Inbound) error {
+func (b *Bot) cancelDraft(ctx context.Context, m model.Inbound) (service.Handled, error) {
 	return b.write(ctx, m, b.renderPlaced(m), func(ctx context.Context) error {
 		_, err := b.d.Intakes.Discard(ctx, m.FromUser)
 		return err
@@ -193,7 +193,7 @@ func (b *Bot) explainIntake(err error) (string, bool) {
 
 // photoSlip reads a photo of a slip into a draft. Without an OCR engine
 // it says so and offers typing the order instead.
-func (b *Bot) photoSlip(ctx context.Context, m model.Inbound, actor service.Actor) error {
+func (b *Bot) photoSlip(ctx context.Context, m model.Inbound, actor service.Actor) (service.Handled, error) {
 	if b.d.OCR == nil {
 		return b.answer(ctx, m, "收到照片。本系统没有配置文字识别（OCR），认不出订货单。请直接打字下单：下单 <客户> <SKU或名称> <数量>，例如：下单 C1 螺栓M8 20箱。如果这是运单照片，请先发「附件 <单号>」再发照片。")
 	}
@@ -202,15 +202,15 @@ func (b *Bot) photoSlip(ctx context.Context, m model.Inbound, actor service.Acto
 	}
 	data, err := b.d.Media.Media(ctx, m.MediaID)
 	if err != nil {
-		return fmt.Errorf("media/get: %w", err)
+		return service.Handled{}, fmt.Errorf("media/get: %w", err)
 	}
 	rel := filepath.Join("slips", unsafeName.ReplaceAllString(m.MsgKey, "_")+".jpg")
 	full := filepath.Join(b.d.DataDir, rel)
 	if err := os.MkdirAll(filepath.Dir(full), 0o750); err != nil {
-		return err
+		return service.Handled{}, err
 	}
 	if err := os.WriteFile(full, data, 0o640); err != nil {
-		return err
+		return service.Handled{}, err
 	}
 	text, err := b.d.OCR.Text(ctx, data)
 	if err != nil {
@@ -234,14 +234,14 @@ func (b *Bot) photoSlip(ctx context.Context, m model.Inbound, actor service.Acto
 // review: 复核 lists held orders; 复核 <编号> shows one with candidates;
 // 复核 <编号> 客户=<code> 1=<SKU> … [记住] picks and, when nothing is left,
 // places it.
-func (b *Bot) review(ctx context.Context, m model.Inbound, actor service.Actor, args []string) error {
+func (b *Bot) review(ctx context.Context, m model.Inbound, actor service.Actor, args []string) (service.Handled, error) {
 	if !b.d.Intakes.MayReview(actor) {
 		return b.answer(ctx, m, "您的岗位不能复核渠道订单，请联系客服。")
 	}
 	if len(args) == 0 {
 		vs, total, err := b.d.Intakes.List(ctx, service.IntakeFilter{State: model.IntakeReview, Size: 10})
 		if err != nil {
-			return err
+			return service.Handled{}, err
 		}
 		if total == 0 {
 			return b.answer(ctx, m, "没有待复核的订单。")

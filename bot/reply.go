@@ -156,9 +156,9 @@ func conflictZh(c *service.ConflictError) string {
 	case service.CodeAlreadyAcknowledged:
 		return "工单 " + subject + " 已经有人接单了。发「工单」看看现在的状态。"
 	case service.CodeTicketDone:
-		return fmt.Sprintf("工单 %s 已经处理完了（%s），不用再处理。", subject, ticketStateZh[c.State])
+		return fmt.Sprintf("工单 %s 已经处理完了（%s），不用再处理。", subject, service.TicketStateName(c.State))
 	case service.CodeNotResolved:
-		return fmt.Sprintf("工单 %s 还没处理完（%s），先发「处理 %s 说明」。", subject, ticketStateZh[c.State], subject)
+		return fmt.Sprintf("工单 %s 还没处理完（%s），先发「处理 %s 说明」。", subject, service.TicketStateName(c.State), subject)
 	case service.CodeIdempotencyKeyReused:
 		return "这个请求编号已用于另一张订单，请换一个再下。"
 	case service.CodeNoWarehouses:

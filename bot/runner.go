@@ -129,8 +129,11 @@ func (r *Runner) Resume(ctx context.Context) {
 // run; after MaxAttempts the user gets an apology and it is marked failed.
 func (r *Runner) Process(ctx context.Context, m model.Inbound) {
 	ctx = service.WithRequestID(ctx, m.MsgKey)
-	err := r.bot.Handle(ctx, m)
+	h, err := r.bot.Handle(ctx, m)
 	switch {
+	case err == nil && !h.Valid():
+		// Only a handler returning a hand-made service.Handled{} gets here.
+		err = errors.New("bot: a command returned without finishing its message")
 	case err == nil, errors.Is(err, service.ErrHandled):
 		r.poke()
 		return

@@ -29,17 +29,13 @@ func (m Message) recorded() string {
 	return m.Content
 }
 
-var ticketStateZh = map[string]string{
-	model.TicketOpen: "待接单", model.TicketAcknowledged: "已接单", model.TicketResolved: "已处理", model.TicketClosed: "已关闭",
-}
-
 var ticketKindZh = map[string]string{
 	model.TicketStaffProblem: "异常", model.TicketCustomerProblem: "客户问题", model.TicketStalled: "超时催办", model.TicketTransferOverdue: "调拨超时",
 }
 
 // tickets lists open tickets: a lead's or supervisor's whole list, else
 // the ones assigned to the sender.
-func (b *Bot) tickets(ctx context.Context, m model.Inbound, actor service.Actor) error {
+func (b *Bot) tickets(ctx context.Context, m model.Inbound, actor service.Actor) (service.Handled, error) {
 	f := service.TicketFilter{Open: true}
 	all := b.pipe.Supervisor(actor)
 	for _, r := range actor.Roles {
@@ -50,7 +46,7 @@ func (b *Bot) tickets(ctx context.Context, m model.Inbound, actor service.Actor)
 	}
 	ts, err := b.d.Tickets.List(ctx, f)
 	if err != nil {
-		return err
+		return service.Handled{}, err
 	}
 	if len(ts) == 0 {
 		return b.answer(ctx, m, "没有未完成的工单。")
@@ -74,10 +70,7 @@ func (b *Bot) tickets(ctx context.Context, m model.Inbound, actor service.Actor)
 // ticketState names a ticket's state; one nobody has taken yet is in
 // warning colour.
 func ticketState(state string) string {
-	zh := ticketStateZh[state]
-	if zh == "" {
-		zh = state
-	}
+	zh := service.TicketStateName(state)
 	if state == model.TicketOpen {
 		return warning(zh)
 	}
@@ -98,14 +91,14 @@ func (b *Bot) renderTicket(m model.Inbound, verb string) func(service.Outcome) [
 	}
 }
 
-func (b *Bot) ack(ctx context.Context, m model.Inbound, actor service.Actor, no string, click *service.CardClick) error {
+func (b *Bot) ack(ctx context.Context, m model.Inbound, actor service.Actor, no string, click *service.CardClick) (service.Handled, error) {
 	return b.write(ctx, m, b.renderTicket(m, "接单"), func(ctx context.Context) error {
 		_, err := b.d.Tickets.Ack(ctx, no, actor, click)
 		return err
 	})
 }
 
-func (b *Bot) resolve(ctx context.Context, m model.Inbound, actor service.Actor, no, note string, click *service.CardClick) error {
+func (b *Bot) resolve(ctx context.Context, m model.Inbound, actor service.Actor, no, note string, click *service.CardClick) (service.Handled, error) {
 	if note == "" {
 		return b.answer(ctx, m, "请写明怎么处理的，例如：处理 "+no+" 已补发一箱")
 	}
@@ -118,12 +111,12 @@ func (b *Bot) resolve(ctx context.Context, m model.Inbound, actor service.Actor,
 // cardEvent is a tap on a card's 接单 or 已处理 button: it acknowledges
 // (or resolves) the ticket the card is about, and the card is updated for
 // everyone it went to.
-func (b *Bot) cardEvent(ctx context.Context, m model.Inbound, actor service.Actor) error {
+func (b *Bot) cardEvent(ctx context.Context, m model.Inbound, actor service.Actor) (service.Handled, error) {
 	var c cardClick
 	_ = json.Unmarshal([]byte(m.Content), &c)
 	verb, no, ok := strings.Cut(m.EventKey, ":")
 	if !ok || no == "" {
-		return b.d.Inbox.Answer(ctx, m.ID)
+		return b.d.Inbox.Respond(ctx, m.ID)
 	}
 	click := &service.CardClick{TaskID: c.TaskID, ResponseCode: c.ResponseCode, At: m.SentAt}
 	switch verb {
@@ -132,5 +125,5 @@ func (b *Bot) cardEvent(ctx context.Context, m model.Inbound, actor service.Acto
 	case "resolve":
 		return b.resolve(ctx, m, actor, no, "已处理（卡片）", click)
 	}
-	return b.d.Inbox.Answer(ctx, m.ID)
+	return b.d.Inbox.Respond(ctx, m.ID)
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/silenceper/wechat/v2/credential"
@@ -54,12 +55,13 @@ type WeCom struct {
 	media    *material.Client
 	robot    *robot.Client
 	dir      *addresslist.Client
+	loc      *time.Location // pushes say times in it (Render)
 }
 
 // NewWeCom returns a client for one self-built app.
-func NewWeCom(corpID, secret string, agentID int, rdb *redis.Client, prefix string) *WeCom {
-	if corpID == "" || secret == "" || rdb == nil {
-		panic("bot: NewWeCom: missing corp id, secret or redis")
+func NewWeCom(corpID, secret string, agentID int, rdb *redis.Client, prefix string, loc *time.Location) *WeCom {
+	if corpID == "" || secret == "" || rdb == nil || loc == nil {
+		panic("bot: NewWeCom: missing corp id, secret, redis or location")
 	}
 	agent := strconv.Itoa(agentID)
 	c := wxsdk.New(rdb, prefix+"wecom:")
@@ -67,7 +69,7 @@ func NewWeCom(corpID, secret string, agentID int, rdb *redis.Client, prefix stri
 	tok := credential.NewWorkAccessTokenWithAgentID(corpID, secret, agent, credential.CacheKeyWorkPrefix, c)
 	ctx := &wctx.Context{Config: cfg, AccessTokenHandle: tok}
 	return &WeCom{
-		agentID: agent, cache: c,
+		agentID: agent, cache: c, loc: loc,
 		// The key silenceper/wechat's WorkAccessToken caches the token under.
 		tokenKey: fmt.Sprintf("%s_access_token_%s_%s", credential.CacheKeyWorkPrefix, corpID, agent),
 		msg:      message.NewClient(ctx),
@@ -99,17 +101,22 @@ func (r sendRequest) MarshalJSON() ([]byte, error) {
 }
 
 // Send delivers one outbox row as an app message (or, by its msgtype, a
-// card update or a group robot message: bot/cards.go).
+// card update or a group robot message: bot/cards.go), a service notice
+// rendered first (Render).
 func (w *WeCom) Send(ctx context.Context, m service.Outgoing) error {
+	m, err := Render(m, w.loc)
+	if err != nil {
+		return err
+	}
 	switch m.MsgType {
-	case service.MsgTypeUpdateCard:
+	case msgTypeUpdateCard:
 		return w.updateCard(ctx, m)
-	case service.MsgTypeRobot:
+	case MsgTypeRobot:
 		return w.robotMarkdown(m)
 	}
 	req := sendRequest{SendRequestCommon: &message.SendRequestCommon{ToUser: m.ToUser, MsgType: m.MsgType, AgentID: w.agentID},
 		body: m.Body, msgType: m.MsgType}
-	err := w.withToken(ctx, func() error {
+	err = w.withToken(ctx, func() error {
 		resp, err := w.msg.Send("MessageSend", req)
 		if err == nil && resp != nil && m.Receipt != nil {
 			// A template card's code, kept so an ack from anywhere can

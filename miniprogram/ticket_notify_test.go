@@ -66,7 +66,10 @@ func TestTicketUpdatesTellTheReporter(t *testing.T) {
 
 		// An ack that rolls back (its chat message was handled meanwhile)
 		// queues nothing and leaves the permission unused.
-		_, err := h.tickets.Ack(service.WithReply(ctx, service.Reply{InboundID: 987654}), tk1, service.Admin, nil)
+		_, err := service.NewInbox(db, h.clock.Now).Write(ctx, service.Reply{InboundID: 987654}, func(ctx context.Context) error {
+			_, err := h.tickets.Ack(ctx, tk1, service.Admin, nil)
+			return err
+		})
 		if !errors.Is(err, service.ErrHandled) {
 			t.Fatalf("ack in a rolled-back tx = %v", err)
 		}

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -115,7 +114,7 @@ func (a *Auditor) Run(ctx context.Context) (_ AuditReport, err error) {
 			a.log.ErrorContext(ctx, "audit found drift and no admin or supervisor is registered to tell", "drifts", len(r.Drifts), "deliveries", len(r.Deliveries))
 			return nil
 		}
-		msg := Markdown(a.render(r), to...)
+		msg := Message{To: to, Type: MsgTypeStockAudit, Body: r}
 		msg.Key = "audit:" + r.At.In(a.loc).Format("2006-01-02") + ":" + driftHash(r.Drifts, r.Deliveries)
 		return enqueue(tx, a.clock(), 0, []Message{msg})
 	})
@@ -151,40 +150,6 @@ func dedupe(ids []string) []string {
 		}
 	}
 	return out
-}
-
-// render says, in Chinese, what differs and what it means.
-func (a *Auditor) render(r AuditReport) string {
-	var b strings.Builder
-	if len(r.Drifts) == 0 {
-		a.renderDeliveries(&b, r.Deliveries)
-		return b.String()
-	}
-	fmt.Fprintf(&b, "**库存对账发现差异** %s\n共核对 %d 个库位，%d 处不一致：\n", r.At.In(a.loc).Format("2006-01-02 15:04"), r.Checked, len(r.Drifts))
-	for i, d := range r.Drifts {
-		if i == 20 {
-			fmt.Fprintf(&b, "…另有 %d 处，运行 `orderhub audit` 查看全部\n", len(r.Drifts)-20)
-			break
-		}
-		fmt.Fprintf(&b, "> %s / %s：", d.Warehouse, d.SKU)
-		var parts []string
-		if d.OnHand != d.LedgerOnHand {
-			parts = append(parts, fmt.Sprintf("在库 %d，流水合计 %d", d.OnHand, d.LedgerOnHand))
-		}
-		if d.Locked != d.LedgerLocked {
-			parts = append(parts, fmt.Sprintf("锁定 %d，流水合计 %d", d.Locked, d.LedgerLocked))
-		}
-		if d.Locked != d.Allocated {
-			parts = append(parts, fmt.Sprintf("锁定 %d，订单占用 %d", d.Locked, d.Allocated))
-		}
-		b.WriteString(strings.Join(parts, "；") + "\n")
-	}
-	b.WriteString("库存被系统外改动过（手工改库、恢复备份等），请盘点核实后用「盘点」更正。")
-	if len(r.Deliveries) > 0 {
-		b.WriteString("\n\n")
-		a.renderDeliveries(&b, r.Deliveries)
-	}
-	return b.String()
 }
 
 func driftHash(ds []Drift, dd []DeliveryDrift) string {

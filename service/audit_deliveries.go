@@ -1,8 +1,6 @@
 package service
 
 import (
-	"fmt"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -17,9 +15,10 @@ import (
 // count that delivery differently from the events.
 type DeliveryDrift struct {
 	OrderNo string
-	// Stage and EnteredAt are the order's as stored.
-	Stage     string
-	EnteredAt time.Time
+	// Stage and EnteredAt are the order's as stored; StageName is the
+	// stage's display name.
+	Stage, StageName string
+	EnteredAt        time.Time
 	// EventAt is the time of the delivery event looked at; nil when the
 	// order has none.
 	EventAt *time.Time
@@ -59,29 +58,11 @@ ORDER BY e.id LIMIT 100`, last, last).Scan(&stray).Error; err != nil {
 	}
 	var out []DeliveryDrift
 	for _, m := range missing {
-		out = append(out, DeliveryDrift{OrderNo: m.No, Stage: m.Stage, EnteredAt: m.StageEnteredAt})
+		out = append(out, DeliveryDrift{OrderNo: m.No, Stage: m.Stage, StageName: a.pipe.Name(m.Stage), EnteredAt: m.StageEnteredAt})
 	}
 	for _, s := range stray {
 		at := s.EventAt
-		out = append(out, DeliveryDrift{OrderNo: s.No, Stage: s.Stage, EnteredAt: s.StageEnteredAt, EventAt: &at})
+		out = append(out, DeliveryDrift{OrderNo: s.No, Stage: s.Stage, StageName: a.pipe.Name(s.Stage), EnteredAt: s.StageEnteredAt, EventAt: &at})
 	}
 	return out, nil
-}
-
-// renderDeliveries says, in Chinese, which delivered orders disagree with
-// their timeline and what it means for the on-time rate.
-func (a *Auditor) renderDeliveries(b *strings.Builder, ds []DeliveryDrift) {
-	fmt.Fprintf(b, "**签收记录与订单时间线不一致** %d 单（准时率按订单的签收时间统计，与时间线不符则统计有误）：\n", len(ds))
-	for i, d := range ds {
-		if i == 20 {
-			fmt.Fprintf(b, "…另有 %d 单，运行 `orderhub audit` 查看全部\n", len(ds)-20)
-			break
-		}
-		entered := d.EnteredAt.In(a.loc).Format("2006-01-02 15:04:05")
-		if d.EventAt == nil {
-			fmt.Fprintf(b, "> %s：订单「%s」（%s 进入），时间线没有这次签收\n", d.OrderNo, a.pipe.Name(d.Stage), entered)
-			continue
-		}
-		fmt.Fprintf(b, "> %s：时间线 %s 签收，订单现为「%s」（%s 进入）\n", d.OrderNo, d.EventAt.In(a.loc).Format("2006-01-02 15:04:05"), a.pipe.Name(d.Stage), entered)
-	}
 }

@@ -68,6 +68,7 @@ func TestAudit(t *testing.T) {
 		}
 		var rows []model.Outbox
 		db.Where("`key` LIKE ?", "audit:%").Find(&rows)
+		rows = rendered(t, rows)
 		if len(rows) != 1 || rows[0].ToUser != "boss" || !strings.Contains(rows[0].Body, "NUT-M8") || !strings.Contains(rows[0].Body, "在库 10，流水合计 5") {
 			t.Errorf("audit pushes = %+v", rows)
 		}
@@ -150,6 +151,7 @@ func TestAuditDeliveries(t *testing.T) {
 		}
 		var rows []model.Outbox
 		db.Where("`key` LIKE ?", "audit:%").Find(&rows)
+		rows = rendered(t, rows)
 		if len(rows) != 1 || !strings.Contains(rows[0].Body, d.Order.No) || !strings.Contains(rows[0].Body, "签收记录与订单时间线不一致") {
 			t.Errorf("audit pushes = %+v", rows)
 		}

@@ -18,13 +18,8 @@ import (
 	"gorm.io/gorm/clause"
 
 	"orderhub/config"
-	"orderhub/internal/textesc"
 	"orderhub/model"
 )
-
-// MsgTypeRobot marks an outbox row for a WeCom group robot: ToUser is the
-// robot's webhook key, Body the markdown object.
-const MsgTypeRobot = "robot_markdown"
 
 // Escalator is the circuit breaker: every stage, ticket and transfer has a
 // clock, and when one runs out the right people are pushed, then their
@@ -580,10 +575,24 @@ func (e *Escalator) fire(tx *gorm.DB, a model.Alarm, now time.Time) (*push, bool
 	if a.Level >= len(levels) {
 		upd["state"] = model.AlarmDone
 	} else {
-		next := levels[a.Level]
-		upd["next_at"] = e.notQuiet(next, a.EnteredAt.Add(next.After.D()))
+		upd["next_at"] = e.notQuiet(levels[a.Level], nextLevelAt(levels, a.Level, a.EnteredAt, now))
 	}
 	return p, false, move(upd)
+}
+
+// nextLevelAt is when the level after level (counted from 1, just told
+// at now) is due: its wait after the clock started, and never sooner than
+// the ladder's gap between the two levels after this one was told. A
+// ladder catching up — the scanner was down, the wait began before its
+// alarm, or a shorter ladder was configured over old orders — would
+// otherwise push every overdue level one scan apart, telling the director
+// seconds after the lead, before the lead could act (docs/escalation.md).
+func nextLevelAt(levels []config.Level, level int, entered, now time.Time) time.Time {
+	at := entered.Add(levels[level].After.D())
+	if gap := now.Add(levels[level].After.D() - levels[level-1].After.D()); gap.After(at) {
+		return gap
+	}
+	return at
 }
 
 // autoResolve resolves, with a note saying why, a ticket escalation
@@ -677,9 +686,10 @@ func Waited(d time.Duration) string {
 	return fmt.Sprintf("%d小时%d分", h, m)
 }
 
-// send queues the pushes of one batch: a person who would get more than
-// GroupOver of them gets one grouped message instead; everyone else gets
-// each as a card (or markdown), and each level's group robot is told.
+// send queues the pushes of one batch as notices (service/notices.go; the
+// bot renders them): a person who would get more than GroupOver of them
+// gets one digest instead; everyone else gets each (as an interactive card
+// when cards are on), and each level's group robot is told.
 func (e *Escalator) send(tx *gorm.DB, pushes []*push, now time.Time) error {
 	count := map[string]int{}
 	for _, p := range pushes {
@@ -699,18 +709,18 @@ func (e *Escalator) send(tx *gorm.DB, pushes []*push, now time.Time) error {
 		}
 		key := fmt.Sprintf("esc:%d:%d", p.alarm.ID, p.alarm.Level)
 		if len(p.cardTo) > 0 {
-			m := e.levelMessage(p)
-			m.Key, m.OrderID = key, p.subj.order.ID
-			if m.Type == "template_card" {
-				if err := tx.Create(&model.CardTask{TaskID: e.taskID(p), TicketID: p.ticket.ID, ToUser: strings.Join(p.cardTo, "|"), OutboxKey: key, CreatedAt: now}).Error; err != nil {
+			n := e.notice(p)
+			if e.cfg.Cards {
+				n.TaskID = e.taskID(p)
+				if err := tx.Create(&model.CardTask{TaskID: n.TaskID, TicketID: p.ticket.ID, ToUser: strings.Join(p.cardTo, "|"), OutboxKey: key, CreatedAt: now}).Error; err != nil {
 					return err
 				}
 			}
-			msgs = append(msgs, m)
+			msgs = append(msgs, Message{To: p.cardTo, Type: MsgTypeEscalation, Key: key, OrderID: p.subj.order.ID, Body: n})
 		}
 		if p.level.Webhook != "" {
-			msgs = append(msgs, Message{To: []string{p.level.Webhook}, Type: MsgTypeRobot, Key: key + ":robot", OrderID: p.subj.order.ID,
-				Body: map[string]string{"content": e.markdown(p)}})
+			msgs = append(msgs, Message{To: []string{p.level.Webhook}, Type: MsgTypeEscalationRobot, Key: key + ":robot", OrderID: p.subj.order.ID,
+				Body: e.notice(p)})
 		}
 	}
 	users := make([]string, 0, len(groups))
@@ -720,34 +730,29 @@ func (e *Escalator) send(tx *gorm.DB, pushes []*push, now time.Time) error {
 	slices.Sort(users)
 	for _, u := range users {
 		ps := groups[u]
-		var sb strings.Builder
 		ids := make([]string, len(ps))
-		fmt.Fprintf(&sb, "**催办汇总：%d 件等您处理**\n", len(ps))
-		tail := "逐条确认：回复「收到 <工单号>」；看全部：回复「工单」。"
-		listed := 0
+		var d EscalationDigest
 		for i, p := range ps {
 			ids[i] = fmt.Sprintf("%d:%d", p.alarm.ID, p.alarm.Level)
-			line := fmt.Sprintf("> %d. %s，已等 <font color=\"warning\">%s</font>，工单 %s（第%d级）\n", i+1, textesc.Markdown(p.subj.what, 0), Waited(p.waited), p.ticket.No, p.alarm.Level)
-			// WeCom refuses markdown over 4096 bytes (errcode 45002, and the
-			// digest was marked failed): list what fits, say how many more.
-			if sb.Len()+len(line)+len(tail)+80 > maxMarkdownBytes {
-				continue
-			}
-			sb.WriteString(line)
-			listed++
+			d.Items = append(d.Items, e.notice(p))
 		}
-		if listed < len(ps) {
-			fmt.Fprintf(&sb, "> …另有 %d 件\n", len(ps)-listed)
-		}
-		sb.WriteString(tail)
-		msgs = append(msgs, Message{To: []string{u}, Type: "markdown", Key: "escg:" + shortHash(u+"|"+strings.Join(ids, ",")),
-			Body: map[string]string{"content": sb.String()}})
+		msgs = append(msgs, Message{To: []string{u}, Type: MsgTypeEscalationDigest, Key: "escg:" + shortHash(u+"|"+strings.Join(ids, ",")), Body: d})
 	}
 	return enqueue(tx, now, 0, msgs)
 }
 
-// maxMarkdownBytes is WeCom's limit for a markdown message (doc 90236).
-const maxMarkdownBytes = 4096
+// notice is what a level's push says.
+func (e *Escalator) notice(p *push) EscalationNotice {
+	n := EscalationNotice{Level: p.alarm.Level, What: p.subj.what, Short: p.subj.short, OrderNo: p.subj.order.No, Customer: p.subj.customer,
+		Holder: p.subj.holder, TicketNo: p.ticket.No, Waited: p.waited}
+	if n.OrderNo != "" {
+		n.StageName = p.subj.stageName
+	}
+	for _, t := range p.before {
+		n.Before = append(n.Before, EscalationTold{Level: t.Level, Names: t.Names, At: t.At})
+	}
+	return n
+}
 
 // taskID names a card; WeCom wants it unique per app, at most 128 bytes.
 func (e *Escalator) taskID(p *push) string {
@@ -756,108 +761,6 @@ func (e *Escalator) taskID(p *push) string {
 }
 
 func (e *Escalator) local(t time.Time) string { return t.In(e.loc).Format("01-02 15:04") }
-
-// earlier says who was told before, and when; clean makes each name safe
-// for the message's format.
-func (e *Escalator) earlier(p *push, clean func(string, int) string) string {
-	var parts []string
-	for _, t := range p.before {
-		names := make([]string, len(t.Names))
-		for i, n := range t.Names {
-			names[i] = clean(n, nameRunes)
-		}
-		joined := strings.Join(names, "、")
-		if joined == "" {
-			joined = "无人"
-		}
-		parts = append(parts, fmt.Sprintf("第%d级 %s 通知了 %s", t.Level, e.local(t.At), joined))
-	}
-	return strings.Join(parts, "；")
-}
-
-// Lengths, in characters, at which names are cut in pushes: a name fills
-// one line of a phone screen at most.
-const (
-	nameRunes     = 20
-	customerRunes = 30
-)
-
-// markdown is a level's push as WeCom markdown. Names and the customer
-// are user-supplied: they go through textesc.Markdown (invariant 9).
-func (e *Escalator) markdown(p *push) string {
-	md := textesc.Markdown
-	var sb strings.Builder
-	fmt.Fprintf(&sb, "**催办（第%d级）：%s已等 <font color=\"warning\">%s</font>**\n", p.alarm.Level, md(p.subj.what, 0), Waited(p.waited))
-	if p.subj.order.No != "" {
-		fmt.Fprintf(&sb, "> 订单：%s\n> 客户：%s\n> 阶段：%s\n", md(p.subj.order.No, 0), md(p.subj.customer, customerRunes), md(p.subj.stageName, 0))
-	}
-	holder := md(p.subj.holder, nameRunes)
-	if holder == "" {
-		holder = "无人"
-	}
-	fmt.Fprintf(&sb, "> 负责人：%s\n> 工单：%s\n", holder, p.ticket.No)
-	if s := e.earlier(p, md); s != "" {
-		fmt.Fprintf(&sb, "> 此前：%s\n", s)
-	}
-	fmt.Fprintf(&sb, "确认接单请回复「收到 %s」，处理完回复「处理 %s <说明>」。", p.ticket.No, p.ticket.No)
-	return sb.String()
-}
-
-// WeCom's template card limits (字): main_title.title, main_title.desc,
-// horizontal_content_list length and value.
-const (
-	cardTitle = 26
-	cardDesc  = 30
-	cardRows  = 6
-	cardValue = 26
-)
-
-// levelMessage is a level's push: an interactive card with 接单 / 已处理
-// buttons when the app has a callback (cards on), else markdown.
-func (e *Escalator) levelMessage(p *push) Message {
-	if !e.cfg.Cards {
-		return Message{To: p.cardTo, Type: "markdown", Body: map[string]string{"content": e.markdown(p)}}
-	}
-	holder := p.subj.holder
-	if holder == "" {
-		holder = "无人"
-	}
-	// WeCom's limits for a button_interaction card: title 26 characters,
-	// its desc 30, at most 6 rows of a 5-character key and a 26-character
-	// value. Every number is in a row of its own, so none is cut.
-	kv := []map[string]string{}
-	add := func(k, v string) {
-		if v != "" && len(kv) < cardRows {
-			kv = append(kv, map[string]string{"keyname": k, "value": textesc.Card(v, cardValue)})
-		}
-	}
-	add("订单", p.subj.order.No)
-	add("客户", p.subj.customer)
-	add("阶段", p.subj.stageName)
-	add("已等", Waited(p.waited))
-	add("负责人", holder)
-	add("工单", p.ticket.No)
-	desc := fmt.Sprintf("第%d级催办，点「接单」确认", p.alarm.Level)
-	if s := e.earlier(p, textesc.Card); s != "" {
-		desc = "此前：" + s
-	}
-	short := p.subj.short
-	if short == "" {
-		short = p.subj.what
-	}
-	card := map[string]any{
-		"card_type":               "button_interaction",
-		"source":                  map[string]string{"desc": "orderhub 催办"},
-		"main_title":              map[string]string{"title": textesc.Card(short+"，已等 "+Waited(p.waited), cardTitle), "desc": textesc.Card(desc, cardDesc)},
-		"horizontal_content_list": kv,
-		"task_id":                 e.taskID(p),
-		"button_list": []map[string]any{
-			{"text": "接单", "style": 1, "key": "ack:" + p.ticket.No},
-			{"text": "已处理", "style": 2, "key": "resolve:" + p.ticket.No},
-		},
-	}
-	return Message{To: p.cardTo, Type: "template_card", Body: card}
-}
 
 // Delays finds orders whose stage clocks say they will miss their
 // promised time and, once per order (a unique delay notice), records it on

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"gorm.io/gorm"
 
+	"orderhub/bot"
 	"orderhub/config"
 	"orderhub/internal/testclock"
 	"orderhub/model"
@@ -88,7 +89,7 @@ func pushes(t *testing.T, db *gorm.DB) []model.Outbox {
 	if err := db.Where("`key` LIKE ?", "esc%").Order("id").Find(&rows).Error; err != nil {
 		t.Fatal(err)
 	}
-	return rows
+	return rendered(t, rows)
 }
 
 func TestEscalationClimbsOncePerLevel(t *testing.T) {
@@ -131,7 +132,7 @@ func TestEscalationClimbsOncePerLevel(t *testing.T) {
 		if rows[1].ToUser != "dir" || !strings.Contains(rows[1].Body, "吴客服主管") || !strings.Contains(rows[1].Body, "第1级") {
 			t.Fatalf("level 2 must go to the director and say who was told: %+v", rows[1])
 		}
-		if rows[2].ToUser != "robot-key" || rows[2].MsgType != service.MsgTypeRobot {
+		if rows[2].ToUser != "robot-key" || rows[2].MsgType != bot.MsgTypeRobot {
 			t.Fatalf("level 2's webhook: %+v", rows[2])
 		}
 	})
@@ -416,4 +417,51 @@ func TestEscalationConfigErrorsNameTheKey(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A ladder that catches up — here the scanner was down for a minute while
+// an order waited past every level — keeps its levels apart: level 1 at
+// once, then each later level only after the ladder's gap since the one
+// before was told, so the director is not pushed seconds after the lead
+// (three pushes about one order in two scans before).
+func TestEscalationCatchUpKeepsLevelsApart(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		x := newEscEnv(t, db, func(c *config.Config) {
+			c.Stages[0].Escalation = []config.Level{
+				{After: config.Duration(2 * time.Second), Notify: []string{"cs_lead"}},
+				{After: config.Duration(5 * time.Second), Notify: []string{"director"}},
+				{After: config.Duration(9 * time.Second), Notify: []string{"director", "supervisor"}},
+			}
+		})
+		start := x.clock.Now()
+		no := x.order(t)
+		x.clock.Add(time.Minute) // nothing scanned meanwhile
+		type told struct {
+			to string
+			at time.Duration
+		}
+		var got []told
+		seen := 0
+		for s := 0; s <= 20; s++ {
+			x.scan(t)
+			rows := pushes(t, db)
+			for _, r := range rows[seen:] {
+				if !strings.Contains(r.Body, no) {
+					t.Fatalf("push about another order: %+v", r)
+				}
+				got = append(got, told{r.ToUser, x.clock.Now().Sub(start) - time.Minute})
+			}
+			seen = len(rows)
+			x.clock.Add(time.Second)
+		}
+		want := []told{{"cslead", 0}, {"dir", 3 * time.Second}, {"dir|boss", 7 * time.Second}}
+		if len(got) != len(want) {
+			t.Fatalf("pushes %+v, want %+v", got, want)
+		}
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("push %d: %+v, want %+v (all: %+v)", i, got[i], want[i], got)
+			}
+		}
+	})
 }

@@ -9,6 +9,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"orderhub/bot"
 	"orderhub/config"
 	"orderhub/model"
 	"orderhub/model/modeltest"
@@ -71,9 +72,9 @@ func TestPushesEscapeNames(t *testing.T) {
 		group int
 		types []string
 	}{
-		{"markdown and robot", false, 3, []string{"markdown", service.MsgTypeRobot}},
-		{"template card", true, 3, []string{"template_card", service.MsgTypeRobot}},
-		{"grouped summary", false, 1, []string{"markdown", service.MsgTypeRobot}},
+		{"markdown and robot", false, 3, []string{"markdown", bot.MsgTypeRobot}},
+		{"template card", true, 3, []string{"template_card", bot.MsgTypeRobot}},
+		{"grouped summary", false, 1, []string{"markdown", bot.MsgTypeRobot}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
@@ -94,6 +95,7 @@ func TestPushesEscapeNames(t *testing.T) {
 				if err := db.Order("id").Find(&rows).Error; err != nil {
 					t.Fatal(err)
 				}
+				rows = rendered(t, rows)
 				seen := map[string]bool{}
 				for _, r := range rows {
 					seen[r.MsgType] = true

@@ -15,21 +15,61 @@ import (
 // message runs at most once even when two workers race on it.
 var ErrHandled = &ConflictError{code: CodeAlreadyHandled, Message: "this message was already handled"}
 
-// Reply ties a write to the chat message that asked for it. A write
-// method whose ctx carries a Reply ends its transaction by marking the
-// message done and queueing what Render returns, so the change, the answer
-// and the "done" commit together or not at all.
+// Reply ties a write to the chat message that asked for it: Render turns
+// the write's Outcome into the answer. Inbox.Write carries it into the
+// write, whose transaction ends by marking the message done and queueing
+// the answer (finish), so the change, the answer and the "done" commit
+// together or not at all.
 type Reply struct {
 	InboundID uint64
 	Render    func(Outcome) []Message
 }
 
+// pendingReply is a Reply on its way through a write. While it is not
+// finished, every transaction inTx runs for that write must finish it:
+// one that would commit without doing so is rolled back (errUnfinished),
+// so a chat write cannot commit and leave its message open to run again.
+// A write made of several transactions runs the ones before the last
+// under step(ctx); those steps must be idempotent (see Intakes.place).
+type pendingReply struct {
+	Reply
+	finished bool
+}
+
 type replyKey struct{}
 
-// WithReply returns ctx carrying r for the next write.
-func WithReply(ctx context.Context, r Reply) context.Context {
-	return context.WithValue(ctx, replyKey{}, r)
+// withReply returns ctx carrying r for the write about to run.
+func withReply(ctx context.Context, r Reply) (context.Context, *pendingReply) {
+	p := &pendingReply{Reply: r}
+	return context.WithValue(ctx, replyKey{}, p), p
 }
+
+// step hides a pending reply from the transactions of ctx: an idempotent
+// step of a write that finishes its message in a later transaction.
+func step(ctx context.Context) context.Context {
+	return context.WithValue(ctx, replyKey{}, (*pendingReply)(nil))
+}
+
+func pendingOf(ctx context.Context) *pendingReply {
+	p, _ := ctx.Value(replyKey{}).(*pendingReply)
+	if p == nil || p.finished {
+		return nil
+	}
+	return p
+}
+
+// errUnfinished rolls back a chat write whose transaction did not finish
+// its message: a programming error, refused rather than committed.
+var errUnfinished = errors.New("service: a chat write's transaction did not finish its message (call finish before commit, or run the step under step(ctx))")
+
+// Handled proves that a chat message was finished: answered by
+// Inbox.Respond, or written and answered by Inbox.Write. The bot's command
+// handlers must return one, so a handler that forgets to answer does not
+// compile; only this package makes a valid one.
+type Handled struct{ id uint64 }
+
+// Valid reports a Handled made by the Inbox (the zero value is not).
+func (h Handled) Valid() bool { return h.id != 0 }
 
 // Outcome is what a write did, as its transaction ends; Render turns it
 // into messages. Exactly one of the pointers is set.
@@ -60,18 +100,22 @@ type StageChange struct {
 // finish is the end-of-transaction hook of every write a chat message can
 // ask for; without a Reply in ctx it does nothing.
 func finish(ctx context.Context, tx *gorm.DB, now time.Time, out Outcome) error {
-	r, ok := ctx.Value(replyKey{}).(Reply)
-	if !ok {
+	p := pendingOf(ctx)
+	if p == nil {
 		return nil
 	}
-	if err := markDone(tx, r.InboundID, model.InboundDone, "", now); err != nil {
+	if err := markDone(tx, p.InboundID, model.InboundDone, "", now); err != nil {
 		return err
 	}
 	var msgs []Message
-	if r.Render != nil {
-		msgs = r.Render(out)
+	if p.Render != nil {
+		msgs = p.Render(out)
 	}
-	return enqueue(tx, now, r.InboundID, msgs)
+	if err := enqueue(tx, now, p.InboundID, msgs); err != nil {
+		return err
+	}
+	p.finished = true
+	return nil
 }
 
 func markDone(tx *gorm.DB, id uint64, state, reason string, now time.Time) error {
@@ -152,6 +196,32 @@ func (b *Inbox) Answer(ctx context.Context, id uint64, msgs ...Message) (err err
 		}
 		return enqueue(tx, now, id, msgs)
 	})
+}
+
+// Respond answers a message without a write (a read-only command, a
+// refusal whose write rolled back): it is marked done with msgs queued.
+func (b *Inbox) Respond(ctx context.Context, id uint64, msgs ...Message) (Handled, error) {
+	if err := b.Answer(ctx, id, msgs...); err != nil {
+		return Handled{}, err
+	}
+	return Handled{id: id}, nil
+}
+
+// Write runs a write a chat message asked for. The write's transaction
+// finishes the message with r's answer (a transaction that would commit
+// without doing so is rolled back), so when do returns nil the change,
+// the answer and "done" have committed together. A refusal comes back as
+// do's error, with the message still open for the caller to answer.
+func (b *Inbox) Write(ctx context.Context, r Reply, do func(ctx context.Context) error) (Handled, error) {
+	wctx, p := withReply(ctx, r)
+	if err := do(wctx); err != nil {
+		return Handled{}, err
+	}
+	if !p.finished {
+		// do committed nothing for this message (it ran no transaction).
+		return Handled{}, errUnfinished
+	}
+	return Handled{id: r.InboundID}, nil
 }
 
 // Fail gives up on a message (it failed attempts times), queueing msgs

@@ -424,7 +424,11 @@ func (s *Intakes) place(ctx context.Context, it model.Intake, doc IntakeDoc, act
 		lines[i] = LineInput{SKU: l.MatchedSKU, Qty: l.Qty}
 	}
 	channel := it.Channel
-	d, _, err := s.orders.Create(ctx, NewOrder{
+	// Two transactions: the order (placed in a batch with others, so it
+	// cannot share ours) and then the intake marked placed with the chat
+	// answer. The first is an idempotent step: keyed by the intake, a run
+	// resumed after a crash between them finds the same order again.
+	d, _, err := s.orders.Create(step(ctx), NewOrder{
 		Channel: channel, CustomerID: doc.CustomerID, Lines: lines, Address: doc.address(), Remark: doc.Remark,
 		PromisedAt: doc.PromisedAt, IdempotencyKey: "intake:" + strconv.FormatUint(it.ID, 10), Actor: actor,
 	})
@@ -551,7 +555,10 @@ func (s *Intakes) Resolve(ctx context.Context, id uint64, r Resolution) (IntakeV
 	}
 	var it model.Intake
 	var doc IntakeDoc
-	err := inTx(ctx, s.db, func(tx *gorm.DB) error {
+	// Saving the picks is an idempotent step (the same picks give the same
+	// body; a remembered alias is inserted once): a chat 复核 resumed after
+	// a crash saves them again and goes on to its answer.
+	err := inTx(step(ctx), s.db, func(tx *gorm.DB) error {
 		if err := forUpdate(tx.Where("id = ?", id)).Take(&it).Error; err != nil {
 			return notFound(err, "intake", strconv.FormatUint(id, 10))
 		}
@@ -605,10 +612,12 @@ func (s *Intakes) Resolve(ctx context.Context, id uint64, r Resolution) (IntakeV
 	}
 	if len(doc.Problems()) > 0 {
 		v, _, err := s.view(ctx, it)
-		if err == nil {
-			err = finish(ctx, s.db.WithContext(ctx), s.clock(), Outcome{Intake: &v})
+		if err != nil {
+			return v, err
 		}
-		return v, err
+		return v, inTx(ctx, s.db, func(tx *gorm.DB) error {
+			return finish(ctx, tx, s.clock(), Outcome{Intake: &v})
+		})
 	}
 	return s.place(ctx, it, doc, r.Actor)
 }

@@ -228,11 +228,6 @@ type CardClick struct {
 	At           time.Time
 }
 
-// MsgTypeUpdateCard marks an outbox row that updates interactive cards
-// already sent (update_template_card) rather than sending a message: ToUser
-// lists whose cards, Body holds response_code and the new button text.
-const MsgTypeUpdateCard = "update_template_card"
-
 // cardCodeLife is how long WeCom accepts a card's response code.
 const cardCodeLife = 72 * time.Hour
 
@@ -375,7 +370,7 @@ func (t *Tickets) transition(ctx context.Context, no string, actor Actor, click 
 		}
 		if tk.OrderID != nil {
 			if err := tx.Create(&model.OrderEvent{OrderID: *tk.OrderID, Kind: "ticket", Actor: trunc(actor.Label(), 64), Fields: "{}",
-				Note: trunc(fmt.Sprintf("工单 %s：%s → %s %s", tk.No, ticketStateZh(before), ticketStateZh(tk.State), tk.Resolution), 500), CreatedAt: now}).Error; err != nil {
+				Note: trunc(fmt.Sprintf("工单 %s：%s → %s %s", tk.No, TicketStateName(before), TicketStateName(tk.State), tk.Resolution), 500), CreatedAt: now}).Error; err != nil {
 				return err
 			}
 		}
@@ -391,7 +386,7 @@ func (t *Tickets) transition(ctx context.Context, no string, actor Actor, click 
 			// label instead of its buttons, for everyone it went to; people
 			// whose card cannot be (no card, or its code used or expired)
 			// get a line.
-			ups, err := cardUpdates(tx, tk.ID, click, label, now)
+			ups, err := cardUpdates(tx, tk, actor, click, now)
 			if err != nil {
 				return err
 			}
@@ -431,7 +426,7 @@ func tellReporter(tx *gorm.DB, tk model.Ticket, now time.Time) error {
 	if err := tx.Where("id = ?", *tk.OrderID).Take(&ord).Error; err != nil {
 		return notFound(err, "order", strconv.FormatUint(*tk.OrderID, 10))
 	}
-	return notifyBuyer(tx, ord, *tk.ReporterBuyerID, SubscribeNote{Event: EventTicket, OrderNo: ord.No, StageName: ticketStateZh(tk.State), At: now,
+	return notifyBuyer(tx, ord, *tk.ReporterBuyerID, SubscribeNote{Event: EventTicket, OrderNo: ord.No, At: now,
 		TicketNo: tk.No, TicketState: tk.State, Resolution: tk.Resolution})
 }
 
@@ -440,17 +435,17 @@ func tellReporter(tx *gorm.DB, tk model.Ticket, now time.Time) error {
 // WeCom answered when it was sent. A response code works once and for
 // 72 h, so each update is keyed by its code (never queued twice), and a
 // code already used or too old is skipped.
-func cardUpdates(tx *gorm.DB, ticketID uint64, click *CardClick, label string, now time.Time) ([]Message, error) {
+func cardUpdates(tx *gorm.DB, tk model.Ticket, actor Actor, click *CardClick, now time.Time) ([]Message, error) {
 	var tasks []model.CardTask
-	if err := tx.Where("ticket_id = ?", ticketID).Order("id").Find(&tasks).Error; err != nil {
+	if err := tx.Where("ticket_id = ?", tk.ID).Order("id").Find(&tasks).Error; err != nil {
 		return nil, err
 	}
 	if len(tasks) == 0 {
 		return nil, nil
 	}
 	update := func(task model.CardTask, code string) Message {
-		return Message{To: strings.Split(task.ToUser, "|"), Type: MsgTypeUpdateCard, Key: cardUpdateKey(code),
-			Body: map[string]any{"response_code": code, "button": map[string]string{"replace_name": label}}}
+		return Message{To: strings.Split(task.ToUser, "|"), Type: MsgTypeTicketCards, Key: cardUpdateKey(code),
+			Body: TicketCards{ResponseCode: code, TicketNo: tk.No, State: tk.State, By: actor.Name}}
 	}
 	type pending struct {
 		task model.CardTask
@@ -552,7 +547,9 @@ func toldUsers(tx *gorm.DB, ticketID uint64) ([]string, error) {
 	return out, nil
 }
 
-func ticketStateZh(s string) string {
+// TicketStateName is a ticket state in the words the order's timeline
+// records it with; the chat edge says states in the same words.
+func TicketStateName(s string) string {
 	switch s {
 	case model.TicketOpen:
 		return "待接单"

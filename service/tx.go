@@ -22,7 +22,24 @@ func SystemClock() time.Time { return time.Now().UTC() }
 // inTx runs fn in one transaction, retrying it whole when the database
 // chose it as a deadlock victim or timed out a lock wait: both roll the
 // transaction back, so running it again is safe.
+//
+// Under a pending chat reply (Inbox.Write) the transaction must finish the
+// message before it commits; one that does not is rolled back with
+// errUnfinished, so no chat write commits with its message left open.
 func inTx(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {
+	if p := pendingOf(ctx); p != nil {
+		inner := fn
+		fn = func(tx *gorm.DB) error {
+			p.finished = false // a retried attempt finishes again
+			if err := inner(tx); err != nil {
+				return err
+			}
+			if !p.finished {
+				return errUnfinished
+			}
+			return nil
+		}
+	}
 	var err error
 	for attempt := 0; attempt < 5; attempt++ {
 		err = db.WithContext(ctx).Transaction(fn)

@@ -18,7 +18,9 @@ import (
 	_ "github.com/glebarez/go-sqlite"
 	"github.com/go-sql-driver/mysql"
 
+	"orderhub/bot"
 	"orderhub/internal/sim"
+	"orderhub/service"
 )
 
 // TestSimulateFiguresFromRawTables runs a short simulation through the real
@@ -234,17 +236,23 @@ func simulateAndCheck(t *testing.T, extra []string) {
 	// one lists what fits WeCom's 4096 bytes and says how many more).
 	pushes := map[string]int{}
 	var total, clipped int
-	rows, err = db.Query("SELECT `key`, to_user, body FROM outbox WHERE `key` LIKE 'esc%' AND created_at >= ?", since)
+	rows, err = db.Query("SELECT `key`, to_user, msg_type, body FROM outbox WHERE `key` LIKE 'esc%' AND created_at >= ?", since)
 	if err != nil {
 		t.Fatal(err)
 	}
 	levelOf := regexp.MustCompile(`（第(\d+)级）`)
 	countOf := regexp.MustCompile(`催办汇总：(\d+) 件`)
 	for rows.Next() {
-		var k, to, body string
-		if err := rows.Scan(&k, &to, &body); err != nil {
+		var k, to, typ, body string
+		if err := rows.Scan(&k, &to, &typ, &body); err != nil {
 			t.Fatal(err)
 		}
+		// The row holds the notice; WeCom gets it as the bot renders it.
+		m, err := bot.Render(service.Outgoing{MsgType: typ, Body: json.RawMessage(body)}, time.UTC)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body = string(m.Body)
 		parts := strings.Split(k, ":")
 		switch {
 		case parts[0] == "esc" && len(parts) == 3:

@@ -70,7 +70,7 @@ func (a *app) wireBot(clock service.Clock, corp config.WeCom, demo bool) error {
 	if err != nil {
 		return err
 	}
-	wc := bot.NewWeCom(corp.CorpID, corp.Secret, corp.AgentID, a.rdb, cfg.Redis.Prefix)
+	wc := bot.NewWeCom(corp.CorpID, corp.Secret, corp.AgentID, a.rdb, cfg.Redis.Prefix, cfg.Location())
 	ob := service.NewOutbox(a.db, a.outboxSender(wc), clock, a.log, a.registry, service.OutboxOptions{
 		Poll: cfg.Outbox.Poll.D(), BackoffBase: cfg.Outbox.BackoffBase.D(), BackoffMax: cfg.Outbox.BackoffMax.D(),
 		MaxAttempts: cfg.Outbox.MaxAttempts, Lease: time.Minute,

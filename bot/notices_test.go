@@ -1,0 +1,84 @@
+package bot_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"orderhub/bot"
+	"orderhub/model"
+	"orderhub/service"
+)
+
+func render(t *testing.T, typ string, body any) (string, string) {
+	t.Helper()
+	raw, err := json.Marshal(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := bot.Render(service.Outgoing{ToUser: "u", MsgType: typ, Body: raw}, time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m.MsgType, string(m.Body)
+}
+
+// TestRenderNotices: each notice service queues becomes the WeCom message
+// it is sent as, and a row that is a message already passes through.
+func TestRenderNotices(t *testing.T) {
+	n := service.EscalationNotice{Level: 2, What: "订单 SO1 在「待确认」", Short: "「待确认」超时", OrderNo: "SO1", Customer: "华东五金",
+		StageName: "待确认", TicketNo: "TK1", Waited: 90 * time.Minute,
+		Before: []service.EscalationTold{{Level: 1, Names: []string{"吴客服主管"}, At: time.Date(2026, 11, 24, 1, 30, 0, 0, time.UTC)}}}
+	card := n
+	card.TaskID = "esc-1-2-3"
+	eventAt := time.Date(2026, 11, 24, 3, 0, 0, 0, time.UTC)
+	var many service.EscalationDigest
+	for i := 0; i < 200; i++ {
+		many.Items = append(many.Items, n)
+	}
+	for _, tc := range []struct {
+		name, typ string
+		body      any
+		wantType  string
+		want      []string
+		maxBytes  int
+	}{
+		{"markdown push", service.MsgTypeEscalation, n, "markdown", []string{"催办（第2级）", "1小时30分", "第1级 11-24 01:30 通知了 吴客服主管", "收到 TK1"}, 0},
+		{"card push", service.MsgTypeEscalation, card, "template_card", []string{`"task_id":"esc-1-2-3"`, `"key":"ack:TK1"`, `"key":"resolve:TK1"`, "「待确认」超时，已等 1小时30分"}, 0},
+		{"group robot", service.MsgTypeEscalationRobot, n, bot.MsgTypeRobot, []string{"催办（第2级）", "收到 TK1"}, 0},
+		{"digest cut to WeCom's limit", service.MsgTypeEscalationDigest, many, "markdown", []string{"催办汇总：200 件等您处理", "（第2级）", "件\\n逐条确认"}, bot.MarkdownLimit},
+		{"ticket cards taken", service.MsgTypeTicketCards, service.TicketCards{ResponseCode: "rc", TicketNo: "TK1", State: model.TicketAcknowledged, By: "张三"}, "update_template_card", []string{`"response_code":"rc"`, `"replace_name":"已由张三接单"`}, 0},
+		{"ticket cards handled", service.MsgTypeTicketCards, service.TicketCards{ResponseCode: "rc", TicketNo: "TK1", State: model.TicketResolved, By: "张三"}, "update_template_card", []string{`"replace_name":"已由张三处理"`}, 0},
+		{"stock audit", service.MsgTypeStockAudit, service.AuditReport{At: time.Date(2026, 11, 24, 18, 0, 0, 0, time.UTC), Checked: 4,
+			Drifts: []service.Drift{{Warehouse: "A", SKU: "NUT-M8", OnHand: 10, LedgerOnHand: 5}}}, "markdown", []string{"库存对账发现差异** 2026-11-24 18:00", "A / NUT-M8：在库 10，流水合计 5"}, 0},
+		{"delivered orders off their timeline", service.MsgTypeStockAudit, service.AuditReport{At: time.Date(2026, 11, 24, 18, 0, 0, 0, time.UTC),
+			Deliveries: []service.DeliveryDrift{
+				{OrderNo: "SO-1", Stage: "delivered", StageName: "已签收", EnteredAt: time.Date(2026, 11, 24, 2, 0, 0, 0, time.UTC)},
+				{OrderNo: "SO-1", Stage: "delivered", StageName: "已签收", EnteredAt: time.Date(2026, 11, 24, 2, 0, 0, 0, time.UTC), EventAt: &eventAt},
+			}}, "markdown", []string{"签收记录与订单时间线不一致** 2 单", "SO-1：订单记录 2026-11-24 02:00:00 进入「已签收」，时间线没有这次签收",
+			"SO-1：时间线 2026-11-24 03:00:00 签收，订单记录为 2026-11-24 02:00:00 进入「已签收」"}, 0},
+		{"a message passes through", "text", map[string]string{"content": "好的"}, "text", []string{`{"content":"好的"}`}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			typ, body := render(t, tc.typ, tc.body)
+			if typ != tc.wantType {
+				t.Errorf("msgtype %q, want %q", typ, tc.wantType)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(body, w) {
+					t.Errorf("body lacks %q: %s", w, body)
+				}
+			}
+			if tc.maxBytes > 0 {
+				var md struct{ Content string }
+				if err := json.Unmarshal([]byte(body), &md); err != nil || len(md.Content) > tc.maxBytes {
+					t.Errorf("content is %d bytes, over %d (%v)", len(md.Content), tc.maxBytes, err)
+				}
+			}
+		})
+	}
+	if _, err := bot.Render(service.Outgoing{MsgType: service.MsgTypeEscalation, Body: json.RawMessage(`[`)}, time.UTC); err == nil {
+		t.Error("a malformed notice rendered")
+	}
+}

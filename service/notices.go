@@ -1,0 +1,79 @@
+package service
+
+import "time"
+
+// Notices say what happened, as data: service queues them in the outbox
+// (as JSON, in the transaction of the change) and the edge that sends the
+// row renders it at dispatch — bot into WeCom markdown or a template card,
+// as miniprogram renders a SubscribeNote into a subscribe message. So no
+// WeCom message format, card limit or button lives in service, and a
+// change of wording reaches rows already queued.
+//
+// Each notice is an outbox msgtype of its own; the edge's Sender knows
+// them (bot.Render). Rows that are messages already (text, markdown a
+// command's reply queued) pass through as they are.
+const (
+	// MsgTypeEscalation is an EscalationNotice to staff by app message.
+	MsgTypeEscalation = "escalation"
+	// MsgTypeEscalationRobot is an EscalationNotice to a level's group
+	// robot: ToUser is the robot's webhook key.
+	MsgTypeEscalationRobot = "escalation_robot"
+	// MsgTypeEscalationDigest is an EscalationDigest: one person's pushes
+	// of a scan, grouped because there were more than GroupOver.
+	MsgTypeEscalationDigest = "escalation_digest"
+	// MsgTypeStockAudit is an AuditReport that found drift.
+	MsgTypeStockAudit = "stock_audit"
+	// MsgTypeTicketCards is a TicketCards: the interactive cards already
+	// sent about a ticket now show who took or handled it, instead of
+	// their buttons. ToUser lists whose cards.
+	MsgTypeTicketCards = "ticket_cards"
+)
+
+// EscalationNotice is one level of an escalation firing: what has waited,
+// how long, who holds it, and who was told before.
+type EscalationNotice struct {
+	Level int `json:"level"`
+	// What says what waits, with its numbers (订单 SO… 在「待质检」);
+	// Short says it without them, for a title (「待质检」超时). Both are
+	// the words written on the ticket the climb opened.
+	What  string `json:"what"`
+	Short string `json:"short,omitempty"`
+	// OrderNo, Customer and StageName are empty for a wait without an
+	// order.
+	OrderNo   string        `json:"order_no,omitempty"`
+	Customer  string        `json:"customer,omitempty"`
+	StageName string        `json:"stage_name,omitempty"`
+	Holder    string        `json:"holder,omitempty"` // who holds it now; empty: nobody
+	TicketNo  string        `json:"ticket_no"`
+	Waited    time.Duration `json:"waited"`
+	// Before is who earlier levels told, and when.
+	Before []EscalationTold `json:"before,omitempty"`
+	// TaskID is set when the push is an interactive card (escalation
+	// cards on: the app has a callback to receive 接单 / 已处理 taps);
+	// the card's model.CardTask row was written with it. WeCom wants it
+	// unique per app, at most 128 bytes.
+	TaskID string `json:"task_id,omitempty"`
+}
+
+// EscalationTold is one earlier level's pushes.
+type EscalationTold struct {
+	Level int       `json:"level"`
+	Names []string  `json:"names"`
+	At    time.Time `json:"at"`
+}
+
+// EscalationDigest is the pushes one person would have got from one scan,
+// more than the configured GroupOver, as one message.
+type EscalationDigest struct {
+	Items []EscalationNotice `json:"items"`
+}
+
+// TicketCards is a ticket taken or handled: the cards about it, sent with
+// a response code WeCom answered (or tapped with one), show it.
+type TicketCards struct {
+	// ResponseCode is the one-time code that updates the cards (72 h).
+	ResponseCode string `json:"response_code"`
+	TicketNo     string `json:"ticket_no"`
+	State        string `json:"state"` // model.TicketAcknowledged or model.TicketResolved
+	By           string `json:"by"`    // who did it
+}
