@@ -46,6 +46,8 @@ type Deps struct {
 	Log      *slog.Logger
 	// Admin names whom an unregistered user should ask.
 	Admin string
+	// Practice is practice mode (练习); nil: not offered.
+	Practice Practice
 }
 
 // Bot runs chat commands for WeCom users.
@@ -130,6 +132,7 @@ func (b *Bot) refuse(ctx context.Context, m model.Inbound, err error) (service.H
 	if !ok {
 		return service.Handled{}, err
 	}
+	b.noteRefusal(ctx, m, err, line)
 	return b.answer(ctx, m, line)
 }
 
@@ -195,6 +198,12 @@ func (b *Bot) command(ctx context.Context, m model.Inbound, actor service.Actor,
 		return b.cancelDraft(ctx, m)
 	case cmdReview:
 		return b.review(ctx, m, actor, c.Args)
+	case cmdPractice:
+		return b.practiceBegin(ctx, m, actor)
+	case cmdPracticeEnd:
+		return b.practiceEnd(ctx, m, actor)
+	case cmdPracticeProgress:
+		return b.practiceProgress(ctx, m, actor)
 	}
 	return b.answerDoc(ctx, m, b.help(actor))
 }
@@ -243,6 +252,9 @@ var specs = []spec{
 	{cmdDiscard, "取消", "cancel", "取消", "取消", "放弃我的下单草稿", 0, orderTakers},
 	{cmdReview, "复核", "review", "复核 [编号] [客户=编码] [行号=SKU] [记住]", "复核 12 客户=C1 1=BOLT-M8 记住", "渠道订单没认出的客户/商品，选定后下单", 0, nil},
 	{cmdResolve, "处理", "resolve", "处理 <工单号> <说明>", "处理 TK20261124-000012 已补发一箱，顺丰 SF123", "工单处理完，写明怎么处理的", 2, nil},
+	{cmdPractice, "练习", "practice", "练习", "练习", "进入练习模式：用复制来的历史订单练手，不碰真实数据", 0, nil},
+	{cmdPracticeEnd, "退出练习", "practice end", "退出练习", "退出练习", "离开练习模式，回到正式系统", 0, nil},
+	{cmdPracticeProgress, "练习进度", "practice progress", "练习进度", "练习进度", "练习的进度（带教的主管看到每个新员工）", 0, nil},
 }
 
 func specOf(cmd string) spec {

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"context"
 	"encoding/xml"
 	"errors"
 	"io"
@@ -36,6 +37,22 @@ type Callback struct {
 	prefix string
 	clock  service.Clock
 	log    *slog.Logger
+	// practice, when set, sends a practising user's messages to their
+	// sandbox (bot/practice.go).
+	practice PracticeRouter
+}
+
+// PracticeRouter finds where a user's messages go while they practise:
+// the inbox and runner of their sandbox. ok is false for everyone not
+// practising now, whose messages go to the real inbox.
+type PracticeRouter interface {
+	Route(ctx context.Context, userID string) (inbox *service.Inbox, runner *Runner, ok bool, err error)
+}
+
+// WithPractice routes practising users' messages to their sandboxes.
+func (h *Callback) WithPractice(r PracticeRouter) *Callback {
+	h.practice = r
+	return h
 }
 
 // NewCallback returns the callback handler.
@@ -148,8 +165,21 @@ func (h *Callback) receive(c *gin.Context) {
 		c.Status(http.StatusOK)
 		return
 	}
-	row, fresh, err := h.inbox.Record(ctx, service.InboundMessage{Key: key, From: m.FromUserName, Type: m.MsgType,
-		Content: m.recorded(), MediaID: m.MediaID, Event: m.Event, EventKey: m.EventKey, SentAt: time.Unix(m.CreateTime, 0)}, h.runner.lease)
+	inbox, runner := h.inbox, h.runner
+	if h.practice != nil {
+		pi, pr, ok, err := h.practice.Route(ctx, m.FromUserName)
+		if err != nil {
+			h.rdb.Del(ctx, seen)
+			h.log.ErrorContext(ctx, "wecom callback: practice route", "err", err)
+			c.Status(http.StatusInternalServerError)
+			return
+		}
+		if ok {
+			inbox, runner = pi, pr
+		}
+	}
+	row, fresh, err := inbox.Record(ctx, service.InboundMessage{Key: key, From: m.FromUserName, Type: m.MsgType,
+		Content: m.recorded(), MediaID: m.MediaID, Event: m.Event, EventKey: m.EventKey, SentAt: time.Unix(m.CreateTime, 0)}, runner.lease)
 	if err != nil {
 		// Not recorded: forget the key so WeCom's retry is taken.
 		h.rdb.Del(ctx, seen)
@@ -159,6 +189,6 @@ func (h *Callback) receive(c *gin.Context) {
 	}
 	c.Status(http.StatusOK)
 	if fresh {
-		h.runner.Submit(row)
+		runner.Submit(row)
 	}
 }

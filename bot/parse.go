@@ -29,6 +29,10 @@ const (
 	cmdConfirm      = "confirm"
 	cmdDiscard      = "discard"
 	cmdReview       = "review"
+	// Practice mode (练习).
+	cmdPractice         = "practice"
+	cmdPracticeEnd      = "practice_end"
+	cmdPracticeProgress = "practice_progress"
 )
 
 // aliases maps what people type to commands: Chinese first, then English.
@@ -37,6 +41,8 @@ var aliases = []struct {
 	name string
 	cmd  string
 }{
+	{"练习进度", cmdPracticeProgress}, {"退出练习", cmdPracticeEnd}, {"结束练习", cmdPracticeEnd}, {"练习", cmdPractice},
+	{"practice progress", cmdPracticeProgress}, {"practice end", cmdPracticeEnd}, {"practice", cmdPractice},
 	{"调拨完成", cmdTransferDone}, {"调拨到货", cmdTransferDone}, {"调拨发出", cmdDispatch}, {"发出", cmdDispatch},
 	{"帮助", cmdHelp}, {"菜单", cmdHelp}, {"库存", cmdStock}, {"订单", cmdOrder}, {"查单", cmdOrder},
 	{"待办", cmdTodo}, {"推进", cmdAdvance}, {"发货", cmdShip}, {"入库", cmdReceive}, {"盘点", cmdCount},

@@ -89,6 +89,8 @@ type Config struct {
 	// Dashboard tunes the supervisors' board (/dashboard), its metrics and
 	// the daily digest.
 	Dashboard Dashboard `yaml:"dashboard" envPrefix:"DASHBOARD_"`
+	// Practice is practice mode for new staff (练习), in config/practice.go.
+	Practice Practice `yaml:"practice" envPrefix:"PRACTICE_"`
 
 	loc *time.Location
 }
@@ -382,8 +384,9 @@ func Default() Config {
 		Escalation:           DefaultEscalation(),
 		Dashboard: Dashboard{Roles: []string{"leads", "supervisor", "director"}, AtRisk: 0.75, OTIFWindow: Duration(7 * 24 * time.Hour),
 			DigestAt: "08:30", DigestRoles: []string{"supervisor", "director"}, SessionTTL: Duration(7 * 24 * time.Hour)},
-		Intake: Intake{ReviewRole: "customer_service", DraftTTL: Duration(30 * time.Minute)},
-		OCR:    OCR{Engine: "tesseract", Tesseract: "tesseract"},
+		Intake:   Intake{ReviewRole: "customer_service", DraftTTL: Duration(30 * time.Minute)},
+		Practice: DefaultPractice(),
+		OCR:      OCR{Engine: "tesseract", Tesseract: "tesseract"},
 		MiniProgram: MiniProgram{
 			SessionTTL: Duration(7 * 24 * time.Hour), WriteLimit: 30, WriteWindow: Duration(time.Minute),
 			LoginLimit: 10, LoginWindow: Duration(time.Minute),
@@ -642,6 +645,9 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if err := c.validateIntake(); err != nil {
+		return err
+	}
+	if err := c.validatePractice(); err != nil {
 		return err
 	}
 	return c.validateEscalation()

@@ -48,6 +48,8 @@ type app struct {
 	staffing  *service.Staffing
 	dirSync   *service.DirectorySync
 	war       *warRoom
+	// practice runs the trainees' sandboxes (练习).
+	practice *practice
 	// localWeCom is the demo's local WeCom (nil with a real corp).
 	localWeCom *localwecom.Server
 	closers    []func()

@@ -78,13 +78,21 @@ func (a *app) wireBot(clock service.Clock, corp config.WeCom, demo bool) error {
 	pipe := a.orders.Pipeline()
 	tickets := a.tickets
 	inbox := service.NewInbox(a.db, clock)
+	ocr := a.ocr()
+	practice, err := newPractice(cfg, a.db, a.rdb, clock, a.log, wc, wc, ocr)
+	if err != nil {
+		return err
+	}
+	a.practice = practice
+	a.closers = append(a.closers, practice.close)
 	b := bot.New(bot.Deps{
 		Catalog: a.catalog, Stock: a.stock, Orders: a.orders, Transfers: a.transfers, Tickets: tickets,
-		Todos: service.NewTodos(a.db, pipe, tickets, a.transfers), Inbox: inbox, Intakes: a.intakes, OCR: a.ocr(), Media: wc,
+		Todos: service.NewTodos(a.db, pipe, tickets, a.transfers), Inbox: inbox, Intakes: a.intakes, OCR: ocr, Media: wc,
 		Redis: a.rdb, Prefix: cfg.Redis.Prefix, DataDir: cfg.DataDir, Location: cfg.Location(), Log: a.log,
+		Practice: realPractice{p: practice},
 	})
 	runner := bot.NewRunner(b, inbox, ob.Poke, a.log, bot.RunnerOptions{})
-	bot.NewCallback(crypto, inbox, runner, a.rdb, cfg.Redis.Prefix, clock, a.log).Mount(a.server.Engine())
+	bot.NewCallback(crypto, inbox, runner, a.rdb, cfg.Redis.Prefix, clock, a.log).WithPractice(practice).Mount(a.server.Engine())
 	web.MountOutbox(a.server.Staff(), ob, cfg.Location(), a.log)
 	a.dirSync = service.NewDirectorySync(a.db, a.staffing, wc, clock, cfg.Location(), a.log)
 	web.MountDirectory(a.server.Staff(), a.dirSync, a.log)
@@ -119,9 +127,11 @@ func (a *app) startBot(ctx context.Context) (stop func()) {
 	wg.Add(2)
 	go func() { defer wg.Done(); a.wecom.runner.Run(ctx) }()
 	go func() { defer wg.Done(); a.wecom.outbox.Run(ctx) }()
+	stopPractice := a.practice.start(ctx)
 	return func() {
 		cancel()
 		wg.Wait()
+		stopPractice()
 	}
 }
 

@@ -1,0 +1,459 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	gomysql "github.com/go-sql-driver/mysql"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
+	"gorm.io/gorm"
+
+	"orderhub/bot"
+	"orderhub/config"
+	"orderhub/model"
+	"orderhub/service"
+)
+
+// practice is practice mode (练习, docs/moving-in.md §6): every trainee
+// gets a sandbox database of their own — a SQLite file under
+// <data_dir>/practice/ embedded, a database "<prefix>_<key>" on MySQL —
+// on which the same services, bot, runner and outbox run as on the real
+// one. While a trainee practises, the callback records their messages
+// in their sandbox's inbox (Route), so nothing they do can write a real
+// row: the sandbox's services hold no handle on the real database but the
+// read-only one service.Practice copies from. Whether someone practises is
+// the session row in their sandbox, read by every instance; this struct
+// only caches open connections.
+type practice struct {
+	cfg    config.Config
+	real   *gorm.DB
+	rdb    *redis.Client
+	clock  service.Clock
+	log    *slog.Logger
+	wecom  service.Sender // the real WeCom sender, behind practiceSender
+	media  bot.MediaSource
+	ocr    service.OCR
+	prefix string // MySQL: sandbox names are prefix + "_" + key
+	server string // MySQL: the DSN of the sandboxes' server, no database
+
+	mu        sync.Mutex
+	sandboxes map[string]*sandbox // by key
+	serverDB  *gorm.DB
+	runCtx    context.Context
+	wg        sync.WaitGroup
+}
+
+// sandbox is one trainee's practice database and what runs on it.
+type sandbox struct {
+	key, user string
+	db        *gorm.DB
+	practice  *service.Practice
+	inbox     *service.Inbox
+	runner    *bot.Runner
+	outbox    *service.Outbox
+}
+
+func newPractice(cfg config.Config, real *gorm.DB, rdb *redis.Client, clock service.Clock, log *slog.Logger, wecom service.Sender, media bot.MediaSource, ocr service.OCR) (*practice, error) {
+	p := &practice{cfg: cfg, real: real, rdb: rdb, clock: clock, log: log, wecom: wecom, media: media, ocr: ocr, sandboxes: map[string]*sandbox{}}
+	if !cfg.Embedded() {
+		dsn := cfg.Practice.MySQLDSN
+		derive := dsn == ""
+		if derive {
+			dsn = cfg.MySQLDSN
+		}
+		m, err := gomysql.ParseDSN(dsn)
+		if err != nil {
+			return nil, fmt.Errorf("practice.mysql_dsn: %w", err)
+		}
+		p.prefix = m.DBName
+		if derive {
+			p.prefix += "_practice"
+		}
+		if p.prefix == "" || len(p.prefix) > 50 || strings.ContainsAny(p.prefix, "`'\"\\/. ") {
+			return nil, fmt.Errorf("practice.mysql_dsn (ORDERHUB_PRACTICE_MYSQL_DSN): the sandbox name prefix %q must be 1 to 50 plain characters", p.prefix)
+		}
+		m.DBName = ""
+		p.server = m.FormatDSN()
+	}
+	return p, nil
+}
+
+// practiceKey names a trainee's sandbox: 12 hex digits of sha256 of their
+// userid (WeCom userids may hold characters a database name may not).
+func practiceKey(user string) string {
+	sum := sha256.Sum256([]byte(user))
+	return hex.EncodeToString(sum[:6])
+}
+
+func (p *practice) sqlitePath(key string) string {
+	return filepath.Join(p.cfg.DataDir, "practice", key+".db")
+}
+
+func (p *practice) dbName(key string) string { return p.prefix + "_" + key }
+
+// serverConn is a connection to the sandboxes' MySQL server, opened once.
+func (p *practice) serverConn(ctx context.Context) (*gorm.DB, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.serverDB != nil {
+		return p.serverDB, nil
+	}
+	db, err := model.Open(ctx, model.Options{MySQLDSN: p.server, Log: p.log})
+	if err != nil {
+		return nil, fmt.Errorf("practice server: %w", err)
+	}
+	if sqlDB, err := db.DB(); err == nil {
+		sqlDB.SetMaxOpenConns(4)
+		sqlDB.SetMaxIdleConns(4)
+	}
+	p.serverDB = db
+	return db, nil
+}
+
+// exists reports whether the sandbox key was ever made.
+func (p *practice) exists(ctx context.Context, key string) (bool, error) {
+	if p.cfg.Embedded() {
+		_, err := os.Stat(p.sqlitePath(key))
+		if errors.Is(err, fs.ErrNotExist) {
+			return false, nil
+		}
+		return err == nil, err
+	}
+	db, err := p.serverConn(ctx)
+	if err != nil {
+		return false, err
+	}
+	var n int64
+	err = db.WithContext(ctx).Raw("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", p.dbName(key)).Scan(&n).Error
+	return n > 0, err
+}
+
+// keys lists every sandbox made.
+func (p *practice) keys(ctx context.Context) ([]string, error) {
+	var keys []string
+	if p.cfg.Embedded() {
+		files, err := filepath.Glob(filepath.Join(p.cfg.DataDir, "practice", "*.db"))
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range files {
+			keys = append(keys, strings.TrimSuffix(filepath.Base(f), ".db"))
+		}
+		return keys, nil
+	}
+	db, err := p.serverConn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	like := strings.ReplaceAll(p.prefix+"_", "_", `\_`) + "%"
+	if err := db.WithContext(ctx).Raw("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ? ORDER BY SCHEMA_NAME", like).Scan(&names).Error; err != nil {
+		return nil, err
+	}
+	for _, n := range names {
+		k := strings.TrimPrefix(n, p.prefix+"_")
+		if len(k) == 12 {
+			keys = append(keys, k)
+		}
+	}
+	return keys, nil
+}
+
+// open returns the sandbox key, opening (and, with create, making) its
+// database; nil when it does not exist and create is false. user is the
+// trainee when known; else it is read from the sandbox's session.
+func (p *practice) open(ctx context.Context, key, user string, create bool) (*sandbox, error) {
+	p.mu.Lock()
+	sb := p.sandboxes[key]
+	p.mu.Unlock()
+	if sb != nil {
+		return sb, nil
+	}
+	if !create {
+		ok, err := p.exists(ctx, key)
+		if err != nil || !ok {
+			return nil, err
+		}
+	}
+	opts := model.Options{SQLitePath: p.sqlitePath(key), Log: p.log}
+	if !p.cfg.Embedded() {
+		server, err := p.serverConn(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if create {
+			if err := server.WithContext(ctx).Exec("CREATE DATABASE IF NOT EXISTS `" + p.dbName(key) + "` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci").Error; err != nil {
+				return nil, fmt.Errorf("practice: create database: %w", err)
+			}
+		}
+		m, err := gomysql.ParseDSN(p.server)
+		if err != nil {
+			return nil, err
+		}
+		m.DBName = p.dbName(key)
+		opts = model.Options{MySQLDSN: m.FormatDSN(), Log: p.log}
+	}
+	db, err := model.Open(ctx, opts)
+	if err != nil {
+		return nil, fmt.Errorf("practice: open sandbox: %w", err)
+	}
+	if sqlDB, err := db.DB(); err == nil && model.IsMySQL(db) {
+		sqlDB.SetMaxOpenConns(8)
+		sqlDB.SetMaxIdleConns(2)
+	}
+	if err := model.Migrate(ctx, db); err != nil {
+		_ = model.Close(db)
+		return nil, fmt.Errorf("practice: migrate sandbox: %w", err)
+	}
+	if user == "" {
+		var s model.PracticeSession
+		if err := db.WithContext(ctx).Order("id").Take(&s).Error; err != nil {
+			_ = model.Close(db)
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return nil, nil // made, never filled: nobody practises there
+			}
+			return nil, err
+		}
+		user = s.UserID
+	}
+	sb = p.build(key, user, db)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if other := p.sandboxes[key]; other != nil {
+		_ = model.Close(db) // opened twice at once: keep the first
+		return other, nil
+	}
+	p.sandboxes[key] = sb
+	if p.runCtx != nil {
+		p.run(sb)
+	}
+	return sb, nil
+}
+
+// build wires the services, bot, runner and outbox on a sandbox database,
+// as wire and wireBot do on the real one, with these differences: Redis
+// keys under their own prefix, metrics into a registry nobody scrapes, no
+// channel webhooks and no escalation scanner, waybill photos under the
+// sandbox's own directory, and every message through practiceSender.
+func (p *practice) build(key, user string, db *gorm.DB) *sandbox {
+	cfg := p.cfg
+	prefix := cfg.Redis.Prefix + "practice:" + key + ":"
+	reg := prometheus.NewRegistry()
+	pipe := service.NewPipeline(cfg)
+	locker := service.NewLocker(p.rdb, prefix, cfg.Reserve.LockTTL.D(), cfg.Reserve.LockWait.D(), p.log)
+	orders := service.NewOrders(db, locker, pipe, p.clock, cfg.Location(), p.log, service.NewMetrics(reg))
+	transfers := service.NewTransfers(db, pipe, p.clock)
+	tickets := service.NewTickets(db, pipe, p.clock, cfg.Location(), cfg.Roles)
+	inbox := service.NewInbox(db, p.clock)
+	ob := service.NewOutbox(db, practiceSender{trainee: user, wecom: p.wecom}, p.clock, p.log, reg, service.OutboxOptions{
+		Poll: cfg.Outbox.Poll.D(), BackoffBase: cfg.Outbox.BackoffBase.D(), BackoffMax: cfg.Outbox.BackoffMax.D(),
+		MaxAttempts: cfg.Outbox.MaxAttempts, Lease: time.Minute,
+	})
+	sb := &sandbox{key: key, user: user, db: db, inbox: inbox, outbox: ob,
+		practice: service.NewPractice(db, p.real, orders, p.clock)}
+	b := bot.New(bot.Deps{
+		Catalog: service.NewCatalog(db, cfg.Roles), Stock: service.NewStock(db, p.clock), Orders: orders, Transfers: transfers, Tickets: tickets,
+		Todos: service.NewTodos(db, pipe, tickets, transfers), Inbox: inbox,
+		Intakes: service.NewIntakes(db, orders, p.clock, service.NewChannels(cfg.Channels), cfg.Intake.ReviewRole, cfg.Intake.DraftTTL.D()),
+		OCR:     p.ocr, Media: p.media, Redis: p.rdb, Prefix: prefix, DataDir: filepath.Join(cfg.DataDir, "practice", key),
+		Location: cfg.Location(), Log: p.log, Practice: sandboxPractice{sb: sb, log: p.log},
+	})
+	sb.runner = bot.NewRunner(b, inbox, ob.Poke, p.log, bot.RunnerOptions{Workers: 2})
+	return sb
+}
+
+// Route is the callback's question: is user practising now? Then their
+// message goes to their sandbox's inbox and runner.
+func (p *practice) Route(ctx context.Context, user string) (*service.Inbox, *bot.Runner, bool, error) {
+	sb, err := p.open(ctx, practiceKey(user), user, false)
+	if err != nil || sb == nil {
+		return nil, nil, false, err
+	}
+	ok, err := sb.practice.Active(ctx, user)
+	if err != nil || !ok {
+		return nil, nil, false, err
+	}
+	return sb.inbox, sb.runner, true, nil
+}
+
+// start runs the runner and outbox of every sandbox open now or later,
+// until stop.
+func (p *practice) start(ctx context.Context) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	p.mu.Lock()
+	p.runCtx = ctx
+	for _, sb := range p.sandboxes {
+		p.run(sb)
+	}
+	p.mu.Unlock()
+	return func() {
+		cancel()
+		p.wg.Wait()
+		p.mu.Lock()
+		p.runCtx = nil
+		p.mu.Unlock()
+	}
+}
+
+// run starts sb's workers; p.mu is held.
+func (p *practice) run(sb *sandbox) {
+	ctx := p.runCtx
+	p.wg.Add(2)
+	go func() { defer p.wg.Done(); sb.runner.Run(ctx) }()
+	go func() { defer p.wg.Done(); sb.outbox.Run(ctx) }()
+}
+
+// close closes every sandbox connection.
+func (p *practice) close() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for k, sb := range p.sandboxes {
+		_ = model.Close(sb.db)
+		delete(p.sandboxes, k)
+	}
+	if p.serverDB != nil {
+		_ = model.Close(p.serverDB)
+		p.serverDB = nil
+	}
+}
+
+// realPractice is practice mode in the real bot: 练习 begins a sandbox,
+// 练习进度 shows mentors every trainee.
+type realPractice struct{ p *practice }
+
+func (r realPractice) Sandbox() bool { return false }
+
+func (r realPractice) Begin(ctx context.Context, a service.Actor) (service.PracticeStart, error) {
+	sb, err := r.p.open(ctx, practiceKey(a.ID), a.ID, true)
+	if err != nil {
+		return service.PracticeStart{}, err
+	}
+	return sb.practice.Begin(ctx, a.ID, r.p.cfg.Practice.Orders)
+}
+
+// End is not reached (a practising user's 退出练习 goes to their
+// sandbox); it ends the session all the same.
+func (r realPractice) End(ctx context.Context, a service.Actor) error {
+	sb, err := r.p.open(ctx, practiceKey(a.ID), a.ID, false)
+	if err != nil || sb == nil {
+		return err
+	}
+	return sb.practice.End(ctx, a.ID)
+}
+
+// Progress: every sandbox for a mentor, else the asker's own.
+func (r realPractice) Progress(ctx context.Context, a service.Actor) ([]service.PracticeProgress, error) {
+	keys := []string{practiceKey(a.ID)}
+	if r.p.cfg.Practice.Mentor(a.Roles) {
+		var err error
+		if keys, err = r.p.keys(ctx); err != nil {
+			return nil, err
+		}
+	}
+	var out []service.PracticeProgress
+	for _, k := range keys {
+		sb, err := r.p.open(ctx, k, "", false)
+		if err != nil {
+			return nil, err
+		}
+		if sb == nil {
+			continue
+		}
+		pr, err := sb.practice.Progress(ctx)
+		if errors.Is(err, service.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, pr)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].StartedAt.Before(out[j].StartedAt) })
+	return out, nil
+}
+
+func (r realPractice) Refused(context.Context, model.PracticeRefusal) {}
+
+// sandboxPractice is practice mode in a trainee's sandbox bot.
+type sandboxPractice struct {
+	sb  *sandbox
+	log *slog.Logger
+}
+
+func (s sandboxPractice) Sandbox() bool { return true }
+
+func (s sandboxPractice) Begin(ctx context.Context, a service.Actor) (service.PracticeStart, error) {
+	return s.sb.practice.Begin(ctx, a.ID, 0)
+}
+
+func (s sandboxPractice) End(ctx context.Context, a service.Actor) error {
+	return s.sb.practice.End(ctx, a.ID)
+}
+
+func (s sandboxPractice) Progress(ctx context.Context, _ service.Actor) ([]service.PracticeProgress, error) {
+	pr, err := s.sb.practice.Progress(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return []service.PracticeProgress{pr}, nil
+}
+
+func (s sandboxPractice) Refused(ctx context.Context, r model.PracticeRefusal) {
+	if err := s.sb.practice.Refused(ctx, r); err != nil {
+		s.log.ErrorContext(ctx, "practice: record refusal", "err", err)
+	}
+}
+
+// practiceSender sends what a sandbox sends to the trainee only, marked
+// 练习: whoever a message was for (the next stage's owner, a lead, a
+// keeper), it reaches the trainee. Subscribe messages and channel
+// webhooks, which would reach buyers and outside systems, are dropped
+// (marked sent: there is nobody outside a sandbox to tell).
+type practiceSender struct {
+	trainee string
+	wecom   service.Sender
+}
+
+func (s practiceSender) Send(ctx context.Context, m service.Outgoing) error {
+	if m.MsgType == service.MsgTypeSubscribe || m.MsgType == service.MsgTypeChannelWebhook {
+		return nil
+	}
+	m.ToUser = s.trainee
+	m.Body = markPractice(m.Body)
+	return s.wecom.Send(ctx, m)
+}
+
+// markPractice puts PracticeMark before a message's text: content (text,
+// markdown), or a card's title.
+func markPractice(body json.RawMessage) json.RawMessage {
+	var v map[string]any
+	if err := json.Unmarshal(body, &v); err != nil {
+		return body
+	}
+	if c, ok := v["content"].(string); ok {
+		v["content"] = bot.PracticeMark + c
+	} else if mt, ok := v["main_title"].(map[string]any); ok {
+		t, _ := mt["title"].(string)
+		mt["title"] = bot.PracticeMark + t
+	} else if t, ok := v["title"].(string); ok {
+		v["title"] = bot.PracticeMark + t
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		return body
+	}
+	return out
+}

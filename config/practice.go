@@ -1,0 +1,66 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Practice is practice mode (练习): a trainee works copies of past orders
+// in a sandbox database of their own, on the same services.
+type Practice struct {
+	// MySQLDSN names the MySQL/MariaDB server the sandboxes live on and
+	// the prefix of their names: trainee X's sandbox is the database
+	// "<dbname>_<12 hex of sha256(X)>". Empty: the real server (mysql_dsn)
+	// with the prefix "<real dbname>_practice". Unused in embedded mode,
+	// where each sandbox is a SQLite file under <data_dir>/practice/.
+	// Every instance must see the same value: a trainee's sandbox is
+	// found by its name.
+	MySQLDSN string `yaml:"mysql_dsn" env:"MYSQL_DSN"`
+	// MentorRoles may see every trainee's progress (练习进度); "leads"
+	// stands for every role ending in _lead.
+	MentorRoles []string `yaml:"mentor_roles" env:"MENTOR_ROLES" envSeparator:","`
+	// Orders is how many past orders a sandbox is given.
+	Orders int `yaml:"orders" env:"ORDERS"`
+}
+
+// DefaultPractice: leads and supervisors mentor; ten orders, as the
+// business trains today.
+func DefaultPractice() Practice {
+	return Practice{MentorRoles: []string{"leads", "supervisor", "director"}, Orders: 10}
+}
+
+func (c *Config) validatePractice() error {
+	p := c.Practice
+	known := map[string]bool{"leads": true}
+	for _, r := range c.Roles {
+		known[r] = true
+	}
+	for i, r := range p.MentorRoles {
+		if !known[r] {
+			return fmt.Errorf("config: practice.mentor_roles[%d] (ORDERHUB_PRACTICE_MENTOR_ROLES): unknown role %q", i, r)
+		}
+	}
+	if p.Orders < 1 || p.Orders > 50 {
+		return errors.New("config: practice.orders (ORDERHUB_PRACTICE_ORDERS): must be between 1 and 50")
+	}
+	if p.MySQLDSN != "" && c.Embedded() {
+		return errors.New("config: practice.mysql_dsn (ORDERHUB_PRACTICE_MYSQL_DSN): needs mysql_dsn; embedded practice uses SQLite files in the data dir")
+	}
+	if p.MySQLDSN != "" && !strings.Contains(p.MySQLDSN, "parseTime=") {
+		return errors.New("config: practice.mysql_dsn (ORDERHUB_PRACTICE_MYSQL_DSN): must set parseTime=True")
+	}
+	return nil
+}
+
+// Mentor reports whether roles include a mentor role.
+func (p Practice) Mentor(roles []string) bool {
+	for _, r := range roles {
+		for _, m := range p.MentorRoles {
+			if r == m || (m == "leads" && strings.HasSuffix(r, "_lead")) {
+				return true
+			}
+		}
+	}
+	return false
+}
