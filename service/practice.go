@@ -35,8 +35,9 @@ type Practice struct {
 	// done is the pipeline's last stage (delivered).
 	done string
 	// roles are what the trainee holds in the sandbox besides their own:
-	// every stage owner's and duty's, so they can carry an order from
-	// the first stage to delivery alone.
+	// every stage owner's and their leads', and the transfer keeper's, so
+	// they can carry an order from the first stage to delivery alone and
+	// handle the tickets it raises.
 	roles []string
 }
 
@@ -60,6 +61,13 @@ func NewPractice(db, real *gorm.DB, orders *Orders, clock Clock) *Practice {
 	}
 	for _, st := range pipe.Stages() {
 		add(st.OwnerRole)
+	}
+	// And their leads: a ticket opened in practice is assigned to the
+	// lead of the stage's role, who is the trainee there too.
+	for _, st := range pipe.Stages() {
+		if st.OwnerRole != "" {
+			add(pipe.Lead(st.OwnerRole))
+		}
 	}
 	add(pipe.Duties().TransferKeeper)
 	return &Practice{db: db, real: real, orders: orders, clock: clock, done: pipe.Last().Key, roles: roles}
