@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -54,6 +55,10 @@ type Deps struct {
 type Bot struct {
 	d    Deps
 	pipe *service.Pipeline
+	// may lists, per duty, the roles whose holders may use its commands
+	// (besides the supervisor roles): config's duties and pipeline, read
+	// once at start.
+	may map[duty][]string
 }
 
 // New returns a Bot.
@@ -65,7 +70,36 @@ func New(d Deps) *Bot {
 	if d.Admin == "" {
 		d.Admin = "仓库主管或系统管理员"
 	}
-	return &Bot{d: d, pipe: d.Orders.Pipeline()}
+	b := &Bot{d: d, pipe: d.Orders.Pipeline()}
+	b.may = mayByDuty(b.pipe)
+	return b
+}
+
+// duty is what a command does that not every staff member may do; the
+// roles behind each are config (duties, and the stage shipping leaves).
+type duty string
+
+const (
+	everyone       duty = ""
+	dutyStock      duty = "stock"        // duties.stock
+	dutyTransfers  duty = "transfers"    // duties.transfers
+	dutyAttach     duty = "attach"       // duties.attach
+	dutyOrderTaken duty = "order_taking" // duties.order_taking
+	dutyShip       duty = "ship"         // the owner of the stage before shipped, and its lead
+)
+
+func mayByDuty(pipe *service.Pipeline) map[duty][]string {
+	d := pipe.Duties()
+	may := map[duty][]string{dutyStock: d.Stock, dutyTransfers: d.Transfers, dutyAttach: d.Attach, dutyOrderTaken: d.OrderTaking}
+	for _, st := range pipe.Stages() {
+		if next, ok := pipe.Next(st.Key); ok && next.Key == service.StageShipped {
+			may[dutyShip] = []string{st.OwnerRole}
+			if l := pipe.Lead(st.OwnerRole); l != "" {
+				may[dutyShip] = append(may[dutyShip], l)
+			}
+		}
+	}
+	return may
 }
 
 // Handle runs one recorded message and answers it. A write's answer is
@@ -152,7 +186,7 @@ func (b *Bot) command(ctx context.Context, m model.Inbound, actor service.Actor,
 	}
 	s := specOf(c.Name)
 	if !b.allowed(actor, s) {
-		return b.answer(ctx, m, fmt.Sprintf("您的岗位（%s）不能使用「%s」。需要：%s。", roleNames(actor.Roles), s.zh, roleNames(append(s.roles, "主管"))))
+		return b.answer(ctx, m, fmt.Sprintf("您的岗位（%s）不能使用「%s」。需要：%s。", roleNames(actor.Roles), s.zh, roleNames(append(slices.Clone(b.may[s.duty]), "主管"))))
 	}
 	if len(c.Args) < s.min {
 		return b.answer(ctx, m, "用法："+s.usage+"\n例如："+s.example)
@@ -222,39 +256,34 @@ type spec struct {
 	cmd, zh, en    string
 	usage, example string
 	desc           string
-	min            int      // words needed after the command
-	roles          []string // nil: every registered staff member
+	min            int  // words needed after the command
+	duty           duty // everyone: every registered staff member
 }
 
-var keepers = []string{"keeper", "keeper_lead"}
-
-// orderTakers take phone and fax orders and read slips.
-var orderTakers = []string{"customer_service", "cs_lead", "keeper", "keeper_lead"}
-
 var specs = []spec{
-	{cmdHelp, "帮助", "help", "帮助", "帮助", "看我能用的命令", 0, nil},
-	{cmdStock, "库存", "stock", "库存 <SKU或名称>", "库存 BOLT-M8-30　或　库存 螺栓", "各仓在库/锁定/可用", 1, nil},
-	{cmdOrder, "订单", "order", "订单 <单号>", "订单 SO20261124-000001", "阶段、明细、负责人、交期、最近动态", 1, nil},
-	{cmdTodo, "待办", "todo", "待办", "待办", "我负责的订单、工单、调拨，最早的在前", 0, nil},
-	{cmdAdvance, "推进", "advance", "推进 <单号> [阶段] [字段=值 ...]", "推进 SO20261124-000001 待质检 质检员=刘洋", "把订单推进到下一阶段（不写阶段就推进到下一个）", 1, nil},
-	{cmdShip, "发货", "ship", "发货 <单号> <快递公司> <运单号>", "发货 SO20261124-000001 顺丰 SF1234567890", "发货（先发运单照片）", 3, []string{"dispatcher", "dispatcher_lead"}},
-	{cmdAttach, "附件", "attach", "附件 <单号>，然后发照片", "附件 SO20261124-000001", "接下来发的照片附到这个订单（运单照片）", 1, []string{"dispatcher", "dispatcher_lead", "keeper", "keeper_lead"}},
-	{cmdReceive, "入库", "receive", "入库 <SKU> <仓库> <数量>", "入库 BOLT-M8-30 SH 200", "到货入库", 3, keepers},
-	{cmdCount, "盘点", "count", "盘点 <SKU> <仓库> <实盘数>", "盘点 BOLT-M8-30 SH 118", "按实盘数校正在库（不能低于已锁定）", 3, keepers},
-	{cmdTransfers, "调拨", "transfers", "调拨", "调拨", "待处理的调拨单", 0, keepers},
-	{cmdDispatch, "发出", "dispatch", "发出 <调拨单编号> <快递公司> <运单号>", "发出 12 顺丰 SF1234567890", "调拨货物从本仓发出（收货仓会收到通知）", 3, keepers},
-	{cmdTransferDone, "调拨完成", "transfer done", "调拨完成 <编号>", "调拨完成 12", "调拨到货，库存转到发货仓", 1, keepers},
-	{cmdProblem, "异常", "problem", "异常 <单号> <描述>", "异常 SO20261124-000001 少了一箱螺丝", "报告问题，开工单给负责主管", 2, nil},
-	{cmdTickets, "工单", "tickets", "工单", "工单", "我的未完工单（主管看全部）", 0, nil},
-	{cmdAck, "收到", "ack", "收到 <工单号>", "收到 TK20261124-000012", "接单：确认工单，催办停止升级", 1, nil},
-	{cmdQuickOrder, "下单", "order new", "下单 <客户> <SKU或名称> <数量> … [备注 文字]", "下单 C1 螺栓M8 20箱 BOLT-M10 5 备注 周五前送", "电话/传真订单：先出草稿，回「确认」才下单；只发「下单」再发订货单照片可拍单", 0, orderTakers},
-	{cmdConfirm, "确认", "confirm", "确认", "确认", "确认我的下单草稿（锁定库存）", 0, orderTakers},
-	{cmdDiscard, "取消", "cancel", "取消", "取消", "放弃我的下单草稿", 0, orderTakers},
-	{cmdReview, "复核", "review", "复核 [编号] [客户=编码] [行号=SKU] [记住]", "复核 12 客户=C1 1=BOLT-M8 记住", "渠道订单没认出的客户/商品，选定后下单", 0, nil},
-	{cmdResolve, "处理", "resolve", "处理 <工单号> <说明>", "处理 TK20261124-000012 已补发一箱，顺丰 SF123", "工单处理完，写明怎么处理的", 2, nil},
-	{cmdPractice, "练习", "practice", "练习", "练习", "进入练习模式：用复制来的历史订单练手，不碰真实数据", 0, nil},
-	{cmdPracticeEnd, "退出练习", "practice end", "退出练习", "退出练习", "离开练习模式，回到正式系统", 0, nil},
-	{cmdPracticeProgress, "练习进度", "practice progress", "练习进度", "练习进度", "练习的进度（带教的主管看到每个新员工）", 0, nil},
+	{cmdHelp, "帮助", "help", "帮助", "帮助", "看我能用的命令", 0, everyone},
+	{cmdStock, "库存", "stock", "库存 <SKU或名称>", "库存 BOLT-M8-30　或　库存 螺栓", "各仓在库/锁定/可用", 1, everyone},
+	{cmdOrder, "订单", "order", "订单 <单号>", "订单 SO20261124-000001", "阶段、明细、负责人、交期、最近动态", 1, everyone},
+	{cmdTodo, "待办", "todo", "待办", "待办", "我负责的订单、工单、调拨，最早的在前", 0, everyone},
+	{cmdAdvance, "推进", "advance", "推进 <单号> [阶段] [字段=值 ...]", "推进 SO20261124-000001 待质检 质检员=刘洋", "把订单推进到下一阶段（不写阶段就推进到下一个）", 1, everyone},
+	{cmdShip, "发货", "ship", "发货 <单号> <快递公司> <运单号>", "发货 SO20261124-000001 顺丰 SF1234567890", "发货（先发运单照片）", 3, dutyShip},
+	{cmdAttach, "附件", "attach", "附件 <单号>，然后发照片", "附件 SO20261124-000001", "接下来发的照片附到这个订单（运单照片）", 1, dutyAttach},
+	{cmdReceive, "入库", "receive", "入库 <SKU> <仓库> <数量>", "入库 BOLT-M8-30 SH 200", "到货入库", 3, dutyStock},
+	{cmdCount, "盘点", "count", "盘点 <SKU> <仓库> <实盘数>", "盘点 BOLT-M8-30 SH 118", "按实盘数校正在库（不能低于已锁定）", 3, dutyStock},
+	{cmdTransfers, "调拨", "transfers", "调拨", "调拨", "待处理的调拨单", 0, dutyTransfers},
+	{cmdDispatch, "发出", "dispatch", "发出 <调拨单编号> <快递公司> <运单号>", "发出 12 顺丰 SF1234567890", "调拨货物从本仓发出（收货仓会收到通知）", 3, dutyTransfers},
+	{cmdTransferDone, "调拨完成", "transfer done", "调拨完成 <编号>", "调拨完成 12", "调拨到货，库存转到发货仓", 1, dutyTransfers},
+	{cmdProblem, "异常", "problem", "异常 <单号> <描述>", "异常 SO20261124-000001 少了一箱螺丝", "报告问题，开工单给负责主管", 2, everyone},
+	{cmdTickets, "工单", "tickets", "工单", "工单", "我的未完工单（主管看全部）", 0, everyone},
+	{cmdAck, "收到", "ack", "收到 <工单号>", "收到 TK20261124-000012", "接单：确认工单，催办停止升级", 1, everyone},
+	{cmdQuickOrder, "下单", "order new", "下单 <客户> <SKU或名称> <数量> … [备注 文字]", "下单 C1 螺栓M8 20箱 BOLT-M10 5 备注 周五前送", "电话/传真订单：先出草稿，回「确认」才下单；只发「下单」再发订货单照片可拍单", 0, dutyOrderTaken},
+	{cmdConfirm, "确认", "confirm", "确认", "确认", "确认我的下单草稿（锁定库存）", 0, dutyOrderTaken},
+	{cmdDiscard, "取消", "cancel", "取消", "取消", "放弃我的下单草稿", 0, dutyOrderTaken},
+	{cmdReview, "复核", "review", "复核 [编号] [客户=编码] [行号=SKU] [记住]", "复核 12 客户=C1 1=BOLT-M8 记住", "渠道订单没认出的客户/商品，选定后下单", 0, everyone},
+	{cmdResolve, "处理", "resolve", "处理 <工单号> <说明>", "处理 TK20261124-000012 已补发一箱，顺丰 SF123", "工单处理完，写明怎么处理的", 2, everyone},
+	{cmdPractice, "练习", "practice", "练习", "练习", "进入练习模式：用复制来的历史订单练手，不碰真实数据", 0, everyone},
+	{cmdPracticeEnd, "退出练习", "practice end", "退出练习", "退出练习", "离开练习模式，回到正式系统", 0, everyone},
+	{cmdPracticeProgress, "练习进度", "practice progress", "练习进度", "练习进度", "练习的进度（带教的主管看到每个新员工）", 0, everyone},
 }
 
 func specOf(cmd string) spec {
@@ -267,7 +296,7 @@ func specOf(cmd string) spec {
 }
 
 func (b *Bot) allowed(a service.Actor, s spec) bool {
-	return s.roles == nil || a.HasRole(s.roles...) || b.pipe.Supervisor(a)
+	return s.duty == everyone || a.HasRole(b.may[s.duty]...) || b.pipe.Supervisor(a)
 }
 
 func (b *Bot) help(a service.Actor) *doc {
@@ -664,7 +693,7 @@ func (b *Bot) count(ctx context.Context, m model.Inbound, actor service.Actor, a
 
 func (b *Bot) transfers(ctx context.Context, m model.Inbound, actor service.Actor) (service.Handled, error) {
 	f := service.TransferFilter{Status: model.TransferPending}
-	if !b.pipe.Supervisor(actor) && !actor.HasRole("keeper_lead") {
+	if !b.pipe.Supervisor(actor) && !actor.HasRole(b.pipe.Lead(b.pipe.Duties().TransferKeeper)) {
 		f.AssigneeStaffID = actor.StaffID
 		if s, err := b.d.Catalog.Staff(ctx, actor.ID); err == nil && s.WarehouseID != nil {
 			f.WarehouseID = *s.WarehouseID

@@ -13,6 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/redis/go-redis/v9"
 
+	"orderhub/internal/reqlog"
 	"orderhub/service"
 )
 
@@ -151,7 +152,7 @@ func (h *Callback) receive(c *gin.Context) {
 		c.Status(http.StatusOK) // nothing we act on
 		return
 	}
-	ctx := service.WithRequestID(c.Request.Context(), key)
+	ctx := reqlog.WithID(c.Request.Context(), key)
 	// Redis first: WeCom's retries and a second instance behind the load
 	// balancer stop here cheaply. With Redis down the unique key on
 	// inbound.msg_key still lets one through.

@@ -15,6 +15,7 @@ import (
 
 	"orderhub/bot/localwecom"
 	"orderhub/config"
+	"orderhub/internal/redislock"
 	"orderhub/model"
 	"orderhub/model/modeltest"
 	"orderhub/service"
@@ -46,7 +47,7 @@ func newCardLadder(t *testing.T, db *gorm.DB) *cardLadder {
 	rdb, prefix := modeltest.Redis(t)
 	log := modeltest.Log()
 	pipe := service.NewPipeline(cfg)
-	orders := service.NewOrders(db, service.NewLocker(rdb, prefix, time.Second, time.Second, log), pipe, e.clock.Now, cfg.Location(), log,
+	orders := service.NewOrders(db, redislock.New(rdb, prefix, time.Second, time.Second, log), pipe, e.clock.Now, cfg.Location(), log,
 		service.NewMetrics(prometheus.NewRegistry()))
 	c := &cardLadder{env: e, tt: t, tickets: service.NewTickets(db, pipe, e.clock.Now, cfg.Location(), cfg.Roles)}
 	c.scanner = service.NewEscalator(db, orders, c.tickets, cfg.Escalation, e.clock.Now, cfg.Location(), log)

@@ -22,6 +22,7 @@ import (
 	"orderhub/bot/localwecom"
 	"orderhub/config"
 	"orderhub/internal/demo"
+	"orderhub/internal/redislock"
 	"orderhub/internal/testclock"
 	"orderhub/model"
 	"orderhub/model/modeltest"
@@ -91,7 +92,7 @@ func newEnvOCR(t testing.TB, db *gorm.DB, instances int, ocr service.OCR) *env {
 	log := modeltest.Log()
 	pipe := service.NewPipeline(cfg)
 	metrics := service.NewMetrics(prometheus.NewRegistry())
-	locker := service.NewLocker(rdb, prefix, time.Second, time.Second, log)
+	locker := redislock.New(rdb, prefix, time.Second, time.Second, log)
 	catalog := service.NewCatalog(db, cfg.Roles)
 	stock := service.NewStock(db, e.clock.Now)
 	e.orders = service.NewOrders(db, locker, pipe, e.clock.Now, cfg.Location(), log, metrics)

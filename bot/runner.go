@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"orderhub/internal/reqlog"
 	"orderhub/model"
 	"orderhub/service"
 )
@@ -128,7 +129,7 @@ func (r *Runner) Resume(ctx context.Context) {
 // Process runs one message. An internal failure leaves it for a later
 // run; after MaxAttempts the user gets an apology and it is marked failed.
 func (r *Runner) Process(ctx context.Context, m model.Inbound) {
-	ctx = service.WithRequestID(ctx, m.MsgKey)
+	ctx = reqlog.WithID(ctx, m.MsgKey)
 	h, err := r.bot.Handle(ctx, m)
 	switch {
 	case err == nil && !h.Valid():

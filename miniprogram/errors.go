@@ -10,6 +10,7 @@ import (
 
 	"orderhub/internal/httpstatus"
 	"orderhub/internal/jsonbody"
+	"orderhub/internal/reqlog"
 	"orderhub/service"
 )
 
@@ -68,7 +69,7 @@ func (a *API) fail(c *gin.Context, err error) {
 	}
 	if status == http.StatusInternalServerError {
 		a.d.Log.ErrorContext(c, "request failed", "err", err, "path", c.Request.URL.Path)
-		d = errorDetail{Code: "internal", Message: "服务器内部错误 internal error (request id " + service.RequestID(c) + ")"}
+		d = errorDetail{Code: "internal", Message: "服务器内部错误 internal error (request id " + reqlog.ID(c) + ")"}
 	}
 	c.AbortWithStatusJSON(status, errorBody{Error: d})
 }

@@ -19,6 +19,7 @@ import (
 	"gorm.io/gorm"
 
 	"orderhub/config"
+	"orderhub/internal/redislock"
 	"orderhub/internal/testclock"
 	"orderhub/miniprogram"
 	"orderhub/model/modeltest"
@@ -167,7 +168,7 @@ func newHarness(t *testing.T, db *gorm.DB, o harnessOpts) *harness {
 	log := modeltest.Log()
 	reg := prometheus.NewRegistry()
 	pipe := service.NewPipeline(cfg)
-	locker := service.NewLocker(rdb, prefix, time.Second, time.Second, log)
+	locker := redislock.New(rdb, prefix, time.Second, time.Second, log)
 	h := &harness{t: t, db: db, rdb: rdb, prefix: prefix, clock: clock, cfg: cfg}
 	h.catalog = service.NewCatalog(db, cfg.Roles)
 	h.stock = service.NewStock(db, clock.Now)

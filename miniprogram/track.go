@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"orderhub/internal/reqlog"
 	"orderhub/model"
 	"orderhub/service"
 )
@@ -88,14 +89,14 @@ func (a *API) trackPage(c *gin.Context) {
 	}
 	if err != nil {
 		a.d.Log.ErrorContext(c, "tracking page", "err", err)
-		c.String(http.StatusInternalServerError, "服务器内部错误，请稍后再试 (request id %s)", service.RequestID(c))
+		c.String(http.StatusInternalServerError, "服务器内部错误，请稍后再试 (request id %s)", reqlog.ID(c))
 		return
 	}
 	p := a.trackView(d)
 	ts, err := a.d.Tickets.List(c.Request.Context(), service.TicketFilter{OrderNo: d.Order.No})
 	if err != nil {
 		a.d.Log.ErrorContext(c, "tracking page", "err", err)
-		c.String(http.StatusInternalServerError, "服务器内部错误，请稍后再试 (request id %s)", service.RequestID(c))
+		c.String(http.StatusInternalServerError, "服务器内部错误，请稍后再试 (request id %s)", reqlog.ID(c))
 		return
 	}
 	for _, pr := range a.buyerProblems(d, ts) {

@@ -2,14 +2,12 @@ package service
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strings"
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"orderhub/model"
 )
@@ -88,17 +86,11 @@ func (d *Digest) Due(ctx context.Context) (bool, error) {
 	// into nothing (rows affected 0), so exactly one of them queues it.
 	now2 := d.clock()
 	key := DigestKey(day)
-	body, err := json.Marshal(map[string]string{"content": text})
+	row, err := enqueueOne(db, now2, 0, Message{To: to, Type: "markdown", Body: map[string]string{"content": text}, Key: key})
 	if err != nil {
 		return false, err
 	}
-	row := model.Outbox{Key: &key, Channel: "wecom", ToUser: strings.Join(to, "|"), MsgType: "markdown", Body: string(body),
-		State: model.OutboxPending, NextAt: now2, CreatedAt: now2, UpdatedAt: now2}
-	res := db.Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
-	if res.Error != nil {
-		return false, res.Error
-	}
-	return res.RowsAffected == 1, nil
+	return row.ID != 0, nil
 }
 
 func contains(xs []string, x string) bool {

@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm"
 
 	"orderhub/config"
+	"orderhub/internal/redislock"
 	"orderhub/internal/testclock"
 	"orderhub/model/modeltest"
 	"orderhub/service"
@@ -45,6 +46,20 @@ func renameRole(c *config.Config, from, to string) {
 	swap(c.Duties.Transfers)
 	swap(c.Duties.Cancel)
 	swap(c.Duties.Attach)
+	swap(c.Duties.Stock)
+	swap(c.Duties.OrderTaking)
+	swap(c.Duties.Tickets)
+	leads := map[string]string{}
+	for role, lead := range c.Leads {
+		if role == from {
+			role = to
+		}
+		if lead == from {
+			lead = to
+		}
+		leads[role] = lead
+	}
+	c.Leads = leads
 }
 
 // TestRenamedKeeperStillHoldsTransfers: roles are data. Renamed in config
@@ -77,7 +92,7 @@ func TestRenamedKeeperStillHoldsTransfers(t *testing.T) {
 		log := modeltest.Log()
 		catalog := service.NewCatalog(db, cfg.Roles)
 		stock := service.NewStock(db, clock.Now)
-		orders := service.NewOrders(db, service.NewLocker(rdb, prefix, time.Second, time.Second, log), pipe, clock.Now, cfg.Location(), log, service.NewMetrics(prometheus.NewRegistry()))
+		orders := service.NewOrders(db, redislock.New(rdb, prefix, time.Second, time.Second, log), pipe, clock.Now, cfg.Location(), log, service.NewMetrics(prometheus.NewRegistry()))
 		transfers := service.NewTransfers(db, pipe, clock.Now)
 		for _, w := range []service.WarehouseInput{{Code: "A", Name: "上海仓", Region: "上海", Priority: 30}, {Code: "B", Name: "苏州仓", Region: "苏州", Priority: 20}} {
 			must(catalog.CreateWarehouse(ctx, w))

@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"orderhub/config"
+	"orderhub/internal/redislock"
 	"orderhub/internal/testclock"
 	"orderhub/model"
 	"orderhub/model/modeltest"
@@ -39,12 +40,12 @@ func newEnv(t testing.TB, db *gorm.DB) *env {
 	clock := testclock.New(time.Date(2026, 11, 24, 1, 30, 0, 0, time.UTC))
 	pipe := service.NewPipeline(cfg)
 	log := modeltest.Log()
-	locker := service.NewLocker(rdb, prefix, time.Second, time.Second, log)
+	locker := redislock.New(rdb, prefix, time.Second, time.Second, log)
 	e := &env{db: db, cfg: cfg, clock: clock}
 	e.catalog = service.NewCatalog(db, cfg.Roles)
 	e.stock = service.NewStock(db, clock.Now)
 	e.orders = service.NewOrders(db, locker, pipe, clock.Now, cfg.Location(), log, service.NewMetrics(prometheus.NewRegistry()))
-	e.orders2 = service.NewOrders(db, service.NewLocker(rdb, prefix, time.Second, time.Second, log), pipe, clock.Now, cfg.Location(), log, service.NewMetrics(prometheus.NewRegistry()))
+	e.orders2 = service.NewOrders(db, redislock.New(rdb, prefix, time.Second, time.Second, log), pipe, clock.Now, cfg.Location(), log, service.NewMetrics(prometheus.NewRegistry()))
 	e.transfers = service.NewTransfers(db, pipe, clock.Now)
 	return e
 }

@@ -284,7 +284,10 @@ func (e *Escalator) ladder(a model.Alarm) []config.Level {
 
 // notQuiet returns t, or the end of lv's quiet window when t falls in it:
 // a push in quiet hours is postponed, never dropped.
-func (e *Escalator) notQuiet(lv config.Level, t time.Time) time.Time {
+func (e *Escalator) notQuiet(lv config.Level, t time.Time) time.Time { return notQuiet(lv, t, e.loc) }
+
+// notQuiet is Escalator.notQuiet in loc.
+func notQuiet(lv config.Level, t time.Time, loc *time.Location) time.Time {
 	if lv.Quiet == "" {
 		return t
 	}
@@ -292,7 +295,7 @@ func (e *Escalator) notQuiet(lv config.Level, t time.Time) time.Time {
 	if err != nil {
 		return t
 	}
-	local := t.In(e.loc)
+	local := t.In(loc)
 	m := local.Hour()*60 + local.Minute()
 	in := m >= from && m < to
 	if from > to { // wraps past midnight
@@ -301,7 +304,7 @@ func (e *Escalator) notQuiet(lv config.Level, t time.Time) time.Time {
 	if !in {
 		return t
 	}
-	end := time.Date(local.Year(), local.Month(), local.Day(), to/60, to%60, 0, 0, e.loc)
+	end := time.Date(local.Year(), local.Month(), local.Day(), to/60, to%60, 0, 0, loc)
 	if !end.After(local) {
 		end = end.AddDate(0, 0, 1)
 	}
@@ -392,6 +395,9 @@ type subject struct {
 	ownerRole string
 	holder    string
 	what      string // 订单 SO… 在「待质检」 / 工单 TK… / 调拨 #12
+	// warehouseID is the warehouse whose people are told first (see
+	// recipients): the order's, or the transfer's end that must act.
+	warehouseID uint64
 	// short says it without numbers, for a card's title, which WeCom
 	// shows to 26 characters: the stage (or what waits) and the wait must
 	// fit beside each other; the numbers go in the card's rows.
@@ -427,6 +433,12 @@ func (e *Escalator) subject(tx *gorm.DB, a model.Alarm) (subject, error) {
 			s.short = fmt.Sprintf("调拨 #%d 未发出", tr.ID)
 		}
 		s.ownerRole = e.pipe.duties.TransferKeeper
+		// Not yet sent: the sending warehouse must act; on the way: the
+		// receiving one.
+		s.warehouseID = tr.FromWarehouseID
+		if a.Clock == model.ClockTransfer && tr.DispatchedAt != nil {
+			s.warehouseID = tr.ToWarehouseID
+		}
 		if tr.AssigneeStaffID != nil {
 			var st model.Staff
 			found, err := takeOptional(tx.Where("id = ?", *tr.AssigneeStaffID), &st)
@@ -478,6 +490,9 @@ func (e *Escalator) subject(tx *gorm.DB, a model.Alarm) (subject, error) {
 			s.customer = c.Name
 		}
 		s.stageName = e.pipe.Name(s.order.Stage)
+		if s.warehouseID == 0 {
+			s.warehouseID = s.order.WarehouseID
+		}
 		if st, ok := e.pipe.Stage(s.order.Stage); ok && s.ownerRole == "" {
 			s.ownerRole = st.OwnerRole
 		}
@@ -527,18 +542,18 @@ func (e *Escalator) fire(tx *gorm.DB, a model.Alarm, now time.Time) (*push, bool
 	} else if gone {
 		s.live = false
 	}
-	if !s.live || a.Level > len(levels) {
+	f := decideFire(levels, a, s.live, now, e.loc)
+	switch {
+	case f.stop:
 		return nil, true, move(map[string]any{"state": model.AlarmStopped})
+	case !f.postpone.IsZero():
+		return nil, false, move(map[string]any{"next_at": f.postpone})
 	}
-	lv := levels[a.Level-1]
-	if due := e.notQuiet(lv, now); due.After(now) {
-		return nil, false, move(map[string]any{"next_at": due})
-	}
-	to, err := e.recipients(tx, lv, s)
+	to, err := e.recipients(tx, f.level, s)
 	if err != nil {
 		return nil, false, err
 	}
-	p := &push{alarm: a, level: lv, subj: s, to: to, before: parseTold(a.Told), waited: now.Sub(a.EnteredAt)}
+	p := &push{alarm: a, level: f.level, subj: s, to: to, before: parseTold(a.Told), waited: now.Sub(a.EnteredAt)}
 	switch {
 	case a.TicketID != nil:
 		if err := tx.Where("id = ?", *a.TicketID).Take(&p.ticket).Error; err != nil {
@@ -555,29 +570,74 @@ func (e *Escalator) fire(tx *gorm.DB, a model.Alarm, now time.Time) (*push, bool
 		if len(to) > 0 {
 			assignee = &to[0]
 		}
-		kind, desc := model.TicketStalled, fmt.Sprintf("%s已等 %s，超过时限", s.what, Waited(p.waited))
-		if a.Subject == model.AlarmTransfer {
-			kind, desc = model.TicketTransferOverdue, fmt.Sprintf("%s，已等 %s", s.what, Waited(p.waited))
-		}
+		kind, desc := climbTicket(a, s, p.waited)
 		tk, err := createTicket(tx, e.loc, s.order, kind, System.Label(), desc, assignee, now)
 		if err != nil {
 			return nil, false, err
 		}
 		p.ticket = tk
 	}
-	entry := toldEntry{Level: a.Level, At: now}
+	upd := map[string]any{"told": toldAfter(p.before, a.Level, to, now), "level": a.Level + 1, "ticket_id": p.ticket.ID}
+	if f.done {
+		upd["state"] = model.AlarmDone
+	} else {
+		upd["next_at"] = f.nextAt
+	}
+	return p, false, move(upd)
+}
+
+// firing is what a due alarm does now, as decideFire decided it.
+type firing struct {
+	// stop: the wait is over, or the ladder is; the alarm stops.
+	stop bool
+	// postpone, when not zero: the level falls in its quiet hours and
+	// fires then.
+	postpone time.Time
+	// Else level fires; then the alarm is done (it was the ladder's last
+	// level) or its next level is due at nextAt.
+	level  config.Level
+	done   bool
+	nextAt time.Time
+}
+
+// decideFire decides, without the database, what a due alarm does now:
+// live says whether its wait is still going on (loaded by subject and
+// autoResolve).
+func decideFire(levels []config.Level, a model.Alarm, live bool, now time.Time, loc *time.Location) firing {
+	if !live || a.Level > len(levels) {
+		return firing{stop: true}
+	}
+	lv := levels[a.Level-1]
+	if due := notQuiet(lv, now, loc); due.After(now) {
+		return firing{postpone: due}
+	}
+	f := firing{level: lv}
+	if a.Level >= len(levels) {
+		f.done = true
+	} else {
+		f.nextAt = notQuiet(levels[a.Level], nextLevelAt(levels, a.Level, a.EnteredAt, now), loc)
+	}
+	return f
+}
+
+// climbTicket is the kind and description of the ticket a stage's or a
+// transfer's climb opens at its first level.
+func climbTicket(a model.Alarm, s subject, waited time.Duration) (kind, desc string) {
+	if a.Subject == model.AlarmTransfer {
+		return model.TicketTransferOverdue, fmt.Sprintf("%s，已等 %s", s.what, Waited(waited))
+	}
+	return model.TicketStalled, fmt.Sprintf("%s已等 %s，超过时限", s.what, Waited(waited))
+}
+
+// toldAfter is the alarm's told history (JSON) after level told to.
+func toldAfter(before []toldEntry, level int, to []model.Staff, now time.Time) string {
+	entry := toldEntry{Level: level, At: now}
 	for _, st := range to {
 		entry.Users = append(entry.Users, st.UserID)
 		entry.Names = append(entry.Names, st.Name)
 	}
-	told, _ := json.Marshal(append(p.before, entry))
-	upd := map[string]any{"told": string(told), "level": a.Level + 1, "ticket_id": p.ticket.ID}
-	if a.Level >= len(levels) {
-		upd["state"] = model.AlarmDone
-	} else {
-		upd["next_at"] = e.notQuiet(levels[a.Level], nextLevelAt(levels, a.Level, a.EnteredAt, now))
-	}
-	return p, false, move(upd)
+	told, _ := json.Marshal(append(slices.Clone(before), entry))
+	return string(told)
 }
 
 // nextLevelAt is when the level after level (counted from 1, just told
@@ -649,6 +709,8 @@ func (e *Escalator) autoResolve(tx *gorm.DB, a model.Alarm, now time.Time) (bool
 
 // recipients are the active staff holding any of lv's roles; "@lead" is
 // the lead of the role that owns the stage (of the transfer: keepers').
+// Of each role's holders, those of the subject's warehouse are told (see
+// nearest), so a lead hears about their own warehouse's orders.
 func (e *Escalator) recipients(tx *gorm.DB, lv config.Level, s subject) ([]model.Staff, error) {
 	var out []model.Staff
 	for _, role := range lv.Notify {
@@ -656,13 +718,15 @@ func (e *Escalator) recipients(tx *gorm.DB, lv config.Level, s subject) ([]model
 			if s.ownerRole == "" {
 				continue
 			}
-			role = LeadRole(s.ownerRole)
+			if role = e.pipe.Lead(s.ownerRole); role == "" {
+				continue
+			}
 		}
 		var staff []model.Staff
 		if err := tx.Where("active = ? AND roles LIKE ?", true, roleLike(role)).Order("id").Find(&staff).Error; err != nil {
 			return nil, err
 		}
-		for _, st := range staff {
+		for _, st := range nearest(staff, s.warehouseID) {
 			if !slices.ContainsFunc(out, func(o model.Staff) bool { return o.ID == st.ID }) {
 				out = append(out, st)
 			}

@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"orderhub/config"
+	"orderhub/internal/redislock"
 	"orderhub/internal/testclock"
 	"orderhub/model"
 	"orderhub/model/modeltest"
@@ -48,7 +49,7 @@ func BenchmarkEscalationScan(b *testing.B) {
 	rdb, prefix := modeltest.Redis(b)
 	log := modeltest.Log()
 	pipe := service.NewPipeline(cfg)
-	orders := service.NewOrders(db, service.NewLocker(rdb, prefix, time.Second, time.Second, log), pipe, clock.Now, cfg.Location(), log, service.NewMetrics(prometheus.NewRegistry()))
+	orders := service.NewOrders(db, redislock.New(rdb, prefix, time.Second, time.Second, log), pipe, clock.Now, cfg.Location(), log, service.NewMetrics(prometheus.NewRegistry()))
 	catalog := service.NewCatalog(db, cfg.Roles)
 	must(catalog.CreateWarehouse(ctx, service.WarehouseInput{Code: "A", Name: "上海仓", Priority: 1}))
 	must(catalog.CreateCustomer(ctx, service.CustomerInput{Code: "C1", Name: "宏达机电", Address: "上海市嘉定区安亭镇"}))

@@ -13,6 +13,7 @@ import (
 
 	"orderhub/bot"
 	"orderhub/config"
+	"orderhub/internal/redislock"
 	"orderhub/internal/testclock"
 	"orderhub/model"
 	"orderhub/model/modeltest"
@@ -51,7 +52,7 @@ func newEscEnv(t *testing.T, db *gorm.DB, tune func(c *config.Config)) *escEnv {
 	e := &env{db: db, cfg: cfg, clock: clock}
 	e.catalog = service.NewCatalog(db, cfg.Roles)
 	e.stock = service.NewStock(db, clock.Now)
-	e.orders = service.NewOrders(db, service.NewLocker(rdb, prefix, time.Second, time.Second, log), pipe, clock.Now, cfg.Location(), log, service.NewMetrics(prometheus.NewRegistry()))
+	e.orders = service.NewOrders(db, redislock.New(rdb, prefix, time.Second, time.Second, log), pipe, clock.Now, cfg.Location(), log, service.NewMetrics(prometheus.NewRegistry()))
 	e.transfers = service.NewTransfers(db, pipe, clock.Now)
 	e.world(t)
 	ctx := context.Background()

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/redis/go-redis/v9"
 	"gorm.io/gorm"
 
 	"orderhub/model"
@@ -81,6 +82,9 @@ type Imports struct {
 	db    *gorm.DB
 	clock Clock
 	roles []string
+	// rdb holds the rows read by running imports (WithProgress); nil: none.
+	rdb    *redis.Client
+	prefix string
 }
 
 // NewImports returns Imports; roles are the configured staff roles.
@@ -141,12 +145,14 @@ func (v rowValues) has(key string) bool   { return v.present[key] }
 
 // Import reads sheet as kind and applies it. Any bad row → an
 // *InvalidRowsError listing every problem, and nothing written.
-func (im *Imports) Import(ctx context.Context, kind string, sheet Sheet) (ImportResult, error) {
-	res := ImportResult{Kind: kind}
+func (im *Imports) Import(ctx context.Context, kind string, sheet Sheet) (res ImportResult, err error) {
+	res = ImportResult{Kind: kind}
 	k, err := im.kind(kind)
 	if err != nil {
 		return res, err
 	}
+	run := im.begin(ctx, kind)
+	defer func() { im.end(ctx, run, res, err) }()
 	cols := k.columns()
 	header, err := sheet.Next()
 	if errors.Is(err, io.EOF) {
@@ -211,6 +217,7 @@ func (im *Imports) Import(ctx context.Context, kind string, sheet Sheet) (Import
 				continue
 			}
 			res.Rows++
+			im.report(ctx, run, res.Rows)
 			k.check(row, v, func(col, format string, args ...any) {
 				h := col
 				for _, c := range cols {

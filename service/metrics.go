@@ -9,6 +9,7 @@ type Metrics struct {
 	OrdersRefused    prometheus.Counter
 	ReserveRetries   prometheus.Counter
 	LockFallbacks    prometheus.Counter
+	BatchFallbacks   prometheus.Counter
 	StageChanges     *prometheus.CounterVec
 	TransfersCreated prometheus.Counter
 }
@@ -28,6 +29,9 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		LockFallbacks: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "orderhub_reserve_lock_fallbacks_total", Help: "Contended reservations that went on without the Redis lock (Redis down or lock wait over).",
 		}),
+		BatchFallbacks: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "orderhub_order_batch_fallbacks_total", Help: "Order batches the database refused for a reason other than stock, then placed one order per transaction.",
+		}),
 		StageChanges: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "orderhub_stage_changes_total", Help: "Orders moved into a stage.",
 		}, []string{"to"}),
@@ -35,6 +39,6 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "orderhub_transfers_created_total", Help: "Transfer work orders created by reservations.",
 		}),
 	}
-	reg.MustRegister(m.OrdersCreated, m.OrdersRefused, m.ReserveRetries, m.LockFallbacks, m.StageChanges, m.TransfersCreated)
+	reg.MustRegister(m.OrdersCreated, m.OrdersRefused, m.ReserveRetries, m.LockFallbacks, m.BatchFallbacks, m.StageChanges, m.TransfersCreated)
 	return m
 }

@@ -35,7 +35,7 @@ const (
 // Orders creates, reads, advances and cancels orders.
 type Orders struct {
 	db     *gorm.DB
-	locker *Locker
+	locker Locker
 	pipe   *Pipeline
 	clock  Clock
 	loc    *time.Location
@@ -44,10 +44,12 @@ type Orders struct {
 	placer *placer
 	// webhooks are the channels told of their orders' stage changes.
 	webhooks map[string]bool
+	// owners spreads new orders over the first stage's role (assign.go).
+	owners ownerLoads
 }
 
 // NewOrders returns an Orders. loc is the zone order numbers are dated in.
-func NewOrders(db *gorm.DB, locker *Locker, pipe *Pipeline, clock Clock, loc *time.Location, log *slog.Logger, m *Metrics, opts ...OrderOption) *Orders {
+func NewOrders(db *gorm.DB, locker Locker, pipe *Pipeline, clock Clock, loc *time.Location, log *slog.Logger, m *Metrics, opts ...OrderOption) *Orders {
 	if db == nil || locker == nil || pipe == nil || clock == nil || loc == nil || log == nil || m == nil {
 		panic("service: NewOrders: nil dependency")
 	}
@@ -373,7 +375,7 @@ func (o *Orders) List(ctx context.Context, f OrderFilter) (_ []Summary, _ int64,
 	q := db.Model(&model.Order{})
 	if f.Stage != "" {
 		if _, ok := o.pipe.Stage(f.Stage); !ok && f.Stage != StageCancelled {
-			return nil, 0, invalid("stage", CodeUnknownStage, "no stage %q; stages are %s", f.Stage, strings.Join(o.stageKeys(), ", "))
+			return nil, 0, invalid("stage", CodeUnknownStage, "no stage %q; stages are %s", f.Stage, strings.Join(stageKeys(o.pipe), ", "))
 		}
 		q = q.Where("stage = ?", f.Stage)
 	}
@@ -446,9 +448,9 @@ func customersByID(db *gorm.DB, ids []uint64) (map[uint64]model.Customer, error)
 	return out, nil
 }
 
-func (o *Orders) stageKeys() []string {
+func stageKeys(p *Pipeline) []string {
 	var keys []string
-	for _, s := range o.pipe.Stages() {
+	for _, s := range p.Stages() {
 		keys = append(keys, s.Key)
 	}
 	return append(keys, StageCancelled)

@@ -17,12 +17,19 @@ import (
 	"orderhub/model"
 )
 
-// Message is one outgoing WeCom app message, queued in the outbox by the
-// transaction whose change causes it.
+// Message is one outgoing message, queued in the outbox by the
+// transaction whose change causes it: a WeCom app message (the default
+// channel), a notice the bot renders (service/notices.go), a buyer's
+// subscribe message or a channel's webhook event.
 type Message struct {
-	// To lists WeCom userids.
+	// Channel is the outbox channel: ChannelOutboxWeCom when empty,
+	// ChannelOutboxMiniProgram, ChannelOutboxWebhook.
+	Channel string
+	// To lists the recipients: WeCom userids (a robot's webhook key), a
+	// buyer's openid, a sales channel's key.
 	To []string
-	// Type is the WeCom msgtype: text, markdown, textcard, template_card.
+	// Type is the msgtype: text, markdown, a notice's (service/notices.go),
+	// MsgTypeSubscribe, MsgTypeChannelWebhook.
 	Type string
 	// Body is marshalled as the object named by Type, e.g. {"content": "…"}.
 	Body any
@@ -31,6 +38,9 @@ type Message struct {
 	Key     string
 	OrderID uint64
 }
+
+// ChannelOutboxWeCom is the outbox channel of WeCom app and robot messages.
+const ChannelOutboxWeCom = "wecom"
 
 // Text is a plain text message.
 func Text(content string, to ...string) Message {
@@ -75,37 +85,56 @@ func (e *UndeliverableError) Unwrap() error { return ErrInvalid }
 func (e *UndeliverableError) Code() string  { return CodeUndeliverable }
 
 // enqueue writes msgs into the outbox inside tx: they are sent only if tx
-// commits, and are not lost once it has.
+// commits, and are not lost once it has. inboundID, when not 0, is the
+// chat message they answer.
 func enqueue(tx *gorm.DB, now time.Time, inboundID uint64, msgs []Message) error {
 	for _, m := range msgs {
-		if len(m.To) == 0 {
-			continue
-		}
-		body, err := json.Marshal(m.Body)
-		if err != nil {
-			return fmt.Errorf("outbox: %w", err)
-		}
-		row := model.Outbox{Channel: "wecom", ToUser: strings.Join(m.To, "|"), MsgType: m.Type, Body: string(body),
-			State: model.OutboxPending, NextAt: now, CreatedAt: now, UpdatedAt: now}
-		if inboundID != 0 {
-			id := inboundID
-			row.InboundID = &id
-		}
-		if m.OrderID != 0 {
-			id := m.OrderID
-			row.OrderID = &id
-		}
-		q := tx
-		if m.Key != "" {
-			k := m.Key
-			row.Key = &k
-			q = tx.Clauses(clause.OnConflict{DoNothing: true})
-		}
-		if err := q.Create(&row).Error; err != nil {
-			return fmt.Errorf("outbox: %w", err)
+		if _, err := enqueueOne(tx, now, inboundID, m); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// enqueueOne is the one way a row gets into the outbox. It returns the row
+// queued; its ID is 0 when m had no recipient or its key was queued
+// before (nothing was written).
+func enqueueOne(tx *gorm.DB, now time.Time, inboundID uint64, m Message) (model.Outbox, error) {
+	if len(m.To) == 0 {
+		return model.Outbox{}, nil
+	}
+	body, err := json.Marshal(m.Body)
+	if err != nil {
+		return model.Outbox{}, fmt.Errorf("outbox: %w", err)
+	}
+	channel := m.Channel
+	if channel == "" {
+		channel = ChannelOutboxWeCom
+	}
+	row := model.Outbox{Channel: channel, ToUser: strings.Join(m.To, "|"), MsgType: m.Type, Body: string(body),
+		State: model.OutboxPending, NextAt: now, CreatedAt: now, UpdatedAt: now}
+	if inboundID != 0 {
+		id := inboundID
+		row.InboundID = &id
+	}
+	if m.OrderID != 0 {
+		id := m.OrderID
+		row.OrderID = &id
+	}
+	q := tx
+	if m.Key != "" {
+		k := m.Key
+		row.Key = &k
+		q = tx.Clauses(clause.OnConflict{DoNothing: true})
+	}
+	res := q.Create(&row)
+	if res.Error != nil {
+		return model.Outbox{}, fmt.Errorf("outbox: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		row.ID = 0
+	}
+	return row, nil
 }
 
 // OutboxOptions tunes the dispatcher.

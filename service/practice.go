@@ -35,8 +35,9 @@ type Practice struct {
 	// done is the pipeline's last stage (delivered).
 	done string
 	// roles are what the trainee holds in the sandbox besides their own:
-	// every stage owner's and duty's, so they can carry an order from
-	// the first stage to delivery alone.
+	// every stage owner's and their leads', and the transfer keeper's, so
+	// they can carry an order from the first stage to delivery alone and
+	// handle the tickets it raises.
 	roles []string
 }
 
@@ -60,6 +61,13 @@ func NewPractice(db, real *gorm.DB, orders *Orders, clock Clock) *Practice {
 	}
 	for _, st := range pipe.Stages() {
 		add(st.OwnerRole)
+	}
+	// And their leads: a ticket opened in practice is assigned to the
+	// lead of the stage's role, who is the trainee there too.
+	for _, st := range pipe.Stages() {
+		if st.OwnerRole != "" {
+			add(pipe.Lead(st.OwnerRole))
+		}
 	}
 	add(pipe.Duties().TransferKeeper)
 	return &Practice{db: db, real: real, orders: orders, clock: clock, done: pipe.Last().Key, roles: roles}
@@ -246,8 +254,22 @@ func (p *Practice) fill(ctx context.Context, userID string, n int) error {
 			}
 		}
 		if len(src.products) > 0 {
-			if err := tx.CreateInBatches(src.products, 500).Error; err != nil {
+			// gorm leaves a false bool with a default out of the INSERT
+			// (and reads the default back into the struct): retired
+			// products, noted first, are retired again after it.
+			var retired []uint64
+			for _, pr := range src.products {
+				if !pr.Active {
+					retired = append(retired, pr.ID)
+				}
+			}
+			if err := tx.CreateInBatches(slices.Clone(src.products), 500).Error; err != nil {
 				return err
+			}
+			if len(retired) > 0 {
+				if err := tx.Model(&model.Product{}).Where("id IN ?", retired).Update("active", false).Error; err != nil {
+					return err
+				}
 			}
 		}
 		if err := p.fillStock(tx, src, now); err != nil {

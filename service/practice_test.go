@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"gorm.io/gorm"
 
+	"orderhub/internal/redislock"
 	"orderhub/model"
 	"orderhub/model/modeltest"
 	"orderhub/service"
@@ -53,7 +54,7 @@ func TestPracticeSandbox(t *testing.T) {
 		rdb, prefix := modeltest.Redis(t)
 		log := modeltest.Log()
 		pipe := service.NewPipeline(e.cfg)
-		orders := service.NewOrders(sandbox, service.NewLocker(rdb, prefix, time.Second, time.Second, log), pipe, e.clock.Now, e.cfg.Location(), log, service.NewMetrics(prometheus.NewRegistry()))
+		orders := service.NewOrders(sandbox, redislock.New(rdb, prefix, time.Second, time.Second, log), pipe, e.clock.Now, e.cfg.Location(), log, service.NewMetrics(prometheus.NewRegistry()))
 		p := service.NewPractice(sandbox, real, orders, e.clock.Now)
 
 		st, err := p.Begin(ctx, "picker", 10)
@@ -87,6 +88,10 @@ func TestPracticeSandbox(t *testing.T) {
 			if !strings.Contains(staff[0].Roles, r) {
 				t.Errorf("the trainee lacks %s in the sandbox: %s", r, staff[0].Roles)
 			}
+		}
+		var fm model.Product
+		if sandbox.Where("sku = ?", "FM-80").Take(&fm); fm.Active {
+			t.Error("a retired product is on sale in the sandbox")
 		}
 		checkInvariants(t, sandbox)
 

@@ -13,6 +13,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"orderhub/config"
 	"orderhub/model"
 )
 
@@ -51,52 +52,18 @@ func (o *Orders) Advance(ctx context.Context, mv Move) (_ Detail, err error) {
 			return err
 		}
 		id = ord.ID
-		next, ok := o.pipe.Next(ord.Stage)
-		if !ok || next.Key != mv.To {
-			if _, known := o.pipe.Stage(mv.To); !known {
-				return invalid("to", CodeUnknownStage, "no stage %q; stages are %s", mv.To, strings.Join(o.stageKeys(), ", "))
-			}
-			return &TransitionError{From: ord.Stage, To: mv.To, Allowed: o.pipe.Allowed(ord.Stage)}
+		a, err := decideAdvance(o.pipe, o.loc, ord, mv, fields)
+		if err != nil {
+			return err
 		}
-		if !o.pipe.MayMove(mv.Actor, ord.Stage) {
-			cur, _ := o.pipe.Stage(ord.Stage)
-			return &ForbiddenError{Actor: mv.Actor.Label(), Need: append([]string{cur.OwnerRole}, o.pipe.supervisorRoles...),
-				What: fmt.Sprintf("move an order out of %s", cur.Name)}
-		}
-		have := map[string]string{}
-		_ = json.Unmarshal([]byte(ord.Fields), &have)
-		if ord.PromisedAt != nil {
-			have["promised_at"] = ord.PromisedAt.Format(time.RFC3339)
-		}
-		var missing []string
-		for _, f := range next.Requires {
-			if fields[f] == "" && have[f] == "" {
-				missing = append(missing, f)
-			}
-		}
-		if len(missing) > 0 {
-			return &MissingFieldsError{Stage: next.Key, Fields: missing}
-		}
+		next := a.next
 		now := o.clock()
 		if next.Key == StageShipped {
 			if err := o.ship(tx, ord, mv.Actor, now); err != nil {
 				return err
 			}
 		}
-		for k, v := range fields {
-			have[k] = v
-		}
-		if v, ok := fields["promised_at"]; ok {
-			t, _ := ParseLocalTime(v, o.loc)
-			ord.PromisedAt = &t
-			have["promised_at"] = t.Format(time.RFC3339)
-		}
-		if v, ok := fields["carrier"]; ok {
-			ord.Carrier = v
-		}
-		if v, ok := fields["tracking_no"]; ok {
-			ord.TrackingNo = v
-		}
+		ord.PromisedAt, ord.Carrier, ord.TrackingNo = a.promisedAt, a.carrier, a.trackingNo
 		owner, err := staffWithRole(tx, next.OwnerRole, ord.WarehouseID)
 		if err != nil {
 			return err
@@ -105,11 +72,9 @@ func (o *Orders) Advance(ctx context.Context, mv Move) (_ Detail, err error) {
 		if owner != nil && next.OwnerRole != "" {
 			ownerID = &owner.ID
 		}
-		blob, _ := json.Marshal(have)
-		given, _ := json.Marshal(fields)
 		if err := moveStage(tx, stageMove{Order: ord, To: next.Key, DueAt: o.pipe.Due(next.Key, now), Owner: ownerID,
-			Set:  map[string]any{"fields": string(blob), "promised_at": ord.PromisedAt, "carrier": ord.Carrier, "tracking_no": ord.TrackingNo},
-			Kind: "stage", Actor: mv.Actor.Label(), Fields: string(given), Note: mv.Note, At: now}); err != nil {
+			Set:  map[string]any{"fields": a.fields, "promised_at": ord.PromisedAt, "carrier": ord.Carrier, "tracking_no": ord.TrackingNo},
+			Kind: "stage", Actor: mv.Actor.Label(), Fields: a.given, Note: mv.Note, At: now}); err != nil {
 			return err
 		}
 		if err := o.notifyStage(tx, ord, next.Key, now); err != nil {
@@ -126,6 +91,70 @@ func (o *Orders) Advance(ctx context.Context, mv Move) (_ Detail, err error) {
 	}
 	o.m.StageChanges.WithLabelValues(mv.To).Inc()
 	return o.get(ctx, o.db.WithContext(ctx).Where("id = ?", id), no)
+}
+
+// advance is what a move does to an order, as decideAdvance decided it.
+type advance struct {
+	next config.Stage
+	// fields is the order's fields after the move (JSON), given the
+	// fields the move gave (JSON, for the timeline).
+	fields, given       string
+	promisedAt          *time.Time
+	carrier, trackingNo string
+}
+
+// decideAdvance decides a move from the order as loaded and the request
+// alone, without the database: whether the pipeline allows it (only the
+// next stage), whether the actor's roles do, whether the fields the next
+// stage requires are there (given now or earlier), and the order's
+// fields, promised time, carrier and waybill after it. fields are the
+// move's fields as checkFields returned them.
+func decideAdvance(pipe *Pipeline, loc *time.Location, ord model.Order, mv Move, fields map[string]string) (advance, error) {
+	next, ok := pipe.Next(ord.Stage)
+	if !ok || next.Key != mv.To {
+		if _, known := pipe.Stage(mv.To); !known {
+			return advance{}, invalid("to", CodeUnknownStage, "no stage %q; stages are %s", mv.To, strings.Join(stageKeys(pipe), ", "))
+		}
+		return advance{}, &TransitionError{From: ord.Stage, To: mv.To, Allowed: pipe.Allowed(ord.Stage)}
+	}
+	if !pipe.MayMove(mv.Actor, ord.Stage) {
+		cur, _ := pipe.Stage(ord.Stage)
+		return advance{}, &ForbiddenError{Actor: mv.Actor.Label(), Need: append([]string{cur.OwnerRole}, pipe.supervisorRoles...),
+			What: fmt.Sprintf("move an order out of %s", cur.Name)}
+	}
+	have := map[string]string{}
+	_ = json.Unmarshal([]byte(ord.Fields), &have)
+	if ord.PromisedAt != nil {
+		have["promised_at"] = ord.PromisedAt.Format(time.RFC3339)
+	}
+	var missing []string
+	for _, f := range next.Requires {
+		if fields[f] == "" && have[f] == "" {
+			missing = append(missing, f)
+		}
+	}
+	if len(missing) > 0 {
+		return advance{}, &MissingFieldsError{Stage: next.Key, Fields: missing}
+	}
+	a := advance{next: next, promisedAt: ord.PromisedAt, carrier: ord.Carrier, trackingNo: ord.TrackingNo}
+	for k, v := range fields {
+		have[k] = v
+	}
+	if v, ok := fields["promised_at"]; ok {
+		t, _ := ParseLocalTime(v, loc)
+		a.promisedAt = &t
+		have["promised_at"] = t.Format(time.RFC3339)
+	}
+	if v, ok := fields["carrier"]; ok {
+		a.carrier = v
+	}
+	if v, ok := fields["tracking_no"]; ok {
+		a.trackingNo = v
+	}
+	blob, _ := json.Marshal(have)
+	given, _ := json.Marshal(fields)
+	a.fields, a.given = string(blob), string(given)
+	return a, nil
 }
 
 // checkFields validates stage fields as given: names, sizes, and the

@@ -2,8 +2,6 @@ package service
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -138,10 +136,6 @@ func notifySubscribed(tx *gorm.DB, ord model.Order, note SubscribeNote, buyerID 
 	if len(subs) == 0 {
 		return nil
 	}
-	body, err := json.Marshal(note)
-	if err != nil {
-		return fmt.Errorf("subscribe note: %w", err)
-	}
 	for _, sub := range subs {
 		key := "mp:sub:" + strconv.FormatUint(sub.ID, 10)
 		if note.Event == EventTicket {
@@ -149,11 +143,10 @@ func notifySubscribed(tx *gorm.DB, ord model.Order, note SubscribeNote, buyerID 
 			// the update itself, which happens once.
 			key += ":" + note.TicketNo + ":" + note.TicketState
 		}
-		orderID := ord.ID
-		row := model.Outbox{Key: &key, Channel: ChannelOutboxMiniProgram, ToUser: sub.OpenID, MsgType: MsgTypeSubscribe, Body: string(body),
-			OrderID: &orderID, State: model.OutboxPending, NextAt: note.At, CreatedAt: note.At, UpdatedAt: note.At}
-		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
-			return fmt.Errorf("outbox: %w", err)
+		row, err := enqueueOne(tx, note.At, 0, Message{Channel: ChannelOutboxMiniProgram, To: []string{sub.OpenID}, Type: MsgTypeSubscribe,
+			Body: note, Key: key, OrderID: ord.ID})
+		if err != nil {
+			return err
 		}
 		upd := map[string]any{"state": model.SubscriptionQueued, "updated_at": note.At}
 		if row.ID != 0 {

@@ -1,12 +1,10 @@
 package service
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"orderhub/model"
 )
@@ -67,15 +65,7 @@ func (o *Orders) notifyChannel(tx *gorm.DB, ord model.Order, to string, now time
 	if to == StageCancelled {
 		ev.StageName = "已取消"
 	}
-	body, err := json.Marshal(ev)
-	if err != nil {
-		return err
-	}
-	orderID := ord.ID
-	row := model.Outbox{Key: &key, Channel: ChannelOutboxWebhook, ToUser: ord.Channel, MsgType: MsgTypeChannelWebhook, Body: string(body),
-		OrderID: &orderID, State: model.OutboxPending, NextAt: now, CreatedAt: now, UpdatedAt: now}
-	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
-		return fmt.Errorf("outbox: %w", err)
-	}
-	return nil
+	_, err := enqueueOne(tx, now, 0, Message{Channel: ChannelOutboxWebhook, To: []string{ord.Channel}, Type: MsgTypeChannelWebhook,
+		Body: ev, Key: key, OrderID: ord.ID})
+	return err
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"gorm.io/gorm"
 
+	"orderhub/internal/redislock"
 	"orderhub/model"
 	"orderhub/model/modeltest"
 	"orderhub/service"
@@ -21,7 +22,7 @@ func TestChannelWebhookQueuedWithStageChange(t *testing.T) {
 		e.put(t, "A", "BOLT-M8", 100)
 		rdb, prefix := modeltest.Redis(t)
 		log := modeltest.Log()
-		e.orders = service.NewOrders(db, service.NewLocker(rdb, prefix, time.Second, time.Second, log), service.NewPipeline(e.cfg), e.clock.Now,
+		e.orders = service.NewOrders(db, redislock.New(rdb, prefix, time.Second, time.Second, log), service.NewPipeline(e.cfg), e.clock.Now,
 			e.cfg.Location(), log, service.NewMetrics(prometheus.NewRegistry()), service.WithChannelWebhooks("shop"))
 		in := newIntakes(e)
 		ctx := context.Background()

@@ -24,6 +24,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"orderhub/internal/reqlog"
 	"orderhub/model"
 	"orderhub/service"
 )
@@ -57,7 +58,8 @@ type DashboardDeps struct {
 	Insight *service.Insight
 	// OAuth, when set, offers 企业微信登录 on the login page.
 	OAuth OAuth
-	// Roles may use the board after WeCom OAuth ("leads": every *_lead).
+	// Roles may use the board after WeCom OAuth ("leads": every role that
+	// is some role's lead in config leads).
 	Roles      []string
 	AdminToken string
 	// Secret signs sessions; every instance must share it.
@@ -199,7 +201,7 @@ func (d *Dashboard) session(c *gin.Context) (viewer, bool) {
 // allowed reports whether roles include one the board admits.
 func (d *Dashboard) allowed(roles []string) bool {
 	for _, r := range roles {
-		if slices.Contains(d.d.Roles, r) || (slices.Contains(d.d.Roles, "leads") && strings.HasSuffix(r, "_lead")) {
+		if slices.Contains(d.d.Roles, r) || (slices.Contains(d.d.Roles, "leads") && slices.Contains(d.d.Orders.Pipeline().LeadRoles(), r)) {
 			return true
 		}
 	}
@@ -631,7 +633,7 @@ func (d *Dashboard) failPage(c *gin.Context, err error) {
 	msg := zhError(err)
 	if status == http.StatusInternalServerError {
 		d.d.Log.ErrorContext(c.Request.Context(), "dashboard", "err", err, "path", c.Request.URL.Path)
-		msg = "内部错误（请求编号 " + service.RequestID(c) + "）"
+		msg = "内部错误（请求编号 " + reqlog.ID(c) + "）"
 	}
 	d.render(c, status, "error", gin.H{"Title": word, "Message": msg})
 }

@@ -11,6 +11,7 @@ import (
 
 	"orderhub/internal/httpstatus"
 	"orderhub/internal/jsonbody"
+	"orderhub/internal/reqlog"
 	"orderhub/service"
 )
 
@@ -61,7 +62,7 @@ func fail(c *gin.Context, log *slog.Logger, err error) {
 	}
 	if status == http.StatusInternalServerError {
 		log.ErrorContext(c.Request.Context(), "request failed", "err", err, "path", c.Request.URL.Path)
-		d = errorDetail{Code: "internal", Message: "internal error (request id " + service.RequestID(c) + ")"}
+		d = errorDetail{Code: "internal", Message: "internal error (request id " + reqlog.ID(c) + ")"}
 	}
 	c.JSON(status, errorBody{Error: d})
 }

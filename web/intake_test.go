@@ -14,6 +14,7 @@ import (
 	"gorm.io/gorm"
 
 	"orderhub/config"
+	"orderhub/internal/redislock"
 	"orderhub/model"
 	"orderhub/model/modeltest"
 	"orderhub/service"
@@ -36,7 +37,7 @@ func newIntakeAPI(t *testing.T, db *gorm.DB) *api {
 	clock := service.SystemClock
 	catalog := service.NewCatalog(db, cfg.Roles)
 	stock := service.NewStock(db, clock)
-	orders := service.NewOrders(db, service.NewLocker(rdb, prefix, time.Second, time.Second, log), pipe, clock, cfg.Location(), log, service.NewMetrics(reg))
+	orders := service.NewOrders(db, redislock.New(rdb, prefix, time.Second, time.Second, log), pipe, clock, cfg.Location(), log, service.NewMetrics(reg))
 	s := web.New(web.Deps{
 		Catalog: catalog, Stock: stock, Orders: orders, Transfers: service.NewTransfers(db, pipe, clock),
 		AdminToken: token, Location: cfg.Location(), Log: log, Registry: reg,

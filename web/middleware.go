@@ -13,7 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"orderhub/service"
+	"orderhub/internal/reqlog"
 )
 
 // requestID takes X-Request-ID from the client (or makes one), puts it in
@@ -26,7 +26,7 @@ func requestID() gin.HandlerFunc {
 			_, _ = rand.Read(b)
 			id = hex.EncodeToString(b)
 		}
-		c.Request = c.Request.WithContext(service.WithRequestID(c.Request.Context(), id))
+		c.Request = c.Request.WithContext(reqlog.WithID(c.Request.Context(), id))
 		c.Header("X-Request-ID", id)
 		c.Next()
 	}
@@ -53,7 +53,7 @@ func (s *Server) recover() gin.HandlerFunc {
 					panic(r)
 				}
 				s.d.Log.ErrorContext(c.Request.Context(), "panic", "panic", r, "path", c.Request.URL.Path)
-				writeErr(c, http.StatusInternalServerError, "internal", "internal error (request id "+service.RequestID(c)+")")
+				writeErr(c, http.StatusInternalServerError, "internal", "internal error (request id "+reqlog.ID(c)+")")
 				c.Abort()
 			}
 		}()

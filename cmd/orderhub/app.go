@@ -22,6 +22,7 @@ import (
 	"orderhub/bot/localwecom"
 	"orderhub/config"
 	"orderhub/internal/demo"
+	"orderhub/internal/redislock"
 	"orderhub/model"
 	"orderhub/service"
 	"orderhub/web"
@@ -48,6 +49,7 @@ type app struct {
 	staffing  *service.Staffing
 	dirSync   *service.DirectorySync
 	war       *warRoom
+	imports   *service.Imports
 	// practice runs the trainees' sandboxes (练习).
 	practice *practice
 	// localWeCom is the demo's local WeCom (nil with a real corp).
@@ -118,7 +120,7 @@ func (a *app) wire(clock service.Clock) error {
 	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := service.NewMetrics(a.registry)
 	pipe := service.NewPipeline(cfg)
-	locker := service.NewLocker(a.rdb, cfg.Redis.Prefix, cfg.Reserve.LockTTL.D(), cfg.Reserve.LockWait.D(), a.log)
+	locker := redislock.New(a.rdb, cfg.Redis.Prefix, cfg.Reserve.LockTTL.D(), cfg.Reserve.LockWait.D(), a.log)
 	a.catalog = service.NewCatalog(a.db, cfg.Roles)
 	a.stock = service.NewStock(a.db, clock)
 	var hooks []string
@@ -139,7 +141,8 @@ func (a *app) wire(clock service.Clock) error {
 	a.server.MountIntake(a.intakes, cfg.DataDir)
 	a.staffing = service.NewStaffing(a.db, pipe, clock, cfg.Roles)
 	web.MountMasterData(a.server.Staff(), a.catalog, a.staffing, a.log)
-	web.MountImports(a.server.Staff(), service.NewImports(a.db, clock, cfg.Roles), service.NewExports(a.db, pipe, cfg.Location()), cfg.Location(), a.log)
+	a.imports = service.NewImports(a.db, clock, cfg.Roles).WithProgress(a.rdb, cfg.Redis.Prefix)
+	web.MountImports(a.server.Staff(), a.imports, service.NewExports(a.db, pipe, cfg.Location()), cfg.Location(), a.log)
 	corp, demo, err := a.wecomCorp()
 	if err != nil {
 		return err

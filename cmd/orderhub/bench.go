@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -36,8 +37,13 @@ func bench(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 	clients := fs.Int("clients", 64, "concurrent clients")
 	dur := fs.Duration("duration", 10*time.Second, "how long each phase runs")
 	keep := fs.Bool("keep", false, "keep the scratch database (MySQL) after the run")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (go tool pprof) of the first round's service phase to this file")
+	rounds := fs.Int("rounds", 5, "the phases take turns this many times, each running duration/rounds per turn")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
+	}
+	if *rounds < 1 {
+		return errors.New("bench reserve: --rounds must be at least 1")
 	}
 	cfg.AdminToken = "bench-only-not-served"
 	// A scratch database, so the run never touches real orders.
@@ -77,49 +83,29 @@ func bench(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 	if cfg.Redis.Addr != "" {
 		redisKind = cfg.Redis.Addr
 	}
-	fmt.Fprintf(stdout, "orderhub bench reserve: %d clients, %s per phase, %s, Redis %s\n\n", *clients, *dur, store, redisKind)
-
-	svc := runPhase(ctx, *clients, *dur, func(ctx context.Context) error {
-		_, _, err := a.orders.Create(ctx, service.NewOrder{Customer: "BENCH", Lines: []service.LineInput{{SKU: "HOT-1", Qty: 1}}, Actor: service.System})
-		return err
-	})
-	var wantLocked, locked, oversold int64
-	var stocks []model.Stock
-	if err := a.db.Joins("JOIN products ON products.id = stocks.product_id").Where("products.sku = ?", "HOT-1").Find(&stocks).Error; err != nil {
-		return err
-	}
-	for _, s := range stocks {
-		locked += s.Locked
-		if s.Locked > s.OnHand {
-			oversold += s.Locked - s.OnHand
-		}
-	}
-	wantLocked = svc.ok
-	if locked != wantLocked {
-		oversold += max(0, locked-wantLocked)
-	}
-	report(stdout, "service: order placement (Orders.Create, 1 line)", svc)
-	fmt.Fprintf(stdout, "  accepted units %d, locked %d, oversold units %d\n\n", wantLocked, locked, oversold)
+	fmt.Fprintf(stdout, "orderhub bench reserve: %d clients, %s per phase in %d turns, %s, Redis %s\n\n", *clients, *dur, *rounds, store, redisKind)
 
 	rawID, err := hotRow(ctx, a.db, "HOT-2")
 	if err != nil {
 		return err
 	}
-	raw := runPhase(ctx, *clients, *dur, func(ctx context.Context) error {
-		res := a.db.WithContext(ctx).Exec("UPDATE stocks SET locked = locked + 1 WHERE id = ? AND on_hand - locked >= 1", rawID)
-		if res.Error == nil && res.RowsAffected != 1 {
-			return errors.New("raw: stock ran out")
-		}
-		return res.Error
-	})
-	report(stdout, "reference: raw conditional UPDATE (autocommit)", raw)
-
 	naiveID, err := hotRow(ctx, a.db, "HOT-3")
 	if err != nil {
 		return err
 	}
 	mysql := model.IsMySQL(a.db)
-	naive := runPhase(ctx, *clients, *dur, func(ctx context.Context) error {
+	svcOp := func(ctx context.Context) error {
+		_, _, err := a.orders.Create(ctx, service.NewOrder{Customer: "BENCH", Lines: []service.LineInput{{SKU: "HOT-1", Qty: 1}}, Actor: service.System})
+		return err
+	}
+	rawOp := func(ctx context.Context) error {
+		res := a.db.WithContext(ctx).Exec("UPDATE stocks SET locked = locked + 1 WHERE id = ? AND on_hand - locked >= 1", rawID)
+		if res.Error == nil && res.RowsAffected != 1 {
+			return errors.New("raw: stock ran out")
+		}
+		return res.Error
+	}
+	naiveOp := func(ctx context.Context) error {
 		return a.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 			var s model.Stock
 			q := "SELECT * FROM stocks WHERE id = ?"
@@ -137,11 +123,60 @@ func bench(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 			}
 			return tx.Create(&model.StockMovement{WarehouseID: s.WarehouseID, ProductID: s.ProductID, Kind: model.MoveReserve, DeltaLocked: 1, CreatedAt: time.Now().UTC()}).Error
 		})
-	})
+	}
+
+	var prof *os.File
+	if *cpuProfile != "" {
+		if prof, err = os.Create(*cpuProfile); err != nil {
+			return err
+		}
+		defer prof.Close()
+	}
+	// The phases take turns, in rounds: on a shared machine whose load
+	// changes from second to second, each ratio then compares phases that
+	// saw the same machine.
+	var svc, raw, naive phase
+	slice := *dur / time.Duration(*rounds)
+	for i := 0; i < *rounds; i++ {
+		profile := prof != nil && i == 0
+		if profile {
+			if err := pprof.StartCPUProfile(prof); err != nil {
+				return err
+			}
+		}
+		svc = svc.add(runPhase(ctx, *clients, slice, svcOp))
+		if profile {
+			pprof.StopCPUProfile()
+		}
+		raw = raw.add(runPhase(ctx, *clients, slice, rawOp))
+		naive = naive.add(runPhase(ctx, *clients, slice, naiveOp))
+	}
+	var wantLocked, locked, oversold int64
+	var stocks []model.Stock
+	if err := a.db.Joins("JOIN products ON products.id = stocks.product_id").Where("products.sku = ?", "HOT-1").Find(&stocks).Error; err != nil {
+		return err
+	}
+	for _, s := range stocks {
+		locked += s.Locked
+		if s.Locked > s.OnHand {
+			oversold += s.Locked - s.OnHand
+		}
+	}
+	wantLocked = svc.ok
+	if locked != wantLocked {
+		oversold += max(0, locked-wantLocked)
+	}
+	report(stdout, "service: order placement (Orders.Create, 1 line)", svc)
+	fmt.Fprintf(stdout, "  accepted units %d, locked %d, oversold units %d\n\n", wantLocked, locked, oversold)
+	report(stdout, "reference: raw conditional UPDATE (autocommit)", raw)
 	report(stdout, "reference: BEGIN; SELECT … FOR UPDATE; UPDATE; INSERT; COMMIT", naive)
 	fmt.Fprintf(stdout, "\nratio service / raw UPDATE:   %.2f\nratio service / naive tx:     %.2f\n", svc.rate()/raw.rate(), svc.rate()/naive.rate())
 	if oversold != 0 {
 		return fmt.Errorf("bench: %d units oversold", oversold)
+	}
+	if svc.failed != 0 || svc.ok == 0 {
+		// A run whose orders were refused measures refusals, not placement.
+		return fmt.Errorf("bench: %d of %d orders failed: %v", svc.failed, svc.ok+svc.failed, svc.firstErr)
 	}
 	return nil
 }
@@ -179,7 +214,7 @@ func benchSeed(ctx context.Context, a *app) error {
 			return err
 		}
 	}
-	if _, err := a.catalog.CreateCustomer(ctx, service.CustomerInput{Code: "BENCH", Name: "压测客户", Region: "上海"}); err != nil {
+	if _, err := a.catalog.CreateCustomer(ctx, service.CustomerInput{Code: "BENCH", Name: "压测客户", Region: "上海", Address: "上海市浦东新区张江路 1 号"}); err != nil {
 		return err
 	}
 	for _, sku := range []string{"HOT-1", "HOT-2", "HOT-3"} {
@@ -205,6 +240,19 @@ type phase struct {
 	elapsed    time.Duration
 	latencies  []time.Duration
 	firstErr   error
+}
+
+// add merges two runs of the same phase.
+func (p phase) add(q phase) phase {
+	p.ok += q.ok
+	p.failed += q.failed
+	p.elapsed += q.elapsed
+	p.latencies = append(p.latencies, q.latencies...)
+	slices.Sort(p.latencies)
+	if p.firstErr == nil {
+		p.firstErr = q.firstErr
+	}
+	return p
 }
 
 func (p phase) rate() float64 { return float64(p.ok) / p.elapsed.Seconds() }

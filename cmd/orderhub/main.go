@@ -28,6 +28,7 @@ import (
 	_ "time/tzdata" // Asia/Shanghai on machines without a zoneinfo database
 
 	"orderhub/config"
+	"orderhub/internal/reqlog"
 	"orderhub/model"
 	"orderhub/service"
 )
@@ -109,7 +110,7 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	if cfg.LogFormat == "json" {
 		h = slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(service.LogHandler(h))
+	return slog.New(reqlog.Handler(h))
 }
 
 func migrate(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer) error {

@@ -23,6 +23,7 @@ import (
 
 	"orderhub/bot"
 	"orderhub/config"
+	"orderhub/internal/redislock"
 	"orderhub/model"
 	"orderhub/service"
 )
@@ -253,7 +254,7 @@ func (p *practice) build(key, user string, db *gorm.DB) *sandbox {
 	prefix := cfg.Redis.Prefix + "practice:" + key + ":"
 	reg := prometheus.NewRegistry()
 	pipe := service.NewPipeline(cfg)
-	locker := service.NewLocker(p.rdb, prefix, cfg.Reserve.LockTTL.D(), cfg.Reserve.LockWait.D(), p.log)
+	locker := redislock.New(p.rdb, prefix, cfg.Reserve.LockTTL.D(), cfg.Reserve.LockWait.D(), p.log)
 	orders := service.NewOrders(db, locker, pipe, p.clock, cfg.Location(), p.log, service.NewMetrics(reg))
 	transfers := service.NewTransfers(db, pipe, p.clock)
 	tickets := service.NewTickets(db, pipe, p.clock, cfg.Location(), cfg.Roles)
@@ -356,16 +357,26 @@ func (r realPractice) End(ctx context.Context, a service.Actor) error {
 
 // Progress: every sandbox for a mentor, else the asker's own.
 func (r realPractice) Progress(ctx context.Context, a service.Actor) ([]service.PracticeProgress, error) {
-	keys := []string{practiceKey(a.ID)}
-	if r.p.cfg.Practice.Mentor(a.Roles) {
-		var err error
-		if keys, err = r.p.keys(ctx); err != nil {
-			return nil, err
-		}
+	if r.p.cfg.PracticeMentor(a.Roles) {
+		return r.p.All(ctx)
 	}
+	return r.p.progress(ctx, []string{practiceKey(a.ID)})
+}
+
+// All is every trainee's progress, earliest start first (the board's
+// practice filter, and mentors in chat).
+func (p *practice) All(ctx context.Context) ([]service.PracticeProgress, error) {
+	keys, err := p.keys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return p.progress(ctx, keys)
+}
+
+func (p *practice) progress(ctx context.Context, keys []string) ([]service.PracticeProgress, error) {
 	var out []service.PracticeProgress
 	for _, k := range keys {
-		sb, err := r.p.open(ctx, k, "", false)
+		sb, err := p.open(ctx, k, "", false)
 		if err != nil {
 			return nil, err
 		}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -77,6 +78,8 @@ func (w *wecomUser) say(user, text, mediaID string) []localwecom.Sent {
 	w.t.Fatalf("%s %q: no answer", user, text)
 	return nil
 }
+
+var ticketNo = regexp.MustCompile(`TK\d{8}-\d+`)
 
 func joined(ss []localwecom.Sent) string {
 	var parts []string
@@ -172,7 +175,9 @@ func TestPracticeTenOrdersToDelivery(t *testing.T) {
 
 		before := tableDigests(t, d.app.db)
 		inboundBefore, outboxBefore := countRows(t, d.app.db, "inbound"), countRows(t, d.app.db, "outbox")
+		began := time.Now()
 		got := joined(w.say(trainee, "练习", ""))
+		t.Logf("练习 answered in %s (sandbox made, migrated and filled)", time.Since(began).Round(time.Millisecond))
 		mustContain(t, "练习", got, "已进入练习模式：10 个练习订单", "退出练习")
 		// 练习 itself is a real chat message, answered by the real bot: it
 		// adds its inbound row and its answer, and nothing else.
@@ -250,6 +255,12 @@ func TestPracticeTenOrdersToDelivery(t *testing.T) {
 				step("推进 "+no+" 已确认", "还缺", "承诺交期")
 			}
 			step("推进 "+no+" 已确认 交期="+promise, "已推进", "已确认")
+			if i == 0 {
+				// A ticket, raised, taken and closed by the trainee.
+				tk := ticketNo.FindString(step("异常 "+no+" 少了一箱螺丝", "已登记异常", "已通知 陈杰"))
+				step("收到 "+tk, "已接单：工单 "+tk)
+				step("处理 "+tk+" 已补发一箱", "已处理：工单 "+tk)
+			}
 			step("推进 "+no, "已推进", "配货中")
 			step("推进 "+no+" 待质检 质检员=陈杰", "已推进", "待质检")
 			step("推进 "+no, "已推进", "待发货")
@@ -271,7 +282,7 @@ func TestPracticeTenOrdersToDelivery(t *testing.T) {
 			step("发货 "+no+" 顺丰 SF100"+strconv.Itoa(i), "已推进", "已发货")
 			step("推进 "+no, "已推进", "已签收")
 		}
-		t.Logf("ten orders delivered in practice, %d transfers", transfers)
+		t.Logf("ten orders delivered in practice, %d transfers, in %s", transfers, time.Since(began).Round(time.Millisecond))
 		mustContain(t, "练习进度 (trainee)", joined(w.say(trainee, "练习进度", "")), "完成 10/10 单", "被拒绝 2 次")
 		mustContain(t, "退出练习", joined(w.say(trainee, "退出练习", "")), "已退出练习模式")
 
@@ -304,6 +315,12 @@ func TestPracticeTenOrdersToDelivery(t *testing.T) {
 		}
 		got = joined(w.say(mentor, "练习进度", ""))
 		mustContain(t, "练习进度 (mentor)", got, "陈杰", "已退出", "完成 10/10 单", "被拒绝 2 次", "平均每单", "承诺交期", "运单照片")
+		// The board shows practice under its own heading only.
+		_, page := get(t, boardLogin(t, d.base), d.base+"/dashboard/movein")
+		mustContain(t, "/dashboard/movein", page, `<tr data-user="chenjie"><td>陈杰（chenjie）</td><td>已退出</td>`, "<td>10/10</td><td>2</td>", "承诺交期")
+		if _, board := get(t, boardLogin(t, d.base), d.base+"/dashboard"); strings.Contains(board, "练习客户") {
+			t.Error("practice orders on the board")
+		}
 		got = joined(w.say("wangjg", "练习进度", ""))
 		if strings.Contains(got, "陈杰") {
 			t.Errorf("a keeper who is no mentor saw another's practice: %s", got)

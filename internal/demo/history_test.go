@@ -10,6 +10,7 @@ import (
 
 	"orderhub/config"
 	"orderhub/internal/demo"
+	"orderhub/internal/redislock"
 	"orderhub/model/modeltest"
 	"orderhub/service"
 )
@@ -31,7 +32,7 @@ func TestHistoryTellsAStory(t *testing.T) {
 		clock := service.SystemClock
 		catalog := service.NewCatalog(db, cfg.Roles)
 		stock := service.NewStock(db, clock)
-		orders := service.NewOrders(db, service.NewLocker(rdb, prefix, time.Second, time.Second, log), pipe, clock, cfg.Location(), log, service.NewMetrics(prometheus.NewRegistry()))
+		orders := service.NewOrders(db, redislock.New(rdb, prefix, time.Second, time.Second, log), pipe, clock, cfg.Location(), log, service.NewMetrics(prometheus.NewRegistry()))
 		tickets := service.NewTickets(db, pipe, clock, cfg.Location(), cfg.Roles)
 		if _, err := demo.NewCompany(db, catalog, stock, orders, clock).Seed(ctx); err != nil {
 			t.Fatal(err)

@@ -1,19 +1,19 @@
-package service_test
+package redislock_test
 
 import (
 	"context"
 	"testing"
 	"time"
 
+	"orderhub/internal/redislock"
 	"orderhub/model/modeltest"
-	"orderhub/service"
 )
 
 func TestLocker(t *testing.T) {
 	rdb, prefix := modeltest.Redis(t)
 	ctx := context.Background()
-	one := service.NewLocker(rdb, prefix, 300*time.Millisecond, 0, modeltest.Log())
-	two := service.NewLocker(rdb, prefix, 300*time.Millisecond, 0, modeltest.Log())
+	one := redislock.New(rdb, prefix, 300*time.Millisecond, 0, modeltest.Log())
+	two := redislock.New(rdb, prefix, 300*time.Millisecond, 0, modeltest.Log())
 
 	release1, held := one.Lock(ctx, []string{"sku:B", "sku:A", "sku:A"})
 	if !held {
@@ -55,7 +55,7 @@ func TestLocker(t *testing.T) {
 // answers at once, not held, and the caller relies on the database.
 func TestLockerWithRedisDown(t *testing.T) {
 	rdb, prefix := modeltest.Redis(t)
-	l := service.NewLocker(rdb, prefix, time.Second, time.Second, modeltest.Log())
+	l := redislock.New(rdb, prefix, time.Second, time.Second, modeltest.Log())
 	_ = rdb.Close()
 	release, held := l.Lock(context.Background(), []string{"sku:A"})
 	if held {

@@ -1,0 +1,72 @@
+package service_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+
+	"gorm.io/gorm"
+
+	"orderhub/model/modeltest"
+	"orderhub/service"
+)
+
+// rowsSheet serves rows, calling at(n) before the n-th data row.
+type rowsSheet struct {
+	rows [][]string
+	i    int
+	at   func(n int)
+}
+
+func (s *rowsSheet) Next() ([]string, error) {
+	if s.i >= len(s.rows) {
+		return nil, io.EOF
+	}
+	if s.at != nil && s.i > 0 {
+		s.at(s.i)
+	}
+	s.i++
+	return s.rows[s.i-1], nil
+}
+
+// Every import is a job run the board lists: while it reads, its rows so
+// far (every 500, from Redis, since its writes are one transaction);
+// finished, what it did or why nothing was written.
+func TestImportRuns(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newEnv(t, db)
+		rdb, prefix := modeltest.Redis(t)
+		im := service.NewImports(db, e.clock.Now, e.cfg.Roles).WithProgress(rdb, prefix)
+		ctx := context.Background()
+		rows := [][]string{{"SKU", "品名"}}
+		for i := 0; i < 1200; i++ {
+			rows = append(rows, []string{fmt.Sprintf("P-%04d", i), "商品"})
+		}
+		var during []service.ImportRun
+		sheet := &rowsSheet{rows: rows, at: func(n int) {
+			if n == 1100 {
+				during = must(im.Runs(ctx, 5))
+			}
+		}}
+		res, err := im.Import(ctx, "products", sheet)
+		if err != nil || res.Created != 1200 {
+			t.Fatalf("import = %+v, %v", res, err)
+		}
+		if len(during) != 1 || !during[0].Running || during[0].Rows != 1000 || during[0].Kind != "products" {
+			t.Errorf("while reading row 1100: %+v", during)
+		}
+		_, err = im.Import(ctx, "products", &rowsSheet{rows: [][]string{{"SKU", "品名"}, {"", "缺 SKU"}}})
+		var bad *service.InvalidRowsError
+		if !errors.As(err, &bad) {
+			t.Fatalf("bad file = %v", err)
+		}
+		runs := must(im.Runs(ctx, 5))
+		if len(runs) != 2 || runs[0].Running || !strings.HasPrefix(runs[0].Result, "有错，未导入") ||
+			runs[1].Running || runs[1].FinishedAt == nil || runs[1].Result != "完成：1200 行，新建 1200，更新 0，不变 0" {
+			t.Errorf("runs = %+v", runs)
+		}
+	})
+}
