@@ -93,7 +93,10 @@ func mayByDuty(pipe *service.Pipeline) map[duty][]string {
 	may := map[duty][]string{dutyStock: d.Stock, dutyTransfers: d.Transfers, dutyAttach: d.Attach, dutyOrderTaken: d.OrderTaking}
 	for _, st := range pipe.Stages() {
 		if next, ok := pipe.Next(st.Key); ok && next.Key == service.StageShipped {
-			may[dutyShip] = []string{st.OwnerRole, service.LeadRole(st.OwnerRole)}
+			may[dutyShip] = []string{st.OwnerRole}
+			if l := pipe.Lead(st.OwnerRole); l != "" {
+				may[dutyShip] = append(may[dutyShip], l)
+			}
 		}
 	}
 	return may
@@ -690,7 +693,7 @@ func (b *Bot) count(ctx context.Context, m model.Inbound, actor service.Actor, a
 
 func (b *Bot) transfers(ctx context.Context, m model.Inbound, actor service.Actor) (service.Handled, error) {
 	f := service.TransferFilter{Status: model.TransferPending}
-	if !b.pipe.Supervisor(actor) && !actor.HasRole(service.LeadRole(b.pipe.Duties().TransferKeeper)) {
+	if !b.pipe.Supervisor(actor) && !actor.HasRole(b.pipe.Lead(b.pipe.Duties().TransferKeeper)) {
 		f.AssigneeStaffID = actor.StaffID
 		if s, err := b.d.Catalog.Staff(ctx, actor.ID); err == nil && s.WarehouseID != nil {
 			f.WarehouseID = *s.WarehouseID

@@ -38,9 +38,20 @@ func TestCommandRolesAreConfig(t *testing.T) {
 		if cfg.Duties.TransferKeeper == from {
 			cfg.Duties.TransferKeeper = to
 		}
-		for _, l := range [][]string{cfg.Duties.Transfers, cfg.Duties.Cancel, cfg.Duties.Attach, cfg.Duties.Stock, cfg.Duties.OrderTaking} {
+		for _, l := range [][]string{cfg.Duties.Transfers, cfg.Duties.Cancel, cfg.Duties.Attach, cfg.Duties.Stock, cfg.Duties.OrderTaking, cfg.Duties.Tickets} {
 			swap(l)
 		}
+		leads := map[string]string{}
+		for role, lead := range cfg.Leads {
+			if role == from {
+				role = to
+			}
+			if lead == from {
+				lead = to
+			}
+			leads[role] = lead
+		}
+		cfg.Leads = leads
 	}
 	rename("keeper", "warehouse_keeper")
 	rename("dispatcher", "shipper")
@@ -71,8 +82,16 @@ func TestCommandRolesAreConfig(t *testing.T) {
 		{"a picker does not count", staff("picker"), cmdCount, false},
 		{"a supervisor does everything", staff("supervisor"), cmdCount, true},
 		{"everyone asks for help", staff("picker"), cmdHelp, true},
+		{"the renamed lead handles every ticket", staff("shipper_lead"), "", true},
+		{"a picker handles only their own tickets", staff("picker"), "", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			if tc.cmd == "" {
+				if got := b.pipe.HandlesTickets(tc.actor); got != tc.want {
+					t.Errorf("HandlesTickets(%v) = %v, want %v", tc.actor.Roles, got, tc.want)
+				}
+				return
+			}
 			if got := b.allowed(tc.actor, specOf(tc.cmd)); got != tc.want {
 				t.Errorf("allowed(%v, %s) = %v, want %v", tc.actor.Roles, tc.cmd, got, tc.want)
 			}

@@ -37,11 +37,7 @@ var ticketKindZh = map[string]string{
 // the ones assigned to the sender.
 func (b *Bot) tickets(ctx context.Context, m model.Inbound, actor service.Actor) (service.Handled, error) {
 	f := service.TicketFilter{Open: true}
-	all := b.pipe.Supervisor(actor)
-	for _, r := range actor.Roles {
-		all = all || strings.HasSuffix(r, "_lead") || strings.HasSuffix(r, "director")
-	}
-	if !all {
+	if !b.pipe.HandlesTickets(actor) {
 		f.AssigneeStaffID = actor.StaffID
 	}
 	ts, err := b.d.Tickets.List(ctx, f)

@@ -8,9 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -65,6 +67,12 @@ type Config struct {
 	// cancelling, attaching files), so a role renamed in Roles is renamed
 	// here too and checked at start, never silently left unassigned.
 	Duties Duties `yaml:"duties" env:"-"`
+	// Leads names each role's lead role (keeper: keeper_lead): whom a
+	// ladder's "@lead" pushes for a stage or transfer the role holds, who
+	// is given a problem ticket on an order in the role's stage, who hears
+	// of a leaver, and who "leads" means on the board. A lead's own lead
+	// is a fellow lead; a role without an entry has none.
+	Leads map[string]string `yaml:"leads" env:"-"`
 	// Stages is the order pipeline, in order. The stage with key "shipped"
 	// is where reserved stock leaves the warehouse.
 	Stages []Stage `yaml:"stages" env:"-"`
@@ -242,6 +250,16 @@ type Duties struct {
 	// (下单) or read from a slip photo, confirmed or discarded (besides
 	// the supervisor roles).
 	OrderTaking []string `yaml:"order_taking"`
+	// Tickets may handle any ticket and see every open one in chat
+	// (besides its assignee, whoever it was pushed to, and the supervisor
+	// roles).
+	Tickets []string `yaml:"tickets"`
+}
+
+// DefaultLeads are the leads of the business as it works today.
+func DefaultLeads() map[string]string {
+	return map[string]string{"keeper": "keeper_lead", "picker": "picker_lead", "qc": "qc_lead", "dispatcher": "dispatcher_lead",
+		"customer_service": "cs_lead"}
 }
 
 // DefaultDuties are the duties of the business as it works today.
@@ -253,6 +271,7 @@ func DefaultDuties() Duties {
 		Attach:         []string{"dispatcher", "keeper", "dispatcher_lead", "keeper_lead"},
 		Stock:          []string{"keeper", "keeper_lead"},
 		OrderTaking:    []string{"customer_service", "cs_lead", "keeper", "keeper_lead"},
+		Tickets:        []string{"keeper_lead", "picker_lead", "qc_lead", "dispatcher_lead", "cs_lead", "production_director"},
 	}
 }
 
@@ -388,6 +407,7 @@ func Default() Config {
 		Roles:                append([]string(nil), DefaultRoles...),
 		SupervisorRoles:      []string{"supervisor", "director", "admin"},
 		Duties:               DefaultDuties(),
+		Leads:                DefaultLeads(),
 		Stages:               DefaultStages(),
 		CancelBefore:         "shipped",
 		CustomerCancelBefore: "picking",
@@ -770,6 +790,14 @@ func (c *Config) validateStages() error {
 	if err := c.validateDuties(roles); err != nil {
 		return err
 	}
+	for _, role := range slices.Sorted(maps.Keys(c.Leads)) {
+		if !roles[role] {
+			return fmt.Errorf("config: leads: unknown role %q", role)
+		}
+		if !roles[c.Leads[role]] {
+			return fmt.Errorf("config: leads.%s: unknown role %q", role, c.Leads[role])
+		}
+	}
 	if len(c.Stages) < 2 {
 		return errors.New("config: stages: a pipeline needs at least two stages")
 	}
@@ -822,7 +850,7 @@ func (c *Config) validateDuties(roles map[string]bool) error {
 		return fmt.Errorf("config: duties.transfer_keeper: unknown role %q", d.TransferKeeper)
 	}
 	for key, list := range map[string][]string{"duties.transfers": d.Transfers, "duties.cancel": d.Cancel, "duties.attach": d.Attach,
-		"duties.stock": d.Stock, "duties.order_taking": d.OrderTaking} {
+		"duties.stock": d.Stock, "duties.order_taking": d.OrderTaking, "duties.tickets": d.Tickets} {
 		if len(list) == 0 {
 			return fmt.Errorf("config: %s: name at least one role", key)
 		}

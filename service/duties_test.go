@@ -48,6 +48,18 @@ func renameRole(c *config.Config, from, to string) {
 	swap(c.Duties.Attach)
 	swap(c.Duties.Stock)
 	swap(c.Duties.OrderTaking)
+	swap(c.Duties.Tickets)
+	leads := map[string]string{}
+	for role, lead := range c.Leads {
+		if role == from {
+			role = to
+		}
+		if lead == from {
+			lead = to
+		}
+		leads[role] = lead
+	}
+	c.Leads = leads
 }
 
 // TestRenamedKeeperStillHoldsTransfers: roles are data. Renamed in config

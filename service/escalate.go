@@ -718,7 +718,9 @@ func (e *Escalator) recipients(tx *gorm.DB, lv config.Level, s subject) ([]model
 			if s.ownerRole == "" {
 				continue
 			}
-			role = LeadRole(s.ownerRole)
+			if role = e.pipe.Lead(s.ownerRole); role == "" {
+				continue
+			}
 		}
 		var staff []model.Staff
 		if err := tx.Where("active = ? AND roles LIKE ?", true, roleLike(role)).Order("id").Find(&staff).Error; err != nil {

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"maps"
 	"slices"
 	"time"
 
@@ -22,11 +23,13 @@ type Pipeline struct {
 	customerBefore  int
 	supervisorRoles []string
 	duties          config.Duties
+	leads           map[string]string
 }
 
 // NewPipeline builds the pipeline from validated config.
 func NewPipeline(cfg config.Config) *Pipeline {
-	p := &Pipeline{stages: cfg.Stages, index: map[string]int{}, supervisorRoles: cfg.SupervisorRoles, duties: cfg.Duties}
+	p := &Pipeline{stages: cfg.Stages, index: map[string]int{}, supervisorRoles: cfg.SupervisorRoles, duties: cfg.Duties,
+		leads: maps.Clone(cfg.Leads)}
 	for i, s := range cfg.Stages {
 		p.index[s.Key] = i
 	}
@@ -37,6 +40,30 @@ func NewPipeline(cfg config.Config) *Pipeline {
 
 // Duties are the roles behind the work no stage owns.
 func (p *Pipeline) Duties() config.Duties { return p.duties }
+
+// Lead is role's lead role (config leads: keeper → keeper_lead); a lead's
+// own is itself, a fellow lead; "" for a role without one.
+func (p *Pipeline) Lead(role string) string {
+	if l, ok := p.leads[role]; ok {
+		return l
+	}
+	if slices.Contains(p.LeadRoles(), role) {
+		return role
+	}
+	return ""
+}
+
+// LeadRoles lists every role that is some role's lead, sorted.
+func (p *Pipeline) LeadRoles() []string {
+	out := slices.Sorted(maps.Values(p.leads))
+	return slices.Compact(out)
+}
+
+// HandlesTickets says whether a may handle any ticket and see every open
+// one: config duties.tickets, or a supervisor role.
+func (p *Pipeline) HandlesTickets(a Actor) bool {
+	return a.HasRole(p.duties.Tickets...) || p.Supervisor(a)
+}
 
 // Stages returns the stages in order.
 func (p *Pipeline) Stages() []config.Stage { return slices.Clone(p.stages) }

@@ -66,7 +66,7 @@ func NewPractice(db, real *gorm.DB, orders *Orders, clock Clock) *Practice {
 	// lead of the stage's role, who is the trainee there too.
 	for _, st := range pipe.Stages() {
 		if st.OwnerRole != "" {
-			add(LeadRole(st.OwnerRole))
+			add(pipe.Lead(st.OwnerRole))
 		}
 	}
 	add(pipe.Duties().TransferKeeper)

@@ -342,7 +342,7 @@ func (s *Staffing) deactivate(tx *gorm.DB, st model.Staff, by string) (Handover,
 		}
 		lines = append(lines, fmt.Sprintf("工单 %s → %s", tk.No, name))
 	}
-	lead, err := leadOf(tx, st, s.pipe.supervisorRoles)
+	lead, err := leadOf(tx, st, s.pipe)
 	if err != nil {
 		return h, err
 	}
@@ -365,7 +365,7 @@ func (s *Staffing) deactivate(tx *gorm.DB, st model.Staff, by string) (Handover,
 // leadOf is who is told about a leaver: their lead from the directory if
 // active, else someone holding the lead role of their first role, else a
 // supervisor.
-func leadOf(tx *gorm.DB, st model.Staff, supervisors []string) (string, error) {
+func leadOf(tx *gorm.DB, st model.Staff, pipe *Pipeline) (string, error) {
 	if st.LeadUserID != "" && st.LeadUserID != st.UserID {
 		var l model.Staff
 		err := tx.Where("user_id = ? AND active = ?", st.LeadUserID, true).Take(&l).Error
@@ -378,13 +378,15 @@ func leadOf(tx *gorm.DB, st model.Staff, supervisors []string) (string, error) {
 	}
 	var roles []string
 	for _, r := range SplitRoles(st.Roles) {
-		roles = append(roles, LeadRole(r))
+		if l := pipe.Lead(r); l != "" {
+			roles = append(roles, l)
+		}
 	}
 	wh := uint64(0)
 	if st.WarehouseID != nil {
 		wh = *st.WarehouseID
 	}
-	for _, r := range append(roles, supervisors...) {
+	for _, r := range append(roles, pipe.supervisorRoles...) {
 		l, err := staffWithRole(tx, r, wh)
 		if err != nil {
 			return "", err

@@ -125,11 +125,11 @@ func createTicket(tx *gorm.DB, loc *time.Location, ord model.Order, kind, report
 }
 
 // assignee picks the lead of the role that owns the order's stage
-// (keeper → keeper_lead, customer_service → cs_lead), else a supervisor.
+// (config leads: keeper → keeper_lead), else a supervisor.
 func (t *Tickets) assignee(tx *gorm.DB, ord model.Order) (*model.Staff, error) {
 	var candidates []string
-	if st, ok := t.pipe.Stage(ord.Stage); ok && st.OwnerRole != "" {
-		candidates = append(candidates, LeadRole(st.OwnerRole))
+	if st, ok := t.pipe.Stage(ord.Stage); ok && t.pipe.Lead(st.OwnerRole) != "" {
+		candidates = append(candidates, t.pipe.Lead(st.OwnerRole))
 	}
 	candidates = append(candidates, t.pipe.supervisorRoles...)
 	for _, role := range candidates {
@@ -139,18 +139,6 @@ func (t *Tickets) assignee(tx *gorm.DB, ord model.Order) (*model.Staff, error) {
 		}
 	}
 	return nil, nil
-}
-
-// LeadRole names the lead of a role: keeper → keeper_lead, and
-// customer_service → cs_lead.
-func LeadRole(role string) string {
-	if role == "customer_service" {
-		return "cs_lead"
-	}
-	if strings.HasSuffix(role, "_lead") {
-		return role
-	}
-	return role + "_lead"
 }
 
 // TicketFilter selects tickets.
@@ -513,19 +501,15 @@ func cardUpdateKey(code string) string { return "card:" + shortHash(code) }
 // lead or supervisor, and the admin token may move a ticket on.
 func (t *Tickets) mayHandle(tx *gorm.DB, tk model.Ticket, a Actor, told []string) error {
 	switch {
-	case a.Kind == ActorAdmin || a.Kind == ActorSystem, t.pipe.Supervisor(a):
+	case a.Kind == ActorAdmin || a.Kind == ActorSystem, t.pipe.HandlesTickets(a):
 		return nil
 	case a.StaffID != 0 && tk.AssigneeStaffID != nil && *tk.AssigneeStaffID == a.StaffID:
 		return nil
 	case a.Kind == ActorStaff && slices.Contains(told, a.ID):
 		return nil
 	}
-	for _, r := range a.Roles {
-		if strings.HasSuffix(r, "_lead") || strings.HasSuffix(r, "director") {
-			return nil
-		}
-	}
-	return &ForbiddenError{Actor: a.Label(), Need: append([]string{"assignee", "*_lead"}, t.pipe.supervisorRoles...), What: "handle ticket " + tk.No}
+	need := append(append([]string{"assignee"}, t.pipe.duties.Tickets...), t.pipe.supervisorRoles...)
+	return &ForbiddenError{Actor: a.Label(), Need: need, What: "handle ticket " + tk.No}
 }
 
 // toldUsers lists the WeCom users escalation pushed about a ticket.

@@ -58,7 +58,8 @@ type DashboardDeps struct {
 	Insight *service.Insight
 	// OAuth, when set, offers 企业微信登录 on the login page.
 	OAuth OAuth
-	// Roles may use the board after WeCom OAuth ("leads": every *_lead).
+	// Roles may use the board after WeCom OAuth ("leads": every role that
+	// is some role's lead in config leads).
 	Roles      []string
 	AdminToken string
 	// Secret signs sessions; every instance must share it.
@@ -200,7 +201,7 @@ func (d *Dashboard) session(c *gin.Context) (viewer, bool) {
 // allowed reports whether roles include one the board admits.
 func (d *Dashboard) allowed(roles []string) bool {
 	for _, r := range roles {
-		if slices.Contains(d.d.Roles, r) || (slices.Contains(d.d.Roles, "leads") && strings.HasSuffix(r, "_lead")) {
+		if slices.Contains(d.d.Roles, r) || (slices.Contains(d.d.Roles, "leads") && slices.Contains(d.d.Orders.Pipeline().LeadRoles(), r)) {
 			return true
 		}
 	}
