@@ -22,7 +22,10 @@ import (
 
 // Config is the whole configuration of one orderhub process.
 type Config struct {
-	HTTPAddr   string `yaml:"http_addr" env:"HTTP_ADDR"`
+	HTTPAddr string `yaml:"http_addr" env:"HTTP_ADDR"`
+	// PprofAddr, when set, serves Go's profiler (/debug/pprof/) on its own
+	// listener, loopback only: for measuring, never on the public port.
+	PprofAddr  string `yaml:"pprof_addr" env:"PPROF_ADDR"`
 	DataDir    string `yaml:"data_dir" env:"DATA_DIR"`
 	MySQLDSN   string `yaml:"mysql_dsn" env:"MYSQL_DSN"`
 	AdminToken string `yaml:"admin_token" env:"ADMIN_TOKEN"`
@@ -616,6 +619,12 @@ func (c *Config) Validate() error {
 	}
 	if c.DataDir == "" {
 		return errors.New("config: data_dir (ORDERHUB_DATA_DIR): must not be empty")
+	}
+	if c.PprofAddr != "" {
+		host, _, err := net.SplitHostPort(c.PprofAddr)
+		if ip := net.ParseIP(host); err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
+			return fmt.Errorf("config: pprof_addr (ORDERHUB_PPROF_ADDR): %q is not a loopback host:port (the profiler is never served publicly)", c.PprofAddr)
+		}
 	}
 	loc, err := time.LoadLocation(c.Timezone)
 	if err != nil {

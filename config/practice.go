@@ -18,7 +18,7 @@ type Practice struct {
 	// found by its name.
 	MySQLDSN string `yaml:"mysql_dsn" env:"MYSQL_DSN"`
 	// MentorRoles may see every trainee's progress (练习进度); "leads"
-	// stands for every role ending in _lead.
+	// stands for every role that is some role's lead (leads).
 	MentorRoles []string `yaml:"mentor_roles" env:"MENTOR_ROLES" envSeparator:","`
 	// Orders is how many past orders a sandbox is given.
 	Orders int `yaml:"orders" env:"ORDERS"`
@@ -53,12 +53,21 @@ func (c *Config) validatePractice() error {
 	return nil
 }
 
-// Mentor reports whether roles include a mentor role.
-func (p Practice) Mentor(roles []string) bool {
+// PracticeMentor reports whether roles include a mentor role
+// (practice.mentor_roles; "leads" is every role that is some role's lead
+// in leads).
+func (c *Config) PracticeMentor(roles []string) bool {
 	for _, r := range roles {
-		for _, m := range p.MentorRoles {
-			if r == m || (m == "leads" && strings.HasSuffix(r, "_lead")) {
+		for _, m := range c.Practice.MentorRoles {
+			if r == m {
 				return true
+			}
+			if m == "leads" {
+				for _, l := range c.Leads {
+					if r == l {
+						return true
+					}
+				}
 			}
 		}
 	}

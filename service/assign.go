@@ -53,23 +53,9 @@ type ownerLoads struct {
 
 const loadTTL = 10 * time.Second
 
-// picker returns pick for one placement batch: the holder of role for an
-// order in warehouse wh (nil when nobody holds it), counted against them.
-// The holders are read once per batch.
-func (l *ownerLoads) picker(tx *gorm.DB, role string, closed []string, now time.Time) func(wh uint64) (*model.Staff, error) {
-	var holders []model.Staff
-	read := false
-	return func(wh uint64) (*model.Staff, error) {
-		if !read {
-			if err := tx.Where("active = ? AND roles LIKE ?", true, roleLike(role)).Order("id").Find(&holders).Error; err != nil {
-				return nil, err
-			}
-			read = true
-		}
-		return l.pick(tx, holders, wh, closed, now)
-	}
-}
-
+// pick returns the holder of role for an order in warehouse wh, among
+// staff (the role's active holders, in id order; nil when there are
+// none), and counts the order against them.
 func (l *ownerLoads) pick(tx *gorm.DB, staff []model.Staff, wh uint64, closed []string, now time.Time) (*model.Staff, error) {
 	if wh != 0 {
 		var here []model.Staff

@@ -254,8 +254,22 @@ func (p *Practice) fill(ctx context.Context, userID string, n int) error {
 			}
 		}
 		if len(src.products) > 0 {
-			if err := tx.CreateInBatches(src.products, 500).Error; err != nil {
+			// gorm leaves a false bool with a default out of the INSERT
+			// (and reads the default back into the struct): retired
+			// products, noted first, are retired again after it.
+			var retired []uint64
+			for _, pr := range src.products {
+				if !pr.Active {
+					retired = append(retired, pr.ID)
+				}
+			}
+			if err := tx.CreateInBatches(slices.Clone(src.products), 500).Error; err != nil {
 				return err
+			}
+			if len(retired) > 0 {
+				if err := tx.Model(&model.Product{}).Where("id IN ?", retired).Update("active", false).Error; err != nil {
+					return err
+				}
 			}
 		}
 		if err := p.fillStock(tx, src, now); err != nil {

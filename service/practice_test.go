@@ -89,6 +89,10 @@ func TestPracticeSandbox(t *testing.T) {
 				t.Errorf("the trainee lacks %s in the sandbox: %s", r, staff[0].Roles)
 			}
 		}
+		var fm model.Product
+		if sandbox.Where("sku = ?", "FM-80").Take(&fm); fm.Active {
+			t.Error("a retired product is on sale in the sandbox")
+		}
 		checkInvariants(t, sandbox)
 
 		if ok := must(p.Active(ctx, "picker")); !ok {

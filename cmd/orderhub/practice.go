@@ -357,7 +357,7 @@ func (r realPractice) End(ctx context.Context, a service.Actor) error {
 
 // Progress: every sandbox for a mentor, else the asker's own.
 func (r realPractice) Progress(ctx context.Context, a service.Actor) ([]service.PracticeProgress, error) {
-	if r.p.cfg.Practice.Mentor(a.Roles) {
+	if r.p.cfg.PracticeMentor(a.Roles) {
 		return r.p.All(ctx)
 	}
 	return r.p.progress(ctx, []string{practiceKey(a.ID)})

@@ -175,7 +175,9 @@ func TestPracticeTenOrdersToDelivery(t *testing.T) {
 
 		before := tableDigests(t, d.app.db)
 		inboundBefore, outboxBefore := countRows(t, d.app.db, "inbound"), countRows(t, d.app.db, "outbox")
+		began := time.Now()
 		got := joined(w.say(trainee, "练习", ""))
+		t.Logf("练习 answered in %s (sandbox made, migrated and filled)", time.Since(began).Round(time.Millisecond))
 		mustContain(t, "练习", got, "已进入练习模式：10 个练习订单", "退出练习")
 		// 练习 itself is a real chat message, answered by the real bot: it
 		// adds its inbound row and its answer, and nothing else.
@@ -280,7 +282,7 @@ func TestPracticeTenOrdersToDelivery(t *testing.T) {
 			step("发货 "+no+" 顺丰 SF100"+strconv.Itoa(i), "已推进", "已发货")
 			step("推进 "+no, "已推进", "已签收")
 		}
-		t.Logf("ten orders delivered in practice, %d transfers", transfers)
+		t.Logf("ten orders delivered in practice, %d transfers, in %s", transfers, time.Since(began).Round(time.Millisecond))
 		mustContain(t, "练习进度 (trainee)", joined(w.say(trainee, "练习进度", "")), "完成 10/10 单", "被拒绝 2 次")
 		mustContain(t, "退出练习", joined(w.say(trainee, "退出练习", "")), "已退出练习模式")
 
