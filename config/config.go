@@ -254,6 +254,9 @@ type Duties struct {
 	// (besides its assignee, whoever it was pushed to, and the supervisor
 	// roles).
 	Tickets []string `yaml:"tickets"`
+	// Audit are told what the nightly stock audit found; when nobody
+	// holds one of them, the supervisor roles are.
+	Audit []string `yaml:"audit"`
 }
 
 // DefaultLeads are the leads of the business as it works today.
@@ -272,6 +275,7 @@ func DefaultDuties() Duties {
 		Stock:          []string{"keeper", "keeper_lead"},
 		OrderTaking:    []string{"customer_service", "cs_lead", "keeper", "keeper_lead"},
 		Tickets:        []string{"keeper_lead", "picker_lead", "qc_lead", "dispatcher_lead", "cs_lead", "production_director"},
+		Audit:          []string{"admin"},
 	}
 }
 
@@ -850,7 +854,7 @@ func (c *Config) validateDuties(roles map[string]bool) error {
 		return fmt.Errorf("config: duties.transfer_keeper: unknown role %q", d.TransferKeeper)
 	}
 	for key, list := range map[string][]string{"duties.transfers": d.Transfers, "duties.cancel": d.Cancel, "duties.attach": d.Attach,
-		"duties.stock": d.Stock, "duties.order_taking": d.OrderTaking, "duties.tickets": d.Tickets} {
+		"duties.stock": d.Stock, "duties.order_taking": d.OrderTaking, "duties.tickets": d.Tickets, "duties.audit": d.Audit} {
 		if len(list) == 0 {
 			return fmt.Errorf("config: %s: name at least one role", key)
 		}

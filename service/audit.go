@@ -122,7 +122,7 @@ func (a *Auditor) Run(ctx context.Context) (_ AuditReport, err error) {
 }
 
 func (a *Auditor) recipients(tx *gorm.DB) ([]string, error) {
-	for _, roles := range [][]string{{"admin"}, a.pipe.supervisorRoles} {
+	for _, roles := range [][]string{a.pipe.duties.Audit, a.pipe.supervisorRoles} {
 		var ids []string
 		for _, role := range roles {
 			var staff []model.Staff

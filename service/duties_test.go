@@ -49,6 +49,7 @@ func renameRole(c *config.Config, from, to string) {
 	swap(c.Duties.Stock)
 	swap(c.Duties.OrderTaking)
 	swap(c.Duties.Tickets)
+	swap(c.Duties.Audit)
 	leads := map[string]string{}
 	for role, lead := range c.Leads {
 		if role == from {
