@@ -213,6 +213,10 @@ func escalationDigest(d service.EscalationDigest) string {
 // what it means.
 func auditMarkdown(r service.AuditReport, loc *time.Location) string {
 	var b strings.Builder
+	if len(r.Drifts) == 0 {
+		deliveriesMarkdown(&b, r.Deliveries, loc)
+		return b.String()
+	}
 	fmt.Fprintf(&b, "**库存对账发现差异** %s\n共核对 %d 个库位，%d 处不一致：\n", r.At.In(loc).Format("2006-01-02 15:04"), r.Checked, len(r.Drifts))
 	for i, d := range r.Drifts {
 		if i == 20 {
@@ -233,5 +237,28 @@ func auditMarkdown(r service.AuditReport, loc *time.Location) string {
 		b.WriteString(strings.Join(parts, "；") + "\n")
 	}
 	b.WriteString("库存被系统外改动过（手工改库、恢复备份等），请盘点核实后用「盘点」更正。")
+	if len(r.Deliveries) > 0 {
+		b.WriteString("\n\n")
+		deliveriesMarkdown(&b, r.Deliveries, loc)
+	}
 	return b.String()
+}
+
+// deliveriesMarkdown says which delivered orders disagree with their
+// timeline and what it means: the on-time rate counts a delivery by the
+// order's record of it.
+func deliveriesMarkdown(b *strings.Builder, ds []service.DeliveryDrift, loc *time.Location) {
+	fmt.Fprintf(b, "**签收记录与订单时间线不一致** %d 单（准时率按订单记录的签收时间统计，与时间线不符则准时率有误，请查明是否有人改过数据库）：\n", len(ds))
+	for i, d := range ds {
+		if i == 20 {
+			fmt.Fprintf(b, "…另有 %d 单，运行 `orderhub audit` 查看全部\n", len(ds)-20)
+			break
+		}
+		entered := d.EnteredAt.In(loc).Format("2006-01-02 15:04:05")
+		if d.EventAt == nil {
+			fmt.Fprintf(b, "> %s：订单记录 %s 进入「%s」，时间线没有这次签收\n", textesc.Markdown(d.OrderNo, 0), entered, textesc.Markdown(d.StageName, 0))
+			continue
+		}
+		fmt.Fprintf(b, "> %s：时间线 %s 签收，订单记录为 %s 进入「%s」\n", textesc.Markdown(d.OrderNo, 0), d.EventAt.In(loc).Format("2006-01-02 15:04:05"), entered, textesc.Markdown(d.StageName, 0))
+	}
 }

@@ -32,6 +32,7 @@ func TestRenderNotices(t *testing.T) {
 		Before: []service.EscalationTold{{Level: 1, Names: []string{"吴客服主管"}, At: time.Date(2026, 11, 24, 1, 30, 0, 0, time.UTC)}}}
 	card := n
 	card.TaskID = "esc-1-2-3"
+	eventAt := time.Date(2026, 11, 24, 3, 0, 0, 0, time.UTC)
 	var many service.EscalationDigest
 	for i := 0; i < 200; i++ {
 		many.Items = append(many.Items, n)
@@ -51,6 +52,12 @@ func TestRenderNotices(t *testing.T) {
 		{"ticket cards handled", service.MsgTypeTicketCards, service.TicketCards{ResponseCode: "rc", TicketNo: "TK1", State: model.TicketResolved, By: "张三"}, "update_template_card", []string{`"replace_name":"已由张三处理"`}, 0},
 		{"stock audit", service.MsgTypeStockAudit, service.AuditReport{At: time.Date(2026, 11, 24, 18, 0, 0, 0, time.UTC), Checked: 4,
 			Drifts: []service.Drift{{Warehouse: "A", SKU: "NUT-M8", OnHand: 10, LedgerOnHand: 5}}}, "markdown", []string{"库存对账发现差异** 2026-11-24 18:00", "A / NUT-M8：在库 10，流水合计 5"}, 0},
+		{"delivered orders off their timeline", service.MsgTypeStockAudit, service.AuditReport{At: time.Date(2026, 11, 24, 18, 0, 0, 0, time.UTC),
+			Deliveries: []service.DeliveryDrift{
+				{OrderNo: "SO-1", Stage: "delivered", StageName: "已签收", EnteredAt: time.Date(2026, 11, 24, 2, 0, 0, 0, time.UTC)},
+				{OrderNo: "SO-1", Stage: "delivered", StageName: "已签收", EnteredAt: time.Date(2026, 11, 24, 2, 0, 0, 0, time.UTC), EventAt: &eventAt},
+			}}, "markdown", []string{"签收记录与订单时间线不一致** 2 单", "SO-1：订单记录 2026-11-24 02:00:00 进入「已签收」，时间线没有这次签收",
+			"SO-1：时间线 2026-11-24 03:00:00 签收，订单记录为 2026-11-24 02:00:00 进入「已签收」"}, 0},
 		{"a message passes through", "text", map[string]string{"content": "好的"}, "text", []string{`{"content":"好的"}`}, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -19,7 +19,8 @@ import (
 // sums of the stock-movement ledger. Every change writes both in one
 // transaction, so any drift means something changed stock behind
 // orderhub's back (a hand-written UPDATE, a restored backup) and a person
-// must look.
+// must look. It checks the delivered orders against their timeline the
+// same way (checkDeliveries): the on-time rate reads them.
 type Auditor struct {
 	db    *gorm.DB
 	rdb   *redis.Client
@@ -53,10 +54,12 @@ type Drift struct {
 
 // AuditReport is what one audit found.
 type AuditReport struct {
-	At       time.Time
-	Checked  int64
-	Drifts   []Drift
-	Notified []string // WeCom userids the drift was pushed to
+	At      time.Time
+	Checked int64
+	Drifts  []Drift
+	// Deliveries are delivered orders that disagree with their timeline.
+	Deliveries []DeliveryDrift
+	Notified   []string // WeCom userids the drift was pushed to
 }
 
 // Check compares stock with allocations and the ledger. Three grouped
@@ -82,8 +85,15 @@ LEFT JOIN (SELECT warehouse_id, product_id, SUM(qty) AS qty FROM allocations WHE
 	ON al.warehouse_id = s.warehouse_id AND al.product_id = s.product_id
 WHERE s.on_hand <> COALESCE(m.on_hand, 0) OR s.locked <> COALESCE(m.locked, 0) OR s.locked <> COALESCE(al.qty, 0)
 ORDER BY p.sku, w.code`, model.AllocActive).Scan(&r.Drifts).Error
+	if err != nil {
+		return r, err
+	}
+	r.Deliveries, err = a.checkDeliveries(db)
 	return r, err
 }
+
+// Drifted says whether anything did not add up.
+func (r AuditReport) Drifted() bool { return len(r.Drifts) > 0 || len(r.Deliveries) > 0 }
 
 // Run checks and, when anything drifted, pushes what differs to the
 // admins (else the supervisors) through the outbox. The push is keyed by
@@ -91,7 +101,7 @@ ORDER BY p.sku, w.code`, model.AllocActive).Scan(&r.Drifts).Error
 func (a *Auditor) Run(ctx context.Context) (_ AuditReport, err error) {
 	defer wrapOp(&err, "Auditor.Run")
 	r, err := a.Check(ctx)
-	if err != nil || len(r.Drifts) == 0 {
+	if err != nil || !r.Drifted() {
 		return r, err
 	}
 	err = inTx(ctx, a.db, func(tx *gorm.DB) error {
@@ -101,11 +111,11 @@ func (a *Auditor) Run(ctx context.Context) (_ AuditReport, err error) {
 		}
 		r.Notified = to
 		if len(to) == 0 {
-			a.log.ErrorContext(ctx, "stock audit found drift and no admin or supervisor is registered to tell", "drifts", len(r.Drifts))
+			a.log.ErrorContext(ctx, "audit found drift and no admin or supervisor is registered to tell", "drifts", len(r.Drifts), "deliveries", len(r.Deliveries))
 			return nil
 		}
 		msg := Message{To: to, Type: MsgTypeStockAudit, Body: r}
-		msg.Key = "audit:" + r.At.In(a.loc).Format("2006-01-02") + ":" + driftHash(r.Drifts)
+		msg.Key = "audit:" + r.At.In(a.loc).Format("2006-01-02") + ":" + driftHash(r.Drifts, r.Deliveries)
 		return enqueue(tx, a.clock(), 0, []Message{msg})
 	})
 	return r, err
@@ -142,10 +152,13 @@ func dedupe(ids []string) []string {
 	return out
 }
 
-func driftHash(ds []Drift) string {
+func driftHash(ds []Drift, dd []DeliveryDrift) string {
 	h := sha256.New()
 	for _, d := range ds {
 		fmt.Fprintf(h, "%+v|", d)
+	}
+	for _, d := range dd {
+		fmt.Fprintf(h, "%s %d %v|", d.OrderNo, d.EnteredAt.UnixMilli(), d.EventAt != nil)
 	}
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
@@ -169,8 +182,8 @@ func (a *Auditor) RunIfDue(ctx context.Context) (ran bool, r AuditReport, err er
 		return false, r, nil
 	}
 	r, err = a.Run(ctx)
-	if err == nil && len(r.Drifts) > 0 {
-		a.log.WarnContext(ctx, "stock audit found drift", "drifts", len(r.Drifts), "notified", r.Notified)
+	if err == nil && r.Drifted() {
+		a.log.WarnContext(ctx, "audit found drift", "drifts", len(r.Drifts), "deliveries", len(r.Deliveries), "notified", r.Notified)
 	}
 	return true, r, err
 }

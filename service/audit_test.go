@@ -104,3 +104,56 @@ func TestNightlyAuditRunsOnce(t *testing.T) {
 		t.Error("did not run the next night")
 	}
 }
+
+// TestAuditDeliveries: an order delivered through the stage engine agrees
+// with its timeline (the on-time rate reads the order, the timeline holds
+// the event); a hand-written change of its delivery time is reported both
+// ways and pushed.
+func TestAuditDeliveries(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newEnv(t, db)
+		e.world(t)
+		e.put(t, "A", "BOLT-M8", 10)
+		ctx := context.Background()
+		d := must3(e.orders.Create(ctx, service.NewOrder{Customer: "C1", Lines: []service.LineInput{{SKU: "BOLT-M8", Qty: 2}}, Actor: service.Admin}))
+		promised := e.clock.Now().Add(30 * time.Hour).In(e.cfg.Location()).Format("2006-01-02 15:04")
+		for _, mv := range []service.Move{
+			{To: "confirmed", Fields: map[string]string{"promised_at": promised}},
+			{To: "picking"}, {To: "qc", Fields: map[string]string{"qc_inspector": "刘质检"}}, {To: "packed"},
+			{To: "shipped", Fields: map[string]string{"carrier": "顺丰", "tracking_no": "SF1", "waybill_photo": "p.jpg"}},
+			{To: "delivered"},
+		} {
+			e.clock.Add(5*time.Hour + 1234*time.Millisecond) // milliseconds kept on both databases
+			mv.No, mv.Actor = d.Order.No, service.Admin
+			if _, err := e.orders.Advance(ctx, mv); err != nil {
+				t.Fatalf("%s: %v", mv.To, err)
+			}
+		}
+		rdb, prefix := modeltest.Redis(t)
+		a := service.NewAuditor(db, rdb, prefix, service.NewPipeline(e.cfg), e.clock.Now, e.cfg.Location(), modeltest.Log())
+		r, err := a.Run(ctx)
+		if err != nil || r.Drifted() {
+			t.Fatalf("delivered through the stage engine: %+v, %v", r, err)
+		}
+		// Someone moves the delivery time by hand.
+		if err := db.Exec("UPDATE orders SET stage_entered_at = ? WHERE no = ?", e.clock.Now().Add(-time.Hour), d.Order.No).Error; err != nil {
+			t.Fatal(err)
+		}
+		r, err = a.Run(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Drifts) != 0 || len(r.Deliveries) != 2 {
+			t.Fatalf("deliveries %+v, stock %+v", r.Deliveries, r.Drifts)
+		}
+		if r.Deliveries[0].EventAt != nil || r.Deliveries[1].EventAt == nil || !r.Deliveries[1].EventAt.Equal(e.clock.Now()) {
+			t.Errorf("want the order without its event, then the event without its order: %+v", r.Deliveries)
+		}
+		var rows []model.Outbox
+		db.Where("`key` LIKE ?", "audit:%").Find(&rows)
+		rows = rendered(t, rows)
+		if len(rows) != 1 || !strings.Contains(rows[0].Body, d.Order.No) || !strings.Contains(rows[0].Body, "签收记录与订单时间线不一致") {
+			t.Errorf("audit pushes = %+v", rows)
+		}
+	})
+}

@@ -756,6 +756,11 @@ func (d *Dashboard) charts(c *gin.Context) {
 		d.failPage(c, err)
 		return
 	}
+	ot30, err := m.OnTime(ctx, m.LastDays(30))
+	if err != nil {
+		d.failPage(c, err)
+		return
+	}
 	dwell, err := m.Dwell(ctx, m.LastDays(30))
 	if err != nil {
 		d.failPage(c, err)
@@ -779,7 +784,7 @@ func (d *Dashboard) charts(c *gin.Context) {
 	if len(cal) > 15 {
 		cal = cal[:15]
 	}
-	data := gin.H{"Title": "准时率与时效", "OnTime": OnTimeOut(ot90), "Dwell": dwell, "Tickets": tk, "Nav": "charts",
+	data := gin.H{"Title": "准时率与时效", "OnTime": OnTimeOut(ot90), "OnTime30": OnTimeOut(ot30), "Dwell": dwell, "Tickets": tk, "Nav": "charts",
 		"Calendar": CalendarOut(cal), "Terms": TermsOut(terms)}
 	d.render(c, http.StatusOK, "charts", data)
 }

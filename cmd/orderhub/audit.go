@@ -59,16 +59,25 @@ func audit(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		return err
 	}
 	fmt.Fprintf(stdout, "database %s: checked %d stock rows at %s\n", model.DatabaseName(a.db), r.Checked, r.At.In(cfg.Location()).Format("2006-01-02 15:04"))
-	if len(r.Drifts) == 0 {
-		fmt.Fprintln(stdout, "no drift: locked = active allocations, on hand and locked = the ledger")
+	if !r.Drifted() {
+		fmt.Fprintln(stdout, "no drift: locked = active allocations, on hand and locked = the ledger, delivered orders = their timeline")
 		return nil
 	}
-	fmt.Fprintf(stdout, "%-6s %-20s %8s %8s %8s %8s %8s\n", "wh", "sku", "on_hand", "ledger", "locked", "ledger", "alloc")
+	if len(r.Drifts) > 0 {
+		fmt.Fprintf(stdout, "%-6s %-20s %8s %8s %8s %8s %8s\n", "wh", "sku", "on_hand", "ledger", "locked", "ledger", "alloc")
+	}
 	for _, d := range r.Drifts {
 		fmt.Fprintf(stdout, "%-6s %-20s %8d %8d %8d %8d %8d\n", d.Warehouse, d.SKU, d.OnHand, d.LedgerOnHand, d.Locked, d.LedgerLocked, d.Allocated)
+	}
+	for _, d := range r.Deliveries {
+		event := "no delivery event"
+		if d.EventAt != nil {
+			event = "delivery event at " + d.EventAt.In(cfg.Location()).Format("2006-01-02 15:04:05.000")
+		}
+		fmt.Fprintf(stdout, "order %s: %s since %s, %s\n", d.OrderNo, d.Stage, d.EnteredAt.In(cfg.Location()).Format("2006-01-02 15:04:05.000"), event)
 	}
 	if len(r.Notified) > 0 {
 		fmt.Fprintf(stdout, "queued a push to %v\n", r.Notified)
 	}
-	return fmt.Errorf("audit: %d stock rows drifted", len(r.Drifts))
+	return fmt.Errorf("audit: %d stock rows drifted, %d delivered orders disagree with their timeline", len(r.Drifts), len(r.Deliveries))
 }

@@ -245,11 +245,16 @@ func TestBoardInChromium(t *testing.T) {
 	page.MustNavigate(base + "/dashboard/charts").MustWaitLoad()
 	wait("charts drawn", `() => ["chart-ontime","chart-dwell","chart-tickets","chart-calendar"].every(id => document.querySelector("#" + id + " svg"))`, 60*time.Second)
 	body = text("body")
-	for _, want := range []string{"每日准时率", "集中下单", "防潮膜", "禁用胶带"} {
+	for _, want := range []string{"每日准时率", "近 30 天", "近 90 天", "按天明细", "集中下单", "防潮膜", "禁用胶带"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("charts page lacks %q", want)
 		}
 	}
+	// The on-time trend switches between the last 30 and 90 days.
+	page.MustElement(`#ontime-range button[data-days="30"]`).MustClick()
+	wait("30-day trend", `() => document.getElementById("chart-ontime").getAttribute("data-shown") === "30"`, 10*time.Second)
+	page.MustElement(`#ontime-range button[data-days="90"]`).MustClick()
+	wait("90-day trend", `() => document.getElementById("chart-ontime").getAttribute("data-shown") === "90"`, 10*time.Second)
 	shots["dashboard-charts.png"] = page.MustScreenshotFullPage()
 
 	// Screenshots: the board and an order on a phone.

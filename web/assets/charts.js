@@ -14,21 +14,37 @@
   }
   var pct = function (v) { return Math.round(v * 1000) / 10; };
 
-  var el = document.getElementById("chart-ontime");
-  if (el) {
-    var days = JSON.parse(el.getAttribute("data-days") || "[]");
-    chart("chart-ontime").setOption({
-      tooltip: { trigger: "axis" },
-      legend: { data: ["准时率 %", "OTIF %", "签收单数"] },
-      grid: { left: 40, right: 50, bottom: 30, top: 40 },
-      xAxis: { type: "category", data: days.map(function (d) { return d.day.slice(5); }) },
-      yAxis: [{ type: "value", min: 0, max: 100, name: "%" }, { type: "value", name: "单" }],
-      series: [
-        { name: "准时率 %", type: "line", smooth: true, showSymbol: false, data: days.map(function (d) { return d.delivered ? pct(d.rate) : null; }) },
-        { name: "OTIF %", type: "line", smooth: true, showSymbol: false, data: days.map(function (d) { return d.delivered ? pct(d.otif_rate) : null; }) },
-        { name: "签收单数", type: "bar", yAxisIndex: 1, itemStyle: { opacity: 0.25 }, data: days.map(function (d) { return d.delivered; }) }
-      ]
+  // The on-time trend: the page carries 90 days; 近 30 天 shows the last 30
+  // of them (the same days the 30-day rate above counts).
+  var trendEl = document.getElementById("chart-ontime");
+  if (trendEl) {
+    var all = JSON.parse(trendEl.getAttribute("data-days") || "[]");
+    var trend = chart("chart-ontime");
+    var draw = function (n) {
+      var days = all.slice(-n);
+      trend.setOption({
+        animation: false, // switching ranges redraws at once (and screenshots are never mid-transition)
+        tooltip: { trigger: "axis" },
+        legend: { data: ["准时率 %", "OTIF %", "签收单数"] },
+        grid: { left: 40, right: 50, bottom: 30, top: 40 },
+        xAxis: { type: "category", data: days.map(function (d) { return d.day.slice(5); }) },
+        yAxis: [{ type: "value", min: 0, max: 100, name: "%" }, { type: "value", name: "单" }],
+        series: [
+          { name: "准时率 %", type: "line", smooth: true, showSymbol: false, data: days.map(function (d) { return d.delivered ? pct(d.rate) : null; }) },
+          { name: "OTIF %", type: "line", smooth: true, showSymbol: false, data: days.map(function (d) { return d.delivered ? pct(d.otif_rate) : null; }) },
+          { name: "签收单数", type: "bar", yAxisIndex: 1, itemStyle: { opacity: 0.25 }, data: days.map(function (d) { return d.delivered; }) }
+        ]
+      });
+      trendEl.setAttribute("data-shown", String(days.length));
+    };
+    var buttons = document.querySelectorAll("#ontime-range button");
+    buttons.forEach(function (b) {
+      b.addEventListener("click", function () {
+        buttons.forEach(function (o) { o.setAttribute("aria-pressed", String(o === b)); });
+        draw(parseInt(b.getAttribute("data-days"), 10));
+      });
     });
+    draw(90);
   }
 
   var rows = document.querySelectorAll("#dwell-table tr[data-stage]");
@@ -64,7 +80,7 @@
     });
   }
 
-  el = document.getElementById("chart-calendar");
+  var el = document.getElementById("chart-calendar");
   if (el) {
     var cal = JSON.parse(el.getAttribute("data-calendar") || "[]");
     var data = [], top = 0, ys = cal.map(function (c) { return (c.clustered ? "★ " : "") + c.name; });
