@@ -22,7 +22,7 @@ const msgTypeUpdateCard = "update_template_card"
 // Render turns an outbox row holding a service notice (service/notices.go)
 // into the WeCom message it is sent as, in loc's time: escalations as a
 // template card or markdown, a digest and a stock audit as markdown, a
-// ticket's cards as update_template_card. A row that is a message
+// ticket's cards as update_template_card, a ticket's change as text. A row that is a message
 // already comes back as it is. The outbox keeps the notice; rendering at
 // dispatch keeps every WeCom format and word in the bot.
 func Render(m service.Outgoing, loc *time.Location) (service.Outgoing, error) {
@@ -57,15 +57,17 @@ func Render(m service.Outgoing, loc *time.Location) (service.Outgoing, error) {
 		}
 		m.MsgType, body = "markdown", map[string]string{"content": auditMarkdown(r, loc)}
 	case service.MsgTypeTicketCards:
-		var c service.TicketCards
+		var c service.TicketChange
 		if err := decode(m, &c); err != nil {
 			return m, err
 		}
-		label := "已由" + c.By + "接单"
-		if c.State != model.TicketAcknowledged {
-			label = "已由" + c.By + "处理"
+		m.MsgType, body = msgTypeUpdateCard, map[string]any{"response_code": c.ResponseCode, "button": map[string]string{"replace_name": ticketDone(c)}}
+	case service.MsgTypeTicketChange:
+		var c service.TicketChange
+		if err := decode(m, &c); err != nil {
+			return m, err
 		}
-		m.MsgType, body = msgTypeUpdateCard, map[string]any{"response_code": c.ResponseCode, "button": map[string]string{"replace_name": label}}
+		m.MsgType, body = "text", map[string]string{"content": fmt.Sprintf("工单 %s（订单 %s）%s。", c.TicketNo, c.OrderNo, ticketDone(c))}
 	default:
 		return m, nil
 	}
@@ -75,6 +77,14 @@ func Render(m service.Outgoing, loc *time.Location) (service.Outgoing, error) {
 	}
 	m.Body = b
 	return m, nil
+}
+
+// ticketDone says who took or handled a ticket: 已由张三接单.
+func ticketDone(c service.TicketChange) string {
+	if c.State == model.TicketAcknowledged {
+		return "已由" + c.By + "接单"
+	}
+	return "已由" + c.By + "处理"
 }
 
 func decode(m service.Outgoing, v any) error {

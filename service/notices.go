@@ -23,10 +23,13 @@ const (
 	MsgTypeEscalationDigest = "escalation_digest"
 	// MsgTypeStockAudit is an AuditReport that found drift.
 	MsgTypeStockAudit = "stock_audit"
-	// MsgTypeTicketCards is a TicketCards: the interactive cards already
+	// MsgTypeTicketCards is a TicketChange: the interactive cards already
 	// sent about a ticket now show who took or handled it, instead of
 	// their buttons. ToUser lists whose cards.
 	MsgTypeTicketCards = "ticket_cards"
+	// MsgTypeTicketChange is a TicketChange told, as a line, to whoever
+	// was pushed about the ticket and has no card to update.
+	MsgTypeTicketChange = "ticket_change"
 )
 
 // EscalationNotice is one level of an escalation firing: what has waited,
@@ -68,12 +71,15 @@ type EscalationDigest struct {
 	Items []EscalationNotice `json:"items"`
 }
 
-// TicketCards is a ticket taken or handled: the cards about it, sent with
-// a response code WeCom answered (or tapped with one), show it.
-type TicketCards struct {
-	// ResponseCode is the one-time code that updates the cards (72 h).
-	ResponseCode string `json:"response_code"`
+// TicketChange is a ticket taken or handled: the cards about it, sent
+// with a response code WeCom answered (or tapped with one), show it, and
+// whoever was pushed about it without such a card is told.
+type TicketChange struct {
+	// ResponseCode is the one-time code that updates the cards (72 h);
+	// empty in a line.
+	ResponseCode string `json:"response_code,omitempty"`
 	TicketNo     string `json:"ticket_no"`
+	OrderNo      string `json:"order_no,omitempty"`
 	State        string `json:"state"` // model.TicketAcknowledged or model.TicketResolved
 	By           string `json:"by"`    // who did it
 }

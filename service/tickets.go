@@ -261,13 +261,13 @@ func (t *Tickets) view(db *gorm.DB, no string) (TicketView, error) {
 // card of the ticket that still can be (see cardUpdates).
 func (t *Tickets) Ack(ctx context.Context, no string, actor Actor, click *CardClick) (_ TicketView, err error) {
 	defer wrapOp(&err, "Tickets.Ack")
-	return t.transition(ctx, no, actor, click, func(tx *gorm.DB, tk *model.Ticket, now time.Time) (string, error) {
+	return t.transition(ctx, no, actor, click, func(tx *gorm.DB, tk *model.Ticket, now time.Time) (bool, error) {
 		switch tk.State {
 		case model.TicketOpen:
 		case model.TicketAcknowledged:
-			return "", conflict(CodeAlreadyAcknowledged, "ticket %s was already acknowledged", tk.No).about(tk.No, tk.State)
+			return false, conflict(CodeAlreadyAcknowledged, "ticket %s was already acknowledged", tk.No).about(tk.No, tk.State)
 		default:
-			return "", conflict(CodeTicketDone, "ticket %s is already %s", tk.No, tk.State).about(tk.No, tk.State)
+			return false, conflict(CodeTicketDone, "ticket %s is already %s", tk.No, tk.State).about(tk.No, tk.State)
 		}
 		upd := map[string]any{"state": model.TicketAcknowledged, "ack_at": now, "updated_at": now}
 		if actor.StaffID != 0 {
@@ -276,13 +276,13 @@ func (t *Tickets) Ack(ctx context.Context, no string, actor Actor, click *CardCl
 			tk.AssigneeStaffID = &id
 		}
 		if err := tx.Model(&model.Ticket{}).Where("id = ?", tk.ID).Updates(upd).Error; err != nil {
-			return "", err
+			return false, err
 		}
 		tk.State, tk.AckAt = model.TicketAcknowledged, &now
 		err := tx.Model(&model.Alarm{}).Where("ticket_id = ? AND state = ? AND clock IN ?", tk.ID, model.AlarmArmed,
 			[]string{model.ClockStage, model.ClockTransfer, model.ClockAck}).
 			Updates(map[string]any{"state": model.AlarmStopped, "updated_at": now}).Error
-		return "已由" + actor.Name + "接单", err
+		return true, err
 	})
 }
 
@@ -293,9 +293,9 @@ func (t *Tickets) Resolve(ctx context.Context, no, note string, actor Actor, cli
 	if err := checkText("note", note, 1000, true); err != nil {
 		return TicketView{}, err
 	}
-	return t.transition(ctx, no, actor, click, func(tx *gorm.DB, tk *model.Ticket, now time.Time) (string, error) {
+	return t.transition(ctx, no, actor, click, func(tx *gorm.DB, tk *model.Ticket, now time.Time) (bool, error) {
 		if tk.State != model.TicketOpen && tk.State != model.TicketAcknowledged {
-			return "", conflict(CodeTicketDone, "ticket %s is already %s", tk.No, tk.State).about(tk.No, tk.State)
+			return false, conflict(CodeTicketDone, "ticket %s is already %s", tk.No, tk.State).about(tk.No, tk.State)
 		}
 		upd := map[string]any{"state": model.TicketResolved, "resolution": trunc(note, 1000), "resolved_at": now, "updated_at": now}
 		if tk.AckAt == nil {
@@ -303,24 +303,24 @@ func (t *Tickets) Resolve(ctx context.Context, no, note string, actor Actor, cli
 			tk.AckAt = &now
 		}
 		if err := tx.Model(&model.Ticket{}).Where("id = ?", tk.ID).Updates(upd).Error; err != nil {
-			return "", err
+			return false, err
 		}
 		tk.State, tk.Resolution, tk.ResolvedAt = model.TicketResolved, trunc(note, 1000), &now
 		err := tx.Model(&model.Alarm{}).Where("ticket_id = ? AND state = ?", tk.ID, model.AlarmArmed).
 			Updates(map[string]any{"state": model.AlarmStopped, "updated_at": now}).Error
-		return "已由" + actor.Name + "处理", err
+		return true, err
 	})
 }
 
 // Close closes a resolved ticket: the loop is done.
 func (t *Tickets) Close(ctx context.Context, no string, actor Actor) (_ TicketView, err error) {
 	defer wrapOp(&err, "Tickets.Close")
-	return t.transition(ctx, no, actor, nil, func(tx *gorm.DB, tk *model.Ticket, now time.Time) (string, error) {
+	return t.transition(ctx, no, actor, nil, func(tx *gorm.DB, tk *model.Ticket, now time.Time) (bool, error) {
 		if tk.State != model.TicketResolved {
-			return "", conflict(CodeNotResolved, "ticket %s is %s; resolve it before closing", tk.No, tk.State).about(tk.No, tk.State)
+			return false, conflict(CodeNotResolved, "ticket %s is %s; resolve it before closing", tk.No, tk.State).about(tk.No, tk.State)
 		}
 		tk.State, tk.ClosedAt = model.TicketClosed, &now
-		return "", tx.Model(&model.Ticket{}).Where("id = ?", tk.ID).
+		return false, tx.Model(&model.Ticket{}).Where("id = ?", tk.ID).
 			Updates(map[string]any{"state": model.TicketClosed, "closed_at": now, "updated_at": now}).Error
 	})
 }
@@ -331,7 +331,7 @@ func (t *Tickets) Close(ctx context.Context, no string, actor Actor) (_ TicketVi
 // customer problem, records it on the order's timeline, and ends with the
 // chat reply hook — all in one transaction.
 func (t *Tickets) transition(ctx context.Context, no string, actor Actor, click *CardClick,
-	change func(tx *gorm.DB, tk *model.Ticket, now time.Time) (string, error)) (TicketView, error) {
+	change func(tx *gorm.DB, tk *model.Ticket, now time.Time) (bool, error)) (TicketView, error) {
 	no = strings.ToUpper(strings.TrimSpace(no))
 	var v TicketView
 	err := inTx(ctx, t.db, func(tx *gorm.DB) error {
@@ -348,7 +348,7 @@ func (t *Tickets) transition(ctx context.Context, no string, actor Actor, click 
 		}
 		now := t.clock()
 		before := tk.State
-		label, err := change(tx, &tk, now)
+		tell, err := change(tx, &tk, now)
 		if err != nil {
 			return err
 		}
@@ -369,9 +369,9 @@ func (t *Tickets) transition(ctx context.Context, no string, actor Actor, click 
 				others = append(others, u)
 			}
 		}
-		if label != "" {
+		if tell {
 			// Every card of the ticket that can still be updated now shows
-			// label instead of its buttons, for everyone it went to; people
+			// who took or handled it instead of its buttons, for everyone it went to; people
 			// whose card cannot be (no card, or its code used or expired)
 			// get a line.
 			ups, err := cardUpdates(tx, tk, actor, click, now)
@@ -383,9 +383,9 @@ func (t *Tickets) transition(ctx context.Context, no string, actor Actor, click 
 				others = slices.DeleteFunc(others, func(u string) bool { return slices.Contains(m.To, u) })
 			}
 		}
-		if len(others) > 0 && label != "" {
-			m := Text(fmt.Sprintf("工单 %s（订单 %s）%s。", tk.No, v.OrderNo, label), others...)
-			m.Key = fmt.Sprintf("tk:%d:%s", tk.ID, tk.State)
+		if len(others) > 0 && tell {
+			m := Message{To: others, Type: MsgTypeTicketChange, Key: fmt.Sprintf("tk:%d:%s", tk.ID, tk.State),
+				Body: TicketChange{TicketNo: tk.No, OrderNo: v.OrderNo, State: tk.State, By: actor.Name}}
 			if tk.OrderID != nil {
 				m.OrderID = *tk.OrderID
 			}
@@ -433,7 +433,7 @@ func cardUpdates(tx *gorm.DB, tk model.Ticket, actor Actor, click *CardClick, no
 	}
 	update := func(task model.CardTask, code string) Message {
 		return Message{To: strings.Split(task.ToUser, "|"), Type: MsgTypeTicketCards, Key: cardUpdateKey(code),
-			Body: TicketCards{ResponseCode: code, TicketNo: tk.No, State: tk.State, By: actor.Name}}
+			Body: TicketChange{ResponseCode: code, TicketNo: tk.No, State: tk.State, By: actor.Name}}
 	}
 	type pending struct {
 		task model.CardTask

@@ -207,14 +207,19 @@ func replay(ctx context.Context, base config.Config, o simOptions, profile sim.P
 		}
 	}
 	sctx, stop := context.WithCancel(ctx)
-	served := make(chan error, 1)
-	go func() { served <- serve(sctx, cfg, log, io.Discard) }()
+	// served is closed when serve returned, with its error in serveErr:
+	// waiting for it twice (waitHealthy, then stopServer after serve
+	// failed to start) must not hang.
+	served := make(chan struct{})
+	var serveErr error
+	go func() { serveErr = serve(sctx, cfg, log, io.Discard); close(served) }()
 	stopServer := func() error {
 		stop()
-		return <-served
+		<-served
+		return serveErr
 	}
 	base0 := "http://" + cfg.HTTPAddr
-	if err := waitHealthy(ctx, base0, served); err != nil {
+	if err := waitHealthy(ctx, base0, served, &serveErr); err != nil {
 		_ = stopServer()
 		return sim.Replay{}, err
 	}
@@ -298,12 +303,12 @@ func freePort() (string, error) {
 	return port, err
 }
 
-func waitHealthy(ctx context.Context, base string, served <-chan error) error {
+func waitHealthy(ctx context.Context, base string, served <-chan struct{}, serveErr *error) error {
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
-		case err := <-served:
-			return fmt.Errorf("simulate: orderhub stopped before serving: %v", err)
+		case <-served:
+			return fmt.Errorf("simulate: orderhub stopped before serving: %v", *serveErr)
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-time.After(100 * time.Millisecond):
