@@ -273,3 +273,54 @@ func TestGroupCommitStalePlan(t *testing.T) {
 		}
 	})
 }
+
+// TestLockStockAllRowsOrNone: the batch's one conditional UPDATE changes
+// every row or, if any row no longer covers its quantity, none: the
+// attempt is stale and rolls back whole.
+func TestLockStockAllRowsOrNone(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		groupWorld(t, db, 0)
+		var w model.Warehouse
+		var p model.Product
+		db.Take(&w)
+		db.Take(&p)
+		more := []model.Warehouse{{Code: "B", Name: "苏州仓", Priority: 20}, {Code: "C", Name: "杭州仓", Priority: 10}}
+		if err := db.Create(&more).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Exec("UPDATE stocks SET on_hand = 10").Error; err != nil {
+			t.Fatal(err)
+		}
+		rows := []model.Stock{{WarehouseID: more[0].ID, ProductID: p.ID, OnHand: 5}, {WarehouseID: more[1].ID, ProductID: p.ID, OnHand: 3}}
+		if err := db.Create(&rows).Error; err != nil {
+			t.Fatal(err)
+		}
+		var first model.Stock
+		db.Where("warehouse_id = ?", w.ID).Take(&first)
+		tests := []struct {
+			name   string
+			allocs []plannedAlloc
+			stale  bool
+			locked []int64 // first, rows[0], rows[1] after
+		}{
+			{"the last row short: none changes", []plannedAlloc{{stockID: first.ID, qty: 4}, {stockID: rows[0].ID, qty: 5}, {stockID: rows[1].ID, qty: 4}}, true, []int64{0, 0, 0}},
+			{"all fit, quantities of one row summed", []plannedAlloc{{stockID: rows[1].ID, qty: 2}, {stockID: first.ID, qty: 4}, {stockID: rows[1].ID, qty: 1}}, false, []int64{4, 0, 3}},
+		}
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				err := db.Transaction(func(tx *gorm.DB) error { return lockStock(tx, tc.allocs) })
+				var stale errStale
+				if errors.As(err, &stale) != tc.stale || (!tc.stale && err != nil) {
+					t.Fatalf("err %v, want stale %v", err, tc.stale)
+				}
+				for i, id := range []uint64{first.ID, rows[0].ID, rows[1].ID} {
+					var s model.Stock
+					db.Take(&s, id)
+					if s.Locked != tc.locked[i] {
+						t.Errorf("stock %d: locked %d, want %d", id, s.Locked, tc.locked[i])
+					}
+				}
+			})
+		}
+	})
+}

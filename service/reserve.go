@@ -2,6 +2,7 @@ package service
 
 import (
 	"slices"
+	"strings"
 
 	"gorm.io/gorm"
 
@@ -112,15 +113,26 @@ func primaryWarehouse(ws []model.Warehouse, c model.Customer) uint64 {
 // errStale says a planned lock no longer fits: someone took the stock
 // between our read and our write. The whole transaction is rolled back and
 // planned again.
-type errStale struct{ stockID uint64 }
+type errStale struct{}
 
 func (errStale) Error() string { return "stock changed while reserving" }
 
-// lockStock applies the planned locks. Each is one conditional UPDATE whose
-// affected-row count is checked: it succeeds only if on_hand - locked still
-// covers it, so no interleaving of writers can oversell. Rows are locked in
-// id order so two orders never deadlock on each other's rows. They run last
-// in the transaction so the hot rows stay locked only until the commit.
+// lockStock applies the planned locks: one conditional UPDATE for every
+// stock row of the batch at once,
+//
+//	UPDATE stocks SET locked = locked + CASE id WHEN ? THEN ? … END
+//	WHERE id IN (…) AND on_hand - locked >= CASE id WHEN ? THEN ? … END
+//
+// whose affected-row count must be the number of rows: each row is changed
+// only if on_hand - locked still covers its quantity, so no interleaving of
+// writers can oversell, and one row short refuses the whole attempt. One
+// statement, not one per row: a batch of a hundred orders of 1–3 SKUs
+// touches dozens of rows, and a round trip each was most of the batch's
+// time on MariaDB. The primary key is read in id order (forced on MySQL),
+// so two batches lock their common rows in the same order and never
+// deadlock. It runs last in the transaction so the hot rows stay locked
+// only until the commit. SQLite: in chunks (rowsPerInsert), for its
+// driver's placeholder cost.
 func lockStock(tx *gorm.DB, allocs []plannedAlloc) error {
 	byStock := map[uint64]int64{}
 	for _, a := range allocs {
@@ -131,14 +143,28 @@ func lockStock(tx *gorm.DB, allocs []plannedAlloc) error {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
-	for _, id := range ids {
-		q := byStock[id]
-		res := tx.Exec("UPDATE stocks SET locked = locked + ? WHERE id = ? AND on_hand - locked >= ?", q, id, q)
+	table := "stocks"
+	if model.IsMySQL(tx) {
+		table = "`stocks` FORCE INDEX (PRIMARY)"
+	}
+	per := rowsPerInsert(tx)
+	for at := 0; at < len(ids); at += per {
+		chunk := ids[at:min(at+per, len(ids))]
+		var qty strings.Builder
+		qtyArgs := make([]any, 0, 2*len(chunk))
+		qty.WriteString("CASE id")
+		for _, id := range chunk {
+			qty.WriteString(" WHEN ? THEN ?")
+			qtyArgs = append(qtyArgs, id, byStock[id])
+		}
+		qty.WriteString(" END")
+		args := append(append(append([]any{}, qtyArgs...), chunk), qtyArgs...)
+		res := tx.Exec("UPDATE "+table+" SET locked = locked + "+qty.String()+" WHERE id IN ? AND on_hand - locked >= "+qty.String(), args...)
 		if res.Error != nil {
 			return res.Error
 		}
-		if res.RowsAffected != 1 {
-			return errStale{stockID: id}
+		if res.RowsAffected != int64(len(chunk)) {
+			return errStale{}
 		}
 	}
 	return nil
