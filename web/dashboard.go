@@ -56,6 +56,9 @@ type DashboardDeps struct {
 	Catalog   *service.Catalog
 	// Insight answers the purchase calendar and the remark terms.
 	Insight *service.Insight
+	// Overdue marks the tickets and transfers past their escalation's
+	// first level in the panes.
+	Overdue service.Overdue
 	// OAuth, when set, offers 企业微信登录 on the login page.
 	OAuth OAuth
 	// Roles may use the board after WeCom OAuth ("leads": every role that
@@ -450,13 +453,18 @@ func (d *Dashboard) ticketsPane(c *gin.Context) {
 		return
 	}
 	now := d.d.Clock()
+	type ticket struct {
+		service.TicketView
+		// Late is the clock it ran past (service.Overdue), "" if none.
+		Late string
+	}
 	type group struct {
 		Assignee string
-		Tickets  []service.TicketView
+		Tickets  []ticket
 	}
 	var groups []group
 	at := map[string]int{}
-	overdue := 0
+	late := map[string]int{}
 	for _, t := range ts {
 		name := "未分派"
 		if t.Assignee != nil {
@@ -466,12 +474,12 @@ func (d *Dashboard) ticketsPane(c *gin.Context) {
 			at[name] = len(groups)
 			groups = append(groups, group{Assignee: name})
 		}
-		groups[at[name]].Tickets = append(groups[at[name]].Tickets, t)
-		if t.State == model.TicketOpen && now.Sub(t.CreatedAt) > 17*time.Minute {
-			overdue++
-		}
+		tk := ticket{TicketView: t, Late: d.d.Overdue.Ticket(t.Ticket, now)}
+		late[tk.Late]++
+		groups[at[name]].Tickets = append(groups[at[name]].Tickets, tk)
 	}
-	d.render(c, http.StatusOK, "tickets", gin.H{"Title": "异常工单", "Groups": groups, "Count": len(ts), "Overdue": overdue, "Now": now, "Nav": "tickets"})
+	d.render(c, http.StatusOK, "tickets", gin.H{"Title": "异常工单", "Groups": groups, "Count": len(ts),
+		"LateAck": late[model.ClockAck], "LateResolve": late[model.ClockResolve], "Now": now, "Nav": "tickets"})
 }
 
 func (d *Dashboard) transfersPane(c *gin.Context) {
@@ -480,12 +488,19 @@ func (d *Dashboard) transfersPane(c *gin.Context) {
 		d.failPage(c, err)
 		return
 	}
+	type transfer struct {
+		service.TransferView
+		// Late is the clock it ran past (service.Overdue), "" if none.
+		Late string
+	}
 	type group struct {
 		Assignee  string
-		Transfers []service.TransferView
+		Transfers []transfer
 	}
 	var groups []group
 	at := map[string]int{}
+	now := d.d.Clock()
+	overdue := 0
 	for _, t := range ts {
 		name := t.Assignee
 		if name == "" {
@@ -495,9 +510,13 @@ func (d *Dashboard) transfersPane(c *gin.Context) {
 			at[name] = len(groups)
 			groups = append(groups, group{Assignee: name})
 		}
-		groups[at[name]].Transfers = append(groups[at[name]].Transfers, t)
+		tr := transfer{TransferView: t, Late: d.d.Overdue.Transfer(t.Transfer, now)}
+		if tr.Late != "" {
+			overdue++
+		}
+		groups[at[name]].Transfers = append(groups[at[name]].Transfers, tr)
 	}
-	d.render(c, http.StatusOK, "transfers", gin.H{"Title": "调拨单", "Groups": groups, "Count": len(ts), "Now": d.d.Clock(), "Nav": "transfers"})
+	d.render(c, http.StatusOK, "transfers", gin.H{"Title": "调拨单", "Groups": groups, "Count": len(ts), "Overdue": overdue, "Now": now, "Nav": "transfers"})
 }
 
 // back returns to where an action was taken, saying what happened.

@@ -137,6 +137,14 @@ func TestDashboardSessionAndActions(t *testing.T) {
 		if resp, _ := get(t, c, base+"/dashboard/board", "X-Board-Poll", "1", "If-None-Match", etag); resp.StatusCode != http.StatusNotModified {
 			t.Fatalf("unchanged poll: %d", resp.StatusCode)
 		}
+		// The panes: open tickets and pending transfers, with what is overdue
+		// counted by the escalation ladders' first levels (service.Overdue).
+		if resp, body := get(t, c, base+"/dashboard/tickets"); resp.StatusCode != http.StatusOK || !strings.Contains(body, tk.No) || !strings.Contains(body, "接单超时 0") {
+			t.Errorf("tickets pane: %d\n%s", resp.StatusCode, body)
+		}
+		if resp, body := get(t, c, base+"/dashboard/transfers"); resp.StatusCode != http.StatusOK || !strings.Contains(body, "在途") || !strings.Contains(body, "超时 ") {
+			t.Errorf("transfers pane: %d\n%s", resp.StatusCode, body)
+		}
 		// An action without the CSRF token is refused, with it done.
 		if resp, _ := postForm(t, c, base+"/dashboard/tickets/"+tk.No+"/ack", url.Values{}); resp.StatusCode != http.StatusForbidden {
 			t.Fatalf("ack without csrf: %d", resp.StatusCode)

@@ -42,6 +42,7 @@ func (a *app) wireWarRoom(clock service.Clock, tickets *service.Tickets) error {
 		Roles: cfg.Dashboard.Roles, AdminToken: cfg.AdminToken, Secret: secret, SessionTTL: cfg.Dashboard.SessionTTL.D(),
 		PublicURL: cfg.PublicURL, DataDir: cfg.DataDir, Location: cfg.Location(), Clock: clock, Log: a.log,
 		Channels: map[string]string{},
+		Overdue:  service.NewOverdue(cfg.Escalation),
 	}
 	for key, ch := range cfg.Channels {
 		d.Channels[key] = key
