@@ -117,7 +117,7 @@ func (h *History) Seed(ctx context.Context, days int) (Report, error) {
 	if len(customers) == 0 || len(products) == 0 || len(warehouses) < 2 {
 		return rep, fmt.Errorf("demo history: seed the demo company first")
 	}
-	g := &gen{h: h, rng: rand.New(rand.NewPCG(11, 2026)), customers: customers, products: products, warehouses: warehouses, staff: staff}
+	g := &gen{h: h, rng: rand.New(rand.NewPCG(11, 2026)), customers: customers, products: products, warehouses: warehouses, staff: staff, now: h.clock()}
 	today := h.clock().In(h.loc)
 	today = time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, h.loc)
 	// Today's open orders first, so the board is alive at once; then the
@@ -151,6 +151,8 @@ type gen struct {
 	products   []model.Product
 	warehouses []model.Warehouse
 	staff      []model.Staff
+	// now ends the history: nothing in it is dated later.
+	now time.Time
 }
 
 type batch struct {
@@ -354,6 +356,9 @@ func (g *gen) day(b *batch, day time.Time, i, n int) {
 				}
 				if from != wh {
 					recv := at.Add(g.between(90*time.Minute, 9*time.Hour))
+					if recv.After(delivered) {
+						recv = delivered
+					}
 					b.transfers = append(b.transfers, model.Transfer{OrderID: id, ProductID: b.lines[len(b.lines)-1].ProductID, FromWarehouseID: from, ToWarehouseID: wh,
 						Qty: b.lines[len(b.lines)-1].Qty, Status: model.TransferReceived, ReceivedBy: g.staffWith("keeper"), ReceivedAt: &recv, CreatedAt: at, UpdatedAt: recv})
 				}
@@ -377,11 +382,13 @@ func (g *gen) day(b *batch, day time.Time, i, n int) {
 			ackMin := math.Exp(g.rng.NormFloat64()*0.7) * (25 - 15*float64(i)/float64(max(n-1, 1)))
 			ack := opened.Add(time.Duration(ackMin * float64(time.Minute)))
 			res := ack.Add(g.between(30*time.Minute, 6*time.Hour))
-			oid := id
-			b.tickets = append(b.tickets, model.Ticket{ID: uint64(len(b.tickets) + 1), Kind: tk.kind, OrderID: &oid, Reporter: "演示",
-				Description: tk.desc, State: model.TicketClosed, Resolution: "已处理", AckAt: &ack, ResolvedAt: &res, ClosedAt: &res, CreatedAt: opened, UpdatedAt: res})
-			b.ticketEvents = append(b.ticketEvents, len(b.events))
-			ev("ticket", "", "", opened, "演示", "："+tk.desc, "{}")
+			if !res.After(g.now) { // a problem not reported yet is left out
+				oid := id
+				b.tickets = append(b.tickets, model.Ticket{ID: uint64(len(b.tickets) + 1), Kind: tk.kind, OrderID: &oid, Reporter: "演示",
+					Description: tk.desc, State: model.TicketClosed, Resolution: "已处理", AckAt: &ack, ResolvedAt: &res, ClosedAt: &res, CreatedAt: opened, UpdatedAt: res})
+				b.ticketEvents = append(b.ticketEvents, len(b.events))
+				ev("ticket", "", "", opened, "演示", "："+tk.desc, "{}")
+			}
 		}
 		last := stages[len(stages)-1].Key
 		ord.Stage, ord.StageEnteredAt, ord.PromisedAt, ord.UpdatedAt = last, delivered, &promised, delivered

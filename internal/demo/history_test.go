@@ -11,6 +11,7 @@ import (
 	"orderhub/config"
 	"orderhub/internal/demo"
 	"orderhub/internal/redislock"
+	"orderhub/model"
 	"orderhub/model/modeltest"
 	"orderhub/service"
 )
@@ -58,6 +59,15 @@ func TestHistoryTellsAStory(t *testing.T) {
 		}
 		if ot.Late == 0 || ot.Early == 0 || ot.Rate < 0.6 || ot.Rate > 0.95 || ot.OTIF >= ot.OnTime {
 			t.Errorf("on time %+v", ot)
+		}
+		// A problem is in the history only once it was reported and
+		// closed: nothing dated after now.
+		var future int64
+		if err := db.Model(&model.Ticket{}).Where("created_at > ? OR closed_at > ?", time.Now(), time.Now()).Count(&future).Error; err != nil {
+			t.Fatal(err)
+		}
+		if future != 0 {
+			t.Errorf("%d tickets dated after now", future)
 		}
 		tk, err := m.Tickets(ctx, m.LastDays(90))
 		if err != nil {
