@@ -354,7 +354,21 @@ func (e *Escalator) fireBatch(ctx context.Context) (claimed, fired, stopped int,
 	err = inTx(ctx, e.db, func(tx *gorm.DB) error {
 		claimed, fired, stopped = 0, 0, 0
 		now := e.clock()
-		q := tx.Where("state = ? AND next_at <= ?", model.AlarmArmed, now).Order("next_at, id").Limit(e.batch)
+		// Which alarms are due is read without locking; they are then
+		// claimed by primary key. Claiming through the due index (state,
+		// next_at) would hold its gaps, and firing moves every claimed
+		// alarm within that index: two instances firing at once then
+		// deadlocked, and the loser's retry found its alarms still behind
+		// the winner's gap locks, so a due level waited for the next scan.
+		var due []uint64
+		if err := tx.Model(&model.Alarm{}).Where("state = ? AND next_at <= ?", model.AlarmArmed, now).
+			Order("next_at, id").Limit(e.batch).Pluck("id", &due).Error; err != nil {
+			return err
+		}
+		if len(due) == 0 {
+			return nil
+		}
+		q := model.Row(tx, &model.Alarm{}).Where("id IN ? AND state = ? AND next_at <= ?", due, model.AlarmArmed, now).Order("next_at, id")
 		if model.IsMySQL(tx) {
 			// Alarms another instance is firing are skipped, not waited for.
 			q = q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
