@@ -134,6 +134,7 @@ func markDone(tx *gorm.DB, id uint64, state, reason string, now time.Time) error
 type Inbox struct {
 	db    *gorm.DB
 	clock Clock
+	rec   *recorder // Record's group commit (inboundbatch.go)
 }
 
 // NewInbox returns an Inbox.
@@ -141,7 +142,7 @@ func NewInbox(db *gorm.DB, clock Clock) *Inbox {
 	if db == nil || clock == nil {
 		panic("service: NewInbox: nil dependency")
 	}
-	return &Inbox{db: db, clock: clock}
+	return &Inbox{db: db, clock: clock, rec: &recorder{db: db}}
 }
 
 // InboundMessage is a decrypted WeCom message or event.
@@ -167,11 +168,10 @@ func (b *Inbox) Record(ctx context.Context, m InboundMessage, lease time.Duratio
 	row = model.Inbound{MsgKey: m.Key, FromUser: trunc(m.From, 64), MsgType: trunc(m.Type, 16), Content: trunc(m.Content, 4000),
 		MediaID: trunc(m.MediaID, 255), Event: trunc(m.Event, 64), EventKey: trunc(m.EventKey, 255),
 		State: model.InboundNew, LeaseUntil: now.Add(lease), Attempts: 1, SentAt: m.SentAt.UTC(), CreatedAt: now}
-	err = b.db.WithContext(ctx).Create(&row).Error
-	if isDuplicate(err) {
-		return row, false, nil
+	if err := ctx.Err(); err != nil {
+		return row, false, err
 	}
-	return row, err == nil, err
+	return b.rec.record(row)
 }
 
 func trunc(s string, n int) string {
