@@ -252,7 +252,7 @@ func (b *Bot) review(ctx context.Context, m model.Inbound, actor service.Actor, 
 		for _, v := range vs {
 			var what []string
 			for _, p := range v.Problems {
-				what = append(what, service.ProblemZh(p))
+				what = append(what, problemZh(p))
 			}
 			items = append(items, fmt.Sprintf("#%d %s %s：%s", v.ID, esc(v.ChannelName), esc(v.ExternalID), esc(strings.Join(what, "；"))))
 		}

@@ -21,8 +21,10 @@ const msgTypeUpdateCard = "update_template_card"
 
 // Render turns an outbox row holding a service notice (service/notices.go)
 // into the WeCom message it is sent as, in loc's time: escalations as a
-// template card or markdown, a digest and a stock audit as markdown, a
-// ticket's cards as update_template_card, a ticket's change as text. A row that is a message
+// template card or markdown, a digest of escalations, a stock audit and
+// the daily digest as markdown, a ticket's cards as update_template_card,
+// a ticket's change, an intake held for review and a leaver's handover as
+// text. A row that is a message
 // already comes back as it is. The outbox keeps the notice; rendering at
 // dispatch keeps every WeCom format and word in the bot.
 func Render(m service.Outgoing, loc *time.Location) (service.Outgoing, error) {
@@ -68,6 +70,24 @@ func Render(m service.Outgoing, loc *time.Location) (service.Outgoing, error) {
 			return m, err
 		}
 		m.MsgType, body = "text", map[string]string{"content": fmt.Sprintf("工单 %s（订单 %s）%s。", c.TicketNo, c.OrderNo, ticketDone(c))}
+	case service.MsgTypeDailyDigest:
+		var r service.DailyDigest
+		if err := decode(m, &r); err != nil {
+			return m, err
+		}
+		m.MsgType, body = "markdown", map[string]string{"content": dailyDigestMarkdown(r)}
+	case service.MsgTypeIntakeReview:
+		var r service.IntakeReview
+		if err := decode(m, &r); err != nil {
+			return m, err
+		}
+		m.MsgType, body = "text", map[string]string{"content": intakeReviewText(r)}
+	case service.MsgTypeStaffLeft:
+		var l service.StaffLeft
+		if err := decode(m, &l); err != nil {
+			return m, err
+		}
+		m.MsgType, body = "text", map[string]string{"content": staffLeftText(l)}
 	default:
 		return m, nil
 	}
@@ -271,4 +291,113 @@ func deliveriesMarkdown(b *strings.Builder, ds []service.DeliveryDrift, loc *tim
 		}
 		fmt.Fprintf(b, "> %s：时间线 %s 签收，订单记录为 %s 进入「%s」\n", textesc.Markdown(d.OrderNo, 0), d.EventAt.In(loc).Format("2006-01-02 15:04:05"), entered, textesc.Markdown(d.StageName, 0))
 	}
+}
+
+// dailyDigestMarkdown is the supervisors' morning message: yesterday's
+// on-time rate against the day before, what is overdue now, open tickets
+// by age, orders waiting for review, and the board's link.
+func dailyDigestMarkdown(r service.DailyDigest) string {
+	var b strings.Builder
+	day := r.Day
+	if t, err := time.Parse(time.DateOnly, r.Day); err == nil {
+		day = t.Format("01月02日")
+	}
+	last, prev := r.Yesterday, r.Before
+	fmt.Fprintf(&b, "**订单日报 %s**\n", day)
+	fmt.Fprintf(&b, "> 昨日准时率 <font color=\"info\">%.1f%%</font>（签收 %d，准时 %d，早到 %d，晚到 %d）", last.Rate*100, last.Delivered, last.OnTime, last.Early, last.Late)
+	switch diff := (last.Rate - prev.Rate) * 100; {
+	case prev.Delivered == 0:
+		b.WriteString("\n")
+	case diff >= 0:
+		fmt.Fprintf(&b, "，比前天 %.1f%% 高 %.1f 个百分点\n", prev.Rate*100, diff)
+	default:
+		fmt.Fprintf(&b, "，比前天 %.1f%% <font color=\"warning\">低 %.1f 个百分点</font>\n", prev.Rate*100, -diff)
+	}
+	fmt.Fprintf(&b, "> 准时且齐全（OTIF）%.1f%%；准时 = 承诺时间 ±2 小时内签收\n", last.OTIFRate*100)
+	total := 0
+	var parts []string
+	for _, o := range r.Overdue {
+		total += o.N
+		parts = append(parts, fmt.Sprintf("%s %d", o.Name, o.N))
+	}
+	if total == 0 {
+		b.WriteString("> 超时订单：无\n")
+	} else {
+		fmt.Fprintf(&b, "> 超时订单 <font color=\"warning\">%d</font>：%s\n", total, strings.Join(parts, "，"))
+	}
+	a := r.Tickets
+	fmt.Fprintf(&b, "> 未处理异常 %d：1 小时内 %d，1–4 小时 %d，4–24 小时 %d，超过 1 天 %d\n", a[0]+a[1]+a[2]+a[3], a[0], a[1], a[2], a[3])
+	fmt.Fprintf(&b, "> 待复核订单 %d\n", r.Review)
+	if r.BoardURL != "" {
+		fmt.Fprintf(&b, "[打开作战室看板](%s)", r.BoardURL)
+	}
+	return b.String()
+}
+
+// intakeReviewText tells customer service an order from a channel is held
+// and what did not match. What the channel sent is user-supplied: escaped
+// for a text message (invariant 9).
+func intakeReviewText(r service.IntakeReview) string {
+	var what []string
+	for _, p := range r.Problems {
+		what = append(what, textesc.Text(problemZh(p), 80))
+	}
+	return fmt.Sprintf("待复核订单 #%d（%s，外部单号 %s）：%s。未预留库存。发「复核 %d」查看并选择。",
+		r.IntakeID, textesc.Text(r.From, 30), textesc.Text(r.ExternalID, 64), strings.Join(what, "；"), r.IntakeID)
+}
+
+// problemZh says what did not match in an intake, in Chinese, for chat.
+func problemZh(p service.Problem) string {
+	var c []string
+	for i, x := range p.Candidates {
+		if i == 3 {
+			c = append(c, "…")
+			break
+		}
+		c = append(c, x.Code)
+	}
+	cands := ""
+	if len(c) > 0 {
+		cands = "（候选 " + strings.Join(c, "、") + "）"
+	}
+	given := p.Given
+	if r := []rune(given); len(r) > 30 {
+		given = string(r[:30]) + "…"
+	}
+	switch p.Code {
+	case "customer_unmatched":
+		return "客户「" + given + "」未找到" + cands
+	case "customer_ambiguous":
+		return "客户「" + given + "」不唯一" + cands
+	case "sku_ambiguous":
+		return "商品「" + given + "」不唯一" + cands
+	default:
+		return "商品「" + given + "」未找到" + cands
+	}
+}
+
+// staffLeftText tells a leaver's lead who now holds their unfinished
+// orders, transfers and tickets. Plain text: names come from the
+// directory and need no markup.
+func staffLeftText(l service.StaffLeft) string {
+	body := fmt.Sprintf("%s（%s）已停用", l.Name, l.UserID)
+	if len(l.Handed) == 0 {
+		return body + "\n没有未完成的工作需要交接。"
+	}
+	lines := make([]string, len(l.Handed))
+	for i, h := range l.Handed {
+		to := h.To
+		if to == "" {
+			to = "无人接手"
+		}
+		switch h.Kind {
+		case service.HandOrder:
+			lines[i] = fmt.Sprintf("订单 %s → %s", h.Ref, to)
+		case service.HandTransfer:
+			lines[i] = fmt.Sprintf("调拨单 #%s → %s", h.Ref, to)
+		default:
+			lines[i] = fmt.Sprintf("工单 %s → %s", h.Ref, to)
+		}
+	}
+	return body + "\n未完成的工作已交接：\n" + strings.Join(lines, "\n")
 }

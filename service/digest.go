@@ -2,9 +2,7 @@ package service
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -78,7 +76,7 @@ func (d *Digest) Due(ctx context.Context) (bool, error) {
 	if len(to) == 0 {
 		return false, nil
 	}
-	text, err := d.Text(ctx)
+	report, err := d.Report(ctx)
 	if err != nil {
 		return false, err
 	}
@@ -86,7 +84,7 @@ func (d *Digest) Due(ctx context.Context) (bool, error) {
 	// into nothing (rows affected 0), so exactly one of them queues it.
 	now2 := d.clock()
 	key := DigestKey(day)
-	row, err := enqueueOne(db, now2, 0, Message{To: to, Type: "markdown", Body: map[string]string{"content": text}, Key: key})
+	row, err := enqueueOne(db, now2, 0, Message{To: to, Type: MsgTypeDailyDigest, Body: report, Key: key})
 	if err != nil {
 		return false, err
 	}
@@ -102,28 +100,20 @@ func contains(xs []string, x string) bool {
 	return false
 }
 
-// Text is the digest as of now, in WeCom markdown.
-func (d *Digest) Text(ctx context.Context) (string, error) {
+// Report is the digest as of now: the figures, which the bot words
+// (bot.Render).
+func (d *Digest) Report(ctx context.Context) (DailyDigest, error) {
 	now := d.clock().In(d.loc)
 	yesterday := now.AddDate(0, 0, -1).Format(time.DateOnly)
 	before := now.AddDate(0, 0, -2).Format(time.DateOnly)
 	ot, err := d.measures.OnTime(ctx, MetricFilter{From: before, To: yesterday})
 	if err != nil {
-		return "", err
+		return DailyDigest{}, err
 	}
-	prev, last := ot.Days[0], ot.Days[1]
-	var b strings.Builder
-	fmt.Fprintf(&b, "**订单日报 %s**\n", now.Format("01月02日"))
-	fmt.Fprintf(&b, "> 昨日准时率 <font color=\"info\">%.1f%%</font>（签收 %d，准时 %d，早到 %d，晚到 %d）", last.Rate*100, last.Delivered, last.OnTime, last.Early, last.Late)
-	switch diff := (last.Rate - prev.Rate) * 100; {
-	case prev.Delivered == 0:
-		b.WriteString("\n")
-	case diff >= 0:
-		fmt.Fprintf(&b, "，比前天 %.1f%% 高 %.1f 个百分点\n", prev.Rate*100, diff)
-	default:
-		fmt.Fprintf(&b, "，比前天 %.1f%% <font color=\"warning\">低 %.1f 个百分点</font>\n", prev.Rate*100, -diff)
+	day := func(o OnTimeDay) DigestDay {
+		return DigestDay{Delivered: o.Delivered, OnTime: o.OnTime, Early: o.Early, Late: o.Late, Rate: o.Rate, OTIFRate: o.OTIFRate}
 	}
-	fmt.Fprintf(&b, "> 准时且齐全（OTIF）%.1f%%；准时 = 承诺时间 ±2 小时内签收\n", last.OTIFRate*100)
+	r := DailyDigest{Day: now.Format(time.DateOnly), Before: day(ot.Days[0]), Yesterday: day(ot.Days[1]), BoardURL: d.boardURL}
 
 	db := d.db.WithContext(ctx)
 	var open []string
@@ -139,51 +129,36 @@ func (d *Digest) Text(ctx context.Context) (string, error) {
 	}
 	if err := db.Model(&model.Order{}).Select("stage, COUNT(*) AS n").Where("stage IN ? AND stage_due_at < ?", open, d.clock()).
 		Group("stage").Scan(&overdue).Error; err != nil {
-		return "", err
+		return DailyDigest{}, err
 	}
-	total := 0
-	var parts []string
 	for _, key := range open {
 		for _, o := range overdue {
 			if o.Stage == key && o.N > 0 {
-				total += o.N
-				parts = append(parts, fmt.Sprintf("%s %d", d.pipe.Name(key), o.N))
+				r.Overdue = append(r.Overdue, StageNum{Stage: key, Name: d.pipe.Name(key), N: o.N})
 			}
 		}
-	}
-	if total == 0 {
-		b.WriteString("> 超时订单：无\n")
-	} else {
-		fmt.Fprintf(&b, "> 超时订单 <font color=\"warning\">%d</font>：%s\n", total, strings.Join(parts, "，"))
 	}
 
 	var tickets []model.Ticket
 	if err := db.Select("id, created_at").Where("state IN ?", []string{model.TicketOpen, model.TicketAcknowledged}).Find(&tickets).Error; err != nil {
-		return "", err
+		return DailyDigest{}, err
 	}
-	ages := [4]int{}
 	for _, t := range tickets {
 		switch age := d.clock().Sub(t.CreatedAt); {
 		case age < time.Hour:
-			ages[0]++
+			r.Tickets[0]++
 		case age < 4*time.Hour:
-			ages[1]++
+			r.Tickets[1]++
 		case age < 24*time.Hour:
-			ages[2]++
+			r.Tickets[2]++
 		default:
-			ages[3]++
+			r.Tickets[3]++
 		}
 	}
-	fmt.Fprintf(&b, "> 未处理异常 %d：1 小时内 %d，1–4 小时 %d，4–24 小时 %d，超过 1 天 %d\n", len(tickets), ages[0], ages[1], ages[2], ages[3])
-	var review int64
-	if err := db.Model(&model.Intake{}).Where("state = ?", model.IntakeReview).Count(&review).Error; err != nil {
-		return "", err
+	if err := db.Model(&model.Intake{}).Where("state = ?", model.IntakeReview).Count(&r.Review).Error; err != nil {
+		return DailyDigest{}, err
 	}
-	fmt.Fprintf(&b, "> 待复核订单 %d\n", review)
-	if d.boardURL != "" {
-		fmt.Fprintf(&b, "[打开作战室看板](%s)", d.boardURL)
-	}
-	return b.String(), nil
+	return r, nil
 }
 
 // Run checks every minute whether the digest is due, until ctx ends.

@@ -62,6 +62,7 @@ func TestDailyDigestOncePerDay(t *testing.T) {
 		}
 		var rows []model.Outbox
 		db.Where("`key` LIKE ?", "digest:%").Find(&rows)
+		rows = rendered(t, rows)
 		if len(rows) != 1 || rows[0].Key == nil || *rows[0].Key != "digest:2026-11-25" || rows[0].ToUser != "boss|dir" || rows[0].MsgType != "markdown" {
 			t.Fatalf("digest rows %+v", rows)
 		}

@@ -13,7 +13,6 @@ import (
 	"gorm.io/gorm/clause"
 
 	"orderhub/internal/division"
-	"orderhub/internal/textesc"
 	"orderhub/model"
 )
 
@@ -368,51 +367,9 @@ func (s *Intakes) pushReview(tx *gorm.DB, it model.Intake, doc IntakeDoc, from s
 	for _, st := range staff {
 		to = append(to, st.UserID)
 	}
-	// What the channel sent is user-supplied: escaped for a text message
-	// (invariant 9).
-	var what []string
-	for _, p := range doc.Problems() {
-		what = append(what, textesc.Text(ProblemZh(p), 80))
-	}
-	text := fmt.Sprintf("待复核订单 #%d（%s，外部单号 %s）：%s。未预留库存。发「复核 %d」查看并选择。",
-		it.ID, textesc.Text(from, 30), textesc.Text(doc.ExternalID, 64), strings.Join(what, "；"), it.ID)
-	m := Text(text, to...)
-	m.Key = "intake:review:" + strconv.FormatUint(it.ID, 10)
+	m := Message{To: to, Type: MsgTypeIntakeReview, Key: "intake:review:" + strconv.FormatUint(it.ID, 10),
+		Body: IntakeReview{IntakeID: it.ID, From: from, ExternalID: doc.ExternalID, Problems: doc.Problems()}}
 	return enqueue(tx, s.clock(), 0, []Message{m})
-}
-
-// ProblemZh says a problem in Chinese, for chat.
-func ProblemZh(p Problem) string {
-	var c []string
-	for i, x := range p.Candidates {
-		if i == 3 {
-			c = append(c, "…")
-			break
-		}
-		c = append(c, x.Code)
-	}
-	cands := ""
-	if len(c) > 0 {
-		cands = "（候选 " + strings.Join(c, "、") + "）"
-	}
-	switch p.Code {
-	case "customer_unmatched":
-		return "客户「" + clipText(p.Given, 30) + "」未找到" + cands
-	case "customer_ambiguous":
-		return "客户「" + clipText(p.Given, 30) + "」不唯一" + cands
-	case "sku_ambiguous":
-		return "商品「" + clipText(p.Given, 30) + "」不唯一" + cands
-	default:
-		return "商品「" + clipText(p.Given, 30) + "」未找到" + cands
-	}
-}
-
-func clipText(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n]) + "…"
 }
 
 // place places a fully matched intake through Orders.Create, keyed by the

@@ -231,6 +231,7 @@ func TestChannelReviewHoldsThenPlaces(t *testing.T) {
 		if err := db.Where("to_user = ?", "cs").Take(&push).Error; err != nil {
 			t.Fatalf("customer service not told: %v", err)
 		}
+		push = rendered(t, []model.Outbox{push})[0]
 		var text map[string]string
 		_ = json.Unmarshal([]byte(push.Body), &text)
 		if want := fmt.Sprintf("待复核订单 #%d", v.ID); len(text["content"]) == 0 || !contains(text["content"], want) || !contains(text["content"], "BOLT-M8、NUT-M8") {

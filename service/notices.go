@@ -83,3 +83,80 @@ type TicketChange struct {
 	State        string `json:"state"` // model.TicketAcknowledged or model.TicketResolved
 	By           string `json:"by"`    // who did it
 }
+
+// More notices, each its own msgtype.
+const (
+	// MsgTypeDailyDigest is a DailyDigest: the supervisors' morning
+	// message.
+	MsgTypeDailyDigest = "daily_digest"
+	// MsgTypeIntakeReview is an IntakeReview: an order from a channel
+	// held for customer service to choose what did not match.
+	MsgTypeIntakeReview = "intake_review"
+	// MsgTypeStaffLeft is a StaffLeft: a leaver's lead told who now holds
+	// their unfinished work.
+	MsgTypeStaffLeft = "staff_left"
+)
+
+// DailyDigest is the figures of a day's digest (service/digest.go):
+// yesterday's on-time rate against the day before, what is overdue now,
+// open tickets by age, orders waiting for review, and the board's link.
+type DailyDigest struct {
+	Day       string     `json:"day"` // the local date it is for, 2026-11-25
+	Yesterday DigestDay  `json:"yesterday"`
+	Before    DigestDay  `json:"before"` // the day before yesterday
+	Overdue   []StageNum `json:"overdue,omitempty"`
+	// Tickets are the open tickets by age: under 1 hour, 1–4 hours, 4–24
+	// hours, over a day.
+	Tickets  [4]int `json:"tickets"`
+	Review   int64  `json:"review"`
+	BoardURL string `json:"board_url,omitempty"`
+}
+
+// DigestDay is a day's deliveries by punctuality (OnTimeDay), as kept in
+// a queued digest.
+type DigestDay struct {
+	Delivered int     `json:"delivered"`
+	OnTime    int     `json:"on_time"`
+	Early     int     `json:"early"`
+	Late      int     `json:"late"`
+	Rate      float64 `json:"rate"`
+	OTIFRate  float64 `json:"otif_rate"`
+}
+
+// StageNum is how many orders are overdue in a stage, named.
+type StageNum struct {
+	Stage string `json:"stage"`
+	Name  string `json:"name"`
+	N     int    `json:"n"`
+}
+
+// IntakeReview is an order from a channel held because something in it
+// did not match: nothing reserved until customer service chooses.
+type IntakeReview struct {
+	IntakeID   uint64    `json:"intake_id"`
+	From       string    `json:"from"` // the channel's name
+	ExternalID string    `json:"external_id"`
+	Problems   []Problem `json:"problems"`
+}
+
+// StaffLeft is a leaver made inactive and who now holds their unfinished
+// orders, transfers and tickets.
+type StaffLeft struct {
+	Name   string     `json:"name"`
+	UserID string     `json:"user_id"`
+	Handed []HandedOn `json:"handed,omitempty"`
+}
+
+// HandedOn is one piece of a leaver's work given on.
+type HandedOn struct {
+	Kind string `json:"kind"` // HandOrder, HandTransfer, HandTicket
+	Ref  string `json:"ref"`  // the order's or ticket's number, the transfer's id
+	To   string `json:"to"`   // who has it now; empty: nobody
+}
+
+// What a HandedOn hands on.
+const (
+	HandOrder    = "order"
+	HandTransfer = "transfer"
+	HandTicket   = "ticket"
+)

@@ -253,7 +253,7 @@ func (s *Staffing) deactivate(tx *gorm.DB, st model.Staff, by string) (Handover,
 	if err := tx.Model(&model.Staff{}).Where("id = ?", st.ID).Update("active", false).Error; err != nil {
 		return h, err
 	}
-	var lines []string
+	var handed []HandedOn
 	// Orders they own, in a stage before the last: the stage's role, in the
 	// order's warehouse first (staffWithRole no longer finds them).
 	var ords []model.Order
@@ -281,7 +281,7 @@ func (s *Staffing) deactivate(tx *gorm.DB, st model.Staff, by string) (Handover,
 			Note: fmt.Sprintf("%s 已离开，订单交给 %s", st.Name, name), CreatedAt: now}).Error; err != nil {
 			return h, err
 		}
-		lines = append(lines, fmt.Sprintf("订单 %s → %s", o.No, name))
+		handed = append(handed, HandedOn{Kind: HandOrder, Ref: o.No, To: nameOf(next)})
 	}
 	var trs []model.Transfer
 	if err := tx.Where("assignee_staff_id = ? AND status = ?", st.ID, model.TransferPending).Find(&trs).Error; err != nil {
@@ -293,9 +293,8 @@ func (s *Staffing) deactivate(tx *gorm.DB, st model.Staff, by string) (Handover,
 			return h, err
 		}
 		var to *uint64
-		name := "无人接手"
 		if next != nil {
-			to, name = &next.ID, next.Name
+			to = &next.ID
 			h.Transfers++
 		} else {
 			h.Unassigned++
@@ -303,7 +302,7 @@ func (s *Staffing) deactivate(tx *gorm.DB, st model.Staff, by string) (Handover,
 		if err := tx.Model(&model.Transfer{}).Where("id = ?", t.ID).Updates(map[string]any{"assignee_staff_id": to, "updated_at": now}).Error; err != nil {
 			return h, err
 		}
-		lines = append(lines, fmt.Sprintf("调拨单 #%d → %s", t.ID, name))
+		handed = append(handed, HandedOn{Kind: HandTransfer, Ref: fmt.Sprint(t.ID), To: nameOf(next)})
 	}
 	var tks []model.Ticket
 	if err := tx.Where("assignee_staff_id = ? AND state IN ?", st.ID, []string{model.TicketOpen, model.TicketAcknowledged}).Find(&tks).Error; err != nil {
@@ -330,9 +329,8 @@ func (s *Staffing) deactivate(tx *gorm.DB, st model.Staff, by string) (Handover,
 	}
 	for _, tk := range tks {
 		var to *uint64
-		name := "无人接手"
 		if next != nil {
-			to, name = &next.ID, next.Name
+			to = &next.ID
 			h.Tickets++
 		} else {
 			h.Unassigned++
@@ -340,7 +338,7 @@ func (s *Staffing) deactivate(tx *gorm.DB, st model.Staff, by string) (Handover,
 		if err := tx.Model(&model.Ticket{}).Where("id = ?", tk.ID).Updates(map[string]any{"assignee_staff_id": to, "updated_at": now}).Error; err != nil {
 			return h, err
 		}
-		lines = append(lines, fmt.Sprintf("工单 %s → %s", tk.No, name))
+		handed = append(handed, HandedOn{Kind: HandTicket, Ref: tk.No, To: nameOf(next)})
 	}
 	lead, err := leadOf(tx, st, s.pipe)
 	if err != nil {
@@ -348,14 +346,8 @@ func (s *Staffing) deactivate(tx *gorm.DB, st model.Staff, by string) (Handover,
 	}
 	if lead != "" {
 		h.Told = lead
-		// Plain text: names come from the directory and need no markup.
-		body := fmt.Sprintf("%s（%s）已停用", st.Name, st.UserID)
-		if len(lines) == 0 {
-			body += "\n没有未完成的工作需要交接。"
-		} else {
-			body += "\n未完成的工作已交接：\n" + strings.Join(lines, "\n")
-		}
-		if err := enqueue(tx, now, 0, []Message{Text(body, lead)}); err != nil {
+		left := StaffLeft{Name: st.Name, UserID: st.UserID, Handed: handed}
+		if err := enqueue(tx, now, 0, []Message{{To: []string{lead}, Type: MsgTypeStaffLeft, Body: left}}); err != nil {
 			return h, err
 		}
 	}
@@ -396,4 +388,12 @@ func leadOf(tx *gorm.DB, st model.Staff, pipe *Pipeline) (string, error) {
 		}
 	}
 	return "", nil
+}
+
+// nameOf is who s is, by name; empty: nobody.
+func nameOf(s *model.Staff) string {
+	if s == nil {
+		return ""
+	}
+	return s.Name
 }
