@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"strings"
 	"time"
 
 	"orderhub/internal/demo"
+	"orderhub/model"
 
 	"orderhub/service"
 	"orderhub/web"
@@ -108,6 +110,18 @@ func (a *app) seedHistory(ctx context.Context) (demo.Report, time.Duration, erro
 	return rep, time.Since(start), err
 }
 
+// releaseMemory hands the one-off seeding's memory back to the OS, so the
+// idle server is as small as one started without history (issue 15,
+// docs/benchmarks.md): the SQLite connections that wrote 90 days keep their
+// page caches and the C allocator's blocks (about 10 MB), and the Go heap
+// that built the days is freed but returned to the OS only slowly (2–3 MB).
+func (a *app) releaseMemory(ctx context.Context) {
+	if err := model.ReleaseMemory(ctx, a.db); err != nil {
+		a.log.Warn("demo history: release memory", "err", err)
+	}
+	debug.FreeOSMemory()
+}
+
 // startHistory seeds the demo history in the background; stop cancels it
 // (a day's transaction in flight rolls back) and waits.
 func (a *app) startHistory(ctx context.Context) (stop func()) {
@@ -124,6 +138,7 @@ func (a *app) startHistory(ctx context.Context) (stop func()) {
 		}
 		a.log.Info("demo history seeded", "days", historyDays, "orders", rep.Orders, "open", rep.Open, "tickets", rep.Tickets,
 			"transfers", rep.Transfers, "took", took.Round(time.Millisecond))
+		a.releaseMemory(ctx)
 	}()
 	return func() {
 		cancel()
