@@ -83,6 +83,11 @@ func tuneDSN(dsn string) (string, error) {
 		return "", fmt.Errorf("mysql dsn: %w", err)
 	}
 	c.InterpolateParams = true
+	// Several statements in one round trip (model.Script): a placement
+	// batch sends its INSERTs and stock UPDATEs together. Every statement
+	// orderhub builds binds its values (gorm, or ? placeholders the driver
+	// escapes), so this opens no way to inject a second statement.
+	c.MultiStatements = true
 	return c.FormatDSN(), nil
 }
 

@@ -62,6 +62,7 @@ var migrations = []migration{
 	{11, "channel intake: intakes (channel orders held for review, chat and photo drafts)", migrateV11},
 	{12, "moving in: warehouse keepers, product aliases and retirement, customer address and tags, staff directory fields, job runs", migrateV12},
 	{13, "practice mode: practice sessions and refusals (written only in practice databases)", migrateV13},
+	{14, "orders: drop the stage indexes the delivered-orders index already is", migrateV14},
 	{15, "war room: covering index of delivered orders for the on-time rate", migrateV15},
 }
 

@@ -20,6 +20,7 @@ import (
 type Buyers struct {
 	db    *gorm.DB
 	clock Clock
+	cache *BuyerCache // nil: every ByID reads the database
 }
 
 // NewBuyers returns a Buyers.
@@ -28,6 +29,14 @@ func NewBuyers(db *gorm.DB, clock Clock) *Buyers {
 		panic("service: NewBuyers: nil dependency")
 	}
 	return &Buyers{db: db, clock: clock}
+}
+
+// WithCache makes ByID answer from c when it can. The Catalog and Imports
+// of the same database must be given the same cache (WithBuyerCache), so
+// that their customer edits invalidate it.
+func (s *Buyers) WithCache(c *BuyerCache) *Buyers {
+	s.cache = c
+	return s
 }
 
 // BuyerLogin is what a login knows of a WeChat user.
@@ -73,6 +82,7 @@ func (s *Buyers) Login(ctx context.Context, in BuyerLogin) (_ Buyer, _ bool, err
 		if err := db.Model(&model.Buyer{}).Where("id = ?", b.ID).Update("last_login_at", now).Error; err != nil {
 			return Buyer{}, false, err
 		}
+		s.cache.forget(ctx, b.ID) // last_login_at is part of ByID's answer
 		out, err := s.byID(db, b.ID)
 		return out, false, err
 	}
@@ -118,10 +128,20 @@ func tail(s string, n int) string {
 	return string(r[len(r)-n:])
 }
 
-// ByID returns the buyer with id and the customer they order for now.
+// ByID returns the buyer with id and the customer they order for now:
+// from the cache when it has them, else from the database (see
+// BuyerCache).
 func (s *Buyers) ByID(ctx context.Context, id uint64) (_ Buyer, err error) {
 	defer wrapOp(&err, "Buyers.ByID")
-	return s.byID(s.db.WithContext(ctx), id)
+	if b, ok := s.cache.get(ctx, id); ok {
+		return b, nil
+	}
+	b, err := s.byID(s.db.WithContext(ctx), id)
+	if err != nil {
+		return b, err
+	}
+	s.cache.put(ctx, b)
+	return b, nil
 }
 
 func (s *Buyers) byID(db *gorm.DB, id uint64) (Buyer, error) {
@@ -163,6 +183,7 @@ func (s *Buyers) Link(ctx context.Context, openID, customerCode string) (_ Buyer
 	if err := model.Row(db, &model.Buyer{ID: b.ID}).Updates(map[string]any{"customer_id": b.CustomerID, "updated_at": b.UpdatedAt}).Error; err != nil {
 		return Buyer{}, err
 	}
+	s.cache.forget(ctx, b.ID) // committed: the UPDATE ran on its own
 	return Buyer{Buyer: b, Customer: cust}, nil
 }
 

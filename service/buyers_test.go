@@ -133,53 +133,82 @@ func TestBuyerLinkAgain(t *testing.T) {
 	})
 }
 
-// TestBuyerByID: the buyer and their customer read in one query are the
-// rows as stored, every column; an unknown id is buyer_not_found.
+// TestBuyerByID: ByID's answer — from the database, and through the cache
+// (its fill and two hits) — is the buyer and customer rows as stored,
+// every column; an unknown id is buyer_not_found.
 func TestBuyerByID(t *testing.T) {
-	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
-		e := newEnv(t, db)
-		e.world(t)
-		buyers := service.NewBuyers(db, e.clock.Now)
-		ctx := context.Background()
-		in, _, err := buyers.Login(ctx, service.BuyerLogin{OpenID: "o-byid", Name: "周九", UnionID: "u-9"})
-		if err != nil {
-			t.Fatal(err)
+	for _, tc := range []struct {
+		name   string
+		cached bool
+	}{{"database", false}, {"cached", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			modeltest.Each(t, func(t *testing.T, db *gorm.DB) { testBuyerByID(t, db, tc.cached) })
+		})
+	}
+}
+
+// testBuyerByID is TestBuyerByID on one database, through a BuyerCache or
+// not; cached, ByID is asked three times (the fill, then two hits).
+func testBuyerByID(t *testing.T, db *gorm.DB, cached bool) {
+	e := newEnv(t, db)
+	e.world(t)
+	buyers := service.NewBuyers(db, e.clock.Now)
+	rdb, prefix := modeltest.Redis(t)
+	cache := service.NewBuyerCache(rdb, prefix, modeltest.Log())
+	if cached {
+		buyers.WithCache(cache)
+	}
+	ctx := context.Background()
+	in, _, err := buyers.Login(ctx, service.BuyerLogin{OpenID: "o-byid", Name: "周九", UnionID: "u-9"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := buyers.Link(ctx, "o-byid", "C1"); err != nil {
+		t.Fatal(err)
+	}
+	var wh model.Warehouse
+	if err := db.Take(&wh).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Model(&model.Customer{}).Where("code = ?", "C1").Updates(map[string]any{
+		"contact": "吴先生", "phone": "13800000000", "region": "上海", "warehouse_id": wh.ID, "address": "浦东新区 1 号", "tags": "大客户"}).Error; err != nil {
+		t.Fatal(err)
+	}
+	// The link's fence would refuse the fill for a while: lift it, as
+	// its lifetime passing would.
+	if err := rdb.Del(ctx, service.BuyerCacheKey(cache, in.ID)).Err(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := buyers.ByID(ctx, in.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; cached && i < 2; i++ {
+		hit, err := buyers.ByID(ctx, in.ID)
+		if err != nil || !reflect.DeepEqual(hit, got) {
+			t.Fatalf("hit = %+v, %v\nfill %+v", hit, err, got)
 		}
-		if _, err := buyers.Link(ctx, "o-byid", "C1"); err != nil {
-			t.Fatal(err)
-		}
-		var wh model.Warehouse
-		if err := db.Take(&wh).Error; err != nil {
-			t.Fatal(err)
-		}
-		if err := db.Model(&model.Customer{}).Where("code = ?", "C1").Updates(map[string]any{
-			"contact": "吴先生", "phone": "13800000000", "region": "上海", "warehouse_id": wh.ID, "address": "浦东新区 1 号", "tags": "大客户"}).Error; err != nil {
-			t.Fatal(err)
-		}
-		got, err := buyers.ByID(ctx, in.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var wantB model.Buyer
-		var wantC model.Customer
-		if err := db.Take(&wantB, in.ID).Error; err != nil {
-			t.Fatal(err)
-		}
-		if err := db.Take(&wantC, wantB.CustomerID).Error; err != nil {
-			t.Fatal(err)
-		}
-		if !reflect.DeepEqual(got.Buyer, wantB) {
-			t.Errorf("buyer\n got %+v\nwant %+v", got.Buyer, wantB)
-		}
-		if got.Customer.WarehouseID == nil || wantC.WarehouseID == nil || *got.Customer.WarehouseID != *wantC.WarehouseID {
-			t.Errorf("customer warehouse %v, want %v", got.Customer.WarehouseID, wh.ID)
-		}
-		got.Customer.WarehouseID, wantC.WarehouseID = nil, nil
-		if !reflect.DeepEqual(got.Customer, wantC) || wantC.Code != "C1" || wantC.Tags != "大客户" {
-			t.Errorf("customer\n got %+v\nwant %+v", got.Customer, wantC)
-		}
-		if _, err := buyers.ByID(ctx, in.ID+1000); service.ErrorCode(err) != "buyer_not_found" {
-			t.Errorf("unknown id = %v, want buyer_not_found", err)
-		}
-	})
+		got = hit
+	}
+	var wantB model.Buyer
+	var wantC model.Customer
+	if err := db.Take(&wantB, in.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Take(&wantC, wantB.CustomerID).Error; err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Buyer, wantB) {
+		t.Errorf("buyer\n got %+v\nwant %+v", got.Buyer, wantB)
+	}
+	if got.Customer.WarehouseID == nil || wantC.WarehouseID == nil || *got.Customer.WarehouseID != *wantC.WarehouseID {
+		t.Errorf("customer warehouse %v, want %v", got.Customer.WarehouseID, wh.ID)
+	}
+	got.Customer.WarehouseID, wantC.WarehouseID = nil, nil
+	if !reflect.DeepEqual(got.Customer, wantC) || wantC.Code != "C1" || wantC.Tags != "大客户" {
+		t.Errorf("customer\n got %+v\nwant %+v", got.Customer, wantC)
+	}
+	if _, err := buyers.ByID(ctx, in.ID+1000); service.ErrorCode(err) != "buyer_not_found" {
+		t.Errorf("unknown id = %v, want buyer_not_found", err)
+	}
 }

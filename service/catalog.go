@@ -16,6 +16,8 @@ import (
 type Catalog struct {
 	db    *gorm.DB
 	roles []string
+	// buyers is invalidated when a customer changes; nil: no cache.
+	buyers *BuyerCache
 }
 
 // NewCatalog returns a Catalog; roles are the roles staff may hold.
@@ -24,6 +26,13 @@ func NewCatalog(db *gorm.DB, roles []string) *Catalog {
 		panic("service: NewCatalog: nil db")
 	}
 	return &Catalog{db: db, roles: roles}
+}
+
+// WithBuyerCache makes customer edits invalidate the cached answers of
+// the customer's buyers (the cache Buyers.WithCache was given).
+func (c *Catalog) WithBuyerCache(bc *BuyerCache) *Catalog {
+	c.buyers = bc
+	return c
 }
 
 var skuPattern = regexp.MustCompile(`^[A-Z0-9][A-Z0-9._-]{0,63}$`)

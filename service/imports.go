@@ -85,6 +85,8 @@ type Imports struct {
 	// rdb holds the rows read by running imports (WithProgress); nil: none.
 	rdb    *redis.Client
 	prefix string
+	// buyers is invalidated when an import changes customers; nil: no cache.
+	buyers *BuyerCache
 }
 
 // NewImports returns Imports; roles are the configured staff roles.
@@ -93,6 +95,19 @@ func NewImports(db *gorm.DB, clock Clock, roles []string) *Imports {
 		panic("service: NewImports: missing dependency")
 	}
 	return &Imports{db: db, clock: clock, roles: roles}
+}
+
+// WithBuyerCache makes customer imports invalidate the cached answers of
+// the changed customers' buyers (the cache Buyers.WithCache was given).
+func (im *Imports) WithBuyerCache(bc *BuyerCache) *Imports {
+	im.buyers = bc
+	return im
+}
+
+// customerChanger is an importer that changes existing customers: their
+// buyers' cached answers are invalidated after the import commits.
+type customerChanger interface {
+	changedCustomers() []uint64
 }
 
 // Columns returns the columns of an import kind.
@@ -233,6 +248,9 @@ func (im *Imports) Import(ctx context.Context, kind string, sheet Sheet) (res Im
 		}
 		return k.apply(tx, &res)
 	})
+	if cc, ok := k.(customerChanger); ok && err == nil {
+		im.buyers.forgetCustomers(ctx, im.db, cc.changedCustomers())
+	}
 	return res, err
 }
 
@@ -608,7 +626,10 @@ type customerImport struct {
 	warehouses []model.Warehouse
 	rows       []model.Customer
 	seen       map[string]int
+	changed    []uint64 // existing customers apply updated
 }
+
+func (ci *customerImport) changedCustomers() []uint64 { return ci.changed }
 
 func (*customerImport) columns() []Column {
 	return []Column{
@@ -684,6 +705,7 @@ func (ci *customerImport) check(row int, v rowValues, bad func(col, format strin
 }
 
 func (ci *customerImport) apply(tx *gorm.DB, res *ImportResult) error {
+	ci.changed = ci.changed[:0] // a retried transaction applies again
 	var fresh []model.Customer
 	for _, c := range ci.rows {
 		old, ok := ci.existing[c.Code]
@@ -702,6 +724,7 @@ func (ci *customerImport) apply(tx *gorm.DB, res *ImportResult) error {
 		}).Error; err != nil {
 			return err
 		}
+		ci.changed = append(ci.changed, old.ID)
 		res.Updated++
 	}
 	if len(fresh) > 0 {

@@ -495,6 +495,7 @@ func (c *Catalog) UpdateCustomer(ctx context.Context, code string, p CustomerPat
 	if err != nil {
 		return CustomerView{}, err
 	}
+	c.buyers.forgetCustomers(ctx, c.db, []uint64{cu.ID}) // after the commit: see BuyerCache
 	vs, err := c.customerViews(c.db.WithContext(ctx), []model.Customer{cu})
 	if err != nil {
 		return CustomerView{}, err

@@ -134,6 +134,26 @@ func (errStale) Error() string { return "stock changed while reserving" }
 // only until the commit. SQLite: in chunks (rowsPerInsert), for its
 // driver's placeholder cost.
 func lockStock(tx *gorm.DB, allocs []plannedAlloc) error {
+	for _, st := range stockLocks(tx, allocs) {
+		res := tx.Exec(st.SQL, st.Args...)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != st.want {
+			return errStale{}
+		}
+	}
+	return nil
+}
+
+// countedStmt is a statement that must change exactly want rows.
+type countedStmt struct {
+	model.Stmt
+	want int64
+}
+
+// stockLocks are lockStock's UPDATEs, each with the rows it must change.
+func stockLocks(tx *gorm.DB, allocs []plannedAlloc) []countedStmt {
 	byStock := map[uint64]int64{}
 	for _, a := range allocs {
 		byStock[a.stockID] += a.qty
@@ -148,24 +168,32 @@ func lockStock(tx *gorm.DB, allocs []plannedAlloc) error {
 		table = "`stocks` FORCE INDEX (PRIMARY)"
 	}
 	per := rowsPerInsert(tx)
+	var out []countedStmt
 	for at := 0; at < len(ids); at += per {
 		chunk := ids[at:min(at+per, len(ids))]
-		var qty strings.Builder
+		var qty, in strings.Builder
 		qtyArgs := make([]any, 0, 2*len(chunk))
 		qty.WriteString("CASE id")
-		for _, id := range chunk {
+		for i, id := range chunk {
 			qty.WriteString(" WHEN ? THEN ?")
 			qtyArgs = append(qtyArgs, id, byStock[id])
+			if i > 0 {
+				in.WriteString(",")
+			}
+			in.WriteString("?")
 		}
 		qty.WriteString(" END")
-		args := append(append(append([]any{}, qtyArgs...), chunk), qtyArgs...)
-		res := tx.Exec("UPDATE "+table+" SET locked = locked + "+qty.String()+" WHERE id IN ? AND on_hand - locked >= "+qty.String(), args...)
-		if res.Error != nil {
-			return res.Error
+		args := make([]any, 0, 5*len(chunk))
+		args = append(args, qtyArgs...)
+		for _, id := range chunk {
+			args = append(args, id)
 		}
-		if res.RowsAffected != int64(len(chunk)) {
-			return errStale{}
-		}
+		args = append(args, qtyArgs...)
+		out = append(out, countedStmt{
+			Stmt: model.Stmt{SQL: "UPDATE " + table + " SET locked = locked + " + qty.String() +
+				" WHERE id IN (" + in.String() + ") AND on_hand - locked >= " + qty.String(), Args: args},
+			want: int64(len(chunk)),
+		})
 	}
-	return nil
+	return out
 }

@@ -50,6 +50,9 @@ type app struct {
 	dirSync   *service.DirectorySync
 	war       *warRoom
 	imports   *service.Imports
+	// buyerCache is the mini-program auth's buyer look-up cache, shared by
+	// everything that changes buyers or customers.
+	buyerCache *service.BuyerCache
 	// practice runs the trainees' sandboxes (练习).
 	practice *practice
 	// localWeCom is the demo's local WeCom (nil with a real corp).
@@ -82,7 +85,7 @@ func openStores(ctx context.Context, cfg config.Config, log *slog.Logger) (*app,
 			return nil, fmt.Errorf("embedded redis: %w", err)
 		}
 		addr = a.mini.Addr()
-		a.closers = append(a.closers, a.mini.Close)
+		a.closers = append(a.closers, a.mini.Close, expireEmbedded(a.mini, time.Second))
 	}
 	// Short timeouts: with Redis down, reservations go on with database
 	// locks alone, and a long dial timeout would stall every one of them.
@@ -93,6 +96,37 @@ func openStores(ctx context.Context, cfg config.Config, log *slog.Logger) (*app,
 	})
 	a.closers = append(a.closers, func() { _ = a.rdb.Close() })
 	return a, nil
+}
+
+// expireEmbedded makes the in-process Redis expire keys as time passes,
+// every tick: miniredis counts a key's TTL down only when told to
+// (FastForward), so without this nothing set with a TTL ever expired in
+// the embedded mode — a buyer's write limit never reset, a cached buyer
+// (service.BuyerCache) never aged out. Per tick, not per command
+// (miniredis's ClockTTL): each pass sorts every key, too dear per request.
+// Keys expire up to a tick late. It returns the func that stops it.
+func expireEmbedded(m *miniredis.Miniredis, tick time.Duration) func() {
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(tick)
+		defer t.Stop()
+		last := time.Now()
+		for {
+			select {
+			case <-done:
+				return
+			case now := <-t.C:
+				m.FastForward(now.Sub(last))
+				last = now
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-stopped
+	}
 }
 
 // openApp opens the stores, brings the schema up to date and wires every
@@ -121,7 +155,8 @@ func (a *app) wire(clock service.Clock) error {
 	metrics := service.NewMetrics(a.registry)
 	pipe := service.NewPipeline(cfg)
 	locker := redislock.New(a.rdb, cfg.Redis.Prefix, cfg.Reserve.LockTTL.D(), cfg.Reserve.LockWait.D(), a.log)
-	a.catalog = service.NewCatalog(a.db, cfg.Roles)
+	a.buyerCache = service.NewBuyerCache(a.rdb, cfg.Redis.Prefix, a.log)
+	a.catalog = service.NewCatalog(a.db, cfg.Roles).WithBuyerCache(a.buyerCache)
 	a.stock = service.NewStock(a.db, clock)
 	var hooks []string
 	for key, ch := range cfg.Channels {
@@ -141,7 +176,7 @@ func (a *app) wire(clock service.Clock) error {
 	a.server.MountIntake(a.intakes, cfg.DataDir)
 	a.staffing = service.NewStaffing(a.db, pipe, clock, cfg.Roles)
 	web.MountMasterData(a.server.Staff(), a.catalog, a.staffing, a.log)
-	a.imports = service.NewImports(a.db, clock, cfg.Roles).WithProgress(a.rdb, cfg.Redis.Prefix)
+	a.imports = service.NewImports(a.db, clock, cfg.Roles).WithProgress(a.rdb, cfg.Redis.Prefix).WithBuyerCache(a.buyerCache)
 	web.MountImports(a.server.Staff(), a.imports, service.NewExports(a.db, pipe, cfg.Location()), cfg.Location(), a.log)
 	corp, demo, err := a.wecomCorp()
 	if err != nil {

@@ -238,8 +238,11 @@ func hotRow(ctx context.Context, db *gorm.DB, sku string) (uint64, error) {
 type phase struct {
 	ok, failed int64
 	elapsed    time.Duration
-	latencies  []time.Duration
-	firstErr   error
+	// cpu is what this process (the clients and, for the service phase,
+	// orderhub's placement) used: the database's CPU is not in it.
+	cpu       time.Duration
+	latencies []time.Duration
+	firstErr  error
 }
 
 // add merges two runs of the same phase.
@@ -247,6 +250,7 @@ func (p phase) add(q phase) phase {
 	p.ok += q.ok
 	p.failed += q.failed
 	p.elapsed += q.elapsed
+	p.cpu += q.cpu
 	p.latencies = append(p.latencies, q.latencies...)
 	slices.Sort(p.latencies)
 	if p.firstErr == nil {
@@ -272,6 +276,7 @@ func runPhase(ctx context.Context, n int, d time.Duration, op func(context.Conte
 	var firstErr error
 	deadline := time.Now().Add(d)
 	start := time.Now()
+	cpu0, _ := processCPU()
 	var wg sync.WaitGroup
 	for i := 0; i < n; i++ {
 		wg.Add(1)
@@ -300,12 +305,16 @@ func runPhase(ctx context.Context, n int, d time.Duration, op func(context.Conte
 	}
 	wg.Wait()
 	slices.Sort(lat)
-	return phase{ok: ok.Load(), failed: failed.Load(), elapsed: time.Since(start), latencies: lat, firstErr: firstErr}
+	cpu1, _ := processCPU()
+	return phase{ok: ok.Load(), failed: failed.Load(), elapsed: time.Since(start), cpu: cpu1 - cpu0, latencies: lat, firstErr: firstErr}
 }
 
 func report(w io.Writer, name string, p phase) {
 	fmt.Fprintf(w, "%s\n  %8.0f ops/s   p50 %6.2f ms   p99 %6.2f ms   ok %d   failed %d\n", name, p.rate(),
 		float64(p.pct(0.50).Microseconds())/1000, float64(p.pct(0.99).Microseconds())/1000, p.ok, p.failed)
+	if _, ok := processCPU(); ok && p.ok+p.failed > 0 {
+		fmt.Fprintf(w, "  this process's CPU: %.0f µs per op (%.2f cores)\n", float64(p.cpu.Microseconds())/float64(p.ok+p.failed), p.cpu.Seconds()/p.elapsed.Seconds())
+	}
 	if p.firstErr != nil {
 		fmt.Fprintf(w, "  first error: %v\n", p.firstErr)
 	}

@@ -80,7 +80,7 @@ func (a *app) wireMiniProgram(clock service.Clock) error {
 	}
 	p := a.miniProgram()
 	d := miniprogram.Deps{
-		Buyers: service.NewBuyers(a.db, clock), Catalog: a.catalog, Orders: a.orders,
+		Buyers: service.NewBuyers(a.db, clock).WithCache(a.buyerCache), Catalog: a.catalog, Orders: a.orders,
 		Tracking: service.NewTracking(secret, a.orders),
 		Tickets:  a.tickets,
 		Notifier: p.notifier,

@@ -1,0 +1,190 @@
+package model
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+
+	gomysql "github.com/go-sql-driver/mysql"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// A Script sends several statements to MySQL or MariaDB in one round trip
+// (a multi-statement) inside a transaction of its own, and reads back each
+// statement's affected rows and first insert id. A placement batch is
+// about ten statements in a row; sent one by one, each waits for the
+// server and then for a CPU before the next goes, and on a busy machine
+// that waiting is most of a batch's time.
+//
+// database/sql has no multi-statement results: the per-statement counts
+// come from the driver's own mysql.Result, reachable only through
+// sql.Conn.Raw, so the transaction is driven by hand on that connection
+// (START TRANSACTION goes with the first statements, COMMIT on its own,
+// ROLLBACK on any error; a connection whose ROLLBACK fails is thrown
+// away, never returned to the pool inside a transaction).
+type Script struct {
+	ctx     context.Context
+	conn    driver.ExecerContext
+	check   driver.NamedValueChecker
+	begun   bool
+	db      *gorm.DB
+	Touched bool // a statement reached the server
+}
+
+// Stmt is one statement with its arguments (interpolated by the driver,
+// as every statement on this connection is: model.Open sets
+// interpolateParams).
+type Stmt struct {
+	SQL  string
+	Args []any
+}
+
+// StmtResult is what one statement of a script did.
+type StmtResult struct {
+	RowsAffected int64
+	// InsertID is the id of the first row an INSERT wrote; the rows of
+	// one multi-row INSERT have consecutive ids (innodb_autoinc_lock_mode
+	// 0, 1 or 2 alike for an INSERT whose row count is known, with
+	// auto_increment_increment 1), the same thing gorm counts on when it
+	// gives the rows of CreateInBatches their ids.
+	InsertID int64
+}
+
+// InScript runs fn in a transaction on a connection of its own, for
+// scripts; fn's error rolls the transaction back. MySQL and MariaDB only.
+func InScript(ctx context.Context, db *gorm.DB, fn func(s *Script) error) error {
+	if !IsMySQL(db) {
+		return errors.New("model: scripts need MySQL or MariaDB")
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return err
+	}
+	conn, err := sqlDB.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	var ferr error
+	rerr := conn.Raw(func(dc any) error {
+		ex, ok := dc.(driver.ExecerContext)
+		chk, ok2 := dc.(driver.NamedValueChecker)
+		if !ok || !ok2 {
+			ferr = fmt.Errorf("model: driver connection %T cannot run scripts", dc)
+			return nil
+		}
+		s := &Script{ctx: ctx, conn: ex, check: chk, db: db}
+		ferr = fn(s)
+		if ferr == nil && s.begun {
+			if _, err := ex.ExecContext(context.WithoutCancel(ctx), "COMMIT", nil); err != nil {
+				// The COMMIT may or may not have happened: the caller's
+				// retry finds out by its idempotency keys.
+				ferr = translate(db, err)
+				return driver.ErrBadConn
+			}
+			return nil
+		}
+		if s.begun {
+			if _, err := ex.ExecContext(context.WithoutCancel(ctx), "ROLLBACK", nil); err != nil {
+				return driver.ErrBadConn
+			}
+		}
+		return nil
+	})
+	if ferr != nil {
+		return ferr
+	}
+	return rerr
+}
+
+// Exec sends stmts in one round trip (the first call also begins the
+// transaction) and returns what each did. On an error the server runs
+// none of the statements after the failing one.
+func (s *Script) Exec(stmts ...Stmt) ([]StmtResult, error) {
+	if len(stmts) == 0 {
+		return nil, nil
+	}
+	var sb strings.Builder
+	var args []driver.NamedValue
+	skip := 0
+	if !s.begun {
+		sb.WriteString("START TRANSACTION;\n")
+		skip = 1
+	}
+	for i, st := range stmts {
+		if i > 0 {
+			sb.WriteString(";\n")
+		}
+		sb.WriteString(st.SQL)
+		for _, a := range st.Args {
+			nv := driver.NamedValue{Ordinal: len(args) + 1, Value: a}
+			if err := s.check.CheckNamedValue(&nv); err != nil {
+				return nil, fmt.Errorf("model: script argument %d: %w", len(args)+1, err)
+			}
+			args = append(args, nv)
+		}
+	}
+	s.Touched = true
+	res, err := s.conn.ExecContext(s.ctx, sb.String(), args)
+	s.begun = true // even a failed script may have begun it: always end it
+	if err != nil {
+		return nil, translate(s.db, err)
+	}
+	mr, ok := res.(gomysql.Result)
+	if !ok {
+		return nil, fmt.Errorf("model: driver result %T has no per-statement counts", res)
+	}
+	affected, ids := mr.AllRowsAffected(), mr.AllLastInsertIds()
+	if len(affected) != len(stmts)+skip || len(ids) != len(stmts)+skip {
+		return nil, fmt.Errorf("model: script of %d statements answered %d results", len(stmts)+skip, len(affected))
+	}
+	out := make([]StmtResult, len(stmts))
+	for i := range out {
+		out[i] = StmtResult{RowsAffected: affected[i+skip], InsertID: ids[i+skip]}
+	}
+	return out, nil
+}
+
+// InsertStmts are the multi-row INSERTs of rows (a pointer to a slice of
+// models), per rows at most in each, as gorm would write them with
+// associations left out.
+func InsertStmts(db *gorm.DB, rows any, per int) ([]Stmt, error) {
+	all, ok := sliceOf(rows)
+	if !ok {
+		return nil, fmt.Errorf("model: InsertStmts wants a pointer to a slice, got %T", rows)
+	}
+	var out []Stmt
+	for at := 0; at < all.Len(); at += per {
+		chunk := reflect.New(all.Type())
+		chunk.Elem().Set(all.Slice(at, min(at+per, all.Len())))
+		tx := db.Session(&gorm.Session{DryRun: true, NewDB: true}).Omit(clause.Associations)
+		// Only INSERT … VALUES: on MariaDB gorm would add RETURNING `id`,
+		// and a statement answering rows reports no insert id.
+		tx.Statement.BuildClauses = []string{"INSERT", "VALUES"}
+		st := tx.Create(chunk.Interface()).Statement
+		if st.Error != nil {
+			return nil, st.Error
+		}
+		out = append(out, Stmt{SQL: st.SQL.String(), Args: append([]any(nil), st.Vars...)})
+	}
+	return out, nil
+}
+
+func sliceOf(rows any) (reflect.Value, bool) {
+	v := reflect.ValueOf(rows)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Slice {
+		return reflect.Value{}, false
+	}
+	return v.Elem(), true
+}
+
+func translate(db *gorm.DB, err error) error {
+	if t, ok := db.Dialector.(gorm.ErrorTranslator); ok {
+		return t.Translate(err)
+	}
+	return err
+}
