@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 
 	gomysql "github.com/go-sql-driver/mysql"
 	"gorm.io/gorm"
@@ -187,4 +188,71 @@ func translate(db *gorm.DB, err error) error {
 		return t.Translate(err)
 	}
 	return err
+}
+
+// A Lookup is a query to run (a gorm chain, not yet executed) and the
+// slice its rows go into.
+type Lookup struct {
+	Query *gorm.DB
+	Into  any // pointer to a slice of models
+}
+
+// FindAll runs lookups and fills each Into. On MySQL and MariaDB they go
+// as one multi-statement, one round trip on one connection; elsewhere
+// (SQLite, in process: no round trips to save) each on its own, at once.
+// A placement batch reads six things before it decides; at a thousand
+// mini-program orders a second a batch holds a handful of orders, and six
+// queries a batch — six connections, six round trips — were a fifth of
+// the server's CPU.
+func FindAll(ctx context.Context, db *gorm.DB, lookups ...Lookup) error {
+	if !IsMySQL(db) {
+		errs := make([]error, len(lookups))
+		var wg sync.WaitGroup
+		for i, l := range lookups {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = l.Query.WithContext(ctx).Find(l.Into).Error
+			}()
+		}
+		wg.Wait()
+		return errors.Join(errs...)
+	}
+	var sb strings.Builder
+	var args []any
+	for i, l := range lookups {
+		st := l.Query.Session(&gorm.Session{DryRun: true}).Find(l.Into).Statement
+		if st.Error != nil {
+			return st.Error
+		}
+		if i > 0 {
+			sb.WriteString(";\n")
+		}
+		sb.WriteString(st.SQL.String())
+		args = append(args, st.Vars...)
+	}
+	rows, err := db.WithContext(ctx).Raw(sb.String(), args...).Rows()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for i, l := range lookups {
+		if i > 0 && !rows.NextResultSet() {
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			return fmt.Errorf("model: FindAll: %d queries answered %d result sets", len(lookups), i)
+		}
+		if rows.Next() {
+			// ScanRows scans the current row and every one after it
+			// into a slice.
+			if err := db.ScanRows(rows, l.Into); err != nil {
+				return err
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	return rows.Close()
 }

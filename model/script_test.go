@@ -117,3 +117,54 @@ func TestScript(t *testing.T) {
 		t.Fatal("the pooled connection was left in a transaction")
 	}
 }
+
+// TestFindAll: several look-ups in one go, each into its own slice, an
+// empty one among them, in the order asked, on both databases.
+func TestFindAll(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		now := time.Now().UTC()
+		ps := []model.Product{
+			{SKU: "B-1", Name: "乙一", Active: true, CreatedAt: now, UpdatedAt: now},
+			{SKU: "B-2", Name: "乙二", Active: true, CreatedAt: now, UpdatedAt: now},
+			{SKU: "B-3", Name: "乙三", Active: false, CreatedAt: now, UpdatedAt: now},
+		}
+		ws := []model.Warehouse{{Code: "W1", Name: "一号仓", Priority: 1}, {Code: "W2", Name: "二号仓", Priority: 9}}
+		for _, rows := range []any{&ps, &ws} {
+			if err := db.Create(rows).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		// (Created true: gorm leaves a zero value to the column's default.)
+		if err := db.Model(&model.Product{}).Where("sku = ?", "B-3").Update("active", false).Error; err != nil {
+			t.Fatal(err)
+		}
+		var active, none, all []model.Product
+		var byPriority []model.Warehouse
+		err := model.FindAll(context.Background(), db,
+			model.Lookup{Query: db.Where("active = ? AND sku IN ?", true, []string{"B-1", "B-2", "B-3"}).Order("id"), Into: &active},
+			model.Lookup{Query: db.Where("sku = ?", "nope"), Into: &none},
+			model.Lookup{Query: db.Order("priority DESC"), Into: &byPriority},
+			model.Lookup{Query: db.Order("id DESC"), Into: &all},
+		)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(active) != 2 || active[0].SKU != "B-1" || active[1].SKU != "B-2" || active[1].Name != "乙二" {
+			t.Errorf("active %+v", active)
+		}
+		if len(none) != 0 {
+			t.Errorf("none %+v", none)
+		}
+		if len(byPriority) != 2 || byPriority[0].Code != "W2" {
+			t.Errorf("warehouses %+v", byPriority)
+		}
+		if len(all) != 3 || all[0].SKU != "B-3" || all[0].Active {
+			t.Errorf("all %+v", all)
+		}
+		// A bad query fails the whole look-up.
+		var x []model.Product
+		if err := model.FindAll(context.Background(), db, model.Lookup{Query: db.Where("no_such_column = 1"), Into: &x}); err == nil {
+			t.Error("a query on a missing column: no error")
+		}
+	})
+}

@@ -149,9 +149,13 @@ func (c *Catalog) Warehouses(ctx context.Context) (_ []model.Warehouse, err erro
 
 func warehouses(db *gorm.DB) ([]model.Warehouse, error) {
 	var ws []model.Warehouse
-	err := db.Order("priority DESC, id").Find(&ws).Error
+	err := byPriority(db).Find(&ws).Error
 	return ws, err
 }
+
+// byPriority orders warehouses as stock is taken from them when no other
+// rule applies: highest priority first.
+func byPriority(db *gorm.DB) *gorm.DB { return db.Order("priority DESC, id") }
 
 // WarehouseInput creates a warehouse. Keeper is a staff userid (optional).
 type WarehouseInput struct {

@@ -188,9 +188,8 @@ func (o *Orders) placeEach(ctx context.Context, work []*placeReq, data batchData
 
 // loadBatch looks up, for every order of the batch at once, the customers,
 // products, warehouses, stock rows, the staff who will be assigned, and
-// the idempotency keys used before: concurrently, so the batch waits
-// about one round trip rather than one per query, and outside any
-// transaction (none of it is locked: the conditional UPDATEs check the
+// the idempotency keys used before: together (model.FindAll: one round
+// trip on MySQL, at once on SQLite), and outside any transaction (none of it is locked: the conditional UPDATEs check the
 // stock, and the unique keys the rest).
 func (o *Orders) loadBatch(ctx context.Context, batch []*placeReq) (batchData, error) {
 	db := o.db.WithContext(ctx)
@@ -214,19 +213,18 @@ func (o *Orders) loadBatch(ctx context.Context, batch []*placeReq) (batchData, e
 	}
 	var d batchData
 	first := o.pipe.First()
-	err := together(
-		func() error {
-			return db.Where("id IN ? OR code IN ?", append(ids, 0), append(codes, "")).Find(&d.custs).Error
-		},
-		func() error { return db.Where("sku IN ?", skus).Find(&d.products).Error },
-		func() (err error) { d.ws, err = warehouses(db); return err },
-		func() error {
-			return db.Where("product_id IN (?)", db.Model(&model.Product{}).Select("id").Where("sku IN ?", skus)).Order("id").Find(&d.stocks).Error
-		},
-		func() (err error) { d.owners, err = roleHolders(db, first.OwnerRole); return err },
-		func() (err error) { d.keepers, err = roleHolders(db, o.pipe.duties.TransferKeeper); return err },
-		func() error { return usedKeys(db, scopes, keys, &d.used) },
-	)
+	lookups := []model.Lookup{
+		{Query: db.Where("id IN ? OR code IN ?", append(ids, 0), append(codes, "")), Into: &d.custs},
+		{Query: db.Where("sku IN ?", skus), Into: &d.products},
+		{Query: byPriority(db), Into: &d.ws},
+		{Query: db.Where("product_id IN (?)", db.Model(&model.Product{}).Select("id").Where("sku IN ?", skus)).Order("id"), Into: &d.stocks},
+		{Query: holdersOf(db, first.OwnerRole), Into: &d.owners},
+		{Query: holdersOf(db, o.pipe.duties.TransferKeeper), Into: &d.keepers},
+	}
+	if len(keys) > 0 {
+		lookups = append(lookups, model.Lookup{Query: keysOf(db, scopes, keys), Into: &d.used})
+	}
+	err := model.FindAll(ctx, db, lookups...)
 	if err != nil {
 		return d, err
 	}
@@ -254,35 +252,21 @@ func usedKeys(db *gorm.DB, scopes, keys []string, into *[]model.IdempotencyKey) 
 		return nil
 	}
 	var used []model.IdempotencyKey
-	if err := db.Where("scope IN ? AND `key` IN ?", scopes, keys).Find(&used).Error; err != nil {
+	if err := keysOf(db, scopes, keys).Find(&used).Error; err != nil {
 		return err
 	}
 	*into = append(*into, used...)
 	return nil
 }
 
-// roleHolders lists the active staff holding role, in id order (pickStaff
-// chooses among them as staffWithRole would).
-func roleHolders(db *gorm.DB, role string) ([]model.Staff, error) {
-	var out []model.Staff
-	err := db.Where("active = ? AND roles LIKE ?", true, roleLike(role)).Order("id").Find(&out).Error
-	return out, err
+func keysOf(db *gorm.DB, scopes, keys []string) *gorm.DB {
+	return db.Where("scope IN ? AND `key` IN ?", scopes, keys)
 }
 
-// together runs the look-ups at once, each on its own connection, and
-// returns their errors joined.
-func together(fns ...func() error) error {
-	errs := make([]error, len(fns))
-	var wg sync.WaitGroup
-	for i, fn := range fns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = fn()
-		}()
-	}
-	wg.Wait()
-	return errors.Join(errs...)
+// holdersOf lists the active staff holding role, in id order (pickStaff
+// chooses among them as staffWithRole would).
+func holdersOf(db *gorm.DB, role string) *gorm.DB {
+	return db.Where("active = ? AND roles LIKE ?", true, roleLike(role)).Order("id")
 }
 
 func (o *Orders) placeContended(ctx context.Context, batch []*placeReq, data batchData) error {
