@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	gomysql "github.com/go-sql-driver/mysql"
 	"gorm.io/gorm"
 
 	"orderhub/model/modeltest"
@@ -67,6 +68,43 @@ func TestImportRuns(t *testing.T) {
 		if len(runs) != 2 || runs[0].Running || !strings.HasPrefix(runs[0].Result, "有错，未导入") ||
 			runs[1].Running || runs[1].FinishedAt == nil || runs[1].Result != "完成：1200 行，新建 1200，更新 0，不变 0" {
 			t.Errorf("runs = %+v", runs)
+		}
+	})
+}
+
+// An import whose transaction the database refuses once (a deadlock) is
+// run again from the rows already read, by a fresh importer: every row
+// written once, the counts those of the attempt that committed. Before,
+// the retry read the spent sheet again (no rows) and re-applied the first
+// attempt's rows with its counts still in: an update counted twice.
+func TestImportRetriedAfterDeadlock(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newEnv(t, db)
+		im := service.NewImports(db, e.clock.Now, e.cfg.Roles)
+		if _, err := im.Import(context.Background(), "products", &rowsSheet{rows: [][]string{{"SKU", "品名"}, {"R-1", "旧名"}}}); err != nil {
+			t.Fatal(err)
+		}
+		refused := false
+		if err := db.Callback().Create().Before("gorm:create").Register("test:deadlock-once", func(tx *gorm.DB) {
+			if tx.Statement.Table == "products" && !refused {
+				refused = true
+				_ = tx.AddError(&gomysql.MySQLError{Number: 1213, Message: "Deadlock found when trying to get lock (test)"})
+			}
+		}); err != nil {
+			t.Fatal(err)
+		}
+		rows := [][]string{{"SKU", "品名"}, {"R-1", "甲"}, {"R-2", "乙"}, {"R-3", "丙"}}
+		res, err := im.Import(context.Background(), "products", &rowsSheet{rows: rows})
+		if err != nil || !refused {
+			t.Fatalf("import = %+v, %v (refused once: %v)", res, err, refused)
+		}
+		if res.Rows != 3 || res.Created != 2 || res.Updated != 1 {
+			t.Errorf("result %+v, want 3 rows: 1 updated (R-1 renamed), 2 created", res)
+		}
+		var n int64
+		db.Table("products").Where("sku LIKE ?", "R-%").Count(&n)
+		if n != 3 {
+			t.Errorf("%d products R-*, want 3", n)
 		}
 	})
 }

@@ -206,47 +206,71 @@ func (im *Imports) Import(ctx context.Context, kind string, sheet Sheet) (res Im
 	if len(bad) > 0 {
 		return res, &InvalidRowsError{Rows: bad}
 	}
-	err = inTx(ctx, im.db, func(tx *gorm.DB) error {
-		if err := k.load(tx); err != nil {
-			return err
+	// The file is read once, before the transaction: inTx runs its
+	// function again after a deadlock or a busy database, and a second
+	// pass over a sheet already read would find no rows.
+	type sheetRow struct {
+		n int
+		v rowValues
+	}
+	var rows []sheetRow
+	for row := 2; ; row++ {
+		cells, err := sheet.Next()
+		if errors.Is(err, io.EOF) {
+			break
 		}
-		for row := 2; ; row++ {
-			cells, err := sheet.Next()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				return invalid("file", CodeUnreadableFile, "cannot read row %d: %v", row, err)
-			}
-			v := rowValues{vals: map[string]string{}, present: present}
-			blank := true
-			for i, cell := range cells {
-				if c, ok := index[i]; ok {
-					v.vals[c.Key] = cell
-					if strings.TrimSpace(cell) != "" {
-						blank = false
-					}
+		if err != nil {
+			return res, invalid("file", CodeUnreadableFile, "cannot read row %d: %v", row, err)
+		}
+		v := rowValues{vals: map[string]string{}, present: present}
+		blank := true
+		for i, cell := range cells {
+			if c, ok := index[i]; ok {
+				v.vals[c.Key] = cell
+				if strings.TrimSpace(cell) != "" {
+					blank = false
 				}
 			}
-			if blank {
-				continue
-			}
-			res.Rows++
-			im.report(ctx, run, res.Rows)
-			k.check(row, v, func(col, format string, args ...any) {
+		}
+		if blank {
+			continue
+		}
+		res.Rows++
+		im.report(ctx, run, res.Rows)
+		rows = append(rows, sheetRow{row, v})
+	}
+	read := res
+	err = inTx(ctx, im.db, func(tx *gorm.DB) error {
+		// Each attempt starts afresh: a new importer (its rows, what it
+		// found existing) and new counts.
+		attempt, err := im.kind(kind)
+		if err != nil {
+			return err
+		}
+		if err := attempt.load(tx); err != nil {
+			return err
+		}
+		var bad []RowError
+		for _, r := range rows {
+			attempt.check(r.n, r.v, func(col, format string, args ...any) {
 				h := col
 				for _, c := range cols {
 					if c.Key == col {
 						h = c.Header
 					}
 				}
-				bad = append(bad, RowError{Row: row, Column: h, Message: fmt.Sprintf(format, args...)})
+				bad = append(bad, RowError{Row: r.n, Column: h, Message: fmt.Sprintf(format, args...)})
 			})
 		}
 		if len(bad) > 0 {
 			return &InvalidRowsError{Rows: bad}
 		}
-		return k.apply(tx, &res)
+		got := read
+		if err := attempt.apply(tx, &got); err != nil {
+			return err
+		}
+		k, res = attempt, got
+		return nil
 	})
 	if cc, ok := k.(customerChanger); ok && err == nil {
 		im.buyers.forgetCustomers(ctx, im.db, cc.changedCustomers())
