@@ -28,12 +28,11 @@ import (
 // ROLLBACK on any error; a connection whose ROLLBACK fails is thrown
 // away, never returned to the pool inside a transaction).
 type Script struct {
-	ctx     context.Context
-	conn    driver.ExecerContext
-	check   driver.NamedValueChecker
-	begun   bool
-	db      *gorm.DB
-	Touched bool // a statement reached the server
+	ctx   context.Context
+	conn  driver.ExecerContext
+	check driver.NamedValueChecker
+	begun bool
+	db    *gorm.DB
 }
 
 // Stmt is one statement with its arguments (interpolated by the driver,
@@ -129,7 +128,6 @@ func (s *Script) Exec(stmts ...Stmt) ([]StmtResult, error) {
 			args = append(args, nv)
 		}
 	}
-	s.Touched = true
 	res, err := s.conn.ExecContext(s.ctx, sb.String(), args)
 	s.begun = true // even a failed script may have begun it: always end it
 	if err != nil {
