@@ -27,12 +27,11 @@ type Insight struct {
 	loc   *time.Location
 	known []string
 
-	// The segmenter loads its dictionary (embedded in the binary by
-	// github.com/go-ego/gse: no file, no network) on first use, not at
-	// start, so that a cold start stays fast.
-	once sync.Once
-	seg  gse.Segmenter
-	err  error
+	// gse's HMM model (a table in gse's package) is loaded on first use,
+	// not at start, so that a cold start stays fast. The dictionary is not
+	// kept: each Remarks call builds a segmenter of the words its remarks
+	// need (remarkseg.go).
+	hmm sync.Once
 }
 
 // NewInsight returns an Insight; known are the remark terms counted whole.
@@ -46,19 +45,11 @@ func NewInsight(db *gorm.DB, clock Clock, loc *time.Location, known []string) *I
 	return &Insight{db: db, clock: clock, loc: loc, known: known}
 }
 
-func (in *Insight) segmenter() (*gse.Segmenter, error) {
-	in.once.Do(func() {
-		in.err = in.seg.LoadDictEmbed("zh_s")
-		if in.err == nil {
-			in.err = in.seg.LoadStopEmbed()
-		}
-		for _, t := range in.known {
-			if in.err == nil {
-				in.err = in.seg.AddToken(t, 100000, "n")
-			}
-		}
-	})
-	return &in.seg, in.err
+// segmenter returns a segmenter for texts: it cuts them as one holding
+// gse's whole zh_s dictionary and the known terms would.
+func (in *Insight) segmenter(texts []string) (*gse.Segmenter, error) {
+	in.hmm.Do(loadHMM)
+	return remarkSegmenter(texts, in.known)
 }
 
 func checkDays(days int) (int, error) {
@@ -200,10 +191,6 @@ func (in *Insight) Remarks(ctx context.Context, days int) ([]RemarkTerm, error) 
 	if err != nil {
 		return nil, err
 	}
-	seg, err := in.segmenter()
-	if err != nil {
-		return nil, err
-	}
 	now := in.clock()
 	var rows []struct {
 		No        string
@@ -212,6 +199,14 @@ func (in *Insight) Remarks(ctx context.Context, days int) ([]RemarkTerm, error) 
 	}
 	if err := in.db.WithContext(ctx).Model(&model.Order{}).Select("no, remark, created_at").
 		Where("created_at >= ? AND remark <> ''", now.AddDate(0, 0, -days)).Order("created_at DESC, id DESC").Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	texts := make([]string, len(rows))
+	for i, r := range rows {
+		texts[i] = r.Remark
+	}
+	seg, err := in.segmenter(texts)
+	if err != nil {
 		return nil, err
 	}
 	weeks := (days + 6) / 7
@@ -227,31 +222,16 @@ func (in *Insight) Remarks(ctx context.Context, days int) ([]RemarkTerm, error) 
 	for _, t := range in.known {
 		get(t, true)
 	}
+	// Buyers repeat themselves: each distinct remark is cut once.
+	termsOf := map[string][]string{}
 	for _, r := range rows {
-		seen := map[string]bool{}
-		for _, t := range in.known {
-			if strings.Contains(r.Remark, t) {
-				seen[t] = true
-			}
-		}
-		for _, t := range seg.Cut(r.Remark, true) {
-			t = strings.TrimSpace(t)
-			if seen[t] || utf8.RuneCountInString(t) < 2 || seg.IsStop(t) || !hasHan(t) {
-				continue
-			}
-			// A piece of a known term is not a new term.
-			part := false
-			for _, k := range in.known {
-				if strings.Contains(k, t) {
-					part = true
-				}
-			}
-			if !part {
-				seen[t] = true
-			}
+		found, ok := termsOf[r.Remark]
+		if !ok {
+			found = in.remarkTerms(seg, r.Remark)
+			termsOf[r.Remark] = found
 		}
 		w := weeks - 1 - int(now.Sub(r.CreatedAt)/(7*24*time.Hour))
-		for t := range seen {
+		for _, t := range found {
 			rt := get(t, slices.Contains(in.known, t))
 			rt.Count++
 			if w >= 0 && w < weeks {
@@ -282,6 +262,38 @@ func (in *Insight) Remarks(ctx context.Context, days int) ([]RemarkTerm, error) 
 		fresh = fresh[:MaxNewTerms]
 	}
 	return append(known, fresh...), nil
+}
+
+// remarkTerms are the terms of one remark: the known terms it contains,
+// then the new terms the segmenter cuts from it (two or more characters, no
+// stop words, no numbers, not a piece of a known term), each once.
+func (in *Insight) remarkTerms(seg *gse.Segmenter, remark string) []string {
+	var found []string
+	seen := map[string]bool{}
+	for _, t := range in.known {
+		if strings.Contains(remark, t) && !seen[t] {
+			seen[t] = true
+			found = append(found, t)
+		}
+	}
+	for _, t := range seg.Cut(remark, true) {
+		t = strings.TrimSpace(t)
+		if seen[t] || utf8.RuneCountInString(t) < 2 || seg.IsStop(t) || !hasHan(t) {
+			continue
+		}
+		// A piece of a known term is not a new term.
+		part := false
+		for _, k := range in.known {
+			if strings.Contains(k, t) {
+				part = true
+			}
+		}
+		if !part {
+			seen[t] = true
+			found = append(found, t)
+		}
+	}
+	return found
 }
 
 // hasHan reports whether s has a Chinese character: remarks' numbers,
