@@ -113,3 +113,58 @@ func (l *ownerLoads) pick(tx *gorm.DB, staff []model.Staff, wh uint64, closed []
 	l.load[best.ID]++
 	return &best, nil
 }
+
+// nextOwner is who takes an order into a stage owned by role: its
+// current owner if they hold role too (an order moving from 待发货 to
+// 已发货 stays with the dispatcher who packed it), else the holder with
+// the fewest open orders (ties: the lowest id), among the staff of the
+// order's warehouse if it has any, else all holders. Counted in tx, when
+// the order moves: one order at a time, unlike placement (ownerLoads).
+// nil when nobody holds role.
+func nextOwner(tx *gorm.DB, role string, ord model.Order, closed []string) (*model.Staff, error) {
+	if role == "" {
+		return nil, nil
+	}
+	var staff []model.Staff
+	if err := holdersOf(tx, role).Find(&staff).Error; err != nil {
+		return nil, err
+	}
+	var here []model.Staff
+	for _, st := range staff {
+		if st.WarehouseID != nil && *st.WarehouseID == ord.WarehouseID {
+			here = append(here, st)
+		}
+	}
+	if len(here) > 0 {
+		staff = here
+	}
+	if len(staff) == 0 {
+		return nil, nil
+	}
+	ids := make([]uint64, len(staff))
+	for i, st := range staff {
+		if ord.OwnerStaffID != nil && st.ID == *ord.OwnerStaffID {
+			return &st, nil
+		}
+		ids[i] = st.ID
+	}
+	var rows []struct {
+		OwnerStaffID uint64
+		N            int64
+	}
+	if err := tx.Model(&model.Order{}).Select("owner_staff_id, COUNT(*) AS n").
+		Where("owner_staff_id IN ? AND stage NOT IN ?", ids, closed).Group("owner_staff_id").Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	load := make(map[uint64]int64, len(rows))
+	for _, r := range rows {
+		load[r.OwnerStaffID] = r.N
+	}
+	best := staff[0]
+	for _, st := range staff[1:] {
+		if load[st.ID] < load[best.ID] {
+			best = st
+		}
+	}
+	return &best, nil
+}
