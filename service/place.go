@@ -1,9 +1,11 @@
 package service
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -211,6 +213,11 @@ func (o *Orders) loadBatch(ctx context.Context, batch []*placeReq) (batchData, e
 			skus = append(skus, l.SKU)
 		}
 	}
+	// A promotion's flood names the same SKUs and customers again and
+	// again: each once is a shorter statement for the database to parse
+	// and look up (the keys are unique per order already).
+	ids, codes, skus = uniq(ids), uniq(codes), uniq(skus)
+	scopes = uniq(scopes)
 	var d batchData
 	first := o.pipe.First()
 	lookups := []model.Lookup{
@@ -240,6 +247,12 @@ func (o *Orders) loadBatch(ctx context.Context, batch []*placeReq) (batchData, e
 		}
 	}
 	return d, usedKeys(db, scopes, keys, &d.used)
+}
+
+// uniq is s sorted, each value once.
+func uniq[T cmp.Ordered](s []T) []T {
+	slices.Sort(s)
+	return slices.Compact(s)
 }
 
 // usedKeys appends the stored idempotency keys among the (scope, key)
