@@ -171,14 +171,25 @@ func (a *API) auth(c *gin.Context) {
 		a.unauthorized(c)
 		return
 	}
-	n, err := a.d.Redis.Exists(c.Request.Context(), a.revokedKey(s)).Result()
-	if err != nil {
-		a.d.Log.WarnContext(c.Request.Context(), "session revocations unavailable (redis); accepting the signed token", "err", err)
-	} else if n > 0 {
+	// One Redis round trip for both the revocation and the cached buyer;
+	// when the cache could not ask Redis, the revocation alone as before
+	// (with the client's own timeouts) and the buyer from the database.
+	ctx := c.Request.Context()
+	b, revoked, checked, err := a.d.Buyers.ByIDUnlessMarked(ctx, s.buyerID, a.revokedKey(s))
+	if !checked {
+		n, rerr := a.d.Redis.Exists(ctx, a.revokedKey(s)).Result()
+		if rerr != nil {
+			a.d.Log.WarnContext(ctx, "session revocations unavailable (redis); accepting the signed token", "err", rerr)
+		}
+		revoked = rerr == nil && n > 0
+		if !revoked {
+			b, err = a.d.Buyers.ByID(ctx, s.buyerID)
+		}
+	}
+	if revoked {
 		a.unauthorized(c)
 		return
 	}
-	b, err := a.d.Buyers.ByID(c.Request.Context(), s.buyerID)
 	if errors.Is(err, service.ErrNotFound) {
 		a.unauthorized(c)
 		return

@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -130,6 +132,9 @@ type harnessOpts struct {
 	writeLimit int
 	// servicePhone is the company's service line (miniprogram.service_phone).
 	servicePhone string
+	// cached gives Buyers a BuyerCache, as main wires it, and counts the
+	// harness's Redis round trips (harness.redisTrips).
+	cached bool
 }
 
 // harness is orderhub's HTTP server wired as main wires it, on a real
@@ -149,10 +154,15 @@ type harness struct {
 	clock    *testclock.Clock
 	wx       *fakeWeChat
 	cfg      config.Config
+	// redisTrips counts writes to the Redis sockets, one per command or
+	// pipeline (with harnessOpts.cached).
+	redisTrips atomic.Int64
 }
 
 func newHarness(t *testing.T, db *gorm.DB, o harnessOpts) *harness {
 	t.Helper()
+	// 2026-11-24 09:30 in Shanghai.
+	clock := testclock.New(time.Date(2026, 11, 24, 1, 30, 0, 0, time.UTC))
 	cfg := config.Default()
 	if o.writeLimit > 0 {
 		cfg.MiniProgram.WriteLimit = o.writeLimit
@@ -163,13 +173,26 @@ func newHarness(t *testing.T, db *gorm.DB, o harnessOpts) *harness {
 		t.Fatal(err)
 	}
 	rdb, prefix := modeltest.Redis(t)
-	// 2026-11-24 09:30 in Shanghai.
-	clock := testclock.New(time.Date(2026, 11, 24, 1, 30, 0, 0, time.UTC))
+	h := &harness{t: t, db: db, prefix: prefix, clock: clock, cfg: cfg}
+	buyers := service.NewBuyers(db, clock.Now)
+	if o.cached {
+		opts := *rdb.Options()
+		opts.Dialer = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			conn, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			return countedConn{Conn: conn, n: &h.redisTrips}, nil
+		}
+		rdb = redis.NewClient(&opts)
+		t.Cleanup(func() { _ = rdb.Close() })
+		buyers.WithCache(service.NewBuyerCache(rdb, prefix, modeltest.Log()))
+	}
+	h.rdb = rdb
 	log := modeltest.Log()
 	reg := prometheus.NewRegistry()
 	pipe := service.NewPipeline(cfg)
 	locker := redislock.New(rdb, prefix, time.Second, time.Second, log)
-	h := &harness{t: t, db: db, rdb: rdb, prefix: prefix, clock: clock, cfg: cfg}
 	h.catalog = service.NewCatalog(db, cfg.Roles)
 	h.stock = service.NewStock(db, clock.Now)
 	h.orders = service.NewOrders(db, locker, pipe, clock.Now, cfg.Location(), log, service.NewMetrics(reg))
@@ -179,7 +202,7 @@ func newHarness(t *testing.T, db *gorm.DB, o harnessOpts) *harness {
 		AdminToken: adminToken, Location: cfg.Location(), Log: log, Registry: reg, Ready: func(context.Context) error { return nil },
 	})
 	d := miniprogram.Deps{
-		Buyers: service.NewBuyers(db, clock.Now), Catalog: h.catalog, Orders: h.orders, Tracking: h.tracking,
+		Buyers: buyers, Catalog: h.catalog, Orders: h.orders, Tracking: h.tracking,
 		Redis: rdb, Prefix: prefix, Config: cfg.MiniProgram, PublicURL: "https://orders.example.com",
 		SessionSecret: []byte("test-session-secret-0123456789abcdef"),
 		Location:      cfg.Location(), Log: log, DataDir: t.TempDir(),
@@ -233,6 +256,14 @@ func (h *harness) world() {
 	h.put("SH", "NUT-M8", 500)
 	h.put("SZ", "FM-SS-80", 3)
 }
+
+// countedConn counts its writes: one per Redis command or pipeline.
+type countedConn struct {
+	net.Conn
+	n *atomic.Int64
+}
+
+func (c countedConn) Write(b []byte) (int, error) { c.n.Add(1); return c.Conn.Write(b) }
 
 func (h *harness) put(wh, sku string, qty int64) {
 	must(h.stock.Adjust(context.Background(), service.Adjustment{Warehouse: wh, SKU: sku, Delta: qty, Reason: "test"}))

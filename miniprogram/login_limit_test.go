@@ -43,19 +43,58 @@ func TestLoginRateLimit(t *testing.T) {
 	})
 }
 
-// A buyer who logs out holds a token that no longer works.
+// A buyer who logs out holds a token that no longer works, with the buyer
+// cache (the revocation read with the cached buyer) and without it.
 func TestLogout(t *testing.T) {
+	for _, cached := range []bool{false, true} {
+		t.Run(map[bool]string{false: "uncached", true: "cached"}[cached], func(t *testing.T) {
+			modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+				h := newHarness(t, db, harnessOpts{cached: cached})
+				tok := h.login("dev:zhang")
+				other := h.login("dev:zhang") // a second session of the same buyer
+				for range 2 {                 // a miss, then (cached) a hit
+					if r := h.do("GET", "/api/mp/v1/me", tok, ""); r.code != http.StatusOK {
+						t.Fatalf("me = %d", r.code)
+					}
+				}
+				if r := h.do("POST", "/api/mp/v1/logout", tok, ""); r.code != http.StatusNoContent {
+					t.Fatalf("logout = %d %s", r.code, r.body)
+				}
+				if r := h.do("GET", "/api/mp/v1/me", tok, ""); r.code != http.StatusUnauthorized {
+					t.Fatalf("me after logout = %d", r.code)
+				}
+				if r := h.do("GET", "/api/mp/v1/me", other, ""); r.code != http.StatusOK {
+					t.Fatalf("the buyer's other session after logout = %d", r.code)
+				}
+			})
+		})
+	}
+}
+
+// TestAuthOneRoundTrip: with the buyer cache, an authenticated request
+// asks Redis once — the revocation and the cached buyer in one MGET —
+// whether the session is good (a hit) or revoked.
+func TestAuthOneRoundTrip(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
-		h := newHarness(t, db, harnessOpts{})
+		h := newHarness(t, db, harnessOpts{cached: true})
 		tok := h.login("dev:zhang")
+		if r := h.do("GET", "/api/mp/v1/me", tok, ""); r.code != http.StatusOK { // fills the entry
+			t.Fatalf("me = %d", r.code)
+		}
+		h.redisTrips.Store(0)
 		if r := h.do("GET", "/api/mp/v1/me", tok, ""); r.code != http.StatusOK {
 			t.Fatalf("me = %d", r.code)
 		}
-		if r := h.do("POST", "/api/mp/v1/logout", tok, ""); r.code != http.StatusNoContent {
-			t.Fatalf("logout = %d %s", r.code, r.body)
+		if n := h.redisTrips.Load(); n != 1 {
+			t.Errorf("a request with a cached buyer made %d Redis round trips, want 1", n)
 		}
+		h.do("POST", "/api/mp/v1/logout", tok, "")
+		h.redisTrips.Store(0)
 		if r := h.do("GET", "/api/mp/v1/me", tok, ""); r.code != http.StatusUnauthorized {
 			t.Fatalf("me after logout = %d", r.code)
+		}
+		if n := h.redisTrips.Load(); n != 1 {
+			t.Errorf("a revoked session made %d Redis round trips, want 1", n)
 		}
 	})
 }

@@ -28,12 +28,11 @@ import (
 // ROLLBACK on any error; a connection whose ROLLBACK fails is thrown
 // away, never returned to the pool inside a transaction).
 type Script struct {
-	ctx       context.Context
-	conn      driver.ExecerContext
-	check     driver.NamedValueChecker
-	begun     bool
-	committed bool
-	db        *gorm.DB
+	ctx   context.Context
+	conn  driver.ExecerContext
+	check driver.NamedValueChecker
+	begun bool
+	db    *gorm.DB
 }
 
 // Stmt is one statement with its arguments (interpolated by the driver,
@@ -80,7 +79,7 @@ func InScript(ctx context.Context, db *gorm.DB, fn func(s *Script) error) error 
 		}
 		s := &Script{ctx: ctx, conn: ex, check: chk, db: db}
 		ferr = fn(s)
-		if ferr == nil && s.begun && !s.committed {
+		if ferr == nil && s.begun {
 			if _, err := ex.ExecContext(context.WithoutCancel(ctx), "COMMIT", nil); err != nil {
 				// The COMMIT may or may not have happened: the caller's
 				// retry finds out by its idempotency keys.
@@ -106,32 +105,15 @@ func InScript(ctx context.Context, db *gorm.DB, fn func(s *Script) error) error 
 // transaction) and returns what each did. On an error the server runs
 // none of the statements after the failing one.
 func (s *Script) Exec(stmts ...Stmt) ([]StmtResult, error) {
-	return s.exec(stmts, false)
-}
-
-// Commit is Exec with COMMIT as the last statement of the same round trip:
-// the transaction ends with stmts. Only a statement that fails stops it
-// from committing, so whatever must hold before the COMMIT has to be a
-// statement that fails when it does not hold (as an error, not as rows
-// left unchanged); on any error InScript rolls back.
-func (s *Script) Commit(stmts ...Stmt) ([]StmtResult, error) {
-	return s.exec(stmts, true)
-}
-
-func (s *Script) exec(stmts []Stmt, commit bool) ([]StmtResult, error) {
-	if len(stmts) == 0 && !commit {
+	if len(stmts) == 0 {
 		return nil, nil
 	}
 	var sb strings.Builder
 	var args []driver.NamedValue
-	skip, tail := 0, 0
+	skip := 0
 	if !s.begun {
 		sb.WriteString("START TRANSACTION;\n")
 		skip = 1
-	}
-	if commit {
-		stmts = append(stmts[:len(stmts):len(stmts)], Stmt{SQL: "COMMIT"})
-		tail = 1
 	}
 	for i, st := range stmts {
 		if i > 0 {
@@ -151,10 +133,6 @@ func (s *Script) exec(stmts []Stmt, commit bool) ([]StmtResult, error) {
 	if err != nil {
 		return nil, translate(s.db, err)
 	}
-	// Committed: InScript must not end it again. (A failed script never
-	// gets here, and InScript rolls it back, which is harmless even when
-	// it was the COMMIT that failed.)
-	s.committed = commit
 	mr, ok := res.(gomysql.Result)
 	if !ok {
 		return nil, fmt.Errorf("model: driver result %T has no per-statement counts", res)
@@ -163,7 +141,7 @@ func (s *Script) exec(stmts []Stmt, commit bool) ([]StmtResult, error) {
 	if len(affected) != len(stmts)+skip || len(ids) != len(stmts)+skip {
 		return nil, fmt.Errorf("model: script of %d statements answered %d results", len(stmts)+skip, len(affected))
 	}
-	out := make([]StmtResult, len(stmts)-tail)
+	out := make([]StmtResult, len(stmts))
 	for i := range out {
 		out[i] = StmtResult{RowsAffected: affected[i+skip], InsertID: ids[i+skip]}
 	}
@@ -275,18 +253,4 @@ func FindAll(ctx context.Context, db *gorm.DB, lookups ...Lookup) error {
 		}
 	}
 	return rows.Close()
-}
-
-// RowCountIs is a statement that fails, stopping the script and so its
-// COMMIT, unless the statement before it changed exactly n rows. (A plain
-// SELECT would only report the count; a scalar subquery answering two
-// rows is an error on MySQL and MariaDB alike, whatever the sql_mode.)
-func RowCountIs(n int64) Stmt {
-	return Stmt{SQL: "SET @orderhub_rows = (SELECT 1 UNION ALL SELECT 1 FROM DUAL WHERE ROW_COUNT() <> ?)", Args: []any{n}}
-}
-
-// IsRowCountFailure says whether err is a RowCountIs statement failing.
-func IsRowCountFailure(err error) bool {
-	var me *gomysql.MySQLError
-	return errors.As(err, &me) && me.Number == 1242 // ER_SUBQUERY_NO_1_ROW
 }

@@ -57,17 +57,7 @@ const loadTTL = 10 * time.Second
 // staff (the role's active holders, in id order; nil when there are
 // none), and counts the order against them.
 func (l *ownerLoads) pick(tx *gorm.DB, staff []model.Staff, wh uint64, closed []string, now time.Time) (*model.Staff, error) {
-	if wh != 0 {
-		var here []model.Staff
-		for _, st := range staff {
-			if st.WarehouseID != nil && *st.WarehouseID == wh {
-				here = append(here, st)
-			}
-		}
-		if len(here) > 0 {
-			staff = here
-		}
-	}
+	staff = preferWarehouse(staff, wh)
 	if len(staff) == 0 {
 		return nil, nil
 	}
@@ -83,26 +73,11 @@ func (l *ownerLoads) pick(tx *gorm.DB, staff []model.Staff, wh uint64, closed []
 		}
 	}
 	if stale {
-		ids := make([]uint64, len(staff))
-		for i, st := range staff {
-			ids[i] = st.ID
-		}
-		var rows []struct {
-			OwnerStaffID uint64
-			N            int64
-		}
-		if err := tx.Model(&model.Order{}).Select("owner_staff_id, COUNT(*) AS n").
-			Where("owner_staff_id IN ? AND stage NOT IN ?", ids, closed).Group("owner_staff_id").Scan(&rows).Error; err != nil {
+		load, err := openOrdersHeld(tx, staff, closed)
+		if err != nil {
 			return nil, err
 		}
-		l.load = make(map[uint64]int64, len(staff))
-		for _, id := range ids {
-			l.load[id] = 0
-		}
-		for _, r := range rows {
-			l.load[r.OwnerStaffID] = r.N
-		}
-		l.readAt = now
+		l.load, l.readAt = load, now
 	}
 	best := staff[0]
 	for _, st := range staff[1:] {
@@ -112,4 +87,84 @@ func (l *ownerLoads) pick(tx *gorm.DB, staff []model.Staff, wh uint64, closed []
 	}
 	l.load[best.ID]++
 	return &best, nil
+}
+
+// nextOwner is who takes an order into a stage owned by role: its
+// current owner if they hold role too (an order moving from 待发货 to
+// 已发货 stays with the dispatcher who packed it), else the holder with
+// the fewest open orders (ties: the lowest id), among the staff of the
+// order's warehouse if it has any, else all holders. Counted in tx, when
+// the order moves: one order at a time, unlike placement (ownerLoads).
+// nil when nobody holds role.
+func nextOwner(tx *gorm.DB, role string, ord model.Order, closed []string) (*model.Staff, error) {
+	if role == "" {
+		return nil, nil
+	}
+	var staff []model.Staff
+	if err := holdersOf(tx, role).Find(&staff).Error; err != nil {
+		return nil, err
+	}
+	staff = preferWarehouse(staff, ord.WarehouseID)
+	if len(staff) == 0 {
+		return nil, nil
+	}
+	for _, st := range staff {
+		if ord.OwnerStaffID != nil && st.ID == *ord.OwnerStaffID {
+			return &st, nil
+		}
+	}
+	load, err := openOrdersHeld(tx, staff, closed)
+	if err != nil {
+		return nil, err
+	}
+	best := staff[0]
+	for _, st := range staff[1:] {
+		if load[st.ID] < load[best.ID] {
+			best = st
+		}
+	}
+	return &best, nil
+}
+
+// preferWarehouse narrows staff to those working in warehouse wh, if any
+// do (wh 0: no narrowing).
+func preferWarehouse(staff []model.Staff, wh uint64) []model.Staff {
+	if wh == 0 {
+		return staff
+	}
+	var here []model.Staff
+	for _, st := range staff {
+		if st.WarehouseID != nil && *st.WarehouseID == wh {
+			here = append(here, st)
+		}
+	}
+	if len(here) > 0 {
+		return here
+	}
+	return staff
+}
+
+// openOrdersHeld counts the open orders (stage not in closed) each of
+// staff owns; every one of them has an entry.
+func openOrdersHeld(tx *gorm.DB, staff []model.Staff, closed []string) (map[uint64]int64, error) {
+	ids := make([]uint64, len(staff))
+	for i, st := range staff {
+		ids[i] = st.ID
+	}
+	var rows []struct {
+		OwnerStaffID uint64
+		N            int64
+	}
+	if err := tx.Model(&model.Order{}).Select("owner_staff_id, COUNT(*) AS n").
+		Where("owner_staff_id IN ? AND stage NOT IN ?", ids, closed).Group("owner_staff_id").Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	load := make(map[uint64]int64, len(staff))
+	for _, id := range ids {
+		load[id] = 0
+	}
+	for _, r := range rows {
+		load[r.OwnerStaffID] = r.N
+	}
+	return load, nil
 }

@@ -96,6 +96,59 @@ func TestNewOrdersSpreadOverOwners(t *testing.T) {
 	})
 }
 
+// Orders moving on are spread too: into 配货中 each goes to the picker of
+// its warehouse holding the fewest open orders (before, every one went to
+// the first picker); a move within one role (待发货 → 已发货, both the
+// dispatcher's) stays with the order's owner.
+func TestStageAdvancesSpreadOverOwners(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newEnv(t, db)
+		e.world(t)
+		ctx := context.Background()
+		must(e.catalog.CreateStaff(ctx, service.StaffInput{UserID: "picker2", Name: "吴配货", Roles: []string{"picker"}, Warehouse: "A"}))
+		must(e.catalog.CreateStaff(ctx, service.StaffInput{UserID: "pickerB", Name: "冯配货", Roles: []string{"picker"}, Warehouse: "B"}))
+		must(e.catalog.CreateStaff(ctx, service.StaffInput{UserID: "disp2", Name: "褚发货", Roles: []string{"dispatcher"}, Warehouse: "A"}))
+		e.put(t, "A", "BOLT-M8", 1000)
+		move := func(no, to string, fields map[string]string) string {
+			t.Helper()
+			if _, err := e.orders.Advance(ctx, service.Move{No: no, To: to, Actor: service.Admin, Fields: fields}); err != nil {
+				t.Fatalf("%s → %s: %v", no, to, err)
+			}
+			o := must(e.orders.Get(ctx, no))
+			if o.Owner == nil {
+				t.Fatalf("%s in %s has no owner", no, to)
+			}
+			return o.Owner.UserID
+		}
+		got := map[string]int{}
+		var nos []string
+		for i := 0; i < 4; i++ {
+			d, _, err := e.orders.Create(ctx, service.NewOrder{Customer: "C1", Lines: []service.LineInput{{SKU: "BOLT-M8", Qty: 1}}, Actor: service.Admin})
+			if err != nil {
+				t.Fatal(err)
+			}
+			nos = append(nos, d.Order.No)
+			move(d.Order.No, "confirmed", map[string]string{"promised_at": "2026-12-30 18:00"})
+			got[move(d.Order.No, "picking", nil)]++
+		}
+		if got["picker"] != 2 || got["picker2"] != 2 {
+			t.Fatalf("four orders into 配货中 went to %v, want 2 each to the pickers of warehouse A", got)
+		}
+		var packers []string
+		for _, no := range nos[:2] {
+			move(no, "qc", map[string]string{"qc_inspector": "刘质检"})
+			packers = append(packers, move(no, "packed", nil))
+		}
+		if packers[0] != "disp" || packers[1] != "disp2" {
+			t.Fatalf("two orders into 待发货 went to %v, want disp then disp2", packers)
+		}
+		shipper := move(nos[1], "shipped", map[string]string{"carrier": "顺丰", "tracking_no": "SF1234567890", "waybill_photo": "waybill.jpg"})
+		if shipper != "disp2" {
+			t.Errorf("packed by disp2, shipped by %s: want the same dispatcher", shipper)
+		}
+	})
+}
+
 // A lead is pushed about the orders of their own warehouse; a warehouse
 // without a lead of that role falls back to the company-wide leads (no
 // warehouse), and to every holder of the role when there are none.

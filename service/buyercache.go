@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strconv"
 	"sync/atomic"
@@ -131,6 +132,38 @@ func (c *BuyerCache) get(ctx context.Context, id uint64) (b Buyer, ok bool) {
 		return Buyer{}, false
 	}
 	return b, true
+}
+
+// getUnlessMarked is get and, in the same round trip (one MGET), whether
+// the key mark exists: marked with the buyer not looked at when it does.
+// asked is false when Redis was not asked (skipped after a failure) or
+// did not answer within buyerCacheTimeout; then neither is known.
+func (c *BuyerCache) getUnlessMarked(ctx context.Context, id uint64, mark string) (b Buyer, hit, marked, asked bool) {
+	if c == nil || c.down() {
+		return Buyer{}, false, false, false
+	}
+	rctx, cancel := context.WithTimeout(ctx, buyerCacheTimeout)
+	defer cancel()
+	vals, err := c.rdb.MGet(rctx, mark, c.key(id)).Result()
+	if err == nil && len(vals) != 2 {
+		err = fmt.Errorf("mget answered %d values for 2 keys", len(vals))
+	}
+	if err != nil {
+		c.failed(ctx, "mget", err)
+		return Buyer{}, false, false, false
+	}
+	if vals[0] != nil {
+		return Buyer{}, false, true, true
+	}
+	raw, _ := vals[1].(string)
+	if vals[1] == nil || raw == buyerFenceValue {
+		return Buyer{}, false, false, true
+	}
+	if err := json.Unmarshal([]byte(raw), &b); err != nil || b.ID != id {
+		c.log.WarnContext(ctx, "buyer cache: unreadable entry, reading the database", "buyer", id, "err", err)
+		return Buyer{}, false, false, true
+	}
+	return b, true, false, true
 }
 
 // put fills the entry for b unless one is there already (a fence, or a

@@ -338,3 +338,154 @@ func TestBuyerCacheRedisDown(t *testing.T) {
 		})
 	}
 }
+
+// countCalls counts the round trips of a client's connections: each
+// command, pipeline or transaction is one write to the socket. (A hook
+// would not see the commands of the cache's WithTimeout view.)
+type countCalls struct{ n, dials atomic.Int64 }
+
+type countedConn struct {
+	net.Conn
+	n *atomic.Int64
+}
+
+func (c countedConn) Write(b []byte) (int, error) { c.n.Add(1); return c.Conn.Write(b) }
+
+// client is a client on opts's server whose round trips are counted.
+func (h *countCalls) client(opts *redis.Options) *redis.Client {
+	o := *opts
+	o.Dialer = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		h.dials.Add(1)
+		conn, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return countedConn{Conn: conn, n: &h.n}, nil
+	}
+	o.PoolSize, o.MinIdleConns = 1, 0 // one connection, dialled by the first call
+	return redis.NewClient(&o)
+}
+
+// TestBuyerCacheUnlessMarked: ByIDUnlessMarked, what each mini-program
+// request's auth calls, reads the session's revocation mark and the cached
+// buyer in one round trip and answers as an EXISTS then ByID would: a set
+// mark wins over everything; a hit is the cached answer; a miss, a fence
+// or a bad entry is the database (and a miss fills the entry). Without a
+// cache, or with its Redis down, it asks nothing and says unchecked, and
+// ByID after it reads the database without asking Redis again.
+func TestBuyerCacheUnlessMarked(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		c := newCachedBuyers(t, db)
+		ctx := context.Background()
+		calls := &countCalls{}
+		counted := calls.client(c.rdb.Options())
+		if err := counted.Ping(ctx).Err(); err != nil { // dial and handshake now
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = counted.Close() })
+		prefix := service.BuyerCacheKey(c.cache, 0)
+		prefix = prefix[:len(prefix)-len("buyer:v1:0")]
+		cache := service.NewBuyerCache(counted, prefix, modeltest.Log())
+		buyers := service.NewBuyers(db, c.clock.Now).WithCache(cache)
+		mark := prefix + "mp:revoked:test-" + strconv.FormatUint(c.id, 10)
+
+		hit := c.warm(t) // the customer's phone changed behind the cache's back
+		calls.n.Store(0)
+		got, marked, checked, err := buyers.ByIDUnlessMarked(ctx, c.id, mark)
+		if err != nil || marked || !checked || !reflect.DeepEqual(got, hit) {
+			t.Fatalf("hit = %+v marked=%v checked=%v %v; want the cached answer", got, marked, checked, err)
+		}
+		if n := calls.n.Load(); n != 1 {
+			t.Errorf("a hit took %d round trips, want 1", n)
+		}
+
+		if err := c.rdb.Set(ctx, mark, "1", time.Minute).Err(); err != nil {
+			t.Fatal(err)
+		}
+		calls.n.Store(0)
+		got, marked, checked, err = buyers.ByIDUnlessMarked(ctx, c.id, mark)
+		if err != nil || !marked || !checked || got.ID != 0 {
+			t.Fatalf("marked = %+v marked=%v checked=%v %v; want marked and no buyer", got, marked, checked, err)
+		}
+		if n := calls.n.Load(); n != 1 {
+			t.Errorf("a marked session took %d round trips, want 1", n)
+		}
+		if _, marked, _, _ := buyers.ByIDUnlessMarked(ctx, c.id+1000, mark); !marked {
+			t.Errorf("the mark did not win over an unknown buyer")
+		}
+		if err := c.rdb.Del(ctx, mark).Err(); err != nil {
+			t.Fatal(err)
+		}
+
+		for _, entry := range []string{"miss", "fence", "bad entry"} {
+			t.Run(entry, func(t *testing.T) {
+				key := service.BuyerCacheKey(c.cache, c.id)
+				var err error
+				switch entry {
+				case "miss":
+					err = c.rdb.Del(ctx, key).Err()
+				case "fence":
+					_, err = buyers.Link(ctx, "o-cache", "C2")
+				case "bad entry":
+					err = c.rdb.Set(ctx, key, "{not json", time.Minute).Err()
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := c.fromDB(t)
+				got, marked, checked, err := buyers.ByIDUnlessMarked(ctx, c.id, mark)
+				if err != nil || marked || !checked || !reflect.DeepEqual(got, want) {
+					t.Fatalf("got %+v marked=%v checked=%v %v;\nwant %+v from the database", got, marked, checked, err, want)
+				}
+				if entry == "miss" {
+					if n, err := c.rdb.Exists(ctx, key).Result(); err != nil || n != 1 {
+						t.Errorf("a miss did not fill the entry: %d, %v", n, err)
+					}
+				}
+			})
+		}
+		if _, _, checked, err := buyers.ByIDUnlessMarked(ctx, c.id+1000, mark); !checked || service.ErrorCode(err) != "buyer_not_found" {
+			t.Errorf("unknown buyer = checked=%v %v; want buyer_not_found", checked, err)
+		}
+
+		t.Run("no cache", func(t *testing.T) {
+			plain := service.NewBuyers(db, c.clock.Now)
+			got, marked, checked, err := plain.ByIDUnlessMarked(ctx, c.id, mark)
+			if err != nil || marked || checked || got.ID != 0 {
+				t.Fatalf("got %+v marked=%v checked=%v %v; want unchecked, nothing read", got, marked, checked, err)
+			}
+		})
+		t.Run("redis down", func(t *testing.T) {
+			// A port nobody listens on: every attempt to reach it dials.
+			l, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			opts := *c.rdb.Options()
+			opts.Addr, opts.DialTimeout, opts.MaxRetries = l.Addr().String(), 300*time.Millisecond, 1
+			_ = l.Close()
+			dc := &countCalls{}
+			down := dc.client(&opts)
+			t.Cleanup(func() { _ = down.Close() })
+			dbuyers := service.NewBuyers(db, c.clock.Now).WithCache(service.NewBuyerCache(down, prefix, modeltest.Log()))
+			got, marked, checked, err := dbuyers.ByIDUnlessMarked(ctx, c.id, mark)
+			if err != nil || marked || checked || got.ID != 0 {
+				t.Fatalf("got %+v marked=%v checked=%v %v; want unchecked, nothing read", got, marked, checked, err)
+			}
+			asked := dc.dials.Load()
+			if asked == 0 {
+				t.Fatal("Redis was not asked")
+			}
+			want := c.fromDB(t)
+			if got, err := dbuyers.ByID(ctx, c.id); err != nil || !reflect.DeepEqual(got, want) {
+				t.Fatalf("ByID after = %+v, %v; want the database's", got, err)
+			}
+			if dc.dials.Load() != asked {
+				t.Errorf("ByID asked the failed Redis again within its second")
+			}
+			if _, _, checked, _ := dbuyers.ByIDUnlessMarked(ctx, c.id, mark); checked || dc.dials.Load() != asked {
+				t.Errorf("the next call asked the failed Redis again within its second")
+			}
+		})
+	})
+}

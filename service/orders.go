@@ -207,18 +207,7 @@ func requestHash(customerID uint64, lines []LineInput, in NewOrder) string {
 // OrderNo formats an order number: SO, the day it was placed (local
 // time), and its id, e.g. SO20261124-000123.
 func OrderNo(local time.Time, id uint64) string {
-	return fmt.Sprintf("%s%06d", orderNoPrefix(local), id)
-}
-
-func orderNoPrefix(local time.Time) string {
-	return "SO" + local.Format("20060102") + "-"
-}
-
-// orderNoSQL is OrderNo in SQL, for an id the database knows and Go not
-// yet: the prefix goes as the argument, then the id zero-padded to six
-// digits (never cut: LPAD truncates to its length).
-func orderNoSQL(id string) string {
-	return "CONCAT(?, LPAD(" + id + ", GREATEST(6, LENGTH(" + id + ")), '0'))"
+	return fmt.Sprintf("SO%s-%06d", local.Format("20060102"), id)
 }
 
 func channelName(c string) string {

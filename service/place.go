@@ -1,10 +1,11 @@
 package service
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -212,6 +213,11 @@ func (o *Orders) loadBatch(ctx context.Context, batch []*placeReq) (batchData, e
 			skus = append(skus, l.SKU)
 		}
 	}
+	// A promotion's flood names the same SKUs and customers again and
+	// again: each once is a shorter statement for the database to parse
+	// and look up (the keys are unique per order already).
+	ids, codes, skus = uniq(ids), uniq(codes), uniq(skus)
+	scopes = uniq(scopes)
 	var d batchData
 	first := o.pipe.First()
 	lookups := []model.Lookup{
@@ -241,6 +247,12 @@ func (o *Orders) loadBatch(ctx context.Context, batch []*placeReq) (batchData, e
 		}
 	}
 	return d, usedKeys(db, scopes, keys, &d.used)
+}
+
+// uniq is s sorted, each value once.
+func uniq[T cmp.Ordered](s []T) []T {
+	slices.Sort(s)
+	return slices.Compact(s)
 }
 
 // usedKeys appends the stored idempotency keys among the (scope, key)
@@ -445,95 +457,27 @@ func applyBatch(tx *gorm.DB, dec batchDecision, loc *time.Location, now time.Tim
 }
 
 // applyBatchScript writes what applyBatch writes, on MySQL and MariaDB, in
-// one round trip (model.Script): START TRANSACTION, the orders' INSERT,
-// their numbers, every row hanging off them, the conditional stock
-// UPDATEs and COMMIT, as one multi-statement. The rows hanging off an
-// order need its id, which only the database knows until the INSERT is
-// done, so they carry it as SQL: each chunk of orders keeps
-// LAST_INSERT_ID() (its first id; a multi-row INSERT's ids are
-// consecutive, see model.StmtResult) in a session variable, and order j of
-// the chunk is that plus j (orderRefs). What must hold before the COMMIT
-// fails as a statement if it does not (model.RowCountIs after the numbers
-// and after each stock UPDATE), so the script stops short of its COMMIT
-// and is rolled back: a stock row no longer covering its quantity makes
-// the attempt stale (errStale, as in lockStock), and so does a number
-// UPDATE finding fewer rows than orders (ids not consecutive), which the
-// statement-by-statement path then places correctly anyway.
-//
-// Orders with transfers take two round trips: the orders and transfers
-// first (their ids come back, for the timeline's "调拨单 #id"), then the
-// rest with the COMMIT.
+// three round trips instead of about ten (model.Script): BEGIN with the
+// orders' INSERT (their ids come back), then the numbers, every row
+// hanging off the orders and the conditional stock UPDATEs in one
+// multi-statement, then COMMIT — or ROLLBACK when a stock UPDATE changed
+// fewer rows than it must (errStale, as in lockStock). Orders with
+// transfers take one more round trip, for the transfers' ids.
 func applyBatchScript(s *model.Script, db *gorm.DB, dec batchDecision, loc *time.Location, now time.Time) (batchRows, error) {
 	orders := unnumbered(dec)
 	per := rowsPerInsert(db)
-	refs := orderRefs{per: per}
-	ins, err := model.InsertStmts(db, &orders, per)
-	if err != nil {
+	if err := scriptInsert(s, db, &orders, per, func(i int, id uint64) { orders[i].ID = id }); err != nil {
 		return batchRows{}, err
 	}
-	var stmts []model.Stmt
-	inserts := make([]int, len(ins)) // where each chunk's INSERT is in stmts
-	for k, st := range ins {
-		first, n := k*per, min(per, len(orders)-k*per)
-		prefix := orderNoPrefix(orders[first].CreatedAt.In(loc))
-		for _, o := range orders[first : first+n] {
-			if orderNoPrefix(o.CreatedAt.In(loc)) != prefix {
-				return batchRows{}, errors.New("placing: one batch's orders placed on different days")
-			}
-		}
-		refs.prefixes = append(refs.prefixes, prefix)
-		v := refs.chunkVar(k)
-		inserts[k] = len(stmts)
-		stmts = append(stmts, st,
-			model.Stmt{SQL: "SET " + v + " = LAST_INSERT_ID()"},
-			model.Stmt{SQL: "UPDATE orders SET no = " + orderNoSQL("id") + " WHERE id BETWEEN " + v + " AND " + v + " + ? AND no LIKE 'tmp-%'",
-				Args: []any{prefix, n - 1}},
-			model.RowCountIs(int64(n)))
+	var stmts []countedStmt
+	for at := 0; at < len(orders); at += per {
+		stmts = append(stmts, numberStmt(orders[at:min(at+per, len(orders))], loc))
 	}
-	// The orders as the rows hanging off them see them until the database
-	// has given them ids: stand-ins, which refs.bind turns into SQL.
-	standIns := make([]model.Order, len(orders))
-	for i := range orders {
-		standIns[i] = orders[i]
-		standIns[i].ID, standIns[i].No = refs.id(i), refs.no(i)
-	}
-	known := false
-	learn := func(res []model.StmtResult) {
-		for k, at := range inserts {
-			for j := 0; j < min(per, len(orders)-k*per); j++ {
-				orders[k*per+j].ID = uint64(res[at].InsertID) + uint64(j)
-			}
-		}
-		for i := range orders {
-			orders[i].No = OrderNo(orders[i].CreatedAt.In(loc), orders[i].ID)
-		}
-		known = true
-	}
-	if transfers := withOrders(dec, standIns); len(transfers) > 0 {
-		tins, err := model.InsertStmts(db, &transfers, per)
-		if err != nil {
+	if transfers := withOrders(dec, orders); len(transfers) > 0 {
+		if err := scriptInsert(s, db, &transfers, per, func(i int, id uint64) { transfers[i].ID = id }); err != nil {
 			return batchRows{}, err
 		}
-		at := len(stmts)
-		for _, st := range tins {
-			if st, err = refs.bind(st); err != nil {
-				return batchRows{}, err
-			}
-			stmts = append(stmts, st)
-		}
-		res, err := s.Exec(stmts...)
-		if err != nil {
-			return batchRows{}, staleIfGuard(err)
-		}
-		learn(res)
-		for k := range tins {
-			for j := 0; j < min(per, len(transfers)-k*per); j++ {
-				transfers[k*per+j].ID = uint64(res[at+k].InsertID) + uint64(j)
-			}
-		}
-		withOrders(dec, orders)
 		withTransfers(dec, transfers)
-		stmts = stmts[:0]
 	}
 	rows := childRows(dec.placed, now)
 	for _, table := range []any{&rows.lines, &rows.allocs, &rows.moves, &rows.events, &rows.keys} {
@@ -542,111 +486,49 @@ func applyBatchScript(s *model.Script, db *gorm.DB, dec batchDecision, loc *time
 			return rows, err
 		}
 		for _, st := range ins {
-			if !known {
-				if st, err = refs.bind(st); err != nil {
-					return rows, err
-				}
-			}
-			stmts = append(stmts, st)
+			stmts = append(stmts, countedStmt{Stmt: st, want: -1})
 		}
 	}
 	// Last, so the hot stock rows stay locked only until the commit.
-	for _, st := range stockLocks(db, dec.locks) {
-		stmts = append(stmts, st.Stmt, model.RowCountIs(st.want))
+	locks := stockLocks(db, dec.locks)
+	stmts = append(stmts, locks...)
+	plain := make([]model.Stmt, len(stmts))
+	for i, st := range stmts {
+		plain[i] = st.Stmt
 	}
-	res, err := s.Commit(stmts...)
+	res, err := s.Exec(plain...)
 	if err != nil {
-		return rows, staleIfGuard(err)
+		return rows, err
 	}
-	if !known {
-		learn(res)
-		withOrders(dec, orders)
-		rows = childRows(dec.placed, now)
+	for i, st := range stmts {
+		if st.want < 0 || res[i].RowsAffected == st.want {
+			continue
+		}
+		if i >= len(stmts)-len(locks) {
+			return rows, errStale{}
+		}
+		return rows, fmt.Errorf("numbering orders: %d of %d rows updated", res[i].RowsAffected, st.want)
 	}
 	return rows, nil
 }
 
-// staleIfGuard is err, or errStale when a script stopped at a
-// model.RowCountIs: the plan no longer fits the rows it counted on.
-func staleIfGuard(err error) error {
-	if model.IsRowCountFailure(err) {
-		return errStale{}
+// scriptInsert inserts rows (a pointer to a slice) in one round trip and
+// hands each row its id.
+func scriptInsert(s *model.Script, db *gorm.DB, rows any, per int, setID func(i int, id uint64)) error {
+	ins, err := model.InsertStmts(db, rows, per)
+	if err != nil {
+		return err
 	}
-	return err
-}
-
-// orderRefs stand in for a batch's order ids and numbers in the rows that
-// hang off the orders while only the database knows the ids: order i is
-// the (i mod per)-th row of INSERT chunk i/per, whose first id the script
-// keeps in a session variable. The stand-ins are far above any real id
-// (and numbers no order can have), and bind writes the SQL in their place.
-type orderRefs struct {
-	per      int
-	prefixes []string // each chunk's number prefix (its day)
-}
-
-const (
-	orderRefBase = uint64(1) << 62
-	orderNoRef   = "\x00order-no:"
-)
-
-func (r orderRefs) chunkVar(k int) string { return fmt.Sprintf("@orderhub_o%d", k) }
-func (r orderRefs) id(i int) uint64       { return orderRefBase + uint64(i) }
-func (r orderRefs) no(i int) string       { return orderNoRef + strconv.Itoa(i) }
-
-// idSQL is order i's id as SQL.
-func (r orderRefs) idSQL(i int) string {
-	return fmt.Sprintf("(%s + %d)", r.chunkVar(i/r.per), i%r.per)
-}
-
-// bind writes the SQL of every stand-in among st's arguments in place of
-// its placeholder (an order number's SQL keeps its prefix as an argument).
-func (r orderRefs) bind(st model.Stmt) (model.Stmt, error) {
-	if strings.Count(st.SQL, "?") != len(st.Args) {
-		return st, fmt.Errorf("placing: %d placeholders for %d arguments", strings.Count(st.SQL, "?"), len(st.Args))
+	res, err := s.Exec(ins...)
+	if err != nil {
+		return err
 	}
-	var sb strings.Builder
-	args := make([]any, 0, len(st.Args))
-	rest := st.SQL
-	for _, a := range st.Args {
-		q := strings.IndexByte(rest, '?')
-		sb.WriteString(rest[:q])
-		rest = rest[q+1:]
-		i := -1
-		switch v := a.(type) {
-		case uint64:
-			i = r.index(v)
-		case *uint64:
-			if v != nil {
-				i = r.index(*v)
-			}
-		case string:
-			if n, ok := strings.CutPrefix(v, orderNoRef); ok {
-				k, err := strconv.Atoi(n)
-				if err != nil {
-					return st, fmt.Errorf("placing: bad order number stand-in %q", v)
-				}
-				sb.WriteString(orderNoSQL(r.idSQL(k)))
-				args = append(args, r.prefixes[k/r.per])
-				continue
-			}
+	for k, r := range res {
+		for i := 0; i < int(r.RowsAffected); i++ {
+			setID(k*per+i, uint64(r.InsertID)+uint64(i))
 		}
-		if i >= 0 {
-			sb.WriteString(r.idSQL(i))
-			continue
-		}
-		sb.WriteByte('?')
-		args = append(args, a)
 	}
-	sb.WriteString(rest)
-	return model.Stmt{SQL: sb.String(), Args: args}, nil
-}
-
-func (r orderRefs) index(v uint64) int {
-	if v < orderRefBase || v >= orderRefBase+1<<32 {
-		return -1
-	}
-	return int(v - orderRefBase)
+	return nil
 }
 
 // unnumbered are the batch's orders ready to insert. The number is

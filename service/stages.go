@@ -64,12 +64,12 @@ func (o *Orders) Advance(ctx context.Context, mv Move) (_ Detail, err error) {
 			}
 		}
 		ord.PromisedAt, ord.Carrier, ord.TrackingNo = a.promisedAt, a.carrier, a.trackingNo
-		owner, err := staffWithRole(tx, next.OwnerRole, ord.WarehouseID)
+		owner, err := nextOwner(tx, next.OwnerRole, ord, []string{o.pipe.Last().Key, StageCancelled})
 		if err != nil {
 			return err
 		}
 		var ownerID *uint64
-		if owner != nil && next.OwnerRole != "" {
+		if owner != nil {
 			ownerID = &owner.ID
 		}
 		if err := moveStage(tx, stageMove{Order: ord, To: next.Key, DueAt: o.pipe.Due(next.Key, now), Owner: ownerID,

@@ -36,8 +36,9 @@ import (
 // in their sandbox's inbox (Route), so nothing they do can write a real
 // row: the sandbox's services hold no handle on the real database but the
 // read-only one service.Practice copies from. Whether someone practises is
-// the session row in their sandbox, read by every instance; this struct
-// only caches open connections.
+// the session row in their sandbox, read by every instance on every
+// message; this struct caches open connections and, on MySQL, for at most
+// listTTL, which sandboxes exist (see present).
 type practice struct {
 	cfg    config.Config
 	real   *gorm.DB
@@ -55,7 +56,25 @@ type practice struct {
 	serverDB  *gorm.DB
 	runCtx    context.Context
 	wg        sync.WaitGroup
+
+	// listTTL is how long the list of MySQL sandboxes is trusted (0 in
+	// the embedded mode, which stats a file per message instead).
+	listTTL time.Duration
+	listMu  sync.Mutex
+	listed  map[string]bool // sandbox keys, as of listAt
+	listAt  time.Time       // when the query that listed them was sent
 }
+
+// practiceListTTL is how long an instance answers "is there a sandbox for
+// this user" from its list of the MySQL sandboxes instead of asking
+// information_schema for every callback (~0.1 ms each, most of them for
+// people who never practise): one listing per second per instance. A
+// sandbox made on another instance meanwhile is not in the list for up
+// to this long, so 练习 answers no sooner than this after making it
+// (realPractice.Begin): by the time the trainee reads that they practise,
+// every instance's list has it. A sandbox deleted by hand is dropped at
+// the next listing, or at once when using it fails.
+const practiceListTTL = time.Second
 
 // sandbox is one trainee's practice database and what runs on it.
 type sandbox struct {
@@ -65,6 +84,12 @@ type sandbox struct {
 	inbox     *service.Inbox
 	runner    *bot.Runner
 	outbox    *service.Outbox
+	// file is the SQLite file opened (embedded): one deleted, or replaced
+	// by a new 练习, is not this one any more.
+	file os.FileInfo
+	// stop ends the runner and outbox (run), done when they have.
+	stop context.CancelFunc
+	done sync.WaitGroup
 }
 
 func newPractice(cfg config.Config, real *gorm.DB, rdb *redis.Client, clock service.Clock, log *slog.Logger, wecom service.Sender, media bot.MediaSource, ocr service.OCR) (*practice, error) {
@@ -88,6 +113,7 @@ func newPractice(cfg config.Config, real *gorm.DB, rdb *redis.Client, clock serv
 		}
 		m.DBName = ""
 		p.server = m.FormatDSN()
+		p.listTTL = practiceListTTL
 	}
 	return p, nil
 }
@@ -140,6 +166,60 @@ func (p *practice) exists(ctx context.Context, key string) (bool, error) {
 	var n int64
 	err = db.WithContext(ctx).Raw("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", p.dbName(key)).Scan(&n).Error
 	return n > 0, err
+}
+
+// present reports whether the sandbox key exists, for the callback: on
+// MySQL from the list of sandboxes, read again when older than listTTL or
+// when fresh; embedded by a stat of its file, which also drops the handle
+// on a file since deleted or replaced.
+func (p *practice) present(ctx context.Context, key string, fresh bool) (bool, error) {
+	if p.cfg.Embedded() {
+		fi, err := os.Stat(p.sqlitePath(key))
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return false, err
+		}
+		p.mu.Lock()
+		sb := p.sandboxes[key]
+		p.mu.Unlock()
+		if sb != nil && (fi == nil || sb.file == nil || !os.SameFile(fi, sb.file)) {
+			p.forget(key)
+		}
+		return fi != nil, nil
+	}
+	p.listMu.Lock()
+	defer p.listMu.Unlock()
+	if fresh || p.listed == nil || time.Since(p.listAt) >= p.listTTL {
+		asked := time.Now() // a sandbox made after this may be missing
+		keys, err := p.keys(ctx)
+		if err != nil {
+			return false, err
+		}
+		p.listed, p.listAt = make(map[string]bool, len(keys)), asked
+		for _, k := range keys {
+			p.listed[k] = true
+		}
+	}
+	return p.listed[key], nil
+}
+
+// forget drops the open sandbox key, deleted since it was opened: its
+// runner and outbox stop, then its connections close.
+func (p *practice) forget(key string) {
+	p.mu.Lock()
+	sb := p.sandboxes[key]
+	delete(p.sandboxes, key)
+	if sb != nil && sb.stop != nil {
+		sb.stop()
+	}
+	p.mu.Unlock()
+	if sb == nil {
+		return
+	}
+	p.log.Info("practice: sandbox deleted; closing it", "sandbox", key)
+	go func() {
+		sb.done.Wait() // at once when it never ran
+		_ = model.Close(sb.db)
+	}()
 }
 
 // keys lists every sandbox made.
@@ -211,6 +291,13 @@ func (p *practice) open(ctx context.Context, key, user string, create bool) (*sa
 	if err != nil {
 		return nil, fmt.Errorf("practice: open sandbox: %w", err)
 	}
+	var file os.FileInfo
+	if p.cfg.Embedded() {
+		if file, err = os.Stat(opts.SQLitePath); err != nil {
+			_ = model.Close(db)
+			return nil, fmt.Errorf("practice: open sandbox: %w", err)
+		}
+	}
 	if sqlDB, err := db.DB(); err == nil && model.IsMySQL(db) {
 		sqlDB.SetMaxOpenConns(8)
 		sqlDB.SetMaxIdleConns(2)
@@ -231,6 +318,7 @@ func (p *practice) open(ctx context.Context, key, user string, create bool) (*sa
 		user = s.UserID
 	}
 	sb = p.build(key, user, db)
+	sb.file = file
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if other := p.sandboxes[key]; other != nil {
@@ -278,16 +366,44 @@ func (p *practice) build(key, user string, db *gorm.DB) *sandbox {
 
 // Route is the callback's question: is user practising now? Then their
 // message goes to their sandbox's inbox and runner.
+// Nearly every message is from someone without a sandbox: present
+// answers that from memory (MySQL, within listTTL) or a stat (embedded).
+// Whether a sandbox's owner practises is its session row, read every time
+// (one indexed query), so 退出练习 on any instance takes effect at once.
+// An error with a sandbox listed — deleted since the list was read — is
+// checked against a fresh list before it fails the callback.
 func (p *practice) Route(ctx context.Context, user string) (*service.Inbox, *bot.Runner, bool, error) {
-	sb, err := p.open(ctx, practiceKey(user), user, false)
-	if err != nil || sb == nil {
+	key := practiceKey(user)
+	ok, err := p.present(ctx, key, false)
+	if err != nil {
 		return nil, nil, false, err
 	}
-	ok, err := sb.practice.Active(ctx, user)
-	if err != nil || !ok {
+	if !ok {
+		p.forget(key)
+		return nil, nil, false, nil
+	}
+	sb, active, err := p.active(ctx, key, user)
+	if err != nil {
+		if ok, ferr := p.present(ctx, key, true); ferr == nil && !ok {
+			p.forget(key)
+			return nil, nil, false, nil
+		}
 		return nil, nil, false, err
+	}
+	if !active {
+		return nil, nil, false, nil
 	}
 	return sb.inbox, sb.runner, true, nil
+}
+
+// active opens the sandbox key and reads whether user practises there.
+func (p *practice) active(ctx context.Context, key, user string) (*sandbox, bool, error) {
+	sb, err := p.open(ctx, key, user, false)
+	if err != nil || sb == nil {
+		return nil, false, err
+	}
+	ok, err := sb.practice.Active(ctx, user)
+	return sb, ok, err
 }
 
 // start runs the runner and outbox of every sandbox open now or later,
@@ -311,10 +427,12 @@ func (p *practice) start(ctx context.Context) (stop func()) {
 
 // run starts sb's workers; p.mu is held.
 func (p *practice) run(sb *sandbox) {
-	ctx := p.runCtx
+	ctx, stop := context.WithCancel(p.runCtx)
+	sb.stop = stop
 	p.wg.Add(2)
-	go func() { defer p.wg.Done(); sb.runner.Run(ctx) }()
-	go func() { defer p.wg.Done(); sb.outbox.Run(ctx) }()
+	sb.done.Add(2)
+	go func() { defer p.wg.Done(); defer sb.done.Done(); sb.runner.Run(ctx) }()
+	go func() { defer p.wg.Done(); defer sb.done.Done(); sb.outbox.Run(ctx) }()
 }
 
 // close closes every sandbox connection.
@@ -337,12 +455,36 @@ type realPractice struct{ p *practice }
 
 func (r realPractice) Sandbox() bool { return false }
 
+// It answers no sooner than listTTL after the sandbox surely exists, so
+// that no instance still routes by a list from before it (present).
 func (r realPractice) Begin(ctx context.Context, a service.Actor) (service.PracticeStart, error) {
-	sb, err := r.p.open(ctx, practiceKey(a.ID), a.ID, true)
+	key := practiceKey(a.ID)
+	// A sandbox deleted by hand since this instance opened it is made
+	// anew, not written through the old handle.
+	if ok, err := r.p.present(ctx, key, true); err != nil {
+		return service.PracticeStart{}, err
+	} else if !ok {
+		r.p.forget(key)
+	}
+	sb, err := r.p.open(ctx, key, a.ID, true)
 	if err != nil {
 		return service.PracticeStart{}, err
 	}
-	return sb.practice.Begin(ctx, a.ID, r.p.cfg.Practice.Orders)
+	listed := time.Now().Add(r.p.listTTL) // every list read from now on has it
+	st, err := sb.practice.Begin(ctx, a.ID, r.p.cfg.Practice.Orders)
+	if err != nil {
+		return st, err
+	}
+	if wait := time.Until(listed); wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return st, ctx.Err()
+		}
+	}
+	return st, nil
 }
 
 // End is not reached (a practising user's 退出练习 goes to their

@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"os"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -324,6 +326,136 @@ func TestPracticeTenOrdersToDelivery(t *testing.T) {
 		got = joined(w.say("wangjg", "练习进度", ""))
 		if strings.Contains(got, "陈杰") {
 			t.Errorf("a keeper who is no mentor saw another's practice: %s", got)
+		}
+	})
+}
+
+// TestPracticeRouteAcrossInstances: two instances on the same databases.
+// Instance B answers "not practising" for people without a sandbox from
+// its list of sandboxes (MySQL: no information_schema query per message),
+// yet a sandbox made on A is routed on B from the moment 练习 answers;
+// 退出练习 stops the routing at once on both; a sandbox deleted by hand
+// stops being used — no error, so no message lost — and a new 练习 makes
+// a fresh one.
+func TestPracticeRouteAcrossInstances(t *testing.T) {
+	modeltest.EachBackend(t, func(t *testing.T, mysql bool) {
+		d := startDemo(t, mysql, service.SystemClock)
+		ctx := context.Background()
+		if _, err := demo.NewHistory(d.app.db, d.app.catalog, d.app.orders, d.app.tickets, service.SystemClock, d.app.cfg.Location()).Seed(ctx, 2); err != nil {
+			t.Fatal(err)
+		}
+		b, err := openApp(ctx, d.app.cfg, modeltest.Log(), service.SystemClock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(b.close)
+		installSDK(d.app.cfg.WeChat.APIBase, d.app.wecom.corp.APIBase)
+		a := d.app
+		const trainee, other = "chenjie", "qianqiang"
+		key := practiceKey(trainee)
+		if mysql {
+			// Longer than the sandbox's making takes, so that only
+			// Begin's wait can make B see it in time.
+			a.practice.listTTL, b.practice.listTTL = 3*time.Second, 3*time.Second
+			t.Cleanup(func() {
+				if server, err := a.practice.serverConn(ctx); err == nil {
+					server.Exec("DROP DATABASE IF EXISTS `" + a.practice.dbName(key) + "`")
+				}
+			})
+		}
+		routes := func(in *app, user string) bool {
+			t.Helper()
+			_, _, ok, err := in.practice.Route(ctx, user)
+			if err != nil {
+				t.Fatalf("Route(%s): %v", user, err)
+			}
+			return ok
+		}
+		// information_schema queries made by B's practice.
+		var listings atomic.Int64
+		if mysql {
+			server, err := b.practice.serverConn(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := server.Callback().Row().After("gorm:row").Register("test:count", func(db *gorm.DB) {
+				if strings.Contains(db.Statement.SQL.String(), "information_schema") {
+					listings.Add(1)
+				}
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for range 50 {
+			if routes(b, trainee) || routes(b, other) {
+				t.Fatal("routed before any sandbox was made")
+			}
+		}
+		if mysql && listings.Load() > 1 {
+			t.Errorf("100 messages of people without a sandbox made %d information_schema queries, want at most 1", listings.Load())
+		}
+
+		begin := func() {
+			t.Helper()
+			began := time.Now()
+			if _, err := (realPractice{p: a.practice}).Begin(ctx, service.Actor{ID: trainee}); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("练习 took %s", time.Since(began).Round(time.Millisecond))
+		}
+		begin() // on A, B's list (if any) from before it
+		if !routes(b, trainee) || !routes(a, trainee) {
+			t.Fatal("a sandbox made on A is not routed on both instances once 练习 has answered")
+		}
+		if routes(b, other) {
+			t.Fatal("someone else is routed to a sandbox")
+		}
+
+		if err := (realPractice{p: a.practice}).End(ctx, service.Actor{ID: trainee}); err != nil {
+			t.Fatal(err)
+		}
+		if routes(b, trainee) || routes(a, trainee) {
+			t.Fatal("an ended practice is still routed")
+		}
+		begin() // resumed
+		if !routes(b, trainee) {
+			t.Fatal("a resumed practice is not routed on B")
+		}
+
+		// Deleted by hand while both instances have it open and listed.
+		if mysql {
+			server, err := a.practice.serverConn(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := server.Exec("DROP DATABASE `" + a.practice.dbName(key) + "`").Error; err != nil {
+				t.Fatal(err)
+			}
+		} else if err := os.Remove(a.practice.sqlitePath(key)); err != nil {
+			t.Fatal(err)
+		}
+		if routes(b, trainee) || routes(a, trainee) {
+			t.Fatal("a deleted sandbox is still routed")
+		}
+		for _, in := range []*app{a, b} {
+			in.practice.mu.Lock()
+			open := in.practice.sandboxes[key] != nil
+			in.practice.mu.Unlock()
+			if open {
+				t.Error("a deleted sandbox's handle is kept")
+			}
+		}
+		begin() // a fresh sandbox, not the deleted one's handle
+		if !routes(b, trainee) {
+			t.Fatal("a sandbox made again is not routed on B")
+		}
+		sb, err := b.practice.open(ctx, key, trainee, false)
+		if err != nil || sb == nil {
+			t.Fatalf("sandbox on B: %v", err)
+		}
+		var n int64
+		if err := sb.db.Model(&model.Order{}).Count(&n).Error; err != nil || n != int64(a.cfg.Practice.Orders) {
+			t.Fatalf("the new sandbox has %d orders (%v), want %d", n, err, a.cfg.Practice.Orders)
 		}
 	})
 }

@@ -69,6 +69,19 @@ func TestHistoryTellsAStory(t *testing.T) {
 		if future != 0 {
 			t.Errorf("%d tickets dated after now", future)
 		}
+		// Nor any order delivered, moved or told about after now.
+		for _, q := range []*gorm.DB{
+			db.Model(&model.Order{}).Where("stage_entered_at > ? OR updated_at > ?", time.Now(), time.Now()),
+			db.Model(&model.OrderEvent{}).Where("created_at > ?", time.Now()),
+			db.Model(&model.DelayNotice{}).Where("created_at > ?", time.Now()),
+		} {
+			if err := q.Count(&future).Error; err != nil {
+				t.Fatal(err)
+			}
+			if future != 0 {
+				t.Errorf("%d %s rows dated after now", future, q.Statement.Table)
+			}
+		}
 		tk, err := m.Tickets(ctx, m.LastDays(90))
 		if err != nil {
 			t.Fatal(err)
