@@ -32,6 +32,9 @@ type Insight struct {
 	// kept: each Remarks call builds a segmenter of the words its remarks
 	// need (remarkseg.go).
 	hmm sync.Once
+	// segment returns the segmenter for a call's remarks: remarkSegmenter,
+	// or in tests the segmenter of gse's whole dictionary, the reference.
+	segment func(texts, known []string) (*gse.Segmenter, error)
 }
 
 // NewInsight returns an Insight; known are the remark terms counted whole.
@@ -42,14 +45,14 @@ func NewInsight(db *gorm.DB, clock Clock, loc *time.Location, known []string) *I
 	if len(known) == 0 {
 		known = DefaultRemarkTerms
 	}
-	return &Insight{db: db, clock: clock, loc: loc, known: known}
+	return &Insight{db: db, clock: clock, loc: loc, known: known, segment: remarkSegmenter}
 }
 
 // segmenter returns a segmenter for texts: it cuts them as one holding
 // gse's whole zh_s dictionary and the known terms would.
 func (in *Insight) segmenter(texts []string) (*gse.Segmenter, error) {
 	in.hmm.Do(loadHMM)
-	return remarkSegmenter(texts, in.known)
+	return in.segment(texts, in.known)
 }
 
 func checkDays(days int) (int, error) {

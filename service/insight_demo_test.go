@@ -14,6 +14,7 @@ import (
 	"orderhub/internal/demo"
 	"orderhub/internal/redislock"
 	"orderhub/internal/testclock"
+	"orderhub/model"
 	"orderhub/model/modeltest"
 	"orderhub/service"
 )
@@ -22,57 +23,25 @@ import (
 // and reads: every remark of the demo comes up in four weeks.
 const demoTermDays = 28
 
-// demoTerms is what Remarks answered for demoTermDays of the demo's history
-// (seeded at demoTermClock) with the default terms, recorded with the
-// segmenter that loaded gse's whole zh_s dictionary (main at 5fb4dac):
-// term, known, count, weeks, examples.
-var demoTerms = []string{
-	"防潮膜 true 687 [88 146 197 256] [SO20261124-000021 SO20261124-000005 SO20261124-000016]",
-	"禁用胶带 true 456 [71 105 131 149] [SO20261124-000021 SO20261124-000010 SO20261124-000014]",
-	"加急 true 320 [52 54 112 102] [SO20261124-000006 SO20261123-000210 SO20261123-000041]",
-	"单独包装 true 248 [30 58 54 106] [SO20261124-000029 SO20261124-000011 SO20261124-000015]",
-	"卸货平台 true 241 [33 48 68 92] [SO20261124-000037 SO20261124-000019 SO20261123-000147]",
-	"送货前电话 true 233 [29 57 62 85] [SO20261124-000031 SO20261123-000261 SO20261123-000319]",
-	"质检报告 true 216 [39 50 57 70] [SO20261124-000012 SO20261123-000051 SO20261123-000044]",
-	"发票随货 true 212 [33 51 54 74] [SO20261124-000013 SO20261124-000020 SO20261123-000195]",
-	"木托 true 209 [30 28 72 79] [SO20261124-000026 SO20261124-000027 SO20261123-000055]",
-	"工作日送货 true 0 [0 0 0 0] []",
-	"产线 false 320 [52 54 112 102] [SO20261124-000006 SO20261123-000210 SO20261123-000041]",
-	"停工待料 false 320 [52 54 112 102] [SO20261124-000006 SO20261123-000210 SO20261123-000041]",
-	"两次 false 260 [31 47 62 120] [SO20261124-000034 SO20261124-000017 SO20261123-000186]",
-	"贴标签 false 248 [30 58 54 106] [SO20261124-000029 SO20261124-000011 SO20261124-000015]",
-	"二号 false 241 [33 48 68 92] [SO20261124-000037 SO20261124-000019 SO20261123-000147]",
-	"送到 false 241 [33 48 68 92] [SO20261124-000037 SO20261124-000019 SO20261123-000147]",
-	"不收 false 236 [27 60 62 87] [SO20261124-000022 SO20261123-000238 SO20261123-000311]",
-	"周末 false 236 [27 60 62 87] [SO20261124-000022 SO20261123-000238 SO20261123-000311]",
-	"核对 false 236 [36 48 70 82] [SO20261124-000018 SO20261123-000388 SO20261123-000251]",
-	"白天 false 236 [27 60 62 87] [SO20261124-000022 SO20261123-000238 SO20261123-000311]",
-	"规格 false 236 [36 48 70 82] [SO20261124-000018 SO20261123-000388 SO20261123-000251]",
-	"不送 false 235 [26 51 65 93] [SO20261123-000372 SO20261123-000242 SO20261123-000383]",
-	"包好 false 235 [26 51 65 93] [SO20261123-000372 SO20261123-000242 SO20261123-000383]",
-	"打包带 false 235 [32 54 74 75] [SO20261124-000010 SO20261124-000014 SO20261123-000212]",
-	"雨天 false 235 [26 51 65 93] [SO20261123-000372 SO20261123-000242 SO20261123-000383]",
-	"仓库 false 233 [29 57 62 85] [SO20261124-000031 SO20261123-000261 SO20261123-000319]",
-	"优先 false 233 [30 56 65 82] [SO20261124-000040 SO20261123-000217 SO20261123-000322]",
-	"安排 false 233 [30 56 65 82] [SO20261124-000040 SO20261123-000217 SO20261123-000322]",
-	"急用 false 233 [30 56 65 82] [SO20261124-000040 SO20261123-000217 SO20261123-000322]",
-	"收货 false 233 [29 57 62 85] [SO20261124-000031 SO20261123-000261 SO20261123-000319]",
-}
-
 // demoTermClock is the clock of TestDemoRemarkTerms: 2026-11-24 09:30 in
 // Shanghai.
 var demoTermClock = time.Date(2026, 11, 24, 1, 30, 0, 0, time.UTC)
 
 // TestDemoRemarkTerms seeds the demo company and demoTermDays of its
 // history and checks that the remark terms are, to every count, week and
-// example, what they were when the insight held gse's whole dictionary.
+// example, what the insight answered when it held gse's whole dictionary
+// (same data, same clock).
 func TestDemoRemarkTerms(t *testing.T) {
+	cfg := config.Default()
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	whole, err := service.WholeDictionary(service.DefaultRemarkTerms)
+	if err != nil {
+		t.Fatal(err)
+	}
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		ctx := context.Background()
-		cfg := config.Default()
-		if err := cfg.Validate(); err != nil {
-			t.Fatal(err)
-		}
 		rdb, prefix := modeltest.Redis(t)
 		log := modeltest.Log()
 		pipe := service.NewPipeline(cfg)
@@ -89,16 +58,39 @@ func TestDemoRemarkTerms(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Logf("history seeded in %s", time.Since(start))
-		terms, err := service.NewInsight(db, clock, cfg.Location(), cfg.Dashboard.RemarkTerms).Remarks(ctx, demoTermDays)
-		if err != nil {
+		var remarks []string
+		if err := db.Model(&model.Order{}).Distinct("remark").Where("remark <> ''").Pluck("remark", &remarks).Error; err != nil {
 			t.Fatal(err)
 		}
-		got := make([]string, len(terms))
-		for i, rt := range terms {
-			got[i] = fmt.Sprintf("%s %v %d %v %v", rt.Term, rt.Known, rt.Count, rt.Weeks, rt.Examples)
+		if len(remarks) < 15 {
+			t.Fatalf("the history has %d distinct remarks: %q", len(remarks), remarks)
 		}
-		if strings.Join(got, "\n") != strings.Join(demoTerms, "\n") {
-			t.Errorf("terms:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(demoTerms, "\n"))
+		answer := func(in *service.Insight) string {
+			t.Helper()
+			terms, err := in.Remarks(ctx, demoTermDays)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := make([]string, len(terms))
+			for i, rt := range terms {
+				lines[i] = fmt.Sprintf("%s %v %d %v %v", rt.Term, rt.Known, rt.Count, rt.Weeks, rt.Examples)
+			}
+			return strings.Join(lines, "\n")
+		}
+		got := answer(service.NewInsight(db, clock, cfg.Location(), nil))
+		want := answer(service.InsightWith(service.NewInsight(db, clock, cfg.Location(), nil), whole))
+		if got != want {
+			t.Errorf("terms:\n%s\nwith the whole dictionary:\n%s", got, want)
+		}
+		// What the demo's remarks say: the configured terms first, then
+		// new terms the segmenter found in them.
+		if n := strings.Count(want, "\n") + 1; n != len(service.DefaultRemarkTerms)+service.MaxNewTerms {
+			t.Errorf("%d terms:\n%s", n, want)
+		}
+		for _, term := range []string{"防潮膜 true", "停工待料 false", "贴标签 false"} {
+			if !strings.Contains(want, term) {
+				t.Errorf("no %q in\n%s", term, want)
+			}
 		}
 	})
 }

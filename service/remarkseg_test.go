@@ -8,8 +8,6 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/go-ego/gse"
-
 	"orderhub/internal/zhdict"
 )
 
@@ -34,25 +32,6 @@ var realisticRemarks = []string{
 	"送货上门并协助搬运到二楼仓库", "发票抬头：昆山永固建材有限公司，税号91320583MA1XXXXX", "同上次订单，数量翻倍",
 	"请优先安排生产，产线停工待料", "不锈钢六角螺栓M12*50，镀锌平垫", "电钻配件若干，详见附件清单", "质检報告請隨貨",
 	"wifi摄像头 IP67 防水等级", "铝合金型材6063-T5，表面阳极氧化", "年底结算，月结30天", "工作日送货前电话",
-}
-
-// refSegmenter is the segmenter Insight kept before: gse's whole zh_s
-// dictionary, its stop words and the known terms.
-func refSegmenter(t *testing.T, known []string) *gse.Segmenter {
-	t.Helper()
-	var seg gse.Segmenter
-	if err := seg.LoadDictEmbed("zh_s"); err != nil {
-		t.Fatal(err)
-	}
-	if err := seg.LoadStopEmbed(); err != nil {
-		t.Fatal(err)
-	}
-	for _, k := range known {
-		if err := seg.AddToken(k, 100000, "n"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return &seg
 }
 
 // randomRemarks are texts made of dictionary words cut and glued at random,
@@ -99,7 +78,10 @@ func randomRemarks(t *testing.T, n int) []string {
 // terms in and out of the dictionary, in Latin and upper case.
 func TestRemarkSegmenterMatchesGse(t *testing.T) {
 	loadHMM()
-	ref := refSegmenter(t, DefaultRemarkTerms)
+	ref, err := WholeDictionary(DefaultRemarkTerms)
+	if err != nil {
+		t.Fatal(err)
+	}
 	extra := []string{"叉车卸货", "PVC管", "Abc型", "加急", "缠绕膜加固", "木托"}
 	random := randomRemarks(t, 400)
 	sets := []struct {
