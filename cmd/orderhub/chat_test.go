@@ -42,7 +42,7 @@ type demoServer struct {
 // startDemo serves a demo orderhub on a port it knows before wiring: the
 // demo's local WeCom is reached over HTTP at ORDERHUB_HTTP_ADDR, so that
 // address must be the one served.
-func startDemo(t *testing.T, mysql bool, clock service.Clock, tweak ...func(*config.Config)) *demoServer {
+func startDemo(t testing.TB, mysql bool, clock service.Clock, tweak ...func(*config.Config)) *demoServer {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -3,8 +3,16 @@ package main
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
+	"net/http"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"orderhub/bot"
 	"orderhub/config"
 	"orderhub/model"
 	"orderhub/model/modeltest"
@@ -13,57 +21,65 @@ import (
 
 // BenchmarkPracticeRoute is the question every WeCom callback asks before
 // recording a message — does its sender practise now? — 50 callers at a
-// time on MariaDB (ORDERHUB_TEST_MYSQL_DSN; the embedded mode's answer is
-// a stat of a file): "nobody" for a user without a sandbox (nearly every
-// message), "trainee" for one practising in a sandbox this instance has
-// open.
+// time: "nobody" for a user without a sandbox (nearly every message),
+// "trainee" for one practising in a sandbox this instance has open. On
+// SQLite (embedded: a stat of the sandbox's file) and, with
+// ORDERHUB_TEST_MYSQL_DSN, on MariaDB (sandboxes are databases).
 func BenchmarkPracticeRoute(b *testing.B) {
-	if modeltest.MySQLDSN() == "" {
-		b.Skip("practice routing asks the MySQL server; set ORDERHUB_TEST_MYSQL_DSN")
-	}
-	ctx := context.Background()
-	cfg := config.Default()
-	cfg.MySQLDSN = modeltest.FreshMySQLDatabase(b)
-	real := modeltest.MySQL(b)
-	rdb, prefix := modeltest.Redis(b)
-	cfg.Redis.Prefix = prefix
-	cfg.DataDir = b.TempDir()
-	p, err := newPractice(cfg, real, rdb, service.SystemClock, modeltest.Log(), nil, noMedia{}, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(p.close)
-	const trainee = "bench-trainee"
-	key := practiceKey(trainee)
-	sb, err := p.open(ctx, key, trainee, true)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		if server, err := p.serverConn(ctx); err == nil {
-			_ = server.Exec("DROP DATABASE IF EXISTS `" + p.dbName(key) + "`").Error
+	run := func(b *testing.B, mysql bool) {
+		ctx := context.Background()
+		cfg := config.Default()
+		cfg.DataDir = b.TempDir()
+		real := modeltest.SQLite(b)
+		if mysql {
+			cfg.MySQLDSN = modeltest.FreshMySQLDatabase(b)
+			real = modeltest.MySQL(b)
 		}
-	})
-	if err := sb.db.Create(&model.PracticeSession{UserID: trainee, State: model.PracticeActive}).Error; err != nil {
-		b.Fatal(err)
-	}
-	for _, tc := range []struct {
-		name, user string
-		practises  bool
-	}{{"nobody", "wangjg", false}, {"trainee", trainee, true}} {
-		b.Run(tc.name, func(b *testing.B) {
-			b.SetParallelism(25) // 25 × GOMAXPROCS (2 here) callers
-			b.ResetTimer()
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					_, _, ok, err := p.Route(ctx, tc.user)
-					if err != nil || ok != tc.practises {
-						b.Errorf("Route(%s) = %v, %v", tc.user, ok, err)
-						return
-					}
+		rdb, prefix := modeltest.Redis(b)
+		cfg.Redis.Prefix = prefix
+		p, err := newPractice(cfg, real, rdb, service.SystemClock, modeltest.Log(), nil, noMedia{}, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(p.close)
+		const trainee = "bench-trainee"
+		key := practiceKey(trainee)
+		sb, err := p.open(ctx, key, trainee, true)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if mysql {
+			b.Cleanup(func() {
+				if server, err := p.serverConn(ctx); err == nil {
+					_ = server.Exec("DROP DATABASE IF EXISTS `" + p.dbName(key) + "`").Error
 				}
 			})
-		})
+		}
+		if err := sb.db.Create(&model.PracticeSession{UserID: trainee, State: model.PracticeActive}).Error; err != nil {
+			b.Fatal(err)
+		}
+		for _, tc := range []struct {
+			name, user string
+			practises  bool
+		}{{"nobody", "wangjg", false}, {"trainee", trainee, true}} {
+			b.Run(tc.name, func(b *testing.B) {
+				b.SetParallelism(25) // 25 × GOMAXPROCS (2 here) callers
+				b.ResetTimer()
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						_, _, ok, err := p.Route(ctx, tc.user)
+						if err != nil || ok != tc.practises {
+							b.Errorf("Route(%s) = %v, %v", tc.user, ok, err)
+							return
+						}
+					}
+				})
+			})
+		}
+	}
+	b.Run("sqlite", func(b *testing.B) { run(b, false) })
+	if modeltest.MySQLDSN() != "" {
+		b.Run("mysql", func(b *testing.B) { run(b, true) })
 	}
 }
 
@@ -71,3 +87,57 @@ func BenchmarkPracticeRoute(b *testing.B) {
 type noMedia struct{}
 
 func (noMedia) Media(context.Context, string) ([]byte, error) { return nil, errors.New("no media") }
+
+// BenchmarkCallbackServed posts b.N WeCom callbacks, 50 at a time, to a
+// served demo orderhub wired as main wires it — with practice routing,
+// which bot's BenchmarkCallback does not have — and reports the p50 and p99
+// answer times: verify, decrypt, Redis dedupe, practice routing, insert,
+// answer. The bot is not running, so the commands do not run.
+func BenchmarkCallbackServed(b *testing.B) {
+	run := func(b *testing.B, mysql bool) {
+		d := startDemo(b, mysql, service.SystemClock)
+		crypto, err := bot.NewCrypto(bot.DemoToken, bot.DemoAESKey, bot.DemoCorpID)
+		if err != nil {
+			b.Fatal(err)
+		}
+		client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 50}}
+		b.Cleanup(client.CloseIdleConnections)
+		ctx := context.Background()
+		msgs := make([]chatXML, b.N)
+		for i := range msgs {
+			msgs[i] = chatXML{ToUserName: bot.DemoCorpID, FromUserName: "wangjg", CreateTime: time.Now().Unix(), MsgType: "text",
+				Content: "库存 NUT-M8", MsgID: strconv.FormatUint(rand.Uint64()>>2, 10), AgentID: strconv.Itoa(bot.DemoAgentID)}
+		}
+		lat := make([]time.Duration, b.N)
+		var next atomic.Int64
+		b.ResetTimer()
+		var wg sync.WaitGroup
+		for range 50 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					k := int(next.Add(1) - 1)
+					if k >= b.N {
+						return
+					}
+					start := time.Now()
+					if err := postCallback(ctx, client, d.base, crypto, msgs[k]); err != nil {
+						b.Error(err)
+						return
+					}
+					lat[k] = time.Since(start)
+				}
+			}()
+		}
+		wg.Wait()
+		b.StopTimer()
+		slices.Sort(lat)
+		b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+		b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+	}
+	b.Run("sqlite", func(b *testing.B) { run(b, false) })
+	if modeltest.MySQLDSN() != "" {
+		b.Run("mysql", func(b *testing.B) { run(b, true) })
+	}
+}
