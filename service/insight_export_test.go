@@ -1,6 +1,10 @@
 package service
 
-import "github.com/go-ego/gse"
+import (
+	"context"
+
+	"github.com/go-ego/gse"
+)
 
 // WholeDictionary returns a segmenter as Insight held one until
 // 2026-11-30: gse's whole zh_s dictionary, its stop words and the known
@@ -32,3 +36,17 @@ func InsightWith(in *Insight, seg *gse.Segmenter) *Insight {
 // DemoRemarks and RealisticRemarks are the remarks of
 // TestRemarkSegmenterMatchesGse, for TestRemarkTermsAsBefore.
 var DemoRemarks, RealisticRemarks = demoRemarks, realisticRemarks
+
+// ObserveInsightRelease calls fn, with the number of calls running, each
+// time in releases memory, before it does.
+func ObserveInsightRelease(in *Insight, fn func(running int)) {
+	release := in.release
+	in.release = func(ctx context.Context) {
+		fn(in.running)
+		release(ctx)
+	}
+}
+
+// KeepInsightMemory stops in from releasing memory after its calls, as
+// before; for benchmarks that price the release.
+func KeepInsightMemory(in *Insight) { in.release = func(context.Context) {} }
