@@ -37,7 +37,7 @@ var realisticRemarks = []string{
 // randomRemarks are texts made of dictionary words cut and glued at random,
 // with stray characters, Latin, digits and bytes that are not UTF-8, so
 // that prefixes, words and runs of single characters meet every way.
-func randomRemarks(t *testing.T, n int) []string {
+func randomRemarks(t testing.TB, n int) []string {
 	t.Helper()
 	var words []string
 	rng := rand.New(rand.NewPCG(15, 2026))
@@ -151,4 +151,34 @@ func TestRemarkSegmenterMatchesGse(t *testing.T) {
 	if utf8.ValidString(fillerKey) {
 		t.Errorf("filler key %q is valid UTF-8", fillerKey)
 	}
+}
+
+// BenchmarkRemarkSegmenter prices building the segmenter for n distinct
+// remarks (the demo has 15; random ones, 1–8 dictionary words and pieces
+// each, stand for a year of free text), against loading gse's whole
+// dictionary once ("whole").
+//
+// go test ./service -run '^$' -bench RemarkSegmenter -benchtime 5x -benchmem
+func BenchmarkRemarkSegmenter(b *testing.B) {
+	random := randomRemarks(b, 10000)
+	for _, n := range []int{15, 1000, 10000} {
+		texts := demoRemarks
+		if n > len(demoRemarks) {
+			texts = random[:n]
+		}
+		b.Run(fmt.Sprintf("remarks-%d", n), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if _, err := remarkSegmenter(texts, DefaultRemarkTerms); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	b.Run("whole", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if _, err := WholeDictionary(DefaultRemarkTerms); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
