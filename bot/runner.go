@@ -3,7 +3,9 @@ package bot
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -130,8 +132,17 @@ func (r *Runner) Resume(ctx context.Context) {
 // run; after MaxAttempts the user gets an apology and it is marked failed.
 func (r *Runner) Process(ctx context.Context, m model.Inbound) {
 	ctx = reqlog.WithID(ctx, m.MsgKey)
-	h, err := r.bot.Handle(ctx, m)
+	h, err := r.handle(ctx, m)
+	var bug errPanicked
 	switch {
+	case errors.As(err, &bug):
+		// Run again it would panic again, and take down every instance
+		// that resumed it: answered and closed now.
+		if err := r.inbox.Fail(ctx, m.ID, err.Error(), service.Text("抱歉，系统出错了，这条消息没能处理，已记录下来交给管理员。（编号 "+m.MsgKey+"）", m.FromUser)); err != nil && !errors.Is(err, service.ErrHandled) {
+			r.log.ErrorContext(ctx, "bot: give up", "id", m.ID, "err", err)
+		}
+		r.poke()
+		return
 	case err == nil && !h.Valid():
 		// Only a handler returning a hand-made service.Handled{} gets here.
 		err = errors.New("bot: a command returned without finishing its message")
@@ -156,4 +167,22 @@ func (r *Runner) Process(ctx context.Context, m model.Inbound) {
 		r.log.ErrorContext(ctx, "bot: give up", "id", m.ID, "err", err)
 	}
 	r.poke()
+}
+
+// errPanicked is a command that panicked (a bug).
+type errPanicked struct{ v any }
+
+func (e errPanicked) Error() string { return fmt.Sprintf("bot: the command panicked: %v", e.v) }
+
+// handle is Bot.Handle with a panic turned into errPanicked, logged with
+// its stack: a message that crashed the server would be resumed after the
+// restart (nothing a user sent is lost) and crash it again, for good.
+func (r *Runner) handle(ctx context.Context, m model.Inbound) (h service.Handled, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			r.log.ErrorContext(ctx, "bot: command panicked", "id", m.ID, "from", m.FromUser, "panic", v, "stack", string(debug.Stack()))
+			h, err = service.Handled{}, errPanicked{v}
+		}
+	}()
+	return r.bot.Handle(ctx, m)
 }

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -75,11 +76,25 @@ func (r *recorder) lead() {
 		copy(batch, r.pending)
 		r.pending = append(r.pending[:0], r.pending[n:]...)
 		r.mu.Unlock()
-		r.write(batch)
+		r.writeSafely(batch)
 		for _, q := range batch {
 			close(q.done)
 		}
 	}
+}
+
+// writeSafely is write, but a panic in it (a bug) fails the batch's rows
+// with an error (each callback answers 500 and WeCom sends it again)
+// instead of killing the server.
+func (r *recorder) writeSafely(batch []*recordReq) {
+	defer func() {
+		if v := recover(); v != nil {
+			for _, q := range batch {
+				q.fresh, q.err = false, fmt.Errorf("recording the message failed (internal error): %v", v)
+			}
+		}
+	}()
+	r.write(batch)
 }
 
 func (r *recorder) write(batch []*recordReq) {

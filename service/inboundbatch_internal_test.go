@@ -122,3 +122,20 @@ func TestRecordConcurrent(t *testing.T) {
 		}
 	})
 }
+
+// TestRecorderSurvivesAPanic: a write that panics (a bug; here a recorder
+// without a database) answers its callers with an error instead of
+// killing the server, and the recorder goes on leading batches.
+func TestRecorderSurvivesAPanic(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		now := time.Date(2026, 11, 29, 15, 0, 0, 0, time.UTC)
+		r := &recorder{}
+		if _, fresh, err := r.record(inboundRow("p1", "u1", now)); err == nil || fresh {
+			t.Fatalf("a panicking write: fresh %v, err %v; want an error", fresh, err)
+		}
+		r.db = db
+		if row, fresh, err := r.record(inboundRow("p2", "u2", now)); err != nil || !fresh || row.ID == 0 {
+			t.Fatalf("the next message: id %d, fresh %v, err %v; want recorded", row.ID, fresh, err)
+		}
+	})
+}

@@ -57,7 +57,7 @@ func NewOrders(db *gorm.DB, locker Locker, pipe *Pipeline, clock Clock, loc *tim
 	for _, opt := range opts {
 		opt(o)
 	}
-	o.placer = &placer{run: o.placeBatch}
+	o.placer = &placer{run: o.placeBatch, log: log}
 	return o
 }
 

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -65,6 +67,7 @@ type placeReq struct {
 // COMMIT, and share the same CPU), for fewer orders a second in all.
 type placer struct {
 	run     func(ctx context.Context, batch []*placeReq)
+	log     *slog.Logger
 	mu      sync.Mutex
 	pending []*placeReq
 	leading bool
@@ -104,7 +107,7 @@ func (p *placer) lead(ctx context.Context) {
 	}
 	p.mu.Unlock()
 	bctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	p.run(bctx, batch)
+	p.runSafely(bctx, batch)
 	cancel()
 	for _, r := range batch {
 		close(r.done)
@@ -116,6 +119,27 @@ func (p *placer) lead(ctx context.Context) {
 	if more {
 		go p.lead(ctx)
 	}
+}
+
+// runSafely runs one batch. A panic in it (a bug) fails the batch's
+// orders not placed yet with an error, instead of leaving their callers
+// waiting for a leader that died, and with them every order placed after
+// (the lead would never pass on). What the batch committed stays
+// committed: orders already placed keep their answer.
+func (p *placer) runSafely(ctx context.Context, batch []*placeReq) {
+	defer func() {
+		v := recover()
+		if v == nil {
+			return
+		}
+		p.log.ErrorContext(ctx, "placing orders: panic", "panic", v, "orders", len(batch), "stack", string(debug.Stack()))
+		for _, r := range batch {
+			if !r.created {
+				r.err = fmt.Errorf("placing the order failed (internal error): %v", v)
+			}
+		}
+	}()
+	p.run(ctx, batch)
 }
 
 // placeBatch places a batch. First without any lock but the database's:
