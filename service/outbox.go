@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -297,7 +298,7 @@ func (o *Outbox) claim(ctx context.Context) ([]model.Outbox, string, error) {
 func (o *Outbox) sendOne(ctx context.Context, r model.Outbox, claim string) error {
 	sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	var receipt Receipt
-	err := o.sender.Send(sctx, Outgoing{ID: r.ID, ToUser: r.ToUser, MsgType: r.MsgType, Body: json.RawMessage(r.Body), Receipt: &receipt})
+	err := o.send(sctx, Outgoing{ID: r.ID, ToUser: r.ToUser, MsgType: r.MsgType, Body: json.RawMessage(r.Body), Receipt: &receipt})
 	cancel()
 	now := o.clock()
 	q := model.Row(o.db.WithContext(ctx), &model.Outbox{}).Where("id = ? AND claim = ?", r.ID, claim)
@@ -320,6 +321,19 @@ func (o *Outbox) sendOne(ctx context.Context, r model.Outbox, claim string) erro
 	}
 	return q.Updates(map[string]any{"state": state, "attempts": attempts, "next_at": now.Add(o.backoff(attempts)),
 		"last_error": msg, "claim": "", "updated_at": now}).Error
+}
+
+// send is the sender's Send with a panic (a bug, say in rendering one
+// row) turned into an undeliverable row: failed now, instead of killing
+// the server, and again every instance that claimed the row after it.
+func (o *Outbox) send(ctx context.Context, m Outgoing) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			o.log.ErrorContext(ctx, "outbox: sending panicked", "id", m.ID, "panic", v, "stack", string(debug.Stack()))
+			err = &UndeliverableError{Reason: fmt.Sprintf("sending panicked: %v", v)}
+		}
+	}()
+	return o.sender.Send(ctx, m)
 }
 
 // backoff is the delay before attempt n+1: base·2^(n-1), at most max.
