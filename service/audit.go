@@ -190,16 +190,9 @@ func (a *Auditor) RunIfDue(ctx context.Context) (ran bool, r AuditReport, err er
 
 // Nightly calls RunIfDue every minute until ctx ends.
 func (a *Auditor) Nightly(ctx context.Context) {
-	t := time.NewTicker(time.Minute)
-	defer t.Stop()
-	for {
+	everyTick(ctx, time.Minute, a.log, "stock audit", func() {
 		if _, _, err := a.RunIfDue(ctx); err != nil && ctx.Err() == nil {
 			a.log.ErrorContext(ctx, "stock audit", "err", err)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	})
 }

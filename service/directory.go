@@ -264,21 +264,14 @@ func (d *DirectorySync) RunIfDue(ctx context.Context) (ran bool, res SyncResult,
 
 // Nightly calls RunIfDue every minute until ctx ends.
 func (d *DirectorySync) Nightly(ctx context.Context) {
-	t := time.NewTicker(time.Minute)
-	defer t.Stop()
-	for {
+	everyTick(ctx, time.Minute, d.log, "directory sync", func() {
 		ran, res, err := d.RunIfDue(ctx)
 		if err != nil && ctx.Err() == nil {
 			d.log.ErrorContext(ctx, "directory sync", "err", err)
 		} else if ran {
 			d.log.InfoContext(ctx, "directory sync", "result", res.Summary())
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	})
 }
 
 // Dir is the directory the sync reads.

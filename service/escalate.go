@@ -91,9 +91,7 @@ func (e *Escalator) Scan(ctx context.Context) (_ ScanReport, err error) {
 // Run scans every cfg.ScanEvery until ctx is cancelled; poke wakes the
 // outbox dispatcher when something was queued. A scan in flight finishes.
 func (e *Escalator) Run(ctx context.Context, poke func()) {
-	t := time.NewTicker(e.cfg.ScanEvery.D())
-	defer t.Stop()
-	for {
+	everyTick(ctx, e.cfg.ScanEvery.D(), e.log, "escalation scan", func() {
 		r, err := e.Scan(context.WithoutCancel(ctx))
 		if err != nil {
 			e.log.ErrorContext(ctx, "escalation scan", "err", err)
@@ -104,12 +102,7 @@ func (e *Escalator) Run(ctx context.Context, poke func()) {
 				poke()
 			}
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	})
 }
 
 // wait is a row that has waited long enough for its first level.
