@@ -163,22 +163,14 @@ func (d *Digest) Report(ctx context.Context) (DailyDigest, error) {
 
 // Run checks every minute whether the digest is due, until ctx ends.
 func (d *Digest) Run(ctx context.Context, poke func()) {
-	t := time.NewTicker(time.Minute)
-	defer t.Stop()
-	for {
+	everyTick(ctx, time.Minute, d.log, "daily digest", func() {
 		if queued, err := d.Due(ctx); err != nil {
-			if ctx.Err() != nil {
-				return
+			if ctx.Err() == nil {
+				d.log.ErrorContext(ctx, "daily digest", "err", err)
 			}
-			d.log.ErrorContext(ctx, "daily digest", "err", err)
 		} else if queued {
 			d.log.InfoContext(ctx, "daily digest queued")
 			poke()
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	})
 }
