@@ -8,8 +8,8 @@ import (
 )
 
 // everyTick runs step now and then every period until ctx ends: the
-// background loops (escalation scans, the nightly audit and directory
-// sync). A panic in a step (a bug, say on one odd row) is logged with its
+// background loops (escalation scans, the daily digest, the nightly
+// audit and directory sync). A panic in a step (a bug, say on one odd row) is logged with its
 // stack and the loop goes on at the next tick; unrecovered, it killed the
 // server, and again after every restart, since the same rows were still
 // there.
