@@ -3,7 +3,7 @@
 # docs/benchmarks.md records it ("The remark segmenter's memory").
 #
 #   go build -o /tmp/orderhub ./cmd/orderhub
-#   scripts/insight-rss.sh /tmp/orderhub [port] [out.json] [remarks|charts] [seconds]
+#   scripts/insight-rss.sh /tmp/orderhub [port] [out.json] [remarks|charts|none] [seconds]
 #
 # Starts `orderhub serve` on a fresh ORDERHUB_DATA_DIR with the default
 # settings (demo seed and its 90-day history), waits until the history is
@@ -15,10 +15,11 @@
 # the purchase calendar and the remark terms), and reads VmRSS (with its
 # anonymous part) 1 s after each and then every 30 s for [seconds] (150):
 # the memory held after the insight has been used. [out.json] keeps the
-# first answer of remarks (the terms the users see). Extra ORDERHUB_*
+# first answer of remarks (the terms the users see); none asks nothing, the
+# same readings of a server left idle, to compare with. Extra ORDERHUB_*
 # variables pass through.
 set -euo pipefail
-bin=${1:?usage: insight-rss.sh <orderhub binary> [port] [out.json] [remarks|charts] [seconds]}
+bin=${1:?usage: insight-rss.sh <orderhub binary> [port] [out.json] [remarks|charts|none] [seconds]}
 port=${2:-18150}
 out=${3:-/dev/null}
 what=${4:-remarks}
@@ -45,7 +46,9 @@ if [ "$what" = charts ]; then
 	curl -fsS -o /dev/null -c "$dir/cookies" --data-urlencode "token=$token" --data-urlencode next=/dashboard "http://127.0.0.1:$port/dashboard/login"
 fi
 for i in 1 2 3; do
-	if [ "$what" = charts ]; then
+	if [ "$what" = none ]; then
+		t=0
+	elif [ "$what" = charts ]; then
 		t=$(curl -fsS -o "$dir/charts.html" -w '%{time_total}' -b "$dir/cookies" "http://127.0.0.1:$port/dashboard/charts")
 	else
 		t=$(curl -fsS -o "$dir/remarks.json" -w '%{time_total}' -H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/v1/insight/remarks")
