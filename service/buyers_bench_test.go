@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/redis/go-redis/v9"
 	"gorm.io/gorm"
 
 	"orderhub/model/modeltest"
@@ -18,27 +19,8 @@ import (
 // SQLite, as the embedded mode runs; the Redis server beside MariaDB).
 func BenchmarkBuyerByID(b *testing.B) {
 	run := func(b *testing.B, db *gorm.DB, cached bool) {
-		e := newEnv(b, db)
-		e.world(b)
-		buyers := service.NewBuyers(db, e.clock.Now)
-		rdb, prefix := modeltest.Redis(b)
-		cache := service.NewBuyerCache(rdb, prefix, modeltest.Log())
-		if cached {
-			buyers.WithCache(cache)
-		}
+		buyers, in, _, _ := benchBuyer(b, db, cached)
 		ctx := context.Background()
-		in, _, err := buyers.Login(ctx, service.BuyerLogin{OpenID: "o-bench", Name: "孙八"})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := buyers.Link(ctx, "o-bench", "C1"); err != nil {
-			b.Fatal(err)
-		}
-		// The link's fence would refuse fills for a while (on miniredis,
-		// for good): lift it, as its lifetime passing would.
-		if err := rdb.Del(ctx, service.BuyerCacheKey(cache, in.ID)).Err(); err != nil {
-			b.Fatal(err)
-		}
 		b.SetParallelism(4) // 4 × GOMAXPROCS callers
 		b.ResetTimer()
 		b.RunParallel(func(pb *testing.PB) {
@@ -65,22 +47,8 @@ func BenchmarkBuyerByID(b *testing.B) {
 // then ByID: a GET), "one-trip" as it is (ByIDUnlessMarked: one MGET).
 func BenchmarkBuyerSession(b *testing.B) {
 	run := func(b *testing.B, db *gorm.DB, one bool) {
-		e := newEnv(b, db)
-		e.world(b)
-		rdb, prefix := modeltest.Redis(b)
-		cache := service.NewBuyerCache(rdb, prefix, modeltest.Log())
-		buyers := service.NewBuyers(db, e.clock.Now).WithCache(cache)
+		buyers, in, rdb, prefix := benchBuyer(b, db, true)
 		ctx := context.Background()
-		in, _, err := buyers.Login(ctx, service.BuyerLogin{OpenID: "o-bench", Name: "孙八"})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := buyers.Link(ctx, "o-bench", "C1"); err != nil {
-			b.Fatal(err)
-		}
-		if err := rdb.Del(ctx, service.BuyerCacheKey(cache, in.ID)).Err(); err != nil { // lift the link's fence
-			b.Fatal(err)
-		}
 		mark := prefix + "mp:revoked:0123456789abcdef0123456789abcdef"
 		b.SetParallelism(4) // 4 × GOMAXPROCS callers
 		b.ResetTimer()
@@ -120,4 +88,33 @@ func BenchmarkBuyerSession(b *testing.B) {
 		b.Run(store+"/two-trips", func(b *testing.B) { run(b, open(b), false) })
 		b.Run(store+"/one-trip", func(b *testing.B) { run(b, open(b), true) })
 	}
+}
+
+// benchBuyer is a buyer linked to customer C1 in the demo world on db, and
+// the Buyers to look them up through (with the BuyerCache on the test
+// Redis when cached), the cache empty and unfenced.
+func benchBuyer(b *testing.B, db *gorm.DB, cached bool) (*service.Buyers, service.Buyer, *redis.Client, string) {
+	b.Helper()
+	e := newEnv(b, db)
+	e.world(b)
+	buyers := service.NewBuyers(db, e.clock.Now)
+	rdb, prefix := modeltest.Redis(b)
+	cache := service.NewBuyerCache(rdb, prefix, modeltest.Log())
+	if cached {
+		buyers.WithCache(cache)
+	}
+	ctx := context.Background()
+	in, _, err := buyers.Login(ctx, service.BuyerLogin{OpenID: "o-bench", Name: "孙八"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := buyers.Link(ctx, "o-bench", "C1"); err != nil {
+		b.Fatal(err)
+	}
+	// The link's fence would refuse fills for a while (on miniredis, for
+	// good): lift it, as its lifetime passing would.
+	if err := rdb.Del(ctx, service.BuyerCacheKey(cache, in.ID)).Err(); err != nil {
+		b.Fatal(err)
+	}
+	return buyers, in, rdb, prefix
 }
