@@ -22,12 +22,17 @@ type Practice struct {
 	MentorRoles []string `yaml:"mentor_roles" env:"MENTOR_ROLES" envSeparator:","`
 	// Orders is how many past orders a sandbox is given.
 	Orders int `yaml:"orders" env:"ORDERS"`
+	// KeepDays removes a sandbox nobody has used for this many days (its
+	// trainee's last message there, or 练习 / 退出练习); 0 keeps every
+	// sandbox until a mentor removes it.
+	KeepDays int `yaml:"keep_days" env:"KEEP_DAYS"`
 }
 
 // DefaultPractice: leads and supervisors mentor; ten orders, as the
-// business trains today.
+// business trains today; a sandbox unused for a month is removed (a
+// trainee is trained within weeks; a mentor has had time to look).
 func DefaultPractice() Practice {
-	return Practice{MentorRoles: []string{"leads", "supervisor", "director"}, Orders: 10}
+	return Practice{MentorRoles: []string{"leads", "supervisor", "director"}, Orders: 10, KeepDays: 30}
 }
 
 func (c *Config) validatePractice() error {
@@ -43,6 +48,9 @@ func (c *Config) validatePractice() error {
 	}
 	if p.Orders < 1 || p.Orders > 50 {
 		return errors.New("config: practice.orders (ORDERHUB_PRACTICE_ORDERS): must be between 1 and 50")
+	}
+	if p.KeepDays < 0 || p.KeepDays > 3650 {
+		return errors.New("config: practice.keep_days (ORDERHUB_PRACTICE_KEEP_DAYS): must be between 0 (keep forever) and 3650")
 	}
 	if p.MySQLDSN != "" && c.Embedded() {
 		return errors.New("config: practice.mysql_dsn (ORDERHUB_PRACTICE_MYSQL_DSN): needs mysql_dsn; embedded practice uses SQLite files in the data dir")

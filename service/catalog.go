@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"regexp"
 	"slices"
 	"strings"
@@ -283,6 +284,37 @@ func (c *Catalog) Staff(ctx context.Context, userID string) (_ model.Staff, err 
 	var s model.Staff
 	err = c.db.WithContext(ctx).Where("user_id = ? AND active = ?", userID, true).First(&s).Error
 	return s, notFound(err, "staff", userID)
+}
+
+// FindStaff returns the staff member someone means by who: their WeCom
+// userid, else their name; leavers (inactive) included, since what is
+// asked about them (a practice sandbox) may outlive their account. A
+// name two people share is refused with both userids
+// (AmbiguousStaffError), never guessed.
+func (c *Catalog) FindStaff(ctx context.Context, who string) (_ model.Staff, err error) {
+	defer wrapOp(&err, "Catalog.FindStaff")
+	who = strings.TrimSpace(who)
+	db := c.db.WithContext(ctx)
+	var s model.Staff
+	err = db.Where("user_id = ?", who).Take(&s).Error
+	if err == nil || !errors.Is(err, gorm.ErrRecordNotFound) {
+		return s, err
+	}
+	var named []model.Staff
+	if err := db.Where("name = ?", who).Order("active DESC, id").Find(&named).Error; err != nil {
+		return s, err
+	}
+	switch len(named) {
+	case 0:
+		return s, &NotFoundError{What: "staff", Key: who}
+	case 1:
+		return named[0], nil
+	}
+	ids := make([]string, len(named))
+	for i, n := range named {
+		ids[i] = n.UserID
+	}
+	return s, &AmbiguousStaffError{Name: who, UserIDs: ids}
 }
 
 // StaffActor returns the Actor for a WeCom userid.

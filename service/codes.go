@@ -54,6 +54,7 @@ const (
 	CodeRangeTooLong         = "range_too_long"
 	CodeRequired             = "required"
 	CodeSKUExists            = "sku_exists"
+	CodeStaffAmbiguous       = "staff_ambiguous"
 	CodeStaffExists          = "staff_exists"
 	CodeStockChanged         = "stock_changed"
 	CodeTicketDone           = "ticket_done"

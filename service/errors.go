@@ -150,6 +150,19 @@ func (e *ForbiddenError) Error() string {
 func (e *ForbiddenError) Unwrap() error { return ErrForbidden }
 func (e *ForbiddenError) Code() string  { return CodeForbidden }
 
+// AmbiguousStaffError: more than one staff member answers to a name;
+// UserIDs are theirs, to pick one by.
+type AmbiguousStaffError struct {
+	Name    string
+	UserIDs []string
+}
+
+func (e *AmbiguousStaffError) Error() string {
+	return fmt.Sprintf("%d staff members are named %q (%s)", len(e.UserIDs), e.Name, strings.Join(e.UserIDs, ", "))
+}
+func (e *AmbiguousStaffError) Unwrap() error { return ErrConflict }
+func (e *AmbiguousStaffError) Code() string  { return CodeStaffAmbiguous }
+
 // ErrorCode returns err's machine code, or "" for internal errors.
 func ErrorCode(err error) string {
 	var c CodedError

@@ -95,7 +95,19 @@ const (
 	// MsgTypeStaffLeft is a StaffLeft: a leaver's lead told who now holds
 	// their unfinished work.
 	MsgTypeStaffLeft = "staff_left"
+	// MsgTypePracticeExpired is a PracticeExpired: a trainee still in
+	// practice told their sandbox was removed for lack of use.
+	MsgTypePracticeExpired = "practice_expired"
 )
+
+// PracticeExpired is a trainee's practice sandbox removed because nobody
+// used it for KeepDays days (practice.keep_days) while they were still
+// practising: their chat is the real system's again.
+type PracticeExpired struct {
+	UserID   string    `json:"user_id"`
+	LastUsed time.Time `json:"last_used"`
+	KeepDays int       `json:"keep_days"`
+}
 
 // DailyDigest is the figures of a day's digest (service/digest.go):
 // yesterday's on-time rate against the day before, what is overdue now,
