@@ -238,6 +238,10 @@ func (b *Bot) command(ctx context.Context, m model.Inbound, actor service.Actor,
 		return b.practiceEnd(ctx, m, actor)
 	case cmdPracticeProgress:
 		return b.practiceProgress(ctx, m, actor)
+	case cmdPracticeRestart:
+		return b.practiceRestart(ctx, m, actor)
+	case cmdPracticeDelete:
+		return b.practiceDelete(ctx, m, actor, c.Rest)
 	}
 	return b.answerDoc(ctx, m, b.help(actor))
 }
@@ -284,6 +288,8 @@ var specs = []spec{
 	{cmdPractice, "练习", "practice", "练习", "练习", "进入练习模式：用复制来的历史订单练手，不碰真实数据", 0, everyone},
 	{cmdPracticeEnd, "退出练习", "practice end", "退出练习", "退出练习", "离开练习模式，回到正式系统", 0, everyone},
 	{cmdPracticeProgress, "练习进度", "practice progress", "练习进度", "练习进度", "练习的进度（带教的主管看到每个新员工）", 0, everyone},
+	{cmdPracticeRestart, "重新练习", "practice restart", "重新练习", "重新练习", "删掉自己的练习库，重新复制练习订单从头练", 0, everyone},
+	{cmdPracticeDelete, "删除练习", "practice delete", "删除练习 <姓名或账号>", "删除练习 陈杰", "带教：删除某个新员工的练习库（他正在练习就回到正式系统）", 1, everyone},
 }
 
 func specOf(cmd string) spec {
@@ -304,7 +310,7 @@ func (b *Bot) help(a service.Actor) *doc {
 	d.line("%s，您好（%s）。可用命令：", esc(a.Name), roleNames(a.Roles))
 	var items []string
 	for _, s := range specs {
-		if b.allowed(a, s) {
+		if b.allowed(a, s) && (s.cmd != cmdPracticeDelete || b.mentor(a)) {
 			items = append(items, fmt.Sprintf("%s（%s）%s\n%s", bold(s.zh), s.en, s.desc, comment("例："+s.example)))
 		}
 	}

@@ -167,7 +167,7 @@ func (h *Callback) receive(c *gin.Context) {
 		return
 	}
 	inbox, runner := h.inbox, h.runner
-	if h.practice != nil {
+	if h.practice != nil && !RealOnly(m.MsgType, m.Content) {
 		pi, pr, ok, err := h.practice.Route(ctx, m.FromUserName)
 		if err != nil {
 			h.rdb.Del(ctx, seen)

@@ -23,7 +23,8 @@ const msgTypeUpdateCard = "update_template_card"
 // into the WeCom message it is sent as, in loc's time: escalations as a
 // template card or markdown, a digest of escalations, a stock audit and
 // the daily digest as markdown, a ticket's cards as update_template_card,
-// a ticket's change, an intake held for review and a leaver's handover as
+// a ticket's change, an intake held for review, a leaver's handover and an
+// expired practice sandbox as
 // text. A row that is a message
 // already comes back as it is. The outbox keeps the notice; rendering at
 // dispatch keeps every WeCom format and word in the bot.
@@ -88,6 +89,14 @@ func Render(m service.Outgoing, loc *time.Location) (service.Outgoing, error) {
 			return m, err
 		}
 		m.MsgType, body = "text", map[string]string{"content": staffLeftText(l)}
+	case service.MsgTypePracticeExpired:
+		var e service.PracticeExpired
+		if err := decode(m, &e); err != nil {
+			return m, err
+		}
+		m.MsgType, body = "text", map[string]string{"content": fmt.Sprintf(
+			"您的练习库 %d 天没有用过（最后一次 %s），已自动删除，练习模式已结束：之后发的命令都进正式系统。想再练，发「练习」会重新准备练习订单。",
+			e.KeepDays, e.LastUsed.In(loc).Format("01-02 15:04"))}
 	default:
 		return m, nil
 	}

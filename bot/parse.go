@@ -33,16 +33,21 @@ const (
 	cmdPractice         = "practice"
 	cmdPracticeEnd      = "practice_end"
 	cmdPracticeProgress = "practice_progress"
+	cmdPracticeRestart  = "practice_restart"
+	cmdPracticeDelete   = "practice_delete"
 )
 
 // aliases maps what people type to commands: Chinese first, then English.
-// Longer Chinese names are tried first (调拨完成 before 调拨).
+// Longer names are tried first (调拨完成 before 调拨; 练习进度 before
+// 练习, practice restart before practice): a name is matched as a prefix.
 var aliases = []struct {
 	name string
 	cmd  string
 }{
-	{"练习进度", cmdPracticeProgress}, {"退出练习", cmdPracticeEnd}, {"结束练习", cmdPracticeEnd}, {"练习", cmdPractice},
-	{"practice progress", cmdPracticeProgress}, {"practice end", cmdPracticeEnd}, {"practice", cmdPractice},
+	{"练习进度", cmdPracticeProgress}, {"退出练习", cmdPracticeEnd}, {"结束练习", cmdPracticeEnd},
+	{"重新练习", cmdPracticeRestart}, {"删除练习", cmdPracticeDelete}, {"练习", cmdPractice},
+	{"practice progress", cmdPracticeProgress}, {"practice end", cmdPracticeEnd},
+	{"practice restart", cmdPracticeRestart}, {"practice delete", cmdPracticeDelete}, {"practice", cmdPractice},
 	{"调拨完成", cmdTransferDone}, {"调拨到货", cmdTransferDone}, {"调拨发出", cmdDispatch}, {"发出", cmdDispatch},
 	{"帮助", cmdHelp}, {"菜单", cmdHelp}, {"库存", cmdStock}, {"订单", cmdOrder}, {"查单", cmdOrder},
 	{"待办", cmdTodo}, {"推进", cmdAdvance}, {"发货", cmdShip}, {"入库", cmdReceive}, {"盘点", cmdCount},

@@ -53,9 +53,13 @@ type practice struct {
 
 	mu        sync.Mutex
 	sandboxes map[string]*sandbox // by key
-	serverDB  *gorm.DB
-	runCtx    context.Context
-	wg        sync.WaitGroup
+	// rmMu orders removing a sandbox against opening one in this
+	// process: a SQLite file is never reopened (made empty) halfway
+	// through its removal, nor removed while being opened.
+	rmMu     sync.Mutex
+	serverDB *gorm.DB
+	runCtx   context.Context
+	wg       sync.WaitGroup
 
 	// listTTL is how long the list of MySQL sandboxes is trusted (0 in
 	// the embedded mode, which stats a file per message instead).
@@ -63,7 +67,15 @@ type practice struct {
 	listMu  sync.Mutex
 	listed  map[string]bool // sandbox keys, as of listAt
 	listAt  time.Time       // when the query that listed them was sent
+
+	// keeper removes sandboxes unused for practice.keep_days.
+	keeper *service.PracticeKeeper
 }
+
+// practiceKeepEvery is how often each instance looks for sandboxes unused
+// for practice.keep_days: a day late is nothing at that scale, and each
+// look reads every sandbox.
+const practiceKeepEvery = time.Hour
 
 // practiceListTTL is how long an instance answers "is there a sandbox for
 // this user" from its list of the MySQL sandboxes instead of asking
@@ -87,6 +99,9 @@ type sandbox struct {
 	// file is the SQLite file opened (embedded): one deleted, or replaced
 	// by a new 练习, is not this one any more.
 	file os.FileInfo
+	// opened is when it was opened: a listing sent before then may miss
+	// it without its being gone.
+	opened time.Time
 	// stop ends the runner and outbox (run), done when they have.
 	stop context.CancelFunc
 	done sync.WaitGroup
@@ -115,6 +130,7 @@ func newPractice(cfg config.Config, real *gorm.DB, rdb *redis.Client, clock serv
 		p.server = m.FormatDSN()
 		p.listTTL = practiceListTTL
 	}
+	p.keeper = service.NewPracticeKeeper(p, real, cfg.Practice.KeepDays, clock, log)
 	return p, nil
 }
 
@@ -205,13 +221,7 @@ func (p *practice) present(ctx context.Context, key string, fresh bool) (bool, e
 // forget drops the open sandbox key, deleted since it was opened: its
 // runner and outbox stop, then its connections close.
 func (p *practice) forget(key string) {
-	p.mu.Lock()
-	sb := p.sandboxes[key]
-	delete(p.sandboxes, key)
-	if sb != nil && sb.stop != nil {
-		sb.stop()
-	}
-	p.mu.Unlock()
+	sb := p.drop(key)
 	if sb == nil {
 		return
 	}
@@ -222,8 +232,146 @@ func (p *practice) forget(key string) {
 	}()
 }
 
-// keys lists every sandbox made.
+// drop takes the open sandbox key out of use and stops its runner and
+// outbox; nil when it was not open.
+func (p *practice) drop(key string) *sandbox {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	sb := p.sandboxes[key]
+	delete(p.sandboxes, key)
+	if sb != nil && sb.stop != nil {
+		sb.stop()
+	}
+	return sb
+}
+
+// remove removes the sandbox key: its file (and the waybill photos taken
+// in it) or its database. One already gone is no error, so two instances
+// (or a mentor and the expiry) removing it at once both succeed. This
+// instance's handle is closed first, and waited for: a SQLite connection
+// closed after a new sandbox of the same name was made would delete the
+// new one's WAL. Other instances drop their handles when using one fails
+// or at their next listing (keys); until then a message of the trainee's
+// still routed to the old sandbox fails to record, is answered 500 and
+// comes again from WeCom, to the real system. What was recorded in the
+// sandbox and not yet run is practice, removed with it.
+func (p *practice) remove(ctx context.Context, key string) error {
+	p.rmMu.Lock()
+	defer p.rmMu.Unlock()
+	if sb := p.drop(key); sb != nil {
+		sb.done.Wait()
+		_ = model.Close(sb.db)
+	}
+	if p.cfg.Embedded() {
+		path := p.sqlitePath(key)
+		for _, f := range []string{path, path + "-wal", path + "-shm", path + "-journal"} {
+			if err := os.Remove(f); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("practice: remove sandbox: %w", err)
+			}
+		}
+		if err := os.RemoveAll(filepath.Join(p.cfg.DataDir, "practice", key)); err != nil {
+			return fmt.Errorf("practice: remove sandbox photos: %w", err)
+		}
+		p.log.InfoContext(ctx, "practice: sandbox removed", "sandbox", key)
+		return nil
+	}
+	server, err := p.serverConn(ctx)
+	if err != nil {
+		return err
+	}
+	if err := server.WithContext(ctx).Exec("DROP DATABASE IF EXISTS `" + p.dbName(key) + "`").Error; err != nil {
+		return fmt.Errorf("practice: drop sandbox: %w", err)
+	}
+	p.listMu.Lock()
+	delete(p.listed, key)
+	p.listMu.Unlock()
+	p.log.InfoContext(ctx, "practice: sandbox removed", "sandbox", key)
+	return nil
+}
+
+// Keys, LastUse and Remove are the sandboxes as service.PracticeKeeper
+// sees them.
+func (p *practice) Keys(ctx context.Context) ([]string, error) { return p.keys(ctx) }
+
+func (p *practice) Remove(ctx context.Context, key string) error { return p.remove(ctx, key) }
+
+// LastUse reads the sandbox key's last use through the handle open on it,
+// else through one opened for the read and closed at once: reading whether
+// a sandbox is idle does not start its runner and outbox.
+func (p *practice) LastUse(ctx context.Context, key string) (service.SandboxUse, bool, error) {
+	p.mu.Lock()
+	sb := p.sandboxes[key]
+	p.mu.Unlock()
+	if sb != nil {
+		u, err := service.PracticeLastUse(ctx, sb.db)
+		if err != nil {
+			return p.gone(ctx, key, err)
+		}
+		return u, true, nil
+	}
+	p.rmMu.Lock()
+	defer p.rmMu.Unlock()
+	if ok, err := p.exists(ctx, key); err != nil || !ok {
+		return service.SandboxUse{}, false, err
+	}
+	opts, err := p.options(key)
+	if err != nil {
+		return service.SandboxUse{}, false, err
+	}
+	db, err := model.Open(ctx, opts)
+	if err != nil {
+		return p.gone(ctx, key, err)
+	}
+	defer model.Close(db)
+	if sqlDB, err := db.DB(); err == nil {
+		sqlDB.SetMaxOpenConns(1)
+	}
+	u, err := service.PracticeLastUse(ctx, db)
+	if err != nil {
+		return p.gone(ctx, key, err)
+	}
+	return u, true, nil
+}
+
+// gone answers a failed read of sandbox key: not an error when the
+// sandbox is gone (another instance removed it meanwhile).
+func (p *practice) gone(ctx context.Context, key string, err error) (service.SandboxUse, bool, error) {
+	if ok, xerr := p.exists(ctx, key); xerr == nil && !ok {
+		p.forget(key)
+		return service.SandboxUse{}, false, nil
+	}
+	return service.SandboxUse{}, false, err
+}
+
+// keys lists every sandbox made, and closes this instance's handles on
+// sandboxes not listed (removed on another instance, or by hand), so no
+// runner or outbox goes on polling a database that is gone.
 func (p *practice) keys(ctx context.Context) ([]string, error) {
+	asked := time.Now()
+	keys, err := p.list(ctx)
+	if err != nil {
+		return nil, err
+	}
+	listed := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		listed[k] = true
+	}
+	var gone []string
+	p.mu.Lock()
+	for k, sb := range p.sandboxes {
+		if !listed[k] && sb.opened.Before(asked) {
+			gone = append(gone, k)
+		}
+	}
+	p.mu.Unlock()
+	for _, k := range gone {
+		p.forget(k)
+	}
+	return keys, nil
+}
+
+// list lists every sandbox made.
+func (p *practice) list(ctx context.Context) ([]string, error) {
 	var keys []string
 	if p.cfg.Embedded() {
 		files, err := filepath.Glob(filepath.Join(p.cfg.DataDir, "practice", "*.db"))
@@ -263,30 +411,28 @@ func (p *practice) open(ctx context.Context, key, user string, create bool) (*sa
 	if sb != nil {
 		return sb, nil
 	}
+	p.rmMu.Lock()
+	defer p.rmMu.Unlock()
 	if !create {
 		ok, err := p.exists(ctx, key)
 		if err != nil || !ok {
 			return nil, err
 		}
 	}
-	opts := model.Options{SQLitePath: p.sqlitePath(key), Log: p.log}
-	if !p.cfg.Embedded() {
+	if create && !p.cfg.Embedded() {
 		server, err := p.serverConn(ctx)
 		if err != nil {
 			return nil, err
 		}
-		if create {
-			if err := server.WithContext(ctx).Exec("CREATE DATABASE IF NOT EXISTS `" + p.dbName(key) + "` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci").Error; err != nil {
-				return nil, fmt.Errorf("practice: create database: %w", err)
-			}
+		if err := server.WithContext(ctx).Exec("CREATE DATABASE IF NOT EXISTS `" + p.dbName(key) + "` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci").Error; err != nil {
+			return nil, fmt.Errorf("practice: create database: %w", err)
 		}
-		m, err := gomysql.ParseDSN(p.server)
-		if err != nil {
-			return nil, err
-		}
-		m.DBName = p.dbName(key)
-		opts = model.Options{MySQLDSN: m.FormatDSN(), Log: p.log}
 	}
+	opts, err := p.options(key)
+	if err != nil {
+		return nil, err
+	}
+	opened := time.Now()
 	db, err := model.Open(ctx, opts)
 	if err != nil {
 		return nil, fmt.Errorf("practice: open sandbox: %w", err)
@@ -318,7 +464,7 @@ func (p *practice) open(ctx context.Context, key, user string, create bool) (*sa
 		user = s.UserID
 	}
 	sb = p.build(key, user, db)
-	sb.file = file
+	sb.file, sb.opened = file, opened
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if other := p.sandboxes[key]; other != nil {
@@ -330,6 +476,19 @@ func (p *practice) open(ctx context.Context, key, user string, create bool) (*sa
 		p.run(sb)
 	}
 	return sb, nil
+}
+
+// options are what model.Open needs for the sandbox key's database.
+func (p *practice) options(key string) (model.Options, error) {
+	if p.cfg.Embedded() {
+		return model.Options{SQLitePath: p.sqlitePath(key), Log: p.log}, nil
+	}
+	m, err := gomysql.ParseDSN(p.server)
+	if err != nil {
+		return model.Options{}, err
+	}
+	m.DBName = p.dbName(key)
+	return model.Options{MySQLDSN: m.FormatDSN(), Log: p.log}, nil
 }
 
 // build wires the services, bot, runner and outbox on a sandbox database,
@@ -407,8 +566,9 @@ func (p *practice) active(ctx context.Context, key, user string) (*sandbox, bool
 }
 
 // start runs the runner and outbox of every sandbox open now or later,
-// until stop.
-func (p *practice) start(ctx context.Context) (stop func()) {
+// and the keeper's expiry every practiceKeepEvery (poke wakes the real
+// outbox when it told a trainee), until stop.
+func (p *practice) start(ctx context.Context, poke func()) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	p.mu.Lock()
 	p.runCtx = ctx
@@ -416,6 +576,8 @@ func (p *practice) start(ctx context.Context) (stop func()) {
 		p.run(sb)
 	}
 	p.mu.Unlock()
+	p.wg.Add(1)
+	go func() { defer p.wg.Done(); p.keeper.Run(ctx, practiceKeepEvery, poke) }()
 	return func() {
 		cancel()
 		p.wg.Wait()
@@ -520,6 +682,9 @@ func (p *practice) progress(ctx context.Context, keys []string) ([]service.Pract
 	for _, k := range keys {
 		sb, err := p.open(ctx, k, "", false)
 		if err != nil {
+			if _, ok, gerr := p.gone(ctx, k, err); gerr == nil && !ok {
+				continue
+			}
 			return nil, err
 		}
 		if sb == nil {
@@ -530,6 +695,10 @@ func (p *practice) progress(ctx context.Context, keys []string) ([]service.Pract
 			continue
 		}
 		if err != nil {
+			// Removed since it was listed (on another instance).
+			if _, ok, gerr := p.gone(ctx, k, err); gerr == nil && !ok {
+				continue
+			}
 			return nil, err
 		}
 		out = append(out, pr)
@@ -539,6 +708,51 @@ func (p *practice) progress(ctx context.Context, keys []string) ([]service.Pract
 }
 
 func (r realPractice) Refused(context.Context, model.PracticeRefusal) {}
+
+// Mentor: practice.mentor_roles, as for 练习进度.
+func (r realPractice) Mentor(a service.Actor) bool { return r.p.cfg.PracticeMentor(a.Roles) }
+
+// Restart removes a's sandbox, if any, and begins a fresh one (as 练习
+// does for a first time); old is how the one thrown away stood, nil when
+// there was none (or it was never filled).
+func (r realPractice) Restart(ctx context.Context, a service.Actor) (*service.PracticeProgress, service.PracticeStart, error) {
+	key := practiceKey(a.ID)
+	ps, err := r.p.progress(ctx, []string{key})
+	if err != nil {
+		return nil, service.PracticeStart{}, err
+	}
+	if err := r.p.remove(ctx, key); err != nil {
+		return nil, service.PracticeStart{}, err
+	}
+	var old *service.PracticeProgress
+	if len(ps) == 1 {
+		old = &ps[0]
+	}
+	st, err := r.Begin(ctx, a)
+	return old, st, err
+}
+
+// Remove removes userID's sandbox, for a mentor: their practice ends
+// (their next message goes to the real system). It returns how the
+// sandbox stood; NotFoundError "practice" when userID has none.
+func (r realPractice) Remove(ctx context.Context, by service.Actor, userID string) (service.PracticeProgress, error) {
+	if !r.Mentor(by) {
+		return service.PracticeProgress{}, &service.ForbiddenError{Actor: by.ID, Need: r.p.cfg.Practice.MentorRoles, What: "remove a practice sandbox"}
+	}
+	key := practiceKey(userID)
+	ps, err := r.p.progress(ctx, []string{key})
+	if err != nil {
+		return service.PracticeProgress{}, err
+	}
+	if len(ps) == 0 {
+		// Made and never filled: nothing to show, removed all the same.
+		if ok, err := r.p.exists(ctx, key); err != nil || !ok {
+			return service.PracticeProgress{}, errors.Join(err, &service.NotFoundError{What: "practice", Key: userID})
+		}
+		ps = []service.PracticeProgress{{UserID: userID}}
+	}
+	return ps[0], r.p.remove(ctx, key)
+}
 
 // sandboxPractice is practice mode in a trainee's sandbox bot.
 type sandboxPractice struct {
@@ -562,6 +776,20 @@ func (s sandboxPractice) Progress(ctx context.Context, _ service.Actor) ([]servi
 		return nil, err
 	}
 	return []service.PracticeProgress{pr}, nil
+}
+
+// Mentor is false in a sandbox: the trainee holds every lead role there,
+// which must not make them a mentor of the real trainees.
+func (s sandboxPractice) Mentor(service.Actor) bool { return false }
+
+// Restart and Remove are not reached in a sandbox: the callback sends
+// 重新练习 and 删除练习 to the real system (bot.RealOnly).
+func (s sandboxPractice) Restart(context.Context, service.Actor) (*service.PracticeProgress, service.PracticeStart, error) {
+	return nil, service.PracticeStart{}, errors.New("practice: restart from inside a sandbox")
+}
+
+func (s sandboxPractice) Remove(context.Context, service.Actor, string) (service.PracticeProgress, error) {
+	return service.PracticeProgress{}, errors.New("practice: remove from inside a sandbox")
 }
 
 func (s sandboxPractice) Refused(ctx context.Context, r model.PracticeRefusal) {

@@ -127,7 +127,7 @@ func (a *app) startBot(ctx context.Context) (stop func()) {
 	wg.Add(2)
 	go func() { defer wg.Done(); a.wecom.runner.Run(ctx) }()
 	go func() { defer wg.Done(); a.wecom.outbox.Run(ctx) }()
-	stopPractice := a.practice.start(ctx)
+	stopPractice := a.practice.start(ctx, a.wecom.outbox.Poke)
 	return func() {
 		cancel()
 		wg.Wait()
