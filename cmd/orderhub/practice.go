@@ -67,9 +67,6 @@ type practice struct {
 	listMu  sync.Mutex
 	listed  map[string]bool // sandbox keys, as of listAt
 	listAt  time.Time       // when the query that listed them was sent
-
-	// keeper removes sandboxes unused for practice.keep_days.
-	keeper *service.PracticeKeeper
 }
 
 // practiceKeepEvery is how often each instance looks for sandboxes unused
@@ -130,8 +127,12 @@ func newPractice(cfg config.Config, real *gorm.DB, rdb *redis.Client, clock serv
 		p.server = m.FormatDSN()
 		p.listTTL = practiceListTTL
 	}
-	p.keeper = service.NewPracticeKeeper(p, real, cfg.Practice.KeepDays, clock, log)
 	return p, nil
+}
+
+// keeper removes the sandboxes unused for practice.keep_days.
+func (p *practice) keeper() *service.PracticeKeeper {
+	return service.NewPracticeKeeper(p, p.real, p.cfg.Practice.KeepDays, p.clock, p.log)
 }
 
 // practiceKey names a trainee's sandbox: 12 hex digits of sha256 of their
@@ -576,8 +577,9 @@ func (p *practice) start(ctx context.Context, poke func()) (stop func()) {
 		p.run(sb)
 	}
 	p.mu.Unlock()
+	keeper := p.keeper()
 	p.wg.Add(1)
-	go func() { defer p.wg.Done(); p.keeper.Run(ctx, practiceKeepEvery, poke) }()
+	go func() { defer p.wg.Done(); keeper.Run(ctx, practiceKeepEvery, poke) }()
 	return func() {
 		cancel()
 		p.wg.Wait()

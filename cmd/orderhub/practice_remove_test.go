@@ -222,7 +222,7 @@ func TestPracticeExpiry(t *testing.T) {
 		}
 		expire := func(in *app) []string {
 			t.Helper()
-			removed, err := in.practice.keeper.Expire(ctx)
+			removed, err := in.practice.keeper().Expire(ctx)
 			if err != nil {
 				t.Fatalf("Expire: %v", err)
 			}
@@ -246,7 +246,7 @@ func TestPracticeExpiry(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				removed, err := in.practice.keeper.Expire(ctx)
+				removed, err := in.practice.keeper().Expire(ctx)
 				if err != nil {
 					t.Errorf("instance %d: Expire: %v", i, err)
 				}
@@ -283,7 +283,7 @@ func TestPracticeExpiry(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				removed, err := in.practice.keeper.Expire(ctx)
+				removed, err := in.practice.keeper().Expire(ctx)
 				if err != nil {
 					t.Errorf("instance %d: Expire: %v", i, err)
 				}
@@ -315,7 +315,7 @@ func TestPracticeExpiry(t *testing.T) {
 		}
 
 		// keep_days 0 keeps everything.
-		d.app.practice.keeper = service.NewPracticeKeeper(d.app.practice, d.app.db, 0, clock.Now, modeltest.Log())
+		d.app.practice.cfg.Practice.KeepDays = 0
 		clock.Add(365 * day)
 		if got := expire(d.app); len(got) != 0 || !sandboxExists(t, d.app, ended) {
 			t.Errorf("keep_days 0 removed %v", got)
