@@ -252,10 +252,10 @@ func (p *practice) drop(key string) *sandbox {
 // instance's handle is closed first, and waited for: a SQLite connection
 // closed after a new sandbox of the same name was made would delete the
 // new one's WAL. Other instances drop their handles when using one fails
-// or at their next listing (keys); until then a message of the trainee's
-// still routed to the old sandbox fails to record, is answered 500 and
-// comes again from WeCom, to the real system. What was recorded in the
-// sandbox and not yet run is practice, removed with it.
+// or at their next listing (keys); a message of the trainee's routed to
+// the old sandbox just before fails to record there and is routed again
+// by the callback, to the real system. What was recorded in the sandbox
+// and not yet run is practice, removed with it.
 func (p *practice) remove(ctx context.Context, key string) error {
 	p.rmMu.Lock()
 	defer p.rmMu.Unlock()
