@@ -107,8 +107,6 @@ func TestPracticeRestartAndMentorDelete(t *testing.T) {
 		if moved != 0 || refusals != 0 || orders != 10 {
 			t.Errorf("fresh sandbox: %d orders, %d moved, %d refusals; want 10, 0, 0", orders, moved, refusals)
 		}
-		// English alias too.
-		mustContain(t, "practice restart", joined(w.say(trainee, "practice restart", "")), "已删除您原来的练习库", "完成 0/10 单，被拒绝 0 次")
 
 		// A second instance has the sandbox open and listed.
 		other, err := openApp(ctx, d.app.cfg, modeltest.Log(), service.SystemClock)
@@ -119,6 +117,22 @@ func TestPracticeRestartAndMentorDelete(t *testing.T) {
 		installSDK(d.app.cfg.WeChat.APIBase, d.app.wecom.corp.APIBase)
 		if !routes(t, other, trainee) {
 			t.Fatal("the other instance does not route the trainee")
+		}
+		// Restarted (English alias) on this instance: the other one goes
+		// on routing the trainee, to the fresh sandbox, not the old one.
+		mustContain(t, "推进", joined(w.say(trainee, "推进 "+first.No+" 已确认", "")), "还缺")
+		mustContain(t, "practice restart", joined(w.say(trainee, "practice restart", "")), "已删除您原来的练习库", "完成 0/10 单，被拒绝 1 次")
+		if !routes(t, other, trainee) {
+			t.Fatal("after a restart on another instance the trainee is not routed")
+		}
+		osb, err := other.practice.open(ctx, key, trainee, false)
+		if err != nil || osb == nil {
+			t.Fatalf("sandbox on the other instance: %v", err)
+		}
+		osb.db.Model(&model.PracticeRefusal{}).Count(&refusals)
+		osb.db.Model(&model.Order{}).Count(&orders)
+		if refusals != 0 || orders != 10 {
+			t.Errorf("the other instance reads %d orders, %d refusals after the restart; want the fresh 10, 0", orders, refusals)
 		}
 
 		got = joined(w.say(keeper, "删除练习 陈杰", ""))
