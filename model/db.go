@@ -56,6 +56,9 @@ func Open(ctx context.Context, o Options) (*gorm.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
+	if err := watchReference(db); err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
 	sqlDB, err := db.DB()
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)

@@ -64,6 +64,7 @@ var migrations = []migration{
 	{13, "practice mode: practice sessions and refusals (written only in practice databases)", migrateV13},
 	{14, "orders: drop the stage indexes the delivered-orders index already is", migrateV14},
 	{15, "war room: covering index of delivered orders for the on-time rate", migrateV15},
+	{17, "counters: the reference data's version (kept between placement batches) and order ids in blocks", migrateV17},
 }
 
 // v5Subscription is the subscriptions table as version 5 created it.
@@ -210,5 +211,6 @@ func Models() []any {
 		&Alarm{}, &DelayNotice{}, &CardTask{},
 		&Intake{},
 		&ProductAlias{}, &JobRun{},
+		&Counter{},
 	}
 }

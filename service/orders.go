@@ -46,6 +46,10 @@ type Orders struct {
 	webhooks map[string]bool
 	// owners spreads new orders over the first stage's role (assign.go).
 	owners ownerLoads
+	// ref keeps placement's reference data between batches (refcache.go).
+	ref refCache
+	// ids hands out order ids in blocks on MySQL (orderids.go).
+	ids orderIDs
 }
 
 // NewOrders returns an Orders. loc is the zone order numbers are dated in.
@@ -57,7 +61,7 @@ func NewOrders(db *gorm.DB, locker Locker, pipe *Pipeline, clock Clock, loc *tim
 	for _, opt := range opts {
 		opt(o)
 	}
-	o.placer = &placer{run: o.placeBatch, log: log}
+	o.placer = &placer{run: o.placeBatch, log: log, leaders: leadersFor(db)}
 	return o
 }
 

@@ -60,25 +60,41 @@ type placeReq struct {
 }
 
 // placer gathers concurrent placements into batches without a background
-// goroutine: the first caller to find no batch running leads one batch,
-// and hands on to a new leader if more arrived meanwhile. One batch at a
-// time: measured on MariaDB, two or four batches in flight wrote smaller
-// batches each slower (they queue on the hot row from its UPDATE to their
-// COMMIT, and share the same CPU), for fewer orders a second in all.
+// goroutine: a caller that finds fewer than maxLeaders batches running
+// leads one, and a leader hands on to a new leader if more arrived
+// meanwhile.
 type placer struct {
 	run     func(ctx context.Context, batch []*placeReq)
 	log     *slog.Logger
 	mu      sync.Mutex
 	pending []*placeReq
-	leading bool
+	leading int // batches running
+	leaders int // at most, at once (leadersFor)
+}
+
+// leadersFor is how many batches run at once in one process. On MySQL and
+// MariaDB two: while one batch waits on the database, the next is read,
+// decided and written up to its stock UPDATE, which waits for the hot row
+// only from there to the first batch's COMMIT. Measured (docs/benchmarks.md,
+// issue 15 sixth round), two beat one once a batch's fixed cost was small
+// (the reference data kept between batches); three made smaller batches,
+// each as slow, for fewer orders a second. SQLite writes one transaction
+// at a time whatever the callers do: one.
+func leadersFor(db *gorm.DB) int {
+	if model.IsMySQL(db) {
+		return 2
+	}
+	return 1
 }
 
 func (p *placer) submit(ctx context.Context, r *placeReq) (Detail, bool, error) {
 	r.done = make(chan struct{})
 	p.mu.Lock()
 	p.pending = append(p.pending, r)
-	lead := !p.leading
-	p.leading = true
+	lead := p.leading < max(p.leaders, 1)
+	if lead {
+		p.leading++
+	}
 	p.mu.Unlock()
 	if lead {
 		// The batch carries other callers' orders: it must not die with
@@ -114,7 +130,9 @@ func (p *placer) lead(ctx context.Context) {
 	}
 	p.mu.Lock()
 	more := len(p.pending) > 0
-	p.leading = more
+	if !more {
+		p.leading--
+	}
 	p.mu.Unlock()
 	if more {
 		go p.lead(ctx)
@@ -242,22 +260,51 @@ func (o *Orders) loadBatch(ctx context.Context, batch []*placeReq) (batchData, e
 	// and look up (the keys are unique per order already).
 	ids, codes, skus = uniq(ids), uniq(codes), uniq(skus)
 	scopes = uniq(scopes)
-	var d batchData
-	first := o.pipe.First()
+	// What the cache holds (refcache.go) is used only at the version read
+	// first, in the same round trip as the stock and the keys.
+	view := o.ref.view(ids, codes, skus, o.clock())
+	d := view.data
+	var version []model.Counter
+	versionOf := model.Lookup{Query: db.Where("name = ?", model.CounterReference), Into: &version}
 	lookups := []model.Lookup{
-		{Query: db.Where("id IN ? OR code IN ?", append(ids, 0), append(codes, "")), Into: &d.custs},
-		{Query: db.Where("sku IN ?", skus), Into: &d.products},
-		{Query: byPriority(db), Into: &d.ws},
 		{Query: db.Where("product_id IN (?)", db.Model(&model.Product{}).Select("id").Where("sku IN ?", skus)).Order("id"), Into: &d.stocks},
-		{Query: holdersOf(db, first.OwnerRole), Into: &d.owners},
-		{Query: holdersOf(db, o.pipe.duties.TransferKeeper), Into: &d.keepers},
 	}
 	if len(keys) > 0 {
 		lookups = append(lookups, model.Lookup{Query: keysOf(db, scopes, keys), Into: &d.used})
 	}
-	err := model.FindAll(ctx, db, lookups...)
-	if err != nil {
+	var missed batchData
+	lookups = append(lookups, o.refLookups(db, view.ids, view.codes, view.skus, !view.held, &missed)...)
+	if model.IsMySQL(db) {
+		// One multi-statement: its statements run in order.
+		lookups = append([]model.Lookup{versionOf}, lookups...)
+	} else if err := model.FindAll(ctx, db, versionOf); err != nil {
 		return d, err
+	}
+	if err := model.FindAll(ctx, db, lookups...); err != nil {
+		return d, err
+	}
+	known := len(version) == 1 // not before schema version 17
+	switch {
+	case !view.held:
+		d.custs, d.products, d.ws, d.owners, d.keepers = missed.custs, missed.products, missed.ws, missed.owners, missed.keepers
+		if known {
+			o.ref.keep(version[0].Value, true, d, o.clock())
+		}
+	case known && version[0].Value == view.version:
+		d.custs = append(d.custs, missed.custs...)
+		d.products = append(d.products, missed.products...)
+		o.ref.keep(version[0].Value, false, missed, o.clock())
+	default:
+		// Changed since the cache was read: everything again, after
+		// the version just read.
+		var all batchData
+		if err := model.FindAll(ctx, db, o.refLookups(db, ids, codes, skus, true, &all)...); err != nil {
+			return d, err
+		}
+		d.custs, d.products, d.ws, d.owners, d.keepers = all.custs, all.products, all.ws, all.owners, all.keepers
+		if known {
+			o.ref.keep(version[0].Value, true, d, o.clock())
+		}
 	}
 	// Keys of orders naming their customer by code: their scope is known
 	// now.
@@ -271,6 +318,27 @@ func (o *Orders) loadBatch(ctx context.Context, batch []*placeReq) (batchData, e
 		}
 	}
 	return d, usedKeys(db, scopes, keys, &d.used)
+}
+
+// refLookups reads the reference rows a batch needs into into: the
+// customers by id or code and the products by SKU given, and with all the
+// warehouses and the role holders too.
+func (o *Orders) refLookups(db *gorm.DB, ids []uint64, codes, skus []string, all bool, into *batchData) []model.Lookup {
+	var out []model.Lookup
+	if len(ids)+len(codes) > 0 {
+		out = append(out, model.Lookup{Query: db.Where("id IN ? OR code IN ?", append(ids, 0), append(codes, "")), Into: &into.custs})
+	}
+	if len(skus) > 0 {
+		out = append(out, model.Lookup{Query: db.Where("sku IN ?", skus), Into: &into.products})
+	}
+	if all {
+		out = append(out,
+			model.Lookup{Query: byPriority(db), Into: &into.ws},
+			model.Lookup{Query: holdersOf(db, o.pipe.First().OwnerRole), Into: &into.owners},
+			model.Lookup{Query: holdersOf(db, o.pipe.duties.TransferKeeper), Into: &into.keepers},
+		)
+	}
+	return out
 }
 
 // uniq is s sorted, each value once.
@@ -307,6 +375,7 @@ func holdersOf(db *gorm.DB, role string) *gorm.DB {
 }
 
 func (o *Orders) placeContended(ctx context.Context, batch []*placeReq, data batchData) error {
+	dupRetried := false
 	for attempt := 0; ; attempt++ {
 		contended := attempt > 0
 		release := func() {}
@@ -328,6 +397,13 @@ func (o *Orders) placeContended(ctx context.Context, batch []*placeReq, data bat
 		release()
 		var stale errStale
 		if errors.As(err, &stale) && attempt < 8 {
+			continue
+		}
+		if isDuplicate(err) && !dupRetried {
+			// Once more, from a fresh block of order ids (writeBatch
+			// dropped the one in hand); a key another request committed
+			// meanwhile fails again, and the caller replays it.
+			dupRetried = true
 			continue
 		}
 		return err
@@ -366,12 +442,20 @@ func (o *Orders) writeBatch(ctx context.Context, batch []*placeReq, data batchDa
 			if dec, err = o.decide(tx, batch, world, now); err != nil || len(dec.placed) == 0 {
 				return err
 			}
+			if err := o.numberAhead(ctx, dec); err != nil {
+				return err
+			}
 			rows, err = applyBatch(tx, dec, o.loc, now)
 			return err
 		})
 	}
 	for _, r := range batch {
 		r.err, r.created = nil, false
+	}
+	if isDuplicate(err) {
+		// Perhaps an order id of the block in hand was taken by an
+		// order inserted without one (orderids.go).
+		o.ids.drop()
 	}
 	if err != nil {
 		return err
@@ -401,6 +485,9 @@ func (o *Orders) writeBatchScript(ctx context.Context, batch []*placeReq, data b
 	for attempt := 0; attempt < 5; attempt++ {
 		now := o.clock()
 		if dec, err = o.decide(o.db.WithContext(ctx), batch, data, now); err != nil || len(dec.placed) == 0 {
+			return dec, rows, err
+		}
+		if err = o.numberAhead(ctx, dec); err != nil {
 			return dec, rows, err
 		}
 		err = model.InScript(ctx, o.db, func(s *model.Script) (err error) {
@@ -441,6 +528,24 @@ func (o *Orders) decide(db *gorm.DB, batch []*placeReq, world batchData, now tim
 	return dec, nil
 }
 
+// numberAhead gives the batch's orders their ids and numbers before they
+// are written, on MySQL and MariaDB (orderids.go). On SQLite, one process
+// writing, they get them from the INSERT and an UPDATE after it.
+func (o *Orders) numberAhead(ctx context.Context, dec batchDecision) error {
+	if !model.IsMySQL(o.db) {
+		return nil
+	}
+	ids, err := o.ids.take(ctx, o.db, len(dec.placed))
+	if err != nil {
+		return err
+	}
+	for i := range dec.placed {
+		ord := &dec.placed[i].order
+		ord.ID, ord.No = ids[i], OrderNo(ord.CreatedAt.In(o.loc), ids[i])
+	}
+	return nil
+}
+
 // applyBatch writes what decideBatch settled: the orders (numbered from
 // their ids), their transfers, then every row hanging off them, one
 // multi-row INSERT per table, and last the conditional UPDATEs, so a hot
@@ -452,7 +557,7 @@ func applyBatch(tx *gorm.DB, dec batchDecision, loc *time.Location, now time.Tim
 	if err := tx.Omit("Lines").CreateInBatches(&orders, per).Error; err != nil {
 		return batchRows{}, err
 	}
-	for at := 0; at < len(orders); at += per {
+	for at := 0; at < len(orders) && dec.placed[0].order.ID == 0; at += per {
 		if err := numberOrders(tx, orders[at:min(at+per, len(orders))], loc); err != nil {
 			return batchRows{}, err
 		}
@@ -481,23 +586,28 @@ func applyBatch(tx *gorm.DB, dec batchDecision, loc *time.Location, now time.Tim
 }
 
 // applyBatchScript writes what applyBatch writes, on MySQL and MariaDB, in
-// three round trips instead of about ten (model.Script): BEGIN with the
-// orders' INSERT (their ids come back), then the numbers, every row
-// hanging off the orders and the conditional stock UPDATEs in one
-// multi-statement, then COMMIT — or ROLLBACK when a stock UPDATE changed
-// fewer rows than it must (errStale, as in lockStock). Orders with
-// transfers take one more round trip, for the transfers' ids.
+// two round trips instead of about ten (model.Script): the orders arrive
+// numbered (numberAhead), so BEGIN, their INSERT, every row hanging off
+// them and the conditional stock UPDATEs go as one multi-statement, then
+// COMMIT — or ROLLBACK when a stock UPDATE changed fewer rows than it must
+// (errStale, as in lockStock). Orders with transfers take one more round
+// trip, for the transfers' ids.
 func applyBatchScript(s *model.Script, db *gorm.DB, dec batchDecision, loc *time.Location, now time.Time) (batchRows, error) {
 	orders := unnumbered(dec)
 	per := rowsPerInsert(db)
-	if err := scriptInsert(s, db, &orders, per, func(i int, id uint64) { orders[i].ID = id }); err != nil {
+	ins, err := model.InsertStmts(db, &orders, per)
+	if err != nil {
 		return batchRows{}, err
 	}
 	var stmts []countedStmt
-	for at := 0; at < len(orders); at += per {
-		stmts = append(stmts, numberStmt(orders[at:min(at+per, len(orders))], loc))
+	for k, st := range ins {
+		stmts = append(stmts, countedStmt{Stmt: st, want: int64(min(per, len(orders)-k*per))})
 	}
 	if transfers := withOrders(dec, orders); len(transfers) > 0 {
+		if _, err := s.Exec(plainStmts(stmts)...); err != nil {
+			return batchRows{}, err
+		}
+		stmts = nil
 		if err := scriptInsert(s, db, &transfers, per, func(i int, id uint64) { transfers[i].ID = id }); err != nil {
 			return batchRows{}, err
 		}
@@ -516,11 +626,7 @@ func applyBatchScript(s *model.Script, db *gorm.DB, dec batchDecision, loc *time
 	// Last, so the hot stock rows stay locked only until the commit.
 	locks := stockLocks(db, dec.locks)
 	stmts = append(stmts, locks...)
-	plain := make([]model.Stmt, len(stmts))
-	for i, st := range stmts {
-		plain[i] = st.Stmt
-	}
-	res, err := s.Exec(plain...)
+	res, err := s.Exec(plainStmts(stmts)...)
 	if err != nil {
 		return rows, err
 	}
@@ -531,9 +637,17 @@ func applyBatchScript(s *model.Script, db *gorm.DB, dec batchDecision, loc *time
 		if i >= len(stmts)-len(locks) {
 			return rows, errStale{}
 		}
-		return rows, fmt.Errorf("numbering orders: %d of %d rows updated", res[i].RowsAffected, st.want)
+		return rows, fmt.Errorf("inserting orders: %d of %d rows written", res[i].RowsAffected, st.want)
 	}
 	return rows, nil
+}
+
+func plainStmts(stmts []countedStmt) []model.Stmt {
+	plain := make([]model.Stmt, len(stmts))
+	for i, st := range stmts {
+		plain[i] = st.Stmt
+	}
+	return plain
 }
 
 // scriptInsert inserts rows (a pointer to a slice) in one round trip and
@@ -556,13 +670,15 @@ func scriptInsert(s *model.Script, db *gorm.DB, rows any, per int, setID func(i 
 }
 
 // unnumbered are the batch's orders ready to insert. The number is
-// derived from the id: a unique placeholder goes in first and the real
-// number right after.
+// derived from the id: numbered ahead (MySQL) they have both; otherwise a
+// unique placeholder goes in first and the real number right after.
 func unnumbered(dec batchDecision) []model.Order {
 	orders := make([]model.Order, len(dec.placed))
 	for i, p := range dec.placed {
 		orders[i] = p.order
-		orders[i].No = "tmp-" + randomToken()[:28]
+		if orders[i].ID == 0 {
+			orders[i].No = "tmp-" + randomToken()[:28]
+		}
 	}
 	return orders
 }

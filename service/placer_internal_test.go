@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -15,12 +16,19 @@ import (
 // every later order waiting for good.
 func TestPlacerSurvivesAPanic(t *testing.T) {
 	gate := make(chan struct{})
+	var mu sync.Mutex
 	calls := 0
-	p := &placer{log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	const leaders = 2
+	p := &placer{log: slog.New(slog.NewTextHandler(io.Discard, nil)), leaders: leaders}
 	p.run = func(ctx context.Context, batch []*placeReq) {
+		mu.Lock()
 		calls++
-		if calls == 1 {
+		n := calls
+		mu.Unlock()
+		if n <= leaders {
 			<-gate
+		}
+		if n == 1 {
 			panic("boom")
 		}
 		for _, r := range batch {
@@ -41,34 +49,39 @@ func TestPlacerSurvivesAPanic(t *testing.T) {
 		}()
 		return out
 	}
-	first := submit()
-	for { // the first batch is running: the next order waits behind it
-		p.mu.Lock()
-		leading := p.leading
-		p.mu.Unlock()
-		if leading {
-			break
+	waitFor := func(ok func() bool) {
+		for {
+			p.mu.Lock()
+			done := ok()
+			p.mu.Unlock()
+			if done {
+				return
+			}
+			time.Sleep(time.Millisecond)
 		}
-		time.Sleep(time.Millisecond)
 	}
-	second := submit()
-	for {
-		p.mu.Lock()
-		n := len(p.pending)
-		p.mu.Unlock()
-		if n == 1 {
-			break
-		}
-		time.Sleep(time.Millisecond)
+	// Every leader busy, the first one's batch about to panic.
+	var running []chan answer
+	for i := 0; i < leaders; i++ {
+		running = append(running, submit())
+		waitFor(func() bool { return p.leading == i+1 })
 	}
+	queued := submit() // waits behind them
+	waitFor(func() bool { return len(p.pending) == 1 })
 	close(gate)
-	if a := <-first; a.created || a.err == nil || !strings.Contains(a.err.Error(), "internal error") {
+	if a := <-running[0]; a.created || a.err == nil || !strings.Contains(a.err.Error(), "internal error") {
 		t.Errorf("the panicking batch's order: created %v, err %v; want an internal error", a.created, a.err)
 	}
-	if a := <-second; !a.created || a.err != nil {
+	for _, r := range running[1:] {
+		if a := <-r; !a.created || a.err != nil {
+			t.Errorf("the other batch running beside it: created %v, err %v; want placed", a.created, a.err)
+		}
+	}
+	if a := <-queued; !a.created || a.err != nil {
 		t.Errorf("the order queued behind it: created %v, err %v; want placed", a.created, a.err)
 	}
 	if a := <-submit(); !a.created || a.err != nil {
 		t.Errorf("a later order: created %v, err %v; want placed", a.created, a.err)
 	}
+	waitFor(func() bool { return p.leading == 0 })
 }
