@@ -74,3 +74,32 @@ func TestCallbackSandboxRemovedMidMessage(t *testing.T) {
 		}
 	})
 }
+
+// 重新练习 and 删除练习 run in the real system even for a trainee in
+// practice; every other practice command (练习 is a prefix of them all)
+// does not.
+func TestRealOnly(t *testing.T) {
+	for _, tc := range []struct {
+		typ, text string
+		want      bool
+	}{
+		{"text", "重新练习", true},
+		{"text", "删除练习 陈杰", true},
+		{"text", "删除练习陈杰", true},
+		{"text", "Practice Restart", true},
+		{"text", "practice delete chenjie", true},
+		{"text", "练习", false},
+		{"text", "练习进度", false},
+		{"text", "退出练习", false},
+		{"text", "practice", false},
+		{"text", "practice progress", false},
+		{"text", "practice end", false},
+		{"text", "practicerestart", false},
+		{"image", "", false},
+		{"text", "待办", false},
+	} {
+		if got := bot.RealOnly(tc.typ, tc.text); got != tc.want {
+			t.Errorf("RealOnly(%s, %q) = %v, want %v", tc.typ, tc.text, got, tc.want)
+		}
+	}
+}
