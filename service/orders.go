@@ -61,7 +61,7 @@ func NewOrders(db *gorm.DB, locker Locker, pipe *Pipeline, clock Clock, loc *tim
 	for _, opt := range opts {
 		opt(o)
 	}
-	o.placer = &placer{run: o.placeBatch, log: log, leaders: leadersFor(db)}
+	o.placer = &placer{run: o.placeBatch, log: log, leaders: leadersFor(db), flood: floodAt}
 	return o
 }
 

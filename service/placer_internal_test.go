@@ -19,7 +19,7 @@ func TestPlacerSurvivesAPanic(t *testing.T) {
 	var mu sync.Mutex
 	calls := 0
 	const leaders = 2
-	p := &placer{log: slog.New(slog.NewTextHandler(io.Discard, nil)), leaders: leaders}
+	p := &placer{log: slog.New(slog.NewTextHandler(io.Discard, nil)), leaders: leaders, flood: 1}
 	p.run = func(ctx context.Context, batch []*placeReq) {
 		mu.Lock()
 		calls++
@@ -84,4 +84,65 @@ func TestPlacerSurvivesAPanic(t *testing.T) {
 		t.Errorf("a later order: created %v, err %v; want placed", a.created, a.err)
 	}
 	waitFor(func() bool { return p.leading == 0 })
+}
+
+// TestPlacerSecondBatchOnlyInAFlood: while a batch runs, orders wait for
+// it until flood of them are waiting; then a second batch starts beside
+// it, never a third. Every order is placed and no leader is left over.
+func TestPlacerSecondBatchOnlyInAFlood(t *testing.T) {
+	gate := make(chan struct{})
+	p := &placer{log: slog.New(slog.NewTextHandler(io.Discard, nil)), leaders: 2, flood: 3}
+	p.run = func(ctx context.Context, batch []*placeReq) {
+		<-gate
+		for _, r := range batch {
+			r.created = true
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var answers []chan bool
+	submit := func() {
+		out := make(chan bool, 1)
+		answers = append(answers, out)
+		go func() {
+			_, created, err := p.submit(ctx, &placeReq{})
+			out <- created && err == nil
+		}()
+	}
+	state := func() (leading, pending int) {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		return p.leading, len(p.pending)
+	}
+	waitFor := func(leading, pending int) {
+		t.Helper()
+		for i := 0; ; i++ {
+			l, n := state()
+			if l == leading && n == pending {
+				return
+			}
+			if i > 5000 {
+				t.Fatalf("leading %d, pending %d; want %d, %d", l, n, leading, pending)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	submit()
+	waitFor(1, 0) // the first batch runs
+	submit()
+	submit()
+	waitFor(1, 2) // two wait: no second batch
+	submit()
+	waitFor(2, 0) // three waiting: a second batch takes them
+	for i := 0; i < 5; i++ {
+		submit()
+	}
+	waitFor(2, 5) // never a third
+	close(gate)
+	for i, a := range answers {
+		if !<-a {
+			t.Errorf("order %d not placed", i)
+		}
+	}
+	waitFor(0, 0)
 }
