@@ -499,7 +499,7 @@ func (o *Orders) writeBatchScript(ctx context.Context, batch []*placeReq, data b
 			return dec, rows, err
 		}
 		err = model.InScript(ctx, o.db, func(s *model.Script) (err error) {
-			rows, err = applyBatchScript(s, o.db, dec, o.loc, now)
+			rows, err = applyBatchScript(s, o.db, dec, now)
 			return err
 		})
 		if !model.Retryable(err) {
@@ -600,7 +600,7 @@ func applyBatch(tx *gorm.DB, dec batchDecision, loc *time.Location, now time.Tim
 // COMMIT — or ROLLBACK when a stock UPDATE changed fewer rows than it must
 // (errStale, as in lockStock). Orders with transfers take one more round
 // trip, for the transfers' ids.
-func applyBatchScript(s *model.Script, db *gorm.DB, dec batchDecision, loc *time.Location, now time.Time) (batchRows, error) {
+func applyBatchScript(s *model.Script, db *gorm.DB, dec batchDecision, now time.Time) (batchRows, error) {
 	orders := unnumbered(dec)
 	per := rowsPerInsert(db)
 	ins, err := model.InsertStmts(db, &orders, per)

@@ -14,8 +14,8 @@ import (
 )
 
 // TestScriptWritesWhatTransactionWrites: on MySQL and MariaDB an
-// optimistic batch is written as a script (applyBatchScript: three round
-// trips), anything else statement by statement (applyBatch). Both must
+// optimistic batch is written as a script (applyBatchScript: two round
+// trips, three with transfers), anything else statement by statement (applyBatch). Both must
 // leave exactly the same rows — orders and their numbers, lines,
 // allocations, transfers, ledger, timeline, idempotency keys, stock — for
 // a batch with a transfer, a shortage and keys, on two fresh databases
