@@ -254,22 +254,7 @@ func TestPracticeExpiry(t *testing.T) {
 		// Day 31, two instances at once: only idle (day 0) goes. chatty's
 		// session is as old, but its message of day 10 is its last use.
 		clock.Add(day + time.Minute)
-		var wg sync.WaitGroup
-		var got [2][]string
-		for i, in := range []*app{d.app, other} {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				removed, err := in.practice.keeper().Expire(ctx)
-				if err != nil {
-					t.Errorf("instance %d: Expire: %v", i, err)
-				}
-				for _, u := range removed {
-					got[i] = append(got[i], u.UserID)
-				}
-			}()
-		}
-		wg.Wait()
+		got := expireAtOnce(t, d.app, other)
 		all := append(append([]string{}, got[0]...), got[1]...)
 		if len(all) == 0 || len(all) > 2 || all[0] != idle || (len(all) == 2 && all[1] != idle) {
 			t.Fatalf("day 31 removed %q and %q, want %s (by one instance or both)", got[0], got[1], idle)
@@ -292,21 +277,7 @@ func TestPracticeExpiry(t *testing.T) {
 		// Day 41: chatty (still practising, last used day 10) goes and is
 		// told once though both instances expire; ended (day 20) stays.
 		clock.Add(10 * day)
-		got = [2][]string{}
-		for i, in := range []*app{d.app, other} {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				removed, err := in.practice.keeper().Expire(ctx)
-				if err != nil {
-					t.Errorf("instance %d: Expire: %v", i, err)
-				}
-				for _, u := range removed {
-					got[i] = append(got[i], u.UserID)
-				}
-			}()
-		}
-		wg.Wait()
+		got = expireAtOnce(t, d.app, other)
 		if len(got[0])+len(got[1]) == 0 {
 			t.Fatal("day 41 removed nothing")
 		}
@@ -340,4 +311,27 @@ func TestPracticeExpiry(t *testing.T) {
 			}
 		}
 	})
+}
+
+// expireAtOnce runs the expiry on two instances at the same moment and
+// returns whom each removed.
+func expireAtOnce(t *testing.T, a, b *app) [2][]string {
+	t.Helper()
+	var wg sync.WaitGroup
+	var got [2][]string
+	for i, in := range []*app{a, b} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			removed, err := in.practice.keeper().Expire(context.Background())
+			if err != nil {
+				t.Errorf("instance %d: Expire: %v", i, err)
+			}
+			for _, u := range removed {
+				got[i] = append(got[i], u.UserID)
+			}
+		}()
+	}
+	wg.Wait()
+	return got
 }
