@@ -82,11 +82,7 @@ func (b *Bot) practiceBegin(ctx context.Context, m model.Inbound, actor service.
 	}
 	st, err := b.d.Practice.Begin(ctx, actor)
 	if err != nil {
-		var conf *service.ConflictError
-		if errors.As(err, &conf) && conf.Code() == service.CodeNoPastOrders {
-			return b.answer(ctx, m, "系统里还没有可以练习的历史订单，等有了订单再来练习。")
-		}
-		return b.refuse(ctx, m, err)
+		return b.practiceRefused(ctx, m, err)
 	}
 	head := fmt.Sprintf("已进入练习模式：%d 个练习订单，从真实的历史订单复制（客户信息已替换）。", len(st.Orders))
 	if st.Resumed {
@@ -117,11 +113,7 @@ func (b *Bot) practiceRestart(ctx context.Context, m model.Inbound, actor servic
 	}
 	old, st, err := b.d.Practice.Restart(ctx, actor)
 	if err != nil {
-		var conf *service.ConflictError
-		if errors.As(err, &conf) && conf.Code() == service.CodeNoPastOrders {
-			return b.answer(ctx, m, "系统里还没有可以练习的历史订单，等有了订单再来练习。")
-		}
-		return b.refuse(ctx, m, err)
+		return b.practiceRefused(ctx, m, err)
 	}
 	head := fmt.Sprintf("您还没有练习库，已新建：%d 个练习订单。", len(st.Orders))
 	if old != nil {
@@ -262,4 +254,13 @@ func (b *Bot) progressItem(p service.PracticeProgress) string {
 		fmt.Fprintf(&sb, "\n> %s 被拒「%s」：%s", comment(b.local(r.CreatedAt)), textesc.Markdown(r.Command, 41), textesc.Markdown(r.Reason, 81))
 	}
 	return sb.String()
+}
+
+// practiceRefused answers a 练习 or 重新练习 that could not make a sandbox.
+func (b *Bot) practiceRefused(ctx context.Context, m model.Inbound, err error) (service.Handled, error) {
+	var conf *service.ConflictError
+	if errors.As(err, &conf) && conf.Code() == service.CodeNoPastOrders {
+		return b.answer(ctx, m, "系统里还没有可以练习的历史订单，等有了订单再来练习。")
+	}
+	return b.refuse(ctx, m, err)
 }
