@@ -40,7 +40,7 @@ func TestSimulateFiguresFromRawTables(t *testing.T) {
 func simulateAndCheck(t *testing.T, extra []string) {
 	dir := t.TempDir()
 	reportPath := filepath.Join(dir, "report.json")
-	args := append([]string{"simulate", "--seed", "7", "--orders-per-day", "40", "--day", "12s", "--drain", "24h",
+	args := append([]string{"simulate", "--seed", "7", "--orders-per-day", "40", "--day", "8s", "--drain", "24h",
 		"--escalation", "on", "--quiet", "--data-dir", filepath.Join(dir, "data"), "--report", reportPath}, extra...)
 	var stdout, stderr bytes.Buffer
 	env := map[string]string{"ORDERHUB_DATA_DIR": filepath.Join(dir, "unused")}
