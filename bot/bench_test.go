@@ -1,14 +1,13 @@
 package bot_test
 
 import (
+	"fmt"
 	"net/http"
-	"slices"
-	"sync"
 	"testing"
-	"time"
 
 	"gorm.io/gorm"
 
+	"orderhub/internal/benchlat"
 	"orderhub/model/modeltest"
 )
 
@@ -22,36 +21,12 @@ func BenchmarkCallback(b *testing.B) {
 		for i := range msgs {
 			msgs[i] = e.text("wangjg", "库存 NUT-M8")
 		}
-		lat := make([]time.Duration, b.N)
-		var next sync.Mutex
-		i := 0
-		b.ResetTimer()
-		var wg sync.WaitGroup
-		for w := 0; w < 50; w++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for {
-					next.Lock()
-					k := i
-					i++
-					next.Unlock()
-					if k >= b.N {
-						return
-					}
-					start := time.Now()
-					if rec := e.post(0, msgs[k]); rec.Code != http.StatusOK {
-						b.Errorf("status %d", rec.Code)
-					}
-					lat[k] = time.Since(start)
-				}
-			}()
-		}
-		wg.Wait()
-		b.StopTimer()
-		slices.Sort(lat)
-		b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
-		b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+		benchlat.Run(b, 50, func(k int) error {
+			if rec := e.post(0, msgs[k]); rec.Code != http.StatusOK {
+				return fmt.Errorf("status %d", rec.Code)
+			}
+			return nil
+		})
 	}
 	b.Run("sqlite", func(b *testing.B) { run(b, modeltest.SQLite(b)) })
 	if modeltest.MySQLDSN() != "" {

@@ -5,15 +5,13 @@ import (
 	"errors"
 	"math/rand/v2"
 	"net/http"
-	"slices"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"orderhub/bot"
 	"orderhub/config"
+	"orderhub/internal/benchlat"
 	"orderhub/model"
 	"orderhub/model/modeltest"
 	"orderhub/service"
@@ -108,33 +106,9 @@ func BenchmarkCallbackServed(b *testing.B) {
 			msgs[i] = chatXML{ToUserName: bot.DemoCorpID, FromUserName: "wangjg", CreateTime: time.Now().Unix(), MsgType: "text",
 				Content: "库存 NUT-M8", MsgID: strconv.FormatUint(rand.Uint64()>>2, 10), AgentID: strconv.Itoa(bot.DemoAgentID)}
 		}
-		lat := make([]time.Duration, b.N)
-		var next atomic.Int64
-		b.ResetTimer()
-		var wg sync.WaitGroup
-		for range 50 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for {
-					k := int(next.Add(1) - 1)
-					if k >= b.N {
-						return
-					}
-					start := time.Now()
-					if err := postCallback(ctx, client, d.base, crypto, msgs[k]); err != nil {
-						b.Error(err)
-						return
-					}
-					lat[k] = time.Since(start)
-				}
-			}()
-		}
-		wg.Wait()
-		b.StopTimer()
-		slices.Sort(lat)
-		b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
-		b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+		benchlat.Run(b, 50, func(k int) error {
+			return postCallback(ctx, client, d.base, crypto, msgs[k])
+		})
 	}
 	b.Run("sqlite", func(b *testing.B) { run(b, false) })
 	if modeltest.MySQLDSN() != "" {
