@@ -2,6 +2,7 @@ package model
 
 import (
 	"errors"
+	"slices"
 	"strings"
 
 	gomysql "github.com/go-sql-driver/mysql"
@@ -42,7 +43,7 @@ var ReferenceTables = []string{"customers", "products", "warehouses", "staffs"}
 // reads the code for raw writes to them.
 func watchReference(db *gorm.DB) error {
 	bump := func(tx *gorm.DB) {
-		if tx.Error != nil || tx.Statement.RowsAffected <= 0 || tx.DryRun || !isReferenceTable(tx.Statement.Table) {
+		if tx.Error != nil || tx.Statement.RowsAffected <= 0 || tx.DryRun || !slices.Contains(ReferenceTables, tx.Statement.Table) {
 			return
 		}
 		st := tx.Statement
@@ -59,15 +60,6 @@ func watchReference(db *gorm.DB) error {
 		return err
 	}
 	return cb.Delete().After("gorm:delete").Register("orderhub:reference_version", bump)
-}
-
-func isReferenceTable(t string) bool {
-	for _, r := range ReferenceTables {
-		if t == r {
-			return true
-		}
-	}
-	return false
 }
 
 // noCounters reports an error saying the counters table is not there yet:

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 
@@ -170,7 +171,7 @@ func InsertStmts(db *gorm.DB, rows any, per int) ([]Stmt, error) {
 	if err != nil {
 		return nil, err
 	}
-	if isReferenceTable(plan.table) {
+	if slices.Contains(ReferenceTables, plan.table) {
 		// Written here, the reference version would not move.
 		return nil, fmt.Errorf("model: InsertStmts: write %s through gorm (CounterReference)", plan.table)
 	}

@@ -560,12 +560,13 @@ func (o *Orders) numberAhead(ctx context.Context, dec batchDecision) error {
 // stock row stays locked only from its UPDATE to the COMMIT. It gives the
 // placements their ids.
 func applyBatch(tx *gorm.DB, dec batchDecision, loc *time.Location, now time.Time) (batchRows, error) {
+	numberedAhead := dec.placed[0].order.ID != 0 // numberAhead, on MySQL
 	orders := unnumbered(dec)
 	per := rowsPerInsert(tx)
 	if err := tx.Omit("Lines").CreateInBatches(&orders, per).Error; err != nil {
 		return batchRows{}, err
 	}
-	for at := 0; at < len(orders) && dec.placed[0].order.ID == 0; at += per {
+	for at := 0; at < len(orders) && !numberedAhead; at += per {
 		if err := numberOrders(tx, orders[at:min(at+per, len(orders))], loc); err != nil {
 			return batchRows{}, err
 		}
