@@ -37,6 +37,18 @@ type Channel struct {
 	// mapping is {their path: our field}, the preset with the channel's
 	// fields applied.
 	mapping map[string]string
+	// envelopes are the wrappers the platform's API answers in (1688's
+	// {"result":{…}}); a body in one is unwrapped before mapping.
+	envelopes []string
+}
+
+// PresetEnvelopes are, per preset, the paths under which the platform's
+// own API answer holds the order: a body carrying an object at one of them
+// is mapped from that object, so the platform's answer can be forwarded as
+// it comes (testdata/channels holds samples built from their documentation).
+var PresetEnvelopes = map[string][]string{
+	"1688":   {"result"},                 // alibaba.trade.get: {"result":{"baseInfo":…},"success":"true"}
+	"douyin": {"data.shop_order_detail"}, // order.orderDetail: {"code":10000,"data":{"shop_order_detail":…}}
 }
 
 // Presets map the common export shapes onto the native order: {their JSON
@@ -98,7 +110,7 @@ func NewChannels(cfg map[string]config.Channel) map[string]*Channel {
 		if name == "" {
 			name = key
 		}
-		out[key] = &Channel{Key: key, Name: name, secret: []byte(c.Secret), mapping: m}
+		out[key] = &Channel{Key: key, Name: name, secret: []byte(c.Secret), mapping: m, envelopes: PresetEnvelopes[preset]}
 	}
 	return out
 }
@@ -166,6 +178,12 @@ func (c *Channel) mapBody(body []byte) (IntakeDoc, error) {
 	}
 	if _, ok := root.(map[string]any); !ok {
 		return doc, invalid("body", CodeMalformedJSON, "the body must be a JSON object")
+	}
+	for _, env := range c.envelopes {
+		if inner, ok := lookupPath(root, env).(map[string]any); ok {
+			root = inner
+			break
+		}
 	}
 	var addr [4]string
 	for from, to := range c.mapping {
@@ -244,9 +262,9 @@ func setLine(l *IntakeLine, to string, v any, path string) error {
 		var err error
 		switch x := v.(type) {
 		case json.Number:
-			n, err = x.Int64()
+			n, err = wholeNumber(x.String())
 		case string:
-			n, err = strconv.ParseInt(strings.TrimSpace(x), 10, 64)
+			n, err = wholeNumber(strings.TrimSpace(x))
 		default:
 			err = errors.New("not a number")
 		}
@@ -269,6 +287,18 @@ func setLine(l *IntakeLine, to string, v any, path string) error {
 		l.Name = s
 	}
 	return nil
+}
+
+// wholeNumber reads a quantity: 1688 writes its BigDecimal quantities as
+// 4 or 4.0; 4.5 is not a quantity.
+func wholeNumber(s string) (int64, error) {
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return n, nil
+	}
+	if i, frac, ok := strings.Cut(s, "."); ok && strings.Trim(frac, "0") == "" {
+		return strconv.ParseInt(i, 10, 64)
+	}
+	return 0, errors.New("not a whole number")
 }
 
 // scalar reads a string or number as text (ids are numbers in 1688's JSON).
