@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"orderhub/internal/testtool"
 	"strconv"
 	"strings"
 	"testing"
@@ -9,7 +10,6 @@ import (
 
 	"gorm.io/gorm"
 
-	"orderhub/internal/ocr"
 	"orderhub/internal/ocr/sliptest"
 	"orderhub/model"
 	"orderhub/model/modeltest"
@@ -118,14 +118,9 @@ func TestReviewInChat(t *testing.T) {
 }
 
 func TestSlipPhotoDraft(t *testing.T) {
-	eng, err := ocr.FindTesseract(context.Background(), "tesseract")
-	if err != nil {
-		t.Fatalf("%v (CI installs tesseract-ocr and tesseract-ocr-chi-sim in .ci/run)", err)
-	}
+	eng := testtool.Tesseract(t)
 	face, err := sliptest.Face(36)
-	if err != nil {
-		t.Fatal(err)
-	}
+	testtool.Font(t, err)
 	img, err := sliptest.Render(face, []string{"订货单", "客户：上海宏达机电设备有限公司", "六角螺栓 M8\t20盒", "NUT-M8\t10", "备注：周五前送到"}, sliptest.Options{Noise: 0.005, Rotate: 0.8, Seed: 7})
 	if err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"image/png"
 	"net/http"
 	"net/http/httptest"
+	"orderhub/internal/testtool"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -70,13 +71,7 @@ func TestTrackingPage(t *testing.T) {
 // out and the screenshot is not blank. ORDERHUB_UPDATE_SCREENSHOT=1 copies
 // the screenshot to docs/tracking-page.png.
 func TestTrackingPageInChromium(t *testing.T) {
-	bin := os.Getenv("ORDERHUB_CHROMIUM")
-	if bin == "" {
-		bin = "/usr/bin/chromium"
-	}
-	if _, err := os.Stat(bin); err != nil {
-		t.Fatalf("headless Chromium is needed for this test (apt-get install chromium, or set ORDERHUB_CHROMIUM): %v", err)
-	}
+	bin := testtool.Chromium(t)
 	db := modeltest.SQLite(t)
 	h := newHarness(t, db, harnessOpts{servicePhone: "400-820-1234"})
 	tok := h.login("dev:zhang")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"orderhub/internal/testtool"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,13 +30,7 @@ import (
 // board rides out a server restart. Screenshots at phone and desktop width
 // go to docs/ with ORDERHUB_UPDATE_SCREENSHOTS=1.
 func TestBoardInChromium(t *testing.T) {
-	bin := os.Getenv("ORDERHUB_CHROMIUM")
-	if bin == "" {
-		bin = "/usr/bin/chromium"
-	}
-	if _, err := os.Stat(bin); err != nil {
-		t.Fatalf("headless Chromium is needed for this test (apt-get install chromium, or set ORDERHUB_CHROMIUM): %v", err)
-	}
+	bin := testtool.Chromium(t)
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
 	cfg.AdminToken = testToken

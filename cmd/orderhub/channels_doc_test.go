@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"orderhub/internal/testtool"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -32,9 +33,7 @@ func docBlock(t *testing.T, doc, marker string) string {
 // request answers the status written under it.
 func TestChannelsDocExample(t *testing.T) {
 	for _, tool := range []string{"bash", "curl", "openssl", "grep", "sed", "cut"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("the channels example needs %s (.ci/run installs curl; ca-certificates brings openssl): %v", tool, err)
-		}
+		testtool.Program(t, tool)
 	}
 	raw, err := os.ReadFile(filepath.Join("..", "..", "docs", "channels.md"))
 	if err != nil {

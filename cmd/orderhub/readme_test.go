@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"orderhub/internal/testtool"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -128,9 +129,7 @@ func readTours(t *testing.T, path string) []tourBlock {
 // port this test got.
 func TestReadmeTours(t *testing.T) {
 	for _, tool := range []string{"bash", "curl", "grep"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("the README tours need %s (.ci/run installs it): %v", tool, err)
-		}
+		testtool.Program(t, tool)
 	}
 	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
 	if err != nil {
@@ -138,7 +137,7 @@ func TestReadmeTours(t *testing.T) {
 	}
 	// The first screen tells a newcomer the two commands that matter.
 	first := strings.Join(strings.SplitN(string(readme), "\n", 25)[:24], "\n")
-	for _, want := range []string{"go run ./cmd/orderhub", "go test ./..."} {
+	for _, want := range []string{"go run ./cmd/orderhub", "go test ./...", "bash .ci/run"} {
 		if !strings.Contains(first, want) {
 			t.Errorf("README's first screen lacks %q", want)
 		}

@@ -3,6 +3,7 @@ package ocr_test
 import (
 	"context"
 	"fmt"
+	"orderhub/internal/testtool"
 	"strings"
 	"testing"
 
@@ -40,10 +41,9 @@ var slips = []slip{
 
 func tesseract(t *testing.T) *ocr.Tesseract {
 	t.Helper()
-	e, err := ocr.FindTesseract(context.Background(), "tesseract")
-	if err != nil {
-		t.Fatalf("%v (CI installs tesseract-ocr and tesseract-ocr-chi-sim in .ci/run)", err)
-	}
+	e := testtool.Tesseract(t)
+	_, err := sliptest.Face(36)
+	testtool.Font(t, err)
 	return e
 }
 
