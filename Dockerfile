@@ -16,7 +16,7 @@ RUN go build -trimpath -ldflags='-s -w' -o /orderhub ./cmd/orderhub
 # ---- runtime ----------------------------------------------------------------
 FROM debian:bookworm-slim
 RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ca-certificates tzdata \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ca-certificates tzdata curl \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 orderhub \
  && useradd --system --uid 10001 --gid orderhub --home-dir /data --no-create-home --shell /usr/sbin/nologin orderhub \
