@@ -39,6 +39,12 @@ var templateFS embed.FS
 //go:embed assets
 var assetFS embed.FS
 
+// favicon is the board's 32×32 icon (a parcel on blue), also served at
+// /favicon.ico where browsers ask for it.
+//
+//go:embed assets/favicon.ico
+var favicon []byte
+
 // OAuth is WeCom's web login (网页授权): where to send the browser, and the
 // userid a returned code stands for. The bot's WeCom client satisfies it.
 type OAuth interface {
@@ -113,6 +119,13 @@ func MountDashboard(e *gin.Engine, d DashboardDeps) *Dashboard {
 		// Assets change only with a new build; a day's cache is plenty.
 		c.Header("Cache-Control", "public, max-age=86400")
 		files.ServeHTTP(c.Writer, c.Request)
+	})
+	// A browser pointed at the server's address lands on the board (its
+	// login when there is no session); its tab shows orderhub's icon.
+	e.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/dashboard") })
+	e.GET("/favicon.ico", func(c *gin.Context) {
+		c.Header("Cache-Control", "public, max-age=86400")
+		c.Data(http.StatusOK, "image/x-icon", favicon)
 	})
 	e.GET("/dashboard/login", db.loginPage)
 	e.POST("/dashboard/login", db.login)

@@ -250,3 +250,27 @@ func TestDashboardWeComOAuth(t *testing.T) {
 		t.Fatalf("deactivated staff: %d", resp.StatusCode)
 	}
 }
+
+// TestRootLeadsToBoard: a browser pointed at the server's address is led to
+// the board (and on to its login without a session), and the tab gets an
+// icon instead of a JSON 404.
+func TestRootLeadsToBoard(t *testing.T) {
+	_, srvs := testApps(t, false, "", 1)
+	base := srvs[0].URL
+	c := boardClient(t)
+	resp, _ := get(t, c, base+"/")
+	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "/dashboard" {
+		t.Fatalf("GET / = %d %q, want 302 to /dashboard", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if resp, _ := get(t, c, base+"/dashboard"); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/dashboard/login") {
+		t.Fatalf("then /dashboard = %d %q, want its login", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	resp, body := get(t, c, base+"/favicon.ico")
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/x-icon" {
+		t.Fatalf("favicon = %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	// An ICO directory (reserved 0, type 1, one image) holding a PNG.
+	if len(body) < 30 || len(body) > 4096 || body[:4] != "\x00\x00\x01\x00" || !strings.Contains(body, "\x89PNG") {
+		t.Fatalf("favicon is not a small icon: %d bytes % x", len(body), body[:min(len(body), 8)])
+	}
+}
