@@ -12,7 +12,10 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"orderhub/service"
 )
@@ -35,7 +38,36 @@ func New(targets map[string]Target, client *http.Client, clock service.Clock) *S
 	if client == nil || clock == nil {
 		panic("webhook: New: nil dependency")
 	}
-	return &Sender{targets: targets, client: client, clock: clock}
+	// A redirect is never followed: a receiver could point us at an
+	// internal address (the metadata service, the admin port of a
+	// database) and read its answer back from last_error.
+	c := *client
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &Sender{targets: targets, client: &c, clock: clock}
+}
+
+// maxStoredAnswer caps what of a refusing receiver's answer is kept with
+// the row (its last_error).
+const maxStoredAnswer = 200
+
+// answer is the start of a receiver's body fit to store: cut on a
+// character boundary, control characters and invalid bytes dropped.
+func answer(b []byte) string {
+	s := strings.ToValidUTF8(string(b), "")
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+	if len(s) > maxStoredAnswer {
+		n := maxStoredAnswer
+		for n > 0 && !utf8.RuneStart(s[n]) {
+			n--
+		}
+		s = s[:n] + "…"
+	}
+	return s
 }
 
 // Send posts one event. A 2xx is delivered; 408, 429 and 5xx (and no
@@ -59,7 +91,12 @@ func (s *Sender) Send(ctx context.Context, m service.Outgoing) error {
 		return fmt.Errorf("webhook %s: %w", m.ToUser, err)
 	}
 	defer res.Body.Close()
-	msg, _ := io.ReadAll(io.LimitReader(res.Body, 200))
+	if res.StatusCode >= 300 && res.StatusCode < 400 {
+		// Not followed, and nothing of it kept but the status.
+		return &service.UndeliverableError{Reason: fmt.Sprintf("webhook %s: HTTP %d: redirects are not followed; configure the final URL", m.ToUser, res.StatusCode)}
+	}
+	body, _ := io.ReadAll(io.LimitReader(res.Body, maxStoredAnswer+4))
+	msg := answer(body)
 	switch {
 	case res.StatusCode >= 200 && res.StatusCode < 300:
 		return nil

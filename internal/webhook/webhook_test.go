@@ -3,12 +3,15 @@ package webhook_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"gorm.io/gorm"
@@ -89,5 +92,51 @@ func TestWebhookRefusals(t *testing.T) {
 	}
 	if err := s.Send(context.Background(), service.Outgoing{ToUser: "nope", Body: []byte(`{}`)}); !errors.As(err, &und) {
 		t.Errorf("unknown channel = %v, want undeliverable", err)
+	}
+}
+
+// TestWebhookRedirectNotFollowed: a receiver answering 302/307 to an
+// internal address is not followed, and nothing of the internal answer
+// reaches the row's last_error. Before, the client followed the redirect
+// and stored what the internal service said.
+func TestWebhookRedirectNotFollowed(t *testing.T) {
+	var internalHits int
+	var mu sync.Mutex
+	internal := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		internalHits++
+		mu.Unlock()
+		http.Error(w, "INTERNAL-ADMIN root password hunter2", http.StatusInternalServerError)
+	}))
+	t.Cleanup(internal.Close)
+	for _, code := range []int{http.StatusFound, http.StatusTemporaryRedirect, http.StatusPermanentRedirect} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, internal.URL+"/admin", code)
+		}))
+		s := webhook.New(map[string]webhook.Target{"shop": {URL: srv.URL, Secret: secret}}, webhook.DefaultClient(), time.Now)
+		err := s.Send(context.Background(), service.Outgoing{ToUser: "shop", Body: []byte(`{}`)})
+		srv.Close()
+		var und *service.UndeliverableError
+		if !errors.As(err, &und) || strings.Contains(err.Error(), "INTERNAL") || strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("redirect %d: err = %v, want undeliverable without the internal answer", code, err)
+		}
+	}
+	if internalHits != 0 {
+		t.Errorf("the internal address was called %d times, want never", internalHits)
+	}
+}
+
+// TestWebhookStoredAnswerCapped: a refusal's body is kept cut to 200
+// bytes on a character boundary, as valid UTF-8.
+func TestWebhookStoredAnswerCapped(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = io.WriteString(w, strings.Repeat("订单不存在", 400))
+	}))
+	t.Cleanup(srv.Close)
+	s := webhook.New(map[string]webhook.Target{"shop": {URL: srv.URL, Secret: secret}}, webhook.DefaultClient(), time.Now)
+	err := s.Send(context.Background(), service.Outgoing{ToUser: "shop", Body: []byte(`{}`)})
+	if err == nil || len(err.Error()) > 300 || !utf8.ValidString(err.Error()) {
+		t.Errorf("err = %q (%d bytes), want at most 200 bytes of the answer, valid UTF-8", err, len(fmt.Sprint(err)))
 	}
 }
