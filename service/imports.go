@@ -53,9 +53,11 @@ type RowError struct {
 	Message string
 }
 
-// InvalidRowsError refuses a whole import: nothing was written.
+// InvalidRowsError refuses a whole import: nothing was written. Rows
+// lists the first MaxImportErrors problems; More counts the rest.
 type InvalidRowsError struct {
 	Rows []RowError
+	More int
 }
 
 func (e *InvalidRowsError) Error() string {
@@ -63,7 +65,19 @@ func (e *InvalidRowsError) Error() string {
 	for _, r := range e.Rows {
 		rows[r.Row] = true
 	}
+	if e.More > 0 {
+		return fmt.Sprintf("%d rows have errors (%d problems, the first %d listed); nothing was imported", len(rows), len(e.Rows)+e.More, len(e.Rows))
+	}
 	return fmt.Sprintf("%d rows have errors (%d problems); nothing was imported", len(rows), len(e.Rows))
+}
+
+// add lists a problem, or counts it past MaxImportErrors.
+func (e *InvalidRowsError) add(r RowError) {
+	if len(e.Rows) < MaxImportErrors {
+		e.Rows = append(e.Rows, r)
+		return
+	}
+	e.More++
 }
 func (e *InvalidRowsError) Unwrap() error { return ErrInvalid }
 func (e *InvalidRowsError) Code() string  { return CodeInvalidRows }
@@ -173,13 +187,20 @@ func (im *Imports) Import(ctx context.Context, kind string, sheet Sheet) (res Im
 	if errors.Is(err, io.EOF) {
 		return res, &InvalidRowsError{Rows: []RowError{{Row: 1, Message: "the file is empty: the first row must be the header"}}}
 	}
+	var big *TooLargeError
+	if errors.As(err, &big) {
+		return res, big
+	}
 	if err != nil {
 		return res, invalid("file", CodeUnreadableFile, "cannot read the file: %v", err)
 	}
-	var bad []RowError
+	bad := &InvalidRowsError{}
 	index := map[int]Column{}
 	present := map[string]bool{}
 	for i, h := range header {
+		if len(h) > MaxImportCell {
+			return res, CellTooLarge(1)
+		}
 		h = strings.TrimSuffix(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")), "*")
 		h = strings.TrimSpace(h)
 		if h == "" {
@@ -189,22 +210,22 @@ func (im *Imports) Import(ctx context.Context, kind string, sheet Sheet) (res Im
 		for _, c := range cols {
 			if h == c.Header || strings.EqualFold(h, c.Key) {
 				if present[c.Key] {
-					bad = append(bad, RowError{Row: 1, Column: h, Message: "this column appears twice"})
+					bad.add(RowError{Row: 1, Column: h, Message: "this column appears twice"})
 				}
 				index[i], present[c.Key], found = c, true, true
 			}
 		}
 		if !found {
-			bad = append(bad, RowError{Row: 1, Column: h, Message: "unknown column; columns are " + headers(cols)})
+			bad.add(RowError{Row: 1, Column: h, Message: "unknown column; columns are " + headers(cols)})
 		}
 	}
 	for _, c := range cols {
 		if c.Required && !present[c.Key] {
-			bad = append(bad, RowError{Row: 1, Column: c.Header, Message: "required column is missing"})
+			bad.add(RowError{Row: 1, Column: c.Header, Message: "required column is missing"})
 		}
 	}
-	if len(bad) > 0 {
-		return res, &InvalidRowsError{Rows: bad}
+	if len(bad.Rows) > 0 {
+		return res, bad
 	}
 	// The file is read once, before the transaction: inTx runs its
 	// function again after a deadlock or a busy database, and a second
@@ -219,12 +240,22 @@ func (im *Imports) Import(ctx context.Context, kind string, sheet Sheet) (res Im
 		if errors.Is(err, io.EOF) {
 			break
 		}
+		if errors.As(err, &big) {
+			return res, big
+		}
 		if err != nil {
 			return res, invalid("file", CodeUnreadableFile, "cannot read row %d: %v", row, err)
+		}
+		// Blank rows count too: a million of them cost a million reads.
+		if row-1 > MaxImportRows {
+			return res, tooManyRows()
 		}
 		v := rowValues{vals: map[string]string{}, present: present}
 		blank := true
 		for i, cell := range cells {
+			if len(cell) > MaxImportCell {
+				return res, CellTooLarge(row)
+			}
 			if c, ok := index[i]; ok {
 				v.vals[c.Key] = cell
 				if strings.TrimSpace(cell) != "" {
@@ -250,7 +281,7 @@ func (im *Imports) Import(ctx context.Context, kind string, sheet Sheet) (res Im
 		if err := attempt.load(tx); err != nil {
 			return err
 		}
-		var bad []RowError
+		bad := &InvalidRowsError{}
 		for _, r := range rows {
 			attempt.check(r.n, r.v, func(col, format string, args ...any) {
 				h := col
@@ -259,11 +290,15 @@ func (im *Imports) Import(ctx context.Context, kind string, sheet Sheet) (res Im
 						h = c.Header
 					}
 				}
-				bad = append(bad, RowError{Row: r.n, Column: h, Message: fmt.Sprintf(format, args...)})
+				if len(bad.Rows) >= MaxImportErrors {
+					bad.More++ // not formatted: only counted
+					return
+				}
+				bad.add(RowError{Row: r.n, Column: h, Message: fmt.Sprintf(format, args...)})
 			})
 		}
-		if len(bad) > 0 {
-			return &InvalidRowsError{Rows: bad}
+		if len(bad.Rows) > 0 {
+			return bad
 		}
 		got := read
 		if err := attempt.apply(tx, &got); err != nil {

@@ -18,7 +18,7 @@ import (
 
 // MaxImportBody caps an import upload: a 10,000-row workbook is a few
 // hundred kilobytes, so 32 MiB leaves room without inviting abuse.
-const MaxImportBody = 32 << 20
+const MaxImportBody = service.MaxImportBytes
 
 // sheetRoutes serve imports, templates and the finance export.
 type sheetRoutes struct {
@@ -91,7 +91,9 @@ func (r *sheetRoutes) importFile(c *gin.Context) {
 	}
 	sh, err := openSheet(path, name)
 	if err != nil {
-		writeErr(c, http.StatusUnprocessableEntity, service.CodeUnreadableFile, err.Error())
+		if !importRefused(c, err) {
+			writeErr(c, http.StatusUnprocessableEntity, service.CodeUnreadableFile, err.Error())
+		}
 		return
 	}
 	defer sh.Close()
@@ -102,7 +104,10 @@ func (r *sheetRoutes) importFile(c *gin.Context) {
 		for i, e := range rows.Rows {
 			out[i] = rowErrorJSON{Row: e.Row, Column: e.Column, Message: e.Message}
 		}
-		c.JSON(http.StatusUnprocessableEntity, gin.H{"error": gin.H{"code": rows.Code(), "message": rows.Error(), "rows": out}})
+		c.JSON(http.StatusUnprocessableEntity, gin.H{"error": gin.H{"code": rows.Code(), "message": rows.Error(), "rows": out, "more": rows.More}})
+		return
+	}
+	if importRefused(c, err) {
 		return
 	}
 	if err != nil {
@@ -112,10 +117,27 @@ func (r *sheetRoutes) importFile(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"import": gin.H{"kind": res.Kind, "rows": res.Rows, "created": res.Created, "updated": res.Updated, "unchanged": res.Unchanged}})
 }
 
+// importRefused answers a file past an import limit (413) or in no one
+// encoding (422), each naming the row when it is known; false: err is
+// neither.
+func importRefused(c *gin.Context, err error) bool {
+	var big *service.TooLargeError
+	if errors.As(err, &big) {
+		c.JSON(http.StatusRequestEntityTooLarge, gin.H{"error": gin.H{"code": big.Code(), "message": big.Message, "row": big.Row}})
+		return true
+	}
+	var enc *service.EncodingError
+	if errors.As(err, &enc) {
+		c.JSON(http.StatusUnprocessableEntity, gin.H{"error": gin.H{"code": enc.Code(), "message": enc.Message, "row": enc.Row}})
+		return true
+	}
+	return false
+}
+
 func (r *sheetRoutes) uploadErr(c *gin.Context, err error) {
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		writeErr(c, http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf("the upload is over %d MiB", MaxImportBody>>20))
+		writeErr(c, http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf("上传的文件超过 %d MiB，未导入：请拆成几个文件 (the upload is over %d MiB)", MaxImportBody>>20, MaxImportBody>>20))
 		return
 	}
 	writeErr(c, http.StatusBadRequest, "malformed_upload", "cannot read the upload: "+err.Error())
