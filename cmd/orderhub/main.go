@@ -200,15 +200,16 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", cfg.HTTPAddr, err)
 	}
-	banner(stdout, cfg, ln.Addr().String(), token, generated)
 	// `orderhub chat` run from the same directory finds this server here,
-	// whatever port it got.
+	// whatever port it got. Written before the banner announces the
+	// server, so whoever waits for the banner finds the file.
 	removeAddr, err := writeAddress(cfg.DataDir, ln.Addr().String())
 	if err != nil {
 		_ = ln.Close()
 		return err
 	}
 	defer removeAddr()
+	banner(stdout, cfg, ln.Addr().String(), token, generated)
 	a.botBanner(stdout)
 	a.boardBanner(stdout, ln.Addr().String())
 	// Deferred after a.close, so it runs first: stores stay open until the
