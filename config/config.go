@@ -102,6 +102,8 @@ type Config struct {
 	Dashboard Dashboard `yaml:"dashboard" envPrefix:"DASHBOARD_"`
 	// Practice is practice mode for new staff (练习), in config/practice.go.
 	Practice Practice `yaml:"practice" envPrefix:"PRACTICE_"`
+	// Backup keeps daily copies of the embedded database, in config/backup.go.
+	Backup Backup `yaml:"backup" envPrefix:"BACKUP_"`
 
 	loc *time.Location
 }
@@ -422,6 +424,7 @@ func Default() Config {
 			DigestAt: "08:30", DigestRoles: []string{"supervisor", "director"}, SessionTTL: Duration(7 * 24 * time.Hour)},
 		Intake:   Intake{ReviewRole: "customer_service", DraftTTL: Duration(30 * time.Minute)},
 		Practice: DefaultPractice(),
+		Backup:   Backup{Keep: 7},
 		OCR:      OCR{Engine: "tesseract", Tesseract: "tesseract"},
 		MiniProgram: MiniProgram{
 			SessionTTL: Duration(7 * 24 * time.Hour), WriteLimit: 30, WriteWindow: Duration(time.Minute),
@@ -687,6 +690,9 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if err := c.validateIntake(); err != nil {
+		return err
+	}
+	if err := c.validateBackup(); err != nil {
 		return err
 	}
 	if err := c.validatePractice(); err != nil {

@@ -52,6 +52,9 @@ commands:
   directory sync bring staff in step with the WeCom directory now (also nightly at
                  03:00 in serve, once across instances, when a corp is configured)
   audit          check now that stock adds up (also runs nightly at 02:00 in serve)
+  backup FILE    copy the embedded database to FILE while it serves (daily copies are
+                 kept in <data_dir>/backups; MySQL: see docs/operations.md)
+  restore FILE   make FILE the embedded database (stop orderhub first)
   bench reserve  measure hot-SKU reservation throughput (see docs/benchmarks.md)
   bench http     open-loop order load against a served orderhub (see docs/benchmarks.md)
   chat --as <userid> "<text>"
@@ -72,7 +75,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
-	case "serve", "migrate", "seed", "bench", "chat", "audit", "simulate", "directory":
+	case "serve", "migrate", "seed", "bench", "chat", "audit", "simulate", "directory", "backup", "restore":
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q", cmd)
@@ -97,6 +100,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return chat(ctx, cfg, args, stdout)
 	case "simulate":
 		return simulate(ctx, cfg, args, stdout, stderr)
+	case "backup":
+		return backupCmd(ctx, cfg, args, stdout, stderr)
+	case "restore":
+		return restoreCmd(ctx, cfg, args, stdout, stderr)
 	default:
 		return seed(ctx, cfg, log, args, stdout)
 	}
@@ -224,6 +231,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	defer stopEscalation()
 	stopDigest := a.startDigest(context.WithoutCancel(ctx))
 	defer stopDigest()
+	stopBackups := a.startBackups(context.WithoutCancel(ctx))
+	defer stopBackups()
 	if seedHistory {
 		// The board is up at once; 90 days of history fill in behind it,
 		// a day per transaction (docs/dashboard.md).
