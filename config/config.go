@@ -651,8 +651,8 @@ func (c *Config) Validate() error {
 	if c.MySQLDSN != "" && !strings.Contains(c.MySQLDSN, "parseTime=") {
 		return errors.New("config: mysql_dsn (ORDERHUB_MYSQL_DSN): must set parseTime=True, e.g. user:pass@tcp(host:3306)/orderhub?charset=utf8mb4&parseTime=True&loc=UTC")
 	}
-	if !c.Embedded() && c.AdminToken == "" {
-		return errors.New("config: admin_token (ORDERHUB_ADMIN_TOKEN): required when mysql_dsn is set; it guards the staff API")
+	if err := c.missingOffEmbedded(); err != nil {
+		return err
 	}
 	if c.AdminToken != "" && len(c.AdminToken) < 12 {
 		return errors.New("config: admin_token (ORDERHUB_ADMIN_TOKEN): must be at least 12 characters")
@@ -873,10 +873,30 @@ func (c *Config) validateDuties(roles map[string]bool) error {
 	return nil
 }
 
-func (c *Config) validateMiniProgram() error {
-	if !c.Embedded() && c.Secret == "" {
-		return errors.New("config: secret (ORDERHUB_SECRET): required when mysql_dsn is set; every instance must share it to sign tracking links")
+// missingOffEmbedded names, in one error, every setting that embedded
+// mode generates but MySQL mode needs from the admin: one start-up
+// attempt tells them all they must set.
+func (c *Config) missingOffEmbedded() error {
+	if c.Embedded() {
+		return nil
 	}
+	var missing []string
+	if c.AdminToken == "" {
+		missing = append(missing, "admin_token (ORDERHUB_ADMIN_TOKEN): it guards the staff API")
+	}
+	if c.Secret == "" {
+		missing = append(missing, "secret (ORDERHUB_SECRET): at least 32 characters; every instance must share it to sign tracking links and board sessions")
+	}
+	switch len(missing) {
+	case 0:
+		return nil
+	case 1:
+		return errors.New("config: " + missing[0] + " (required when mysql_dsn is set)")
+	}
+	return errors.New("config: required when mysql_dsn is set, all missing: " + strings.Join(missing, "; "))
+}
+
+func (c *Config) validateMiniProgram() error {
 	if c.Secret != "" && len(c.Secret) < 32 {
 		return errors.New("config: secret (ORDERHUB_SECRET): must be at least 32 characters")
 	}

@@ -34,6 +34,7 @@ func bench(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 		return errors.New("bench: say what to measure: orderhub bench reserve [flags] or orderhub bench http [flags]")
 	}
 	fs := flag.NewFlagSet("bench reserve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	clients := fs.Int("clients", 64, "concurrent clients")
 	dur := fs.Duration("duration", 10*time.Second, "how long each phase runs")
 	keep := fs.Bool("keep", false, "keep the scratch database (MySQL) after the run")

@@ -28,6 +28,7 @@ import (
 // orderhub sends back to the user (read from the demo's local inbox).
 func chat(ctx context.Context, cfg config.Config, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("chat", flag.ContinueOnError)
+	fs.SetOutput(stdout) // -h is asked for: its answer is the output
 	as := fs.String("as", "", "the WeCom userid to speak as (e.g. wangjg, a keeper in the demo)")
 	server := fs.String("server", servedAddress(cfg.DataDir, localBase(cfg.HTTPAddr)), "the running orderhub (default: the one serving the data dir, from its address file)")
 	image := fs.String("image", "", "send this image file (a waybill photo) instead of text")

@@ -80,10 +80,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q", cmd)
 	}
+	if askedHelp(args) {
+		return commandHelp(ctx, cmd, args, getenv, stdout, stderr)
+	}
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		return err
 	}
+	return dispatch(ctx, cmd, cfg, args, stdout, stderr)
+}
+
+func dispatch(ctx context.Context, cmd string, cfg config.Config, args []string, stdout, stderr io.Writer) error {
 	log := newLogger(cfg, stderr)
 	switch cmd {
 	case "serve":
@@ -139,6 +146,7 @@ func migrate(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io
 
 func seed(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
+	fs.SetOutput(stdout)
 	demo := fs.Bool("demo", false, "seed the demo company (warehouses, products, stock, customers, staff, orders)")
 	if err := fs.Parse(args); err != nil {
 		return err

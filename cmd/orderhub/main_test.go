@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -161,5 +162,72 @@ func TestMigrateAndSeedCommands(t *testing.T) {
 	}
 	if err := run(context.Background(), []string{"frobnicate"}, getenv, &out, &out); err == nil {
 		t.Error("an unknown command must fail")
+	}
+}
+
+// TestEverySubcommandHelpExitsZero: `orderhub <cmd> --help` (and -h, and
+// help first) prints help and succeeds for every command, without running
+// it and whatever the configuration: a serve asked for help must not
+// serve, a simulate must not simulate.
+func TestEverySubcommandHelpExitsZero(t *testing.T) {
+	// A configuration that does not load: help must not need one.
+	env := map[string]string{"ORDERHUB_MYSQL_DSN": "u:p@tcp(127.0.0.1:1)/x?parseTime=True"}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"serve", "--help"}, "usage: orderhub [serve]"},
+		{[]string{"migrate", "-h"}, "usage: orderhub migrate"},
+		{[]string{"audit", "--help"}, "usage: orderhub audit"},
+		{[]string{"directory", "sync", "--help"}, "usage: orderhub directory sync"},
+		{[]string{"bench", "--help"}, "orderhub bench reserve"},
+		{[]string{"bench", "reserve", "--help"}, "-clients"},
+		{[]string{"bench", "http", "-h"}, "-rate"},
+		{[]string{"seed", "--help"}, "-demo"},
+		{[]string{"chat", "--help"}, "-as"},
+		{[]string{"chat", "help"}, "-as"},
+		{[]string{"simulate", "--help"}, "-keep"},
+		{[]string{"simulate", "--seed", "3", "-h"}, "-orders-per-day"},
+		{[]string{"--help"}, "commands:"},
+		{[]string{"help"}, "commands:"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			err := run(ctx, tc.args, func(k string) string { return env[k] }, &stdout, &stderr)
+			if err != nil {
+				t.Fatalf("orderhub %s: %v (exit 1)\n%s", strings.Join(tc.args, " "), err, stderr.String())
+			}
+			if out := stdout.String() + stderr.String(); !strings.Contains(out, tc.want) {
+				t.Errorf("help lacks %q:\n%s", tc.want, out)
+			}
+		})
+	}
+}
+
+// TestSimulateRemovesItsTempDir: without --data-dir a simulation's
+// databases go with it, unless --keep.
+func TestSimulateRemovesItsTempDir(t *testing.T) {
+	for _, keep := range []bool{false, true} {
+		t.Run(fmt.Sprintf("keep=%v", keep), func(t *testing.T) {
+			tmp := t.TempDir()
+			t.Setenv("TMPDIR", tmp)
+			args := []string{"simulate", "--orders-per-day", "2", "--day", "5s", "--drain", "0s", "--escalation", "on", "--quiet"}
+			if keep {
+				args = append(args, "--keep")
+			}
+			var stdout, stderr bytes.Buffer
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			env := map[string]string{"ORDERHUB_DATA_DIR": filepath.Join(tmp, "unused")}
+			if err := run(ctx, args, func(k string) string { return env[k] }, &stdout, &stderr); err != nil {
+				t.Fatalf("simulate: %v\n%s", err, stderr.String())
+			}
+			left, _ := filepath.Glob(filepath.Join(tmp, "orderhub-simulate-*"))
+			if keep != (len(left) == 1) {
+				t.Fatalf("keep=%v: left behind %v", keep, left)
+			}
+		})
 	}
 }

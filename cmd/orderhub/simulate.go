@@ -43,6 +43,7 @@ type simOptions struct {
 	dataDir      string
 	only         string
 	quiet        bool
+	keep         bool
 }
 
 // simulate replays a compressed business day against served orderhubs it
@@ -61,7 +62,8 @@ func simulate(ctx context.Context, cfg config.Config, args []string, stdout, std
 	fs.StringVar(&o.report, "report", "", "write the report as JSON to this file, and as markdown beside it (.md)")
 	fs.StringVar(&o.mysqlDSN, "mysql-dsn", cfg.MySQLDSN, "MySQL/MariaDB server to use instead of the embedded SQLite (a fresh database is created on it per replay)")
 	fs.StringVar(&o.redisAddr, "redis-addr", cfg.Redis.Addr, "Redis to use instead of the in-process one (keys under a fresh prefix per replay)")
-	fs.StringVar(&o.dataDir, "data-dir", "", "where the replays' data dirs go (default: a new temporary directory)")
+	fs.StringVar(&o.dataDir, "data-dir", "", "where the replays' data dirs go, kept afterwards (default: a new temporary directory, removed at the end unless --keep)")
+	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory with the replays' databases (printed at the start) for a look afterwards")
 	fs.StringVar(&o.only, "escalation", "both", "replay with escalation on, off, or both")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress bar")
 	if err := fs.Parse(args); err != nil {
@@ -86,9 +88,16 @@ func simulate(ctx context.Context, cfg config.Config, args []string, stdout, std
 	if err != nil {
 		return err
 	}
+	kept := "kept"
 	if o.dataDir == "" {
 		if o.dataDir, err = os.MkdirTemp("", "orderhub-simulate-"); err != nil {
 			return err
+		}
+		// The replays' databases and uploads are ~20 MB a run: a temporary
+		// directory goes when the run does, unless asked for.
+		if !o.keep {
+			kept = "removed at the end; --keep keeps it"
+			defer os.RemoveAll(o.dataDir)
 		}
 	}
 	scale := float64(24*time.Hour) / float64(o.day)
@@ -97,8 +106,8 @@ func simulate(ctx context.Context, cfg config.Config, args []string, stdout, std
 		store = "MySQL/MariaDB + Redis"
 	}
 	rep := sim.Report{Seed: o.seed, OrdersPerDay: o.ordersPerDay, Days: o.days, DayLength: o.day.String(), Staff: len(profile.Staff), Store: store}
-	fmt.Fprintf(stdout, "orderhub simulate: %d day(s), %d orders/day, %d staff, seed %d, a day in %s (1:%.0f), %s; data in %s\n",
-		o.days, o.ordersPerDay, len(profile.Staff), o.seed, o.day, scale, store, o.dataDir)
+	fmt.Fprintf(stdout, "orderhub simulate: %d day(s), %d orders/day, %d staff, seed %d, a day in %s (1:%.0f), %s; data in %s (%s)\n",
+		o.days, o.ordersPerDay, len(profile.Staff), o.seed, o.day, scale, store, o.dataDir, kept)
 	modes := []bool{true, false}
 	switch o.only {
 	case "on":
