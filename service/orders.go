@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -132,7 +133,7 @@ func (o *Orders) Create(ctx context.Context, in NewOrder) (d Detail, created boo
 
 // replay returns the order an idempotency key already created. A key
 // reused for a different request is refused rather than silently ignored.
-func (o *Orders) replay(ctx context.Context, scope, key, hash string) (Detail, bool, error) {
+func (o *Orders) replay(ctx context.Context, scope, key string, fp fingerprint) (Detail, bool, error) {
 	var k model.IdempotencyKey
 	err := o.db.WithContext(ctx).Where("scope = ? AND `key` = ?", scope, key).Take(&k).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -141,7 +142,7 @@ func (o *Orders) replay(ctx context.Context, scope, key, hash string) (Detail, b
 	if err != nil {
 		return Detail{}, false, err
 	}
-	if k.RequestHash != hash {
+	if !fp.matches(k.RequestHash) {
 		return Detail{}, true, conflict(CodeIdempotencyKeyReused, "Idempotency-Key %q was already used for a different order", key)
 	}
 	d, err := o.get(ctx, o.db.WithContext(ctx).Where("id = ?", k.OrderID), strconv.FormatUint(k.OrderID, 10))
@@ -179,11 +180,41 @@ func mergeLines(in []LineInput) ([]LineInput, error) {
 	return out, nil
 }
 
-// requestHash identifies what an order request asked for, so a reused
-// Idempotency-Key with a different body is refused. The fields are hashed
-// as JSON, an unambiguous encoding: joining them with a separator let
-// {"address":"a|b"} and {"address":"a","remark":"b|"} hash alike.
-func requestHash(customerID uint64, lines []LineInput, in NewOrder) string {
+// fingerprint identifies what an order request asked for, so a reused
+// Idempotency-Key with a different body is refused. It is stored with the
+// name of the algorithm that made it ("v2:…"), and a stored fingerprint is
+// compared with the algorithm that made it: a retry sent before an
+// upgrade, with the same key and body, still finds its order after.
+type fingerprint struct {
+	customerID uint64
+	lines      []LineInput
+	in         NewOrder
+}
+
+// fingerprintV2 is the prefix of fingerprints made by v2 (JSON, then
+// SHA-256 in unpadded base64url: 46 characters, inside the column's 64).
+const fingerprintV2 = "v2:"
+
+// String is the fingerprint as stored: the current algorithm, named.
+func (f fingerprint) String() string {
+	return fingerprintV2 + base64.RawURLEncoding.EncodeToString(f.v2())
+}
+
+// matches says whether stored, a fingerprint any version wrote, is this
+// request's. Unnamed ones are 64 hex digits: v1's (release b0d9163 and
+// before), or v2's from the builds that stored it bare; either is
+// compared.
+func (f fingerprint) matches(stored string) bool {
+	if rest, ok := strings.CutPrefix(stored, fingerprintV2); ok {
+		return rest == base64.RawURLEncoding.EncodeToString(f.v2())
+	}
+	return stored == hex.EncodeToString(f.v2()) || stored == hex.EncodeToString(f.v1())
+}
+
+// v2 hashes the fields as JSON, an unambiguous encoding: joining them
+// with a separator (v1) let {"address":"a|b"} and {"address":"a",
+// "remark":"b|"} hash alike.
+func (f fingerprint) v2() []byte {
 	type line struct {
 		SKU string `json:"s"`
 		Qty int64  `json:"q"`
@@ -195,17 +226,31 @@ func requestHash(customerID uint64, lines []LineInput, in NewOrder) string {
 		Remark   string `json:"r"`
 		Promised *int64 `json:"p"`
 		Lines    []line `json:"l"`
-	}{V: 2, Customer: customerID, Address: in.Address, Remark: in.Remark}
-	if in.PromisedAt != nil {
-		p := in.PromisedAt.UTC().Unix()
+	}{V: 2, Customer: f.customerID, Address: f.in.Address, Remark: f.in.Remark}
+	if f.in.PromisedAt != nil {
+		p := f.in.PromisedAt.UTC().Unix()
 		req.Promised = &p
 	}
-	for _, l := range lines {
+	for _, l := range f.lines {
 		req.Lines = append(req.Lines, line{l.SKU, l.Qty})
 	}
 	b, _ := json.Marshal(req) // plain strings and numbers: cannot fail
 	h := sha256.Sum256(b)
-	return hex.EncodeToString(h[:])
+	return h[:]
+}
+
+// v1 is the fingerprint release b0d9163 stored (hex): kept only to
+// recognise retries of orders placed before the upgrade.
+func (f fingerprint) v1() []byte {
+	h := sha256.New()
+	fmt.Fprintf(h, "%d|%s|%s|", f.customerID, f.in.Address, f.in.Remark)
+	if f.in.PromisedAt != nil {
+		fmt.Fprint(h, f.in.PromisedAt.UTC().Unix())
+	}
+	for _, l := range f.lines {
+		fmt.Fprintf(h, "|%s*%d", l.SKU, l.Qty)
+	}
+	return h.Sum(nil)
 }
 
 // OrderNo formats an order number: SO, the day it was placed (local

@@ -47,7 +47,7 @@ type placeReq struct {
 	whOrder []uint64
 	ws      []model.Warehouse
 	scope   string
-	hash    string
+	fp      fingerprint
 
 	// Set by the batch.
 	done    chan struct{}
@@ -209,7 +209,7 @@ func (o *Orders) placeBatch(ctx context.Context, batch []*placeReq) {
 			r.replay, r.err = true, nil
 		}
 		if r.replay {
-			r.d, _, r.err = o.replay(ctx, r.scope, r.in.IdempotencyKey, r.hash)
+			r.d, _, r.err = o.replay(ctx, r.scope, r.in.IdempotencyKey, r.fp)
 			if r.err == nil && r.d.Order.ID == 0 {
 				r.err = errors.New("idempotent replay found no order")
 			}

@@ -63,7 +63,7 @@ func resolveOrders(batch []*placeReq, data batchData) error {
 			continue
 		}
 		r.scope = keyScope(r.in.Channel, r.cust.ID)
-		r.hash = requestHash(r.cust.ID, r.merged, r.in)
+		r.fp = fingerprint{customerID: r.cust.ID, lines: r.merged, in: r.in}
 		r.lines = make([]orderLineReq, 0, len(r.merged))
 		var unknown, retired []string
 		for _, l := range r.merged {
@@ -237,7 +237,7 @@ func childRows(placed []placement, now time.Time) batchRows {
 				OrderID: &orderID, Actor: r.in.Actor.Label(), Reason: ord.No, CreatedAt: now})
 		}
 		if r.in.IdempotencyKey != "" {
-			b.keys = append(b.keys, model.IdempotencyKey{Scope: r.scope, Key: r.in.IdempotencyKey, RequestHash: r.hash, OrderID: ord.ID, CreatedAt: now})
+			b.keys = append(b.keys, model.IdempotencyKey{Scope: r.scope, Key: r.in.IdempotencyKey, RequestHash: r.fp.String(), OrderID: ord.ID, CreatedAt: now})
 		}
 	}
 	return b
