@@ -104,6 +104,9 @@ type Config struct {
 	Practice Practice `yaml:"practice" envPrefix:"PRACTICE_"`
 	// Backup keeps daily copies of the embedded database, in config/backup.go.
 	Backup Backup `yaml:"backup" envPrefix:"BACKUP_"`
+	// WorkTime is when the business works (shifts, weekdays, statutory
+	// holidays), in config/worktime.go.
+	WorkTime WorkTime `yaml:"work_time" envPrefix:"WORK_TIME_"`
 
 	loc *time.Location
 }
@@ -425,6 +428,7 @@ func Default() Config {
 		Intake:   Intake{ReviewRole: "customer_service", DraftTTL: Duration(30 * time.Minute)},
 		Practice: DefaultPractice(),
 		Backup:   Backup{Keep: 7},
+		WorkTime: DefaultWorkTime(),
 		OCR:      OCR{Engine: "tesseract", Tesseract: "tesseract"},
 		MiniProgram: MiniProgram{
 			SessionTTL: Duration(7 * 24 * time.Hour), WriteLimit: 30, WriteWindow: Duration(time.Minute),
@@ -696,6 +700,9 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if err := c.validatePractice(); err != nil {
+		return err
+	}
+	if err := c.validateWorkTime(); err != nil {
 		return err
 	}
 	return c.validateEscalation()

@@ -314,9 +314,15 @@ func (b *Board) classify(r *BoardRow, now time.Time) {
 	}
 	atRisk := false
 	if o.StageDueAt != nil {
-		total := o.StageDueAt.Sub(o.StageEnteredAt)
+		// Shares of working time: the night a stage waits through uses
+		// none of its clock, as the escalation counts it.
+		h := b.pipe.hours
+		if b.pipe.carried(o.Stage) {
+			h = nil
+		}
+		total := h.Between(o.WarehouseID, o.StageEnteredAt, *o.StageDueAt)
 		if total > 0 {
-			r.Used = float64(now.Sub(o.StageEnteredAt)) / float64(total)
+			r.Used = float64(h.Between(o.WarehouseID, o.StageEnteredAt, now)) / float64(total)
 		}
 		if now.After(*o.StageDueAt) {
 			add(StateOverdue)

@@ -290,7 +290,7 @@ func (o *Orders) ConfirmReceipt(ctx context.Context, no string, actor Actor, not
 			return conflict(CodeNotShipped, "order %s is %s; receipt can be confirmed once it has shipped", ord.No, o.pipe.Name(ord.Stage)).about(ord.No, o.pipe.Name(ord.Stage))
 		}
 		now := o.clock()
-		if err := moveStage(tx, stageMove{Order: ord, To: last.Key, DueAt: o.pipe.Due(last.Key, now),
+		if err := moveStage(tx, stageMove{Order: ord, To: last.Key, DueAt: o.pipe.Due(last.Key, ord.WarehouseID, now),
 			Kind: "stage", Actor: actor.Label(), Note: receiptNote(note), At: now}); err != nil {
 			return err
 		}

@@ -107,9 +107,10 @@ func (e *Escalator) Run(ctx context.Context, poke func()) {
 
 // wait is a row that has waited long enough for its first level.
 type wait struct {
-	ID      uint64
-	Stage   string
-	Entered time.Time
+	ID        uint64
+	Stage     string
+	Entered   time.Time
+	Warehouse uint64 // whose working hours the clock counts (0: the company's)
 }
 
 // waits is one kind of wait found past its first level, without an alarm.
@@ -142,7 +143,7 @@ func (e *Escalator) waiting(db *gorm.DB, now time.Time) ([]waits, error) {
 		if len(st.Escalation) == 0 {
 			continue
 		}
-		q := db.Table("orders").Select("id, stage, stage_entered_at AS entered").
+		q := db.Table("orders").Select("id, stage, warehouse_id AS warehouse, stage_entered_at AS entered").
 			Where("stage = ? AND stage_entered_at <= ?", st.Key, now.Add(-st.Escalation[0].After.D())).
 			Where(notArmed(model.AlarmOrder, model.ClockStage, "orders", "stage_entered_at")).Order("stage_entered_at")
 		if err := find(waits{subject: model.AlarmOrder, clock: model.ClockStage, levels: st.Escalation}, q); err != nil {
@@ -150,7 +151,7 @@ func (e *Escalator) waiting(db *gorm.DB, now time.Time) ([]waits, error) {
 		}
 	}
 	if l := e.cfg.Transfers; len(l) > 0 {
-		q := db.Table("transfers").Select("id, created_at AS entered").
+		q := db.Table("transfers").Select("id, from_warehouse_id AS warehouse, created_at AS entered").
 			Where("status = ? AND created_at <= ?", model.TransferPending, now.Add(-l[0].After.D())).
 			Where(notArmed(model.AlarmTransfer, model.ClockTransfer, "transfers", "created_at")).Order("created_at")
 		if err := find(waits{subject: model.AlarmTransfer, clock: model.ClockTransfer, levels: l}, q); err != nil {
@@ -158,7 +159,7 @@ func (e *Escalator) waiting(db *gorm.DB, now time.Time) ([]waits, error) {
 		}
 	}
 	if l := e.cfg.TransferDispatch; len(l) > 0 {
-		q := db.Table("transfers").Select("id, created_at AS entered").
+		q := db.Table("transfers").Select("id, from_warehouse_id AS warehouse, created_at AS entered").
 			Where("status = ? AND dispatched_at IS NULL AND created_at <= ?", model.TransferPending, now.Add(-l[0].After.D())).
 			Where(notArmed(model.AlarmTransfer, model.ClockDispatch, "transfers", "created_at")).Order("created_at")
 		if err := find(waits{subject: model.AlarmTransfer, clock: model.ClockDispatch, levels: l}, q); err != nil {
@@ -220,7 +221,7 @@ func (e *Escalator) arm(db *gorm.DB, ws waits, now time.Time) (int, error) {
 	alarms := make([]model.Alarm, len(ws.rows))
 	for i, w := range ws.rows {
 		alarms[i] = model.Alarm{Subject: ws.subject, SubjectID: w.ID, Clock: ws.clock, Entry: w.Entered.UnixMicro(), Stage: w.Stage,
-			EnteredAt: w.Entered, Level: 1, State: model.AlarmArmed, NextAt: e.notQuiet(first, w.Entered.Add(first.After.D())),
+			EnteredAt: w.Entered, Level: 1, State: model.AlarmArmed, NextAt: e.notQuiet(first, e.pipe.hours.Add(w.Warehouse, w.Entered, first.After.D())),
 			Told: "[]", CreatedAt: now, UpdatedAt: now}
 	}
 	// Two instances arming the same waits insert the same keys: in one
@@ -549,7 +550,8 @@ func (e *Escalator) fire(tx *gorm.DB, a model.Alarm, now time.Time) (*push, bool
 	} else if gone {
 		s.live = false
 	}
-	f := decideFire(levels, a, s.live, now, e.loc)
+	wh := s.warehouseID
+	f := decideFire(levels, a, s.live, now, e.loc, func(t time.Time, d time.Duration) time.Time { return e.pipe.hours.Add(wh, t, d) })
 	switch {
 	case f.stop:
 		return nil, true, move(map[string]any{"state": model.AlarmStopped})
@@ -609,8 +611,8 @@ type firing struct {
 
 // decideFire decides, without the database, what a due alarm does now:
 // live says whether its wait is still going on (loaded by subject and
-// autoResolve).
-func decideFire(levels []config.Level, a model.Alarm, live bool, now time.Time, loc *time.Location) firing {
+// autoResolve); add adds working time (the subject's warehouse's hours).
+func decideFire(levels []config.Level, a model.Alarm, live bool, now time.Time, loc *time.Location, add func(time.Time, time.Duration) time.Time) firing {
 	if !live || a.Level > len(levels) {
 		return firing{stop: true}
 	}
@@ -622,7 +624,7 @@ func decideFire(levels []config.Level, a model.Alarm, live bool, now time.Time, 
 	if a.Level >= len(levels) {
 		f.done = true
 	} else {
-		f.nextAt = notQuiet(levels[a.Level], nextLevelAt(levels, a.Level, a.EnteredAt, now), loc)
+		f.nextAt = notQuiet(levels[a.Level], nextLevelAt(levels, a.Level, a.EnteredAt, now, add), loc)
 	}
 	return f
 }
@@ -654,9 +656,10 @@ func toldAfter(before []toldEntry, level int, to []model.Staff, now time.Time) s
 // alarm, or a shorter ladder was configured over old orders — would
 // otherwise push every overdue level one scan apart, telling the director
 // seconds after the lead, before the lead could act (docs/escalation.md).
-func nextLevelAt(levels []config.Level, level int, entered, now time.Time) time.Time {
-	at := entered.Add(levels[level].After.D())
-	if gap := now.Add(levels[level].After.D() - levels[level-1].After.D()); gap.After(at) {
+// Both waits are working time, added by add.
+func nextLevelAt(levels []config.Level, level int, entered, now time.Time, add func(time.Time, time.Duration) time.Time) time.Time {
+	at := add(entered, levels[level].After.D())
+	if gap := add(now, levels[level].After.D()-levels[level-1].After.D()); gap.After(at) {
 		return gap
 	}
 	return at
@@ -849,7 +852,7 @@ func (e *Escalator) Delays(ctx context.Context) (_ int, err error) {
 	}
 	var ids []uint64
 	err = e.db.WithContext(ctx).Model(&model.Order{}).
-		Where("stage IN ? AND promised_at IS NOT NULL AND promised_at < ?", working, now.Add(e.pipe.Remaining(e.pipe.First().Key, now, now))).
+		Where("stage IN ? AND promised_at IS NOT NULL AND promised_at < ?", working, e.pipe.Estimate(e.pipe.First().Key, 0, now, now)).
 		Where("NOT EXISTS (SELECT 1 FROM delay_notices WHERE delay_notices.order_id = orders.id)").
 		Order("promised_at").Limit(e.batch).Pluck("id", &ids).Error
 	if err != nil {
@@ -866,7 +869,7 @@ func (e *Escalator) Delays(ctx context.Context) (_ int, err error) {
 			if !ok || !eta.Late {
 				return nil
 			}
-			est := now.Add(e.pipe.Remaining(ord.Stage, ord.StageEnteredAt, now))
+			est := e.pipe.Estimate(ord.Stage, ord.WarehouseID, ord.StageEnteredAt, now)
 			notice := model.DelayNotice{OrderID: ord.ID, PromisedAt: *ord.PromisedAt, ETA: est, CouponFen: e.cfg.DelayCouponFen, CreatedAt: now}
 			res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&notice)
 			if res.Error != nil || res.RowsAffected == 0 {

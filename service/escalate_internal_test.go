@@ -41,7 +41,7 @@ func TestDecideFire(t *testing.T) {
 		{name: "level 2 by day is the last", a: alarm(2), live: true, now: entered.Add(3 * time.Hour), want: firing{done: true}, level: 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := decideFire(levels, tc.a, tc.live, tc.now, loc)
+			got := decideFire(levels, tc.a, tc.live, tc.now, loc, time.Time.Add)
 			if tc.level > 0 {
 				tc.want.level = levels[tc.level-1]
 			}

@@ -24,7 +24,20 @@ type Pipeline struct {
 	supervisorRoles []string
 	duties          config.Duties
 	leads           map[string]string
+	// hours is the working-time calendar the stage clocks count in (nil:
+	// the wall clock).
+	hours *Hours
 }
+
+// WithHours makes every stage clock count warehouse working hours h.
+func (p *Pipeline) WithHours(h *Hours) *Pipeline {
+	p.hours = h
+	return p
+}
+
+// Hours is the working-time calendar the pipeline's clocks count in (nil:
+// every hour counts).
+func (p *Pipeline) Hours() *Hours { return p.hours }
 
 // NewPipeline builds the pipeline from validated config.
 func NewPipeline(cfg config.Config) *Pipeline {
@@ -153,31 +166,83 @@ func (p *Pipeline) Supervisor(a Actor) bool {
 	return a.Kind == ActorAdmin || a.Kind == ActorSystem || a.HasRole(p.supervisorRoles...)
 }
 
-// Due is when an order entering stage key at t runs out of time, if the
-// stage has a clock.
-func (p *Pipeline) Due(key string, t time.Time) *time.Time {
+// Due is when an order of warehouse wh entering stage key at t runs out
+// of time, counting the warehouse's working hours, if the stage has a
+// clock.
+func (p *Pipeline) Due(key string, wh uint64, t time.Time) *time.Time {
 	s, ok := p.Stage(key)
 	if !ok || s.SLA <= 0 {
 		return nil
 	}
-	d := t.Add(s.SLA.D())
+	d := p.hours.Add(wh, t, s.SLA.D())
+	if p.carried(key) {
+		d = t.Add(s.SLA.D())
+	}
 	return &d
 }
 
-// Remaining estimates how long an order entering stage key at entered
-// still needs to reach the last stage: the rest of this stage's SLA plus
-// every later stage's SLA.
-func (p *Pipeline) Remaining(key string, entered, now time.Time) time.Duration {
+// carried says whether stage key is the carrier's (shipped and after):
+// its clock runs day and night, not in the warehouse's hours.
+func (p *Pipeline) carried(key string) bool {
+	i, ok := p.index[key]
+	j, shipped := p.index[StageShipped]
+	return ok && shipped && i >= j
+}
+
+// Remaining estimates how much working time an order of warehouse wh
+// entering stage key at entered still needs at now to reach the last
+// stage: the rest of this stage's SLA plus every later stage's SLA.
+func (p *Pipeline) Remaining(key string, wh uint64, entered, now time.Time) time.Duration {
 	i, ok := p.index[key]
 	if !ok || i >= len(p.stages)-1 {
 		return 0
 	}
 	var d time.Duration
-	if left := entered.Add(p.stages[i].SLA.D()).Sub(now); left > 0 {
+	spent := p.hours.Between(wh, entered, now)
+	if p.carried(key) {
+		spent = now.Sub(entered)
+	}
+	if left := p.stages[i].SLA.D() - spent; left > 0 {
 		d = left
 	}
 	for _, s := range p.stages[i+1 : len(p.stages)-1] {
 		d += s.SLA.D()
 	}
 	return d
+}
+
+// Estimate is when an order of warehouse wh in stage key since entered
+// reaches the last stage, as of now, if every remaining stage takes its
+// SLA of working time. The last stages before delivery (in transit) run
+// on the carrier's clock, day and night: they are added as wall time.
+func (p *Pipeline) Estimate(key string, wh uint64, entered, now time.Time) time.Time {
+	i, ok := p.index[key]
+	if !ok || i >= len(p.stages)-1 {
+		return now
+	}
+	ship := len(p.stages) - 1
+	if j, ok := p.index[StageShipped]; ok {
+		ship = j
+	}
+	at := now
+	if i < ship {
+		var work time.Duration
+		if left := p.stages[i].SLA.D() - p.hours.Between(wh, entered, now); left > 0 {
+			work = left
+		}
+		for _, s := range p.stages[i+1 : ship] {
+			work += s.SLA.D()
+		}
+		at = p.hours.Add(wh, now, work)
+	}
+	for j := max(i, ship); j < len(p.stages)-1; j++ {
+		d := p.stages[j].SLA.D()
+		if j == i {
+			d -= now.Sub(entered)
+		}
+		if d > 0 {
+			at = at.Add(d)
+		}
+	}
+	return at
 }

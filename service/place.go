@@ -520,10 +520,12 @@ func (o *Orders) writeBatchScript(ctx context.Context, batch []*placeReq, data b
 // orders only; db reads the counts when they are due.
 func (o *Orders) decide(db *gorm.DB, batch []*placeReq, world batchData, now time.Time) (batchDecision, error) {
 	first := o.pipe.First()
-	dec := decideBatch(batch, world, first, o.pipe.Due(first.Key, now), now)
+	dec := decideBatch(batch, world, first, nil, now)
 	closed := []string{o.pipe.Last().Key, StageCancelled}
 	for i := range dec.placed {
 		p := &dec.placed[i]
+		// The first stage's clock counts the order's warehouse's hours.
+		p.order.StageDueAt = o.pipe.Due(first.Key, p.order.WarehouseID, now)
 		owner, err := o.owners.pick(db, world.owners, p.req.primary, closed, now)
 		if err != nil {
 			return dec, err

@@ -72,7 +72,7 @@ func (o *Orders) Advance(ctx context.Context, mv Move) (_ Detail, err error) {
 		if owner != nil {
 			ownerID = &owner.ID
 		}
-		if err := moveStage(tx, stageMove{Order: ord, To: next.Key, DueAt: o.pipe.Due(next.Key, now), Owner: ownerID,
+		if err := moveStage(tx, stageMove{Order: ord, To: next.Key, DueAt: o.pipe.Due(next.Key, ord.WarehouseID, now), Owner: ownerID,
 			Set:  map[string]any{"fields": a.fields, "promised_at": ord.PromisedAt, "carrier": ord.Carrier, "tracking_no": ord.TrackingNo},
 			Kind: "stage", Actor: mv.Actor.Label(), Fields: a.given, Note: mv.Note, At: now}); err != nil {
 			return err

@@ -195,7 +195,7 @@ func (o *Orders) notifyLate(tx *gorm.DB, ord model.Order, now time.Time, coupon 
 	if !ok || !eta.Late {
 		return nil
 	}
-	est := now.Add(o.pipe.Remaining(ord.Stage, ord.StageEnteredAt, now))
+	est := o.pipe.Estimate(ord.Stage, ord.WarehouseID, ord.StageEnteredAt, now)
 	note := SubscribeNote{Event: EventDelay, OrderNo: ord.No, StageName: o.pipe.Name(ord.Stage), At: now, PromisedAt: ord.PromisedAt, ETA: &est}
 	if coupon != nil {
 		note.CouponFen, note.CouponCode = coupon.Fen, coupon.Code

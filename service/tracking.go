@@ -88,7 +88,7 @@ func (o *Orders) ETA(ord model.Order, now time.Time) (ETA, bool) {
 	if _, ok := o.pipe.Stage(ord.Stage); !ok {
 		return ETA{}, false
 	}
-	est := now.Add(o.pipe.Remaining(ord.Stage, ord.StageEnteredAt, now))
+	est := o.pipe.Estimate(ord.Stage, ord.WarehouseID, ord.StageEnteredAt, now)
 	if ord.PromisedAt != nil {
 		return ETA{At: *ord.PromisedAt, Kind: ETAPromised, Late: est.After(*ord.PromisedAt)}, true
 	}

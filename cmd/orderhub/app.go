@@ -153,7 +153,7 @@ func (a *app) wire(clock service.Clock) error {
 	a.registry = prometheus.NewRegistry()
 	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := service.NewMetrics(a.registry)
-	pipe := service.NewPipeline(cfg)
+	pipe := service.NewPipeline(cfg).WithHours(workHours(cfg, a.db, clock(), a.log))
 	locker := redislock.New(a.rdb, cfg.Redis.Prefix, cfg.Reserve.LockTTL.D(), cfg.Reserve.LockWait.D(), a.log)
 	a.buyerCache = service.NewBuyerCache(a.rdb, cfg.Redis.Prefix, a.log)
 	a.catalog = service.NewCatalog(a.db, cfg.Roles).WithBuyerCache(a.buyerCache)

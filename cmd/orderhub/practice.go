@@ -26,6 +26,7 @@ import (
 	"orderhub/internal/redislock"
 	"orderhub/model"
 	"orderhub/service"
+	"orderhub/service/worktime"
 )
 
 // practice is practice mode (练习, docs/moving-in.md §6): every trainee
@@ -501,7 +502,7 @@ func (p *practice) build(key, user string, db *gorm.DB) *sandbox {
 	cfg := p.cfg
 	prefix := cfg.Redis.Prefix + "practice:" + key + ":"
 	reg := prometheus.NewRegistry()
-	pipe := service.NewPipeline(cfg)
+	pipe := service.NewPipeline(cfg).WithHours(service.NewHours(worktime.New(cfg.WorkTime, cfg.Location()), db))
 	locker := redislock.New(p.rdb, prefix, cfg.Reserve.LockTTL.D(), cfg.Reserve.LockWait.D(), p.log)
 	orders := service.NewOrders(db, locker, pipe, p.clock, cfg.Location(), p.log, service.NewMetrics(reg))
 	transfers := service.NewTransfers(db, pipe, p.clock)

@@ -18,6 +18,7 @@ import (
 	"orderhub/model"
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/service/worktime"
 )
 
 // readmeFastConfig returns the escalation walk-through's config file, as
@@ -94,7 +95,9 @@ func fastTour(t *testing.T, db *gorm.DB, cfg config.Config, down time.Duration) 
 	rdb, prefix := modeltest.Redis(t)
 	log := modeltest.Log()
 	clock := testclock.New(time.Now().UTC().Truncate(time.Second))
-	pipe := service.NewPipeline(cfg)
+	// The walk-through's own working time (all day), as the served
+	// orderhub would count it.
+	pipe := service.NewPipeline(cfg).WithHours(service.NewHours(worktime.New(cfg.WorkTime, cfg.Location()), db))
 	catalog := service.NewCatalog(db, cfg.Roles)
 	stock := service.NewStock(db, clock.Now)
 	orders := service.NewOrders(db, redislock.New(rdb, prefix, time.Second, time.Second, log), pipe, clock.Now, cfg.Location(), log,

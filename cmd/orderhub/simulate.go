@@ -160,6 +160,11 @@ func replay(ctx context.Context, base config.Config, o simOptions, profile sim.P
 		label, mode = "without escalation", "off"
 	}
 	cfg := sim.Scaled(base, scale, escalation)
+	// Working hours count the business day the simulation plays, not the
+	// real clock's: the calendar follows the compressed clock from the
+	// moment the day starts.
+	warp := &config.Warp{}
+	cfg.WorkTime.Warp = warp
 	cfg.DataDir = filepath.Join(o.dataDir, "escalation-"+mode)
 	cfg.DemoSeed = true
 	// The simulation makes its own days; the demo's history would only
@@ -239,7 +244,8 @@ func replay(ctx context.Context, base config.Config, o simOptions, profile sim.P
 	}
 	since := time.Now().UTC()
 	opt := sim.Options{Seed: o.seed, OrdersPerDay: o.ordersPerDay, Days: o.days, Scale: scale, Drain: o.drain, Profile: profile,
-		Stages: cfg.Stages, Photo: waybillJPEG(), Channel: "shop", ChannelSecret: chSecret}
+		Stages: cfg.Stages, Photo: waybillJPEG(), Channel: "shop", ChannelSecret: chSecret,
+		OnClock: func(c sim.Clock) { warp.Set(c.Start, c.Origin, c.Scale) }}
 	if !o.quiet {
 		opt.Progress = progressBar(stderr, label)
 	}

@@ -42,6 +42,9 @@ type Options struct {
 	// Channel and ChannelSecret name a configured channel (preset native)
 	// that sends signed orders; "" sends none.
 	Channel, ChannelSecret string
+	// OnClock, if set, is told when the business day starts: orderhub's
+	// working-time calendar follows the same compressed clock.
+	OnClock func(Clock)
 }
 
 // Progress is where the simulation is.
@@ -171,6 +174,9 @@ func Play(ctx context.Context, e *Edges, opt Options) (Outcome, error) {
 
 	realStart := time.Now().Add(300 * time.Millisecond)
 	w.clock = Clock{Start: realStart, Origin: Origin, Scale: opt.Scale}
+	if opt.OnClock != nil {
+		opt.OnClock(w.clock)
+	}
 	w.end = Origin.Add(time.Duration(opt.Days)*24*time.Hour + opt.Drain)
 	w.out.Clock, w.out.Start = w.clock, Origin
 	runCtx, stopRun := context.WithCancel(ctx)

@@ -1,0 +1,170 @@
+package config
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// WorkTime is when the business works: the stage clocks (SLAs and the
+// escalation ladders), the board's colours, the buyer's ETA and the
+// promise orderhub proposes count only these hours (service/worktime).
+type WorkTime struct {
+	// Shifts is the company's working day in local time, one or more
+	// windows: "08:00-12:00,13:00-18:00"; "00:00-24:00" is all day.
+	Shifts string `yaml:"shifts" env:"SHIFTS"`
+	// Weekdays are the working days, 1 Monday … 7 Sunday.
+	Weekdays []int `yaml:"weekdays" env:"WEEKDAYS" envSeparator:","`
+	// Holidays follows China's statutory holidays and their 调休 make-up
+	// workdays (from github.com/6tail/lunar-go) over Weekdays, for the
+	// years its data covers; later years count Weekdays alone.
+	Holidays bool `yaml:"holidays" env:"HOLIDAYS"`
+	// Warehouses overrides the shifts and weekdays of one warehouse, by
+	// its code (SH: {shifts: "07:30-21:00"}); a field left empty keeps the
+	// company's.
+	Warehouses map[string]WarehouseHours `yaml:"warehouses" env:"-"`
+	// Warp, set only by `orderhub simulate`, maps the real clock onto the
+	// compressed business day, so working hours count business time.
+	Warp *Warp `yaml:"-" env:"-"`
+}
+
+// WarehouseHours is one warehouse's working time.
+type WarehouseHours struct {
+	Shifts   string `yaml:"shifts"`
+	Weekdays []int  `yaml:"weekdays"`
+}
+
+// DefaultWorkTime is the business's day: 08:00-20:00, Monday to Saturday,
+// with the statutory holidays off and their make-up days on.
+func DefaultWorkTime() WorkTime {
+	return WorkTime{Shifts: "08:00-20:00", Weekdays: []int{1, 2, 3, 4, 5, 6}, Holidays: true}
+}
+
+// AllDay is a WorkTime that never stops: every hour of every day.
+func AllDay() WorkTime {
+	return WorkTime{Shifts: "00:00-24:00", Weekdays: []int{1, 2, 3, 4, 5, 6, 7}}
+}
+
+// Span is one shift: seconds after local midnight, From < To ≤ 86400.
+type Span struct{ From, To int }
+
+// ParseShifts reads "08:00-12:00,13:00-18:00": windows within one day, in
+// order, not overlapping; "24:00" ends the day.
+func ParseShifts(s string) ([]Span, error) {
+	bad := fmt.Errorf("%q is not shifts like 08:00-12:00,13:00-18:00", s)
+	clock := func(v string) (int, bool) {
+		v = strings.TrimSpace(v)
+		if v == "24:00" {
+			return 86400, true
+		}
+		t, err := time.Parse("15:04", v)
+		if err != nil {
+			return 0, false
+		}
+		return t.Hour()*3600 + t.Minute()*60, true
+	}
+	var out []Span
+	for _, part := range strings.Split(s, ",") {
+		a, b, ok := strings.Cut(part, "-")
+		if !ok {
+			return nil, bad
+		}
+		from, ok1 := clock(a)
+		to, ok2 := clock(b)
+		if !ok1 || !ok2 || from >= to {
+			return nil, bad
+		}
+		if len(out) > 0 && from < out[len(out)-1].To {
+			return nil, fmt.Errorf("%q: shifts must be in order and must not overlap", s)
+		}
+		out = append(out, Span{from, to})
+	}
+	return out, nil
+}
+
+func (c *Config) validateWorkTime() error {
+	w := c.WorkTime
+	if _, err := ParseShifts(w.Shifts); err != nil {
+		return fmt.Errorf("config: work_time.shifts (ORDERHUB_WORK_TIME_SHIFTS): %v", err)
+	}
+	days := func(key string, ds []int) error {
+		for _, d := range ds {
+			if d < 1 || d > 7 {
+				return fmt.Errorf("config: %s: %d is not a weekday 1 (Monday) … 7 (Sunday)", key, d)
+			}
+		}
+		return nil
+	}
+	if len(w.Weekdays) == 0 {
+		return fmt.Errorf("config: work_time.weekdays (ORDERHUB_WORK_TIME_WEEKDAYS): must name at least one weekday, 1 (Monday) … 7 (Sunday)")
+	}
+	if err := days("work_time.weekdays (ORDERHUB_WORK_TIME_WEEKDAYS)", w.Weekdays); err != nil {
+		return err
+	}
+	codes := make([]string, 0, len(w.Warehouses))
+	for code := range w.Warehouses {
+		codes = append(codes, code)
+	}
+	sort.Strings(codes)
+	for _, code := range codes {
+		h := w.Warehouses[code]
+		if h.Shifts != "" {
+			if _, err := ParseShifts(h.Shifts); err != nil {
+				return fmt.Errorf("config: work_time.warehouses.%s.shifts: %v", code, err)
+			}
+		}
+		if err := days("work_time.warehouses."+code+".weekdays", h.Weekdays); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Warp maps orderhub's real clock onto a compressed business clock:
+// business = Origin + (real − Start) × Scale. Until Set, business time is
+// real time.
+type Warp struct {
+	mu            sync.RWMutex
+	start, origin time.Time
+	scale         float64
+}
+
+// Set starts the business clock: real time start is business time origin,
+// and scale business seconds pass per real second.
+func (w *Warp) Set(start, origin time.Time, scale float64) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.start, w.origin, w.scale = start, origin, scale
+}
+
+// Biz is the business time at real time t.
+func (w *Warp) Biz(t time.Time) time.Time {
+	w.mu.RLock()
+	defer w.mu.RUnlock()
+	if w.scale == 0 {
+		return t
+	}
+	return w.origin.Add(time.Duration(float64(t.Sub(w.start)) * w.scale))
+}
+
+// Real is the real time at business time t.
+func (w *Warp) Real(t time.Time) time.Time {
+	w.mu.RLock()
+	defer w.mu.RUnlock()
+	if w.scale == 0 {
+		return t
+	}
+	return w.start.Add(time.Duration(float64(t.Sub(w.origin)) / w.scale))
+}
+
+// Scale is business seconds per real second (1 until Set).
+func (w *Warp) Scale() float64 {
+	w.mu.RLock()
+	defer w.mu.RUnlock()
+	if w.scale == 0 {
+		return 1
+	}
+	return w.scale
+}
