@@ -598,8 +598,8 @@ func (b *Bot) renderStage(m model.Inbound, actorName string) func(service.Outcom
 		}
 		msgs := []service.Message{service.Text(text, m.FromUser)}
 		if sc.Owner != nil && sc.Owner.UserID != m.FromUser {
-			push := service.Text(fmt.Sprintf("新待办：订单 %s 已到「%s」，由您负责（%s 推进）。发「订单 %s」查看。", sc.No, b.pipe.Name(sc.To), textesc.Text(actorName, 20), sc.No), sc.Owner.UserID)
-			push.OrderID = sc.OrderID
+			push := service.Message{To: []string{sc.Owner.UserID}, Type: service.MsgTypeNewWork, OrderID: sc.OrderID,
+				Body: service.NewWork{OrderNo: sc.No, StageName: b.pipe.Name(sc.To), By: actorName}}
 			msgs = append(msgs, push)
 		}
 		return msgs
@@ -752,17 +752,13 @@ func (b *Bot) problem(ctx context.Context, m model.Inbound, actor service.Actor,
 		if t == nil {
 			return nil
 		}
+		// The assignee's push (新工单) is queued by the service, as for a
+		// problem from any other edge.
 		who := "暂无负责人"
-		var msgs []service.Message
 		if t.Assignee != nil {
 			who = "已通知 " + textesc.Text(t.Assignee.Name, 20)
-			if t.Assignee.UserID != m.FromUser {
-				push := service.Text(fmt.Sprintf("新工单 %s：订单 %s（%s）异常，%s 报告：%s。", t.No, t.OrderNo, b.pipe.Name(t.Stage), textesc.Text(actor.Name, 20), textesc.Text(t.Description, 201)), t.Assignee.UserID)
-				push.OrderID = *t.OrderID
-				msgs = append(msgs, push)
-			}
 		}
-		return append([]service.Message{service.Text(fmt.Sprintf("已登记异常，工单 %s（订单 %s），%s。", t.No, t.OrderNo, who), m.FromUser)}, msgs...)
+		return []service.Message{service.Text(fmt.Sprintf("已登记异常，工单 %s（订单 %s），%s。", t.No, t.OrderNo, who), m.FromUser)}
 	}
 	return b.write(ctx, m, render, func(ctx context.Context) error {
 		_, err := b.d.Tickets.Open(ctx, service.NewTicket{Kind: model.TicketStaffProblem, OrderNo: no, Description: desc, Actor: actor})

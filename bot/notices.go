@@ -53,6 +53,19 @@ func Render(m service.Outgoing, loc *time.Location) (service.Outgoing, error) {
 			return m, err
 		}
 		m.MsgType, body = "markdown", map[string]string{"content": escalationDigest(d)}
+	case service.MsgTypeNewTicket:
+		var n service.NewTicketNotice
+		if err := decode(m, &n); err != nil {
+			return m, err
+		}
+		m.MsgType, body = "text", map[string]string{"content": newTicketText(n)}
+	case service.MsgTypeNewWork:
+		var n service.NewWork
+		if err := decode(m, &n); err != nil {
+			return m, err
+		}
+		m.MsgType, body = "text", map[string]string{"content": fmt.Sprintf("新待办：订单 %s 已到「%s」，由您负责（%s 推进）。发「订单 %s」查看。",
+			n.OrderNo, n.StageName, textesc.Text(n.By, 20), n.OrderNo)}
 	case service.MsgTypeStockAudit:
 		var r service.AuditReport
 		if err := decode(m, &r); err != nil {
@@ -409,4 +422,15 @@ func staffLeftText(l service.StaffLeft) string {
 		}
 	}
 	return body + "\n未完成的工作已交接：\n" + strings.Join(lines, "\n")
+}
+
+// newTicketText is a problem pushed to its assignee when it opens: what,
+// on which order and stage, who reported it, and the reply that takes it.
+func newTicketText(n service.NewTicketNotice) string {
+	what := "异常，" + textesc.Text(n.Reporter, 20) + " 报告"
+	if n.Kind == model.TicketCustomerProblem {
+		what = "买家反馈（" + textesc.Text(n.Reporter, 20) + "）"
+	}
+	return fmt.Sprintf("新工单 %s：订单 %s（%s）%s：%s。回复「收到 %s」接单，处理完回复「处理 %s 怎么处理的」。",
+		n.TicketNo, n.OrderNo, n.StageName, what, textesc.Text(n.Description, 201), n.TicketNo, n.TicketNo)
 }

@@ -262,6 +262,11 @@ type Duties struct {
 	// Audit are told what the nightly stock audit found; when nobody
 	// holds one of them, the supervisor roles are.
 	Audit []string `yaml:"audit"`
+	// Aftercare is the role that answers for an order no stage holds any
+	// more (delivered, cancelled): a buyer's problem on it is assigned to
+	// one of its holders, and the ticket's "@lead" is their lead. Empty:
+	// the first stage's owner role (who took the order in).
+	Aftercare string `yaml:"aftercare"`
 }
 
 // DefaultLeads are the leads of the business as it works today.
@@ -281,6 +286,7 @@ func DefaultDuties() Duties {
 		OrderTaking:    []string{"customer_service", "cs_lead", "keeper", "keeper_lead"},
 		Tickets:        []string{"keeper_lead", "picker_lead", "qc_lead", "dispatcher_lead", "cs_lead", "production_director"},
 		Audit:          []string{"admin"},
+		Aftercare:      "customer_service",
 	}
 }
 
@@ -865,6 +871,9 @@ func (c *Config) validateDuties(roles map[string]bool) error {
 	}
 	if !roles[d.TransferKeeper] {
 		return fmt.Errorf("config: duties.transfer_keeper: unknown role %q", d.TransferKeeper)
+	}
+	if d.Aftercare != "" && !roles[d.Aftercare] {
+		return fmt.Errorf("config: duties.aftercare: unknown role %q", d.Aftercare)
 	}
 	for key, list := range map[string][]string{"duties.transfers": d.Transfers, "duties.cancel": d.Cancel, "duties.attach": d.Attach,
 		"duties.stock": d.Stock, "duties.order_taking": d.OrderTaking, "duties.tickets": d.Tickets, "duties.audit": d.Audit} {

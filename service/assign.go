@@ -39,7 +39,7 @@ func nearest(staff []model.Staff, wh uint64) []model.Staff {
 // ownerLoads spreads new orders over the holders of the first stage's
 // role instead of giving every one to the first of them: each goes to
 // whoever holds the fewest open orders (ties: the lowest id), among the
-// staff of the order's warehouse if it has any, else all holders.
+// holders near the order's warehouse (holdersNear).
 //
 // The counts are read from the database at most every loadTTL and kept
 // up to date in between by what this process gave out, so a placement
@@ -57,7 +57,7 @@ const loadTTL = 10 * time.Second
 // staff (the role's active holders, in id order; nil when there are
 // none), and counts the order against them.
 func (l *ownerLoads) pick(tx *gorm.DB, staff []model.Staff, wh uint64, closed []string, now time.Time) (*model.Staff, error) {
-	staff = preferWarehouse(staff, wh)
+	staff = nearest(staff, wh)
 	if len(staff) == 0 {
 		return nil, nil
 	}
@@ -92,19 +92,15 @@ func (l *ownerLoads) pick(tx *gorm.DB, staff []model.Staff, wh uint64, closed []
 // nextOwner is who takes an order into a stage owned by role: its
 // current owner if they hold role too (an order moving from 待发货 to
 // 已发货 stays with the dispatcher who packed it), else the holder with
-// the fewest open orders (ties: the lowest id), among the staff of the
-// order's warehouse if it has any, else all holders. Counted in tx, when
+// the fewest open orders (ties: the lowest id), among the holders near the
+// order's warehouse (holdersNear). Counted in tx, when
 // the order moves: one order at a time, unlike placement (ownerLoads).
 // nil when nobody holds role.
 func nextOwner(tx *gorm.DB, role string, ord model.Order, closed []string) (*model.Staff, error) {
-	if role == "" {
-		return nil, nil
-	}
-	var staff []model.Staff
-	if err := holdersOf(tx, role).Find(&staff).Error; err != nil {
+	staff, err := holdersNear(tx, role, ord.WarehouseID)
+	if err != nil {
 		return nil, err
 	}
-	staff = preferWarehouse(staff, ord.WarehouseID)
 	if len(staff) == 0 {
 		return nil, nil
 	}
@@ -124,24 +120,6 @@ func nextOwner(tx *gorm.DB, role string, ord model.Order, closed []string) (*mod
 		}
 	}
 	return &best, nil
-}
-
-// preferWarehouse narrows staff to those working in warehouse wh, if any
-// do (wh 0: no narrowing).
-func preferWarehouse(staff []model.Staff, wh uint64) []model.Staff {
-	if wh == 0 {
-		return staff
-	}
-	var here []model.Staff
-	for _, st := range staff {
-		if st.WarehouseID != nil && *st.WarehouseID == wh {
-			here = append(here, st)
-		}
-	}
-	if len(here) > 0 {
-		return here
-	}
-	return staff
 }
 
 // openOrdersHeld counts the open orders (stage not in closed) each of

@@ -332,21 +332,12 @@ func StaffAsActor(s model.Staff) Actor {
 	return Actor{Kind: ActorStaff, ID: s.UserID, Name: s.Name, Roles: SplitRoles(s.Roles), StaffID: s.ID}
 }
 
-// staffWithRole picks who holds role: someone in the warehouse first,
-// else anyone, lowest id first so the choice is stable.
+// staffWithRole picks who holds role near the warehouse (holdersNear),
+// lowest id first so the choice is stable.
 func staffWithRole(db *gorm.DB, role string, warehouseID uint64) (*model.Staff, error) {
-	var s model.Staff
-	q := db.Where("active = ? AND roles LIKE ?", true, roleLike(role))
-	err := q.Session(&gorm.Session{}).Where("warehouse_id = ?", warehouseID).Order("id").Take(&s).Error
-	if err == nil {
-		return &s, nil
-	}
-	if err != gorm.ErrRecordNotFound {
+	staff, err := holdersNear(db, role, warehouseID)
+	if err != nil || len(staff) == 0 {
 		return nil, err
 	}
-	err = q.Order("id").Take(&s).Error
-	if err == gorm.ErrRecordNotFound {
-		return nil, nil
-	}
-	return &s, err
+	return &staff[0], nil
 }

@@ -311,6 +311,9 @@ type toldEntry struct {
 	Users []string  `json:"users"`
 	Names []string  `json:"names"`
 	At    time.Time `json:"at"`
+	// Unrouted: the level found nobody to push (an error, counted); the
+	// alarm went on to the next level at once.
+	Unrouted bool `json:"unrouted,omitempty"`
 }
 
 func parseTold(s string) []toldEntry {
@@ -501,8 +504,10 @@ func (e *Escalator) subject(tx *gorm.DB, a model.Alarm) (subject, error) {
 		if s.warehouseID == 0 {
 			s.warehouseID = s.order.WarehouseID
 		}
-		if st, ok := e.pipe.Stage(s.order.Stage); ok && s.ownerRole == "" {
-			s.ownerRole = st.OwnerRole
+		if s.ownerRole == "" {
+			// An order no stage holds (已签收, cancelled) is aftercare's:
+			// a ladder's @lead is then their lead, never nobody.
+			s.ownerRole = e.pipe.holderRole(s.order.Stage)
 		}
 	}
 	if a.Subject == model.AlarmOrder {
@@ -534,9 +539,10 @@ func (e *Escalator) fire(tx *gorm.DB, a model.Alarm, now time.Time) (*push, bool
 	} else if err != nil {
 		return nil, false, err
 	}
+	claimed := a.Level
 	move := func(upd map[string]any) error {
 		upd["updated_at"] = now
-		res := model.Row(tx, &model.Alarm{}).Where("id = ? AND level = ? AND state = ?", a.ID, a.Level, model.AlarmArmed).Updates(upd)
+		res := model.Row(tx, &model.Alarm{}).Where("id = ? AND level = ? AND state = ?", a.ID, claimed, model.AlarmArmed).Updates(upd)
 		if res.Error != nil {
 			return res.Error
 		}
@@ -562,7 +568,36 @@ func (e *Escalator) fire(tx *gorm.DB, a model.Alarm, now time.Time) (*push, bool
 	if err != nil {
 		return nil, false, err
 	}
-	p := &push{alarm: a, level: f.level, subj: s, to: to, before: parseTold(a.Told), waited: now.Sub(a.EnteredAt)}
+	before := parseTold(a.Told)
+	// Invariant 10: a level that finds nobody is an error — logged,
+	// counted, recorded on the alarm — and the alarm goes on to the next
+	// level at once; past the last, to the supervisors. Never done unheard.
+	for len(to) == 0 {
+		e.unrouted(a, s)
+		before = append(before, toldEntry{Level: a.Level, At: now, Unrouted: true})
+		if a.Level >= len(levels) {
+			if to, err = e.lastResort(tx, s); err != nil {
+				return nil, false, err
+			}
+			if len(to) == 0 {
+				// Nobody at all: stays armed and is tried again.
+				return nil, false, move(map[string]any{"told": toldJSON(before), "next_at": now.Add(6 * e.cfg.ScanEvery.D())})
+			}
+			break
+		}
+		a.Level++
+		f = decideFire(levels, a, true, now, e.loc)
+		if !f.postpone.IsZero() {
+			f = firing{level: levels[a.Level-1], done: a.Level >= len(levels)}
+			if !f.done {
+				f.nextAt = notQuiet(levels[a.Level], nextLevelAt(levels, a.Level, a.EnteredAt, now), e.loc)
+			}
+		}
+		if to, err = e.recipients(tx, f.level, s); err != nil {
+			return nil, false, err
+		}
+	}
+	p := &push{alarm: a, level: f.level, subj: s, to: to, before: before, waited: now.Sub(a.EnteredAt)}
 	switch {
 	case a.TicketID != nil:
 		if err := tx.Where("id = ?", *a.TicketID).Take(&p.ticket).Error; err != nil {
@@ -645,8 +680,36 @@ func toldAfter(before []toldEntry, level int, to []model.Staff, now time.Time) s
 		entry.Users = append(entry.Users, st.UserID)
 		entry.Names = append(entry.Names, st.Name)
 	}
-	told, _ := json.Marshal(append(slices.Clone(before), entry))
-	return string(told)
+	return toldJSON(append(slices.Clone(before), entry))
+}
+
+func toldJSON(told []toldEntry) string {
+	b, _ := json.Marshal(told)
+	return string(b)
+}
+
+// unrouted logs and counts a level that found nobody to push.
+func (e *Escalator) unrouted(a model.Alarm, s subject) {
+	e.orders.m.AlarmsWithoutRecipient.Inc()
+	e.log.Error("escalation: alarm without recipient", "alarm", a.ID, "clock", a.Clock, "level", a.Level, "what", s.what, "role", s.ownerRole, "warehouse", s.warehouseID)
+}
+
+// lastResort is who hears of an alarm every level of whose ladder found
+// nobody: the supervisor roles, nearest the subject's warehouse.
+func (e *Escalator) lastResort(tx *gorm.DB, s subject) ([]model.Staff, error) {
+	var out []model.Staff
+	for _, role := range e.pipe.supervisorRoles {
+		staff, err := holdersNear(tx, role, s.warehouseID)
+		if err != nil {
+			return nil, err
+		}
+		for _, st := range staff {
+			if !slices.ContainsFunc(out, func(o model.Staff) bool { return o.ID == st.ID }) {
+				out = append(out, st)
+			}
+		}
+	}
+	return out, nil
 }
 
 // nextLevelAt is when the level after level (counted from 1, just told
@@ -823,7 +886,9 @@ func (e *Escalator) notice(p *push) EscalationNotice {
 		n.StageName = p.subj.stageName
 	}
 	for _, t := range p.before {
-		n.Before = append(n.Before, EscalationTold{Level: t.Level, Names: t.Names, At: t.At})
+		if !t.Unrouted {
+			n.Before = append(n.Before, EscalationTold{Level: t.Level, Names: t.Names, At: t.At})
+		}
 	}
 	return n
 }

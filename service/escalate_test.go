@@ -28,7 +28,8 @@ type escEnv struct {
 	tickets *service.Tickets
 	esc     *service.Escalator
 	// esc2 is a second instance's scanner on the same database.
-	esc2 *service.Escalator
+	esc2    *service.Escalator
+	metrics *service.Metrics
 }
 
 func newEscEnv(t *testing.T, db *gorm.DB, tune func(c *config.Config)) *escEnv {
@@ -52,14 +53,15 @@ func newEscEnv(t *testing.T, db *gorm.DB, tune func(c *config.Config)) *escEnv {
 	e := &env{db: db, cfg: cfg, clock: clock}
 	e.catalog = service.NewCatalog(db, cfg.Roles)
 	e.stock = service.NewStock(db, clock.Now)
-	e.orders = service.NewOrders(db, redislock.New(rdb, prefix, time.Second, time.Second, log), pipe, clock.Now, cfg.Location(), log, service.NewMetrics(prometheus.NewRegistry()))
+	metrics := service.NewMetrics(prometheus.NewRegistry())
+	e.orders = service.NewOrders(db, redislock.New(rdb, prefix, time.Second, time.Second, log), pipe, clock.Now, cfg.Location(), log, metrics)
 	e.transfers = service.NewTransfers(db, pipe, clock.Now)
 	e.world(t)
 	ctx := context.Background()
 	must(e.catalog.CreateStaff(ctx, service.StaffInput{UserID: "cslead", Name: "吴客服主管", Roles: []string{"cs_lead"}}))
 	must(e.catalog.CreateStaff(ctx, service.StaffInput{UserID: "dir", Name: "冯总监", Roles: []string{"director"}}))
 	e.put(t, "A", "BOLT-M8", 10000)
-	x := &escEnv{env: e, tickets: service.NewTickets(db, pipe, clock.Now, cfg.Location(), cfg.Roles)}
+	x := &escEnv{env: e, tickets: service.NewTickets(db, pipe, clock.Now, cfg.Location(), cfg.Roles), metrics: metrics}
 	x.esc = service.NewEscalator(db, e.orders, x.tickets, cfg.Escalation, clock.Now, cfg.Location(), log)
 	x.esc2 = service.NewEscalator(db, e.orders, x.tickets, cfg.Escalation, clock.Now, cfg.Location(), log)
 	return x

@@ -12,6 +12,9 @@ type Metrics struct {
 	BatchFallbacks   prometheus.Counter
 	StageChanges     *prometheus.CounterVec
 	TransfersCreated prometheus.Counter
+	// AlarmsWithoutRecipient counts escalation levels that found nobody
+	// to push (design invariant 10): each is an error, passed up.
+	AlarmsWithoutRecipient prometheus.Counter
 }
 
 // NewMetrics registers the business counters with reg.
@@ -38,7 +41,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		TransfersCreated: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "orderhub_transfers_created_total", Help: "Transfer work orders created by reservations.",
 		}),
+		AlarmsWithoutRecipient: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "orderhub_alarms_without_recipient_total", Help: "Escalation levels that found nobody to push; each went on to the next level (or the supervisors).",
+		}),
 	}
-	reg.MustRegister(m.OrdersCreated, m.OrdersRefused, m.ReserveRetries, m.LockFallbacks, m.BatchFallbacks, m.StageChanges, m.TransfersCreated)
+	reg.MustRegister(m.OrdersCreated, m.OrdersRefused, m.ReserveRetries, m.LockFallbacks, m.BatchFallbacks, m.StageChanges, m.TransfersCreated, m.AlarmsWithoutRecipient)
 	return m
 }

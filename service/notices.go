@@ -172,3 +172,30 @@ const (
 	HandTransfer = "transfer"
 	HandTicket   = "ticket"
 )
+
+// MsgTypeNewTicket is a NewTicketNotice: a problem pushed to the person it
+// was assigned to when it was opened, from any edge.
+const MsgTypeNewTicket = "new_ticket"
+
+// NewTicketNotice is a problem just opened on an order and assigned to
+// the person it is pushed to.
+type NewTicketNotice struct {
+	TicketNo    string `json:"ticket_no"`
+	Kind        string `json:"kind"` // model.TicketCustomerProblem, model.TicketStaffProblem
+	OrderNo     string `json:"order_no"`
+	StageName   string `json:"stage_name"`
+	Reporter    string `json:"reporter"` // as the ticket records it: 买家 …, 王建国 (wangjg)
+	Description string `json:"description"`
+}
+
+// MsgTypeNewWork is a NewWork: an order's stage given to the person who
+// now holds it. Reported apart from the pushes about work at risk
+// (docs/metrics.md): it is the work itself arriving, one per stage entry.
+const MsgTypeNewWork = "new_work"
+
+// NewWork is an order that entered a stage its receiver now holds.
+type NewWork struct {
+	OrderNo   string `json:"order_no"`
+	StageName string `json:"stage_name"`
+	By        string `json:"by"` // who moved it
+}

@@ -254,15 +254,16 @@ func (s *Staffing) deactivate(tx *gorm.DB, st model.Staff, by string) (Handover,
 		return h, err
 	}
 	var handed []HandedOn
-	// Orders they own, in a stage before the last: the stage's role, in the
-	// order's warehouse first (staffWithRole no longer finds them).
+	// Orders they own, in a stage before the last: to the least-loaded
+	// holder of the stage's role near the order's warehouse, as a stage
+	// advance picks (nextOwner; being inactive, they are not among them).
 	var ords []model.Order
 	if err := tx.Where("owner_staff_id = ? AND stage <> ? AND stage <> ?", st.ID, s.pipe.Last().Key, StageCancelled).Find(&ords).Error; err != nil {
 		return h, err
 	}
 	for _, o := range ords {
 		stage, _ := s.pipe.Stage(o.Stage)
-		next, err := staffWithRole(tx, stage.OwnerRole, o.WarehouseID)
+		next, err := nextOwner(tx, stage.OwnerRole, o, []string{s.pipe.Last().Key, StageCancelled})
 		if err != nil {
 			return h, err
 		}

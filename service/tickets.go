@@ -1,6 +1,7 @@
 package service
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -52,9 +53,10 @@ func TicketNo(local time.Time, id uint64) string {
 	return fmt.Sprintf("TK%s-%06d", local.Format("20060102"), id)
 }
 
-// Open records a problem on an order, assigned to the lead of whoever owns
-// the order's stage (else a supervisor), so the person who can unblock it
-// hears of it.
+// Open records a problem on an order, assigned to the person who can act
+// on it (see assignee), and pushes it to them in the same transaction
+// (a NewTicketNotice), whichever edge it came from: the mini-program, chat,
+// a channel or the board.
 func (t *Tickets) Open(ctx context.Context, in NewTicket) (_ TicketView, err error) {
 	defer wrapOp(&err, "Tickets.Open")
 	switch in.Kind {
@@ -77,13 +79,21 @@ func (t *Tickets) Open(ctx context.Context, in NewTicket) (_ TicketView, err err
 			return &NotFoundError{What: "order", Key: no}
 		}
 		now := t.clock()
-		assignee, err := t.assignee(tx, ord)
+		assignee, err := t.assignee(tx, ord, in.Actor)
 		if err != nil {
 			return err
 		}
 		tk, err := createTicket(tx, t.loc, ord, in.Kind, in.Actor.Label(), in.Description, assignee, now)
 		if err != nil {
 			return err
+		}
+		if assignee != nil && !(in.Actor.Kind == ActorStaff && in.Actor.ID == assignee.UserID) {
+			m := Message{To: []string{assignee.UserID}, Type: MsgTypeNewTicket, Key: fmt.Sprintf("tknew:%d", tk.ID), OrderID: ord.ID,
+				Body: NewTicketNotice{TicketNo: tk.No, Kind: in.Kind, OrderNo: ord.No, StageName: t.pipe.Name(ord.Stage),
+					Reporter: cmp.Or(in.Actor.Name, in.Actor.Label()), Description: tk.Description}}
+			if err := enqueue(tx, now, 0, []Message{m}); err != nil {
+				return err
+			}
 		}
 		if in.Kind == model.TicketCustomerProblem && in.Actor.BuyerID != 0 {
 			// Remembered so the buyer who reported it hears of its updates.
@@ -124,18 +134,47 @@ func createTicket(tx *gorm.DB, loc *time.Location, ord model.Order, kind, report
 	return tk, err
 }
 
-// assignee picks the lead of the role that owns the order's stage
-// (config leads: keeper → keeper_lead), else a supervisor.
-func (t *Tickets) assignee(tx *gorm.DB, ord model.Order) (*model.Staff, error) {
-	var candidates []string
-	if st, ok := t.pipe.Stage(ord.Stage); ok && t.pipe.Lead(st.OwnerRole) != "" {
-		candidates = append(candidates, t.pipe.Lead(st.OwnerRole))
+// assignee is who a new problem on ord goes to: the person who can act on
+// it, never the one reporting it.
+//   - The order's stage has a holder (its owner, holding the stage's role):
+//     them; when they are the one reporting (a keeper's 异常 asks for help),
+//     their lead.
+//   - Nobody holds the order any more (已签收, cancelled) or its owner left:
+//     the least busy holder of the role that holds it now (aftercare for a
+//     finished order) near its warehouse.
+//   - Nobody holds that role: its lead, then a supervisor.
+func (t *Tickets) assignee(tx *gorm.DB, ord model.Order, reporter Actor) (*model.Staff, error) {
+	role := t.pipe.holderRole(ord.Stage)
+	self := func(st model.Staff) bool { return reporter.Kind == ActorStaff && reporter.ID == st.UserID }
+	holders, err := holdersNear(tx, role, ord.WarehouseID)
+	if err != nil {
+		return nil, err
 	}
-	candidates = append(candidates, t.pipe.supervisorRoles...)
-	for _, role := range candidates {
-		s, err := staffWithRole(tx, role, ord.WarehouseID)
-		if err != nil || s != nil {
-			return s, err
+	// A holder reporting it asks for help: it goes up, to their lead.
+	if !slices.ContainsFunc(holders, self) {
+		finished := ord.Stage == t.pipe.Last().Key || ord.Stage == StageCancelled
+		if !finished && ord.OwnerStaffID != nil {
+			for _, st := range holders {
+				if st.ID == *ord.OwnerStaffID {
+					return &st, nil
+				}
+			}
+		}
+		if st, err := leastBusy(tx, holders); err != nil || st != nil {
+			return st, err
+		}
+	}
+	var up []string
+	if l := t.pipe.Lead(role); l != "" {
+		up = append(up, l)
+	}
+	for _, r := range append(up, t.pipe.supervisorRoles...) {
+		staff, err := holdersNear(tx, r, ord.WarehouseID)
+		if err != nil {
+			return nil, err
+		}
+		if st, err := leastBusy(tx, slices.DeleteFunc(staff, self)); err != nil || st != nil {
+			return st, err
 		}
 	}
 	return nil, nil

@@ -126,6 +126,7 @@ func simulate(ctx context.Context, cfg config.Config, args []string, stdout, std
 			rep.Without = r
 		}
 	}
+	rep.Judge()
 	rep.Notes = append(rep.Notes,
 		fmt.Sprintf("时长是业务时间：orderhub 记录的真实时间 × %.0f。Durations are business time: what orderhub recorded, times the scale.", scale),
 		"同一个 seed 的订单、人员和选择相同；数字随机器负载变化：一条企业微信命令的回复延迟乘以比例就是业务分钟（见上表）。The same seed makes the same orders, people and choices; the figures move with the machine's load, since a reply's real latency times the scale is business minutes.",

@@ -283,6 +283,39 @@ func simulateAndCheck(t *testing.T, extra []string) {
 		reported += n
 	}
 	check("pushes, all levels", reported, total)
+
+	// Every push that interrupted someone about work, per person, and the
+	// new-task notices apart (docs/metrics.md).
+	var interrupts, newTasks int
+	rows, err = db.Query("SELECT msg_type, to_user FROM outbox WHERE created_at >= ? AND msg_type IN ('escalation', 'escalation_digest', 'escalation_robot', 'new_ticket', 'ticket_change', 'intake_review', 'staff_left', 'daily_digest', 'new_work')", since)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var typ, to string
+		if err := rows.Scan(&typ, &to); err != nil {
+			t.Fatal(err)
+		}
+		if typ == "new_work" {
+			newTasks += len(strings.Split(to, "|"))
+		} else {
+			interrupts += len(strings.Split(to, "|"))
+		}
+	}
+	rows.Close()
+	check("pushes", f.Pushes, interrupts)
+	check("pushes_per_order", fmt.Sprintf("%.3f", f.PushesPerOrder), fmt.Sprintf("%.3f", float64(interrupts)/float64(len(orders))))
+	check("new_task_notices", f.NewTaskNotices, newTasks)
+	var unrouted int
+	if err := db.QueryRow("SELECT COUNT(*) FROM alarms WHERE told LIKE '%\"unrouted\":true%'").Scan(&unrouted); err != nil {
+		t.Fatal(err)
+	}
+	if unrouted != 0 || f.AlarmsWithoutRecipient != 0 {
+		t.Errorf("alarms without recipient: report says %d, %d alarms in the table; want none on the default ladders", f.AlarmsWithoutRecipient, unrouted)
+	}
+	if len(rep.Targets) == 0 || !strings.Contains(stdout.String(), "63.5%") {
+		t.Errorf("the report does not set the business's figures beside its own:\n%s", stdout.String())
+	}
 	if clipped == 0 {
 		check("pushes_by_level", sortedLevels(f.PushesByLevel), sortedLevels(pushes))
 	} else {

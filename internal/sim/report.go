@@ -69,6 +69,21 @@ type Figures struct {
 	PlacedToShippedP90 float64 `json:"placed_to_shipped_p90_h"`
 	// PushesByLevel counts people pushed by escalation level ("1", "2").
 	PushesByLevel map[string]int `json:"pushes_by_level"`
+	// AlarmsWithoutRecipient counts escalation levels that found nobody to
+	// push (each went on up the ladder; design invariant 10).
+	AlarmsWithoutRecipient int `json:"alarms_without_recipient"`
+	// Pushes counts every WeCom message that interrupted a person about
+	// order or ticket work (docs/metrics.md): escalation cards and digests,
+	// new-ticket notices, ticket changes told as a line, intake reviews,
+	// handovers, the morning digest — one per person it went to. Replies to
+	// a person's own command and card updates are not pushes.
+	Pushes         int            `json:"pushes"`
+	PushesByKind   map[string]int `json:"pushes_by_kind"`
+	PushesPerOrder float64        `json:"pushes_per_order"`
+	// NewTaskNotices (新待办, one per stage entry given to someone else)
+	// are counted apart, per order too.
+	NewTaskNotices         int     `json:"new_task_notices"`
+	NewTaskNoticesPerOrder float64 `json:"new_task_notices_per_order"`
 	// Waits is where orders waited: time spent in each stage, in hours.
 	Waits []StageWait `json:"waits"`
 }
@@ -288,18 +303,54 @@ func Measure(ctx context.Context, db *gorm.DB, since, end time.Time, scale float
 	}
 	for _, a := range alarms {
 		var told []struct {
-			Level int       `json:"level"`
-			Users []string  `json:"users"`
-			At    time.Time `json:"at"`
+			Level    int       `json:"level"`
+			Users    []string  `json:"users"`
+			At       time.Time `json:"at"`
+			Unrouted bool      `json:"unrouted"`
 		}
 		_ = json.Unmarshal([]byte(a.Told), &told)
 		for _, t := range told {
 			if !t.At.Before(since) {
 				f.PushesByLevel[fmt.Sprint(t.Level)] += len(t.Users)
+				if t.Unrouted {
+					f.AlarmsWithoutRecipient++
+				}
 			}
 		}
 	}
+	if err := f.countPushes(db, since); err != nil {
+		return f, err
+	}
 	return f, nil
+}
+
+// pushKinds are the outbox message types that interrupt a person about
+// order or ticket work (docs/metrics.md).
+var pushKinds = []string{"escalation", "escalation_digest", "escalation_robot", "new_ticket", "ticket_change",
+	"intake_review", "staff_left", "daily_digest"}
+
+// countPushes counts, from the outbox, the pushes queued since the
+// replay began, one per person each went to.
+func (f *Figures) countPushes(db *gorm.DB, since time.Time) error {
+	var rows []model.Outbox
+	if err := db.Select("msg_type, to_user").Where("created_at >= ? AND msg_type IN ?", since, append(pushKinds, "new_work")).Find(&rows).Error; err != nil {
+		return err
+	}
+	f.PushesByKind = map[string]int{}
+	for _, r := range rows {
+		n := len(strings.Split(r.ToUser, "|"))
+		if r.MsgType == "new_work" {
+			f.NewTaskNotices += n
+			continue
+		}
+		f.Pushes += n
+		f.PushesByKind[r.MsgType] += n
+	}
+	if f.Orders > 0 {
+		f.PushesPerOrder = math.Round(1000*float64(f.Pushes)/float64(f.Orders)) / 1000
+		f.NewTaskNoticesPerOrder = math.Round(1000*float64(f.NewTaskNotices)/float64(f.Orders)) / 1000
+	}
+	return nil
 }
 
 // pct is the q-quantile (nearest rank) of xs; 0 for none.
@@ -318,15 +369,59 @@ func pct(xs []float64, q float64) float64 {
 
 // Report is the whole result: the replay with escalation and without.
 type Report struct {
-	Seed         uint64   `json:"seed"`
-	OrdersPerDay int      `json:"orders_per_day"`
-	Days         int      `json:"days"`
-	DayLength    string   `json:"day_length"`
-	Staff        int      `json:"staff"`
-	Store        string   `json:"store"`
-	With         Replay   `json:"with_escalation"`
-	Without      Replay   `json:"without_escalation"`
-	Notes        []string `json:"notes,omitempty"`
+	Seed         uint64 `json:"seed"`
+	OrdersPerDay int    `json:"orders_per_day"`
+	Days         int    `json:"days"`
+	DayLength    string `json:"day_length"`
+	Staff        int    `json:"staff"`
+	Store        string `json:"store"`
+	With         Replay `json:"with_escalation"`
+	Without      Replay `json:"without_escalation"`
+	// Targets set the business's own figures, before and after its fix,
+	// beside the replay's (Judge).
+	Targets []Target `json:"targets,omitempty"`
+	Notes   []string `json:"notes,omitempty"`
+}
+
+// Target is one of the business's figures beside the replay's: what it
+// was before, what it reached after its fix (the goal), and orderhub's
+// with and without escalation; Met says whether the replay with
+// escalation reached the goal.
+type Target struct {
+	Key     string  `json:"key"`
+	Name    string  `json:"name"`
+	Before  string  `json:"business_before"`
+	Goal    string  `json:"goal"`
+	With    float64 `json:"with_escalation"`
+	Without float64 `json:"without_escalation"`
+	Unit    string  `json:"unit"`
+	Met     bool    `json:"met"`
+}
+
+// Judge sets the business's figures (docs/simulate-report.md: on-time
+// 63.5% before, 92.1% after; 19% shipped more than 48 h late; exceptions
+// answered in 4.7 h before, within 17 minutes after; 37% oversold) and
+// issue 28's goals beside the replay's, and says which the replay with
+// escalation met. A mode not replayed counts zero.
+func (r *Report) Judge() {
+	a, b := r.With, r.Without
+	h := func(s float64) float64 { return math.Round(s/36) / 100 }
+	m := func(s float64) float64 { return math.Round(s/6) / 10 }
+	pc := func(x float64) float64 { return math.Round(x*1000) / 10 }
+	unresolved := func(x Replay) float64 { return float64(x.TicketsNeverAcked + x.TicketsUnresolved) }
+	r.Targets = []Target{
+		{Key: "on_time_rate", Name: "准时率 on-time (promised ± 2 h)", Before: "63.5%", Goal: ">= 92.1%", With: pc(a.OnTimeRate), Without: pc(b.OnTimeRate), Unit: "%", Met: a.OnTimeRate >= 0.921},
+		{Key: "on_time_gain", Name: "催办带来的准时率提升 gain from escalation", Before: "-", Goal: ">= 2 points", With: pc(a.OnTimeRate - b.OnTimeRate), Unit: "points", Met: a.OnTimeRate-b.OnTimeRate >= 0.02},
+		{Key: "shipped_late_48h_rate", Name: "超 48 小时发货 shipped > 48 h late", Before: "19%", Goal: "<= 1%", With: pc(a.ShippedLate48hRate), Without: pc(b.ShippedLate48hRate), Unit: "%", Met: a.ShippedLate48hRate <= 0.01},
+		{Key: "ticket_ack_p90", Name: "异常响应 p90 ticket acknowledged", Before: "4.7 h", Goal: "<= 17 min", With: m(a.TicketAckP90S), Without: m(b.TicketAckP90S), Unit: "min",
+			Met: a.TicketAckP90S <= 17*60 && a.TicketAckP90S < b.TicketAckP90S},
+		{Key: "ticket_resolve_p90", Name: "异常处理 p90 ticket resolved", Before: "4.7 h", Goal: "<= 4.7 h", With: h(a.TicketResolveP90S), Without: h(b.TicketResolveP90S), Unit: "h",
+			Met: a.TicketResolveP90S <= 4.7*3600 && a.TicketResolveP90S < b.TicketResolveP90S},
+		{Key: "tickets_left_open", Name: "未接单或未处理完的工单 tickets never acknowledged or resolved", Before: "-", Goal: "0", With: unresolved(a), Without: unresolved(b), Unit: "tickets", Met: unresolved(a) == 0},
+		{Key: "alarms_without_recipient", Name: "无人接收的告警 alarms without recipient", Before: "-", Goal: "0", With: float64(a.AlarmsWithoutRecipient), Without: float64(b.AlarmsWithoutRecipient), Unit: "levels", Met: a.AlarmsWithoutRecipient == 0},
+		{Key: "pushes_per_order", Name: "每单推送 pushes per order", Before: "-", Goal: "<= 0.5", With: a.PushesPerOrder, Without: b.PushesPerOrder, Unit: "per order", Met: a.PushesPerOrder <= 0.5},
+		{Key: "oversold_units", Name: "超卖 oversold", Before: "37% of orders", Goal: "0", With: float64(a.OversoldUnits), Without: float64(b.OversoldUnits), Unit: "units", Met: a.OversoldUnits == 0},
+	}
 }
 
 // Replay is one run: its figures from the database, and what the
@@ -413,6 +508,26 @@ func (r Report) Markdown(w io.Writer) {
 	a, b := r.With, r.Without
 	fmt.Fprintf(w, "# orderhub simulate — %d 天，每天 %d 单，%d 名员工（seed %d）\n\n", r.Days, r.OrdersPerDay, r.Staff, r.Seed)
 	fmt.Fprintf(w, "一天压缩为 %s（比例 1:%.0f），%s。所有数字由 orderhub 自己的表（orders、order_events、tickets、transfers、stock_movements、alarms）算出，时长为业务时间。\n\n", r.DayLength, a.Scale, r.Store)
+	if len(r.Targets) > 0 {
+		fmt.Fprintln(w, "## 和业务方的数字比 / Beside the business's own figures")
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "| 指标 / figure | 改进前 business before | 目标 goal (business after) | 有催办 with | 无催办 without | 达到 met |")
+		fmt.Fprintln(w, "|---|---:|---:|---:|---:|:---:|")
+		for _, t := range r.Targets {
+			met := "否 no"
+			if t.Met {
+				met = "是 yes"
+			}
+			without := fmt.Sprintf("%g %s", t.Without, t.Unit)
+			if t.Key == "on_time_gain" {
+				without = "-"
+			}
+			fmt.Fprintf(w, "| %s | %s | %s | %g %s | %s | %s |\n", t.Name, t.Before, t.Goal, t.With, t.Unit, without, met)
+		}
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "## 明细 / Details")
+		fmt.Fprintln(w)
+	}
 	fmt.Fprintln(w, "| 指标 / figure | 有催办 with escalation | 无催办 without |")
 	fmt.Fprintln(w, "|---|---:|---:|")
 	row := func(name, x, y string) { fmt.Fprintf(w, "| %s | %s | %s |\n", name, x, y) }
@@ -431,6 +546,10 @@ func (r Report) Markdown(w io.Writer) {
 	row("从未接单 / 未处理完", fmt.Sprintf("%d / %d", a.TicketsNeverAcked, a.TicketsUnresolved), fmt.Sprintf("%d / %d", b.TicketsNeverAcked, b.TicketsUnresolved))
 	row("调拨单 / 到货 p90", fmt.Sprintf("%d / %.1f h", a.Transfers, a.TransferP90H), fmt.Sprintf("%d / %.1f h", b.Transfers, b.TransferP90H))
 	row("催办推送 pushes_by_level", levels(a.PushesByLevel), levels(b.PushesByLevel))
+	row("无人接收的告警 alarms_without_recipient", fmt.Sprint(a.AlarmsWithoutRecipient), fmt.Sprint(b.AlarmsWithoutRecipient))
+	row("推送 pushes (per order)", fmt.Sprintf("%d (%.2f)", a.Pushes, a.PushesPerOrder), fmt.Sprintf("%d (%.2f)", b.Pushes, b.PushesPerOrder))
+	row("其中 pushes by kind", levelsPlain(a.PushesByKind), levelsPlain(b.PushesByKind))
+	row("新待办通知 new-task notices (per order)", fmt.Sprintf("%d (%.2f)", a.NewTaskNotices, a.NewTaskNoticesPerOrder), fmt.Sprintf("%d (%.2f)", b.NewTaskNotices, b.NewTaskNoticesPerOrder))
 	row("超时工单 stalled tickets", fmt.Sprint(a.StalledTickets), fmt.Sprint(b.StalledTickets))
 	row("主管接单后转交 handed over", fmt.Sprint(a.Sim.Redirects), fmt.Sprint(b.Sim.Redirects))
 	row("企业微信命令 WeCom commands", fmt.Sprint(a.Sim.Commands), fmt.Sprint(b.Sim.Commands))

@@ -1,0 +1,197 @@
+package service_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"gorm.io/gorm"
+
+	"orderhub/config"
+	"orderhub/model"
+	"orderhub/model/modeltest"
+	"orderhub/service"
+)
+
+// newTicketPushes returns the new-ticket pushes queued, rendered.
+func newTicketPushes(t *testing.T, db *gorm.DB) []model.Outbox {
+	t.Helper()
+	var rows []model.Outbox
+	if err := db.Where("msg_type = ?", service.MsgTypeNewTicket).Order("id").Find(&rows).Error; err != nil {
+		t.Fatal(err)
+	}
+	return rendered(t, rows)
+}
+
+func staffActor(t *testing.T, db *gorm.DB, user string) service.Actor {
+	t.Helper()
+	var st model.Staff
+	if err := db.Where("user_id = ?", user).Take(&st).Error; err != nil {
+		t.Fatal(err)
+	}
+	return service.StaffAsActor(st)
+}
+
+func buyerActor(t *testing.T, db *gorm.DB, code string) service.Actor {
+	t.Helper()
+	var c model.Customer
+	if err := db.Where("code = ?", code).Take(&c).Error; err != nil {
+		t.Fatal(err)
+	}
+	return service.Actor{Kind: service.ActorCustomer, ID: "dev:buyer-1", Name: "买家张", CustomerID: c.ID}
+}
+
+// A problem is pushed to the person holding the order when it opens,
+// whichever edge reported it; the holder reporting it asks their lead.
+func TestNewTicketPushedToHolderFromEveryEdge(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		x := newEscEnv(t, db, nil)
+		ctx := context.Background()
+		for _, tc := range []struct {
+			name, kind string
+			actor      service.Actor
+			want       string // who is pushed; "" nobody (the reporter holds it)
+			assignee   string
+		}{
+			{"mini-program", model.TicketCustomerProblem, buyerActor(t, db, "C1"), "cs", "cs"},
+			{"chat, not the holder", model.TicketStaffProblem, staffActor(t, db, "keeperA"), "cs", "cs"},
+			{"board", model.TicketStaffProblem, service.Admin, "cs", "cs"},
+			{"chat, the holder asks for help", model.TicketStaffProblem, staffActor(t, db, "cs"), "cslead", "cslead"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				no := x.order(t) // held by cs, the one customer-service holder
+				before := len(newTicketPushes(t, db))
+				v, err := x.tickets.Open(ctx, service.NewTicket{Kind: tc.kind, OrderNo: no, Description: "少发1箱", Actor: tc.actor})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if v.Assignee == nil || v.Assignee.UserID != tc.assignee {
+					t.Fatalf("assignee %+v, want %s", v.Assignee, tc.assignee)
+				}
+				rows := newTicketPushes(t, db)[before:]
+				if len(rows) != 1 || rows[0].ToUser != tc.want || !strings.Contains(rows[0].Body, v.No) || !strings.Contains(rows[0].Body, "少发1箱") ||
+					!strings.HasPrefix(gjsonContent(t, rows[0].Body), "新工单 ") {
+					t.Fatalf("pushes %+v, want one to %s about %s", rows, tc.want, v.No)
+				}
+			})
+		}
+	})
+}
+
+func gjsonContent(t *testing.T, body string) string {
+	t.Helper()
+	var b struct {
+		Content string `json:"content"`
+	}
+	if err := json.Unmarshal([]byte(body), &b); err != nil {
+		t.Fatal(err)
+	}
+	return b.Content
+}
+
+// An order nobody holds any more (已签收): the buyer's 少发 goes to the
+// least busy customer-service holder, and the ticket's 17-minute level to
+// their lead — never to nobody.
+func TestTicketOnDeliveredOrderReachesCustomerServiceThenLead(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		x := newEscEnv(t, db, func(c *config.Config) {
+			c.Escalation.TicketAck = []config.Level{{After: config.Duration(17 * time.Second), Notify: []string{config.LeadToken}}}
+		})
+		ctx := context.Background()
+		must(x.catalog.CreateStaff(ctx, service.StaffInput{UserID: "cs2", Name: "何客服", Roles: []string{"customer_service"}}))
+		busy := x.order(t)
+		if _, err := x.tickets.Open(ctx, service.NewTicket{Kind: model.TicketStaffProblem, OrderNo: busy, Description: "先占着", Actor: service.Admin}); err != nil {
+			t.Fatal(err)
+		}
+		no := x.order(t)
+		if err := db.Model(&model.Order{}).Where("no = ?", no).Updates(map[string]any{"stage": "delivered", "owner_staff_id": nil}).Error; err != nil {
+			t.Fatal(err)
+		}
+		v, err := x.tickets.Open(ctx, service.NewTicket{Kind: model.TicketCustomerProblem, OrderNo: no, Description: "少发1箱", Actor: buyerActor(t, db, "C1")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		holder := v.Assignee
+		if holder == nil || (holder.UserID != "cs" && holder.UserID != "cs2") {
+			t.Fatalf("assignee %+v, want a customer-service holder", holder)
+		}
+		var busyOne model.Ticket
+		must0(t, db.Where("description = ?", "先占着").Take(&busyOne).Error)
+		if *busyOne.AssigneeStaffID == holder.ID {
+			t.Fatalf("the new ticket went to %s, who already holds one; want the least busy", holder.UserID)
+		}
+		if rows := newTicketPushes(t, db); rows[len(rows)-1].ToUser != holder.UserID {
+			t.Fatalf("pushed %s, want %s", rows[len(rows)-1].ToUser, holder.UserID)
+		}
+		x.clock.Add(18 * time.Second)
+		x.scan(t)
+		var a model.Alarm
+		must0(t, db.Where("subject = ? AND subject_id = ? AND clock = ?", model.AlarmTicket, v.ID, model.ClockAck).Take(&a).Error)
+		if strings.Contains(a.Told, "unrouted") || !strings.Contains(a.Told, "cslead") {
+			t.Fatalf("the ack level told %s, want the customer-service lead", a.Told)
+		}
+		if n := testutil.ToFloat64(x.metrics.AlarmsWithoutRecipient); n != 0 {
+			t.Fatalf("alarms without recipient %v, want 0", n)
+		}
+	})
+}
+
+func must0(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A level that finds nobody is an error: counted, recorded, and the alarm
+// goes on at once to the next level; past the last to the supervisors; and
+// when there is nobody at all it stays armed, never done.
+func TestAlarmWithoutRecipientGoesUp(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		levels  []string // the roles of the ladder's levels
+		leave   []string // staff who leave first
+		told    string   // who hears at the first level's time; "" nobody
+		state   string
+		counted float64
+	}{
+		{"next level", []string{"picker_lead", "director"}, nil, "dir", model.AlarmDone, 1},
+		{"past the last: supervisors", []string{"picker_lead"}, nil, "boss|dir", model.AlarmDone, 1},
+		{"nobody at all", []string{"picker_lead"}, []string{"boss", "dir"}, "", model.AlarmArmed, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+				x := newEscEnv(t, db, func(c *config.Config) {
+					c.Stages[0].Escalation = nil
+					for i, r := range tc.levels {
+						c.Stages[0].Escalation = append(c.Stages[0].Escalation, config.Level{After: config.Duration(time.Duration(2+3*i) * time.Second), Notify: []string{r}})
+					}
+				})
+				for _, u := range tc.leave {
+					must0(t, db.Model(&model.Staff{}).Where("user_id = ?", u).Update("active", false).Error)
+				}
+				x.order(t)
+				x.clock.Add(2500 * time.Millisecond)
+				x.scan(t)
+				var a model.Alarm
+				must0(t, db.Where("subject = ?", model.AlarmOrder).Order("id DESC").Take(&a).Error)
+				if a.State != tc.state || !strings.Contains(a.Told, `"unrouted":true`) {
+					t.Fatalf("alarm %s told %s, want state %s with the unrouted level recorded", a.State, a.Told, tc.state)
+				}
+				rows := pushes(t, db)
+				switch {
+				case tc.told == "" && len(rows) != 0:
+					t.Fatalf("pushed %+v, want nobody", rows)
+				case tc.told != "" && (len(rows) != 1 || rows[0].ToUser != tc.told):
+					t.Fatalf("pushed %+v, want %s", rows, tc.told)
+				}
+				if n := testutil.ToFloat64(x.metrics.AlarmsWithoutRecipient); n != tc.counted {
+					t.Fatalf("counted %v, want %v", n, tc.counted)
+				}
+			})
+		})
+	}
+}

@@ -1,0 +1,73 @@
+package service
+
+import (
+	"gorm.io/gorm"
+
+	"orderhub/model"
+)
+
+// Who holds role R near warehouse W: the one rule new orders, stage
+// advances, a leaver's handover, new tickets and escalation all ask.
+
+// holdersNear returns the active holders of role who should hear about
+// work in warehouse wh (see nearest), in id order; none when nobody
+// holds role.
+func holdersNear(tx *gorm.DB, role string, wh uint64) ([]model.Staff, error) {
+	if role == "" {
+		return nil, nil
+	}
+	var staff []model.Staff
+	if err := holdersOf(tx, role).Find(&staff).Error; err != nil {
+		return nil, err
+	}
+	return nearest(staff, wh), nil
+}
+
+// aftercare is the role answering for an order no stage holds any more.
+func (p *Pipeline) aftercare() string {
+	if p.duties.Aftercare != "" {
+		return p.duties.Aftercare
+	}
+	return p.First().OwnerRole
+}
+
+// holderRole is the role that holds an order in stage now: the stage's
+// owner role, or, for a stage nobody owns (已签收, cancelled), aftercare.
+func (p *Pipeline) holderRole(stage string) string {
+	if st, ok := p.Stage(stage); ok && st.OwnerRole != "" {
+		return st.OwnerRole
+	}
+	return p.aftercare()
+}
+
+// leastBusy picks, of staff, the one with the fewest open tickets
+// assigned (ties: the first, in id order); nil for none.
+func leastBusy(tx *gorm.DB, staff []model.Staff) (*model.Staff, error) {
+	if len(staff) == 0 {
+		return nil, nil
+	}
+	ids := make([]uint64, len(staff))
+	for i, st := range staff {
+		ids[i] = st.ID
+	}
+	var rows []struct {
+		AssigneeStaffID uint64
+		N               int64
+	}
+	if err := tx.Model(&model.Ticket{}).Select("assignee_staff_id, COUNT(*) AS n").
+		Where("assignee_staff_id IN ? AND state IN ?", ids, []string{model.TicketOpen, model.TicketAcknowledged}).
+		Group("assignee_staff_id").Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	load := map[uint64]int64{}
+	for _, r := range rows {
+		load[r.AssigneeStaffID] = r.N
+	}
+	best := staff[0]
+	for _, st := range staff[1:] {
+		if load[st.ID] < load[best.ID] {
+			best = st
+		}
+	}
+	return &best, nil
+}
