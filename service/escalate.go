@@ -557,7 +557,8 @@ func (e *Escalator) fire(tx *gorm.DB, a model.Alarm, now time.Time) (*push, bool
 		s.live = false
 	}
 	wh := s.warehouseID
-	f := decideFire(levels, a, s.live, now, e.loc, func(t time.Time, d time.Duration) time.Time { return e.pipe.hours.Add(wh, t, d) })
+	add := func(t time.Time, d time.Duration) time.Time { return e.pipe.hours.Add(wh, t, d) }
+	f := decideFire(levels, a, s.live, now, e.loc, add)
 	switch {
 	case f.stop:
 		return nil, true, move(map[string]any{"state": model.AlarmStopped})
@@ -586,11 +587,11 @@ func (e *Escalator) fire(tx *gorm.DB, a model.Alarm, now time.Time) (*push, bool
 			break
 		}
 		a.Level++
-		f = decideFire(levels, a, true, now, e.loc)
+		f = decideFire(levels, a, true, now, e.loc, add)
 		if !f.postpone.IsZero() {
 			f = firing{level: levels[a.Level-1], done: a.Level >= len(levels)}
 			if !f.done {
-				f.nextAt = notQuiet(levels[a.Level], nextLevelAt(levels, a.Level, a.EnteredAt, now), e.loc)
+				f.nextAt = notQuiet(levels[a.Level], nextLevelAt(levels, a.Level, a.EnteredAt, now, add), e.loc)
 			}
 		}
 		if to, err = e.recipients(tx, f.level, s); err != nil {
