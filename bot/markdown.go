@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"orderhub/internal/textesc"
@@ -115,4 +116,66 @@ func Plain(md string) string {
 	s = strings.ReplaceAll(s, "**", "")
 	s = mdLink.ReplaceAllString(s, "$1 ($2)")
 	return mdQuote.ReplaceAllString(s, "  ")
+}
+
+// CardText is a template_card as a person reads it on a phone, for a
+// terminal (`orderhub chat`): its source, title and description, each row
+// as key：value, and its buttons with what to type instead of tapping.
+// body is the card's JSON (the template_card object); what is not a card
+// comes back as it is.
+func CardText(body string) string {
+	var c struct {
+		Source    struct{ Desc string } `json:"source"`
+		MainTitle struct {
+			Title string `json:"title"`
+			Desc  string `json:"desc"`
+		} `json:"main_title"`
+		SubTitle string `json:"sub_title_text"`
+		Rows     []struct {
+			Key   string `json:"keyname"`
+			Value string `json:"value"`
+		} `json:"horizontal_content_list"`
+		Buttons []struct {
+			Text string `json:"text"`
+			Key  string `json:"key"`
+		} `json:"button_list"`
+	}
+	if err := json.Unmarshal([]byte(body), &c); err != nil || (c.MainTitle.Title == "" && len(c.Rows) == 0) {
+		return body
+	}
+	var sb strings.Builder
+	if c.Source.Desc != "" {
+		fmt.Fprintf(&sb, "［%s］\n", c.Source.Desc)
+	}
+	sb.WriteString(c.MainTitle.Title)
+	if c.MainTitle.Desc != "" {
+		sb.WriteString("\n" + c.MainTitle.Desc)
+	}
+	if c.SubTitle != "" {
+		sb.WriteString("\n" + c.SubTitle)
+	}
+	for _, r := range c.Rows {
+		fmt.Fprintf(&sb, "\n  %s：%s", r.Key, r.Value)
+	}
+	if len(c.Buttons) > 0 {
+		var bs, say []string
+		for _, b := range c.Buttons {
+			bs = append(bs, "［"+b.Text+"］")
+			// The buttons' keys are "ack:<ticket>" and "resolve:<ticket>":
+			// the chat commands 收到 and 处理 do the same.
+			if verb, no, ok := strings.Cut(b.Key, ":"); ok {
+				switch verb {
+				case "ack":
+					say = append(say, "收到 "+no)
+				case "resolve":
+					say = append(say, "处理 "+no+" <说明>")
+				}
+			}
+		}
+		sb.WriteString("\n" + strings.Join(bs, " "))
+		if len(say) > 0 {
+			sb.WriteString("（或回复「" + strings.Join(say, "」/「") + "」）")
+		}
+	}
+	return sb.String()
 }

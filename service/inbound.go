@@ -283,3 +283,46 @@ func (b *Inbox) Get(ctx context.Context, id uint64) (_ model.Inbound, err error)
 	}
 	return m, err
 }
+
+// ReplyProgress says how far the answer to one chat message has got: the
+// message handled, and how many of the messages its handling queued have
+// left the outbox (sent, or given up).
+type ReplyProgress struct {
+	Handled bool `json:"handled"`
+	Queued  int  `json:"queued"`
+	Settled int  `json:"settled"`
+}
+
+// Done reports whether everything the message caused has been sent.
+func (p ReplyProgress) Done() bool { return p.Handled && p.Settled >= p.Queued }
+
+// Progress looks up the message WeCom delivered as msgKey ("msg:<MsgId>"):
+// `orderhub chat` asks it to print the replies the moment they are all
+// out, instead of waiting for a quiet spell. An unknown key is not yet
+// recorded: nothing handled.
+func (b *Inbox) Progress(ctx context.Context, msgKey string) (_ ReplyProgress, err error) {
+	defer wrapOp(&err, "Inbox.Progress")
+	db := b.db.WithContext(ctx)
+	var m model.Inbound
+	if err := db.Where("msg_key = ?", msgKey).Take(&m).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return ReplyProgress{}, nil
+		}
+		return ReplyProgress{}, err
+	}
+	p := ReplyProgress{Handled: m.State != model.InboundNew}
+	var rows []struct {
+		State string
+		N     int
+	}
+	if err := db.Model(&model.Outbox{}).Select("state, COUNT(*) AS n").Where("inbound_id = ?", m.ID).Group("state").Scan(&rows).Error; err != nil {
+		return ReplyProgress{}, err
+	}
+	for _, r := range rows {
+		p.Queued += r.N
+		if r.State != model.OutboxPending {
+			p.Settled += r.N
+		}
+	}
+	return p, nil
+}

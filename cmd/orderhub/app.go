@@ -57,7 +57,9 @@ type app struct {
 	practice *practice
 	// localWeCom is the demo's local WeCom (nil with a real corp).
 	localWeCom *localwecom.Server
-	closers    []func()
+	// chatInbox answers the demo's /wecom/local/progress (set by wireBot).
+	chatInbox *service.Inbox
+	closers   []func()
 }
 
 // openStores opens the database and Redis the config names, or the

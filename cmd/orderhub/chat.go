@@ -21,6 +21,7 @@ import (
 	"orderhub/bot"
 	"orderhub/bot/localwecom"
 	"orderhub/config"
+	"orderhub/service"
 )
 
 // chat plays WeCom's side against a running orderhub: it encrypts and
@@ -79,39 +80,56 @@ func chat(ctx context.Context, cfg config.Config, args []string, stdout io.Write
 		fmt.Fprintln(stdout, "sent; orderhub answers through your WeCom corp, so the reply arrives in WeCom")
 		return nil
 	}
-	// Print every reply until none has come for a moment.
+	// Print the replies once everything the message caused has left the
+	// outbox: the server says so (progress), so a round trip takes what
+	// the server takes, not a quiet spell after the last reply.
 	deadline := time.Now().Add(*wait)
-	var got int
-	quiet := time.Time{}
-	for time.Now().Before(deadline) {
-		last, msgs, err := readInbox(ctx, client, local, *as, cursor)
+	pause := 5 * time.Millisecond
+	for {
+		p, err := chatProgress(ctx, client, local, msg.MsgID)
 		if err != nil {
 			return err
 		}
-		for _, m := range msgs {
-			fmt.Fprintln(stdout, m.text())
-			fmt.Fprintln(stdout)
-			got++
+		if p.Done() {
+			break
 		}
-		if len(msgs) > 0 {
-			cursor = msgs[len(msgs)-1].ID
-			quiet = time.Now().Add(700 * time.Millisecond)
-		} else if last > cursor && got == 0 {
-			cursor = last
-		}
-		if got > 0 && time.Now().After(quiet) {
-			return nil
+		if time.Now().After(deadline) {
+			return fmt.Errorf("chat: no reply within %s (is the outbox dispatcher running? see GET /api/v1/outbox?state=pending)", *wait)
 		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(150 * time.Millisecond):
+		case <-time.After(pause):
 		}
+		pause = min(2*pause, 100*time.Millisecond)
 	}
-	if got == 0 {
-		return fmt.Errorf("chat: no reply within %s (is the outbox dispatcher running? see GET /api/v1/outbox?state=pending)", *wait)
+	_, msgs, err := readInbox(ctx, client, local, *as, cursor)
+	if err != nil {
+		return err
+	}
+	for _, m := range msgs {
+		fmt.Fprintln(stdout, m.text())
+		fmt.Fprintln(stdout)
 	}
 	return nil
+}
+
+// chatProgress asks the demo server how far the answer to msgID has got.
+func chatProgress(ctx context.Context, client *http.Client, local, msgID string) (service.ReplyProgress, error) {
+	var p service.ReplyProgress
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, local+"/progress?"+url.Values{"msgid": {msgID}}.Encode(), nil)
+	if err != nil {
+		return p, err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return p, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return p, fmt.Errorf("chat: progress answered %s", resp.Status)
+	}
+	return p, json.NewDecoder(resp.Body).Decode(&p)
 }
 
 type chatXML struct {
@@ -166,10 +184,14 @@ type inboxMsg struct {
 
 // text is the message as a terminal shows it: markdown without its
 // markup (bold marks and colour tags would only be noise there; the words
-// already say 超时 or 可用 0), anything else as sent.
+// already say 超时 or 可用 0), a card as its title, rows and buttons,
+// anything else as sent.
 func (m inboxMsg) text() string {
-	if m.MsgType == "markdown" {
+	switch m.MsgType {
+	case "markdown":
 		return bot.Plain(m.Content)
+	case "template_card":
+		return bot.CardText(m.Content)
 	}
 	return m.Content
 }

@@ -57,7 +57,13 @@ func (a *app) wecomCorp() (corp config.WeCom, demo bool, err error) {
 	a.closers = append(a.closers, func() { _ = ls.Close() })
 	corp.APIBase = "http://" + ln.Addr().String()
 	h := gin.WrapH(http.StripPrefix(bot.LocalPath, local))
-	a.server.Engine().GET(bot.LocalPath+"/*path", h)
+	a.server.Engine().GET(bot.LocalPath+"/*path", func(c *gin.Context) {
+		if c.Param("path") == "/progress" && a.chatInbox != nil {
+			a.chatProgress(c)
+			return
+		}
+		h(c)
+	})
 	a.server.Engine().POST(bot.LocalPath+"/*path", h)
 	return corp, true, nil
 }
@@ -78,6 +84,9 @@ func (a *app) wireBot(clock service.Clock, corp config.WeCom, demo bool) error {
 	pipe := a.orders.Pipeline()
 	tickets := a.tickets
 	inbox := service.NewInbox(a.db, clock)
+	if demo {
+		a.chatInbox = inbox
+	}
 	ocr := a.ocr()
 	practice, err := newPractice(cfg, a.db, a.rdb, clock, a.log, wc, wc, ocr)
 	if err != nil {
@@ -163,4 +172,22 @@ func (a *app) ocr() service.OCR {
 		return t
 	}
 	return nil
+}
+
+// chatProgress answers `orderhub chat` (demo only): how far the answer to
+// the message it posted (?msgid=) has got, so it prints the replies as
+// soon as they are all out rather than after a quiet spell.
+func (a *app) chatProgress(c *gin.Context) {
+	id := c.Query("msgid")
+	if id == "" || len(id) > 64 {
+		c.JSON(http.StatusBadRequest, gin.H{"error": gin.H{"code": "invalid", "message": "msgid：缺少消息编号"}})
+		return
+	}
+	p, err := a.chatInbox.Progress(c.Request.Context(), "msg:"+id)
+	if err != nil {
+		a.log.ErrorContext(c.Request.Context(), "chat progress", "err", err)
+		c.JSON(http.StatusInternalServerError, gin.H{"error": gin.H{"code": "internal", "message": "内部错误"}})
+		return
+	}
+	c.JSON(http.StatusOK, p)
 }
