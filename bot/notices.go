@@ -111,14 +111,14 @@ func Render(m service.Outgoing, loc *time.Location) (service.Outgoing, error) {
 			"您的练习库 %d 天没有用过（最后一次 %s），已自动删除，练习模式已结束：之后发的命令都进正式系统。想再练，发「练习」会重新准备练习订单。",
 			e.KeepDays, e.LastUsed.In(loc).Format("01-02 15:04"))}
 	default:
-		return m, nil
+		return fitContent(m)
 	}
 	b, err := json.Marshal(body)
 	if err != nil {
 		return m, &service.UndeliverableError{Reason: m.MsgType + ": " + err.Error()}
 	}
 	m.Body = b
-	return m, nil
+	return fitContent(m)
 }
 
 // ticketDone says who took or handled a ticket: 已由张三接单.
@@ -364,8 +364,8 @@ func intakeReviewText(r service.IntakeReview) string {
 	for _, p := range r.Problems {
 		what = append(what, textesc.Text(problemZh(p), 80))
 	}
-	return fmt.Sprintf("待复核订单 #%d（%s，外部单号 %s）：%s。未预留库存。发「复核 %d」查看并选择。",
-		r.IntakeID, textesc.Text(r.From, 30), textesc.Text(r.ExternalID, 64), strings.Join(what, "；"), r.IntakeID)
+	return fitList(TextLimit, fmt.Sprintf("待复核订单 #%d（%s，外部单号 %s）：", r.IntakeID, textesc.Text(r.From, 30), textesc.Text(r.ExternalID, 64)),
+		what, "；", fmt.Sprintf("。未预留库存。发「复核 %d」查看并选择。", r.IntakeID), "项")
 }
 
 // problemZh says what did not match in an intake, in Chinese, for chat.
@@ -421,7 +421,7 @@ func staffLeftText(l service.StaffLeft) string {
 			lines[i] = fmt.Sprintf("工单 %s → %s", h.Ref, to)
 		}
 	}
-	return body + "\n未完成的工作已交接：\n" + strings.Join(lines, "\n")
+	return fitList(TextLimit, body+"\n未完成的工作已交接：\n", lines, "\n", "", "项")
 }
 
 // newTicketText is a problem pushed to its assignee when it opens: what,
