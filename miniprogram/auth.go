@@ -102,12 +102,13 @@ func (a *API) login(c *gin.Context) {
 
 // Sessions are signed tokens, verifiable by any instance without Redis:
 // "mp2." + base64url(buyer id, expiry, 16 random bytes) + "." +
-// base64url(128 bits of HMAC-SHA256 under SessionSecret). Redis holds only
-// revocations (logout), each until the token would have expired anyway.
-// Chosen over a database fallback because a signed token costs no query
-// per request and keeps working whatever is down; the price is that a
-// logout made while Redis is unreachable is not seen until it is back
-// (the token still expires at its TTL).
+// base64url(128 bits of HMAC-SHA256 under SessionSecret). A logout is
+// kept in the database (session_revocations), each until the token would
+// have expired anyway, and copied to Redis, whose copy refuses the token
+// without a query. A token Redis does not know as revoked is looked up in
+// the database (one primary-key read): Redis may have been down when the
+// logout was made, or have lost its keys since, and a revoked token must
+// stay refused.
 const sessionPrefix = "mp2."
 
 type session struct {
@@ -178,13 +179,14 @@ func (a *API) auth(c *gin.Context) {
 	b, revoked, checked, err := a.d.Buyers.ByIDUnlessMarked(ctx, s.buyerID, a.revokedKey(s))
 	if !checked {
 		n, rerr := a.d.Redis.Exists(ctx, a.revokedKey(s)).Result()
-		if rerr != nil {
-			a.d.Log.WarnContext(ctx, "session revocations unavailable (redis); accepting the signed token", "err", rerr)
-		}
 		revoked = rerr == nil && n > 0
 		if !revoked {
 			b, err = a.d.Buyers.ByID(ctx, s.buyerID)
 		}
+	}
+	if !revoked && err == nil {
+		// The database has every logout; Redis may not.
+		revoked, err = a.d.Buyers.SessionRevoked(ctx, hex.EncodeToString(s.id))
 	}
 	if revoked {
 		a.unauthorized(c)
@@ -207,9 +209,15 @@ func (a *API) auth(c *gin.Context) {
 func (a *API) logout(c *gin.Context) {
 	token := strings.TrimSpace(strings.TrimPrefix(c.GetHeader("Authorization"), "Bearer "))
 	s, _ := a.parseSession(token) // auth verified it
-	if err := a.d.Redis.Set(c.Request.Context(), a.revokedKey(s), "1", s.expires.Sub(a.d.Clock())+time.Minute).Err(); err != nil {
+	ctx := c.Request.Context()
+	if err := a.d.Buyers.RevokeSession(ctx, s.buyerID, hex.EncodeToString(s.id), s.expires); err != nil {
 		a.fail(c, err)
 		return
+	}
+	// The copy that refuses the token without a query; without it the
+	// database still does.
+	if err := a.d.Redis.Set(ctx, a.revokedKey(s), "1", s.expires.Sub(a.d.Clock())+time.Minute).Err(); err != nil {
+		a.d.Log.WarnContext(ctx, "logout: revocation kept in the database only (redis)", "err", err)
 	}
 	c.Status(http.StatusNoContent)
 }

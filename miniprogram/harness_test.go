@@ -3,6 +3,7 @@ package miniprogram_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -157,6 +158,8 @@ type harness struct {
 	// redisTrips counts writes to the Redis sockets, one per command or
 	// pipeline (with harnessOpts.cached).
 	redisTrips atomic.Int64
+	// redisDown makes every Redis command fail, as with the server gone.
+	redisDown atomic.Bool
 }
 
 func newHarness(t *testing.T, db *gorm.DB, o harnessOpts) *harness {
@@ -175,17 +178,21 @@ func newHarness(t *testing.T, db *gorm.DB, o harnessOpts) *harness {
 	rdb, prefix := modeltest.Redis(t)
 	h := &harness{t: t, db: db, prefix: prefix, clock: clock, cfg: cfg}
 	buyers := service.NewBuyers(db, clock.Now)
-	if o.cached {
-		opts := *rdb.Options()
-		opts.Dialer = func(ctx context.Context, network, addr string) (net.Conn, error) {
-			conn, err := (&net.Dialer{}).DialContext(ctx, network, addr)
-			if err != nil {
-				return nil, err
-			}
-			return countedConn{Conn: conn, n: &h.redisTrips}, nil
+	// Every connection counts its writes and fails while h.redisDown.
+	opts := *rdb.Options()
+	opts.Dialer = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if h.redisDown.Load() {
+			return nil, errors.New("redis down (test)")
 		}
-		rdb = redis.NewClient(&opts)
-		t.Cleanup(func() { _ = rdb.Close() })
+		conn, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return countedConn{Conn: conn, n: &h.redisTrips, down: &h.redisDown}, nil
+	}
+	rdb = redis.NewClient(&opts)
+	t.Cleanup(func() { _ = rdb.Close() })
+	if o.cached {
 		buyers.WithCache(service.NewBuyerCache(rdb, prefix, modeltest.Log()))
 	}
 	h.rdb = rdb
@@ -257,13 +264,22 @@ func (h *harness) world() {
 	h.put("SZ", "FM-SS-80", 3)
 }
 
-// countedConn counts its writes: one per Redis command or pipeline.
+// countedConn counts its writes: one per Redis command or pipeline; while
+// down is set, it fails as a dead server's connection does.
 type countedConn struct {
 	net.Conn
-	n *atomic.Int64
+	n    *atomic.Int64
+	down *atomic.Bool
 }
 
-func (c countedConn) Write(b []byte) (int, error) { c.n.Add(1); return c.Conn.Write(b) }
+func (c countedConn) Write(b []byte) (int, error) {
+	if c.down.Load() {
+		_ = c.Conn.Close()
+		return 0, errors.New("redis down (test)")
+	}
+	c.n.Add(1)
+	return c.Conn.Write(b)
+}
 
 func (h *harness) put(wh, sku string, qty int64) {
 	must(h.stock.Adjust(context.Background(), service.Adjustment{Warehouse: wh, SKU: sku, Delta: qty, Reason: "test"}))

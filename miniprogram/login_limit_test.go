@@ -98,3 +98,41 @@ func TestAuthOneRoundTrip(t *testing.T) {
 		}
 	})
 }
+
+// TestLogoutWithRedisDown: a buyer logging out while Redis is down is
+// logged out (204, not 500), the token is refused at once, and still
+// refused when Redis is back — with and without the buyer cache. Before,
+// the revocation lived only in Redis: the logout answered 500 and the
+// token kept working for its 7 days.
+func TestLogoutWithRedisDown(t *testing.T) {
+	for _, cached := range []bool{false, true} {
+		t.Run(map[bool]string{false: "uncached", true: "cached"}[cached], func(t *testing.T) {
+			modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+				h := newHarness(t, db, harnessOpts{cached: cached})
+				tok := h.login("dev:zhang")
+				other := h.login("dev:zhang")
+				for range 2 { // a miss, then (cached) a hit
+					if r := h.do("GET", "/api/mp/v1/me", tok, ""); r.code != http.StatusOK {
+						t.Fatalf("me = %d", r.code)
+					}
+				}
+				h.redisDown.Store(true)
+				if r := h.do("POST", "/api/mp/v1/logout", tok, ""); r.code != http.StatusNoContent {
+					t.Fatalf("logout with Redis down = %d %s", r.code, r.body)
+				}
+				if r := h.do("GET", "/api/mp/v1/me", tok, ""); r.code != http.StatusUnauthorized {
+					t.Errorf("me after logout, Redis down = %d, want 401", r.code)
+				}
+				h.redisDown.Store(false)
+				for range 2 {
+					if r := h.do("GET", "/api/mp/v1/me", tok, ""); r.code != http.StatusUnauthorized {
+						t.Errorf("me after logout, Redis back = %d, want 401", r.code)
+					}
+				}
+				if r := h.do("GET", "/api/mp/v1/me", other, ""); r.code != http.StatusOK {
+					t.Errorf("the buyer's other session = %d, want 200", r.code)
+				}
+			})
+		})
+	}
+}

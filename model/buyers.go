@@ -42,3 +42,15 @@ type Subscription struct {
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
+
+// SessionRevocation is a buyer's session ended by logout: the token whose
+// random id it holds no longer authenticates, on any instance, until it
+// would have expired anyway. The database holds it; Redis only a copy
+// that refuses the token sooner.
+type SessionRevocation struct {
+	// ID is the token's 16 random bytes in hex.
+	ID        string    `gorm:"primaryKey;size:32"`
+	BuyerID   uint64    `gorm:"not null;index"`
+	ExpiresAt time.Time `gorm:"not null;index"`
+	CreatedAt time.Time
+}

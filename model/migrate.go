@@ -65,6 +65,7 @@ var migrations = []migration{
 	{14, "orders: drop the stage indexes the delivered-orders index already is", migrateV14},
 	{15, "war room: covering index of delivered orders for the on-time rate", migrateV15},
 	{17, "counters: the reference data's version (kept between placement batches) and order ids in blocks", migrateV17},
+	{18, "buyer sessions: logouts kept in the database (session_revocations)", migrateV18},
 }
 
 // v5Subscription is the subscriptions table as version 5 created it.
@@ -212,5 +213,6 @@ func Models() []any {
 		&Intake{},
 		&ProductAlias{}, &JobRun{},
 		&Counter{},
+		&SessionRevocation{},
 	}
 }

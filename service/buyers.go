@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"orderhub/model"
 )
@@ -311,4 +313,31 @@ func receiptNote(note string) string {
 		return fmt.Sprintf("买家确认收货：%s", note)
 	}
 	return "买家确认收货"
+}
+
+// RevokeSession records a buyer's logout: the session with id (hex) no
+// longer authenticates, until expires. The database is where it is kept,
+// so a logout works, and holds, whatever Redis does. Revocations past
+// their expiry are removed on the way, a few at a time.
+func (s *Buyers) RevokeSession(ctx context.Context, buyerID uint64, id string, expires time.Time) (err error) {
+	defer wrapOp(&err, "Buyers.RevokeSession")
+	db := s.db.WithContext(ctx)
+	now := s.clock()
+	row := model.SessionRevocation{ID: id, BuyerID: buyerID, ExpiresAt: expires.UTC(), CreatedAt: now}
+	if err := db.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
+		return err
+	}
+	var old []string
+	if err := db.Model(&model.SessionRevocation{}).Where("expires_at < ?", now.Add(-time.Minute)).Limit(100).Pluck("id", &old).Error; err != nil || len(old) == 0 {
+		return err
+	}
+	return db.Where("id IN ?", old).Delete(&model.SessionRevocation{}).Error
+}
+
+// SessionRevoked says whether the session with id (hex) was logged out.
+func (s *Buyers) SessionRevoked(ctx context.Context, id string) (_ bool, err error) {
+	defer wrapOp(&err, "Buyers.SessionRevoked")
+	var n int64
+	err = s.db.WithContext(ctx).Model(&model.SessionRevocation{}).Where("id = ?", id).Limit(1).Count(&n).Error
+	return n > 0, err
 }
