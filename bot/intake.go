@@ -204,6 +204,13 @@ func (b *Bot) photoSlip(ctx context.Context, m model.Inbound, actor service.Acto
 	if err != nil {
 		return service.Handled{}, fmt.Errorf("media/get: %w", err)
 	}
+	// The header first: a photo over the pixel cap is refused before it
+	// is stored, decoded or read by the engine. (A format this header
+	// reader does not know is the engine's to refuse: tesseract does.)
+	var bad *service.PhotoError
+	if _, err := service.CheckPhoto(data); errors.As(err, &bad) && bad.Code() == service.CodePhotoTooLarge {
+		return b.answer(ctx, m, bad.Message+"，或直接打字：下单 <客户> <SKU或名称> <数量>")
+	}
 	rel := filepath.Join("slips", unsafeName.ReplaceAllString(m.MsgKey, "_")+".jpg")
 	full := filepath.Join(b.d.DataDir, rel)
 	if err := os.MkdirAll(filepath.Dir(full), 0o750); err != nil {

@@ -9,8 +9,11 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"strconv"
 	"strings"
 	"time"
+
+	"orderhub/service"
 )
 
 // Tesseract runs the tesseract binary with Simplified Chinese (chi_sim
@@ -26,7 +29,13 @@ type Tesseract struct {
 	Bin     string
 	Langs   string
 	Timeout time.Duration
+	// MemLimit caps tesseract's address space (ulimit -v, in bytes; 0:
+	// none): a photo within service.MaxPhotoPixels needs a few hundred MiB.
+	MemLimit int64
 }
+
+// DefaultMemLimit is the address space tesseract may use.
+const DefaultMemLimit = 1 << 30
 
 // FindTesseract returns the engine when bin runs and knows chi_sim, else
 // an error saying what is missing.
@@ -47,7 +56,7 @@ func FindTesseract(ctx context.Context, bin string) (*Tesseract, error) {
 	if !strings.Contains(string(out), "chi_sim") {
 		return nil, errors.New("ocr: tesseract has no chi_sim (install tesseract-ocr-chi-sim)")
 	}
-	return &Tesseract{Bin: path, Langs: "chi_sim", Timeout: 60 * time.Second}, nil
+	return &Tesseract{Bin: path, Langs: "chi_sim", Timeout: 60 * time.Second, MemLimit: DefaultMemLimit}, nil
 }
 
 // Name says which engine this is.
@@ -56,10 +65,32 @@ func (t *Tesseract) Name() string { return "tesseract" }
 // Text reads an image given on stdin (PNG or JPEG) and returns its text.
 // --psm 6 reads the slip as one block of lines, which keeps each item and
 // its quantity on one line.
+//
+// The photo's header is checked first (service.CheckPhoto): one over the
+// pixel cap, or in a format only tesseract would read, is refused before
+// anything is decoded or run. Tesseract runs under the timeout (killed at
+// it) and, through the shell's ulimit -v, within MemLimit: a plain
+// setrlimit for the child, which os/exec does not offer.
 func (t *Tesseract) Text(ctx context.Context, image []byte) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, t.Timeout)
+	if _, err := service.CheckPhoto(image); err != nil {
+		return "", err
+	}
+	timeout := t.Timeout
+	if timeout <= 0 {
+		timeout = 60 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, t.Bin, "stdin", "stdout", "-l", t.Langs, "--psm", "6")
+	args := []string{t.Bin, "stdin", "stdout", "-l", t.Langs, "--psm", "6"}
+	var cmd *exec.Cmd
+	if t.MemLimit > 0 {
+		// "$@" is the tesseract command line; exec keeps one process, so
+		// the context's kill reaches tesseract itself.
+		cmd = exec.CommandContext(ctx, "/bin/sh", append([]string{"-c", "ulimit -v " + strconv.FormatInt(t.MemLimit>>10, 10) + ` && exec "$@"`, "tesseract"}, args...)...)
+	} else {
+		cmd = exec.CommandContext(ctx, args[0], args[1:]...)
+	}
+	cmd.WaitDelay = time.Second
 	cmd.Stdin = bytes.NewReader(clean(image))
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
