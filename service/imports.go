@@ -271,15 +271,15 @@ func (im *Imports) Import(ctx context.Context, kind string, sheet Sheet) (res Im
 		rows = append(rows, sheetRow{row, v})
 	}
 	read := res
-	err = inTx(ctx, im.db, func(tx *gorm.DB) error {
-		// Each attempt starts afresh: a new importer (its rows, what it
-		// found existing) and new counts.
+	// checkAll loads what rows are checked against through db and checks
+	// every row: a new importer each time (its rows, what it found).
+	checkAll := func(db *gorm.DB) (importer, error) {
 		attempt, err := im.kind(kind)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if err := attempt.load(tx); err != nil {
-			return err
+		if err := attempt.load(db); err != nil {
+			return nil, err
 		}
 		bad := &InvalidRowsError{}
 		for _, r := range rows {
@@ -298,7 +298,22 @@ func (im *Imports) Import(ctx context.Context, kind string, sheet Sheet) (res Im
 			})
 		}
 		if len(bad.Rows) > 0 {
-			return bad
+			return nil, bad
+		}
+		return attempt, nil
+	}
+	if _, chunked := k.(chunkedImporter); chunked {
+		attempt, err := checkAll(im.db.WithContext(ctx))
+		if err != nil {
+			return res, err
+		}
+		res = read
+		return res, attempt.(chunkedImporter).applyChunks(ctx, im.db, &res)
+	}
+	err = inTx(ctx, im.db, func(tx *gorm.DB) error {
+		attempt, err := checkAll(tx)
+		if err != nil {
+			return err
 		}
 		got := read
 		if err := attempt.apply(tx, &got); err != nil {
@@ -903,6 +918,7 @@ func (si *staffImport) apply(tx *gorm.DB, res *ImportResult) error {
 type stockKey struct{ warehouse, product uint64 }
 
 type stockRowIn struct {
+	row     int
 	key     stockKey
 	counted int64
 }
@@ -936,8 +952,10 @@ func (st *stockImport) load(tx *gorm.DB) error {
 	for _, p := range ps {
 		st.products[p.SKU] = p.ID
 	}
+	// Read, not locked: the rows are checked against this, and each chunk
+	// locks and reads again only its own rows (applyChunks).
 	var ss []model.Stock
-	if err := forUpdate(tx).Find(&ss).Error; err != nil {
+	if err := tx.Find(&ss).Error; err != nil {
 		return err
 	}
 	st.stocks, st.seen = map[stockKey]model.Stock{}, map[stockKey]int{}
@@ -980,46 +998,15 @@ func (st *stockImport) check(row int, v rowValues, bad func(col, format string, 
 		bad("sku", "%s in this warehouse already appears in row %d", sku, first)
 	}
 	st.seen[k] = row
-	st.rows = append(st.rows, stockRowIn{key: k, counted: n})
+	st.rows = append(st.rows, stockRowIn{row: row, key: k, counted: n})
 }
 
-// apply sets on hand to each row's count with a conditional UPDATE and a
-// count movement in the ledger, as a physical count does.
+// apply sets on hand to each row's count, in one transaction (a stock
+// import runs through applyChunks; apply is for a caller holding a tx).
 func (st *stockImport) apply(tx *gorm.DB, res *ImportResult) error {
-	now := st.now()
-	var moves []model.StockMovement
-	for _, r := range st.rows {
-		cur, has := st.stocks[r.key]
-		if !has {
-			s := model.Stock{WarehouseID: r.key.warehouse, ProductID: r.key.product, OnHand: r.counted, UpdatedAt: now}
-			if err := tx.Create(&s).Error; err != nil {
-				return err
-			}
-			res.Created++
-			if r.counted != 0 {
-				moves = append(moves, model.StockMovement{WarehouseID: r.key.warehouse, ProductID: r.key.product, Kind: model.MoveCount,
-					DeltaOnHand: r.counted, Actor: "导入", Reason: "导入库存", CreatedAt: now})
-			}
-			continue
-		}
-		if cur.OnHand == r.counted {
-			res.Unchanged++
-			continue
-		}
-		q := model.Row(tx, &model.Stock{}).Where("id = ? AND on_hand = ? AND locked <= ?", cur.ID, cur.OnHand, r.counted).
-			Updates(map[string]any{"on_hand": r.counted, "updated_at": now})
-		if q.Error != nil {
-			return q.Error
-		}
-		if q.RowsAffected != 1 {
-			return conflict(CodeStockChanged, "stock changed while importing; import again")
-		}
-		moves = append(moves, model.StockMovement{WarehouseID: r.key.warehouse, ProductID: r.key.product, Kind: model.MoveCount,
-			DeltaOnHand: r.counted - cur.OnHand, Actor: "导入", Reason: "导入库存", CreatedAt: now})
-		res.Updated++
+	var late []stockRowIn
+	if err := st.applyChunk(tx, st.rows, res, &late); err != nil {
+		return err
 	}
-	if len(moves) > 0 {
-		return tx.CreateInBatches(&moves, 500).Error
-	}
-	return nil
+	return lateStock(late)
 }
