@@ -49,6 +49,12 @@ type Deps struct {
 	Admin string
 	// Practice is practice mode (练习); nil: not offered.
 	Practice Practice
+	// BoardURL is where staff open the board (public_url, else the local
+	// address), for links in replies; empty: links are paths.
+	BoardURL string
+	// Clock is now for spoken dates (后天18点) and the dates hints show;
+	// nil: the wall clock.
+	Clock service.Clock
 }
 
 // Bot runs chat commands for WeCom users.
@@ -447,7 +453,7 @@ func (b *Bot) order(ctx context.Context, m model.Inbound, no string) (service.Ha
 			from += "，外部单号 " + esc(it.ExternalID)
 		}
 		if it.Photo != "" {
-			from += fmt.Sprintf("，订货单照片（复核单 #%d，后台 GET /api/v1/intakes/%d/photo）", it.ID, it.ID)
+			from += fmt.Sprintf("，[订货单照片（复核单 #%d）](%s)", it.ID, b.boardLink(fmt.Sprintf("/dashboard/intakes/%d/photo", it.ID)))
 		}
 	}
 	r.line("%s", from)
@@ -483,7 +489,7 @@ func (b *Bot) order(ctx context.Context, m model.Inbound, no string) (service.Ha
 	for _, l := range o.Lines {
 		lines = append(lines, fmt.Sprintf("%s %s ×%d", esc(l.SKU), esc(l.Name), l.Qty))
 	}
-	r.list(lines, 0, "…另有 %d 行明细，用网页后台 GET /api/v1/orders/"+o.No+" 查看")
+	r.list(lines, 0, "…另有 %d 行明细，全部见 ["+o.No+"]("+b.boardLink("/dashboard/orders/"+o.No)+")")
 	var pending []string
 	for _, t := range d.Transfers {
 		if t.Status == model.TransferPending {
@@ -619,9 +625,29 @@ func (b *Bot) renderStage(m model.Inbound, actorName string) func(service.Outcom
 	}
 }
 
+// boardLink is the address of a board page a person can open from a
+// reply (WeCom opens it through the board's login).
+func (b *Bot) boardLink(path string) string {
+	return strings.TrimRight(b.d.BoardURL, "/") + path
+}
+
+// now is the bot's clock.
+func (b *Bot) now() time.Time {
+	if b.d.Clock != nil {
+		return b.d.Clock()
+	}
+	return time.Now()
+}
+
 func (b *Bot) advance(ctx context.Context, m model.Inbound, actor service.Actor, args []string) (service.Handled, error) {
 	no := args[0]
 	fs, rest := fields(args[1:])
+	// 交期=后天18点: a spoken date becomes the date and time it means today.
+	if v, ok := fs["promised_at"]; ok {
+		if t, ok := spokenTime(v, b.now(), b.d.Location); ok {
+			fs["promised_at"] = t
+		}
+	}
 	b.setFocus(ctx, m.FromUser, no)
 	to := ""
 	if len(rest) > 0 {

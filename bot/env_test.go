@@ -111,7 +111,7 @@ func newEnvOCR(t testing.TB, db *gorm.DB, instances int, ocr service.OCR) *env {
 		b := bot.New(bot.Deps{Catalog: catalog, Stock: stock, Orders: e.orders, Transfers: e.trans, Tickets: tickets,
 			Todos: service.NewTodos(db, pipe, tickets, e.trans), Inbox: inbox, Media: wc, OCR: e.ocr,
 			Intakes: e.intakes, Redis: rdb, Prefix: prefix,
-			DataDir: dataDir, Location: cfg.Location(), Log: log})
+			DataDir: dataDir, Location: cfg.Location(), Log: log, Clock: e.clock.Now})
 		runner := bot.NewRunner(b, inbox, ob.Poke, log, bot.RunnerOptions{Lease: 30 * time.Second, MaxAttempts: 3})
 		g := gin.New()
 		bot.NewCallback(e.crypto, inbox, runner, rdb, prefix, e.clock.Now, log).Mount(g)

@@ -252,7 +252,7 @@ func fields(words []string) (map[string]string, []string) {
 		if alias, ok := fieldAliases[k]; ok {
 			k = alias
 		}
-		if i+1 < len(words) && clockTime.MatchString(words[i+1]) {
+		if i+1 < len(words) && (clockTime.MatchString(words[i+1]) || spokenClock.MatchString(words[i+1])) {
 			v += " " + words[i+1]
 			i++
 		}

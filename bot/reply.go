@@ -15,7 +15,7 @@ var whatZh = map[string]string{
 }
 
 var fieldZh = map[string]string{
-	"promised_at": "承诺交期（承诺交期=2026-11-30 18:00）", "qc_inspector": "质检员（质检员=姓名）",
+	"promised_at": "承诺交期", "qc_inspector": "质检员（质检员=姓名）",
 	"carrier": "快递公司（快递公司=顺丰）", "tracking_no": "运单号（运单号=SF1234567890）", "waybill_photo": "运单照片（先发「附件 <单号>」再发照片）",
 }
 
@@ -45,7 +45,10 @@ func (b *Bot) explain(err error) (string, bool) {
 	case errors.As(err, &missing):
 		names := make([]string, len(missing.Fields))
 		for i, f := range missing.Fields {
-			if zh, ok := fieldZh[f]; ok {
+			if f == "promised_at" {
+				// The example is a date ahead of today, never one past.
+				names[i] = "承诺交期（承诺交期=" + exampleTime(b.now(), b.d.Location) + "，或 交期=后天18点）"
+			} else if zh, ok := fieldZh[f]; ok {
 				names[i] = zh
 			} else {
 				names[i] = f
@@ -75,11 +78,11 @@ func (b *Bot) explain(err error) (string, bool) {
 	case errors.As(err, &inv):
 		switch inv.Code() {
 		case service.CodeInvalidTime:
-			return "时间格式不对，例如：交期=2026-11-30 18:00", true
+			return "时间格式不对，例如：交期=" + exampleTime(b.now(), b.d.Location) + "，或 交期=后天18点、交期=下周一 9点半", true
 		case service.CodeUnknownStage:
 			return "没有这个阶段。阶段有：" + b.stageList() + "。", true
 		case service.CodeInvalidField:
-			return "字段名要用英文小写，例如 qc_inspector=刘洋，或中文别名 质检员=刘洋、承诺交期=2026-11-30 18:00。", true
+			return "字段名要用英文小写，例如 qc_inspector=刘洋，或中文别名 质检员=刘洋、承诺交期=" + exampleTime(b.now(), b.d.Location) + "。", true
 		}
 		return invalidZh(inv), true
 	case errors.As(err, &conf):

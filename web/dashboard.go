@@ -80,6 +80,9 @@ type DashboardDeps struct {
 	// Channels names the configured order channels (key → name), so the
 	// board lists and filters them with orderhub's own.
 	Channels map[string]string
+	// Intakes finds the slip photo an order was read from (chat links to
+	// it); nil: no slip photos on the board.
+	Intakes *service.Intakes
 	// DataDir holds the waybill photos chat attached.
 	DataDir  string
 	Location *time.Location
@@ -137,6 +140,7 @@ func MountDashboard(e *gin.Engine, d DashboardDeps) *Dashboard {
 	g.GET("/board", db.boardFragment)
 	g.GET("/orders/:no", db.detail)
 	g.GET("/orders/:no/waybill", db.waybill)
+	g.GET("/intakes/:id/photo", db.slipPhoto)
 	g.GET("/tickets", db.ticketsPane)
 	g.GET("/transfers", db.transfersPane)
 	g.GET("/charts", db.charts)
@@ -699,6 +703,12 @@ func (d *Dashboard) funcs() template.FuncMap {
 			return t.In(loc).Format("01-02 15:04")
 		},
 		"since": func(t time.Time) string { return service.Waited(d.d.Clock().Sub(t)) },
+		// examplePromise is the promise a form's hint shows: three days
+		// from today at 18:00, never a date already past.
+		"examplePromise": func() string {
+			t := d.d.Clock().In(loc).AddDate(0, 0, 3)
+			return time.Date(t.Year(), t.Month(), t.Day(), 18, 0, 0, 0, loc).Format("2006-01-02 15:04")
+		},
 		"until": func(t *time.Time) string {
 			if t == nil {
 				return "不计时"

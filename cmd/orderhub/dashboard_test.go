@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"orderhub/model"
 	"orderhub/model/modeltest"
@@ -272,5 +273,32 @@ func TestRootLeadsToBoard(t *testing.T) {
 	// An ICO directory (reserved 0, type 1, one image) holding a PNG.
 	if len(body) < 30 || len(body) > 4096 || body[:4] != "\x00\x00\x01\x00" || !strings.Contains(body, "\x89PNG") {
 		t.Fatalf("favicon is not a small icon: %d bytes % x", len(body), body[:min(len(body), 8)])
+	}
+}
+
+// TestBoardHintDateIsAhead: the promise field's hint on an order's detail
+// is a date ahead of today (it was a fixed 2026-12-01, soon in the past).
+func TestBoardHintDateIsAhead(t *testing.T) {
+	apps, srvs := testApps(t, false, "", 1)
+	a, base := apps[0], srvs[0].URL
+	if _, err := a.seedDemo(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var ord model.Order
+	if err := a.db.Where("stage = ?", "submitted").Order("id").First(&ord).Error; err != nil {
+		t.Fatal(err)
+	}
+	c := boardClient(t)
+	if resp, _ := postForm(t, c, base+"/dashboard/login", url.Values{"token": {testToken}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("login: %d", resp.StatusCode)
+	}
+	_, page := get(t, c, base+"/dashboard/orders/"+ord.No)
+	m := regexp.MustCompile(`placeholder="(\d{4}-\d\d-\d\d \d\d:\d\d)"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no promise hint on the detail:\n%s", page)
+	}
+	at, err := time.ParseInLocation("2006-01-02 15:04", m[1], a.cfg.Location())
+	if err != nil || !at.After(time.Now()) {
+		t.Errorf("the hint %q is not ahead of now", m[1])
 	}
 }

@@ -519,7 +519,7 @@ func (p *practice) build(key, user string, db *gorm.DB) *sandbox {
 		Todos: service.NewTodos(db, pipe, tickets, transfers), Inbox: inbox,
 		Intakes: service.NewIntakes(db, orders, p.clock, service.NewChannels(cfg.Channels), cfg.Intake.ReviewRole, cfg.Intake.DraftTTL.D()),
 		OCR:     p.ocr, Media: p.media, Redis: p.rdb, Prefix: prefix, DataDir: filepath.Join(cfg.DataDir, "practice", key),
-		Location: cfg.Location(), Log: p.log, Practice: sandboxPractice{sb: sb, log: p.log},
+		Location: cfg.Location(), Log: p.log, Practice: sandboxPractice{sb: sb, log: p.log}, Clock: p.clock, BoardURL: boardURL(cfg),
 	})
 	sb.runner = bot.NewRunner(b, inbox, ob.Poke, p.log, bot.RunnerOptions{Workers: 2})
 	return sb

@@ -42,7 +42,7 @@ func (a *app) wireWarRoom(clock service.Clock, tickets *service.Tickets) error {
 	d := web.DashboardDeps{
 		Board: w.board, Orders: a.orders, Tickets: tickets, Transfers: a.transfers, Measures: w.measures, Insight: w.insight, Catalog: a.catalog,
 		Roles: cfg.Dashboard.Roles, AdminToken: cfg.AdminToken, Secret: secret, SessionTTL: cfg.Dashboard.SessionTTL.D(),
-		PublicURL: cfg.PublicURL, DataDir: cfg.DataDir, Location: cfg.Location(), Clock: clock, Log: a.log,
+		PublicURL: cfg.PublicURL, DataDir: cfg.DataDir, Intakes: a.intakes, Location: cfg.Location(), Clock: clock, Log: a.log,
 		Channels: map[string]string{},
 		Overdue:  service.NewOverdue(cfg.Escalation),
 	}

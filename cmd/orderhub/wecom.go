@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -98,7 +99,7 @@ func (a *app) wireBot(clock service.Clock, corp config.WeCom, demo bool) error {
 		Catalog: a.catalog, Stock: a.stock, Orders: a.orders, Transfers: a.transfers, Tickets: tickets,
 		Todos: service.NewTodos(a.db, pipe, tickets, a.transfers), Inbox: inbox, Intakes: a.intakes, OCR: ocr, Media: wc,
 		Redis: a.rdb, Prefix: cfg.Redis.Prefix, DataDir: cfg.DataDir, Location: cfg.Location(), Log: a.log,
-		Practice: realPractice{p: practice},
+		Practice: realPractice{p: practice}, Clock: clock, BoardURL: boardURL(cfg),
 	})
 	runner := bot.NewRunner(b, inbox, ob.Poke, a.log, bot.RunnerOptions{})
 	bot.NewCallback(crypto, inbox, runner, a.rdb, cfg.Redis.Prefix, clock, a.log).WithPractice(practice).Mount(a.server.Engine())
@@ -190,4 +191,13 @@ func (a *app) chatProgress(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, p)
+}
+
+// boardURL is where staff open the board, for links in chat replies: the
+// public URL, else this machine's address (the embedded demo's).
+func boardURL(cfg config.Config) string {
+	if cfg.PublicURL != "" {
+		return strings.TrimRight(cfg.PublicURL, "/")
+	}
+	return "http://" + displayAddr(cfg.HTTPAddr)
 }

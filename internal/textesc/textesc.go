@@ -70,7 +70,28 @@ func Cut(s string, max int) string {
 		return Ellipsis
 	}
 	r := []rune(s)
-	return string(r[:max-1]) + Ellipsis
+	end := max - 1
+	// Never cut a code in the middle (SO20261208-000001, TK…, a SKU): a
+	// half number reads as another one. Cut before it instead, unless it
+	// is all there is.
+	if codeRune(r[end-1]) && codeRune(r[end]) {
+		start := end
+		for start > 0 && codeRune(r[start-1]) {
+			start--
+		}
+		if start > 0 {
+			end = start
+		}
+	}
+	for end > 1 && r[end-1] == ' ' {
+		end--
+	}
+	return string(r[:end]) + Ellipsis
+}
+
+// codeRune is a character of an order, ticket or tracking number or a SKU.
+func codeRune(r rune) bool {
+	return r == '-' || r == '_' || (r >= '0' && r <= '9') || (r >= 'A' && r <= 'Z') || (r >= 'a' && r <= 'z')
 }
 
 // Markdown makes s one line of plain words inside WeCom markdown (app

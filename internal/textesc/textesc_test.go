@@ -66,6 +66,13 @@ func TestCut(t *testing.T) {
 		want string
 	}{
 		{"abc", 0, "abc"}, {"abc", 3, "abc"}, {"abcd", 3, "ab…"}, {"汉字汉字", 2, "汉…"}, {"ab", 1, "ab"[:0] + "…"},
+		// An order number is never cut in the middle: the cut goes before it.
+		{"异常 TK20261208-000001：少了一箱", 12, "异常…"},
+		{"拆出 SO20261208-000001 给苏州", 18, "拆出…"},
+		{"订单SO20261208-000001已发货", 18, "订单…"},
+		{"订单 SO20261208-000001 已发货", 22, "订单 SO20261208-000001…"},
+		// A code that is all there is is still cut to fit.
+		{"SO20261208-000001", 10, "SO2026120…"},
 	} {
 		if got := Cut(tc.in, tc.max); got != tc.want {
 			t.Errorf("Cut(%q, %d) = %q, want %q", tc.in, tc.max, got, tc.want)
