@@ -107,6 +107,9 @@ type Config struct {
 	// WorkTime is when the business works (shifts, weekdays, statutory
 	// holidays), in config/worktime.go.
 	WorkTime WorkTime `yaml:"work_time" envPrefix:"WORK_TIME_"`
+	// SMS is Tencent Cloud SMS for buyers without the mini-program, in
+	// config/sms.go.
+	SMS SMS `yaml:"sms" envPrefix:"SMS_"`
 
 	loc *time.Location
 }
@@ -435,6 +438,7 @@ func Default() Config {
 		Practice: DefaultPractice(),
 		Backup:   Backup{Keep: 7},
 		WorkTime: DefaultWorkTime(),
+		SMS:      DefaultSMS(),
 		OCR:      OCR{Engine: "tesseract", Tesseract: "tesseract"},
 		MiniProgram: MiniProgram{
 			SessionTTL: Duration(7 * 24 * time.Hour), WriteLimit: 30, WriteWindow: Duration(time.Minute),
@@ -481,6 +485,8 @@ func DefaultEscalation() Escalation {
 			{After: Duration(8 * time.Hour), Notify: []string{"supervisor"}},
 		},
 		TransferDispatch: []Level{{After: Duration(2 * time.Hour), Notify: []string{"keeper_lead"}}},
+		// The business compensates a delay with a ¥20 coupon (issue 28).
+		DelayCouponFen: 2000,
 	}
 }
 
@@ -709,6 +715,9 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if err := c.validateWorkTime(); err != nil {
+		return err
+	}
+	if err := c.validateSMS(); err != nil {
 		return err
 	}
 	return c.validateEscalation()

@@ -112,6 +112,7 @@ func (a *API) Mount(e *gin.Engine, staff *gin.RouterGroup) {
 	auth.GET("/orders/:no", a.getOrder)
 	auth.GET("/orders/:no/problems", a.listProblems)
 	auth.GET("/subscriptions/templates", a.templates)
+	auth.GET("/coupons", a.listCoupons)
 	writes := auth.Group("", a.rateLimit)
 	writes.POST("/orders", a.createOrder)
 	writes.POST("/orders/:no/cancel", a.cancelOrder)

@@ -76,6 +76,11 @@ func (a *API) buyerEvent(d service.Detail, e model.OrderEvent) (text, by string,
 			}
 		}
 		return text, "", true
+	case "coupon":
+		if c := d.CouponUsed; c != nil {
+			return "已使用补偿券 " + c.Code + "，减 " + service.Yuan(c.OffFen), "", true
+		}
+		return "已使用补偿券", "", true
 	case "stage":
 	default:
 		return "", "", false

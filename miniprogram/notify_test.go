@@ -217,6 +217,8 @@ func TestSubscribeRefusedAndRetried(t *testing.T) {
 func TestDelayMessage(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		h := newHarness(t, db, harnessOpts{wechat: true})
+		// The message without a coupon (TestFirstWeekBuyer has one with it).
+		h.cfg.Escalation.DelayCouponFen = 0
 		alice := h.login("good-alice")
 		no := h.order(alice, "a", `[{"sku":"NUT-M8","qty":1}]`)
 		h.do("POST", "/api/mp/v1/orders/"+no+"/subscriptions", alice, `{"events":["delay"]}`)

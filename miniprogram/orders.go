@@ -119,6 +119,9 @@ type orderJSON struct {
 	// Delay is the delay the buyer was told of, with the new estimate and
 	// the compensation coupon (detail only; null if never late).
 	Delay *delayJSON `json:"delay,omitempty"`
+	// CouponUsed is the compensation coupon taken off this order's total
+	// (detail only).
+	CouponUsed *couponUsedJSON `json:"coupon_used,omitempty"`
 	// CancelReason says why a cancelled order was cancelled.
 	CancelReason *string `json:"cancel_reason,omitempty"`
 	// Problems are those the buyer's company reported on the order, with
@@ -192,6 +195,9 @@ func (a *API) detail(d service.Detail) orderJSON {
 		out.Timeline = append(out.Timeline, ev)
 	}
 	out.Delay = a.delayOut(d.Delay)
+	if c := d.CouponUsed; c != nil {
+		out.CouponUsed = &couponUsedJSON{Code: c.Code, AmountFen: c.Fen, OffFen: c.OffFen}
+	}
 	if r, ok := orderCancelReason(d); ok {
 		out.CancelReason = &r
 	}

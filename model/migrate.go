@@ -66,6 +66,7 @@ var migrations = []migration{
 	{15, "war room: covering index of delivered orders for the on-time rate", migrateV15},
 	{17, "counters: the reference data's version (kept between placement batches) and order ids in blocks", migrateV17},
 	{18, "buyer sessions: logouts kept in the database (session_revocations)", migrateV18},
+	{28, "coupons: delay compensation coupons, usable on the next order", migrateV28},
 }
 
 // v5Subscription is the subscriptions table as version 5 created it.
@@ -121,8 +122,15 @@ type v1Order struct {
 
 func (v1Order) TableName() string { return "orders" }
 
-// LatestVersion is the schema version this build migrates to.
-func LatestVersion() int { return migrations[len(migrations)-1].version }
+// LatestVersion is the schema version this build migrates to: the highest
+// (versions written on parallel branches may be listed out of order).
+func LatestVersion() int {
+	v := 0
+	for _, m := range migrations {
+		v = max(v, m.version)
+	}
+	return v
+}
 
 // Migrate brings the schema to the latest version.
 func Migrate(ctx context.Context, db *gorm.DB) error {
@@ -214,5 +222,6 @@ func Models() []any {
 		&ProductAlias{}, &JobRun{},
 		&Counter{},
 		&SessionRevocation{},
+		&Coupon{},
 	}
 }

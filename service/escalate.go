@@ -942,7 +942,10 @@ func (e *Escalator) Delays(ctx context.Context) (_ int, err error) {
 				return res.Error
 			}
 			note := fmt.Sprintf("预计 %s 送达，晚于承诺交期 %s", e.local(est), e.local(*ord.PromisedAt))
-			coupon := delayOf(notice).Coupon
+			coupon, err := issueCoupon(tx, ord, notice)
+			if err != nil {
+				return err
+			}
 			if coupon != nil {
 				note += fmt.Sprintf("；已补偿优惠券 %s（券码 %s，%s 前有效）", Yuan(coupon.Fen), coupon.Code, e.local(coupon.ExpiresAt))
 			}
@@ -950,7 +953,10 @@ func (e *Escalator) Delays(ctx context.Context) (_ int, err error) {
 				return err
 			}
 			n++
-			return e.orders.notifyLate(tx, ord, now, coupon)
+			if err := e.orders.notifyLate(tx, ord, now, coupon); err != nil {
+				return err
+			}
+			return e.orders.textLate(tx, ord, notice, coupon, now)
 		})
 		if err != nil {
 			return n, err

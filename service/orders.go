@@ -45,6 +45,8 @@ type Orders struct {
 	placer *placer
 	// webhooks are the channels told of their orders' stage changes.
 	webhooks map[string]bool
+	// sms: a late order's customer without the mini-program is texted.
+	sms bool
 	// owners spreads new orders over the first stage's role (assign.go).
 	owners ownerLoads
 	// ref keeps placement's reference data between batches (refcache.go).
@@ -127,6 +129,12 @@ func (o *Orders) Create(ctx context.Context, in NewOrder) (d Detail, created boo
 	}
 	if created {
 		o.m.OrdersCreated.WithLabelValues(in.Channel).Inc()
+		// After the order's own transaction (placement is batched): if
+		// this fails the order stands at full price and the coupon stays
+		// for the next one.
+		if err := o.useCoupon(ctx, &d); err != nil {
+			o.log.ErrorContext(ctx, "orders: use coupon", "order", d.Order.No, "err", err)
+		}
 	}
 	return d, created, nil
 }
@@ -309,6 +317,8 @@ type Detail struct {
 	Assignees map[uint64]model.Staff
 	// Delay is the order's delay notice and coupon, nil if never late.
 	Delay *Delay
+	// CouponUsed is the coupon taken off this order's total, nil for none.
+	CouponUsed *UsedCoupon
 }
 
 // Fields returns the stage fields given so far.
@@ -358,6 +368,9 @@ func (o *Orders) get(ctx context.Context, q *gorm.DB, key string) (Detail, error
 		return d, err
 	}
 	d.Delay = delay
+	if d.CouponUsed, err = loadUsedCoupon(db, d.Order.ID); err != nil {
+		return d, err
+	}
 	var ids []uint64
 	for _, t := range d.Transfers {
 		if t.AssigneeStaffID != nil {

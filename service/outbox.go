@@ -455,7 +455,11 @@ func (o *Outbox) sendOne(ctx context.Context, r model.Outbox, claim string) erro
 		if errors.As(err, &undeliverable) || attempts >= o.opts.MaxAttempts {
 			state = model.OutboxFailed
 		}
-		o.log.WarnContext(ctx, "outbox: send failed", "id", r.ID, "to", r.ToUser, "attempts", attempts, "state", state, "err", err)
+		to := r.ToUser
+		if r.Channel == ChannelOutboxSMS {
+			to = MaskPhone(to) // a buyer's number is never logged in clear
+		}
+		o.log.WarnContext(ctx, "outbox: send failed", "id", r.ID, "to", to, "attempts", attempts, "state", state, "err", err)
 		res = q.Updates(map[string]any{"state": state, "attempts": attempts, "next_at": now.Add(o.backoff(attempts)),
 			"last_error": trunc(err.Error(), 500), "claim": "", "updated_at": now})
 	}

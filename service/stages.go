@@ -279,6 +279,9 @@ func (o *Orders) Cancel(ctx context.Context, no string, actor Actor, reason stri
 			return &ForbiddenError{Actor: actor.Label(), Need: append(append([]string{cur.OwnerRole}, o.pipe.duties.Cancel...), o.pipe.supervisorRoles...), What: "cancel this order"}
 		}
 		now := o.clock()
+		if err := returnCoupon(tx, ord.ID); err != nil {
+			return err
+		}
 		if err := releaseOrder(tx, ord, actor, now); err != nil {
 			return err
 		}

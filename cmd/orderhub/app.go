@@ -166,7 +166,7 @@ func (a *app) wire(clock service.Clock) error {
 			hooks = append(hooks, key)
 		}
 	}
-	a.orders = service.NewOrders(a.db, locker, pipe, clock, cfg.Location(), a.log, metrics, service.WithChannelWebhooks(hooks...))
+	a.orders = service.NewOrders(a.db, locker, pipe, clock, cfg.Location(), a.log, metrics, service.WithChannelWebhooks(hooks...), service.WithSMS(cfg.SMS.Enabled()))
 	a.transfers = service.NewTransfers(a.db, pipe, clock)
 	a.tickets = service.NewTickets(a.db, pipe, clock, cfg.Location(), cfg.Roles)
 	a.server = web.New(web.Deps{

@@ -17,6 +17,7 @@ import (
 
 	"orderhub/bot"
 	"orderhub/config"
+	"orderhub/internal/tcsms"
 	"orderhub/internal/webhook"
 	"orderhub/miniprogram"
 	"orderhub/service"
@@ -48,21 +49,35 @@ func (a *app) miniProgram() *mpParts {
 
 // outboxSender is what the one outbox dispatcher sends with: subscribe
 // messages to buyers through WeChat, everything else through WeCom.
-func (a *app) outboxSender(wecom service.Sender) service.Sender {
+func (a *app) outboxSender(wecom service.Sender) (service.Sender, error) {
 	targets := map[string]webhook.Target{}
 	for key, ch := range a.cfg.Channels {
 		if ch.Webhook != "" {
 			targets[key] = webhook.Target{URL: ch.Webhook, Secret: ch.Secret}
 		}
 	}
-	return routeSender{wecom: wecom, mp: a.miniProgram().notifier, hooks: webhook.New(targets, webhook.DefaultClient(), service.SystemClock)}
+	r := routeSender{wecom: wecom, mp: a.miniProgram().notifier, hooks: webhook.New(targets, webhook.DefaultClient(), service.SystemClock)}
+	if a.cfg.SMS.Enabled() {
+		sms, err := tcsms.New(a.cfg.SMS, a.cfg.Location())
+		if err != nil {
+			return nil, err
+		}
+		r.sms = sms
+	}
+	return r, nil
 }
 
-type routeSender struct{ wecom, mp, hooks service.Sender }
+type routeSender struct{ wecom, mp, hooks, sms service.Sender }
 
 func (r routeSender) Send(ctx context.Context, m service.Outgoing) error {
 	if m.MsgType == service.MsgTypeSubscribe {
 		return r.mp.Send(ctx, m)
+	}
+	if m.MsgType == service.MsgTypeSMS {
+		if r.sms == nil {
+			return &service.UndeliverableError{Reason: "sms is not configured (sms.sdk_app_id)"}
+		}
+		return r.sms.Send(ctx, m)
 	}
 	if m.MsgType == service.MsgTypeChannelWebhook {
 		return r.hooks.Send(ctx, m)

@@ -803,7 +803,7 @@ func (s sandboxPractice) Refused(ctx context.Context, r model.PracticeRefusal) {
 
 // practiceSender sends what a sandbox sends to the trainee only, marked
 // 练习: whoever a message was for (the next stage's owner, a lead, a
-// keeper), it reaches the trainee. Subscribe messages and channel
+// keeper), it reaches the trainee. Subscribe messages, texts and channel
 // webhooks, which would reach buyers and outside systems, are dropped
 // (marked sent: there is nobody outside a sandbox to tell).
 type practiceSender struct {
@@ -812,7 +812,7 @@ type practiceSender struct {
 }
 
 func (s practiceSender) Send(ctx context.Context, m service.Outgoing) error {
-	if m.MsgType == service.MsgTypeSubscribe || m.MsgType == service.MsgTypeChannelWebhook {
+	if m.MsgType == service.MsgTypeSubscribe || m.MsgType == service.MsgTypeChannelWebhook || m.MsgType == service.MsgTypeSMS {
 		return nil
 	}
 	m.ToUser = s.trainee

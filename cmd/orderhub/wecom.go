@@ -78,7 +78,11 @@ func (a *app) wireBot(clock service.Clock, corp config.WeCom, demo bool) error {
 		return err
 	}
 	wc := bot.NewWeCom(corp.CorpID, corp.Secret, corp.AgentID, a.rdb, cfg.Redis.Prefix, cfg.Location())
-	ob := service.NewOutbox(a.db, a.outboxSender(wc), clock, a.log, a.registry, service.OutboxOptions{
+	sender, err := a.outboxSender(wc)
+	if err != nil {
+		return err
+	}
+	ob := service.NewOutbox(a.db, sender, clock, a.log, a.registry, service.OutboxOptions{
 		Poll: cfg.Outbox.Poll.D(), BackoffBase: cfg.Outbox.BackoffBase.D(), BackoffMax: cfg.Outbox.BackoffMax.D(),
 		MaxAttempts: cfg.Outbox.MaxAttempts, Lease: time.Minute,
 	})

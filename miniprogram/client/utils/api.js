@@ -29,4 +29,5 @@ module.exports = {
   uploadPhoto: (no, ticket, filePath) => upload('uploadPhoto', { params: { no, ticket }, filePath }).then((r) => r.data),
   subscribe: (no, events) => call('subscribe', { params: { no }, data: { events } }).then((r) => r.data.subscribed || []),
   templates: () => call('templates').then((r) => r.data.templates || {}),
+  listCoupons: () => call('listCoupons').then((r) => r.data),
 }

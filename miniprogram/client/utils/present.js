@@ -104,6 +104,8 @@ function detail(o) {
     transferTexts: transfers(o),
     delayNotice: delay(o),
     couponInfo: coupon(o),
+    // couponUsed is the compensation coupon taken off this order's total.
+    couponUsed: o.coupon_used ? { code: o.coupon_used.code, offText: yuan(o.coupon_used.off_fen) } : null,
     cancelReason: o.stage === 'cancelled' ? (o.cancel_reason || o.cancelled_reason || '') : '',
     addressOnFile: o.address_source === 'customer',
     openProblems: Number(o.open_problems) || 0,

@@ -18,4 +18,5 @@ module.exports = {
   uploadPhoto: { method: 'POST', path: '/api/mp/v1/orders/{no}/problems/{ticket}/photos', upload: 'photo' },
   subscribe: { method: 'POST', path: '/api/mp/v1/orders/{no}/subscriptions' },
   templates: { method: 'GET', path: '/api/mp/v1/subscriptions/templates' },
+  listCoupons: { method: 'GET', path: '/api/mp/v1/coupons' },
 }

@@ -57,6 +57,9 @@ Component({
         this.setData({ error: messageOf(err) })
       }
     },
+    onCoupons() {
+      wx.navigateTo({ url: '/pages/coupons/index' })
+    },
     onOpen(e) {
       wx.navigateTo({ url: `/pages/order/index?no=${encodeURIComponent(e.detail.no)}` })
     },
