@@ -132,7 +132,7 @@ func (a *API) Mount(e *gin.Engine, staff *gin.RouterGroup) {
 func limitBody(n int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if c.Request.ContentLength > n {
-			writeErr(c, http.StatusRequestEntityTooLarge, "body_too_large", "请求体超过 "+strconv.FormatInt(n, 10)+" 字节 request body too large")
+			writeErr(c, http.StatusRequestEntityTooLarge, "body_too_large", "请求体超过 "+strconv.FormatInt(n, 10)+" 字节")
 			return
 		}
 		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, n)
@@ -146,13 +146,13 @@ func page(c *gin.Context) (int, int, bool) {
 	var err error
 	if v := c.Query("page"); v != "" {
 		if p, err = strconv.Atoi(v); err != nil || p < 1 || p > service.MaxPage {
-			writeErr(c, http.StatusBadRequest, "invalid_page", fmt.Sprintf("page 须为 1 到 %d 的整数 page must be a whole number from 1 to %d", service.MaxPage, service.MaxPage))
+			writeErr(c, http.StatusBadRequest, "invalid_page", fmt.Sprintf("page 须为 1 到 %d 的整数", service.MaxPage))
 			return 0, 0, false
 		}
 	}
 	if v := c.Query("size"); v != "" {
 		if size, err = strconv.Atoi(v); err != nil || size < 1 || size > 100 {
-			writeErr(c, http.StatusBadRequest, "invalid_size", "size 须为 1 到 100 的整数 size must be a whole number from 1 to 100")
+			writeErr(c, http.StatusBadRequest, "invalid_size", "size 须为 1 到 100 的整数")
 			return 0, 0, false
 		}
 	}

@@ -48,7 +48,7 @@ func (a *API) login(c *gin.Context) {
 	}
 	code := strings.TrimSpace(in.Code)
 	if code == "" || len(code) > 128 {
-		writeErr(c, http.StatusBadRequest, "invalid_code", "code 为 wx.login 返回的登录凭证 code must be the wx.login code")
+		writeErr(c, http.StatusBadRequest, "invalid_code", "code 须为 wx.login 返回的登录凭证")
 		return
 	}
 	// Each attempt may cost a code2session call to WeChat: limited per
@@ -63,7 +63,7 @@ func (a *API) login(c *gin.Context) {
 		name = strings.TrimSpace(name)
 		if !ok || name == "" || utf8.RuneCountInString(name) > 32 {
 			writeErr(c, http.StatusUnauthorized, "wechat_not_configured",
-				"未配置小程序 AppID，仅可用 dev:<名字> 演示登录 no app id is configured (ORDERHUB_MP_APP_ID); log in with code dev:<name> in the demo")
+				"未配置小程序 AppID（ORDERHUB_MP_APP_ID），演示时请用 dev:<名字> 登录")
 			return
 		}
 		a.d.Log.WarnContext(c, "mini-program demo login: no app id configured, anyone can log in as any demo buyer", "name", name)
@@ -224,7 +224,7 @@ func (a *API) logout(c *gin.Context) {
 
 func (a *API) unauthorized(c *gin.Context) {
 	c.Header("WWW-Authenticate", `Bearer realm="orderhub-mp"`)
-	writeErr(c, http.StatusUnauthorized, "unauthorized", "请先登录 log in first: POST /api/mp/v1/login, then send Authorization: Bearer <token>")
+	writeErr(c, http.StatusUnauthorized, "unauthorized", "请先登录：POST /api/mp/v1/login，再带上 Authorization: Bearer <token>")
 }
 
 func buyer(c *gin.Context) service.Buyer {

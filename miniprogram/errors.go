@@ -65,11 +65,11 @@ func (a *API) fail(c *gin.Context, err error) {
 	if errors.Is(err, ErrWeChatUnavailable) {
 		a.d.Log.WarnContext(c, "wechat unavailable", "err", err)
 		status = http.StatusBadGateway
-		d = errorDetail{Code: "wechat_unavailable", Message: "暂时无法连接微信，请稍后再试 WeChat did not answer; try again"}
+		d = errorDetail{Code: "wechat_unavailable", Message: "暂时无法连接微信，请稍后再试"}
 	}
 	if status == http.StatusInternalServerError {
 		a.d.Log.ErrorContext(c, "request failed", "err", err, "path", c.Request.URL.Path)
-		d = errorDetail{Code: "internal", Message: "服务器内部错误 internal error (request id " + reqlog.ID(c) + ")"}
+		d = errorDetail{Code: "internal", Message: "服务器内部错误（请求编号 " + reqlog.ID(c) + "）"}
 	}
 	c.AbortWithStatusJSON(status, errorBody{Error: d})
 }

@@ -120,7 +120,7 @@ func tooMany(c *gin.Context, left time.Duration, what string) {
 	}
 	s := strconv.FormatInt(secs, 10)
 	c.Header("Retry-After", s)
-	writeErr(c, http.StatusTooManyRequests, "rate_limited", "操作太频繁，请 "+s+" 秒后再试 too many "+what+"; retry after "+s+" s")
+	writeErr(c, http.StatusTooManyRequests, "rate_limited", "操作太频繁，请 "+s+" 秒后再试")
 }
 
 // rateLimit refuses a buyer's write over the limit with 429.

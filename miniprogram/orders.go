@@ -31,7 +31,7 @@ func (a *API) products(c *gin.Context) {
 	}
 	q := c.Query("q")
 	if utf8Len(q) > 64 {
-		writeErr(c, http.StatusBadRequest, "invalid_query", "搜索词过长 q is longer than 64 characters")
+		writeErr(c, http.StatusBadRequest, "invalid_query", "搜索词过长：q 最多 64 个字")
 		return
 	}
 	ps, total, err := a.d.Catalog.ListProducts(c.Request.Context(), q, p, size)
@@ -223,7 +223,7 @@ func (a *API) createOrder(c *gin.Context) {
 	key := strings.TrimSpace(c.GetHeader("Idempotency-Key"))
 	if key == "" || len(key) > 128 {
 		writeErr(c, http.StatusBadRequest, "idempotency_key_required",
-			"请带上 Idempotency-Key 请求头（每次下单一个新的随机值，重试时不变） send an Idempotency-Key header: a new random value per order, the same on retries")
+			"请带上 Idempotency-Key 请求头（每次下单一个新的随机值，重试时不变）")
 		return
 	}
 	var in struct {
@@ -251,7 +251,7 @@ func (a *API) createOrder(c *gin.Context) {
 		if !ok {
 			c.AbortWithStatusJSON(http.StatusUnprocessableEntity, errorBody{Error: errorDetail{
 				Code: "invalid_qty", Field: fmt.Sprintf("lines[%d].qty", i),
-				Message: fmt.Sprintf("lines[%d].qty: 数量须为大于 0 的整数 must be a whole number above 0 (a JSON integer), got %s", i, l.Qty),
+				Message: fmt.Sprintf("lines[%d].qty: 数量须为大于 0 的整数，收到 %s", i, l.Qty),
 			}})
 			return
 		}

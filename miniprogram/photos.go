@@ -63,7 +63,7 @@ func (a *API) photoDirOf(ticketNo string) string {
 // order.
 func (a *API) uploadPhoto(c *gin.Context) {
 	if a.d.DataDir == "" {
-		writeErr(c, http.StatusServiceUnavailable, "photos_unavailable", "暂不能上传照片：服务器未配置数据目录 no data dir to keep photos in")
+		writeErr(c, http.StatusServiceUnavailable, "photos_unavailable", "暂不能上传照片：服务器未配置数据目录")
 		return
 	}
 	ctx := c.Request.Context()
@@ -75,7 +75,7 @@ func (a *API) uploadPhoto(c *gin.Context) {
 	}
 	tno := strings.ToUpper(strings.TrimSpace(c.Param("ticket")))
 	notFound := func() {
-		writeErr(c, http.StatusNotFound, "ticket_not_found", "找不到您在这个订单上报告的问题 "+tno+" no problem "+tno+" you reported on this order")
+		writeErr(c, http.StatusNotFound, "ticket_not_found", "找不到您在这个订单上报告的问题 "+tno)
 	}
 	if !ticketNoRe.MatchString(tno) {
 		notFound()
@@ -96,7 +96,7 @@ func (a *API) uploadPhoto(c *gin.Context) {
 		return
 	}
 	if tk.State == model.TicketClosed {
-		writeErr(c, http.StatusConflict, "ticket_closed", "问题已关闭，不能再上传照片 the problem is closed")
+		writeErr(c, http.StatusConflict, "ticket_closed", "问题已关闭，不能再上传照片")
 		return
 	}
 	fh, err := c.FormFile("photo")
@@ -107,7 +107,7 @@ func (a *API) uploadPhoto(c *gin.Context) {
 			return
 		}
 		c.AbortWithStatusJSON(http.StatusBadRequest, errorBody{Error: errorDetail{Code: "photo_required", Field: "photo",
-			Message: "请用表单字段 photo 上传一张照片 send one image as multipart field photo"}})
+			Message: "请用表单字段 photo 上传一张照片"}})
 		return
 	}
 	if fh.Size > MaxPhotoBytes {
@@ -128,7 +128,7 @@ func (a *API) uploadPhoto(c *gin.Context) {
 	ext, ok := photoExt[http.DetectContentType(data)]
 	if !ok || len(data) == 0 {
 		c.AbortWithStatusJSON(http.StatusUnprocessableEntity, errorBody{Error: errorDetail{Code: "not_an_image", Field: "photo",
-			Message: "只能上传 JPG、PNG、WebP 或 GIF 图片 photo must be a JPEG, PNG, WebP or GIF image"}})
+			Message: "只能上传 JPG、PNG、WebP 或 GIF 图片"}})
 		return
 	}
 	dir := a.photoDirOf(tk.No)
@@ -140,7 +140,7 @@ func (a *API) uploadPhoto(c *gin.Context) {
 	var name string
 	for n := 1; ; n++ {
 		if n > MaxPhotos {
-			writeErr(c, http.StatusConflict, "too_many_photos", fmt.Sprintf("每个问题最多 %d 张照片 at most %d photos per problem", MaxPhotos, MaxPhotos))
+			writeErr(c, http.StatusConflict, "too_many_photos", fmt.Sprintf("每个问题最多 %d 张照片", MaxPhotos))
 			return
 		}
 		if matches, _ := filepath.Glob(filepath.Join(dir, strconv.Itoa(n)+".*")); len(matches) > 0 {
@@ -207,7 +207,7 @@ func (a *API) photos(ticketNo string) ([]photoJSON, error) {
 func (a *API) staffTicket(c *gin.Context) (service.TicketView, bool) {
 	tno := strings.ToUpper(strings.TrimSpace(c.Param("no")))
 	if !ticketNoRe.MatchString(tno) {
-		writeErr(c, http.StatusNotFound, "ticket_not_found", "工单 "+tno+" 不存在 ticket not found")
+		writeErr(c, http.StatusNotFound, "ticket_not_found", "工单 "+tno+" 不存在")
 		return service.TicketView{}, false
 	}
 	tk, err := a.d.Tickets.Get(c.Request.Context(), tno)
@@ -243,12 +243,12 @@ func (a *API) getPhoto(c *gin.Context) {
 	}
 	name := c.Param("name")
 	if !photoNameRe.MatchString(name) {
-		writeErr(c, http.StatusNotFound, "photo_not_found", "照片不存在 photo not found")
+		writeErr(c, http.StatusNotFound, "photo_not_found", "照片不存在")
 		return
 	}
 	full := filepath.Join(a.photoDirOf(tk.No), name)
 	if _, err := os.Stat(full); err != nil {
-		writeErr(c, http.StatusNotFound, "photo_not_found", "照片不存在 photo not found")
+		writeErr(c, http.StatusNotFound, "photo_not_found", "照片不存在")
 		return
 	}
 	c.Header("Cache-Control", "private, max-age=3600")

@@ -78,7 +78,7 @@ func (a *API) reportProblem(c *gin.Context) {
 	desc := strings.TrimSpace(in.Description)
 	if desc == "" || len([]rune(desc)) > 900 {
 		c.AbortWithStatusJSON(http.StatusUnprocessableEntity, errorBody{Error: errorDetail{Code: "invalid_description", Field: "description",
-			Message: "请描述问题（1 到 900 字） describe the problem in 1 to 900 characters"}})
+			Message: "请描述问题（1 到 900 字）"}})
 		return
 	}
 	b := buyer(c)
@@ -149,7 +149,7 @@ func (a *API) checkEvents(c *gin.Context, events []string) ([]string, bool) {
 	for _, e := range events {
 		if _, ok := tpl[e]; !ok {
 			c.AbortWithStatusJSON(http.StatusUnprocessableEntity, errorBody{Error: errorDetail{Code: "template_not_configured", Field: "events",
-				Message: "无法订阅 " + e + "：未配置模板 no subscribe template is configured for " + e + "; GET /api/mp/v1/subscriptions/templates lists those that are"}})
+				Message: "无法订阅 " + e + "：未配置模板；GET /api/mp/v1/subscriptions/templates 列出已配置的"}})
 			return nil, false
 		}
 	}

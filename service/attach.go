@@ -26,7 +26,7 @@ type Attachment struct {
 func (o *Orders) Attach(ctx context.Context, no, field, path string, actor Actor) (_ Attachment, err error) {
 	defer wrapOp(&err, "Orders.Attach")
 	if !fieldName.MatchString(field) {
-		return Attachment{}, invalid("field", CodeInvalidField, "%q is not a field name", field)
+		return Attachment{}, invalid("field", CodeInvalidField, "%q 不是字段名", field)
 	}
 	if err := checkText("path", path, 255, true); err != nil {
 		return Attachment{}, err
@@ -39,10 +39,10 @@ func (o *Orders) Attach(ctx context.Context, no, field, path string, actor Actor
 			return err
 		}
 		if ord.Stage == StageCancelled {
-			return conflict(CodeOrderCancelled, "order %s is cancelled", ord.No).about(ord.No, o.pipe.Name(StageCancelled))
+			return conflict(CodeOrderCancelled, "订单 %s 已取消", ord.No).about(ord.No, o.pipe.Name(StageCancelled))
 		}
 		if may := o.pipe.duties.Attach; !o.pipe.MayMove(actor, ord.Stage) && !actor.HasRole(may...) {
-			return &ForbiddenError{Actor: actor.Label(), Need: slices.Clone(may), What: "attach files to orders"}
+			return &ForbiddenError{Actor: actor.Label(), Need: slices.Clone(may), What: "给订单附文件"}
 		}
 		have := map[string]string{}
 		_ = json.Unmarshal([]byte(ord.Fields), &have)

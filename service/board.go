@@ -153,7 +153,7 @@ func (b *Board) Open(ctx context.Context, f BoardFilter) (BoardPage, error) {
 	}
 	if f.Stage != "" {
 		if !slices.Contains(b.openStages(), f.Stage) {
-			return out, invalid("stage", CodeUnknownStage, "no open stage %q; open stages are %s", f.Stage, strings.Join(b.openStages(), ", "))
+			return out, invalid("stage", CodeUnknownStage, "没有未完成的阶段 %q；未完成的阶段有 %s", f.Stage, strings.Join(b.openStages(), ", "))
 		}
 		q = q.Where("o.stage = ?", f.Stage)
 		for _, c := range out.Counters {

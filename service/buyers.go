@@ -196,7 +196,7 @@ func (s *Buyers) Link(ctx context.Context, openID, customerCode string) (_ Buyer
 	var cust model.Customer
 	if err := db.Where("code = ?", code).Take(&cust).Error; err != nil {
 		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return Buyer{}, invalid("customer", CodeUnknownCustomer, "no customer %q", code)
+			return Buyer{}, invalid("customer", CodeUnknownCustomer, "没有客户 %q", code)
 		}
 		return Buyer{}, err
 	}
@@ -287,9 +287,9 @@ func (o *Orders) ConfirmReceipt(ctx context.Context, no string, actor Actor, not
 		next, ok := o.pipe.Next(ord.Stage)
 		if ord.Stage != StageShipped || !ok || next.Key != last.Key {
 			if ord.Stage == last.Key {
-				return conflict(CodeAlreadyDelivered, "order %s is already %s", ord.No, last.Name).about(ord.No, last.Name)
+				return conflict(CodeAlreadyDelivered, "订单 %s 已经%s", ord.No, last.Name).about(ord.No, last.Name)
 			}
-			return conflict(CodeNotShipped, "order %s is %s; receipt can be confirmed once it has shipped", ord.No, o.pipe.Name(ord.Stage)).about(ord.No, o.pipe.Name(ord.Stage))
+			return conflict(CodeNotShipped, "订单 %s 还是「%s」，发货后才能确认收货", ord.No, o.pipe.Name(ord.Stage)).about(ord.No, o.pipe.Name(ord.Stage))
 		}
 		now := o.clock()
 		if err := moveStage(tx, stageMove{Order: ord, To: last.Key, DueAt: o.pipe.Due(last.Key, ord.WarehouseID, now),

@@ -43,10 +43,10 @@ func NormalizeSKU(s string) string { return strings.ToUpper(strings.TrimSpace(s)
 
 func checkText(field, v string, max int, required bool) error {
 	if required && strings.TrimSpace(v) == "" {
-		return invalid(field, CodeRequired, "is required")
+		return invalid(field, CodeRequired, "必填")
 	}
 	if utf8.RuneCountInString(v) > max {
-		return invalid(field, CodeTooLong, "is longer than %d characters", max)
+		return invalid(field, CodeTooLong, "超过 %d 个字", max)
 	}
 	return nil
 }
@@ -62,7 +62,7 @@ func (c *Catalog) CreateProduct(ctx context.Context, in ProductInput) (_ model.P
 	defer wrapOp(&err, "Catalog.CreateProduct")
 	p := model.Product{SKU: NormalizeSKU(in.SKU), Name: strings.TrimSpace(in.Name), Spec: strings.TrimSpace(in.Spec), Unit: strings.TrimSpace(in.Unit), PriceFen: in.PriceFen, Active: true}
 	if !skuPattern.MatchString(p.SKU) {
-		return p, invalid("sku", CodeInvalidSKU, "must be 1-64 letters, digits, '.', '_' or '-'")
+		return p, invalid("sku", CodeInvalidSKU, "须为 1–64 个字母、数字、「.」「_」或「-」")
 	}
 	if err := checkText("name", p.Name, 128, true); err != nil {
 		return p, err
@@ -74,14 +74,14 @@ func (c *Catalog) CreateProduct(ctx context.Context, in ProductInput) (_ model.P
 		return p, err
 	}
 	if p.PriceFen < 0 {
-		return p, invalid("price_fen", CodeInvalidPrice, "must be >= 0 (fen)")
+		return p, invalid("price_fen", CodeInvalidPrice, "不能小于 0（单位：分）")
 	}
 	if p.Unit == "" {
 		p.Unit = "个"
 	}
 	err = c.db.WithContext(ctx).Create(&p).Error
 	if isDuplicate(err) {
-		return p, conflict(CodeSKUExists, "product %s already exists", p.SKU)
+		return p, conflict(CodeSKUExists, "商品 %s 已存在", p.SKU)
 	}
 	return p, err
 }
@@ -179,7 +179,7 @@ func (c *Catalog) CreateWarehouse(ctx context.Context, in WarehouseInput) (_ mod
 	w.KeeperStaffID = id
 	err = db.Create(&w).Error
 	if isDuplicate(err) {
-		return w, conflict(CodeWarehouseExists, "warehouse %s already exists", w.Code)
+		return w, conflict(CodeWarehouseExists, "仓库 %s 已存在", w.Code)
 	}
 	return w, err
 }
@@ -217,13 +217,13 @@ func (c *Catalog) CreateCustomer(ctx context.Context, in CustomerInput) (_ model
 	if in.Warehouse != "" {
 		w, err := c.Warehouse(ctx, in.Warehouse)
 		if err != nil {
-			return cu, invalid("warehouse", CodeUnknownWarehouse, "no warehouse %q", in.Warehouse)
+			return cu, invalid("warehouse", CodeUnknownWarehouse, "没有仓库 %q", in.Warehouse)
 		}
 		cu.WarehouseID = &w.ID
 	}
 	err = c.db.WithContext(ctx).Create(&cu).Error
 	if isDuplicate(err) {
-		return cu, conflict(CodeCustomerExists, "customer %s already exists", cu.Code)
+		return cu, conflict(CodeCustomerExists, "客户 %s 已存在", cu.Code)
 	}
 	return cu, err
 }
@@ -253,27 +253,27 @@ func (c *Catalog) CreateStaff(ctx context.Context, in StaffInput) (_ model.Staff
 		return s, err
 	}
 	if len(in.Roles) == 0 {
-		return s, invalid("roles", CodeRequired, "give at least one role: %s", strings.Join(c.roles, ", "))
+		return s, invalid("roles", CodeRequired, "至少给一个角色：%s", strings.Join(c.roles, ", "))
 	}
 	for _, r := range in.Roles {
 		if !slices.Contains(c.roles, r) {
-			return s, invalid("roles", CodeUnknownRole, "unknown role %q; roles are %s", r, strings.Join(c.roles, ", "))
+			return s, invalid("roles", CodeUnknownRole, "没有角色 %q；角色有 %s", r, strings.Join(c.roles, ", "))
 		}
 	}
 	s.Roles = joinRoles(dedupe(in.Roles))
 	if len(s.Roles) > maxRoles {
-		return s, invalid("roles", CodeTooLong, "are longer than %d characters together", maxRoles)
+		return s, invalid("roles", CodeTooLong, "合计超过 %d 个字", maxRoles)
 	}
 	if in.Warehouse != "" {
 		w, err := c.Warehouse(ctx, in.Warehouse)
 		if err != nil {
-			return s, invalid("warehouse", CodeUnknownWarehouse, "no warehouse %q", in.Warehouse)
+			return s, invalid("warehouse", CodeUnknownWarehouse, "没有仓库 %q", in.Warehouse)
 		}
 		s.WarehouseID = &w.ID
 	}
 	err = c.db.WithContext(ctx).Create(&s).Error
 	if isDuplicate(err) {
-		return s, conflict(CodeStaffExists, "staff %s already registered", s.UserID)
+		return s, conflict(CodeStaffExists, "员工 %s 已登记", s.UserID)
 	}
 	return s, err
 }

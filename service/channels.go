@@ -128,19 +128,19 @@ func Sign(secret []byte, ts string, body []byte) string {
 // verify checks a request's timestamp and signature.
 func (c *Channel) verify(now time.Time, ts, sig string, body []byte) error {
 	if ts == "" || sig == "" {
-		return &SignatureError{"signature_missing", "X-Orderhub-Timestamp and X-Orderhub-Signature are required"}
+		return &SignatureError{"signature_missing", "缺少 X-Orderhub-Timestamp 或 X-Orderhub-Signature"}
 	}
 	sec, err := strconv.ParseInt(ts, 10, 64)
 	if err != nil {
-		return &SignatureError{"bad_timestamp", "X-Orderhub-Timestamp must be unix seconds"}
+		return &SignatureError{"bad_timestamp", "X-Orderhub-Timestamp 须为 unix 秒"}
 	}
 	if d := now.Sub(time.Unix(sec, 0)); d > SignatureWindow || d < -SignatureWindow {
-		return &SignatureError{"stale_timestamp", "X-Orderhub-Timestamp is more than 5 minutes from our clock (now " + strconv.FormatInt(now.Unix(), 10) + ")"}
+		return &SignatureError{"stale_timestamp", "X-Orderhub-Timestamp 与服务器时间相差超过 5 分钟（现在 " + strconv.FormatInt(now.Unix(), 10) + "）"}
 	}
 	want := Sign(c.secret, ts, body)
 	got := strings.ToLower(strings.TrimSpace(sig))
 	if !hmac.Equal([]byte(want), []byte(got)) {
-		return &SignatureError{"bad_signature", "X-Orderhub-Signature does not match: hex HMAC-SHA256(secret, timestamp + \"\\n\" + body)"}
+		return &SignatureError{"bad_signature", "X-Orderhub-Signature 不对：应为 hex HMAC-SHA256(secret, timestamp + \"\\n\" + body)"}
 	}
 	return nil
 }
@@ -171,13 +171,13 @@ func (c *Channel) mapBody(body []byte) (IntakeDoc, error) {
 	dec.UseNumber()
 	var root any
 	if err := dec.Decode(&root); err != nil {
-		return doc, invalid("body", CodeMalformedJSON, "malformed JSON: %v", err)
+		return doc, invalid("body", CodeMalformedJSON, "JSON 格式错误：%v", err)
 	}
 	if dec.More() {
-		return doc, invalid("body", CodeMalformedJSON, "more than one JSON value")
+		return doc, invalid("body", CodeMalformedJSON, "请求体含有不止一个 JSON 值")
 	}
 	if _, ok := root.(map[string]any); !ok {
-		return doc, invalid("body", CodeMalformedJSON, "the body must be a JSON object")
+		return doc, invalid("body", CodeMalformedJSON, "请求体须为 JSON 对象")
 	}
 	for _, env := range c.envelopes {
 		if inner, ok := lookupPath(root, env).(map[string]any); ok {
@@ -232,7 +232,7 @@ func (c *Channel) mapBody(body []byte) (IntakeDoc, error) {
 		case "promised_at":
 			t, err := parseTime(s)
 			if err != nil {
-				return doc, invalid(from, CodeInvalidTime, "%q is not a time like 2026-12-01T10:00:00+08:00", s)
+				return doc, invalid(from, CodeInvalidTime, "%q 不是时间，应写成 2026-12-01T10:00:00+08:00", s)
 			}
 			doc.PromisedAt = &t
 		}
@@ -269,7 +269,7 @@ func setLine(l *IntakeLine, to string, v any, path string) error {
 			err = errors.New("not a number")
 		}
 		if err != nil {
-			return invalid(path, CodeInvalidQty, "must be a whole number")
+			return invalid(path, CodeInvalidQty, "须为整数")
 		}
 		l.Qty = n
 		return nil
@@ -311,7 +311,7 @@ func scalar(v any, path string) (string, error) {
 	case bool:
 		return strconv.FormatBool(x), nil
 	}
-	return "", invalid(path, CodeInvalidType, "must be a string or a number")
+	return "", invalid(path, CodeInvalidType, "须为字符串或数字")
 }
 
 func lookupPath(v any, path string) any {

@@ -36,7 +36,7 @@ func NewDigest(db *gorm.DB, measures *Measures, pipe *Pipeline, clock Clock, loc
 	}
 	t, err := time.Parse("15:04", at)
 	if err != nil {
-		return nil, invalid("digest_at", CodeInvalidDate, "%q is not a local time like 08:30", at)
+		return nil, invalid("digest_at", CodeInvalidDate, "%q 不是时刻，应写成 08:30", at)
 	}
 	return &Digest{db: db, measures: measures, pipe: pipe, clock: clock, loc: loc, at: t.Hour()*60 + t.Minute(), roles: roles, boardURL: boardURL, log: log}, nil
 }

@@ -84,7 +84,7 @@ func (r SyncResult) Summary() string {
 
 // ErrDirectoryTooSmall refuses a sync that would deactivate most staff:
 // an app whose visible range shrank must not empty the company.
-var errDirectoryTooSmall = conflict(CodeDirectoryTooSmall, "the directory lists too few people: refusing to deactivate most staff (check the app's visible range in WeCom)")
+var errDirectoryTooSmall = conflict(CodeDirectoryTooSmall, "通讯录返回的人太少：拒绝停用大多数员工（请检查企业微信应用的可见范围）")
 
 // Sync reads the whole directory and applies it in one transaction.
 func (d *DirectorySync) Sync(ctx context.Context, by string) (SyncResult, error) {

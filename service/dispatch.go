@@ -29,7 +29,7 @@ type Dispatch struct {
 func (t *Transfers) Dispatch(ctx context.Context, in Dispatch) (TransferView, error) {
 	actor := in.Actor
 	if may := t.pipe.duties.Transfers; actor.Kind == ActorStaff && !actor.HasRole(may...) && !t.pipe.Supervisor(actor) {
-		return TransferView{}, &ForbiddenError{Actor: actor.Label(), Need: append(slices.Clone(may), t.pipe.supervisorRoles...), What: "dispatch a transfer"}
+		return TransferView{}, &ForbiddenError{Actor: actor.Label(), Need: append(slices.Clone(may), t.pipe.supervisorRoles...), What: "发出调拨单"}
 	}
 	in.Carrier, in.WaybillNo = strings.TrimSpace(in.Carrier), strings.TrimSpace(in.WaybillNo)
 	if err := checkText("carrier", in.Carrier, 32, true); err != nil {
@@ -44,10 +44,10 @@ func (t *Transfers) Dispatch(ctx context.Context, in Dispatch) (TransferView, er
 			return notFound(err, "transfer", strconv.FormatUint(in.ID, 10))
 		}
 		if tr.Status != model.TransferPending {
-			return conflict(CodeTransferNotPending, "transfer #%d is %s, not pending", tr.ID, tr.Status).about(fmt.Sprintf("#%d", tr.ID), tr.Status)
+			return conflict(CodeTransferNotPending, "调拨单 #%d 是%s，不是待处理", tr.ID, tr.Status).about(fmt.Sprintf("#%d", tr.ID), tr.Status)
 		}
 		if tr.DispatchedAt != nil {
-			return conflict(CodeTransferDispatched, "transfer #%d was already dispatched (%s %s)", tr.ID, tr.Carrier, tr.WaybillNo).
+			return conflict(CodeTransferDispatched, "调拨单 #%d 已发出（%s %s）", tr.ID, tr.Carrier, tr.WaybillNo).
 				about(fmt.Sprintf("#%d", tr.ID), "dispatched", tr.Carrier, tr.WaybillNo)
 		}
 		now := t.clock()

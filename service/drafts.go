@@ -39,13 +39,13 @@ type DraftInput struct {
 // theirs, with what it matched and what is available.
 func (s *Intakes) Draft(ctx context.Context, in DraftInput) (IntakeView, error) {
 	if in.Author == "" || in.Key == "" {
-		return IntakeView{}, invalid("author", CodeRequired, "a draft needs its author and message")
+		return IntakeView{}, invalid("author", CodeRequired, "草稿需要发送人和消息")
 	}
 	if err := checkText("remark", in.Remark, 500, false); err != nil {
 		return IntakeView{}, err
 	}
 	if len(in.Lines) > MaxOrderLines {
-		return IntakeView{}, invalid("lines", CodeTooManyLines, "an order has at most %d lines", MaxOrderLines)
+		return IntakeView{}, invalid("lines", CodeTooManyLines, "一张订单最多 %d 行", MaxOrderLines)
 	}
 	if err := checkText("address", in.Address, 255, false); err != nil {
 		return IntakeView{}, err
@@ -140,7 +140,7 @@ func (s *Intakes) openDraft(ctx context.Context, author string) (model.Intake, I
 // DraftExpiredError is a confirmation that came too late.
 type DraftExpiredError struct{ ID uint64 }
 
-func (e *DraftExpiredError) Error() string { return fmt.Sprintf("draft #%d expired", e.ID) }
+func (e *DraftExpiredError) Error() string { return fmt.Sprintf("草稿 #%d 已过期", e.ID) }
 func (e *DraftExpiredError) Unwrap() error { return ErrConflict }
 func (e *DraftExpiredError) Code() string  { return "draft_expired" }
 
@@ -151,7 +151,7 @@ type DraftIncompleteError struct {
 }
 
 func (e *DraftIncompleteError) Error() string {
-	return fmt.Sprintf("draft #%d has %d unmatched parts", e.ID, len(e.Problems))
+	return fmt.Sprintf("草稿 #%d 还有 %d 处没有对上", e.ID, len(e.Problems))
 }
 func (e *DraftIncompleteError) Unwrap() error { return ErrConflict }
 func (e *DraftIncompleteError) Code() string  { return "draft_incomplete" }

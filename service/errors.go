@@ -30,7 +30,25 @@ type NotFoundError struct {
 	Key  string
 }
 
-func (e *NotFoundError) Error() string { return fmt.Sprintf("%s %q not found", e.What, e.Key) }
+func (e *NotFoundError) Error() string {
+	what := whatZh[e.What]
+	if what == "" {
+		what = e.What
+	}
+	if e.Key == "" {
+		return "找不到" + what
+	}
+	return fmt.Sprintf("找不到%s %q", what, e.Key)
+}
+
+// whatZh names the things NotFoundError is about as people read them; the
+// English What stays in the code (order_not_found).
+var whatZh = map[string]string{
+	"order": "订单", "product": "商品", "product alias": "商品别名", "warehouse": "仓库", "customer": "客户",
+	"staff": "员工", "buyer": "买家", "transfer": "调拨单", "ticket": "工单", "intake": "来单",
+	"channel": "渠道", "draft": "草稿", "import kind": "导入种类", "message": "消息", "tracking_link": "跟踪链接",
+}
+
 func (e *NotFoundError) Unwrap() error { return ErrNotFound }
 func (e *NotFoundError) Code() string  { return CodeNotFound(e.What) }
 
@@ -74,9 +92,9 @@ type ShortError struct {
 func (e *ShortError) Error() string {
 	parts := make([]string, len(e.Lines))
 	for i, l := range e.Lines {
-		parts[i] = fmt.Sprintf("%s want %d, available %d", l.SKU, l.Want, l.Available)
+		parts[i] = fmt.Sprintf("%s 需要 %d，可用 %d", l.SKU, l.Want, l.Available)
 	}
-	return "insufficient stock: " + strings.Join(parts, "; ")
+	return "库存不足：" + strings.Join(parts, "；")
 }
 func (e *ShortError) Unwrap() error { return ErrConflict }
 func (e *ShortError) Code() string  { return CodeInsufficientStock }
@@ -88,7 +106,7 @@ type MissingFieldsError struct {
 }
 
 func (e *MissingFieldsError) Error() string {
-	return fmt.Sprintf("stage %s requires %s", e.Stage, strings.Join(e.Fields, ", "))
+	return fmt.Sprintf("阶段 %s 需要填写 %s", e.Stage, strings.Join(e.Fields, "、"))
 }
 func (e *MissingFieldsError) Unwrap() error { return ErrInvalid }
 func (e *MissingFieldsError) Code() string  { return CodeMissingFields }
@@ -101,9 +119,9 @@ type TransitionError struct {
 
 func (e *TransitionError) Error() string {
 	if len(e.Allowed) == 0 {
-		return fmt.Sprintf("an order in stage %s cannot move any more", e.From)
+		return fmt.Sprintf("订单在阶段 %s，不能再推进", e.From)
 	}
-	return fmt.Sprintf("an order in stage %s cannot move to %s; it can move to %s", e.From, e.To, strings.Join(e.Allowed, " or "))
+	return fmt.Sprintf("订单在阶段 %s，不能推进到 %s；可以推进到 %s", e.From, e.To, strings.Join(e.Allowed, " 或 "))
 }
 func (e *TransitionError) Unwrap() error { return ErrConflict }
 func (e *TransitionError) Code() string  { return CodeInvalidTransition }
@@ -145,7 +163,7 @@ type ForbiddenError struct {
 }
 
 func (e *ForbiddenError) Error() string {
-	return fmt.Sprintf("%s may not %s (needs role %s)", e.Actor, e.What, strings.Join(e.Need, " or "))
+	return fmt.Sprintf("%s 无权%s（需要角色 %s）", e.Actor, e.What, strings.Join(e.Need, " 或 "))
 }
 func (e *ForbiddenError) Unwrap() error { return ErrForbidden }
 func (e *ForbiddenError) Code() string  { return CodeForbidden }
@@ -158,7 +176,7 @@ type AmbiguousStaffError struct {
 }
 
 func (e *AmbiguousStaffError) Error() string {
-	return fmt.Sprintf("%d staff members are named %q (%s)", len(e.UserIDs), e.Name, strings.Join(e.UserIDs, ", "))
+	return fmt.Sprintf("有 %d 位员工都叫 %q（%s）", len(e.UserIDs), e.Name, strings.Join(e.UserIDs, "、"))
 }
 func (e *AmbiguousStaffError) Unwrap() error { return ErrConflict }
 func (e *AmbiguousStaffError) Code() string  { return CodeStaffAmbiguous }

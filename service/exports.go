@@ -59,10 +59,10 @@ func (e *Exports) StageName(key string) string { return e.pipe.Name(key) }
 // orders is never held at once.
 func (e *Exports) Orders(ctx context.Context, from, to time.Time, fn func(FinanceOrder) error) error {
 	if to.Before(from) {
-		return invalid("to", CodeInvalidRange, "must not be before from")
+		return invalid("to", CodeInvalidRange, "不能早于开始日期 from")
 	}
 	if to.Sub(from) > 366*24*time.Hour {
-		return invalid("to", CodeInvalidRange, "a range is at most 366 days")
+		return invalid("to", CodeInvalidRange, "时间范围最多 366 天")
 	}
 	start := time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, e.loc).UTC()
 	end := time.Date(to.Year(), to.Month(), to.Day(), 0, 0, 0, 0, e.loc).AddDate(0, 0, 1).UTC()

@@ -66,9 +66,9 @@ func (e *InvalidRowsError) Error() string {
 		rows[r.Row] = true
 	}
 	if e.More > 0 {
-		return fmt.Sprintf("%d rows have errors (%d problems, the first %d listed); nothing was imported", len(rows), len(e.Rows)+e.More, len(e.Rows))
+		return fmt.Sprintf("%d 行有错（共 %d 处，列出前 %d 处），什么都没有导入", len(rows), len(e.Rows)+e.More, len(e.Rows))
 	}
-	return fmt.Sprintf("%d rows have errors (%d problems); nothing was imported", len(rows), len(e.Rows))
+	return fmt.Sprintf("%d 行有错（共 %d 处），什么都没有导入", len(rows), len(e.Rows))
 }
 
 // add lists a problem, or counts it past MaxImportErrors.
@@ -185,14 +185,14 @@ func (im *Imports) Import(ctx context.Context, kind string, sheet Sheet) (res Im
 	cols := k.columns()
 	header, err := sheet.Next()
 	if errors.Is(err, io.EOF) {
-		return res, &InvalidRowsError{Rows: []RowError{{Row: 1, Message: "the file is empty: the first row must be the header"}}}
+		return res, &InvalidRowsError{Rows: []RowError{{Row: 1, Message: "文件是空的：第一行须为表头"}}}
 	}
 	var big *TooLargeError
 	if errors.As(err, &big) {
 		return res, big
 	}
 	if err != nil {
-		return res, invalid("file", CodeUnreadableFile, "cannot read the file: %v", err)
+		return res, invalid("file", CodeUnreadableFile, "无法读取文件：%v", err)
 	}
 	bad := &InvalidRowsError{}
 	index := map[int]Column{}
@@ -210,18 +210,18 @@ func (im *Imports) Import(ctx context.Context, kind string, sheet Sheet) (res Im
 		for _, c := range cols {
 			if h == c.Header || strings.EqualFold(h, c.Key) {
 				if present[c.Key] {
-					bad.add(RowError{Row: 1, Column: h, Message: "this column appears twice"})
+					bad.add(RowError{Row: 1, Column: h, Message: "这一列出现了两次"})
 				}
 				index[i], present[c.Key], found = c, true, true
 			}
 		}
 		if !found {
-			bad.add(RowError{Row: 1, Column: h, Message: "unknown column; columns are " + headers(cols)})
+			bad.add(RowError{Row: 1, Column: h, Message: "没有这一列；可用的列有 " + headers(cols)})
 		}
 	}
 	for _, c := range cols {
 		if c.Required && !present[c.Key] {
-			bad.add(RowError{Row: 1, Column: c.Header, Message: "required column is missing"})
+			bad.add(RowError{Row: 1, Column: c.Header, Message: "缺少必填列"})
 		}
 	}
 	if len(bad.Rows) > 0 {
@@ -244,7 +244,7 @@ func (im *Imports) Import(ctx context.Context, kind string, sheet Sheet) (res Im
 			return res, big
 		}
 		if err != nil {
-			return res, invalid("file", CodeUnreadableFile, "cannot read row %d: %v", row, err)
+			return res, invalid("file", CodeUnreadableFile, "无法读取第 %d 行：%v", row, err)
 		}
 		// Blank rows count too: a million of them cost a million reads.
 		if row-1 > MaxImportRows {
@@ -340,10 +340,10 @@ func headers(cols []Column) string {
 func text(v rowValues, key string, max int, required bool, bad func(col, format string, args ...any)) string {
 	s := v.get(key)
 	if required && s == "" {
-		bad(key, "is required")
+		bad(key, "必填")
 	}
 	if n := utf8.RuneCountInString(s); n > max {
-		bad(key, "is %d characters, longer than the limit of %d", n, max)
+		bad(key, "有 %d 个字，超过上限 %d", n, max)
 	}
 	return s
 }
@@ -406,7 +406,7 @@ func (wi *warehouseImport) check(row int, v rowValues, bad func(col, format stri
 		if s := v.get("priority"); s != "" {
 			n, err := strconv.Atoi(s)
 			if err != nil || n < 0 || n > maxPriority {
-				bad("priority", "must be a whole number from 0 to %d, not %q", maxPriority, s)
+				bad("priority", "须为 0 到 %d 的整数，不是 %q", maxPriority, s)
 			}
 			w.Priority = n
 		}
@@ -416,13 +416,13 @@ func (wi *warehouseImport) check(row int, v rowValues, bad func(col, format stri
 		if s := v.get("keeper"); s != "" {
 			id, ok := wi.staff[s]
 			if !ok {
-				bad("keeper", "no active staff member with userid %q (import staff first)", s)
+				bad("keeper", "没有在职员工的 userid 是 %q（请先导入员工）", s)
 			}
 			w.KeeperStaffID = &id
 		}
 	}
 	if first, dup := wi.seen[w.Code]; dup && w.Code != "" {
-		bad("code", "warehouse %s already appears in row %d", w.Code, first)
+		bad("code", "仓库 %s 已在第 %d 行出现", w.Code, first)
 	}
 	wi.seen[w.Code] = row
 	wi.rows = append(wi.rows, warehouseRow{row: row, w: w})
@@ -545,9 +545,9 @@ func parseYuan(s string) (int64, bool) {
 func (pi *productImport) check(row int, v rowValues, bad func(col, format string, args ...any)) {
 	p := model.Product{SKU: NormalizeSKU(v.get("sku")), Active: true, Unit: "个"}
 	if p.SKU == "" {
-		bad("sku", "is required")
+		bad("sku", "必填")
 	} else if !skuPattern.MatchString(p.SKU) {
-		bad("sku", "%q must be 1-%d letters, digits, '.', '_' or '-'", p.SKU, maxSKU)
+		bad("sku", "%q 须为 1–%d 个字母、数字、「.」「_」或「-」", p.SKU, maxSKU)
 	}
 	old, exists := pi.existing[p.SKU]
 	if exists {
@@ -567,7 +567,7 @@ func (pi *productImport) check(row int, v rowValues, bad func(col, format string
 		if s := v.get("price"); s != "" {
 			fen, ok := parseYuan(s)
 			if !ok {
-				bad("price", "%q is not a price in yuan (e.g. 45.50)", s)
+				bad("price", "%q 不是以元为单位的价格（例如 45.50）", s)
 			}
 			p.PriceFen = fen
 		}
@@ -579,7 +579,7 @@ func (pi *productImport) check(row int, v rowValues, bad func(col, format string
 		case "停售", "停用", "否", "false", "FALSE", "0":
 			p.Active = false
 		default:
-			bad("active", "%q must be 在售 or 停售", s)
+			bad("active", "%q 须为「在售」或「停售」", s)
 		}
 	}
 	r := productRow{p: p}
@@ -590,15 +590,15 @@ func (pi *productImport) check(row int, v rowValues, bad func(col, format string
 			a := Alias{Channel: strings.ToLower(strings.TrimSpace(ch)), Alias: strings.TrimSpace(al)}
 			switch {
 			case !ok || a.Channel == "" || a.Alias == "":
-				bad("aliases", "%q must be channel:alias", part)
+				bad("aliases", "%q 须写成 渠道:别名", part)
 				continue
 			case utf8.RuneCountInString(a.Channel) > maxChannel:
-				bad("aliases", "channel %q is longer than the limit of %d", a.Channel, maxChannel)
+				bad("aliases", "渠道 %q 超过 %d 个字", a.Channel, maxChannel)
 			case utf8.RuneCountInString(a.Alias) > maxAlias:
-				bad("aliases", "alias %q is longer than the limit of %d", a.Alias, maxAlias)
+				bad("aliases", "别名 %q 超过 %d 个字", a.Alias, maxAlias)
 			}
 			if owner, taken := pi.aliasOwner[a]; taken && owner != p.SKU {
-				bad("aliases", "%s:%s already names product %s", a.Channel, a.Alias, owner)
+				bad("aliases", "%s:%s 已是商品 %s 的别名", a.Channel, a.Alias, owner)
 			}
 			pi.aliasOwner[a] = p.SKU
 			if !slices.Contains(r.aliases, a) {
@@ -608,7 +608,7 @@ func (pi *productImport) check(row int, v rowValues, bad func(col, format string
 		slices.SortFunc(r.aliases, func(a, b Alias) int { return strings.Compare(a.Channel+"\x00"+a.Alias, b.Channel+"\x00"+b.Alias) })
 	}
 	if first, dup := pi.seen[p.SKU]; dup && p.SKU != "" {
-		bad("sku", "SKU %s already appears in row %d", p.SKU, first)
+		bad("sku", "SKU %s 已在第 %d 行出现", p.SKU, first)
 	}
 	pi.seen[p.SKU] = row
 	pi.rows = append(pi.rows, r)
@@ -758,7 +758,7 @@ func (ci *customerImport) check(row int, v rowValues, bad func(col, format strin
 	if v.has("tags") {
 		c.Tags = joinTags([]string{v.get("tags")})
 		if n := utf8.RuneCountInString(c.Tags); n > maxTags {
-			bad("tags", "are %d characters together, longer than the limit of %d", n, maxTags)
+			bad("tags", "合计 %d 个字，超过上限 %d", n, maxTags)
 		}
 	}
 	if v.has("warehouse") {
@@ -766,13 +766,13 @@ func (ci *customerImport) check(row int, v rowValues, bad func(col, format strin
 		if s := v.get("warehouse"); s != "" {
 			id, ok := lookupWarehouse(ci.warehouses, s)
 			if !ok {
-				bad("warehouse", "no warehouse %q", s)
+				bad("warehouse", "没有仓库 %q", s)
 			}
 			c.WarehouseID = &id
 		}
 	}
 	if first, dup := ci.seen[code]; dup && code != "" {
-		bad("code", "customer %s already appears in row %d", code, first)
+		bad("code", "客户 %s 已在第 %d 行出现", code, first)
 	}
 	ci.seen[code] = row
 	ci.rows = append(ci.rows, c)
@@ -856,7 +856,7 @@ func (si *staffImport) check(row int, v rowValues, bad func(col, format string, 
 		var roles []string
 		for _, r := range strings.FieldsFunc(v.get("roles"), func(r rune) bool { return r == ',' || r == '，' || r == '、' || r == ' ' }) {
 			if !slices.Contains(si.roles, r) {
-				bad("roles", "unknown role %q; roles are %s", r, strings.Join(si.roles, ", "))
+				bad("roles", "没有角色 %q；角色有 %s", r, strings.Join(si.roles, ", "))
 				continue
 			}
 			if !slices.Contains(roles, r) {
@@ -865,7 +865,7 @@ func (si *staffImport) check(row int, v rowValues, bad func(col, format string, 
 		}
 		s.Roles = joinRoles(roles)
 		if len(s.Roles) > 255 {
-			bad("roles", "are longer than the limit of 255 characters together")
+			bad("roles", "合计超过 255 个字")
 		}
 	}
 	if v.has("warehouse") {
@@ -873,13 +873,13 @@ func (si *staffImport) check(row int, v rowValues, bad func(col, format string, 
 		if w := v.get("warehouse"); w != "" {
 			wid, ok := lookupWarehouse(si.warehouses, w)
 			if !ok {
-				bad("warehouse", "no warehouse %q", w)
+				bad("warehouse", "没有仓库 %q", w)
 			}
 			s.WarehouseID = &wid
 		}
 	}
 	if first, dup := si.seen[id]; dup && id != "" {
-		bad("userid", "%s already appears in row %d", id, first)
+		bad("userid", "%s 已在第 %d 行出现", id, first)
 	}
 	si.seen[id] = row
 	si.rows = append(si.rows, s)
@@ -969,33 +969,33 @@ func (st *stockImport) check(row int, v rowValues, bad func(col, format string, 
 	var k stockKey
 	ok := true
 	if w := v.get("warehouse"); w == "" {
-		bad("warehouse", "is required")
+		bad("warehouse", "必填")
 		ok = false
 	} else if k.warehouse, ok = lookupWarehouse(st.warehouses, w); !ok {
-		bad("warehouse", "no warehouse %q", w)
+		bad("warehouse", "没有仓库 %q", w)
 	}
 	sku := NormalizeSKU(v.get("sku"))
 	pid, found := st.products[sku]
 	if sku == "" {
-		bad("sku", "is required")
+		bad("sku", "必填")
 	} else if !found {
-		bad("sku", "no product %s (import products first)", sku)
+		bad("sku", "没有商品 %s（请先导入商品）", sku)
 	}
 	k.product = pid
 	s := v.get("on_hand")
 	n, err := strconv.ParseInt(strings.TrimSuffix(s, ".0"), 10, 64)
 	if err != nil || n < 0 || n > 1e12 {
-		bad("on_hand", "%q must be a whole number from 0", s)
+		bad("on_hand", "%q 须为不小于 0 的整数", s)
 		return
 	}
 	if !ok || !found {
 		return
 	}
 	if cur, has := st.stocks[k]; has && n < cur.Locked {
-		bad("on_hand", "%d is below the %d already locked for orders", n, cur.Locked)
+		bad("on_hand", "%d 少于订单已锁定的 %d", n, cur.Locked)
 	}
 	if first, dup := st.seen[k]; dup {
-		bad("sku", "%s in this warehouse already appears in row %d", sku, first)
+		bad("sku", "本仓的 %s 已在第 %d 行出现", sku, first)
 	}
 	st.seen[k] = row
 	st.rows = append(st.rows, stockRowIn{row: row, key: k, counted: n})

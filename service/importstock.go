@@ -110,7 +110,7 @@ func (st *stockImport) applyChunk(tx *gorm.DB, chunk []stockRowIn, res *ImportRe
 				return q.Error
 			}
 			if q.RowsAffected != 1 {
-				return conflict(CodeStockChanged, "stock changed while importing; import again")
+				return conflict(CodeStockChanged, "导入期间库存有变动，请重新导入")
 			}
 			move(r.key, r.counted-c.OnHand)
 			res.Updated++

@@ -13,7 +13,7 @@ import (
 // ErrHandled refuses a write whose chat message was answered meanwhile (by
 // another instance, or by a resumed run): the write was rolled back, so a
 // message runs at most once even when two workers race on it.
-var ErrHandled = &ConflictError{code: CodeAlreadyHandled, Message: "this message was already handled"}
+var ErrHandled = &ConflictError{code: CodeAlreadyHandled, Message: "这条消息已处理过"}
 
 // Reply ties a write to the chat message that asked for it: Render turns
 // the write's Outcome into the answer. Inbox.Write carries it into the
@@ -162,7 +162,7 @@ type InboundMessage struct {
 // (WeCom's retry, a replay): then nothing must run.
 func (b *Inbox) Record(ctx context.Context, m InboundMessage, lease time.Duration) (row model.Inbound, fresh bool, err error) {
 	if m.Key == "" || len(m.Key) > 191 {
-		return row, false, invalid("msg_key", CodeInvalidKey, "message key must be 1 to 191 bytes")
+		return row, false, invalid("msg_key", CodeInvalidKey, "消息键须为 1 到 191 字节")
 	}
 	now := b.clock()
 	row = model.Inbound{MsgKey: m.Key, FromUser: trunc(m.From, 64), MsgType: trunc(m.Type, 16), Content: trunc(m.Content, 4000),

@@ -98,7 +98,7 @@ func checkDays(days int) (int, error) {
 		return 90, nil
 	}
 	if days < 7 || days > 366 {
-		return 0, invalid("days", CodeInvalidRange, "must be between 7 and 366")
+		return 0, invalid("days", CodeInvalidRange, "须在 7 到 366 之间")
 	}
 	return days, nil
 }

@@ -104,9 +104,9 @@ func (d IntakeDoc) Problems() []Problem {
 		}
 		given := strings.Join(parts, " ")
 		p := Problem{Field: "customer", Code: "customer_unmatched", Given: given, Candidates: d.CustomerCandidates,
-			Message: fmt.Sprintf("no customer matches %q", given)}
+			Message: fmt.Sprintf("没有客户对得上 %q", given)}
 		if len(d.CustomerCandidates) > 1 {
-			p.Code, p.Message = "customer_ambiguous", fmt.Sprintf("%d customers match %q; pick one", len(d.CustomerCandidates), given)
+			p.Code, p.Message = "customer_ambiguous", fmt.Sprintf("有 %d 个客户对得上 %q，请选一个", len(d.CustomerCandidates), given)
 		}
 		out = append(out, p)
 	}
@@ -115,9 +115,9 @@ func (d IntakeDoc) Problems() []Problem {
 			continue
 		}
 		p := Problem{Field: fmt.Sprintf("lines[%d]", i), Code: "sku_unmatched", Given: l.Text(), Candidates: l.Candidates,
-			Message: fmt.Sprintf("no product matches %q", l.Text())}
+			Message: fmt.Sprintf("没有商品对得上 %q", l.Text())}
 		if len(l.Candidates) > 1 {
-			p.Code, p.Message = "sku_ambiguous", fmt.Sprintf("%d products match %q; pick one", len(l.Candidates), l.Text())
+			p.Code, p.Message = "sku_ambiguous", fmt.Sprintf("有 %d 个商品对得上 %q，请选一个", len(l.Candidates), l.Text())
 		}
 		out = append(out, p)
 	}
@@ -191,7 +191,7 @@ func (s *Intakes) Receive(ctx context.Context, key, ts, sig string, body []byte)
 	}
 	hash, err := canonicalHash(body)
 	if err != nil {
-		return v, false, invalid("body", CodeMalformedJSON, "malformed JSON: %v", err)
+		return v, false, invalid("body", CodeMalformedJSON, "JSON 格式错误：%v", err)
 	}
 	db := s.db.WithContext(ctx)
 	var prior model.Intake
@@ -252,7 +252,7 @@ func IntakeStateFor(d IntakeDoc) string {
 
 func (s *Intakes) replay(ctx context.Context, prior model.Intake, hash string, actor Actor) (IntakeView, error) {
 	if prior.RequestHash != hash {
-		return IntakeView{}, conflict(CodeExternalIDReused, "external_id %q was already received with a different body (intake #%d)", prior.ExternalID, prior.ID)
+		return IntakeView{}, conflict(CodeExternalIDReused, "外部单号 %q 已收到过内容不同的一单（来单 #%d）", prior.ExternalID, prior.ID)
 	}
 	if prior.State == intakeNew {
 		var doc IntakeDoc
@@ -271,7 +271,7 @@ func validateDoc(d *IntakeDoc) error {
 		return err
 	}
 	if d.Customer.Code == "" && d.Customer.Name == "" && d.Customer.Phone == "" {
-		return invalid("customer", CodeRequired, "give customer.code, or customer.name and customer.phone")
+		return invalid("customer", CodeRequired, "请给 customer.code，或 customer.name 加 customer.phone")
 	}
 	for f, v := range map[string]string{"customer.code": d.Customer.Code, "customer.name": d.Customer.Name, "customer.phone": d.Customer.Phone} {
 		if err := checkText(f, v, 128, false); err != nil {
@@ -285,21 +285,21 @@ func validateDoc(d *IntakeDoc) error {
 		return err
 	}
 	if len(d.Lines) == 0 {
-		return invalid("lines", CodeNoLines, "an order needs at least one line")
+		return invalid("lines", CodeNoLines, "订单至少要有一行")
 	}
 	if len(d.Lines) > MaxOrderLines {
-		return invalid("lines", CodeTooManyLines, "an order has at most %d lines, got %d", MaxOrderLines, len(d.Lines))
+		return invalid("lines", CodeTooManyLines, "一张订单最多 %d 行，收到 %d 行", MaxOrderLines, len(d.Lines))
 	}
 	for i, l := range d.Lines {
 		if l.SKU == "" && l.Code == "" && l.Name == "" {
-			return invalid(fmt.Sprintf("lines[%d]", i), "required", "give sku, code or name")
+			return invalid(fmt.Sprintf("lines[%d]", i), "required", "请给 sku、code 或 name")
 		}
 		if l.Qty <= 0 || l.Qty > 1_000_000 {
-			return invalid(fmt.Sprintf("lines[%d].qty", i), "invalid_qty", "must be a whole number from 1 to 1000000")
+			return invalid(fmt.Sprintf("lines[%d].qty", i), "invalid_qty", "须为 1 到 1000000 的整数")
 		}
 		for f, v := range map[string]string{"sku": l.SKU, "code": l.Code, "name": l.Name} {
 			if utf8.RuneCountInString(v) > 128 {
-				return invalid(fmt.Sprintf("lines[%d].%s", i, f), "too_long", "is longer than 128 characters")
+				return invalid(fmt.Sprintf("lines[%d].%s", i, f), "too_long", "超过 128 个字")
 			}
 		}
 	}
@@ -462,7 +462,7 @@ func (s *Intakes) List(ctx context.Context, f IntakeFilter) ([]IntakeView, int64
 		switch f.State {
 		case model.IntakeReview, model.IntakeDraft, model.IntakePlaced, model.IntakeCancelled, model.IntakeExpired:
 		default:
-			return nil, 0, invalid("state", CodeUnknownState, "state is needs_review, draft, placed, cancelled or expired")
+			return nil, 0, invalid("state", CodeUnknownState, "state 须为 needs_review、draft、placed、cancelled 或 expired")
 		}
 		q = q.Where("state = ?", f.State)
 	}
@@ -508,7 +508,7 @@ type Resolution struct {
 // cannot be placed yet (no stock): it stays in review.
 func (s *Intakes) Resolve(ctx context.Context, id uint64, r Resolution) (IntakeView, error) {
 	if !s.mayReview(r.Actor) {
-		return IntakeView{}, &ForbiddenError{Actor: r.Actor.Label(), Need: []string{s.reviewRole}, What: "resolve held orders"}
+		return IntakeView{}, &ForbiddenError{Actor: r.Actor.Label(), Need: []string{s.reviewRole}, What: "复核待处理来单"}
 	}
 	var it model.Intake
 	var doc IntakeDoc
@@ -520,7 +520,7 @@ func (s *Intakes) Resolve(ctx context.Context, id uint64, r Resolution) (IntakeV
 			return notFound(err, "intake", strconv.FormatUint(id, 10))
 		}
 		if it.State != model.IntakeReview && it.State != intakeNew {
-			return conflict(CodeIntakeNotInReview, "intake #%d is %s, not waiting for review", it.ID, it.State)
+			return conflict(CodeIntakeNotInReview, "来单 #%d 是 %s，不在待复核", it.ID, it.State)
 		}
 		if err := json.Unmarshal([]byte(it.Body), &doc); err != nil {
 			return err
@@ -535,7 +535,7 @@ func (s *Intakes) Resolve(ctx context.Context, id uint64, r Resolution) (IntakeV
 		now := s.clock()
 		for i, sku := range r.Lines {
 			if i < 0 || i >= len(doc.Lines) {
-				return invalid(fmt.Sprintf("lines[%d]", i), "no_such_line", "the order has %d lines", len(doc.Lines))
+				return invalid(fmt.Sprintf("lines[%d]", i), "no_such_line", "这单只有 %d 行", len(doc.Lines))
 			}
 			var p model.Product
 			if err := tx.Where("sku = ?", NormalizeSKU(sku)).Take(&p).Error; err != nil {
@@ -587,7 +587,7 @@ func (s *Intakes) mayReview(a Actor) bool {
 // sent under another id): nothing is placed.
 func (s *Intakes) Dismiss(ctx context.Context, id uint64, actor Actor, reason string) (IntakeView, error) {
 	if !s.mayReview(actor) {
-		return IntakeView{}, &ForbiddenError{Actor: actor.Label(), Need: []string{s.reviewRole}, What: "dismiss held orders"}
+		return IntakeView{}, &ForbiddenError{Actor: actor.Label(), Need: []string{s.reviewRole}, What: "作废待复核来单"}
 	}
 	if err := checkText("reason", reason, 200, false); err != nil {
 		return IntakeView{}, err
@@ -599,7 +599,7 @@ func (s *Intakes) Dismiss(ctx context.Context, id uint64, actor Actor, reason st
 	}
 	v, err := s.Get(ctx, id)
 	if err == nil && res.RowsAffected == 0 {
-		return v, conflict(CodeIntakeNotInReview, "intake #%d is %s, not waiting for review", id, v.State)
+		return v, conflict(CodeIntakeNotInReview, "来单 #%d 是 %s，不在待复核", id, v.State)
 	}
 	return v, err
 }

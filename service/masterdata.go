@@ -84,7 +84,7 @@ func checkWarehouse(w model.Warehouse) error {
 		return err
 	}
 	if w.Priority < 0 || w.Priority > maxPriority {
-		return invalid("priority", CodeOutOfRange, "must be from 0 to %d", maxPriority)
+		return invalid("priority", CodeOutOfRange, "须为 0 到 %d", maxPriority)
 	}
 	return nil
 }
@@ -98,7 +98,7 @@ func keeperID(db *gorm.DB, userID string) (*uint64, error) {
 	var s model.Staff
 	if err := db.Where("user_id = ? AND active = ?", userID, true).Take(&s).Error; err != nil {
 		if err == gorm.ErrRecordNotFound {
-			return nil, invalid("keeper", CodeUnknownStaff, "no active staff member with userid %q", userID)
+			return nil, invalid("keeper", CodeUnknownStaff, "没有在职员工的 userid 是 %q", userID)
 		}
 		return nil, err
 	}
@@ -173,7 +173,7 @@ type ProductPatch struct {
 
 func checkProduct(p model.Product) error {
 	if !skuPattern.MatchString(p.SKU) {
-		return invalid("sku", CodeInvalidSKU, "must be 1-%d letters, digits, '.', '_' or '-'", maxSKU)
+		return invalid("sku", CodeInvalidSKU, "须为 1–%d 个字母、数字、「.」「_」或「-」", maxSKU)
 	}
 	if err := checkText("name", p.Name, maxProductName, true); err != nil {
 		return err
@@ -185,7 +185,7 @@ func checkProduct(p model.Product) error {
 		return err
 	}
 	if p.PriceFen < 0 {
-		return invalid("price_fen", CodeInvalidPrice, "must be >= 0 (fen)")
+		return invalid("price_fen", CodeInvalidPrice, "不能小于 0（单位：分）")
 	}
 	return nil
 }
@@ -239,7 +239,7 @@ func setAliases(tx *gorm.DB, p model.Product, as []Alias) error {
 		if err == nil {
 			var op model.Product
 			tx.Where("id = ?", other.ProductID).Take(&op)
-			return conflict(CodeAliasTaken, "alias %q on channel %s already names product %s", a.Alias, a.Channel, op.SKU)
+			return conflict(CodeAliasTaken, "渠道 %[2]s 的别名 %[1]q 已是商品 %[3]s 的别名", a.Alias, a.Channel, op.SKU)
 		}
 		if err != gorm.ErrRecordNotFound {
 			return err
@@ -251,7 +251,7 @@ func setAliases(tx *gorm.DB, p model.Product, as []Alias) error {
 	for _, a := range as {
 		if err := tx.Create(&model.ProductAlias{Channel: a.Channel, Alias: a.Alias, ProductID: p.ID}).Error; err != nil {
 			if isDuplicate(err) {
-				return conflict(CodeAliasTaken, "alias %q on channel %s is already taken", a.Alias, a.Channel)
+				return conflict(CodeAliasTaken, "渠道 %[2]s 的别名 %[1]q 已被占用", a.Alias, a.Channel)
 			}
 			return err
 		}
@@ -426,7 +426,7 @@ func (c *Catalog) ListCustomers(ctx context.Context, f CustomerFilter) ([]Custom
 	if s := strings.TrimSpace(f.Warehouse); s != "" {
 		w, err := findWarehouse(db, s)
 		if err != nil {
-			return nil, 0, invalid("warehouse", CodeUnknownWarehouse, "no warehouse %q", s)
+			return nil, 0, invalid("warehouse", CodeUnknownWarehouse, "没有仓库 %q", s)
 		}
 		q = q.Where("warehouse_id = ?", w.ID)
 	}
@@ -482,7 +482,7 @@ func (c *Catalog) UpdateCustomer(ctx context.Context, code string, p CustomerPat
 			if s := strings.TrimSpace(*p.Warehouse); s != "" {
 				w, err := findWarehouse(tx, s)
 				if err != nil {
-					return invalid("warehouse", CodeUnknownWarehouse, "no warehouse %q", s)
+					return invalid("warehouse", CodeUnknownWarehouse, "没有仓库 %q", s)
 				}
 				cu.WarehouseID = &w.ID
 			}

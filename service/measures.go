@@ -91,19 +91,19 @@ func (m *Measures) span(ctx context.Context, f MetricFilter) (span, error) {
 	var s span
 	from, err := time.ParseInLocation(time.DateOnly, strings.TrimSpace(f.From), m.loc)
 	if err != nil {
-		return s, invalid("from", CodeInvalidDate, "must be a day like 2026-11-01")
+		return s, invalid("from", CodeInvalidDate, "须为日期，例如 2026-11-01")
 	}
 	to, err := time.ParseInLocation(time.DateOnly, strings.TrimSpace(f.To), m.loc)
 	if err != nil {
-		return s, invalid("to", CodeInvalidDate, "must be a day like 2026-11-30")
+		return s, invalid("to", CodeInvalidDate, "须为日期，例如 2026-11-30")
 	}
 	if to.Before(from) {
-		return s, invalid("to", CodeInvalidRange, "must not be before from")
+		return s, invalid("to", CodeInvalidRange, "不能早于开始日期 from")
 	}
 	for d := from; !d.After(to); d = d.AddDate(0, 0, 1) {
 		s.days = append(s.days, d.Format(time.DateOnly))
 		if len(s.days) > MaxMetricDays {
-			return s, invalid("to", CodeRangeTooLong, "a range covers at most %d days", MaxMetricDays)
+			return s, invalid("to", CodeRangeTooLong, "时间范围最多 %d 天", MaxMetricDays)
 		}
 	}
 	s.from, s.to = from.UTC(), to.AddDate(0, 0, 1).UTC()
@@ -124,7 +124,7 @@ func (m *Measures) span(ctx context.Context, f MetricFilter) (span, error) {
 	}
 	if ch := strings.TrimSpace(f.Channel); ch != "" {
 		if len(ch) > 16 {
-			return s, invalid("channel", CodeInvalidChannel, "a channel key has at most 16 characters")
+			return s, invalid("channel", CodeInvalidChannel, "渠道键最多 16 个字符")
 		}
 		s.channel = ch
 	}

@@ -114,7 +114,7 @@ func (o *Orders) Create(ctx context.Context, in NewOrder) (d Detail, created boo
 		return d, false, err
 	}
 	if in.CustomerID == 0 && strings.TrimSpace(in.Customer) == "" {
-		return d, false, invalid("customer", CodeRequired, "is required")
+		return d, false, invalid("customer", CodeRequired, "必填")
 	}
 	// The customer, the SKUs, the warehouses and the idempotency key are
 	// looked up for the whole batch at once (resolveBatch).
@@ -151,7 +151,7 @@ func (o *Orders) replay(ctx context.Context, scope, key string, fp fingerprint) 
 		return Detail{}, false, err
 	}
 	if !fp.matches(k.RequestHash) {
-		return Detail{}, true, conflict(CodeIdempotencyKeyReused, "Idempotency-Key %q was already used for a different order", key)
+		return Detail{}, true, conflict(CodeIdempotencyKeyReused, "Idempotency-Key %q 已用于另一张订单", key)
 	}
 	d, err := o.get(ctx, o.db.WithContext(ctx).Where("id = ?", k.OrderID), strconv.FormatUint(k.OrderID, 10))
 	return d, true, err
@@ -160,23 +160,23 @@ func (o *Orders) replay(ctx context.Context, scope, key string, fp fingerprint) 
 // mergeLines validates lines and adds up repeated SKUs into one line.
 func mergeLines(in []LineInput) ([]LineInput, error) {
 	if len(in) == 0 {
-		return nil, invalid("lines", CodeNoLines, "an order needs at least one line")
+		return nil, invalid("lines", CodeNoLines, "订单至少要有一行")
 	}
 	if len(in) > MaxOrderLines {
-		return nil, invalid("lines", CodeTooManyLines, "an order has at most %d lines, got %d", MaxOrderLines, len(in))
+		return nil, invalid("lines", CodeTooManyLines, "一张订单最多 %d 行，收到 %d 行", MaxOrderLines, len(in))
 	}
 	var out []LineInput
 	at := map[string]int{}
 	for i, l := range in {
 		sku := NormalizeSKU(l.SKU)
 		if sku == "" {
-			return nil, invalid(fmt.Sprintf("lines[%d].sku", i), "required", "is required")
+			return nil, invalid(fmt.Sprintf("lines[%d].sku", i), "required", "必填")
 		}
 		if l.Qty <= 0 {
-			return nil, invalid(fmt.Sprintf("lines[%d].qty", i), "invalid_qty", "must be a whole number above 0")
+			return nil, invalid(fmt.Sprintf("lines[%d].qty", i), "invalid_qty", "须为大于 0 的整数")
 		}
 		if l.Qty > 1_000_000 {
-			return nil, invalid(fmt.Sprintf("lines[%d].qty", i), "invalid_qty", "must be at most 1000000")
+			return nil, invalid(fmt.Sprintf("lines[%d].qty", i), "invalid_qty", "不能超过 1000000")
 		}
 		if j, ok := at[sku]; ok {
 			out[j].Qty += l.Qty
@@ -437,7 +437,7 @@ func (o *Orders) List(ctx context.Context, f OrderFilter) (_ []Summary, _ int64,
 	q := db.Model(&model.Order{})
 	if f.Stage != "" {
 		if _, ok := o.pipe.Stage(f.Stage); !ok && f.Stage != StageCancelled {
-			return nil, 0, invalid("stage", CodeUnknownStage, "no stage %q; stages are %s", f.Stage, strings.Join(stageKeys(o.pipe), ", "))
+			return nil, 0, invalid("stage", CodeUnknownStage, "没有阶段 %q；阶段有 %s", f.Stage, strings.Join(stageKeys(o.pipe), ", "))
 		}
 		q = q.Where("stage = ?", f.Stage)
 	}

@@ -521,7 +521,7 @@ func (o *Outbox) List(ctx context.Context, state string, limit int) (_ []model.O
 	switch state {
 	case model.OutboxPending, model.OutboxSent, model.OutboxFailed:
 	default:
-		return nil, invalid("state", CodeInvalidState, "state is pending, sent or failed")
+		return nil, invalid("state", CodeInvalidState, "state 须为 pending、sent 或 failed")
 	}
 	if limit <= 0 || limit > 500 {
 		limit = 100

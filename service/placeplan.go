@@ -39,7 +39,7 @@ type batchData struct {
 // request for replay.
 func resolveOrders(batch []*placeReq, data batchData) error {
 	if len(data.ws) == 0 {
-		return conflict(CodeNoWarehouses, "no warehouse is set up")
+		return conflict(CodeNoWarehouses, "还没有设置仓库")
 	}
 	bySKU := make(map[string]model.Product, len(data.products))
 	for _, p := range data.products {
@@ -51,7 +51,7 @@ func resolveOrders(batch []*placeReq, data batchData) error {
 			if r.in.CustomerID != 0 {
 				r.err = &NotFoundError{What: "customer", Key: strconv.FormatUint(r.in.CustomerID, 10)}
 			} else {
-				r.err = invalid("customer", CodeUnknownCustomer, "no customer %q", r.in.Customer)
+				r.err = invalid("customer", CodeUnknownCustomer, "没有客户 %q", r.in.Customer)
 			}
 			continue
 		}
@@ -59,7 +59,7 @@ func resolveOrders(batch []*placeReq, data batchData) error {
 		// file; with neither the order is refused, not left to a keeper
 		// to find out at the door.
 		if deliveryChannel(r.in.Channel) && orderAddress(r.in.Address, r.cust) == "" {
-			r.err = invalid("address", CodeAddressRequired, "is required: the order gives none and customer %s has no address on file", r.cust.Code)
+			r.err = invalid("address", CodeAddressRequired, "必填：订单没有地址，客户 %s 也没有登记地址", r.cust.Code)
 			continue
 		}
 		r.scope = keyScope(r.in.Channel, r.cust.ID)
@@ -79,11 +79,11 @@ func resolveOrders(batch []*placeReq, data batchData) error {
 			r.lines = append(r.lines, orderLineReq{product: p, qty: l.Qty})
 		}
 		if len(unknown) > 0 {
-			r.err = invalid("lines", CodeUnknownSKU, "unknown SKU %s", strings.Join(unknown, ", "))
+			r.err = invalid("lines", CodeUnknownSKU, "没有这个 SKU：%s", strings.Join(unknown, ", "))
 			continue
 		}
 		if len(retired) > 0 {
-			r.err = invalid("lines", CodeInactiveSKU, "SKU %s is no longer sold", strings.Join(retired, ", "))
+			r.err = invalid("lines", CodeInactiveSKU, "SKU %s 已停售", strings.Join(retired, ", "))
 			continue
 		}
 		r.ws, r.primary = data.ws, primaryWarehouse(data.ws, r.cust)

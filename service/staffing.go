@@ -110,7 +110,7 @@ func (s *Staffing) Get(ctx context.Context, userID string) (StaffView, error) {
 }
 
 func (s *Staffing) unknownRole(r string) error {
-	return invalid("roles", CodeUnknownRole, "unknown role %q; roles are %s", r, strings.Join(s.roles, ", "))
+	return invalid("roles", CodeUnknownRole, "没有角色 %q；角色有 %s", r, strings.Join(s.roles, ", "))
 }
 
 // checkRoles refuses a role that is not configured.
@@ -129,7 +129,7 @@ func (s *Staffing) checkRoles(roles []string) ([]string, error) {
 		}
 	}
 	if len(joinRoles(out)) > 255 {
-		return nil, invalid("roles", CodeTooLong, "are longer than 255 characters together")
+		return nil, invalid("roles", CodeTooLong, "合计超过 255 个字")
 	}
 	return out, nil
 }
@@ -187,7 +187,7 @@ func (s *Staffing) Update(ctx context.Context, userID string, p StaffPatch, by s
 			if v := strings.TrimSpace(*p.Warehouse); v != "" {
 				w, err := findWarehouse(tx, v)
 				if err != nil {
-					return invalid("warehouse", CodeUnknownWarehouse, "no warehouse %q", v)
+					return invalid("warehouse", CodeUnknownWarehouse, "没有仓库 %q", v)
 				}
 				st.WarehouseID = &w.ID
 			}

@@ -45,7 +45,7 @@ func moveStage(tx *gorm.DB, m stageMove) error {
 		return res.Error
 	}
 	if res.RowsAffected != 1 {
-		return conflict(CodeOrderMoved, "order %s moved on meanwhile; look at it again", ord.No).about(ord.No, "")
+		return conflict(CodeOrderMoved, "订单 %s 刚刚已变动，请重新查看", ord.No).about(ord.No, "")
 	}
 	fields := m.Fields
 	if fields == "" {

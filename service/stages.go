@@ -113,14 +113,14 @@ func decideAdvance(pipe *Pipeline, loc *time.Location, ord model.Order, mv Move,
 	next, ok := pipe.Next(ord.Stage)
 	if !ok || next.Key != mv.To {
 		if _, known := pipe.Stage(mv.To); !known {
-			return advance{}, invalid("to", CodeUnknownStage, "no stage %q; stages are %s", mv.To, strings.Join(stageKeys(pipe), ", "))
+			return advance{}, invalid("to", CodeUnknownStage, "没有阶段 %q；阶段有 %s", mv.To, strings.Join(stageKeys(pipe), ", "))
 		}
 		return advance{}, &TransitionError{From: ord.Stage, To: mv.To, Allowed: pipe.Allowed(ord.Stage)}
 	}
 	if !pipe.MayMove(mv.Actor, ord.Stage) {
 		cur, _ := pipe.Stage(ord.Stage)
 		return advance{}, &ForbiddenError{Actor: mv.Actor.Label(), Need: append([]string{cur.OwnerRole}, pipe.supervisorRoles...),
-			What: fmt.Sprintf("move an order out of %s", cur.Name)}
+			What: fmt.Sprintf("把订单移出「%s」", cur.Name)}
 	}
 	have := map[string]string{}
 	_ = json.Unmarshal([]byte(ord.Fields), &have)
@@ -161,17 +161,17 @@ func decideAdvance(pipe *Pipeline, loc *time.Location, ord model.Order, mv Move,
 // values of the fields orderhub itself understands.
 func (o *Orders) checkFields(in map[string]string) (map[string]string, error) {
 	if len(in) > 20 {
-		return nil, invalid("fields", CodeTooManyFields, "at most 20 fields")
+		return nil, invalid("fields", CodeTooManyFields, "最多 20 个字段")
 	}
 	out := make(map[string]string, len(in))
 	for _, k := range sortedKeys(in) {
 		v := strings.TrimSpace(in[k])
 		name := strings.ToLower(strings.TrimSpace(k))
 		if !fieldName.MatchString(name) {
-			return nil, invalid("fields", CodeInvalidField, "%q is not a field name (lower-case letters, digits, _)", k)
+			return nil, invalid("fields", CodeInvalidField, "%q 不是字段名（小写字母、数字、_）", k)
 		}
 		if v == "" {
-			return nil, invalid("fields."+name, CodeRequired, "is empty")
+			return nil, invalid("fields."+name, CodeRequired, "是空的")
 		}
 		max := 255 // stored in the order's fields (text)
 		switch name {
@@ -181,11 +181,11 @@ func (o *Orders) checkFields(in map[string]string) (map[string]string, error) {
 			max = maxTrackingNo // orders.tracking_no
 		}
 		if utf8.RuneCountInString(v) > max {
-			return nil, invalid("fields."+name, CodeTooLong, "is longer than %d characters", max)
+			return nil, invalid("fields."+name, CodeTooLong, "超过 %d 个字", max)
 		}
 		if name == "promised_at" {
 			if _, err := ParseLocalTime(v, o.loc); err != nil {
-				return nil, invalid("fields.promised_at", CodeInvalidTime, "%q is not a time like 2026-11-30 18:00 or 2026-11-30T18:00:00+08:00", v)
+				return nil, invalid("fields.promised_at", CodeInvalidTime, "%q 不是时间，应写成 2026-11-30 18:00 或 2026-11-30T18:00:00+08:00", v)
 			}
 		}
 		out[name] = v
@@ -226,7 +226,7 @@ func (o *Orders) ship(tx *gorm.DB, ord model.Order, actor Actor, now time.Time) 
 		for i, t := range pending {
 			ids[i] = fmt.Sprintf("#%d", t.ID)
 		}
-		return conflict(CodeTransfersPending, "order %s cannot ship before transfers %s are received", ord.No, strings.Join(ids, ", ")).about(ord.No, o.pipe.Name(ord.Stage), ids...)
+		return conflict(CodeTransfersPending, "订单 %s 要等调拨单 %s 收货后才能发货", ord.No, strings.Join(ids, ", ")).about(ord.No, o.pipe.Name(ord.Stage), ids...)
 	}
 	var allocs []model.Allocation
 	if err := tx.Where("order_id = ? AND state = ?", ord.ID, model.AllocActive).Order("id").Find(&allocs).Error; err != nil {
@@ -263,20 +263,20 @@ func (o *Orders) Cancel(ctx context.Context, no string, actor Actor, reason stri
 		}
 		id = ord.ID
 		if ord.Stage == StageCancelled {
-			return conflict(CodeAlreadyCancelled, "order %s is already cancelled", ord.No).about(ord.No, o.pipe.Name(StageCancelled))
+			return conflict(CodeAlreadyCancelled, "订单 %s 已取消", ord.No).about(ord.No, o.pipe.Name(StageCancelled))
 		}
 		if !o.pipe.Cancellable(ord.Stage) {
-			return conflict(CodeNotCancellable, "order %s is %s and can no longer be cancelled", ord.No, o.pipe.Name(ord.Stage)).about(ord.No, o.pipe.Name(ord.Stage))
+			return conflict(CodeNotCancellable, "订单 %s 已是「%s」，不能再取消", ord.No, o.pipe.Name(ord.Stage)).about(ord.No, o.pipe.Name(ord.Stage))
 		}
 		switch {
 		case actor.Kind == ActorCustomer:
 			if !o.pipe.CustomerCancellable(ord.Stage) {
-				return conflict(CodeNotCancellable, "order %s is already %s; ask customer service to cancel it", ord.No, o.pipe.Name(ord.Stage)).about(ord.No, o.pipe.Name(ord.Stage))
+				return conflict(CodeNotCancellable, "订单 %s 已是「%s」，请联系客服取消", ord.No, o.pipe.Name(ord.Stage)).about(ord.No, o.pipe.Name(ord.Stage))
 			}
 		case o.pipe.MayMove(actor, ord.Stage) || actor.HasRole(o.pipe.duties.Cancel...):
 		default:
 			cur, _ := o.pipe.Stage(ord.Stage)
-			return &ForbiddenError{Actor: actor.Label(), Need: append(append([]string{cur.OwnerRole}, o.pipe.duties.Cancel...), o.pipe.supervisorRoles...), What: "cancel this order"}
+			return &ForbiddenError{Actor: actor.Label(), Need: append(append([]string{cur.OwnerRole}, o.pipe.duties.Cancel...), o.pipe.supervisorRoles...), What: "取消这张订单"}
 		}
 		now := o.clock()
 		if err := returnCoupon(tx, ord.ID); err != nil {

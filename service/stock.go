@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 
 	"gorm.io/gorm"
@@ -78,7 +79,7 @@ type BelowLockedError struct {
 }
 
 func (e *BelowLockedError) Error() string {
-	return "on hand would fall below what is locked for orders"
+	return fmt.Sprintf("%s 在 %s 的在库 %d 会变成 %d，但已有 %d 锁定给订单", e.SKU, e.Warehouse, e.OnHand, e.Want, e.Locked)
 }
 func (e *BelowLockedError) Unwrap() error { return ErrConflict }
 func (e *BelowLockedError) Code() string  { return CodeBelowLocked }
@@ -98,16 +99,16 @@ type Adjustment struct {
 func (s *Stock) Adjust(ctx context.Context, a Adjustment) (_ StockLine, err error) {
 	defer wrapOp(&err, "Stock.Adjust")
 	if a.Delta == 0 {
-		return StockLine{}, invalid("delta", CodeInvalidDelta, "must not be 0")
+		return StockLine{}, invalid("delta", CodeInvalidDelta, "不能为 0")
 	}
 	if a.Delta > MaxQty || a.Delta < -MaxQty {
-		return StockLine{}, invalid("delta", CodeOutOfRange, "must be from -%d to %d", MaxQty, MaxQty)
+		return StockLine{}, invalid("delta", CodeOutOfRange, "须在 -%d 到 %d 之间", MaxQty, MaxQty)
 	}
 	if a.Kind == "" {
 		a.Kind = model.MoveAdjust
 	}
 	if a.Kind == model.MoveReceive && a.Delta < 0 {
-		return StockLine{}, invalid("qty", CodeInvalidQty, "goods received must be a positive quantity")
+		return StockLine{}, invalid("qty", CodeInvalidQty, "收货数量须大于 0")
 	}
 	if err := checkText("reason", a.Reason, 255, false); err != nil {
 		return StockLine{}, err
@@ -143,7 +144,7 @@ func (s *Stock) Adjust(ctx context.Context, a Adjustment) (_ StockLine, err erro
 func (s *Stock) Count(ctx context.Context, warehouse, sku string, counted int64, actor Actor) (_ StockLine, _ int64, err error) {
 	defer wrapOp(&err, "Stock.Count")
 	if counted < 0 || counted > MaxQty {
-		return StockLine{}, 0, invalid("counted", CodeInvalidQty, "must be from 0 to %d", MaxQty)
+		return StockLine{}, 0, invalid("counted", CodeInvalidQty, "须为 0 到 %d", MaxQty)
 	}
 	var line StockLine
 	var delta int64
@@ -165,7 +166,7 @@ func (s *Stock) Count(ctx context.Context, warehouse, sku string, counted int64,
 		err = moveStock(tx, stockMove{WarehouseID: w.ID, ProductID: p.ID, Kind: model.MoveCount, OnHand: delta, ExpectOnHand: &cur.OnHand,
 			Actor: actor.Label(), Reason: "盘点", At: s.clock()})
 		if errors.Is(err, errStockRefused) {
-			return conflict(CodeStockChanged, "stock of %s in %s changed during the count; count again", p.SKU, w.Code)
+			return conflict(CodeStockChanged, "%s 在 %s 的库存在盘点期间有变动，请重新盘点", p.SKU, w.Code)
 		}
 		if err != nil {
 			return err

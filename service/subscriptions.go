@@ -64,11 +64,11 @@ type SubscribeNote struct {
 func (s *Buyers) Subscribe(ctx context.Context, b Buyer, no string, events []string) (_ []string, err error) {
 	defer wrapOp(&err, "Buyers.Subscribe")
 	if len(events) == 0 || len(events) > len(SubscribeEvents) {
-		return nil, invalid("events", CodeInvalidEvents, "give 1 to %d of %s", len(SubscribeEvents), strings.Join(SubscribeEvents, ", "))
+		return nil, invalid("events", CodeInvalidEvents, "请给 1 到 %d 个：%s", len(SubscribeEvents), strings.Join(SubscribeEvents, ", "))
 	}
 	for _, e := range events {
 		if !slices.Contains(SubscribeEvents, e) {
-			return nil, invalid("events", CodeInvalidEvent, "unknown event %q; events are %s", e, strings.Join(SubscribeEvents, ", "))
+			return nil, invalid("events", CodeInvalidEvent, "没有事件 %q；事件有 %s", e, strings.Join(SubscribeEvents, ", "))
 		}
 	}
 	no = strings.ToUpper(strings.TrimSpace(no))

@@ -62,7 +62,7 @@ func (t *Tickets) Open(ctx context.Context, in NewTicket) (_ TicketView, err err
 	switch in.Kind {
 	case model.TicketStaffProblem, model.TicketCustomerProblem, model.TicketStalled, model.TicketTransferOverdue:
 	default:
-		return TicketView{}, invalid("kind", CodeInvalidKind, "unknown ticket kind %q", in.Kind)
+		return TicketView{}, invalid("kind", CodeInvalidKind, "没有工单类型 %q", in.Kind)
 	}
 	in.Description = strings.TrimSpace(in.Description)
 	if err := checkText("description", in.Description, 1000, true); err != nil {
@@ -206,7 +206,7 @@ func (t *Tickets) List(ctx context.Context, f TicketFilter) (_ []TicketView, err
 		switch f.State {
 		case model.TicketOpen, model.TicketAcknowledged, model.TicketResolved, model.TicketClosed:
 		default:
-			return nil, invalid("state", CodeInvalidState, "state is open, acknowledged, resolved or closed")
+			return nil, invalid("state", CodeInvalidState, "state 须为 open、acknowledged、resolved 或 closed")
 		}
 		q = q.Where("state = ?", f.State)
 	}
@@ -304,9 +304,9 @@ func (t *Tickets) Ack(ctx context.Context, no string, actor Actor, click *CardCl
 		switch tk.State {
 		case model.TicketOpen:
 		case model.TicketAcknowledged:
-			return false, conflict(CodeAlreadyAcknowledged, "ticket %s was already acknowledged", tk.No).about(tk.No, tk.State)
+			return false, conflict(CodeAlreadyAcknowledged, "工单 %s 已确认", tk.No).about(tk.No, tk.State)
 		default:
-			return false, conflict(CodeTicketDone, "ticket %s is already %s", tk.No, tk.State).about(tk.No, tk.State)
+			return false, conflict(CodeTicketDone, "工单 %s 已是 %s", tk.No, tk.State).about(tk.No, tk.State)
 		}
 		upd := map[string]any{"state": model.TicketAcknowledged, "ack_at": now, "updated_at": now}
 		if actor.StaffID != 0 {
@@ -334,7 +334,7 @@ func (t *Tickets) Resolve(ctx context.Context, no, note string, actor Actor, cli
 	}
 	return t.transition(ctx, no, actor, click, func(tx *gorm.DB, tk *model.Ticket, now time.Time) (bool, error) {
 		if tk.State != model.TicketOpen && tk.State != model.TicketAcknowledged {
-			return false, conflict(CodeTicketDone, "ticket %s is already %s", tk.No, tk.State).about(tk.No, tk.State)
+			return false, conflict(CodeTicketDone, "工单 %s 已是 %s", tk.No, tk.State).about(tk.No, tk.State)
 		}
 		upd := map[string]any{"state": model.TicketResolved, "resolution": trunc(note, 1000), "resolved_at": now, "updated_at": now}
 		if tk.AckAt == nil {
@@ -356,7 +356,7 @@ func (t *Tickets) Close(ctx context.Context, no string, actor Actor) (_ TicketVi
 	defer wrapOp(&err, "Tickets.Close")
 	return t.transition(ctx, no, actor, nil, func(tx *gorm.DB, tk *model.Ticket, now time.Time) (bool, error) {
 		if tk.State != model.TicketResolved {
-			return false, conflict(CodeNotResolved, "ticket %s is %s; resolve it before closing", tk.No, tk.State).about(tk.No, tk.State)
+			return false, conflict(CodeNotResolved, "工单 %s 是 %s；先处理再关闭", tk.No, tk.State).about(tk.No, tk.State)
 		}
 		tk.State, tk.ClosedAt = model.TicketClosed, &now
 		return false, tx.Model(&model.Ticket{}).Where("id = ?", tk.ID).
@@ -548,7 +548,7 @@ func (t *Tickets) mayHandle(tx *gorm.DB, tk model.Ticket, a Actor, told []string
 		return nil
 	}
 	need := append(append([]string{"assignee"}, t.pipe.duties.Tickets...), t.pipe.supervisorRoles...)
-	return &ForbiddenError{Actor: a.Label(), Need: need, What: "handle ticket " + tk.No}
+	return &ForbiddenError{Actor: a.Label(), Need: need, What: "处理工单 " + tk.No}
 }
 
 // toldUsers lists the WeCom users escalation pushed about a ticket.

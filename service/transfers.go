@@ -79,7 +79,7 @@ func (t *Transfers) List(ctx context.Context, f TransferFilter) (_ []TransferVie
 		switch f.Status {
 		case model.TransferPending, model.TransferReceived, model.TransferCancelled:
 		default:
-			return nil, invalid("status", CodeInvalidStatus, "status is pending, received or cancelled")
+			return nil, invalid("status", CodeInvalidStatus, "status 须为 pending、received 或 cancelled")
 		}
 		q = q.Where("transfers.status = ?", f.Status)
 	}
@@ -97,7 +97,7 @@ func (t *Transfers) List(ctx context.Context, f TransferFilter) (_ []TransferVie
 func (t *Transfers) Receive(ctx context.Context, id uint64, actor Actor) (_ TransferView, err error) {
 	defer wrapOp(&err, "Transfers.Receive")
 	if may := t.pipe.duties.Transfers; actor.Kind == ActorStaff && !actor.HasRole(may...) && !t.pipe.Supervisor(actor) {
-		return TransferView{}, &ForbiddenError{Actor: actor.Label(), Need: append(slices.Clone(may), t.pipe.supervisorRoles...), What: "receive a transfer"}
+		return TransferView{}, &ForbiddenError{Actor: actor.Label(), Need: append(slices.Clone(may), t.pipe.supervisorRoles...), What: "接收调拨单"}
 	}
 	key := strconv.FormatUint(id, 10)
 	err = inTx(ctx, t.db, func(tx *gorm.DB) error {
@@ -106,7 +106,7 @@ func (t *Transfers) Receive(ctx context.Context, id uint64, actor Actor) (_ Tran
 			return notFound(err, "transfer", key)
 		}
 		if tr.Status != model.TransferPending {
-			return conflict(CodeTransferNotPending, "transfer #%d is %s, not pending", tr.ID, tr.Status).about(fmt.Sprintf("#%d", tr.ID), tr.Status)
+			return conflict(CodeTransferNotPending, "调拨单 #%d 是%s，不是待处理", tr.ID, tr.Status).about(fmt.Sprintf("#%d", tr.ID), tr.Status)
 		}
 		now := t.clock()
 		orderID, trID := tr.OrderID, tr.ID

@@ -44,13 +44,13 @@ func page(c *gin.Context) (int, int, bool) {
 	var err error
 	if v := c.Query("page"); v != "" {
 		if p, err = strconv.Atoi(v); err != nil || p < 1 || p > service.MaxPage {
-			writeErr(c, http.StatusBadRequest, "invalid_page", fmt.Sprintf("page must be a whole number from 1 to %d", service.MaxPage))
+			writeErr(c, http.StatusBadRequest, "invalid_page", fmt.Sprintf("page 须为 1 到 %d 的整数", service.MaxPage))
 			return 0, 0, false
 		}
 	}
 	if v := c.Query("size"); v != "" {
 		if size, err = strconv.Atoi(v); err != nil || size < 1 || size > 200 {
-			writeErr(c, http.StatusBadRequest, "invalid_size", "size must be a whole number from 1 to 200")
+			writeErr(c, http.StatusBadRequest, "invalid_size", "size 须为 1 到 200 的整数")
 			return 0, 0, false
 		}
 	}

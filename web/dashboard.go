@@ -178,7 +178,7 @@ func (d *Dashboard) auth(c *gin.Context) {
 		if c.Request.Method == http.MethodGet && c.GetHeader("X-Board-Poll") == "" {
 			c.Redirect(http.StatusSeeOther, "/dashboard/login?next="+url.QueryEscape(c.Request.URL.RequestURI()))
 		} else {
-			writeErr(c, http.StatusUnauthorized, "unauthorized", "log in at /dashboard/login")
+			writeErr(c, http.StatusUnauthorized, "unauthorized", "请先在 /dashboard/login 登录")
 		}
 		c.Abort()
 		return
@@ -251,7 +251,7 @@ func (d *Dashboard) csrf(c *gin.Context) {
 		token = c.PostForm("csrf")
 	}
 	if !d.s.checkCSRF(viewerOf(c).ss, token) {
-		writeErr(c, http.StatusForbidden, "csrf", "the form is stale or from elsewhere; reload the board and try again")
+		writeErr(c, http.StatusForbidden, "csrf", "表单已过期或来自别处，请刷新看板后再试")
 		c.Abort()
 		return
 	}
@@ -447,7 +447,7 @@ func (d *Dashboard) waybill(c *gin.Context) {
 	}
 	rel := det.Fields()["waybill_photo"]
 	if rel == "" || d.d.DataDir == "" {
-		writeErr(c, http.StatusNotFound, "no_photo", "this order has no waybill photo")
+		writeErr(c, http.StatusNotFound, "no_photo", "这张订单没有面单照片")
 		return
 	}
 	root, err := filepath.Abs(d.d.DataDir)
@@ -457,7 +457,7 @@ func (d *Dashboard) waybill(c *gin.Context) {
 	}
 	p := filepath.Join(root, filepath.FromSlash(rel))
 	if !strings.HasPrefix(p, root+string(filepath.Separator)) {
-		writeErr(c, http.StatusNotFound, "no_photo", "this order has no waybill photo")
+		writeErr(c, http.StatusNotFound, "no_photo", "这张订单没有面单照片")
 		return
 	}
 	c.File(p)

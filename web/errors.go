@@ -3,7 +3,6 @@ package web
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 
@@ -58,11 +57,11 @@ func fail(c *gin.Context, log *slog.Logger, err error) {
 	}
 	var below *service.BelowLockedError
 	if errors.As(err, &below) {
-		d.Message = fmt.Sprintf("%s in %s: on hand %d would become %d, but %d are locked for orders", below.SKU, below.Warehouse, below.OnHand, below.Want, below.Locked)
+		d.Message = below.Error()
 	}
 	if status == http.StatusInternalServerError {
 		log.ErrorContext(c.Request.Context(), "request failed", "err", err, "path", c.Request.URL.Path)
-		d = errorDetail{Code: "internal", Message: "internal error (request id " + reqlog.ID(c) + ")"}
+		d = errorDetail{Code: "internal", Message: "服务器内部错误（请求编号 " + reqlog.ID(c) + "）"}
 	}
 	c.JSON(status, errorBody{Error: d})
 }

@@ -124,9 +124,9 @@ func TestDecodeErrorsNameTheField(t *testing.T) {
 			body string
 			want []string
 		}{
-			{`[]`, []string{"请求体", "object", "array"}},
-			{`{"customer":5,"lines":[]}`, []string{"customer", "字符串", "string", "number"}},
-			{`{"customer":"C1","lines":{}}`, []string{"lines", "数组", "array", "object"}},
+			{`[]`, []string{"请求体", "对象", "数组"}},
+			{`{"customer":5,"lines":[]}`, []string{"customer", "字符串", "数字"}},
+			{`{"customer":"C1","lines":{}}`, []string{"lines", "数组", "对象"}},
 			{`{"customer":"C1","lines":[],"promised_at":7}`, []string{"promised_at"}},
 		} {
 			code, out := a.call("POST", "/api/v1/orders", tc.body)

@@ -52,7 +52,7 @@ func (r *sheetRoutes) importFile(c *gin.Context) {
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, MaxImportBody)
 	mr, err := c.Request.MultipartReader()
 	if err != nil {
-		writeErr(c, http.StatusBadRequest, "not_multipart", "send the spreadsheet as multipart/form-data in the field \"file\"")
+		writeErr(c, http.StatusBadRequest, "not_multipart", "请用 multipart/form-data 上传表格，字段名 file")
 		return
 	}
 	var path, name string
@@ -86,7 +86,7 @@ func (r *sheetRoutes) importFile(c *gin.Context) {
 		break
 	}
 	if path == "" {
-		writeErr(c, http.StatusBadRequest, "missing_file", "no multipart field \"file\" with the spreadsheet")
+		writeErr(c, http.StatusBadRequest, "missing_file", "没有收到表格：multipart 里缺少字段 file")
 		return
 	}
 	sh, err := openSheet(path, name)
@@ -137,10 +137,10 @@ func importRefused(c *gin.Context, err error) bool {
 func (r *sheetRoutes) uploadErr(c *gin.Context, err error) {
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		writeErr(c, http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf("上传的文件超过 %d MiB，未导入：请拆成几个文件 (the upload is over %d MiB)", MaxImportBody>>20, MaxImportBody>>20))
+		writeErr(c, http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf("上传的文件超过 %d MiB，未导入：请拆成几个文件", MaxImportBody>>20))
 		return
 	}
-	writeErr(c, http.StatusBadRequest, "malformed_upload", "cannot read the upload: "+err.Error())
+	writeErr(c, http.StatusBadRequest, "malformed_upload", "无法读取上传的文件："+err.Error())
 }
 
 // attachment sets the headers of an .xlsx download named name (Chinese
@@ -211,7 +211,7 @@ func (r *sheetRoutes) exportOrders(c *gin.Context) {
 		v := c.Query(p.name)
 		t, err := time.ParseInLocation("2006-01-02", v, r.loc)
 		if err != nil {
-			writeErr(c, http.StatusBadRequest, "invalid_"+p.name, p.name+" must be a date YYYY-MM-DD")
+			writeErr(c, http.StatusBadRequest, "invalid_"+p.name, p.name+" 须为日期，例如 2026-12-01")
 			return
 		}
 		*p.dst = t

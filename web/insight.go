@@ -23,7 +23,7 @@ func MountInsight(g *gin.RouterGroup, in *service.Insight, log *slog.Logger) {
 		}
 		n, err := strconv.Atoi(v)
 		if err != nil {
-			writeErr(c, http.StatusUnprocessableEntity, service.CodeInvalidRange, "days: must be a whole number of days, 7–366")
+			writeErr(c, http.StatusUnprocessableEntity, service.CodeInvalidRange, "days: 须为 7 到 366 的整数天数")
 			return 0, false
 		}
 		return n, true

@@ -75,10 +75,10 @@ func (s *Server) channelOrder(c *gin.Context) {
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			writeErr(c, http.StatusRequestEntityTooLarge, "body_too_large", "request body too large")
+			writeErr(c, http.StatusRequestEntityTooLarge, "body_too_large", "请求体太大")
 			return
 		}
-		writeErr(c, http.StatusBadRequest, "unreadable_body", "could not read the request body")
+		writeErr(c, http.StatusBadRequest, "unreadable_body", "无法读取请求体")
 		return
 	}
 	v, replayed, err := s.intakes.Receive(c.Request.Context(), c.Param("channel"),
@@ -129,7 +129,7 @@ func (s *Server) listIntakes(c *gin.Context) {
 func (s *Server) intakeID(c *gin.Context) (uint64, bool) {
 	id, err := strconv.ParseUint(c.Param("id"), 10, 64)
 	if err != nil {
-		writeErr(c, http.StatusNotFound, "intake_not_found", "no intake "+c.Param("id"))
+		writeErr(c, http.StatusNotFound, "intake_not_found", "找不到来单 "+c.Param("id"))
 		return 0, false
 	}
 	return id, true
@@ -164,12 +164,12 @@ func (s *Server) intakePhoto(c *gin.Context) {
 		return
 	}
 	if v.Photo == "" || strings.Contains(v.Photo, "..") {
-		writeErr(c, http.StatusNotFound, "photo_not_found", "this intake has no photo")
+		writeErr(c, http.StatusNotFound, "photo_not_found", "这张来单没有照片")
 		return
 	}
 	b, err := os.ReadFile(filepath.Join(s.dataDir, filepath.FromSlash(v.Photo)))
 	if err != nil {
-		writeErr(c, http.StatusNotFound, "photo_not_found", "the photo file is gone")
+		writeErr(c, http.StatusNotFound, "photo_not_found", "照片文件已不在")
 		return
 	}
 	c.Data(http.StatusOK, http.DetectContentType(b), b)

@@ -203,7 +203,7 @@ func (m *masterData) listStaff(c *gin.Context) {
 	if v := c.Query("active"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
-			writeErr(c, http.StatusBadRequest, "invalid_active", "active must be true or false")
+			writeErr(c, http.StatusBadRequest, "invalid_active", "active 须为 true 或 false")
 			return
 		}
 		f.Active = &b

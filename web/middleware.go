@@ -53,7 +53,7 @@ func (s *Server) recover() gin.HandlerFunc {
 					panic(r)
 				}
 				s.d.Log.ErrorContext(c.Request.Context(), "panic", "panic", r, "path", c.Request.URL.Path)
-				writeErr(c, http.StatusInternalServerError, "internal", "internal error (request id "+reqlog.ID(c)+")")
+				writeErr(c, http.StatusInternalServerError, "internal", "服务器内部错误（请求编号 "+reqlog.ID(c)+"）")
 				c.Abort()
 			}
 		}()
@@ -78,7 +78,7 @@ func limitBody(n int64) gin.HandlerFunc {
 			return
 		}
 		if c.Request.ContentLength > n {
-			writeErr(c, http.StatusRequestEntityTooLarge, "body_too_large", "request body over "+strconv.FormatInt(n, 10)+" bytes")
+			writeErr(c, http.StatusRequestEntityTooLarge, "body_too_large", "请求体超过 "+strconv.FormatInt(n, 10)+" 字节")
 			c.Abort()
 			return
 		}
@@ -97,7 +97,7 @@ func (s *Server) auth(c *gin.Context) {
 	token, ok := strings.CutPrefix(h, "Bearer ")
 	if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(token)), []byte(s.d.AdminToken)) != 1 {
 		c.Header("WWW-Authenticate", `Bearer realm="orderhub"`)
-		writeErr(c, http.StatusUnauthorized, "unauthorized", "send Authorization: Bearer <ORDERHUB_ADMIN_TOKEN>")
+		writeErr(c, http.StatusUnauthorized, "unauthorized", "请带上 Authorization: Bearer <ORDERHUB_ADMIN_TOKEN>")
 		c.Abort()
 		return
 	}

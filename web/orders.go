@@ -166,14 +166,14 @@ func (s *Server) createOrder(c *gin.Context) {
 	}
 	promised, ok := jsonbody.Time(in.PromisedAt)
 	if !ok {
-		writeErr(c, http.StatusUnprocessableEntity, "invalid_time", "promised_at: 须为 RFC 3339 时间字符串 must be an RFC 3339 time string, e.g. 2026-11-30T18:00:00+08:00")
+		writeErr(c, http.StatusUnprocessableEntity, "invalid_time", "promised_at: 须为 RFC 3339 时间字符串，例如 2026-11-30T18:00:00+08:00")
 		return
 	}
 	lines := make([]service.LineInput, len(in.Lines))
 	for i, l := range in.Lines {
 		qty, ok := jsonbody.Int(l.Qty)
 		if !ok {
-			writeErr(c, http.StatusUnprocessableEntity, "invalid_qty", fmt.Sprintf("lines[%d].qty: 数量须为大于 0 的整数 must be a whole number above 0 (a JSON integer), got %s", i, l.Qty))
+			writeErr(c, http.StatusUnprocessableEntity, "invalid_qty", fmt.Sprintf("lines[%d].qty: 数量须为大于 0 的整数，收到 %s", i, l.Qty))
 			return
 		}
 		lines[i] = service.LineInput{SKU: l.SKU, Qty: qty}
@@ -271,7 +271,7 @@ func (s *Server) advanceOrder(c *gin.Context) {
 		return
 	}
 	if in.To == "" {
-		writeErr(c, http.StatusUnprocessableEntity, "required", "to: the stage to move to is required")
+		writeErr(c, http.StatusUnprocessableEntity, "required", "to: 必填，要推进到的阶段")
 		return
 	}
 	actor, ok := s.actor(c, in.By)

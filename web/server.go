@@ -66,9 +66,9 @@ func New(d Deps) *Server {
 	s := &Server{engine: e, d: d}
 	m := newHTTPMetrics(d.Registry)
 	e.Use(requestID(), s.recover(), m.observe(), accessLog(d.Log), limitBody(MaxBody))
-	e.NoRoute(func(c *gin.Context) { writeErr(c, http.StatusNotFound, "not_found", "no such endpoint") })
+	e.NoRoute(func(c *gin.Context) { writeErr(c, http.StatusNotFound, "not_found", "没有这个接口") })
 	e.NoMethod(func(c *gin.Context) {
-		writeErr(c, http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed here")
+		writeErr(c, http.StatusMethodNotAllowed, "method_not_allowed", "这个接口不支持该请求方法")
 	})
 
 	e.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })

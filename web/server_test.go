@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"gorm.io/gorm"
@@ -232,6 +234,10 @@ func TestStaffAPIRefusals(t *testing.T) {
 				if status != tc.status || errCode(out) != tc.code {
 					t.Errorf("= %d %v, want %d %s", status, out, tc.status, tc.code)
 				}
+				// Staff read the message: Chinese, the code English.
+				if msg := errMsg(out); !chineseMessage(msg) {
+					t.Errorf("message %q is not Chinese", msg)
+				}
 			})
 		}
 		// Nothing refused above locked anything.
@@ -286,4 +292,14 @@ func TestAuthAndLimits(t *testing.T) {
 			t.Errorf("/metrics lacks %s", want)
 		}
 	}
+}
+
+// chineseMessage: a message has Chinese and no English sentence (four
+// English words in a row).
+func chineseMessage(msg string) bool {
+	han := false
+	for _, r := range msg {
+		han = han || unicode.Is(unicode.Han, r)
+	}
+	return han && !regexp.MustCompile(`[A-Za-z]+ [a-z]+ [a-z]+ [a-z]+`).MatchString(msg)
 }

@@ -31,7 +31,7 @@ func (s *sheet) Next() ([]string, error) { return s.next() }
 func (s *sheet) Close() error            { return s.close() }
 
 // errNotSpreadsheet: the upload is neither .xlsx nor CSV text.
-var errNotSpreadsheet = errors.New("the file is neither an .xlsx workbook nor a CSV file")
+var errNotSpreadsheet = errors.New("文件既不是 .xlsx 工作簿也不是 CSV")
 
 // openSheet opens the file at path, an upload named name.
 func openSheet(path, name string) (*sheet, error) {
@@ -50,13 +50,13 @@ func openSheet(path, name string) (*sheet, error) {
 	if bytes.HasPrefix(head, []byte("PK\x03\x04")) {
 		f.Close()
 		if strings.HasSuffix(lower, ".xls") {
-			return nil, errors.New("old .xls workbooks cannot be read: save it as .xlsx or CSV")
+			return nil, errors.New("读不了旧的 .xls 工作簿：请另存为 .xlsx 或 CSV")
 		}
 		return openXLSX(path)
 	}
 	if bytes.HasPrefix(head, []byte{0xD0, 0xCF, 0x11, 0xE0}) {
 		f.Close()
-		return nil, errors.New("old .xls workbooks cannot be read: save it as .xlsx or CSV")
+		return nil, errors.New("读不了旧的 .xls 工作簿：请另存为 .xlsx 或 CSV")
 	}
 	if bytes.IndexByte(head, 0) >= 0 {
 		f.Close()
@@ -89,7 +89,7 @@ func openSheet(path, name string) (*sheet, error) {
 		lim.n = 0
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
-			return nil, fmt.Errorf("CSV line %d: %v", pe.Line, pe.Err)
+			return nil, fmt.Errorf("CSV 第 %d 行：%v", pe.Line, pe.Err)
 		}
 		return rec, err
 	}, close: f.Close}, nil
@@ -194,17 +194,17 @@ func openXLSX(path string) (*sheet, error) {
 	}
 	f, err := excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: service.MaxImportUnzipped, UnzipXMLSizeLimit: 8 << 20})
 	if err != nil {
-		return nil, fmt.Errorf("cannot open the workbook: %w", err)
+		return nil, fmt.Errorf("无法打开工作簿：%w", err)
 	}
 	names := f.GetSheetList()
 	if len(names) == 0 {
 		f.Close()
-		return nil, errors.New("the workbook has no sheet")
+		return nil, errors.New("工作簿里没有工作表")
 	}
 	rows, err := f.Rows(names[0])
 	if err != nil {
 		f.Close()
-		return nil, fmt.Errorf("cannot read sheet %s: %w", names[0], err)
+		return nil, fmt.Errorf("无法读取工作表 %s：%w", names[0], err)
 	}
 	return &sheet{
 		next: func() ([]string, error) {

@@ -66,7 +66,7 @@ func (s *Server) actor(c *gin.Context, by string) (service.Actor, bool) {
 	a, err := s.d.Catalog.StaffActor(c.Request.Context(), by)
 	if err != nil {
 		if service.ErrorCode(err) == service.CodeNotFound("staff") {
-			writeErr(c, http.StatusUnprocessableEntity, "unknown_staff", "by: no active staff with userid "+by)
+			writeErr(c, http.StatusUnprocessableEntity, "unknown_staff", "by: 没有在职员工的 userid 是 "+by)
 			return a, false
 		}
 		s.fail(c, err)

@@ -41,7 +41,7 @@ func (s *Server) transferOut(t service.TransferView) transferJSON {
 func (s *Server) dispatchTransfer(c *gin.Context) {
 	id, err := strconv.ParseUint(c.Param("id"), 10, 64)
 	if err != nil {
-		writeErr(c, http.StatusBadRequest, "invalid_id", "transfer id must be a number")
+		writeErr(c, http.StatusBadRequest, "invalid_id", "调拨单号须为数字")
 		return
 	}
 	var in struct {
@@ -80,7 +80,7 @@ func (s *Server) listTransfers(c *gin.Context) {
 func (s *Server) receiveTransfer(c *gin.Context) {
 	id, err := strconv.ParseUint(c.Param("id"), 10, 64)
 	if err != nil {
-		writeErr(c, http.StatusBadRequest, "invalid_id", "transfer id must be a number")
+		writeErr(c, http.StatusBadRequest, "invalid_id", "调拨单号须为数字")
 		return
 	}
 	var in struct {

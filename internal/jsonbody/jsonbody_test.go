@@ -18,10 +18,10 @@ func TestExplainNamesFieldNotGoType(t *testing.T) {
 		body, field string
 		want        []string
 	}{
-		{`[1]`, "", []string{"请求体", "对象 object", "array"}},
-		{`{"customer":[]}`, "customer", []string{"customer", "字符串 string", "array"}},
-		{`{"lines":[{"qty":"3"}]}`, "lines.qty", []string{"lines.qty", "整数 integer", "string"}},
-		{`{"x":1}`, "x", []string{"x", "unknown field"}},
+		{`[1]`, "", []string{"请求体", "须为对象", "收到数组"}},
+		{`{"customer":[]}`, "customer", []string{"customer", "须为字符串", "收到数组"}},
+		{`{"lines":[{"qty":"3"}]}`, "lines.qty", []string{"lines.qty", "须为整数", "收到字符串"}},
+		{`{"x":1}`, "x", []string{"x", "没有这个字段"}},
 		{`{"customer":`, "", []string{"JSON"}},
 	} {
 		var v order
