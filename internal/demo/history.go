@@ -311,13 +311,32 @@ func (g *gen) day(b *batch, day time.Time, i, n int) {
 			delivered = promised.Add(-g.between(2*time.Hour+time.Minute, 8*time.Hour))
 		}
 		if latest := g.now.Add(-10 * time.Minute); delivered.After(latest) {
-			// Not delivered yet by now (yesterday's orders are promised
-			// for tomorrow): the history holds no open orders (they would
-			// hold stock), so these were delivered early, before now.
+			// Not delivered yet by now at the usual pace (yesterday's
+			// orders are promised for tomorrow): the history holds no open
+			// orders (they would hold stock), so these were rush orders,
+			// delivered before now in working hours and promised for that
+			// delivery, met by the same share as any other day's, so the
+			// last days look like the others (no early-delivery dip).
 			delivered = created.Add(time.Duration(float64(latest.Sub(created)) * (0.6 + 0.35*g.rng.Float64())))
+			// In working hours first, then the promise that delivery met.
+			delivered, _ = g.daytime(delivered, created.Add(time.Hour), latest)
+			if g.rng.Float64() < onTime {
+				promised = delivered.Truncate(time.Hour).Add(time.Hour)
+			} else if p := delivered.Add(-g.between(2*time.Hour+time.Minute, 6*time.Hour)).Truncate(time.Hour); p.After(created) {
+				promised = p
+			} else {
+				promised = delivered.Truncate(time.Hour).Add(time.Hour)
+			}
 		}
-		if cancelled := g.rng.IntN(100) < 3; cancelled {
+		var fits bool
+		delivered, fits = g.daytime(delivered, created.Add(time.Hour), g.now.Add(-10*time.Minute))
+		// An order placed late last night that no morning delivery before
+		// now fits was, in this history, called off by the buyer.
+		if cancelled := g.rng.IntN(100) < 3 || !fits; cancelled {
 			at := created.Add(g.between(20*time.Minute, 5*time.Hour))
+			if latest := g.now.Add(-10 * time.Minute); at.After(latest) {
+				at = created.Add(latest.Sub(created) / 2)
+			}
 			ev("cancelled", stages[0].Key, service.StageCancelled, at, g.staffWith("customer_service"), cancelReasons[g.rng.IntN(len(cancelReasons))], "{}")
 			ord.Stage, ord.StageEnteredAt, ord.UpdatedAt = service.StageCancelled, at, at
 			b.orders = append(b.orders, ord)
@@ -372,6 +391,9 @@ func (g *gen) day(b *batch, day time.Time, i, n int) {
 		}
 		if delivered.After(promised.Add(2*time.Hour)) && g.rng.IntN(3) == 0 {
 			notice := promised.Add(-g.between(time.Hour, 10*time.Hour))
+			if !notice.After(created) {
+				notice = created.Add(10 * time.Minute)
+			}
 			coupon := int64(0)
 			if g.rng.IntN(2) == 0 {
 				coupon = 2000
@@ -401,6 +423,24 @@ func (g *gen) day(b *batch, day time.Time, i, n int) {
 		ord.Carrier, ord.TrackingNo = "顺丰", fields["tracking_no"]
 		b.orders = append(b.orders, ord)
 	}
+}
+
+// daytime moves a delivery that fell in the small hours (before 06:00
+// local) to the evening before or that morning, staying within (lo, hi];
+// ok is false when no such time fits. Nobody delivers hardware at 2 a.m.
+func (g *gen) daytime(t, lo, hi time.Time) (time.Time, bool) {
+	l := t.In(g.h.loc)
+	if l.Hour() >= 6 {
+		return t, true
+	}
+	day := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, g.h.loc)
+	cands := []time.Time{day.Add(-5*time.Hour + g.between(0, 90*time.Minute)), day.Add(8*time.Hour + g.between(0, 60*time.Minute))}
+	for _, c := range cands {
+		if c.After(lo) && !c.After(hi) {
+			return c.UTC(), true
+		}
+	}
+	return t, false
 }
 
 // openOrders places today's orders through the real services (stock
@@ -448,7 +488,15 @@ func (h *History) openOrders(ctx context.Context, g *gen) (int, error) {
 		if err := h.db.WithContext(ctx).Where("id = ?", d.Order.ID).Take(&o).Error; err != nil {
 			return n, err
 		}
-		shift := time.Duration(float64(time.Hour) * []float64{0.3, 1.2, 2.5, 3.2, 5, 0.8, 1.6, 9}[k%8])
+		// A share of the stage's time limit, never all of it: the open
+		// work starts on track or at risk, none already overdue, so the
+		// first escalation comes a while after start-up (the README says
+		// when), not ten within seconds.
+		sla := time.Hour
+		if st, ok := h.orders.Pipeline().Stage(o.Stage); ok && st.SLA.D() > 0 {
+			sla = st.SLA.D()
+		}
+		shift := time.Duration(float64(sla) * []float64{0.1, 0.3, 0.5, 0.7, 0.75, 0.2, 0.4, 0.6}[k%8])
 		upd := map[string]any{"stage_entered_at": o.StageEnteredAt.Add(-shift), "created_at": o.CreatedAt.Add(-shift)}
 		if o.StageDueAt != nil {
 			upd["stage_due_at"] = o.StageDueAt.Add(-shift)

@@ -97,8 +97,44 @@ func TestHistoryTellsAStory(t *testing.T) {
 		for _, r := range page.Rows {
 			states[r.State]++
 		}
-		if rep.Open < 20 || states[service.StateOverdue] == 0 || states[service.StateOnTrack] == 0 || states[service.StateTicket] == 0 {
+		// Open work on track or at risk, none overdue at start-up: the
+		// first escalation comes a while after start (README), not at once.
+		if rep.Open < 20 || states[service.StateOverdue] != 0 || states[service.StateAtRisk] == 0 || states[service.StateOnTrack] == 0 || states[service.StateTicket] == 0 {
 			t.Errorf("open %d, states %v", rep.Open, states)
+		}
+		var soonest model.Order
+		if err := db.Where("stage_due_at IS NOT NULL AND stage NOT IN ?", []string{"delivered", "cancelled"}).Order("stage_due_at").First(&soonest).Error; err != nil {
+			t.Fatal(err)
+		}
+		if until := soonest.StageDueAt.Sub(time.Now()); until < 20*time.Minute {
+			t.Errorf("an open order's stage runs out %v after start-up (%s)", until, soonest.No)
+		}
+		// The last days look like the others: no dip in the on-time rate
+		// from orders that could not have been delivered yet.
+		for _, days := range []int{1, 2, 3} {
+			f := m.LastDays(days + 1)
+			f.To = time.Now().In(cfg.Location()).AddDate(0, 0, -1).Format(time.DateOnly)
+			recent, err := m.OnTime(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if recent.Rate < ot.Rate-0.15 {
+				t.Errorf("the last %d day(s)' on-time rate %.2f, the 90 days' %.2f", days, recent.Rate, ot.Rate)
+			}
+		}
+		// No delivery in the night (it showed deliveries at 2 a.m.).
+		var night int
+		var delivered []model.Order
+		if err := db.Where("stage = ?", "delivered").Find(&delivered).Error; err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range delivered {
+			if h := o.StageEnteredAt.In(cfg.Location()).Hour(); h < 6 && o.CreatedAt.After(time.Now().Add(-72*time.Hour)) {
+				night++
+			}
+		}
+		if night > 0 {
+			t.Errorf("%d recent deliveries between midnight and 6 a.m.", night)
 		}
 	})
 }
