@@ -3,6 +3,7 @@ package miniprogram_test
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -49,6 +50,12 @@ func TestCouponsSeenAndUsed(t *testing.T) {
 		}
 		if b := h.do("GET", "/api/mp/v1/coupons", other, "").json(t); len(b["items"].([]any)) != 0 {
 			t.Fatalf("another company's buyer sees %v", b)
+		}
+		// The public tracking page (anyone with the link) tells of the
+		// coupon, but its code only reaches the buyer, logged in.
+		page := string(h.do("GET", "/t/"+h.tracking.Token(late), "", "").body)
+		if !strings.Contains(page, "补偿券") || !strings.Contains(page, "¥20") || strings.Contains(page, c["code"].(string)) {
+			t.Errorf("the public page shows the coupon code %s, or no coupon:\n%s", c["code"], page)
 		}
 		next := orderOf(t, h.do("POST", "/api/mp/v1/orders", tok, `{"lines":[{"sku":"BOLT-M8-30","qty":2}],"address":"上海市嘉定区"}`, "Idempotency-Key", "next"))
 		used, _ := next["coupon_used"].(map[string]any)

@@ -34,8 +34,11 @@ type trackEvent struct {
 	At, Text, By string
 }
 
+// trackCoupon is the delay coupon as the public page shows it: its worth
+// and term, never its code. Anyone with the link may open the page; the
+// code is the buyer's, shown in the mini-program after login.
 type trackCoupon struct {
-	Amount, Code, Expires string
+	Amount, Expires string
 }
 
 type trackProblem struct {
@@ -132,7 +135,7 @@ func (a *API) trackView(d service.Detail) trackPage {
 	if dl := d.Delay; dl != nil {
 		p.DelayETA, p.DelayPromised = a.localTime(dl.ETA), a.localTime(dl.PromisedAt)
 		if c := dl.Coupon; c != nil {
-			p.Coupon = &trackCoupon{Amount: service.Yuan(c.Fen), Code: c.Code, Expires: a.localTime(c.ExpiresAt)}
+			p.Coupon = &trackCoupon{Amount: service.Yuan(c.Fen), Expires: a.localTime(c.ExpiresAt)}
 		}
 	}
 	// Newest first, at most six: the page is for a glance.
