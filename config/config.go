@@ -131,7 +131,17 @@ type WeCom struct {
 	Token   string `yaml:"token" env:"TOKEN"`
 	AESKey  string `yaml:"aes_key" env:"AES_KEY"`
 	APIBase string `yaml:"api_base" env:"API_BASE"`
+	// Local lets a server on MySQL with no corp play the demo corp (its
+	// local WeCom under /wecom/local and the published token and AES key)
+	// when set to WeComLocalInsecure. Anyone who reaches the port can then
+	// log in as any staff member, so it is for a private test network only;
+	// without it such a server runs with WeCom off.
+	Local string `yaml:"local" env:"LOCAL"`
 }
+
+// WeComLocalInsecure is the one value of wecom.local that turns the demo
+// corp on outside the embedded mode; the name says what it costs.
+const WeComLocalInsecure = "insecure-test-network"
 
 // WeChat is the mini-program buyers order in.
 type WeChat struct {
@@ -675,6 +685,12 @@ func (c *Config) Validate() error {
 	}
 	if c.Redis.DB < 0 {
 		return errors.New("config: redis.db (ORDERHUB_REDIS_DB): must be >= 0")
+	}
+	if c.WeCom.Local != "" && c.WeCom.Local != WeComLocalInsecure {
+		return fmt.Errorf("config: wecom.local (ORDERHUB_WECOM_LOCAL): must be empty or %q", WeComLocalInsecure)
+	}
+	if c.WeCom.Local != "" && c.WeCom.CorpID != "" {
+		return errors.New("config: wecom.local (ORDERHUB_WECOM_LOCAL): only without wecom.corp_id; a configured corp never plays the demo corp")
 	}
 	if c.WeCom.CorpID != "" {
 		if c.WeCom.Token == "" || c.WeCom.AESKey == "" || c.WeCom.Secret == "" || c.WeCom.AgentID == 0 {

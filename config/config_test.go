@@ -89,6 +89,7 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"bad log level", "", map[string]string{"ORDERHUB_LOG_LEVEL": "loud"}, "ORDERHUB_LOG_LEVEL"},
 		{"bad time zone", "", map[string]string{"ORDERHUB_TIMEZONE": "Mars/Olympus"}, "ORDERHUB_TIMEZONE"},
 		{"wecom half configured", "", map[string]string{"ORDERHUB_WECOM_CORP_ID": "ww1"}, "ORDERHUB_WECOM_"},
+		{"wecom.local not the insecure opt-in", "", map[string]string{"ORDERHUB_WECOM_LOCAL": "yes"}, "ORDERHUB_WECOM_LOCAL"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -180,12 +180,12 @@ func (a *app) wire(clock service.Clock) error {
 	web.MountMasterData(a.server.Staff(), a.catalog, a.staffing, a.log)
 	a.imports = service.NewImports(a.db, clock, cfg.Roles).WithProgress(a.rdb, cfg.Redis.Prefix).WithBuyerCache(a.buyerCache)
 	web.MountImports(a.server.Staff(), a.imports, service.NewExports(a.db, pipe, cfg.Location()), cfg.Location(), a.log)
-	corp, demo, err := a.wecomCorp()
+	corp, mode, err := a.wecomCorp()
 	if err != nil {
 		return err
 	}
 	installSDK(cfg.WeChat.APIBase, corp.APIBase)
-	if err := a.wireBot(clock, corp, demo); err != nil {
+	if err := a.wireBot(clock, corp, mode); err != nil {
 		return err
 	}
 	if err := a.wireMiniProgram(clock); err != nil {

@@ -47,6 +47,10 @@ func testAppsWith(t *testing.T, mysql bool, redisAddr string, n int, tune func(*
 	cfg.Redis.Prefix = "oh_t_" + modeltest.RandomHex(6) + ":"
 	if mysql {
 		cfg.MySQLDSN = modeltest.FreshMySQLDatabase(t)
+		if cfg.WeCom.CorpID == "" {
+			// The tests run the demo corp on MariaDB too, on loopback.
+			cfg.WeCom.Local = config.WeComLocalInsecure
+		}
 	}
 	if redisAddr == "" {
 		redisAddr = modeltest.RedisAddr()

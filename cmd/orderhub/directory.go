@@ -14,9 +14,10 @@ import (
 
 // startDirectorySync runs the nightly WeCom directory sync (03:00 local
 // time, claimed once across instances in job_runs) until the returned stop
-// is called. The embedded demo has no directory to follow: it does not run.
+// is called. The demo corp has no directory to follow, and with WeCom off
+// there is none: it does not run.
 func (a *app) startDirectorySync(ctx context.Context) (stop func()) {
-	if a.wecom == nil || a.wecom.demo || a.dirSync == nil {
+	if a.wecom == nil || a.wecom.mode != wecomReal || a.dirSync == nil {
 		return func() {}
 	}
 	ctx, cancel := context.WithCancel(ctx)

@@ -196,6 +196,9 @@ func replay(ctx context.Context, base config.Config, o simOptions, profile sim.P
 			return sim.Replay{}, err
 		}
 		cfg.MySQLDSN = dsn
+		// The simulated server listens on loopback only: its demo corp
+		// is reached by nobody but the simulation.
+		cfg.WeCom.Local = config.WeComLocalInsecure
 		cfg.Redis.Addr = o.redisAddr
 		cfg.Redis.Prefix = fmt.Sprintf("ohsim:%s:%d:%s:", stamp, o.seed, mode)
 	} else {

@@ -27,21 +27,51 @@ type wecomParts struct {
 	outbox *service.Outbox
 	runner *bot.Runner
 	corp   config.WeCom
-	demo   bool
-	// oauth is the board's WeCom web login.
+	mode   wecomMode
+	// oauth is the board's WeCom web login (nil with WeCom off).
 	oauth *bot.OAuth
 	// local is the demo's local WeCom (nil with a real corp).
 	local *localwecom.Server
 }
 
-// wecomCorp is the WeCom corp the bot talks to: the configured one, or with
-// no corp configured the demo corp, whose local WeCom it starts and mounts
-// here. The returned corp's APIBase is where its API calls go; nothing in
-// a.cfg changes, so no later step depends on this one having run.
-func (a *app) wecomCorp() (corp config.WeCom, demo bool, err error) {
+// wecomMode is which WeCom a process talks to.
+type wecomMode int
+
+const (
+	// wecomReal: the configured corp.
+	wecomReal wecomMode = iota
+	// wecomDemo: the demo corp and its local WeCom, on this server.
+	wecomDemo
+	// wecomOff: no corp on a server that is not the embedded demo, and no
+	// opt-in to the demo corp: no callback, no local WeCom, no WeCom login,
+	// and messages to staff fail as undeliverable.
+	wecomOff
+)
+
+// offCorp names the corp a server with WeCom off builds its (never used)
+// WeCom client for; nothing is served or sent with it.
+const offCorp = "wecom-off"
+
+// wecomCorp is the WeCom corp the bot talks to: the configured one; with
+// no corp configured, the demo corp — whose local WeCom it starts and
+// mounts here — in the embedded demo, or on MySQL when wecom.local opts in
+// (logged as a warning: anyone who reaches the port is then any staff
+// member); else none. The returned corp's APIBase is where its API calls
+// go; nothing in a.cfg changes, so no later step depends on this one.
+func (a *app) wecomCorp() (corp config.WeCom, mode wecomMode, err error) {
 	corp = a.cfg.WeCom
 	if corp.CorpID != "" {
-		return corp, false, nil
+		return corp, wecomReal, nil
+	}
+	if !a.cfg.Embedded() {
+		if a.cfg.WeCom.Local != config.WeComLocalInsecure {
+			a.log.Warn("WeCom is off: no wecom.corp_id (ORDERHUB_WECOM_CORP_ID) is configured; chat, pushes to staff and the board's WeCom login do not work. " +
+				"The demo corp runs only in the embedded mode, or on a private test network with ORDERHUB_WECOM_LOCAL=" + config.WeComLocalInsecure)
+			return config.WeCom{CorpID: offCorp, Secret: offCorp}, wecomOff, nil
+		}
+		a.log.Warn("INSECURE: the demo WeCom corp is served on a MySQL server (ORDERHUB_WECOM_LOCAL=" + config.WeComLocalInsecure + "): " +
+			"anyone who reaches this port can log into the board as any staff member, read every staff message at " + bot.LocalPath + "/inbox " +
+			"and send commands as any keeper with the published token and AES key; never on a network others reach")
 	}
 	corp = config.WeCom{CorpID: bot.DemoCorpID, AgentID: bot.DemoAgentID, Secret: bot.DemoSecret, Token: bot.DemoToken, AESKey: bot.DemoAESKey}
 	local := localwecom.New(corp.CorpID, corp.Secret)
@@ -51,7 +81,7 @@ func (a *app) wecomCorp() (corp config.WeCom, demo bool, err error) {
 	// port 0, and replies sent to it would never arrive.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return corp, true, fmt.Errorf("demo wecom: %w", err)
+		return corp, wecomDemo, fmt.Errorf("demo wecom: %w", err)
 	}
 	ls := &http.Server{Handler: local, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = ls.Serve(ln) }()
@@ -66,19 +96,35 @@ func (a *app) wecomCorp() (corp config.WeCom, demo bool, err error) {
 		h(c)
 	})
 	a.server.Engine().POST(bot.LocalPath+"/*path", h)
-	return corp, true, nil
+	return corp, wecomDemo, nil
+}
+
+// offSender refuses every WeCom message of a server with WeCom off: each
+// is marked failed at once, with the reason, instead of retried.
+type offSender struct{}
+
+func (offSender) Send(context.Context, service.Outgoing) error {
+	return &service.UndeliverableError{Reason: "wecom is off: no wecom.corp_id configured"}
 }
 
 // wireBot builds the bot for corp and mounts its routes: the callback and
-// the outbox staff API.
-func (a *app) wireBot(clock service.Clock, corp config.WeCom, demo bool) error {
+// the outbox staff API. With WeCom off nothing reaches the bot: the
+// callback is not mounted, and there is no WeCom login.
+func (a *app) wireBot(clock service.Clock, corp config.WeCom, mode wecomMode) error {
 	cfg := a.cfg
-	crypto, err := bot.NewCrypto(corp.Token, corp.AESKey, corp.CorpID)
-	if err != nil {
-		return err
+	var crypto *bot.Crypto
+	if mode != wecomOff {
+		var err error
+		if crypto, err = bot.NewCrypto(corp.Token, corp.AESKey, corp.CorpID); err != nil {
+			return err
+		}
 	}
 	wc := bot.NewWeCom(corp.CorpID, corp.Secret, corp.AgentID, a.rdb, cfg.Redis.Prefix, cfg.Location())
-	sender, err := a.outboxSender(wc)
+	var send service.Sender = wc
+	if mode == wecomOff {
+		send = offSender{}
+	}
+	sender, err := a.outboxSender(send)
 	if err != nil {
 		return err
 	}
@@ -89,7 +135,7 @@ func (a *app) wireBot(clock service.Clock, corp config.WeCom, demo bool) error {
 	pipe := a.orders.Pipeline()
 	tickets := a.tickets
 	inbox := service.NewInbox(a.db, clock)
-	if demo {
+	if mode == wecomDemo {
 		a.chatInbox = inbox
 	}
 	ocr := a.ocr()
@@ -106,17 +152,21 @@ func (a *app) wireBot(clock service.Clock, corp config.WeCom, demo bool) error {
 		Practice: realPractice{p: practice}, Clock: clock, BoardURL: boardURL(cfg),
 	})
 	runner := bot.NewRunner(b, inbox, ob.Poke, a.log, bot.RunnerOptions{})
-	bot.NewCallback(crypto, inbox, runner, a.rdb, cfg.Redis.Prefix, clock, a.log).WithPractice(practice).Mount(a.server.Engine())
+	if crypto != nil {
+		bot.NewCallback(crypto, inbox, runner, a.rdb, cfg.Redis.Prefix, clock, a.log).WithPractice(practice).Mount(a.server.Engine())
+	}
 	web.MountOutbox(a.server.Staff(), ob, cfg.Location(), a.log)
 	a.dirSync = service.NewDirectorySync(a.db, a.staffing, wc, clock, cfg.Location(), a.log)
 	web.MountDirectory(a.server.Staff(), a.dirSync, a.log)
-	// The demo's authorize page is the local WeCom's, on this server.
-	oauthBase := ""
-	if demo {
-		oauthBase = bot.LocalPath
+	var oauth *bot.OAuth
+	switch mode {
+	case wecomReal:
+		oauth = bot.NewOAuth(corp.CorpID, corp.Secret, strconv.Itoa(corp.AgentID), a.rdb, cfg.Redis.Prefix, "")
+	case wecomDemo:
+		// The demo's authorize page is the local WeCom's, on this server.
+		oauth = bot.NewOAuth(corp.CorpID, corp.Secret, strconv.Itoa(corp.AgentID), a.rdb, cfg.Redis.Prefix, bot.LocalPath)
 	}
-	oauth := bot.NewOAuth(corp.CorpID, corp.Secret, strconv.Itoa(corp.AgentID), a.rdb, cfg.Redis.Prefix, oauthBase)
-	a.wecom = &wecomParts{outbox: ob, runner: runner, corp: corp, demo: demo, oauth: oauth, local: a.localWeCom}
+	a.wecom = &wecomParts{outbox: ob, runner: runner, corp: corp, mode: mode, oauth: oauth, local: a.localWeCom}
 	return nil
 }
 
@@ -151,11 +201,18 @@ func (a *app) startBot(ctx context.Context) (stop func()) {
 
 // botBanner prints how to reach the bot; in the demo, the demo corp.
 func (a *app) botBanner(w io.Writer) {
-	if !a.wecom.demo {
+	if a.wecom.mode == wecomOff {
+		fmt.Fprintf(w, "WeCom: off (no ORDERHUB_WECOM_CORP_ID; chat and pushes to staff need a corp, see docs/configuration.md)\n")
+		return
+	}
+	if a.wecom.mode == wecomReal {
 		fmt.Fprintf(w, "WeCom app: corp %s, agent %d, callback /wecom/callback\n", a.wecom.corp.CorpID, a.wecom.corp.AgentID)
 		return
 	}
 	c := a.wecom.corp
+	if !a.cfg.Embedded() {
+		fmt.Fprintf(w, "INSECURE: demo WeCom corp on a MySQL server (ORDERHUB_WECOM_LOCAL=%s): anyone who reaches this port is any staff member\n", config.WeComLocalInsecure)
+	}
 	fmt.Fprintf(w, "WeCom demo corp (no ORDERHUB_WECOM_CORP_ID set; replies go to the local inbox at %s/inbox):\n", bot.LocalPath)
 	fmt.Fprintf(w, "  corp id %s  agent %d  token %s  aes key %s\n", c.CorpID, c.AgentID, c.Token, c.AESKey)
 	fmt.Fprintf(w, "try:  go run ./cmd/orderhub chat --as wangjg \"帮助\"   (after go build: ./orderhub chat …)\n")
