@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -231,12 +232,30 @@ func (s *Intakes) Receive(ctx context.Context, key, ts, sig string, body []byte)
 		return s.view(ctx, it)
 	}
 	v, err = s.place(ctx, it, doc, System)
-	if err != nil {
-		// Refused (no stock): the channel is told and nothing stays behind.
-		db.Where("id = ? AND state = ?", it.ID, intakeNew).Delete(&model.Intake{})
+	if err != nil && refused(err) {
+		// Refused (no stock, bad input): the channel is told and nothing
+		// stays behind — unless an order holds the intake's key after all,
+		// which keeps its intake.
+		key := intakeOrderKey(it.ID)
+		db.Where("id = ? AND state = ?", it.ID, intakeNew).
+			Where("NOT EXISTS (?)", db.Model(&model.IdempotencyKey{}).Select("1").Where("`key` = ?", key)).
+			Delete(&model.Intake{})
 	}
+	// Any other failure (the database, a killed query, a timeout) may have
+	// come after the order committed: the intake stays new, and the
+	// channel's retry finds the same order through the intake's key.
 	return v, false, err
 }
+
+// refused is a refusal the order's placement answered before writing
+// anything: invalid input or a conflict such as too little stock.
+func refused(err error) bool {
+	return errors.Is(err, ErrInvalid) || errors.Is(err, ErrConflict) || errors.Is(err, ErrNotFound)
+}
+
+// intakeOrderKey is the idempotency key an intake's order is placed
+// with: the order and its intake are one fact through it.
+func intakeOrderKey(id uint64) string { return "intake:" + strconv.FormatUint(id, 10) }
 
 // intakeNew is an intake all of whose parts matched, not yet placed (a
 // crash between matching and placing leaves it so; a retry places it).
@@ -387,7 +406,7 @@ func (s *Intakes) place(ctx context.Context, it model.Intake, doc IntakeDoc, act
 	// resumed after a crash between them finds the same order again.
 	d, _, err := s.orders.Create(step(ctx), NewOrder{
 		Channel: channel, CustomerID: doc.CustomerID, Lines: lines, Address: doc.address(), Remark: doc.Remark,
-		PromisedAt: doc.PromisedAt, IdempotencyKey: "intake:" + strconv.FormatUint(it.ID, 10), Actor: actor,
+		PromisedAt: doc.PromisedAt, IdempotencyKey: intakeOrderKey(it.ID), Actor: actor,
 	})
 	if err != nil {
 		return IntakeView{}, err

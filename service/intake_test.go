@@ -400,3 +400,72 @@ func TestChannelPresetsTakePlatformSamples(t *testing.T) {
 		checkInvariants(t, db)
 	})
 }
+
+// TestChannelRetryAfterFailedMarkPlacesOnce: the order commits, then
+// marking its intake placed fails (as a KILL QUERY or max_statement_time
+// would fail it). The intake must stay, so the channel's retry finds the
+// same order through the intake's key instead of placing a second one, and
+// no stock stays locked for an order nothing points to.
+func TestChannelRetryAfterFailedMarkPlacesOnce(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newEnv(t, db)
+		e.world(t)
+		e.put(t, "A", "BOLT-M8", 100)
+		in := newIntakes(e)
+		var fail sync.Mutex
+		armed := true
+		const name = "test:kill-intake-mark"
+		if err := db.Callback().Update().Before("gorm:update").Register(name, func(tx *gorm.DB) {
+			fail.Lock()
+			defer fail.Unlock()
+			if armed && tx.Statement.Table == "intakes" {
+				armed = false
+				_ = tx.AddError(errors.New("Error 1317 (70100): Query execution was interrupted"))
+			}
+		}); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = db.Callback().Update().Remove(name) })
+
+		body := `{"external_id":"K-1","customer":{"code":"C1"},"lines":[{"sku":"BOLT-M8","qty":7}]}`
+		if _, _, err := send(t, e, in, "shop", body); err == nil {
+			t.Fatal("the injected failure did not reach the channel")
+		}
+		if n := count(t, db, &model.Order{}); n != 1 {
+			t.Fatalf("%d orders after the first attempt, want the one that committed", n)
+		}
+		var its []model.Intake
+		if err := db.Where("channel = ? AND external_id = ?", "shop", "K-1").Find(&its).Error; err != nil {
+			t.Fatal(err)
+		}
+		if len(its) != 1 {
+			t.Fatalf("the order committed but %d intakes point at it", len(its))
+		}
+		v, replayed, err := send(t, e, in, "shop", body)
+		if err != nil || !replayed || v.Order == nil || v.State != model.IntakePlaced {
+			t.Fatalf("retry = %v, replayed %v, state %s, order %+v", err, replayed, v.State, v.Order)
+		}
+		if n := count(t, db, &model.Order{}); n != 1 {
+			t.Errorf("the retry placed a second order: %d orders", n)
+		}
+		if _, locked := e.stockOf(t, "A", "BOLT-M8"); locked != 7 {
+			t.Errorf("locked %d, want 7 (one order)", locked)
+		}
+		var it model.Intake
+		if err := db.Where("channel = ? AND external_id = ?", "shop", "K-1").Take(&it).Error; err != nil {
+			t.Fatal(err)
+		}
+		if it.State != model.IntakePlaced || it.OrderID == nil || *it.OrderID != v.Order.Order.ID {
+			t.Errorf("intake state %s order %v, want placed for order %d", it.State, it.OrderID, v.Order.Order.ID)
+		}
+		// A refusal (too little stock) still leaves nothing behind.
+		short := `{"external_id":"K-2","customer":{"code":"C1"},"lines":[{"sku":"BOLT-M8","qty":1000}]}`
+		if _, _, err := send(t, e, in, "shop", short); !errors.Is(err, service.ErrConflict) {
+			t.Fatalf("short order = %v, want a conflict", err)
+		}
+		if n := count(t, db.Where("external_id = ?", "K-2"), &model.Intake{}); n != 0 {
+			t.Errorf("a refused order left %d intakes", n)
+		}
+		checkInvariants(t, db)
+	})
+}
