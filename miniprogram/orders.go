@@ -212,6 +212,7 @@ func (a *API) withProblems(ctx context.Context, out *orderJSON, d service.Detail
 	}
 	out.Problems = a.buyerProblems(d, ts)
 	out.OpenProblems = openProblems(out.Problems)
+	a.withTicketLines(out, ts)
 	return nil
 }
 

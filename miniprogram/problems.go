@@ -35,18 +35,24 @@ func problemKind(s string) (key, name string, ok bool) {
 }
 
 type ticketJSON struct {
-	No          string     `json:"no"`
-	Kind        string     `json:"kind"`
-	KindName    string     `json:"kind_name"`
-	OrderNo     string     `json:"order_no"`
-	Description string     `json:"description"`
-	State       string     `json:"state"`
-	Assignee    *ownerJSON `json:"assignee"`
-	CreatedAt   string     `json:"created_at"`
+	No          string `json:"no"`
+	Kind        string `json:"kind"`
+	KindName    string `json:"kind_name"`
+	OrderNo     string `json:"order_no"`
+	Description string `json:"description"`
+	State       string `json:"state"`
+	StateName   string `json:"state_name"`
+	// Resolution is what was done, as the order's detail shows it; set
+	// once the problem is resolved.
+	Resolution string     `json:"resolution,omitempty"`
+	ResolvedAt *string    `json:"resolved_at,omitempty"`
+	Assignee   *ownerJSON `json:"assignee"`
+	CreatedAt  string     `json:"created_at"`
 }
 
 func (a *API) ticketOut(v service.TicketView) ticketJSON {
-	out := ticketJSON{No: v.No, OrderNo: v.OrderNo, Description: v.Description, State: v.State, CreatedAt: a.ts(v.CreatedAt), Kind: "other", KindName: "其他"}
+	out := ticketJSON{No: v.No, OrderNo: v.OrderNo, Description: v.Description, State: v.State, StateName: problemStateZh[v.State],
+		Resolution: v.Resolution, ResolvedAt: a.tsPtr(v.ResolvedAt), CreatedAt: a.ts(v.CreatedAt), Kind: "other", KindName: "其他"}
 	// The buyer's kind leads the description: 【少发】….
 	for k, n := range problemKinds {
 		if rest, ok := strings.CutPrefix(v.Description, "【"+n+"】"); ok {

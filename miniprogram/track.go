@@ -6,6 +6,8 @@ import (
 	"errors"
 	"html/template"
 	"net/http"
+	"sort"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -95,13 +97,13 @@ func (a *API) trackPage(c *gin.Context) {
 		c.String(http.StatusInternalServerError, "服务器内部错误，请稍后再试 (request id %s)", reqlog.ID(c))
 		return
 	}
-	p := a.trackView(d)
 	ts, err := a.d.Tickets.List(c.Request.Context(), service.TicketFilter{OrderNo: d.Order.No})
 	if err != nil {
 		a.d.Log.ErrorContext(c, "tracking page", "err", err)
 		c.String(http.StatusInternalServerError, "服务器内部错误，请稍后再试 (request id %s)", reqlog.ID(c))
 		return
 	}
+	p := a.trackView(d, ts)
 	for _, pr := range a.buyerProblems(d, ts) {
 		open := pr.State == model.TicketOpen || pr.State == model.TicketAcknowledged
 		p.Problems = append(p.Problems, trackProblem{KindName: pr.KindName, StateName: pr.StateName, Resolution: pr.Resolution, Open: open})
@@ -112,7 +114,7 @@ func (a *API) trackPage(c *gin.Context) {
 	a.renderTrack(c, http.StatusOK, p)
 }
 
-func (a *API) trackView(d service.Detail) trackPage {
+func (a *API) trackView(d service.Detail, ts []service.TicketView) trackPage {
 	o := d.Order
 	pipe := a.d.Orders.Pipeline()
 	p := trackPage{
@@ -121,12 +123,33 @@ func (a *API) trackView(d service.Detail) trackPage {
 		Carrier: o.Carrier, TrackingNo: o.TrackingNo, Updated: a.localTime(a.d.Orders.Now()),
 	}
 	entered := map[string]string{}
+	var eventTimes []time.Time
 	for _, e := range d.Events {
 		if e.ToStage != "" {
 			entered[e.ToStage] = a.localTime(e.CreatedAt)
 		}
 		if text, by, show := a.buyerEvent(d, e); show {
 			p.Events = append(p.Events, trackEvent{At: a.localTime(e.CreatedAt), Text: text, By: by})
+			eventTimes = append(eventTimes, e.CreatedAt)
+		}
+	}
+	// The problems the buyer reported, step by step, among the rest.
+	if lines := a.ticketLines(ts); len(lines) > 0 {
+		type at struct {
+			t  time.Time
+			ev trackEvent
+		}
+		var all []at
+		for i, e := range p.Events {
+			all = append(all, at{eventTimes[i], e})
+		}
+		for _, l := range lines {
+			all = append(all, at{l.At, trackEvent{At: a.localTime(l.At), Text: l.Text, By: l.By}})
+		}
+		sort.SliceStable(all, func(i, j int) bool { return all[i].t.Before(all[j].t) })
+		p.Events = p.Events[:0]
+		for _, x := range all {
+			p.Events = append(p.Events, x.ev)
 		}
 	}
 	if r, ok := orderCancelReason(d); ok {
