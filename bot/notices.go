@@ -177,6 +177,9 @@ func earlier(n service.EscalationNotice, loc *time.Location, clean func(string, 
 // (invariant 9).
 func escalationMarkdown(n service.EscalationNotice, loc *time.Location) string {
 	md := textesc.Markdown
+	if n.Nudge {
+		return "**待办提醒**\n> " + nudgeLine(n) + "\n看全部：回复「待办」。"
+	}
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "**催办（第%d级）：%s已等 <font color=\"warning\">%s</font>**\n", n.Level, md(n.What, 0), service.Waited(n.Waited))
 	if n.OrderNo != "" {
@@ -246,6 +249,9 @@ func escalationDigest(d service.EscalationDigest) string {
 	listed := 0
 	for i, n := range d.Items {
 		line := fmt.Sprintf("> %d. %s，已等 <font color=\"warning\">%s</font>，工单 %s（第%d级）\n", i+1, textesc.Markdown(n.What, 0), service.Waited(n.Waited), n.TicketNo, n.Level)
+		if n.Nudge {
+			line = fmt.Sprintf("> %d. %s（第%d级）\n", i+1, nudgeLine(n), n.Level)
+		}
 		// WeCom refuses markdown over 4096 bytes (errcode 45002, and the
 		// digest was marked failed): list what fits, say how many more.
 		if sb.Len()+len(line)+len(tail)+80 > MarkdownLimit {
@@ -433,4 +439,19 @@ func newTicketText(n service.NewTicketNotice) string {
 	}
 	return fmt.Sprintf("新工单 %s：订单 %s（%s）%s：%s。回复「收到 %s」接单，处理完回复「处理 %s 怎么处理的」。",
 		n.TicketNo, n.OrderNo, n.StageName, what, textesc.Text(n.Description, 201), n.TicketNo, n.TicketNo)
+}
+
+// nudgeLine is a nudge to the holder in one line of markdown: what is
+// waiting, the time left before their lead hears of it, and the one
+// command that moves it.
+func nudgeLine(n service.EscalationNotice) string {
+	left := ""
+	if n.Left > 0 {
+		left = "，还剩 <font color=\"warning\">" + service.Waited(n.Left) + "</font> 到时限"
+	}
+	action := ""
+	if n.Action != "" {
+		action = "，请回复「" + textesc.Markdown(n.Action, 0) + "」"
+	}
+	return fmt.Sprintf("待办提醒：%s，已 %s%s%s", textesc.Markdown(n.What, 0), service.Waited(n.Waited), left, action)
 }

@@ -337,6 +337,13 @@ type Level struct {
 // stage-owner role (keeper → keeper_lead).
 const LeadToken = "@lead"
 
+// HolderToken in a level's notify list means the person holding the work
+// now: the order's owner, the ticket's assignee, the transfer's assignee.
+// A level that notifies only the holder is a nudge, sent before the
+// clock runs out with the one action to take: it opens no ticket, and the
+// lead's level follows only if the work did not move.
+const HolderToken = "@holder"
+
 // Escalation tunes the escalation scanner.
 type Escalation struct {
 	// ScanEvery is how often due alerts are looked for.
@@ -348,6 +355,10 @@ type Escalation struct {
 	// GroupOver: a person who would get more than this many pushes in one
 	// scan gets one grouped message instead.
 	GroupOver int `yaml:"group_over" env:"GROUP_OVER"`
+	// NudgeGap: a holder is nudged at most once in this long; what comes
+	// due meanwhile waits and goes out together, as one message (or is
+	// left to the next level when that comes first). 0: no gap.
+	NudgeGap Duration `yaml:"nudge_gap" env:"NUDGE_GAP"`
 	// TicketAck and TicketResolve are every ticket's own ladders: not
 	// acknowledged within…, not resolved within….
 	TicketAck     []Level `yaml:"ticket_ack" env:"-"`
@@ -459,11 +470,13 @@ func Default() Config {
 }
 
 // DefaultStages is the pipeline the business runs today. Each working
-// stage escalates to its lead when its SLA runs out and to the
-// production director at twice the SLA.
+// stage nudges the order's holder when three quarters of its SLA are
+// gone, escalates to their lead when it runs out and to the production
+// director at twice the SLA.
 func DefaultStages() []Stage {
 	ladder := func(sla time.Duration, lead string) []Level {
 		return []Level{
+			{After: Duration(sla * 3 / 4), Notify: []string{HolderToken}},
 			{After: Duration(sla), Notify: []string{lead}},
 			{After: Duration(2 * sla), Notify: []string{"production_director"}},
 		}
@@ -480,16 +493,21 @@ func DefaultStages() []Stage {
 }
 
 // DefaultEscalation is the business's rule of thumb: a ticket is
-// acknowledged within 17 minutes or its lead hears of it, and resolved
-// within 4 hours or the director does; a transfer arrives within 4 hours
-// or the keeper lead hears of it, then the supervisor.
+// acknowledged within 17 minutes or its lead hears of it (its holder is
+// reminded at 10), and resolved within 4 hours or the director does (the
+// holder reminded at 3); a transfer arrives within 4 hours or the keeper
+// lead hears of it, then the supervisor. A holder is nudged at most every
+// half hour, and one person's pushes of a scan come as one message.
 func DefaultEscalation() Escalation {
 	return Escalation{
-		ScanEvery:     Duration(30 * time.Second),
-		Cards:         true,
-		GroupOver:     3,
-		TicketAck:     []Level{{After: Duration(17 * time.Minute), Notify: []string{LeadToken}}},
-		TicketResolve: []Level{{After: Duration(4 * time.Hour), Notify: []string{"director"}}},
+		ScanEvery: Duration(30 * time.Second),
+		Cards:     true,
+		GroupOver: 1,
+		NudgeGap:  Duration(30 * time.Minute),
+		TicketAck: []Level{{After: Duration(10 * time.Minute), Notify: []string{HolderToken}},
+			{After: Duration(17 * time.Minute), Notify: []string{LeadToken}}},
+		TicketResolve: []Level{{After: Duration(3 * time.Hour), Notify: []string{HolderToken}},
+			{After: Duration(4 * time.Hour), Notify: []string{"director"}}},
 		Transfers: []Level{
 			{After: Duration(4 * time.Hour), Notify: []string{"keeper_lead"}},
 			{After: Duration(8 * time.Hour), Notify: []string{"supervisor"}},
@@ -744,12 +762,14 @@ func (c *Config) validateEscalation() error {
 	switch {
 	case e.ScanEvery.D() < 100*time.Millisecond:
 		return errors.New("config: escalation.scan_every (ORDERHUB_ESCALATION_SCAN_EVERY): must be at least 100ms")
+	case e.NudgeGap < 0:
+		return errors.New("config: escalation.nudge_gap (ORDERHUB_ESCALATION_NUDGE_GAP): must be >= 0")
 	case e.GroupOver < 1:
 		return errors.New("config: escalation.group_over (ORDERHUB_ESCALATION_GROUP_OVER): must be >= 1")
 	case e.DelayCouponFen < 0:
 		return errors.New("config: escalation.delay_coupon_fen (ORDERHUB_ESCALATION_DELAY_COUPON_FEN): must be >= 0")
 	}
-	roles := map[string]bool{LeadToken: true}
+	roles := map[string]bool{LeadToken: true, HolderToken: true}
 	for _, r := range c.Roles {
 		roles[r] = true
 	}

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -39,6 +40,11 @@ type Escalator struct {
 	// batch bounds the alarms one transaction fires; find bounds the
 	// waits one query arms (Arm repeats while a query comes back full).
 	batch, find int
+	// nudged is when this instance last nudged each holder (WeCom user),
+	// for cfg.NudgeGap. Another instance keeps its own: with n instances a
+	// holder hears at most n times a gap.
+	nudgeMu sync.Mutex
+	nudged  map[string]time.Time
 }
 
 // NewEscalator returns an Escalator.
@@ -49,7 +55,8 @@ func NewEscalator(db *gorm.DB, orders *Orders, tickets *Tickets, cfg config.Esca
 	if cfg.GroupOver < 1 {
 		cfg.GroupOver = 3
 	}
-	return &Escalator{db: db, orders: orders, pipe: orders.pipe, tickets: tickets, cfg: cfg, clock: clock, loc: loc, log: log, batch: 200, find: 1000}
+	return &Escalator{db: db, orders: orders, pipe: orders.pipe, tickets: tickets, cfg: cfg, clock: clock, loc: loc, log: log, batch: 200, find: 1000,
+		nudged: map[string]time.Time{}}
 }
 
 // ScanReport is what one scan did.
@@ -342,13 +349,58 @@ type push struct {
 	ticket  model.Ticket
 	cardTo  []string
 	grouped []string
+	// nudge: the level tells only the holder, before the clock runs out;
+	// left is the time until the next level.
+	nudge bool
+	left  time.Duration
+}
+
+// isNudge says whether lv tells only the holder of the work.
+func isNudge(lv config.Level) bool {
+	if len(lv.Notify) == 0 || lv.Webhook != "" {
+		return false
+	}
+	for _, r := range lv.Notify {
+		if r != config.HolderToken {
+			return false
+		}
+	}
+	return true
+}
+
+// nudgeFree is when user may be nudged again (cfg.NudgeGap after the
+// last nudge this instance sent them); now or earlier: at once.
+func (e *Escalator) nudgeFree(user string, now time.Time) time.Time {
+	e.nudgeMu.Lock()
+	defer e.nudgeMu.Unlock()
+	last, ok := e.nudged[user]
+	if !ok || last.After(now) {
+		return now
+	}
+	return last.Add(e.cfg.NudgeGap.D())
+}
+
+// markNudged notes the holders a committed batch nudged.
+func (e *Escalator) markNudged(pushes []*push, now time.Time) {
+	e.nudgeMu.Lock()
+	defer e.nudgeMu.Unlock()
+	for _, p := range pushes {
+		if p.nudge {
+			for _, st := range p.to {
+				e.nudged[st.UserID] = now
+			}
+		}
+	}
 }
 
 // fireBatch claims due alarms and fires each one's level, all in one
 // transaction with the outbox rows, so a crash or a rollback leaves
 // neither a push without its level moved on nor the reverse.
 func (e *Escalator) fireBatch(ctx context.Context) (claimed, fired, stopped int, err error) {
+	var committed []*push
+	var at time.Time
 	err = inTx(ctx, e.db, func(tx *gorm.DB) error {
+		committed = nil
 		claimed, fired, stopped = 0, 0, 0
 		now := e.clock()
 		// Which alarms are due is read without locking; they are then
@@ -389,8 +441,12 @@ func (e *Escalator) fireBatch(ctx context.Context) (claimed, fired, stopped int,
 				fired++
 			}
 		}
+		committed, at = pushes, now
 		return e.send(tx, pushes, now)
 	})
+	if err == nil {
+		e.markNudged(committed, at)
+	}
 	if errors.Is(err, errRaced) {
 		err = nil
 	}
@@ -405,7 +461,9 @@ type subject struct {
 	stageName string
 	ownerRole string
 	holder    string
-	what      string // 订单 SO… 在「待质检」 / 工单 TK… / 调拨 #12
+	// holderStaff is who holds the work now (a level's "@holder").
+	holderStaff *model.Staff
+	what        string // 订单 SO… 在「待质检」 / 工单 TK… / 调拨 #12
 	// warehouseID is the warehouse whose people are told first (see
 	// recipients): the order's, or the transfer's end that must act.
 	warehouseID uint64
@@ -457,7 +515,7 @@ func (e *Escalator) subject(tx *gorm.DB, a model.Alarm) (subject, error) {
 				return s, fmt.Errorf("load assignee of transfer %d: %w", tr.ID, err)
 			}
 			if found {
-				s.holder = st.Name
+				s.holder, s.holderStaff = st.Name, &st
 			}
 		}
 	case model.AlarmTicket:
@@ -484,7 +542,7 @@ func (e *Escalator) subject(tx *gorm.DB, a model.Alarm) (subject, error) {
 				return s, fmt.Errorf("load assignee of ticket %s: %w", tk.No, err)
 			}
 			if found {
-				s.holder = st.Name
+				s.holder, s.holderStaff = st.Name, &st
 			}
 		}
 	}
@@ -523,7 +581,7 @@ func (e *Escalator) subject(tx *gorm.DB, a model.Alarm) (subject, error) {
 				return s, fmt.Errorf("load owner of order %s: %w", o.No, err)
 			}
 			if found {
-				s.holder = st.Name
+				s.holder, s.holderStaff = st.Name, &st
 			}
 		}
 	}
@@ -565,9 +623,28 @@ func (e *Escalator) fire(tx *gorm.DB, a model.Alarm, now time.Time) (*push, bool
 	case !f.postpone.IsZero():
 		return nil, false, move(map[string]any{"next_at": f.postpone})
 	}
+	if isNudge(f.level) && e.cfg.NudgeGap > 0 && s.holderStaff != nil {
+		if until := e.nudgeFree(s.holderStaff.UserID, now); until.After(now) {
+			// The holder was nudged a moment ago: this waits for the gap to
+			// end and goes out with whatever else is due then — or, when
+			// the next level comes first, is left to it.
+			if a.Level < len(levels) {
+				next := notQuiet(levels[a.Level], add(a.EnteredAt, levels[a.Level].After.D()), e.loc)
+				if !next.After(until) {
+					return nil, false, move(map[string]any{"level": a.Level + 1, "next_at": next})
+				}
+			}
+			return nil, false, move(map[string]any{"next_at": until})
+		}
+	}
 	to, err := e.recipients(tx, f.level, s)
 	if err != nil {
 		return nil, false, err
+	}
+	if len(to) == 0 && isNudge(f.level) && a.Level < len(levels) {
+		// Nobody holds the work to nudge (no error): its next level, at
+		// its own time, is who hears.
+		return nil, false, move(map[string]any{"level": a.Level + 1, "next_at": notQuiet(levels[a.Level], add(a.EnteredAt, levels[a.Level].After.D()), e.loc)})
 	}
 	before := parseTold(a.Told)
 	// Invariant 10: a level that finds nobody is an error — logged,
@@ -598,7 +675,10 @@ func (e *Escalator) fire(tx *gorm.DB, a model.Alarm, now time.Time) (*push, bool
 			return nil, false, err
 		}
 	}
-	p := &push{alarm: a, level: f.level, subj: s, to: to, before: before, waited: now.Sub(a.EnteredAt)}
+	p := &push{alarm: a, level: f.level, subj: s, to: to, before: before, waited: now.Sub(a.EnteredAt), nudge: isNudge(f.level)}
+	if a.Level < len(levels) {
+		p.left = add(a.EnteredAt, levels[a.Level].After.D()).Sub(now)
+	}
 	switch {
 	case a.TicketID != nil:
 		if err := tx.Where("id = ?", *a.TicketID).Take(&p.ticket).Error; err != nil {
@@ -608,9 +688,12 @@ func (e *Escalator) fire(tx *gorm.DB, a model.Alarm, now time.Time) (*push, bool
 		if err := tx.Where("id = ?", a.SubjectID).Take(&p.ticket).Error; err != nil {
 			return nil, false, err
 		}
+	case p.nudge:
+		// A nudge to the holder opens no ticket: the lead's level does,
+		// if the work did not move.
 	default:
-		// Level 1 of a stage or transfer opens the ticket the climb is
-		// about, assigned to the first person told.
+		// The first level of a stage or transfer past its nudge opens the
+		// ticket the climb is about, assigned to the first person told.
 		var assignee *model.Staff
 		if len(to) > 0 {
 			assignee = &to[0]
@@ -622,7 +705,10 @@ func (e *Escalator) fire(tx *gorm.DB, a model.Alarm, now time.Time) (*push, bool
 		}
 		p.ticket = tk
 	}
-	upd := map[string]any{"told": toldAfter(p.before, a.Level, to, now), "level": a.Level + 1, "ticket_id": p.ticket.ID}
+	upd := map[string]any{"told": toldAfter(p.before, a.Level, to, now), "level": a.Level + 1}
+	if p.ticket.ID != 0 {
+		upd["ticket_id"] = p.ticket.ID
+	}
 	if f.done {
 		upd["state"] = model.AlarmDone
 	} else {
@@ -788,6 +874,12 @@ func (e *Escalator) autoResolve(tx *gorm.DB, a model.Alarm, now time.Time) (bool
 func (e *Escalator) recipients(tx *gorm.DB, lv config.Level, s subject) ([]model.Staff, error) {
 	var out []model.Staff
 	for _, role := range lv.Notify {
+		if role == config.HolderToken {
+			if h := s.holderStaff; h != nil && h.Active && !slices.ContainsFunc(out, func(o model.Staff) bool { return o.ID == h.ID }) {
+				out = append(out, *h)
+			}
+			continue
+		}
 		if role == config.LeadToken {
 			if s.ownerRole == "" {
 				continue
@@ -848,7 +940,7 @@ func (e *Escalator) send(tx *gorm.DB, pushes []*push, now time.Time) error {
 		key := fmt.Sprintf("esc:%d:%d", p.alarm.ID, p.alarm.Level)
 		if len(p.cardTo) > 0 {
 			n := e.notice(p)
-			if e.cfg.Cards {
+			if e.cfg.Cards && p.ticket.ID != 0 && !p.nudge {
 				n.TaskID = e.taskID(p)
 				if err := tx.Create(&model.CardTask{TaskID: n.TaskID, TicketID: p.ticket.ID, ToUser: strings.Join(p.cardTo, "|"), OutboxKey: key, CreatedAt: now}).Error; err != nil {
 					return err
@@ -883,6 +975,19 @@ func (e *Escalator) send(tx *gorm.DB, pushes []*push, now time.Time) error {
 func (e *Escalator) notice(p *push) EscalationNotice {
 	n := EscalationNotice{Level: p.alarm.Level, What: p.subj.what, Short: p.subj.short, OrderNo: p.subj.order.No, Customer: p.subj.customer,
 		Holder: p.subj.holder, TicketNo: p.ticket.No, Waited: p.waited}
+	if p.nudge {
+		n.Nudge, n.Left = true, p.left
+		switch {
+		case p.alarm.Clock == model.ClockAck:
+			n.Action = "收到 " + p.ticket.No
+		case p.alarm.Clock == model.ClockResolve:
+			n.Action = "处理 " + p.ticket.No + " <怎么处理的>"
+		case p.alarm.Subject == model.AlarmTransfer:
+			n.Action = fmt.Sprintf("调拨完成 %d", p.alarm.SubjectID)
+		case p.subj.order.No != "":
+			n.Action = "推进 " + p.subj.order.No
+		}
+	}
 	if n.OrderNo != "" {
 		n.StageName = p.subj.stageName
 	}

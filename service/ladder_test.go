@@ -195,3 +195,107 @@ func TestAlarmWithoutRecipientGoesUp(t *testing.T) {
 		})
 	}
 }
+
+// 待办 lists orders by the time their clock has left, not by arrival.
+func TestTodoListsSoonestDueFirst(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		x := newEscEnv(t, db, nil)
+		older, newer := x.order(t), x.order(t)
+		now := x.clock.Now()
+		must0(t, db.Model(&model.Order{}).Where("no = ?", older).Update("stage_due_at", now.Add(3*time.Hour)).Error)
+		must0(t, db.Model(&model.Order{}).Where("no = ?", newer).Update("stage_due_at", now.Add(time.Hour)).Error)
+		todos := service.NewTodos(db, x.orders.Pipeline(), x.tickets, x.transfers)
+		td, err := todos.For(context.Background(), staffActor(t, db, "cs"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(td.Orders) != 2 || td.Orders[0].No != newer || td.Orders[1].No != older {
+			t.Fatalf("todo lists %v, want %s (due in 1 h) before %s (due in 3 h)", td.Orders, newer, older)
+		}
+	})
+}
+
+// nudgeEnv is an escEnv whose first stage nudges the holder at 1.5 s,
+// tells the customer-service lead at 2 s and the director at 5 s.
+func nudgeEnv(t *testing.T, db *gorm.DB, gap time.Duration) *escEnv {
+	return newEscEnv(t, db, func(c *config.Config) {
+		c.Stages[0].Escalation = []config.Level{
+			{After: config.Duration(1500 * time.Millisecond), Notify: []string{config.HolderToken}},
+			{After: config.Duration(2 * time.Second), Notify: []string{"cs_lead"}},
+			{After: config.Duration(5 * time.Second), Notify: []string{"director"}},
+		}
+		c.Escalation.GroupOver = 1
+		c.Escalation.NudgeGap = config.Duration(gap)
+	})
+}
+
+func contentOf(t *testing.T, r model.Outbox) string {
+	t.Helper()
+	return gjsonContent(t, r.Body)
+}
+
+// The holder hears first, before the clock runs out, with the command
+// that moves the work; no ticket is opened for a nudge; the lead hears
+// only when the order did not move.
+func TestHolderNudgedBeforeLead(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		x := nudgeEnv(t, db, 0)
+		stuck, moved := x.order(t), x.order(t)
+		x.clock.Add(1600 * time.Millisecond)
+		x.scan(t)
+		rows := pushes(t, db)
+		if len(rows) != 1 || rows[0].ToUser != "cs" || !strings.Contains(contentOf(t, rows[0]), "待办提醒") ||
+			!strings.Contains(contentOf(t, rows[0]), "推进 "+stuck) || !strings.Contains(contentOf(t, rows[0]), "推进 "+moved) {
+			t.Fatalf("nudge: %+v, want one message to the holder cs with 推进 for both orders", rows)
+		}
+		if tks, err := x.tickets.List(context.Background(), service.TicketFilter{Open: true}); err != nil || len(tks) != 0 {
+			t.Fatalf("a nudge opened tickets %v (%v)", tks, err)
+		}
+		if _, err := x.orders.Cancel(context.Background(), moved, service.Admin, "客户改单"); err != nil {
+			t.Fatal(err)
+		}
+		x.clock.Add(500 * time.Millisecond)
+		x.scan(t)
+		rows = pushes(t, db)[1:]
+		if len(rows) != 1 || rows[0].ToUser != "cslead" || !strings.Contains(rows[0].Body, stuck) || strings.Contains(rows[0].Body, moved) {
+			t.Fatalf("after the nudge: %+v, want the lead told of %s only", rows, stuck)
+		}
+		tks, err := x.tickets.List(context.Background(), service.TicketFilter{OrderNo: stuck})
+		if err != nil || len(tks) != 1 || tks[0].Kind != model.TicketStalled {
+			t.Fatalf("the lead's level opens the stalled ticket: %v %v", tks, err)
+		}
+	})
+}
+
+// A holder nudged a moment ago is not nudged again before the gap ends:
+// what comes due meanwhile goes out together when it does.
+func TestNudgeGapGroupsWhatComesDue(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		x := newEscEnv(t, db, func(c *config.Config) {
+			c.Stages[0].Escalation = []config.Level{
+				{After: config.Duration(1500 * time.Millisecond), Notify: []string{config.HolderToken}},
+				{After: config.Duration(20 * time.Second), Notify: []string{"cs_lead"}},
+			}
+			c.Escalation.GroupOver = 1
+			c.Escalation.NudgeGap = config.Duration(time.Second)
+		})
+		a := x.order(t)
+		x.clock.Add(300 * time.Millisecond)
+		b := x.order(t)
+		x.clock.Add(200 * time.Millisecond)
+		c := x.order(t)
+		x.clock.Add(1100 * time.Millisecond) // a due
+		x.scan(t)
+		x.clock.Add(300 * time.Millisecond) // b and c due, inside the gap
+		x.scan(t)
+		if rows := pushes(t, db); len(rows) != 1 || !strings.Contains(rows[0].Body, a) {
+			t.Fatalf("inside the gap: %+v, want only the nudge about %s", rows, a)
+		}
+		x.clock.Add(800 * time.Millisecond) // the gap is over
+		x.scan(t)
+		rows := pushes(t, db)
+		if len(rows) != 2 || rows[1].ToUser != "cs" || !strings.Contains(rows[1].Body, b) || !strings.Contains(rows[1].Body, c) {
+			t.Fatalf("after the gap: %+v, want one message about %s and %s", rows, b, c)
+		}
+	})
+}

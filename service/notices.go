@@ -51,6 +51,12 @@ type EscalationNotice struct {
 	Waited    time.Duration `json:"waited"`
 	// Before is who earlier levels told, and when.
 	Before []EscalationTold `json:"before,omitempty"`
+	// Nudge: the push tells the holder of the work, before its clock runs
+	// out, with the one command that moves it (Action) and the time Left
+	// before their lead is told.
+	Nudge  bool          `json:"nudge,omitempty"`
+	Action string        `json:"action,omitempty"`
+	Left   time.Duration `json:"left,omitempty"`
 	// TaskID is set when the push is an interactive card (escalation
 	// cards on: the app has a callback to receive 接单 / 已处理 taps);
 	// the card's model.CardTask row was written with it. WeCom wants it

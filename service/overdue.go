@@ -8,7 +8,7 @@ import (
 )
 
 // Overdue says which open tickets and pending transfers are overdue: past
-// the first level of their escalation ladder (config escalation.ticket_ack,
+// the first level of their escalation ladder after the holder's nudge (config escalation.ticket_ack,
 // ticket_resolve, transfers, transfer_dispatch), the moment the scanner
 // pushes someone about them. The board's tickets and transfers panes mark
 // and count by it, so the board and the pushes agree on what is late.
@@ -20,10 +20,14 @@ type Overdue struct {
 // never makes anything overdue.
 func NewOverdue(e config.Escalation) Overdue {
 	first := func(l []config.Level) time.Duration {
-		if len(l) == 0 {
-			return 0
+		// A nudge to the holder comes before the clock runs out: the
+		// work is overdue at the first level past it.
+		for _, lv := range l {
+			if !isNudge(lv) {
+				return lv.After.D()
+			}
 		}
-		return l[0].After.D()
+		return 0
 	}
 	return Overdue{ack: first(e.TicketAck), resolve: first(e.TicketResolve), transfer: first(e.Transfers), dispatch: first(e.TransferDispatch)}
 }

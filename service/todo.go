@@ -8,7 +8,9 @@ import (
 	"orderhub/model"
 )
 
-// Todo is one staff member's open work, oldest first.
+// Todo is one staff member's open work: orders by the time their stage's
+// clock has left (the one due soonest first, as the board lists them),
+// tickets and transfers oldest first (their clocks are the same length).
 type Todo struct {
 	Orders    []model.Order
 	Tickets   []TicketView
@@ -31,8 +33,9 @@ func NewTodos(db *gorm.DB, pipe *Pipeline, tickets *Tickets, transfers *Transfer
 	return &Todos{db: db, pipe: pipe, tickets: tickets, transfers: transfers}
 }
 
-// For returns the orders whose current stage the actor owns, the open
-// tickets assigned to them and their pending transfers, each oldest first.
+// For returns the orders whose current stage the actor owns, soonest due
+// first, the open tickets assigned to them and their pending transfers,
+// oldest first.
 func (t *Todos) For(ctx context.Context, actor Actor) (_ Todo, err error) {
 	defer wrapOp(&err, "Todos.For")
 	var td Todo
@@ -41,7 +44,7 @@ func (t *Todos) For(ctx context.Context, actor Actor) (_ Todo, err error) {
 	}
 	last := t.pipe.Last().Key
 	err = t.db.WithContext(ctx).Where("owner_staff_id = ? AND stage NOT IN ?", actor.StaffID, []string{last, StageCancelled}).
-		Order("stage_entered_at, id").Limit(50).Find(&td.Orders).Error
+		Order("CASE WHEN stage_due_at IS NULL THEN 1 ELSE 0 END, stage_due_at, stage_entered_at, id").Limit(50).Find(&td.Orders).Error
 	if err != nil {
 		return td, err
 	}

@@ -90,6 +90,8 @@ func Scaled(cfg config.Config, scale float64, escalation bool) config.Config {
 	e.TicketAck = levels(e.TicketAck)
 	e.TicketResolve = levels(e.TicketResolve)
 	e.Transfers = levels(e.Transfers)
+	e.TransferDispatch = levels(e.TransferDispatch)
+	e.NudgeGap = div(e.NudgeGap)
 	// The scan runs every 5 business minutes, but no more often than every
 	// 250 ms: a scan every 100 ms (orderhub's floor) kept SQLite's one
 	// writer busy enough to slow every chat answer.

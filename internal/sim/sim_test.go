@@ -84,7 +84,7 @@ func TestScaled(t *testing.T) {
 			}
 		}
 		if esc {
-			if got, want := c.Escalation.TicketAck[0].After.D(), 17*time.Minute/scale; got != want {
+			if got, want := c.Escalation.TicketAck[len(c.Escalation.TicketAck)-1].After.D(), 17*time.Minute/scale; got != want {
 				t.Errorf("ticket ack after %s, want %s", got, want)
 			}
 		} else if len(c.Escalation.TicketAck)+len(c.Escalation.TicketResolve)+len(c.Escalation.Transfers) != 0 {
@@ -114,5 +114,33 @@ func TestPromise(t *testing.T) {
 	}
 	if got := promiseFor(Origin.Add(16 * time.Hour)); !got.Equal(Origin.AddDate(0, 0, 2).Add(18 * time.Hour)) {
 		t.Errorf("ordered 16:00: promised %s", got)
+	}
+}
+
+// The other staff profiles the replay is judged with load, and are what
+// they say: slower people, more absences, leads who act on fewer pushes.
+func TestOtherProfilesLoad(t *testing.T) {
+	base, err := LoadProfile("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"testdata/staff-slow.yaml", "testdata/staff-absent.yaml"} {
+		p, err := LoadProfile(path)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		if len(p.Staff) != len(base.Staff) {
+			t.Fatalf("%s: %d staff, want %d", path, len(p.Staff), len(base.Staff))
+		}
+		var slower, away, ignore bool
+		for i, s := range p.Staff {
+			b := base.Staff[i]
+			slower = slower || s.React.Max > b.React.Max
+			away = away || len(s.Absent) > len(b.Absent)
+			ignore = ignore || s.Ack < b.Ack
+		}
+		if !slower && !(away && ignore) {
+			t.Errorf("%s: neither slower nor away more with leads ignoring pushes", path)
+		}
 	}
 }

@@ -110,6 +110,9 @@ func (a *agent) collect(now time.Time) {
 			a.escalation(at, cardSubjects(m.Content))
 		case strings.HasPrefix(m.Content, "**催办汇总"):
 			a.escalation(at, digestSubjects(m.Content))
+			a.nudged(at, m.Content)
+		case strings.HasPrefix(m.Content, "**待办提醒"):
+			a.nudged(at, m.Content)
 		case strings.HasPrefix(m.Content, "新待办："):
 			no := reOrder.FindString(m.Content)
 			stage := ""
@@ -121,6 +124,27 @@ func (a *agent) collect(now time.Time) {
 			a.add(task{at: at, kind: "ticket", ticket: reTicket.FindString(m.Content), ack: true})
 		case !isPush(m):
 			a.w.onReply(m.Content) // the answer to a command fired earlier
+		}
+	}
+}
+
+// nudged: a reminder of one's own work (待办提醒, alone or in a digest)
+// is acted on as a new task is, after the person's reaction time.
+func (a *agent) nudged(at time.Time, content string) {
+	for _, line := range strings.Split(content, "\n") {
+		if !strings.Contains(line, "待办提醒：") {
+			continue
+		}
+		if tk := reTicket.FindString(line); tk != "" {
+			a.add(task{at: at, kind: "ticket", ticket: tk, ack: strings.Contains(line, "未接单")})
+			continue
+		}
+		if no := reOrder.FindString(line); no != "" {
+			stage := ""
+			if i := strings.Index(line, "在「"); i >= 0 {
+				stage, _, _ = strings.Cut(line[i+len("在「"):], "」")
+			}
+			a.add(task{at: at, kind: "order", order: no, stage: stage})
 		}
 	}
 }

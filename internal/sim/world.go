@@ -724,7 +724,7 @@ func isPush(m Msg) bool {
 		return true
 	}
 	c := m.Content
-	for _, p := range []string{"新待办：", "新工单 ", "**催办汇总", "工单 "} {
+	for _, p := range []string{"新待办：", "新工单 ", "**催办汇总", "**待办提醒", "工单 "} {
 		if strings.HasPrefix(c, p) {
 			return true
 		}
