@@ -469,3 +469,48 @@ func TestChannelRetryAfterFailedMarkPlacesOnce(t *testing.T) {
 		checkInvariants(t, db)
 	})
 }
+
+// TestChannelPhoneAndNameMustAgree: a phone number places an order on its
+// customer's account only when the name given, if any, is that customer's;
+// a name that says otherwise holds the order for review.
+func TestChannelPhoneAndNameMustAgree(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newEnv(t, db)
+		e.world(t)
+		e.put(t, "A", "BOLT-M8", 100)
+		must(e.catalog.CreateCustomer(context.Background(), service.CustomerInput{Code: "C3", Name: "深圳远航五金", Phone: "13800001234", Region: "深圳"}))
+		in := newIntakes(e)
+		tests := []struct {
+			name, customer string
+			wantState      string
+		}{
+			{"another name", `{"name":"张三","phone":"138 0000 1234"}`, model.IntakeReview},
+			{"the customer's name", `{"name":"深圳远航五金","phone":"13800001234"}`, model.IntakePlaced},
+			{"part of the customer's name", `{"name":"远航五金","phone":"13800001234"}`, model.IntakePlaced},
+			{"phone alone", `{"phone":"+86 138-0000-1234"}`, model.IntakePlaced},
+		}
+		for i, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				body := fmt.Sprintf(`{"external_id":"PN-%d","customer":%s,"lines":[{"sku":"BOLT-M8","qty":1}]}`, i, tc.customer)
+				_, lockedBefore := e.stockOf(t, "A", "BOLT-M8")
+				v, _, err := send(t, e, in, "shop", body)
+				if err != nil || v.State != tc.wantState {
+					t.Fatalf("receive = %v, state %s, problems %+v", err, v.State, v.Problems)
+				}
+				_, locked := e.stockOf(t, "A", "BOLT-M8")
+				if tc.wantState == model.IntakePlaced {
+					if v.Order == nil || v.Order.Customer.Code != "C3" {
+						t.Fatalf("placed for %+v, want C3", v.Order)
+					}
+					return
+				}
+				if v.Order != nil || locked != lockedBefore {
+					t.Fatalf("held order placed or reserved: %+v, locked %d → %d", v.Order, lockedBefore, locked)
+				}
+				if len(v.Problems) == 0 || v.Problems[0].Field != "customer" || len(v.Problems[0].Candidates) == 0 || v.Problems[0].Candidates[0].Code != "C3" {
+					t.Fatalf("problems = %+v, want the customer held with C3 as a candidate", v.Problems)
+				}
+			})
+		}
+	})
+}

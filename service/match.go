@@ -129,6 +129,11 @@ func customerMatch(db *gorm.DB, ref CustomerRef, loose bool) (*model.Customer, [
 			}
 			return nil, candidates(append(found, cs...)), nil
 		}
+		if len(found) > 0 {
+			// The phone is a customer's but the name is nobody's: the
+			// name says it is someone else, so a person decides.
+			return nil, candidates(found), nil
+		}
 		found = append(found, cs...)
 	}
 	if len(found) == 1 {
