@@ -153,6 +153,8 @@ type Intakes struct {
 	div        *division.Table
 	reviewRole string
 	draftTTL   time.Duration
+	// catalog is the products' name index, kept at the reference version.
+	catalog catalogCache
 }
 
 // NewIntakes returns Intakes. reviewRole is told of orders held for
@@ -343,7 +345,7 @@ func (s *Intakes) normalise(db *gorm.DB, channel string, d *IntakeDoc, loose boo
 	if c != nil {
 		d.setCustomer(*c, "match")
 	}
-	ix, err := loadProducts(db)
+	ix, err := s.catalog.index(db, s.clock())
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,6 @@
 package service
 
 import (
-	"sort"
 	"strings"
 	"unicode"
 
@@ -154,24 +153,6 @@ func candidates(cs []model.Customer) []Candidate {
 	return out
 }
 
-// productIndex is the catalogue, read once per intake for name matching.
-type productIndex struct {
-	bySKU map[string]model.Product
-	all   []model.Product
-}
-
-func loadProducts(db *gorm.DB) (*productIndex, error) {
-	var ps []model.Product
-	if err := db.Order("id").Find(&ps).Error; err != nil {
-		return nil, err
-	}
-	ix := &productIndex{bySKU: make(map[string]model.Product, len(ps)), all: ps}
-	for _, p := range ps {
-		ix.bySKU[p.SKU] = p
-	}
-	return ix, nil
-}
-
 // matchLine fills l's match: the exact SKU, then the channel's own code
 // through its alias table, then the spelled-out name.
 func matchLine(db *gorm.DB, ix *productIndex, channel string, l *IntakeLine) error {
@@ -195,11 +176,9 @@ func matchLine(db *gorm.DB, ix *productIndex, channel string, l *IntakeLine) err
 			return err
 		}
 		if a.ID != 0 {
-			for _, p := range ix.all {
-				if p.ID == a.ProductID {
-					set(p, "alias")
-					return nil
-				}
+			if i, ok := ix.byID[a.ProductID]; ok {
+				set(ix.all[i].p, "alias")
+				return nil
 			}
 		}
 	}
@@ -210,27 +189,14 @@ func matchLine(db *gorm.DB, ix *productIndex, channel string, l *IntakeLine) err
 	if strings.TrimSpace(text) == "" {
 		return nil
 	}
-	var hits, exact []model.Product
-	for _, p := range ix.all {
-		ok, ex := nameMatches(text, p)
-		if ok {
-			hits = append(hits, p)
-		}
-		if ex {
-			exact = append(exact, p)
-		}
-	}
+	hits, exact := ix.byName(text)
 	switch {
 	case len(hits) == 1:
-		set(hits[0], "name")
+		set(ix.all[hits[0]].p, "name")
 	case len(exact) == 1:
-		set(exact[0], "name")
+		set(ix.all[exact[0]].p, "name")
 	default:
-		sort.Slice(hits, func(i, j int) bool { return hits[i].SKU < hits[j].SKU })
-		for i, p := range hits {
-			if i == 8 {
-				break
-			}
+		for _, p := range ix.firstBySKU(hits, 8) {
 			l.Candidates = append(l.Candidates, Candidate{Code: p.SKU, Name: strings.TrimSpace(p.Name + " " + p.Spec)})
 		}
 	}
@@ -247,15 +213,17 @@ func nameMatches(text string, p model.Product) (ok, exact bool) {
 	if t == "" {
 		return false, false
 	}
-	name := squash(p.Name)
-	hay := squash(p.SKU + " " + p.Name + " " + p.Spec)
-	exact = t == name || t == squash(p.Name+p.Spec)
-	hayTokens := map[string]bool{}
-	for _, w := range latinRuns(hay) {
-		hayTokens[w] = true
-	}
+	pp := prepare(p)
+	return matchPrepared(t, latinRuns(t), &pp)
+}
+
+// matchPrepared is nameMatches for a squashed text t with its latin runs
+// and a prepared product.
+func matchPrepared(t string, runs []string, pp *preparedProduct) (ok, exact bool) {
+	exact = t == pp.name || t == pp.nameSpec
+	hay, hayTokens := pp.hay, pp.hayTokens
 	cjk, strong := 0, false
-	for _, w := range latinRuns(t) {
+	for _, w := range runs {
 		if strings.IndexFunc(w, unicode.IsDigit) >= 0 {
 			if !hayTokens[w] {
 				return false, exact
