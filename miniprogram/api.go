@@ -60,6 +60,9 @@ type Deps struct {
 	// DataDir keeps the photos buyers attach to problems; "" refuses
 	// uploads (503).
 	DataDir string
+	// PhotoQuota bounds one buyer's problem photos per window; zero
+	// fields take DefaultPhotoQuota's.
+	PhotoQuota service.PhotoQuota
 }
 
 // API is the buyers' HTTP API.

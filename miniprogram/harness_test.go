@@ -136,6 +136,8 @@ type harnessOpts struct {
 	// cached gives Buyers a BuyerCache, as main wires it, and counts the
 	// harness's Redis round trips (harness.redisTrips).
 	cached bool
+	// photoQuota is the buyers' photo quota (zero: the default).
+	photoQuota service.PhotoQuota
 }
 
 // harness is orderhub's HTTP server wired as main wires it, on a real
@@ -213,6 +215,7 @@ func newHarness(t *testing.T, db *gorm.DB, o harnessOpts) *harness {
 		Redis: rdb, Prefix: prefix, Config: cfg.MiniProgram, PublicURL: "https://orders.example.com",
 		SessionSecret: []byte("test-session-secret-0123456789abcdef"),
 		Location:      cfg.Location(), Log: log, DataDir: t.TempDir(),
+		PhotoQuota:    o.photoQuota,
 	}
 	h.wx = newFakeWeChat(t)
 	var sub miniprogram.Subscriber

@@ -1,6 +1,7 @@
 package miniprogram
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -30,6 +32,26 @@ const (
 	MaxPhotos = 6
 	photoDir  = "problem-photos"
 )
+
+// DefaultPhotoQuota is what one buyer may upload across all their problems:
+// 30 photos and 60 MiB an hour (one photo is at most 5 MiB, six on a
+// problem). Counted in the database (service.Buyers.ReservePhoto), so it
+// holds on every instance with Redis up or down.
+var DefaultPhotoQuota = service.PhotoQuota{Count: 30, Bytes: 60 << 20, Window: time.Hour}
+
+func (a *API) photoQuota() service.PhotoQuota {
+	q := a.d.PhotoQuota
+	if q.Count <= 0 {
+		q.Count = DefaultPhotoQuota.Count
+	}
+	if q.Bytes <= 0 {
+		q.Bytes = DefaultPhotoQuota.Bytes
+	}
+	if q.Window <= 0 {
+		q.Window = DefaultPhotoQuota.Window
+	}
+	return q
+}
 
 var photoExt = map[string]string{"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "image/gif": ".gif"}
 
@@ -131,6 +153,29 @@ func (a *API) uploadPhoto(c *gin.Context) {
 			Message: "只能上传 JPG、PNG、WebP 或 GIF 图片"}})
 		return
 	}
+	q := a.photoQuota()
+	reserved, err := a.d.Buyers.ReservePhoto(ctx, b.ID, tk.No, int64(len(data)), q)
+	var over *service.QuotaError
+	if errors.As(err, &over) {
+		mins := int64((over.RetryAfter + time.Minute - 1) / time.Minute)
+		c.Header("Retry-After", strconv.FormatInt(int64((over.RetryAfter+time.Second-1)/time.Second), 10))
+		writeErr(c, http.StatusTooManyRequests, service.CodePhotoQuota, fmt.Sprintf(
+			"上传的照片太多了：每位买家每 %s 最多 %d 张、共 %d MB，请 %d 分钟后再传 photo quota: at most %d photos and %d MiB per %v",
+			zhDuration(q.Window), q.Count, q.Bytes>>20, mins, q.Count, q.Bytes>>20, q.Window))
+		return
+	}
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	kept := false
+	defer func() {
+		if !kept {
+			if err := a.d.Buyers.CancelPhoto(context.WithoutCancel(ctx), reserved); err != nil {
+				a.d.Log.WarnContext(ctx, "photo quota: could not undo a reservation", "id", reserved, "err", err)
+			}
+		}
+	}()
 	dir := a.photoDirOf(tk.No)
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		a.fail(c, err)
@@ -164,6 +209,7 @@ func (a *API) uploadPhoto(c *gin.Context) {
 			a.fail(c, werr)
 			return
 		}
+		kept = true
 		break
 	}
 	photos, err := a.photos(tk.No)
@@ -253,4 +299,12 @@ func (a *API) getPhoto(c *gin.Context) {
 	}
 	c.Header("Cache-Control", "private, max-age=3600")
 	c.File(full)
+}
+
+// zhDuration says a quota window in Chinese: 1 小时, 30 分钟.
+func zhDuration(d time.Duration) string {
+	if d >= time.Hour && d%time.Hour == 0 {
+		return strconv.FormatInt(int64(d/time.Hour), 10) + " 小时"
+	}
+	return strconv.FormatInt(int64((d+time.Minute-1)/time.Minute), 10) + " 分钟"
 }

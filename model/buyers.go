@@ -54,3 +54,14 @@ type SessionRevocation struct {
 	ExpiresAt time.Time `gorm:"not null;index"`
 	CreatedAt time.Time
 }
+
+// PhotoUpload is one photo a buyer uploaded to a problem they reported:
+// what the per-buyer quota counts (count and bytes per window), kept in
+// the database so the quota holds whatever Redis does.
+type PhotoUpload struct {
+	ID        uint64    `gorm:"primaryKey"`
+	BuyerID   uint64    `gorm:"not null;index:idx_photo_uploads_buyer_at,priority:1"`
+	TicketNo  string    `gorm:"size:32;not null;default:''"`
+	Bytes     int64     `gorm:"not null"`
+	CreatedAt time.Time `gorm:"not null;index:idx_photo_uploads_buyer_at,priority:2"`
+}

@@ -66,6 +66,7 @@ var migrations = []migration{
 	{15, "war room: covering index of delivered orders for the on-time rate", migrateV15},
 	{17, "counters: the reference data's version (kept between placement batches) and order ids in blocks", migrateV17},
 	{18, "buyer sessions: logouts kept in the database (session_revocations)", migrateV18},
+	{19, "buyer photos: uploads counted for the per-buyer quota (photo_uploads)", migrateV19},
 	{28, "coupons: delay compensation coupons, usable on the next order", migrateV28},
 }
 
@@ -223,5 +224,6 @@ func Models() []any {
 		&Counter{},
 		&SessionRevocation{},
 		&Coupon{},
+		&PhotoUpload{},
 	}
 }
