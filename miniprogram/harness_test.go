@@ -215,7 +215,7 @@ func newHarness(t *testing.T, db *gorm.DB, o harnessOpts) *harness {
 		Redis: rdb, Prefix: prefix, Config: cfg.MiniProgram, PublicURL: "https://orders.example.com",
 		SessionSecret: []byte("test-session-secret-0123456789abcdef"),
 		Location:      cfg.Location(), Log: log, DataDir: t.TempDir(),
-		PhotoQuota:    o.photoQuota,
+		PhotoQuota: o.photoQuota,
 	}
 	h.wx = newFakeWeChat(t)
 	var sub miniprogram.Subscriber
