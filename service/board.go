@@ -197,12 +197,24 @@ func (b *Board) filtered(db *gorm.DB, f BoardFilter) (*gorm.DB, error) {
 		}
 		q = q.Where("o.customer_id = ?", c.ID)
 	}
-	if uid := strings.TrimSpace(f.Owner); uid != "" {
-		var s model.Staff
-		if err := db.Where("user_id = ?", uid).Take(&s).Error; err != nil {
-			return nil, notFound(err, "staff", uid)
+	if who := strings.TrimSpace(f.Owner); who != "" {
+		// A supervisor types the person's name; a link may carry the userid.
+		var ss []model.Staff
+		if err := db.Where("user_id = ? OR name = ?", who, who).Order("id").Find(&ss).Error; err != nil {
+			return nil, err
 		}
-		q = q.Where("o.owner_staff_id = ?", s.ID)
+		var ids []uint64
+		for _, s := range ss {
+			if s.UserID == who {
+				ids = []uint64{s.ID}
+				break
+			}
+			ids = append(ids, s.ID)
+		}
+		if len(ids) == 0 {
+			return nil, &NotFoundError{What: "staff", Key: who}
+		}
+		q = q.Where("o.owner_staff_id IN ?", ids)
 	}
 	if text := strings.TrimSpace(f.Q); text != "" {
 		if err := checkText("q", text, 64, false); err != nil {

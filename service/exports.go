@@ -14,6 +14,32 @@ type Exports struct {
 	db   *gorm.DB
 	pipe *Pipeline
 	loc  *time.Location
+	// channels names the configured outside channels (key → name).
+	channels map[string]string
+}
+
+// WithChannelNames gives the configured channels' names (key → name), so
+// the export's 渠道 column shows a word, not a key.
+func (e *Exports) WithChannelNames(names map[string]string) *Exports {
+	e.channels = names
+	return e
+}
+
+// ChannelName is the name of the channel key: a configured channel's
+// name, the built-in channels' Chinese words, else the key.
+func (e *Exports) ChannelName(key string) string {
+	if n := e.channels[key]; n != "" {
+		return n
+	}
+	if n := ChannelWords[key]; n != "" {
+		return n
+	}
+	return key
+}
+
+// ChannelWords names the built-in channels as people say them.
+var ChannelWords = map[string]string{
+	ChannelMiniProgram: "小程序", ChannelWeCom: "企业微信", ChannelAPI: "后台", ChannelSlip: "照片单", ChannelDemo: "演示",
 }
 
 // NewExports returns Exports; loc is the business's time zone (days are

@@ -739,6 +739,16 @@ func (d *Dashboard) funcs() template.FuncMap {
 			return append(keys, more...)
 		},
 		"stage": func(key string) string { return d.d.Orders.Pipeline().Name(key) },
+		"allocState": func(s string) string {
+			if w := map[string]string{model.AllocActive: "占用中", model.AllocReleased: "已释放", model.AllocShipped: "已发出"}[s]; w != "" {
+				return w
+			}
+			return s
+		},
+		// eventFields shows the fields given with a stage change, by their
+		// Chinese names, times in the business's zone.
+		"eventFields": func(raw string) string { return eventFields(raw, loc) },
+		"fieldValue":  func(v any) string { return fieldValue(v, loc) },
 		"ticketState": func(s string) string {
 			return map[string]string{model.TicketOpen: "待接单", model.TicketAcknowledged: "处理中", model.TicketResolved: "已处理", model.TicketClosed: "已关闭"}[s]
 		},
@@ -775,17 +785,8 @@ func (d *Dashboard) funcs() template.FuncMap {
 }
 
 func channelWord(c string) string {
-	switch c {
-	case service.ChannelMiniProgram:
-		return "小程序"
-	case service.ChannelWeCom:
-		return "企业微信"
-	case service.ChannelAPI:
-		return "后台"
-	case service.ChannelSlip:
-		return "照片单"
-	case service.ChannelDemo:
-		return "演示"
+	if w := service.ChannelWords[c]; w != "" {
+		return w
 	}
 	return c
 }
@@ -829,4 +830,32 @@ func (d *Dashboard) charts(c *gin.Context) {
 	data := gin.H{"Title": "准时率与时效", "OnTime": OnTimeOut(ot90), "OnTime30": OnTimeOut(ot30), "Dwell": dwell, "Tickets": tk, "Nav": "charts",
 		"Calendar": CalendarOut(cal), "Terms": TermsOut(terms)}
 	d.render(c, http.StatusOK, "charts", data)
+}
+
+// eventFields renders an event's fields (a JSON object) as 「承诺送达 12-11 18:00 · 运单号 SF1」:
+// a value that is a time is shown in loc, never as raw RFC 3339.
+func eventFields(raw string, loc *time.Location) string {
+	var m map[string]any
+	if strings.TrimSpace(raw) == "" || json.Unmarshal([]byte(raw), &m) != nil {
+		return ""
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, fieldWord(k)+" "+fieldValue(m[k], loc))
+	}
+	return strings.Join(parts, " · ")
+}
+
+// fieldValue shows a stage field's value: a time in loc, the rest as is.
+func fieldValue(v any, loc *time.Location) string {
+	s := fmt.Sprint(v)
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.In(loc).Format("2006-01-02 15:04")
+	}
+	return s
 }

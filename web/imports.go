@@ -253,7 +253,7 @@ func (r *sheetRoutes) exportOrders(c *gin.Context) {
 		}
 		for _, l := range o.Order.Lines {
 			created := o.Order.CreatedAt
-			vals := []any{o.Order.No, local(&created), o.Order.Channel, o.Customer.Code, o.Customer.Name, o.Warehouse,
+			vals := []any{o.Order.No, local(&created), r.exports.ChannelName(o.Order.Channel), o.Customer.Code, o.Customer.Name, o.Warehouse,
 				r.exports.StageName(o.Order.Stage), l.SKU, l.Name, l.Qty, yuan(l.PriceFen), yuan(l.PriceFen * l.Qty),
 				local(o.Order.PromisedAt), local(o.DeliveredAt), onTime, o.Order.Carrier, o.Order.TrackingNo}
 			for _, s := range stages {

@@ -179,7 +179,7 @@ func (a *app) wire(clock service.Clock) error {
 	a.staffing = service.NewStaffing(a.db, pipe, clock, cfg.Roles)
 	web.MountMasterData(a.server.Staff(), a.catalog, a.staffing, a.log)
 	a.imports = service.NewImports(a.db, clock, cfg.Roles).WithProgress(a.rdb, cfg.Redis.Prefix).WithBuyerCache(a.buyerCache)
-	web.MountImports(a.server.Staff(), a.imports, service.NewExports(a.db, pipe, cfg.Location()), cfg.Location(), a.log)
+	web.MountImports(a.server.Staff(), a.imports, service.NewExports(a.db, pipe, cfg.Location()).WithChannelNames(channelNames(cfg.Channels)), cfg.Location(), a.log)
 	corp, mode, err := a.wecomCorp()
 	if err != nil {
 		return err

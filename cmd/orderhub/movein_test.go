@@ -224,7 +224,7 @@ func TestMoveIn(t *testing.T) {
 			row    float64
 			column string
 			has    string
-		}{{3, "客户名称", "128"}, {4, "就近仓库", "BJ"}, {5, "客户编码", "row 2"}, {6, "客户编码", "required"}}
+		}{{3, "客户名称", "128"}, {4, "就近仓库", "BJ"}, {5, "客户编码", "第 2 行"}, {6, "客户编码", "必填"}}
 		for i, w := range want {
 			r := rows[i].(map[string]any)
 			if r["row"] != w.row || r["column"] != w.column || !strings.Contains(r["message"].(string), w.has) {

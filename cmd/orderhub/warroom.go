@@ -11,6 +11,7 @@ import (
 	"orderhub/internal/demo"
 	"orderhub/model"
 
+	"orderhub/config"
 	"orderhub/service"
 	"orderhub/web"
 )
@@ -43,14 +44,8 @@ func (a *app) wireWarRoom(clock service.Clock, tickets *service.Tickets) error {
 		Board: w.board, Orders: a.orders, Tickets: tickets, Transfers: a.transfers, Measures: w.measures, Insight: w.insight, Catalog: a.catalog,
 		Roles: cfg.Dashboard.Roles, AdminToken: cfg.AdminToken, Secret: secret, SessionTTL: cfg.Dashboard.SessionTTL.D(),
 		PublicURL: cfg.PublicURL, DataDir: cfg.DataDir, Intakes: a.intakes, Location: cfg.Location(), Clock: clock, Log: a.log,
-		Channels: map[string]string{},
+		Channels: channelNames(cfg.Channels),
 		Overdue:  service.NewOverdue(cfg.Escalation),
-	}
-	for key, ch := range cfg.Channels {
-		d.Channels[key] = key
-		if ch.Name != "" {
-			d.Channels[key] = ch.Name
-		}
 	}
 	if a.wecom != nil && a.wecom.oauth != nil {
 		d.OAuth = a.wecom.oauth
@@ -144,4 +139,17 @@ func (a *app) startHistory(ctx context.Context) (stop func()) {
 		cancel()
 		<-done
 	}
+}
+
+// channelNames names the configured channels (key → name, the key when
+// the config gives no name), for the board and the export.
+func channelNames(chans map[string]config.Channel) map[string]string {
+	out := make(map[string]string, len(chans))
+	for key, ch := range chans {
+		out[key] = key
+		if ch.Name != "" {
+			out[key] = ch.Name
+		}
+	}
+	return out
 }
