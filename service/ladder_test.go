@@ -299,3 +299,38 @@ func TestNudgeGapGroupsWhatComesDue(t *testing.T) {
 		}
 	})
 }
+
+// Someone taking a stalled order's ticket interrupts nobody with a line
+// (it resolves itself when the order moves); a resolution by hand is told.
+func TestStalledTicketTakenTellsNoOne(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		x := newEscEnv(t, db, nil)
+		no := x.order(t)
+		x.clock.Add(2100 * time.Millisecond)
+		x.scan(t)
+		x.clock.Add(3 * time.Second)
+		x.scan(t)
+		tks, err := x.tickets.List(context.Background(), service.TicketFilter{OrderNo: no})
+		if err != nil || len(tks) != 1 || tks[0].Kind != model.TicketStalled {
+			t.Fatalf("stalled ticket: %v %v", tks, err)
+		}
+		lines := func() []model.Outbox {
+			var rows []model.Outbox
+			must0(t, db.Where("msg_type = ?", service.MsgTypeTicketChange).Find(&rows).Error)
+			return rows
+		}
+		lead := staffActor(t, db, "cslead")
+		if _, err := x.tickets.Ack(context.Background(), tks[0].No, lead, nil); err != nil {
+			t.Fatal(err)
+		}
+		if rows := lines(); len(rows) != 0 {
+			t.Fatalf("taking the stalled ticket told %+v, want nobody", rows)
+		}
+		if _, err := x.tickets.Resolve(context.Background(), tks[0].No, "已催仓库发货", lead, nil); err != nil {
+			t.Fatal(err)
+		}
+		if rows := lines(); len(rows) != 1 || rows[0].ToUser != "dir" {
+			t.Fatalf("resolving it told %+v, want the director", rows)
+		}
+	})
+}
