@@ -87,10 +87,14 @@ func TestFirstWeekBuyer(t *testing.T) {
 			t.Fatalf("delay message = %v", msg)
 		}
 		page := string(h.do("GET", "/t/"+h.tracking.Token(no), "", "").body)
-		for _, want := range []string{"延误说明", "¥20.00", code, "前有效", "12月10日 18:00"} {
+		for _, want := range []string{"延误说明", "¥20.00", "前有效", "12月10日 18:00"} {
 			if !strings.Contains(page, want) {
 				t.Errorf("tracking page lacks %q", want)
 			}
+		}
+		// The code is the buyer's: the public page never shows it.
+		if strings.Contains(page, code) {
+			t.Errorf("the public tracking page shows the coupon code %s", code)
 		}
 
 		// 12: the page shows role and name with a masked mobile and the

@@ -70,6 +70,16 @@ func Cut(s string, max int) string {
 		return Ellipsis
 	}
 	r := []rune(s)
+	return string(r[:max-1]) + Ellipsis
+}
+
+// cutWhole is Cut for chat lines (Markdown, Text): it never cuts a code in
+// the middle.
+func cutWhole(s string, max int) string {
+	if max <= 1 || utf8.RuneCountInString(s) <= max {
+		return Cut(s, max)
+	}
+	r := []rune(s)
 	end := max - 1
 	// Never cut a code in the middle (SO20261208-000001, TK…, a SKU): a
 	// half number reads as another one. Cut before it instead, unless it
@@ -97,13 +107,13 @@ func codeRune(r rune) bool {
 // Markdown makes s one line of plain words inside WeCom markdown (app
 // message or group robot), at most max characters.
 func Markdown(s string, max int) string {
-	return markdown.Replace(Cut(oneLine(s), max))
+	return markdown.Replace(cutWhole(oneLine(s), max))
 }
 
 // Text makes s one line of plain words inside a WeCom text message, at
 // most max characters.
 func Text(s string, max int) string {
-	return text.Replace(Cut(oneLine(s), max))
+	return text.Replace(cutWhole(oneLine(s), max))
 }
 
 // Card makes s a template-card field value: WeCom shows card fields as

@@ -66,16 +66,34 @@ func TestCut(t *testing.T) {
 		want string
 	}{
 		{"abc", 0, "abc"}, {"abc", 3, "abc"}, {"abcd", 3, "ab…"}, {"汉字汉字", 2, "汉…"}, {"ab", 1, "ab"[:0] + "…"},
-		// An order number is never cut in the middle: the cut goes before it.
+	} {
+		if got := Cut(tc.in, tc.max); got != tc.want {
+			t.Errorf("Cut(%q, %d) = %q, want %q", tc.in, tc.max, got, tc.want)
+		}
+	}
+}
+
+// TestChatCutKeepsCodesWhole: a chat line (Markdown, Text) shortened to
+// fit never cuts an order or ticket number in the middle, where a half
+// number reads as another one; the cut goes before it.
+func TestChatCutKeepsCodesWhole(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		max  int
+		want string
+	}{
 		{"异常 TK20261208-000001：少了一箱", 12, "异常…"},
 		{"拆出 SO20261208-000001 给苏州", 18, "拆出…"},
 		{"订单SO20261208-000001已发货", 18, "订单…"},
 		{"订单 SO20261208-000001 已发货", 22, "订单 SO20261208-000001…"},
-		// A code that is all there is is still cut to fit.
-		{"SO20261208-000001", 10, "SO2026120…"},
+		{"SO20261208-000001", 10, "SO2026120…"}, // all there is: still cut to fit
+		{"abcd", 3, "ab…"},
 	} {
-		if got := Cut(tc.in, tc.max); got != tc.want {
-			t.Errorf("Cut(%q, %d) = %q, want %q", tc.in, tc.max, got, tc.want)
+		if got := cutWhole(tc.in, tc.max); got != tc.want {
+			t.Errorf("cutWhole(%q, %d) = %q, want %q", tc.in, tc.max, got, tc.want)
+		}
+		if got := Text(tc.in, tc.max); got != tc.want {
+			t.Errorf("Text(%q, %d) = %q, want %q", tc.in, tc.max, got, tc.want)
 		}
 	}
 }
