@@ -68,6 +68,7 @@ var migrations = []migration{
 	{18, "buyer sessions: logouts kept in the database (session_revocations)", migrateV18},
 	{19, "buyer photos: uploads counted for the per-buyer quota (photo_uploads)", migrateV19},
 	{28, "coupons: delay compensation coupons, usable on the next order", migrateV28},
+	{30, "keys compare byte for byte: utf8mb4_bin on the string columns of primary and unique indexes (MySQL, MariaDB)", migrateV30},
 }
 
 // v5Subscription is the subscriptions table as version 5 created it.
