@@ -80,6 +80,10 @@ func (e *Exports) Stages() []string {
 // StageName is a stage's display name.
 func (e *Exports) StageName(key string) string { return e.pipe.Name(key) }
 
+// MaxExportDays is how many days, first and last included, one export
+// may cover.
+const MaxExportDays = 366
+
 // Orders calls fn for every order created on the days from..to (inclusive,
 // the business's days), oldest first, a batch at a time so that a year of
 // orders is never held at once.
@@ -87,8 +91,8 @@ func (e *Exports) Orders(ctx context.Context, from, to time.Time, fn func(Financ
 	if to.Before(from) {
 		return invalid("to", CodeInvalidRange, "不能早于开始日期 from")
 	}
-	if to.Sub(from) > 366*24*time.Hour {
-		return invalid("to", CodeInvalidRange, "时间范围最多 366 天")
+	if to.After(from.AddDate(0, 0, MaxExportDays-1)) {
+		return invalid("to", CodeInvalidRange, "时间范围最多 %d 天（含首尾两天），请分段导出", MaxExportDays)
 	}
 	start := time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, e.loc).UTC()
 	end := time.Date(to.Year(), to.Month(), to.Day(), 0, 0, 0, 0, e.loc).AddDate(0, 0, 1).UTC()

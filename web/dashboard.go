@@ -259,7 +259,30 @@ func (d *Dashboard) csrf(c *gin.Context) {
 }
 
 func (d *Dashboard) loginPage(c *gin.Context) {
-	d.render(c, http.StatusOK, "login", gin.H{"Title": "登录", "Next": safeNext(c.Query("next")), "OAuth": d.d.OAuth != nil, "Error": c.Query("error")})
+	d.render(c, http.StatusOK, "login", gin.H{"Title": "登录", "Next": safeNext(c.Query("next")), "OAuth": d.d.OAuth != nil, "Error": d.loginError(c.Query("error"))})
+}
+
+// loginError is the Chinese text of a login error code; the login page
+// shows only these, never text from the address (anyone can send a link
+// with ?error=… to make the board say anything).
+func (d *Dashboard) loginError(code string) string {
+	switch code {
+	case "":
+		return ""
+	case "no_wecom":
+		return "未配置企业微信"
+	case "link_expired":
+		return "登录链接已失效，请重新从企业微信打开"
+	case "no_code":
+		return "企业微信没有给出登录码，请重新打开"
+	case "wecom_failed":
+		return "企业微信登录失败，请稍后重试"
+	case "not_staff":
+		return "您不在员工名单里，请联系管理员"
+	case "role":
+		return "您的角色不能查看看板；允许的角色：" + strings.Join(d.d.Roles, "、")
+	}
+	return "登录失败，请重试"
 }
 
 func (d *Dashboard) login(c *gin.Context) {
@@ -283,7 +306,7 @@ func (d *Dashboard) logout(c *gin.Context) {
 // signed, short-lived value naming where to go back to.
 func (d *Dashboard) oauthStart(c *gin.Context) {
 	if d.d.OAuth == nil {
-		c.Redirect(http.StatusSeeOther, "/dashboard/login?error="+url.QueryEscape("未配置企业微信"))
+		c.Redirect(http.StatusSeeOther, "/dashboard/login?error=no_wecom")
 		return
 	}
 	now := d.d.Clock()
@@ -292,32 +315,34 @@ func (d *Dashboard) oauthStart(c *gin.Context) {
 }
 
 func (d *Dashboard) oauthCallback(c *gin.Context) {
-	fail := func(msg string) {
-		c.Redirect(http.StatusSeeOther, "/dashboard/login?error="+url.QueryEscape(msg))
+	fail := func(code string) {
+		c.Redirect(http.StatusSeeOther, "/dashboard/login?error="+code)
 	}
 	st, err := d.s.decode(c.Query("state"), d.d.Clock())
 	if d.d.OAuth == nil || err != nil || st.Kind != "oauth" {
-		fail("登录链接已失效，请重新从企业微信打开")
+		fail("link_expired")
 		return
 	}
 	code := c.Query("code")
 	if code == "" || len(code) > 512 {
-		fail("企业微信没有给出登录码，请重新打开")
+		fail("no_code")
 		return
 	}
 	uid, err := d.d.OAuth.UserID(c.Request.Context(), code)
 	if err != nil {
 		d.d.Log.WarnContext(c.Request.Context(), "wecom oauth", "err", err)
-		fail("企业微信登录失败，请稍后重试")
+		fail("wecom_failed")
 		return
 	}
 	a, err := d.d.Catalog.StaffActor(c.Request.Context(), uid)
 	if err != nil {
-		fail("您（" + uid + "）不在员工名单里，请联系管理员")
+		d.d.Log.InfoContext(c.Request.Context(), "board login refused: not staff", "userid", uid)
+		fail("not_staff")
 		return
 	}
 	if !d.allowed(a.Roles) {
-		fail("您（" + a.Name + "）的角色不能查看看板；允许的角色：" + strings.Join(d.d.Roles, "、"))
+		d.d.Log.InfoContext(c.Request.Context(), "board login refused: role", "userid", uid)
+		fail("role")
 		return
 	}
 	now := d.d.Clock()

@@ -93,15 +93,19 @@ func (s *Server) Auth(c *gin.Context) { s.auth(c) }
 
 // auth guards the staff API with the admin bearer token.
 func (s *Server) auth(c *gin.Context) {
-	h := c.GetHeader("Authorization")
-	token, ok := strings.CutPrefix(h, "Bearer ")
-	if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(token)), []byte(s.d.AdminToken)) != 1 {
+	if !s.isAdmin(c) {
 		c.Header("WWW-Authenticate", `Bearer realm="orderhub"`)
 		writeErr(c, http.StatusUnauthorized, "unauthorized", "请带上 Authorization: Bearer <ORDERHUB_ADMIN_TOKEN>")
 		c.Abort()
 		return
 	}
 	c.Next()
+}
+
+// isAdmin is whether the request carries the admin token.
+func (s *Server) isAdmin(c *gin.Context) bool {
+	token, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+	return ok && subtle.ConstantTimeCompare([]byte(strings.TrimSpace(token)), []byte(s.d.AdminToken)) == 1
 }
 
 type httpMetrics struct {

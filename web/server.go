@@ -109,7 +109,13 @@ func (s *Server) readyz(c *gin.Context) {
 	defer cancel()
 	if err := s.d.Ready(ctx); err != nil {
 		s.d.Log.WarnContext(c.Request.Context(), "not ready", "err", err)
-		writeErr(c, http.StatusServiceUnavailable, "not_ready", err.Error())
+		// Anyone may ask (load balancers do): only the admin token sees
+		// why, since the cause names the database and the driver.
+		msg := "未就绪（原因见日志，或带上 Authorization: Bearer <ORDERHUB_ADMIN_TOKEN> 再问）"
+		if s.isAdmin(c) {
+			msg = "未就绪：" + err.Error()
+		}
+		writeErr(c, http.StatusServiceUnavailable, "not_ready", msg)
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"status": "ready"})
