@@ -24,6 +24,8 @@ type MoveInDeps struct {
 	Imports *service.Imports
 	// Practice, when set, adds the trainees' progress.
 	Practice PracticeView
+	// Exports, when set, lets the page download the finance export.
+	Exports *service.Exports
 }
 
 // MountMoveIn adds /dashboard/movein to the board: the spreadsheet imports
@@ -33,7 +35,16 @@ func MountMoveIn(e *gin.Engine, d *Dashboard, m MoveInDeps) {
 	if m.Imports == nil {
 		panic("web: MountMoveIn: missing imports")
 	}
-	e.Group("/dashboard", d.auth).GET("/movein", func(c *gin.Context) { d.moveIn(c, m) })
+	g := e.Group("/dashboard", d.auth)
+	g.GET("/movein", func(c *gin.Context) { d.moveIn(c, m) })
+	// The page's downloads answer through the same handlers as the staff
+	// API (GET /api/v1/imports/{kind}/template, /api/v1/exports/orders),
+	// under the board's session instead of the admin token.
+	r := &sheetRoutes{imports: m.Imports, exports: m.Exports, loc: d.d.Location, log: d.d.Log}
+	g.GET("/movein/template/:kind", r.template)
+	if m.Exports != nil {
+		g.GET("/movein/export", r.exportOrders)
+	}
 }
 
 // importRow and traineeRow are what the page prints, worded here so the
@@ -42,6 +53,9 @@ type importRow struct {
 	Kind, Started, State string
 	Running              bool
 }
+
+// kindOption is one import kind the page offers a template for.
+type kindOption struct{ Key, Name string }
 
 type traineeRow struct {
 	Name, UserID, State, Started string
@@ -107,7 +121,13 @@ func (d *Dashboard) moveIn(c *gin.Context, m MoveInDeps) {
 		}
 	}
 	c.Header("Cache-Control", "no-store")
-	d.render(c, http.StatusOK, "movein", gin.H{"Title": "导入与练习", "Nav": "movein", "Imports": imports, "Trainees": trainees, "Practice": m.Practice != nil})
+	var kinds []kindOption
+	for _, k := range service.ImportKinds {
+		kinds = append(kinds, kindOption{Key: k, Name: importKindZh[k]})
+	}
+	today := d.d.Clock().In(loc)
+	d.render(c, http.StatusOK, "movein", gin.H{"Title": "导入与练习", "Nav": "movein", "Imports": imports, "Trainees": trainees, "Practice": m.Practice != nil,
+		"Kinds": kinds, "Export": m.Exports != nil, "From": today.AddDate(0, 0, -30).Format("2006-01-02"), "To": today.Format("2006-01-02")})
 }
 
 func cutText(s string, n int) string {

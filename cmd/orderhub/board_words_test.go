@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
 	"orderhub/model"
 )
 
@@ -94,5 +96,51 @@ func TestBoardShowsWordsAndLocalTimes(t *testing.T) {
 	}
 	if !seen["后台"] {
 		t.Errorf("the export's channels %v lack 后台", seen)
+	}
+}
+
+// TestMoveInPageDownloads: an admin on the board's 导入与练习 page
+// downloads each import template and the orders export with the board's
+// session, without the admin token.
+func TestMoveInPageDownloads(t *testing.T) {
+	apps, srvs := testApps(t, false, "", 1)
+	a, base := apps[0], srvs[0].URL
+	if _, err := a.seedDemo(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	c := boardClient(t)
+	if resp, _ := postForm(t, c, base+"/dashboard/login", url.Values{"token": {testToken}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("login: %d", resp.StatusCode)
+	}
+	_, page := get(t, c, base+"/dashboard/movein")
+	for _, want := range []string{`href="/dashboard/movein/template/warehouses"`, `href="/dashboard/movein/template/stock"`, `action="/dashboard/movein/export"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %s", want)
+		}
+	}
+	xlsx := func(path string) *excelize.File {
+		t.Helper()
+		resp, body := get(t, c, base+path)
+		if resp.StatusCode != 200 || !strings.HasPrefix(body, "PK") {
+			t.Fatalf("GET %s = %d %.80q", path, resp.StatusCode, body)
+		}
+		f, err := excelize.OpenReader(strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { f.Close() })
+		return f
+	}
+	rows, err := xlsx("/dashboard/movein/template/customers").GetRows("导入")
+	if err != nil || len(rows) != 1 || rows[0][0] != "客户编码*" {
+		t.Errorf("customers template = %v %v", rows, err)
+	}
+	today := time.Now().In(a.cfg.Location()).Format("2006-01-02")
+	if rows, err := xlsx("/dashboard/movein/export?from=" + today + "&to=" + today).GetRows("订单"); err != nil || len(rows) == 0 || rows[0][0] != "订单号" {
+		t.Errorf("export = %v %v", len(rows), err)
+	}
+	// Without a session the downloads go to the login, not to the data.
+	if resp, _ := get(t, boardClient(t), base+"/dashboard/movein/template/customers"); resp.StatusCode == 200 {
+		t.Errorf("a template without a session = 200")
 	}
 }

@@ -51,7 +51,7 @@ func (a *app) wireWarRoom(clock service.Clock, tickets *service.Tickets) error {
 		d.OAuth = a.wecom.oauth
 	}
 	w.dash = web.MountDashboard(a.server.Engine(), d)
-	web.MountMoveIn(a.server.Engine(), w.dash, web.MoveInDeps{Imports: a.imports, Practice: a.practice})
+	web.MountMoveIn(a.server.Engine(), w.dash, web.MoveInDeps{Imports: a.imports, Practice: a.practice, Exports: service.NewExports(a.db, pipe, cfg.Location()).WithChannelNames(channelNames(cfg.Channels))})
 	api := a.server.Engine().Group("/api/v1", w.dash.SessionOrToken(a.server.Auth))
 	web.MountMetrics(api, w.measures, a.log)
 	web.MountInsight(api, w.insight, a.log)
