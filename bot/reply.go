@@ -54,7 +54,11 @@ func (b *Bot) explain(err error) (string, bool) {
 				names[i] = f
 			}
 		}
-		return fmt.Sprintf("进入「%s」还缺：%s。", b.pipe.Name(missing.Stage), strings.Join(names, "、")), true
+		line := fmt.Sprintf("进入「%s」还缺：%s。", b.pipe.Name(missing.Stage), strings.Join(names, "、"))
+		if p := missing.Proposal; p != nil {
+			line += fmt.Sprintf("\n系统建议交期：%s。\n采用建议请在命令后加 交期=建议；也可以写您自己的时间。", textesc.Text(p.Words(b.d.Location), 300))
+		}
+		return line, true
 	case errors.As(err, &trans):
 		if len(trans.Allowed) == 0 {
 			return fmt.Sprintf("订单已是「%s」，不能再推进。", b.pipe.Name(trans.From)), true

@@ -110,6 +110,9 @@ type Config struct {
 	// SMS is Tencent Cloud SMS for buyers without the mini-program, in
 	// config/sms.go.
 	SMS SMS `yaml:"sms" envPrefix:"SMS_"`
+	// Promise tunes the promised time proposed on confirmation, in
+	// config/worktime.go.
+	Promise Promise `yaml:"promise" envPrefix:"PROMISE_"`
 
 	loc *time.Location
 }
@@ -460,6 +463,7 @@ func Default() Config {
 		Backup:   Backup{Keep: 7},
 		WorkTime: DefaultWorkTime(),
 		SMS:      DefaultSMS(),
+		Promise:  DefaultPromise(),
 		OCR:      OCR{Engine: "tesseract", Tesseract: "tesseract"},
 		MiniProgram: MiniProgram{
 			SessionTTL: Duration(7 * 24 * time.Hour), WriteLimit: 30, WriteWindow: Duration(time.Minute),
@@ -752,6 +756,9 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if err := c.validateSMS(); err != nil {
+		return err
+	}
+	if err := c.validatePromise(); err != nil {
 		return err
 	}
 	return c.validateEscalation()

@@ -168,3 +168,56 @@ func (w *Warp) Scale() float64 {
 	}
 	return w.scale
 }
+
+// Promise tunes the promised time orderhub proposes when an order is
+// confirmed (service/promise.go): measured dwell and transit over a recent
+// window, at a percentile, with a transit table for places the history
+// has too few deliveries to.
+type Promise struct {
+	// Window is how far back the measured history reaches.
+	Window Duration `yaml:"window" env:"WINDOW"`
+	// Percentile of the measured stays and transits (0.5 … 0.99): an
+	// order delivered early counts as not on time, so not padded to the
+	// worst case.
+	Percentile float64 `yaml:"percentile" env:"PERCENTILE"`
+	// TransitDefault is the carrier's time to a place not in Transit.
+	TransitDefault Duration `yaml:"transit_default" env:"TRANSIT_DEFAULT"`
+	// Transit is the carrier's time by destination (a province or city,
+	// matched in the address or the customer's region).
+	Transit map[string]Duration `yaml:"transit" env:"-"`
+}
+
+// DefaultPromise: two weeks of history at the 80th percentile; transit by
+// road from the East China warehouses.
+func DefaultPromise() Promise {
+	h := func(n int) Duration { return Duration(time.Duration(n) * time.Hour) }
+	return Promise{Window: h(14 * 24), Percentile: 0.5, TransitDefault: h(48),
+		Transit: map[string]Duration{"上海": h(12), "江苏": h(18), "浙江": h(18), "苏州": h(16), "杭州": h(16), "无锡": h(18), "南京": h(20), "宁波": h(20),
+			"安徽": h(24), "北京": h(36), "广东": h(36), "山东": h(30)}}
+}
+
+// TransitFor is the table's transit to region, else the default.
+func (p Promise) TransitFor(region string) time.Duration {
+	if d, ok := p.Transit[region]; ok {
+		return d.D()
+	}
+	return p.TransitDefault.D()
+}
+
+func (c *Config) validatePromise() error {
+	p := c.Promise
+	switch {
+	case p.Window.D() < 24*time.Hour:
+		return fmt.Errorf("config: promise.window (ORDERHUB_PROMISE_WINDOW): must be at least 24h")
+	case p.Percentile < 0.5 || p.Percentile > 0.99:
+		return fmt.Errorf("config: promise.percentile (ORDERHUB_PROMISE_PERCENTILE): must be between 0.5 and 0.99")
+	case p.TransitDefault.D() <= 0:
+		return fmt.Errorf("config: promise.transit_default (ORDERHUB_PROMISE_TRANSIT_DEFAULT): must be > 0")
+	}
+	for k, d := range p.Transit {
+		if d.D() <= 0 {
+			return fmt.Errorf("config: promise.transit.%s: must be > 0", k)
+		}
+	}
+	return nil
+}

@@ -103,6 +103,9 @@ func (e *ShortError) Code() string  { return CodeInsufficientStock }
 type MissingFieldsError struct {
 	Stage  string
 	Fields []string
+	// Proposal is the promised time orderhub proposes when promised_at is
+	// among Fields (nil otherwise, or without the history to propose).
+	Proposal *Proposal
 }
 
 func (e *MissingFieldsError) Error() string {

@@ -53,6 +53,8 @@ type Orders struct {
 	ref refCache
 	// ids hands out order ids in blocks on MySQL (orderids.go).
 	ids orderIDs
+	// promises proposes promised times from measured history (promise.go).
+	promises *promiser
 }
 
 // NewOrders returns an Orders. loc is the zone order numbers are dated in.
@@ -60,7 +62,8 @@ func NewOrders(db *gorm.DB, locker Locker, pipe *Pipeline, clock Clock, loc *tim
 	if db == nil || locker == nil || pipe == nil || clock == nil || loc == nil || log == nil || m == nil {
 		panic("service: NewOrders: nil dependency")
 	}
-	o := &Orders{db: db, locker: locker, pipe: pipe, clock: clock, loc: loc, log: log, m: m, webhooks: map[string]bool{}}
+	o := &Orders{db: db, locker: locker, pipe: pipe, clock: clock, loc: loc, log: log, m: m, webhooks: map[string]bool{},
+		promises: &promiser{cfg: pipe.promise}}
 	for _, opt := range opts {
 		opt(o)
 	}

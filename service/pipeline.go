@@ -27,6 +27,8 @@ type Pipeline struct {
 	// hours is the working-time calendar the stage clocks count in (nil:
 	// the wall clock).
 	hours *Hours
+	// promise tunes proposed promised times (promise.go).
+	promise config.Promise
 }
 
 // WithHours makes every stage clock count warehouse working hours h.
@@ -42,7 +44,7 @@ func (p *Pipeline) Hours() *Hours { return p.hours }
 // NewPipeline builds the pipeline from validated config.
 func NewPipeline(cfg config.Config) *Pipeline {
 	p := &Pipeline{stages: cfg.Stages, index: map[string]int{}, supervisorRoles: cfg.SupervisorRoles, duties: cfg.Duties,
-		leads: maps.Clone(cfg.Leads)}
+		leads: maps.Clone(cfg.Leads), promise: cfg.Promise}
 	for i, s := range cfg.Stages {
 		p.index[s.Key] = i
 	}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -52,9 +53,27 @@ func (o *Orders) Advance(ctx context.Context, mv Move) (_ Detail, err error) {
 			return err
 		}
 		id = ord.ID
+		// 交期=建议: the person takes the promised time orderhub proposes.
+		var took *Proposal
+		if fields["promised_at"] == ProposedWord {
+			p, err := o.propose(tx, ord, o.clock())
+			if err != nil {
+				return err
+			}
+			fields["promised_at"], took = p.At.UTC().Format(time.RFC3339), &p
+		}
 		a, err := decideAdvance(o.pipe, o.loc, ord, mv, fields)
+		var missing *MissingFieldsError
+		if errors.As(err, &missing) && slices.Contains(missing.Fields, "promised_at") {
+			if p, perr := o.propose(tx, ord, o.clock()); perr == nil {
+				missing.Proposal = &p
+			}
+		}
 		if err != nil {
 			return err
+		}
+		if took != nil {
+			mv.Note = strings.TrimSpace("交期按系统建议：" + took.Words(o.loc) + "。" + mv.Note)
 		}
 		next := a.next
 		now := o.clock()
@@ -183,7 +202,9 @@ func (o *Orders) checkFields(in map[string]string) (map[string]string, error) {
 		if utf8.RuneCountInString(v) > max {
 			return nil, invalid("fields."+name, CodeTooLong, "超过 %d 个字", max)
 		}
-		if name == "promised_at" {
+		if name == "promised_at" && (v == ProposedWord || v == "建议") {
+			v = ProposedWord
+		} else if name == "promised_at" {
 			if _, err := ParseLocalTime(v, o.loc); err != nil {
 				return nil, invalid("fields.promised_at", CodeInvalidTime, "%q 不是时间，应写成 2026-11-30 18:00 或 2026-11-30T18:00:00+08:00", v)
 			}

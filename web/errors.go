@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -25,6 +26,9 @@ type errorDetail struct {
 	Available []shortageJSON `json:"available,omitempty"`
 	// Missing lists the fields a stage change lacks, on missing_fields.
 	Missing []string `json:"missing,omitempty"`
+	// Proposed is the promised time orderhub proposes when promised_at is
+	// missing: give "proposed" as promised_at to take it.
+	Proposed *proposalJSON `json:"proposed,omitempty"`
 }
 
 type shortageJSON struct {
@@ -54,6 +58,10 @@ func fail(c *gin.Context, log *slog.Logger, err error) {
 	var missing *service.MissingFieldsError
 	if errors.As(err, &missing) {
 		d.Missing = missing.Fields
+		if p := missing.Proposal; p != nil {
+			j := proposalOf(*p)
+			d.Proposed = &j
+		}
 	}
 	var below *service.BelowLockedError
 	if errors.As(err, &below) {
@@ -82,4 +90,22 @@ func bind(c *gin.Context, v any) bool {
 	p := jsonbody.Explain(err)
 	writeErr(c, p.Status, p.Code, p.Message)
 	return false
+}
+
+// proposalJSON is a proposed promised time and what it rests on.
+type proposalJSON struct {
+	At           time.Time `json:"at"`
+	Ship         time.Time `json:"ship"`
+	WorkMinutes  int64     `json:"work_minutes"`
+	Queue        int       `json:"queue"`
+	TransitHours float64   `json:"transit_hours"`
+	Region       string    `json:"region"`
+	Confidence   float64   `json:"confidence"`
+	Samples      int       `json:"samples"`
+	Measured     bool      `json:"measured"`
+}
+
+func proposalOf(p service.Proposal) proposalJSON {
+	return proposalJSON{At: p.At, Ship: p.Ship, WorkMinutes: int64(p.Work / time.Minute), Queue: p.Queue, TransitHours: p.Transit.Hours(),
+		Region: p.Region, Confidence: p.Confidence, Samples: p.Samples, Measured: p.Measured}
 }

@@ -285,3 +285,15 @@ func (s *Server) advanceOrder(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, gin.H{"order": s.detail(d)})
 }
+
+// proposePromise answers the promised time orderhub proposes for an order
+// now, with what it rests on; advancing with promised_at "proposed" takes
+// it.
+func (s *Server) proposePromise(c *gin.Context) {
+	p, err := s.d.Orders.Propose(c.Request.Context(), c.Param("no"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, proposalOf(p))
+}

@@ -86,6 +86,7 @@ func New(d Deps) *Server {
 	api.GET("/orders", s.listOrders)
 	api.POST("/orders", s.createOrder)
 	api.GET("/orders/:no", s.getOrder)
+	api.GET("/orders/:no/promise", s.proposePromise)
 	api.POST("/orders/:no/cancel", s.cancelOrder)
 	api.POST("/orders/:no/advance", s.advanceOrder)
 	api.GET("/transfers", s.listTransfers)
