@@ -76,6 +76,9 @@ func (c *Catalog) CreateProduct(ctx context.Context, in ProductInput) (_ model.P
 	if p.PriceFen < 0 {
 		return p, invalid("price_fen", CodeInvalidPrice, "不能小于 0（单位：分）")
 	}
+	if p.PriceFen > MaxPriceFen {
+		return p, invalid("price_fen", CodeInvalidPrice, "不能超过 %d 分（1 亿元）", MaxPriceFen)
+	}
 	if p.Unit == "" {
 		p.Unit = "个"
 	}

@@ -568,6 +568,8 @@ func (pi *productImport) check(row int, v rowValues, bad func(col, format string
 			fen, ok := parseYuan(s)
 			if !ok {
 				bad("price", "%q 不是以元为单位的价格（例如 45.50）", s)
+			} else if fen > MaxPriceFen {
+				bad("price", "%q 超过最高单价 1 亿元", s)
 			}
 			p.PriceFen = fen
 		}

@@ -187,6 +187,9 @@ func checkProduct(p model.Product) error {
 	if p.PriceFen < 0 {
 		return invalid("price_fen", CodeInvalidPrice, "不能小于 0（单位：分）")
 	}
+	if p.PriceFen > MaxPriceFen {
+		return invalid("price_fen", CodeInvalidPrice, "不能超过 %d 分（1 亿元）", MaxPriceFen)
+	}
 	return nil
 }
 

@@ -23,6 +23,14 @@ import (
 // whole catalogue in one transaction.
 const MaxOrderLines = 200
 
+// MaxLineQty is the most one line (all lines of one SKU together) may
+// order, and MaxPriceFen the highest price (1 亿元): with MaxOrderLines
+// lines no order total (at most 2×10^18 fen) can wrap around int64.
+const (
+	MaxLineQty  int64 = 1_000_000
+	MaxPriceFen int64 = 10_000_000_000
+)
+
 // Order channels.
 const (
 	ChannelAPI         = "api"         // staff API (orders taken by phone)
@@ -178,10 +186,13 @@ func mergeLines(in []LineInput) ([]LineInput, error) {
 		if l.Qty <= 0 {
 			return nil, invalid(fmt.Sprintf("lines[%d].qty", i), "invalid_qty", "须为大于 0 的整数")
 		}
-		if l.Qty > 1_000_000 {
-			return nil, invalid(fmt.Sprintf("lines[%d].qty", i), "invalid_qty", "不能超过 1000000")
+		if l.Qty > MaxLineQty {
+			return nil, invalid(fmt.Sprintf("lines[%d].qty", i), "invalid_qty", "不能超过 %d", MaxLineQty)
 		}
 		if j, ok := at[sku]; ok {
+			if out[j].Qty+l.Qty > MaxLineQty {
+				return nil, invalid(fmt.Sprintf("lines[%d].qty", i), "invalid_qty", "同一 SKU %s 各行合计不能超过 %d", sku, MaxLineQty)
+			}
 			out[j].Qty += l.Qty
 			continue
 		}
