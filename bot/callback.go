@@ -50,6 +50,13 @@ type PracticeRouter interface {
 	Route(ctx context.Context, userID string) (inbox *service.Inbox, runner *Runner, ok bool, err error)
 }
 
+// CardRouter is a PracticeRouter that knows the real system's cards: a
+// tap on one (template_card_event whose task id the real system sent)
+// goes to the real system even from a user who practises.
+type CardRouter interface {
+	RealCard(ctx context.Context, taskID string) (bool, error)
+}
+
 // WithPractice routes practising users' messages to their sandboxes.
 func (h *Callback) WithPractice(r PracticeRouter) *Callback {
 	h.practice = r
@@ -167,7 +174,17 @@ func (h *Callback) receive(c *gin.Context) {
 		return
 	}
 	inbox, runner := h.inbox, h.runner
-	if h.practice != nil && !RealOnly(m.MsgType, m.Content) {
+	real := false
+	if cr, ok := h.practice.(CardRouter); ok && m.MsgType == "event" && m.Event == "template_card_event" && m.TaskID != "" {
+		var err error
+		if real, err = cr.RealCard(ctx, m.TaskID); err != nil {
+			h.rdb.Del(ctx, seen)
+			h.log.ErrorContext(ctx, "wecom callback: practice route of a card", "err", err)
+			c.Status(http.StatusInternalServerError)
+			return
+		}
+	}
+	if h.practice != nil && !real && !RealOnly(m.MsgType, m.Content) {
 		pi, pr, ok, err := h.practice.Route(ctx, m.FromUserName)
 		if err != nil {
 			h.rdb.Del(ctx, seen)

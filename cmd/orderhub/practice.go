@@ -557,6 +557,12 @@ func (p *practice) Route(ctx context.Context, user string) (*service.Inbox, *bot
 	return sb.inbox, sb.runner, true, nil
 }
 
+// RealCard reports whether the real system sent the card taskID: a tap
+// on it is the real system's, even from a trainee (bot.CardRouter).
+func (p *practice) RealCard(ctx context.Context, taskID string) (bool, error) {
+	return service.RealCard(ctx, p.real, taskID)
+}
+
 // active opens the sandbox key and reads whether user practises there.
 func (p *practice) active(ctx context.Context, key, user string) (*sandbox, bool, error) {
 	sb, err := p.open(ctx, key, user, false)
