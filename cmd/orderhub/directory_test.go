@@ -189,7 +189,7 @@ func TestDirectorySync(t *testing.T) {
 		}
 		var runs []model.JobRun
 		a.db.Where("job = ?", service.JobDirectorySync).Find(&runs)
-		if n != 1 || len(runs) != 1 || runs[0].Slot != "2026-11-30" || runs[0].FinishedAt == nil || !strings.Contains(runs[0].Result, "too few people") {
+		if n != 1 || len(runs) != 1 || runs[0].Slot != "2026-11-30" || runs[0].FinishedAt == nil || !strings.Contains(runs[0].Result, "通讯录返回的人太少") {
 			t.Errorf("nightly ran %d times; runs %+v; errs %v", n, runs, errs)
 		}
 	})
