@@ -25,9 +25,6 @@ func hoursEnv(t *testing.T, db *gorm.DB, start string) (*escEnv, *service.Board)
 	t.Helper()
 	cfg := config.Default()
 	cfg.Escalation.Cards = false
-	// Without the holder's nudge (its own test: TestHolderNudgedBeforeLead):
-	// this is the lead's clock in working hours.
-	cfg.Stages[0].Escalation = cfg.Stages[0].Escalation[1:]
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
