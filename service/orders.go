@@ -117,6 +117,13 @@ func (o *Orders) Create(ctx context.Context, in NewOrder) (d Detail, created boo
 	if err := checkText("idempotency_key", in.IdempotencyKey, 128, false); err != nil {
 		return d, false, err
 	}
+	if in.PromisedAt != nil {
+		// Out of what both databases store (MariaDB's DATETIME has no
+		// year 0 or 10000): refused here, not a 500 from the driver.
+		if y := in.PromisedAt.UTC().Year(); y < 2000 || y > 9999 {
+			return d, false, invalid("promised_at", CodeInvalidRange, "承诺交期须在 2000 到 9999 年之间，收到 %d 年", y)
+		}
+	}
 	if in.Channel == "" {
 		in.Channel = ChannelAPI
 	}
