@@ -113,6 +113,8 @@ type Config struct {
 	// Promise tunes the promised time proposed on confirmation, in
 	// config/worktime.go.
 	Promise Promise `yaml:"promise" envPrefix:"PROMISE_"`
+	// Carriers are the carriers' tracking pushes, in config/carrier.go.
+	Carriers Carriers `yaml:"carriers" envPrefix:"CARRIERS_"`
 
 	loc *time.Location
 }

@@ -174,6 +174,7 @@ func (a *app) wire(clock service.Clock) error {
 		AdminToken: cfg.AdminToken, Location: cfg.Location(), Log: a.log, Registry: a.registry, Ready: a.ready,
 		TrustedProxies: cfg.TrustedProxies,
 	})
+	a.server.MountCarriers(a.orders, cfg.Carriers.Kuaidi100.Salt)
 	a.intakes = service.NewIntakes(a.db, a.orders, clock, service.NewChannels(cfg.Channels), cfg.Intake.ReviewRole, cfg.Intake.DraftTTL.D())
 	a.server.MountIntake(a.intakes, cfg.DataDir)
 	a.staffing = service.NewStaffing(a.db, pipe, clock, cfg.Roles)

@@ -1,0 +1,73 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"orderhub/model"
+)
+
+// CarrierSigned records the carrier's 签收 of the shipped order with
+// tracking number trackingNo: the order moves to the last stage at the
+// time the carrier signed it (at, never later than now nor before it
+// shipped), not when a buyer taps 确认收货 later or never. A push for an
+// order already delivered changes nothing (carriers push again); it
+// reports whether this push moved the order.
+func (o *Orders) CarrierSigned(ctx context.Context, carrier, trackingNo string, at time.Time, note string) (moved bool, err error) {
+	defer wrapOp(&err, "Orders.CarrierSigned")
+	trackingNo = strings.TrimSpace(trackingNo)
+	if trackingNo == "" || len(trackingNo) > maxTrackingNo {
+		return false, invalid("tracking_no", CodeRequired, "不是运单号")
+	}
+	last := o.pipe.Last()
+	actor := Actor{Kind: ActorSystem, ID: "carrier", Name: carrier}
+	err = inTx(ctx, o.db, func(tx *gorm.DB) error {
+		var ord model.Order
+		err := forUpdate(tx).Where("tracking_no = ? AND stage IN ?", trackingNo, []string{StageShipped, last.Key}).Order("id DESC").Take(&ord).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return &NotFoundError{What: "tracking_no", Key: trackingNo}
+		}
+		if err != nil {
+			return err
+		}
+		if ord.Stage == last.Key {
+			return nil
+		}
+		now := o.clock()
+		if at.After(now) || at.IsZero() {
+			at = now
+		}
+		if at.Before(ord.StageEnteredAt) {
+			at = ord.StageEnteredAt
+		}
+		text := "快递签收（" + carrier + "）"
+		if note = strings.TrimSpace(note); note != "" {
+			text += "：" + truncRunes(note, 400)
+		}
+		if err := moveStage(tx, stageMove{Order: ord, To: last.Key, Kind: "stage", Actor: actor.Label(), Note: text, At: at}); err != nil {
+			return err
+		}
+		if err := endStageWait(tx, o.pipe, ord, last.Key, at); err != nil {
+			return err
+		}
+		moved = true
+		return o.notifyStage(tx, ord, last.Key, at)
+	})
+	if err == nil && moved {
+		o.m.StageChanges.WithLabelValues(last.Key).Inc()
+	}
+	return moved, err
+}
+
+// truncRunes cuts s to at most n runes.
+func truncRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}
