@@ -142,7 +142,8 @@ func createTicket(tx *gorm.DB, loc *time.Location, ord model.Order, kind, report
 //   - Nobody holds the order any more (已签收, cancelled) or its owner left:
 //     the least busy holder of the role that holds it now (aftercare for a
 //     finished order) near its warehouse.
-//   - Nobody holds that role: its lead, then a supervisor.
+//   - Nobody holds that role: its lead, then a supervisor; with none of
+//     those, the holder who reported it.
 func (t *Tickets) assignee(tx *gorm.DB, ord model.Order, reporter Actor) (*model.Staff, error) {
 	role := t.pipe.holderRole(ord.Stage)
 	self := func(st model.Staff) bool { return reporter.Kind == ActorStaff && reporter.ID == st.UserID }
@@ -176,6 +177,12 @@ func (t *Tickets) assignee(tx *gorm.DB, ord model.Order, reporter Actor) (*model
 		if st, err := leastBusy(tx, slices.DeleteFunc(staff, self)); err != nil || st != nil {
 			return st, err
 		}
+	}
+	// Nobody above them: the holder who reported it keeps it rather than
+	// nobody (every ticket reaches a named person; a trainee alone in a
+	// practice sandbox works the whole loop themselves).
+	if i := slices.IndexFunc(holders, self); i >= 0 {
+		return &holders[i], nil
 	}
 	return nil, nil
 }

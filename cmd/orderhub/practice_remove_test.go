@@ -67,6 +67,10 @@ func TestPracticeRestartAndMentorDelete(t *testing.T) {
 			t.Fatal(err)
 		}
 		removeSandboxesAtCleanup(t, d.app)
+		// The history's open tickets are pushed to their holders at once;
+		// send those before the conversation, so each answer below is the
+		// reply to what was said.
+		d.dispatch(t)
 		d.runBot(t)
 		w := newWeComUser(t, d)
 		const trainee, mentor, keeper = "chenjie", "qianqiang", "wangjg"
