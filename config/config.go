@@ -115,6 +115,8 @@ type Config struct {
 	Promise Promise `yaml:"promise" envPrefix:"PROMISE_"`
 	// Carriers are the carriers' tracking pushes, in config/carrier.go.
 	Carriers Carriers `yaml:"carriers" envPrefix:"CARRIERS_"`
+	// Stocking tunes the stocking lists, in config/stocking.go.
+	Stocking Stocking `yaml:"stocking" envPrefix:"STOCKING_"`
 
 	loc *time.Location
 }
@@ -466,6 +468,7 @@ func Default() Config {
 		WorkTime: DefaultWorkTime(),
 		SMS:      DefaultSMS(),
 		Promise:  DefaultPromise(),
+		Stocking: DefaultStocking(),
 		OCR:      OCR{Engine: "tesseract", Tesseract: "tesseract"},
 		MiniProgram: MiniProgram{
 			SessionTTL: Duration(7 * 24 * time.Hour), WriteLimit: 30, WriteWindow: Duration(time.Minute),
@@ -761,6 +764,9 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if err := c.validatePromise(); err != nil {
+		return err
+	}
+	if err := c.validateStocking(); err != nil {
 		return err
 	}
 	return c.validateEscalation()

@@ -68,6 +68,7 @@ var migrations = []migration{
 	{18, "buyer sessions: logouts kept in the database (session_revocations)", migrateV18},
 	{19, "buyer photos: uploads counted for the per-buyer quota (photo_uploads)", migrateV19},
 	{28, "coupons: delay compensation coupons, usable on the next order", migrateV28},
+	{29, "stocking lists: sent once per customer and purchase window, and the planned order placed from one", migrateV29},
 	{30, "keys compare byte for byte: utf8mb4_bin on the string columns of primary and unique indexes (MySQL, MariaDB)", migrateV30},
 }
 
@@ -226,5 +227,6 @@ func Models() []any {
 		&SessionRevocation{},
 		&Coupon{},
 		&PhotoUpload{},
+		&StockingSend{},
 	}
 }

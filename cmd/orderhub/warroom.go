@@ -21,6 +21,7 @@ type warRoom struct {
 	board    *service.Board
 	measures *service.Measures
 	insight  *service.Insight
+	stocking *service.Stocking
 	digest   *service.Digest // nil: no digest configured
 	dash     *web.Dashboard
 }
@@ -55,6 +56,8 @@ func (a *app) wireWarRoom(clock service.Clock, tickets *service.Tickets) error {
 	api := a.server.Engine().Group("/api/v1", w.dash.SessionOrToken(a.server.Auth))
 	web.MountMetrics(api, w.measures, a.log)
 	web.MountInsight(api, w.insight, a.log)
+	w.stocking = service.NewStocking(a.db, w.insight, pipe, clock, cfg.Location(), cfg.Stocking)
+	web.MountStocking(api, w.stocking, cfg.Location(), a.log)
 	if cfg.Dashboard.DigestAt != "" {
 		url := ""
 		if cfg.PublicURL != "" {

@@ -65,6 +65,15 @@ var historyCustomers = []service.CustomerInput{
 // month (22nd–25th, 1st–3rd, 14th–16th).
 var clusters = map[string][2]int{"C101": {22, 25}, "C102": {1, 3}, "C103": {14, 16}}
 
+// usual are the SKUs a clustered customer orders in its window, as such a
+// customer does: a builder's anchors and bolts, not the whole catalogue.
+// The stocking list (service/stocking.go) proposes them.
+var usual = map[string][]string{
+	"C101": {"ANCHOR-M10", "BOLT-M12-50", "NUT-M12-LOCK", "WASHER-M10-SPR"},
+	"C102": {"FM-SS-80", "FM-DISC-100", "SCREW-M5-12-HEX"},
+	"C103": {"BOLT-M8-30", "NUT-M8", "WASHER-M8"},
+}
+
 // remarks are what buyers write again and again; the empty ones weigh in
 // as orders without a remark.
 var remarks = []string{
@@ -262,6 +271,16 @@ func (g *gen) customer(day time.Time) (model.Customer, bool) {
 
 // day makes one day's orders: i of n days, on-time share improving as
 // orderhub took hold (from about 62% to about 91%).
+// product is the catalogue's product with sku, nil if none.
+func (g *gen) product(sku string) *model.Product {
+	for i := range g.products {
+		if g.products[i].SKU == sku {
+			return &g.products[i]
+		}
+	}
+	return nil
+}
+
 func (g *gen) day(b *batch, day time.Time, i, n int) {
 	onTime := 0.62 + 0.29*float64(i)/float64(max(n-1, 1))
 	stages := g.h.orders.Pipeline().Stages()
@@ -284,6 +303,13 @@ func (g *gen) day(b *batch, day time.Time, i, n int) {
 		var total int64
 		for l := g.rng.IntN(4) + 1; l > 0; l-- {
 			p := g.products[g.rng.IntN(len(g.products))]
+			if u := usual[cust.Code]; urgent && len(u) > 0 {
+				// The same draw picks among their usual SKUs, so the
+				// rest of the history is what it was.
+				if q := g.product(u[int(p.ID)%len(u)]); q != nil {
+					p = *q
+				}
+			}
 			qty := int64(g.rng.IntN(40) + 1)
 			b.lines = append(b.lines, model.OrderLine{OrderID: id, ProductID: p.ID, SKU: p.SKU, Name: p.Name, Qty: qty, PriceFen: p.PriceFen})
 			total += qty * p.PriceFen
