@@ -26,6 +26,7 @@ type Stocking struct {
 	clock   Clock
 	loc     *time.Location
 	cfg     config.Stocking
+	sms     bool // text customers without the mini-program (WithSMS)
 }
 
 // NewStocking returns a Stocking.

@@ -238,6 +238,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	stopEscalation := a.startEscalation(context.WithoutCancel(ctx))
 	defer stopEscalation()
 	stopDigest := a.startDigest(context.WithoutCancel(ctx))
+	stopStocking := a.startStocking(context.WithoutCancel(ctx))
+	defer stopStocking()
 	defer stopDigest()
 	stopBackups := a.startBackups(context.WithoutCancel(ctx))
 	defer stopBackups()

@@ -56,7 +56,8 @@ func (a *app) wireWarRoom(clock service.Clock, tickets *service.Tickets) error {
 	api := a.server.Engine().Group("/api/v1", w.dash.SessionOrToken(a.server.Auth))
 	web.MountMetrics(api, w.measures, a.log)
 	web.MountInsight(api, w.insight, a.log)
-	w.stocking = service.NewStocking(a.db, w.insight, pipe, clock, cfg.Location(), cfg.Stocking)
+	w.stocking = service.NewStocking(a.db, w.insight, pipe, clock, cfg.Location(), cfg.Stocking).
+		WithSMS(cfg.SMS.Enabled() && cfg.SMS.StockingTemplate != "")
 	web.MountStocking(api, w.stocking, cfg.Location(), a.log)
 	if cfg.Dashboard.DigestAt != "" {
 		url := ""
@@ -81,6 +82,25 @@ func (a *app) startDigest(ctx context.Context) (stop func()) {
 	go func() {
 		defer close(done)
 		a.war.digest.Run(ctx, a.wecom.outbox.Poke)
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
+}
+
+// startStocking sends the stocking lists due, every five minutes (every
+// instance; each list goes once); stop waits for it.
+func (a *app) startStocking(ctx context.Context) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	var poke func()
+	if a.wecom != nil && a.wecom.outbox != nil {
+		poke = a.wecom.outbox.Poke
+	}
+	go func() {
+		defer close(done)
+		a.war.stocking.RunSender(ctx, 5*time.Minute, poke, a.log)
 	}()
 	return func() {
 		cancel()
