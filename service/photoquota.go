@@ -29,7 +29,7 @@ type QuotaError struct {
 }
 
 func (e *QuotaError) Error() string {
-	return fmt.Sprintf("photo quota: %d photos, %d bytes in %v (at most %d, %d bytes)", e.Count, e.Bytes, e.Quota.Window, e.Quota.Count, e.Quota.Bytes)
+	return fmt.Sprintf("问题照片传得太多：%v 内已传 %d 张、%d 字节（上限 %d 张、%d 字节）", e.Quota.Window, e.Count, e.Bytes, e.Quota.Count, e.Quota.Bytes)
 }
 
 // Unwrap makes a QuotaError a conflict; the edge answers it 429.

@@ -31,7 +31,8 @@ func TestDeployManifests(t *testing.T) {
 	checkNames := func(t *testing.T, file string, b []byte) {
 		t.Helper()
 		for _, name := range envRef.FindAllString(string(b), -1) {
-			if !known[name] {
+			// "ORDERHUB_WECOM_*" in a comment names a family, not a variable.
+			if !known[name] && !strings.HasSuffix(name, "_") {
 				t.Errorf("%s names %s, which orderhub does not read", file, name)
 			}
 		}
