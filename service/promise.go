@@ -172,6 +172,8 @@ func (o *Orders) proposal(st *promiseStats, ord model.Order, region string, ahea
 		p.Samples = len(rows)
 		p.Confidence = float64(fit) / float64(len(rows))
 	}
+	// In the configured zone, as every time orderhub answers with.
+	p.At, p.Ship = p.At.In(o.loc), p.Ship.In(o.loc)
 	return p
 }
 

@@ -96,7 +96,7 @@ func (s *Stocking) List(ctx context.Context, code string) (_ StockingList, err e
 	defer wrapOp(&err, "Stocking.List")
 	code = strings.ToUpper(strings.TrimSpace(code))
 	if code == "" {
-		return StockingList{}, invalid("customer", CodeRequired, "is required")
+		return StockingList{}, invalid("customer", CodeRequired, "请填写客户编码")
 	}
 	ls, err := s.lists(ctx, code)
 	if err != nil {

@@ -49,7 +49,7 @@ func TestAPITimesInZone(t *testing.T) {
 			continue
 		}
 		path := r.Path
-		for param, v := range map[string]string{":no": no, ":id": "1", ":token": token, ":code": "C001", ":sku": "BOLT-M6-20", ":openid": "dev:zhang", ":userid": "wangjg", ":name": "none.jpg", ":kind": "products"} {
+		for param, v := range map[string]string{":no": no, ":id": "1", ":token": token, ":code": "C001", ":sku": "BOLT-M6-20", ":openid": "dev:zhang", ":userid": "wangjg", ":name": "none.jpg", ":kind": "products", ":customer": "C001"} {
 			path = strings.ReplaceAll(path, param, v)
 		}
 		if strings.Contains(path, ":") {
