@@ -41,7 +41,13 @@ func Open(ctx context.Context, o Options) (*gorm.DB, error) {
 		if err != nil {
 			return nil, err
 		}
-		dial = mysql.Open(dsn)
+		// No RETURNING: gorm uses it on MariaDB 10.5+, and there an
+		// INSERT ... ON DUPLICATE KEY UPDATE id=id (OnConflict DoNothing)
+		// returns the existing row, so RowsAffected says 1 for a duplicate
+		// and "only the instance whose insert went in" goes wrong (a
+		// stocking list, an alarm, a notice sent twice). Without it both
+		// engines answer as MySQL 8 does: 0 for a duplicate.
+		dial = mysql.New(mysql.Config{DSN: dsn, DisableWithReturning: true})
 	} else {
 		if err := os.MkdirAll(filepath.Dir(o.SQLitePath), 0o750); err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"orderhub/model"
 	"orderhub/model/modeltest"
@@ -49,6 +50,25 @@ func TestRowUsesThePrimaryKey(t *testing.T) {
 		if len(plan) != 1 || plan[0]["key"] != "PRIMARY" {
 			t.Fatalf("%s\nreads %v, want the primary key", sql, plan)
 
+		}
+	})
+}
+
+// TestDoNothingCountsOnlyTheInsert: "the instance whose insert went in
+// sends" rests on OnConflict{DoNothing} reporting 0 rows for a duplicate.
+// On MariaDB 10.5+ gorm used RETURNING, which hands back the existing row,
+// so both of two instances thought they had sent a stocking list.
+func TestDoNothingCountsOnlyTheInsert(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		for i, want := range []int64{1, 0, 0} {
+			row := model.StockingSend{CustomerID: 7, Window: "2026-12-22", Lines: "[]", SentAt: time.Now().UTC()}
+			res := db.Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
+			if res.Error != nil {
+				t.Fatal(res.Error)
+			}
+			if res.RowsAffected != want {
+				t.Fatalf("insert %d: %d rows affected, want %d", i+1, res.RowsAffected, want)
+			}
 		}
 	})
 }

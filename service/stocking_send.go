@@ -51,14 +51,18 @@ func (s *Stocking) SendDue(ctx context.Context) (_ StockingSent, err error) {
 		if l.SentAt != nil || today.Before(l.SendOn) || !today.Before(l.From) {
 			continue
 		}
+		// inTx may run the function again (a deadlock between two
+		// instances inserting the same key): count only what committed.
+		var sent StockingSent
 		err := inTx(ctx, s.db, func(tx *gorm.DB) error {
+			sent = StockingSent{}
 			row := model.StockingSend{CustomerID: l.CustomerID, Window: l.window(), Lines: linesJSON(l.Lines), ValueFen: l.ValueFen,
 				PromisedAt: l.PromisedAt, SentAt: now}
 			res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
 			if res.Error != nil || res.RowsAffected == 0 {
 				return res.Error // another instance sent it
 			}
-			out.Sent++
+			sent.Sent++
 			var told []string
 			sales, err := s.salesOf(tx, l.CustomerID, now)
 			if err != nil {
@@ -73,7 +77,7 @@ func (s *Stocking) SendDue(ctx context.Context) (_ StockingSent, err error) {
 					Key: "stocking:" + strconv.FormatUint(l.CustomerID, 10) + ":" + l.window() + ":sales"}); err != nil {
 					return err
 				}
-				out.Sales++
+				sent.Sales++
 				for _, u := range sales {
 					told = append(told, "sales:"+u)
 				}
@@ -81,7 +85,7 @@ func (s *Stocking) SendDue(ctx context.Context) (_ StockingSent, err error) {
 			if ok, err := s.text(tx, l, now); err != nil {
 				return err
 			} else if ok {
-				out.SMS++
+				sent.SMS++
 				told = append(told, "sms")
 			}
 			return tx.Model(&model.StockingSend{}).Where("id = ?", row.ID).Update("told", trunc(strings.Join(told, ","), 255)).Error
@@ -89,6 +93,9 @@ func (s *Stocking) SendDue(ctx context.Context) (_ StockingSent, err error) {
 		if err != nil {
 			return out, err
 		}
+		out.Sent += sent.Sent
+		out.Sales += sent.Sales
+		out.SMS += sent.SMS
 	}
 	return out, nil
 }
