@@ -236,6 +236,8 @@ func (b *Bot) command(ctx context.Context, m model.Inbound, actor service.Actor,
 		return b.confirmDraft(ctx, m, actor)
 	case cmdDiscard:
 		return b.cancelDraft(ctx, m)
+	case cmdFixLine:
+		return b.fixDraft(ctx, m, c)
 	case cmdReview:
 		return b.review(ctx, m, actor, c.Args)
 	case cmdPractice:
@@ -289,6 +291,7 @@ var specs = []spec{
 	{cmdQuickOrder, "下单", "order new", "下单 <客户> <SKU或名称> <数量> … [备注 文字]", "下单 C1 螺栓M8 20箱 BOLT-M10 5 备注 周五前送", "电话/传真订单：先出草稿，回「确认」才下单；只发「下单」再发订货单照片可拍单", 0, dutyOrderTaken},
 	{cmdConfirm, "确认", "confirm", "确认", "确认", "确认我的下单草稿（锁定库存）", 0, dutyOrderTaken},
 	{cmdDiscard, "取消", "cancel", "取消", "取消", "放弃我的下单草稿", 0, dutyOrderTaken},
+	{cmdFixLine, "改", "fix", "改 <行号> <SKU或名称> [数量]", "改 2 NUT-M8 20　或　改 3 删", "改下单草稿的一行（拍单认错时不用重打）", 2, dutyOrderTaken},
 	{cmdReview, "复核", "review", "复核 [编号] [客户=编码] [行号=SKU] [记住]", "复核 12 客户=C1 1=BOLT-M8 记住", "渠道订单没认出的客户/商品，选定后下单", 0, everyone},
 	{cmdResolve, "处理", "resolve", "处理 <工单号> <说明>", "处理 TK20261124-000012 已补发一箱，顺丰 SF123", "工单处理完，写明怎么处理的", 2, everyone},
 	{cmdPractice, "练习", "practice", "练习", "练习", "进入练习模式：用复制来的历史订单练手，不碰真实数据", 0, everyone},

@@ -58,7 +58,12 @@ func (b *Bot) draftDoc(v service.IntakeView) *doc {
 					avail = "　" + warning(fmt.Sprintf("可用只有 %d", *l.Available))
 				}
 			}
-			items = append(items, fmt.Sprintf("%d. %s %s ×%d%s%s", i+1, esc(l.MatchedSKU), esc(l.MatchedName), l.Qty, unit, avail))
+			check := ""
+			if l.By == "near" {
+				// Matched with one character off: say what was read.
+				check = "　" + warning("读作「"+textesc.Markdown(l.Text(), 30)+"」，请核对")
+			}
+			items = append(items, fmt.Sprintf("%d. %s %s ×%d%s%s%s", i+1, esc(l.MatchedSKU), esc(l.MatchedName), l.Qty, unit, avail, check))
 			continue
 		}
 		items = append(items, fmt.Sprintf("%d. %s ×%d%s", i+1, warning("「"+textesc.Markdown(l.Text(), 30)+"」"+map[bool]string{true: "不唯一", false: "未找到"}[len(l.Candidates) > 1]), l.Qty, unit)+candidateLine(l.Candidates))
@@ -80,9 +85,9 @@ func (b *Bot) draftDoc(v service.IntakeView) *doc {
 		d.line("> 备注：%s", esc(doc.Remark))
 	}
 	if len(v.Problems) > 0 {
-		d.line("%s", warning("有没认出的内容，不能下单。")+"请改正后重新发「下单 客户 商品 数量」，例如：下单 C1 螺栓M8 20箱")
+		d.line("%s", warning("有没认出的内容，不能下单。")+"没认出的行发「改 行号 SKU 数量」，例如：改 2 NUT-M8 10；或重新发「下单 客户 商品 数量」")
 	} else {
-		d.line("回复「%s」下单（锁定库存），「%s」放弃。", bold("确认"), bold("取消"))
+		d.line("回复「%s」下单（锁定库存），「%s」放弃；哪行不对发「%s」。", bold("确认"), bold("取消"), bold("改 行号 SKU 数量"))
 	}
 	return &d
 }
@@ -172,13 +177,16 @@ func (b *Bot) explainIntake(err error) (string, bool) {
 	var exp *service.DraftExpiredError
 	var inc *service.DraftIncompleteError
 	var short *service.ShortError
+	var inv *service.InvalidError
 	switch {
+	case errors.As(err, &inv) && inv.Field == "line":
+		return inv.Message, true // 改: the service says which lines there are and how to write it
 	case errors.Is(err, service.ErrNoDraft):
 		return "您没有待确认的草稿。先发「下单 客户 商品 数量」，例如：下单 C1 螺栓M8 20箱", true
 	case errors.As(err, &exp):
 		return fmt.Sprintf("草稿 #%d 已过期，没有下单。请重新发「下单 …」。", exp.ID), true
 	case errors.As(err, &inc):
-		return fmt.Sprintf("草稿 #%d 还有没认出的内容，不能下单。请改正后重新发「下单 …」。", inc.ID), true
+		return fmt.Sprintf("草稿 #%d 还有没认出的内容，不能下单。发「改 行号 SKU 数量」改那一行，或重新发「下单 …」。", inc.ID), true
 	case service.ErrorCode(err) == service.CodeAddressRequired:
 		return "没有收货地址，没有下单：客户档案里没有地址。请重新发「下单 客户 商品 数量 地址 省市区详细地址」。", true
 	case errors.As(err, &short):

@@ -169,3 +169,33 @@ func TestSlipPhotoWithoutEngine(t *testing.T) {
 		contains(t, e.repliesTo("sunli", before), "没有配置文字识别", "下单 <客户> <SKU或名称> <数量>")
 	})
 }
+
+// TestFixDraftLine: a draft with one line not understood is put right
+// with 改 instead of typed again; the other lines (and their quantities)
+// stay; bad line numbers and an empty fix say how to write it; 改 n 删
+// drops a line; then 确认 places what the draft now says.
+func TestFixDraftLine(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newEnv(t, db, 1)
+		contains(t, e.say("sunli", "下单 C001 NUT-M8 10 螺栓M8 20箱 BOLT-M6-20 5"), "不唯一", "不能下单", "改 行号 SKU 数量")
+		contains(t, e.say("sunli", "确认"), "还有没认出的内容", "改 行号 SKU 数量")
+		contains(t, e.say("sunli", "改 2 SS-BOLT-M8-25"), "SS-BOLT-M8-25 不锈钢螺栓 ×20 箱", "NUT-M8 六角螺母 ×10", "**确认**")
+		contains(t, e.say("sunli", "改 3 8"), "BOLT-M6-20 六角螺栓 ×8")
+		contains(t, e.say("sunli", "改 9 NUT-M6 1"), "只有 3 行")
+		contains(t, e.say("sunli", "改 二 NUT-M6 1"), "不是行号", "改 2 NUT-M8 20")
+		contains(t, e.say("sunli", "改 1 删"), "SS-BOLT-M8-25", "BOLT-M6-20")
+		contains(t, e.say("chenjie", "改 1 NUT-M6 1"), "不能使用「改」")
+		contains(t, e.say("wangjg", "改 1 NUT-M6 1"), "没有待确认的草稿") // only the author's draft
+		contains(t, e.say("sunli", "确认"), "已下单", "2 行")
+		var o model.Order
+		db.Preload("Lines").Order("id DESC").Take(&o)
+		got := map[string]int64{}
+		for _, l := range o.Lines {
+			got[l.SKU] = l.Qty
+		}
+		if len(got) != 2 || got["SS-BOLT-M8-25"] != 20 || got["BOLT-M6-20"] != 8 {
+			t.Fatalf("order lines %v", got)
+		}
+		contains(t, e.say("sunli", "改 1 NUT-M6 1"), "没有待确认的草稿")
+	})
+}

@@ -38,7 +38,7 @@ type IntakeLine struct {
 	ProductID   uint64      `json:"product_id,omitempty"`
 	MatchedSKU  string      `json:"matched_sku,omitempty"`
 	MatchedName string      `json:"matched_name,omitempty"`
-	By          string      `json:"by,omitempty"` // sku, alias, name or picked
+	By          string      `json:"by,omitempty"` // sku, alias, name, near (one character off) or picked
 	Candidates  []Candidate `json:"candidates,omitempty"`
 	// Available is the stock free across warehouses when the draft was made.
 	Available *int64 `json:"available,omitempty"`

@@ -159,10 +159,27 @@ func matchLine(db *gorm.DB, ix *productIndex, channel string, l *IntakeLine) err
 	l.ProductID, l.MatchedSKU, l.MatchedName, l.By, l.Candidates = 0, "", "", "", nil
 	set := func(p model.Product, by string) {
 		l.ProductID, l.MatchedSKU, l.MatchedName, l.By = p.ID, p.SKU, p.Name, by
+		if l.Unit == UnitUnread {
+			l.Unit = baseUnit(p.Unit)
+		}
 	}
+	defer func() {
+		if l.Unit == UnitUnread {
+			l.Unit = "" // not matched: no unit to give it
+		}
+	}()
 	for _, code := range []string{l.SKU, l.Name} {
 		// A chat line or a slip writes the SKU where the name goes.
 		if p, ok := ix.bySKU[NormalizeSKU(code)]; ok && code != "" {
+			set(p, "sku")
+			return nil
+		}
+	}
+	for _, code := range []string{l.SKU, l.Name} {
+		// The same SKU as a photo or a hurried hand gives it: a hyphen
+		// lost (NUTM8), O for 0, I for 1 (BOLT-MI0-40). Only a key no
+		// other SKU shares is taken.
+		if p, ok := ix.byLooseSKU[looseSKU(code)]; ok && p.ID != 0 && strings.TrimSpace(code) != "" {
 			set(p, "sku")
 			return nil
 		}
@@ -190,11 +207,22 @@ func matchLine(db *gorm.DB, ix *productIndex, channel string, l *IntakeLine) err
 		return nil
 	}
 	hits, exact := ix.byName(text)
+	var near []int32
+	if len(hits) == 0 {
+		near = ix.byNameNear(text)
+	}
 	switch {
 	case len(hits) == 1:
 		set(ix.all[hits[0]].p, "name")
 	case len(exact) == 1:
 		set(ix.all[exact[0]].p, "name")
+	case len(near) == 1:
+		// One character off (a slip's 蝶 for 螺): taken, and said so
+		// with the draft, which the person confirms.
+		set(ix.all[near[0]].p, "near")
+	case len(near) > 1:
+		hits = near
+		fallthrough
 	default:
 		for _, p := range ix.firstBySKU(hits, 8) {
 			l.Candidates = append(l.Candidates, Candidate{Code: p.SKU, Name: strings.TrimSpace(p.Name + " " + p.Spec)})
@@ -246,9 +274,10 @@ func matchPrepared(t string, runs []string, pp *preparedProduct) (ok, exact bool
 
 // squash upper-cases, makes full-width ASCII narrow and drops spaces and
 // the separators of specs (M8×30 → M8 30 as two tokens stays readable by
-// latinRuns).
+// latinRuns). A size's times sign written as x, X or * (M8x30, M8*30,
+// as people type it and OCR reads it) is the ×.
 func squash(s string) string {
-	var b strings.Builder
+	rs := make([]rune, 0, len(s))
 	for _, r := range s {
 		if r >= 0xFF01 && r <= 0xFF5E {
 			r -= 0xFEE0
@@ -256,9 +285,54 @@ func squash(s string) string {
 		if unicode.IsSpace(r) || r == 0x3000 {
 			continue
 		}
-		b.WriteRune(unicode.ToUpper(r))
+		rs = append(rs, unicode.ToUpper(r))
+	}
+	for i := 1; i+1 < len(rs); i++ {
+		if (rs[i] == 'X' || rs[i] == '*') && isDigit(rs[i-1]) && isDigit(rs[i+1]) {
+			rs[i] = '×'
+		}
+	}
+	return string(rs)
+}
+
+func isDigit(r rune) bool { return r >= '0' && r <= '9' }
+
+// looseSKU is a SKU as OCR or a hurried hand may give it: upper case,
+// without separators, with the letters read for digits taken as those
+// digits (O 0, I and L 1, S 5, B 8, Z 2). Both the catalogue's SKUs and
+// the written code are keyed so, so NUTM8 finds NUT-M8.
+func looseSKU(s string) string {
+	var b strings.Builder
+	for _, r := range squash(s) {
+		switch r {
+		case '-', '_', '.', '/', '·', '—':
+			continue
+		case 'O', 'Q':
+			r = '0'
+		case 'I', 'L', '|':
+			r = '1'
+		case 'S':
+			r = '5'
+		case 'B':
+			r = '8'
+		case 'Z':
+			r = '2'
+		}
+		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// UnitUnread is the unit of a line whose quantity was followed by a unit
+// that could not be read (ReadSlip: 20会 for 20盒); matching gives it the
+// product's own unit, or none.
+const UnitUnread = "?"
+
+// baseUnit is the counting word of a product's unit: 盒 of 盒(100只).
+func baseUnit(u string) string {
+	u, _, _ = strings.Cut(u, "(")
+	u, _, _ = strings.Cut(u, "（")
+	return strings.TrimSpace(u)
 }
 
 // latinRuns splits out runs of ASCII letters and digits: "M8×30六角" → M8, 30.

@@ -43,19 +43,27 @@ func prepare(p model.Product) preparedProduct {
 
 // productIndex is the catalogue, prepared for matching.
 type productIndex struct {
-	bySKU   map[string]model.Product
-	byID    map[uint64]int32
-	all     []preparedProduct
-	byRune  map[rune][]int32   // a Chinese character → products whose hay holds it
-	byToken map[string][]int32 // a latin run → products whose hay has it as a run
-	byExact map[string][]int32 // squashed name, and name+spec → products
+	bySKU map[string]model.Product
+	// byLooseSKU: SKUs by looseSKU, only those no other SKU shares.
+	byLooseSKU map[string]model.Product
+	byID       map[uint64]int32
+	all        []preparedProduct
+	byRune     map[rune][]int32   // a Chinese character → products whose hay holds it
+	byToken    map[string][]int32 // a latin run → products whose hay has it as a run
+	byExact    map[string][]int32 // squashed name, and name+spec → products
 }
 
 func newProductIndex(ps []model.Product) *productIndex {
-	ix := &productIndex{bySKU: make(map[string]model.Product, len(ps)), byID: make(map[uint64]int32, len(ps)),
+	ix := &productIndex{bySKU: make(map[string]model.Product, len(ps)), byLooseSKU: make(map[string]model.Product, len(ps)), byID: make(map[uint64]int32, len(ps)),
 		all: make([]preparedProduct, len(ps)), byRune: map[rune][]int32{}, byToken: map[string][]int32{}, byExact: map[string][]int32{}}
 	for i, p := range ps {
 		ix.bySKU[p.SKU] = p
+		k := looseSKU(p.SKU)
+		if _, taken := ix.byLooseSKU[k]; taken {
+			ix.byLooseSKU[k] = model.Product{} // shared: never matched loosely
+		} else {
+			ix.byLooseSKU[k] = p
+		}
 		ix.byID[p.ID] = int32(i)
 		pp := prepare(p)
 		ix.all[i] = pp
@@ -219,4 +227,80 @@ func (c *catalogCache) index(db *gorm.DB, now time.Time) (*productIndex, error) 
 	}
 	c.loads++
 	return ix, nil
+}
+
+// byNameNear is byName for a text one Chinese character of which was
+// read or written wrong (六角蝶栓 M8×30 for 六角螺栓): the products whose
+// name and spec hold every model number and Latin word of the text and
+// all but one of its Chinese characters, when the text has at least
+// three. It is asked only when byName found nothing.
+func (ix *productIndex) byNameNear(text string) []int32 {
+	t := squash(text)
+	runs := latinRuns(t)
+	var cjk []rune
+	for _, r := range t {
+		if r >= 0x2E80 {
+			cjk = append(cjk, r)
+		}
+	}
+	if len(cjk) < 3 {
+		return nil
+	}
+	var lists [][]int32
+	for _, w := range runs {
+		if strings.IndexFunc(w, unicode.IsDigit) >= 0 {
+			lists = append(lists, ix.byToken[w])
+		}
+	}
+	var cands []int32
+	if len(lists) > 0 {
+		sort.Slice(lists, func(a, b int) bool { return len(lists[a]) < len(lists[b]) })
+		cands = lists[0]
+		for _, l := range lists[1:] {
+			cands = intersect(cands, l)
+		}
+	} else {
+		// No model number: the products holding all but one of the
+		// characters, counted through the character lists.
+		seen := map[rune]bool{}
+		count := map[int32]int{}
+		distinct := 0
+		for _, r := range cjk {
+			if seen[r] {
+				continue
+			}
+			seen[r] = true
+			distinct++
+			for _, i := range ix.byRune[r] {
+				count[i]++
+			}
+		}
+		for i, n := range count {
+			if n >= distinct-1 {
+				cands = append(cands, i)
+			}
+		}
+		sort.Slice(cands, func(a, b int) bool { return cands[a] < cands[b] })
+	}
+	var out []int32
+	for _, i := range cands {
+		pp := &ix.all[i]
+		ok, missed := true, 0
+		for _, w := range runs {
+			if strings.IndexFunc(w, unicode.IsDigit) >= 0 {
+				ok = ok && pp.hayTokens[w]
+			} else {
+				ok = ok && strings.Contains(pp.hay, w)
+			}
+		}
+		for _, r := range cjk {
+			if !strings.ContainsRune(pp.hay, r) {
+				missed++
+			}
+		}
+		if ok && missed <= 1 {
+			out = append(out, i)
+		}
+	}
+	return out
 }

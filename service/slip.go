@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
+
+	"orderhub/model"
 )
 
 // OCR reads the text of an image. Engines (local tesseract, WeChat's
@@ -22,6 +24,13 @@ var (
 	slipSkip     = regexp.MustCompile(`^(订货单|订单|送货单|日期|date|单号|No\.?|合计|总计|签字|经手人)`)
 	cjkSpace     = regexp.MustCompile(`([\p{Han}])\s+([\p{Han}])`)
 	gluedQty     = regexp.MustCompile(`^(.*[\p{Han}])(\d{1,6})(个|箱|盒|件|只|卷|套|包|支|条|根|米|桶|袋|把|片|副|对|台|瓶)?$`)
+	// misreadUnit is a quantity followed by one or two characters that are
+	// no unit: the unit's glyph read wrong (20会, 30疮, 12颌 for 20盒,
+	// 30卷, 12盒). The quantity stands; the unit comes from the product.
+	misreadUnit = regexp.MustCompile(`^[×xX*]?(\d{1,6})\p{Han}{1,2}$`)
+	// phi is Φ (a diameter) read as a Chinese character before its digits:
+	// 电锤钻头 SDS-plus 中10.
+	phi = regexp.MustCompile(`(^|\s)[中巾由申币](\d)`)
 )
 
 // ReadSlip extracts an order from a slip's OCR text: the line starting
@@ -63,13 +72,21 @@ func ReadSlip(text string) (q QuickEntry, unread []string) {
 			continue
 		}
 		if len(words) >= 2 {
-			if m := qtyWord.FindStringSubmatch(words[len(words)-1]); m != nil {
+			last := words[len(words)-1]
+			m := qtyWord.FindStringSubmatch(last)
+			if m == nil {
+				if mu := misreadUnit.FindStringSubmatch(last); mu != nil {
+					m = []string{last, mu[1], UnitUnread}
+				}
+			}
+			if m != nil {
 				n := int64(0)
 				for _, d := range m[1] {
 					n = n*10 + int64(d-'0')
 				}
 				if n > 0 {
-					q.Lines = append(q.Lines, IntakeLine{Name: strings.Join(words[:len(words)-1], " "), Qty: n, Unit: m[2]})
+					name := phi.ReplaceAllString(strings.Join(words[:len(words)-1], " "), "${1}Φ$2")
+					q.Lines = append(q.Lines, IntakeLine{Name: name, Qty: n, Unit: m[2]})
 					continue
 				}
 			}
@@ -110,3 +127,19 @@ func cutLabel(line string) (string, string, bool) {
 
 // tidy drops the stray punctuation engines read at a line's end.
 func tidy(s string) string { return strings.TrimRight(strings.TrimSpace(s), " :：,，.。;；|") }
+
+// MatchSlip matches lines against a catalogue held in memory by the rules
+// an intake uses (SKU, then name), without a channel's aliases: the OCR
+// accuracy test judges a reading by the product it finds, not its spelling.
+func MatchSlip(products []ProductInput, lines []IntakeLine) []IntakeLine {
+	ps := make([]model.Product, len(products))
+	for i, p := range products {
+		ps[i] = model.Product{ID: uint64(i + 1), SKU: NormalizeSKU(p.SKU), Name: p.Name, Spec: p.Spec, Unit: p.Unit, PriceFen: p.PriceFen, Active: true}
+	}
+	ix := newProductIndex(ps)
+	out := append([]IntakeLine(nil), lines...)
+	for i := range out {
+		_ = matchLine(nil, ix, "", &out[i]) // no channel: the database is not read
+	}
+	return out
+}

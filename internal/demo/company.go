@@ -30,6 +30,10 @@ func NewCompany(db *gorm.DB, catalog *service.Catalog, stock *service.Stock, ord
 	return &Company{db: db, catalog: catalog, stock: stock, orders: orders, clock: clock}
 }
 
+// Products returns the demo catalogue (a copy): the OCR accuracy test
+// matches slips against it.
+func Products() []service.ProductInput { return append([]service.ProductInput(nil), demoProducts...) }
+
 // demoProducts: SKU, name, spec, unit, price in fen.
 var demoProducts = []service.ProductInput{
 	{SKU: "BOLT-M6-20", Name: "六角螺栓", Spec: "M6×20 8.8级 镀锌", Unit: "盒(100只)", PriceFen: 2800},

@@ -3,6 +3,8 @@
 // WeChat's printed-text OCR (cv/ocr/comm) through silenceper/wechat.
 package ocr
 
+//go:generate go run ./sliptest/gen testdata/slips
+
 import (
 	"bytes"
 	"context"

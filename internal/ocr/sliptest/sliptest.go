@@ -31,37 +31,49 @@ var FontPaths = []string{
 	"/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
 }
 
+// KaiPath is a brush-script (楷书) font, the nearest Debian has to a neat
+// hand: fonts-arphic-gkai00mp (ukai's collection does not parse).
+const KaiPath = "/usr/share/fonts/truetype/arphic-gkai00mp/gkai00mp.ttf"
+
 // Face loads a Simplified Chinese face of the first CJK font found.
 func Face(size float64) (font.Face, error) {
 	for _, p := range FontPaths {
-		b, err := os.ReadFile(p)
+		if _, err := os.Stat(p); err == nil {
+			return FaceFile(p, size)
+		}
+	}
+	return nil, errors.New("no CJK font: install fonts-noto-cjk")
+}
+
+// FaceFile loads the Simplified Chinese face of one font file (a single
+// font or a collection).
+func FaceFile(p string, size float64) (font.Face, error) {
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return nil, err
+	}
+	coll, err := opentype.ParseCollection(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", p, err)
+	}
+	// The collection holds JP, KR, SC, TC and HK faces; take SC.
+	pick := 0
+	for i := 0; i < coll.NumFonts(); i++ {
+		f, err := coll.Font(i)
 		if err != nil {
 			continue
 		}
-		coll, err := opentype.ParseCollection(b)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", p, err)
+		var buf sfnt.Buffer
+		if name, err := f.Name(&buf, sfnt.NameIDFull); err == nil && bytes.Contains([]byte(name), []byte(" SC")) {
+			pick = i
+			break
 		}
-		// The collection holds JP, KR, SC, TC and HK faces; take SC.
-		pick := 0
-		for i := 0; i < coll.NumFonts(); i++ {
-			f, err := coll.Font(i)
-			if err != nil {
-				continue
-			}
-			var buf sfnt.Buffer
-			if name, err := f.Name(&buf, sfnt.NameIDFull); err == nil && bytes.Contains([]byte(name), []byte(" SC")) {
-				pick = i
-				break
-			}
-		}
-		f, err := coll.Font(pick)
-		if err != nil {
-			return nil, err
-		}
-		return opentype.NewFace(f, &opentype.FaceOptions{Size: size, DPI: 72, Hinting: font.HintingFull})
 	}
-	return nil, errors.New("no CJK font: install fonts-noto-cjk")
+	f, err := coll.Font(pick)
+	if err != nil {
+		return nil, err
+	}
+	return opentype.NewFace(f, &opentype.FaceOptions{Size: size, DPI: 72, Hinting: font.HintingFull})
 }
 
 // Options shape one slip.
@@ -69,7 +81,13 @@ type Options struct {
 	Size   float64 // font size in pixels
 	Noise  float64 // share of pixels flipped to black or white (0.01 = 1%)
 	Rotate float64 // degrees, counter-clockwise
-	Seed   uint64
+	// Shadow darkens the page unevenly, as a hand or a phone over it
+	// does: 0.5 takes the darkest corner to half its brightness.
+	Shadow float64
+	// Tilt is a photo taken at an angle: the top edge narrower than the
+	// bottom by this share of the width (0.15 = 15%).
+	Tilt float64
+	Seed uint64
 }
 
 // Render draws lines on white and returns the PNG.
@@ -107,7 +125,8 @@ func Render(face font.Face, lines []string, o Options) ([]byte, error) {
 			d.DrawString(qty)
 		}
 	}
-	out := rotate(img, o.Rotate)
+	out := tilt(rotate(img, o.Rotate), o.Tilt)
+	shade(out, o.Shadow)
 	rng := rand.New(rand.NewPCG(o.Seed, o.Seed^0x9e3779b97f4a7c15))
 	if o.Noise > 0 {
 		n := int(float64(len(out.Pix)) * o.Noise)
@@ -152,6 +171,52 @@ func rotate(img *image.Gray, deg float64) *image.Gray {
 			x0, y0 := int(math.Floor(sx)), int(math.Floor(sy))
 			fx, fy := sx-float64(x0), sy-float64(y0)
 			v := at(x0, y0)*(1-fx)*(1-fy) + at(x0+1, y0)*fx*(1-fy) + at(x0, y0+1)*(1-fx)*fy + at(x0+1, y0+1)*fx*fy
+			out.Pix[y*out.Stride+x] = uint8(v + 0.5)
+		}
+	}
+	return out
+}
+
+// shade multiplies the page by a light falling off from the top-left
+// corner towards the bottom-right, with a soft dark band across the lower
+// third where the hand holding the phone throws its shadow.
+func shade(img *image.Gray, strength float64) {
+	if strength <= 0 {
+		return
+	}
+	b := img.Bounds()
+	w, h := float64(b.Dx()), float64(b.Dy())
+	for y := 0; y < b.Dy(); y++ {
+		for x := 0; x < b.Dx(); x++ {
+			d := (float64(x)/w + float64(y)/h) / 2 // 0 at top-left, 1 at bottom-right
+			band := math.Exp(-math.Pow((float64(y)/h-0.7)/0.12, 2))
+			f := 1 - strength*(0.6*d+0.4*band)
+			i := y*img.Stride + x
+			img.Pix[i] = uint8(float64(img.Pix[i])*f + 0.5)
+		}
+	}
+}
+
+// tilt maps the page to a trapezium whose top edge is narrower by share
+// of the width, as a photo taken from below the slip's bottom edge.
+func tilt(img *image.Gray, share float64) *image.Gray {
+	if share == 0 {
+		return img
+	}
+	b := img.Bounds()
+	out := image.NewGray(b)
+	w, h := float64(b.Dx()), float64(b.Dy())
+	cx := w / 2
+	for y := 0; y < b.Dy(); y++ {
+		// The row y of the photo shows the page narrowed by s around cx.
+		s := 1 - share*(1-float64(y)/h)
+		for x := 0; x < b.Dx(); x++ {
+			sx := (float64(x)-cx)/s + cx
+			v := 255.0
+			if x0 := int(math.Floor(sx)); x0 >= 0 && x0+1 < b.Dx() {
+				fx := sx - float64(x0)
+				v = float64(img.Pix[y*img.Stride+x0])*(1-fx) + float64(img.Pix[y*img.Stride+x0+1])*fx
+			}
 			out.Pix[y*out.Stride+x] = uint8(v + 0.5)
 		}
 	}
