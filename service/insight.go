@@ -27,6 +27,8 @@ type Insight struct {
 	clock Clock
 	loc   *time.Location
 	known []string
+	// themes group terms into what a manager acts on (remarkthemes.go).
+	themes []RemarkThemeRule
 
 	// gse's HMM model (a table in gse's package) is loaded on first use,
 	// not at start, so that a cold start stays fast. The dictionary is not
@@ -55,7 +57,7 @@ func NewInsight(db *gorm.DB, clock Clock, loc *time.Location, known []string) *I
 	if len(known) == 0 {
 		known = DefaultRemarkTerms
 	}
-	in := &Insight{db: db, clock: clock, loc: loc, known: known, segment: remarkSegmenter}
+	in := &Insight{db: db, clock: clock, loc: loc, known: known, themes: DefaultRemarkThemes, segment: remarkSegmenter}
 	in.release = in.releaseMemory
 	return in
 }
@@ -265,14 +267,11 @@ func (in *Insight) Remarks(ctx context.Context, days int) ([]RemarkTerm, error) 
 	for _, t := range in.known {
 		get(t, true)
 	}
-	// Buyers repeat themselves: each distinct remark is cut once.
-	termsOf := map[string][]string{}
+	// Buyers repeat themselves: each distinct remark is cut once, then
+	// pieces that always come together are joined into their phrase.
+	termsOf := in.remarkTermsAll(seg, texts)
 	for _, r := range rows {
-		found, ok := termsOf[r.Remark]
-		if !ok {
-			found = in.remarkTerms(seg, r.Remark)
-			termsOf[r.Remark] = found
-		}
+		found := termsOf[r.Remark]
 		w := weeks - 1 - int(now.Sub(r.CreatedAt)/(7*24*time.Hour))
 		for _, t := range found {
 			rt := get(t, slices.Contains(in.known, t))
@@ -307,36 +306,57 @@ func (in *Insight) Remarks(ctx context.Context, days int) ([]RemarkTerm, error) 
 	return append(known, fresh...), nil
 }
 
-// remarkTerms are the terms of one remark: the known terms it contains,
-// then the new terms the segmenter cuts from it (two or more characters, no
-// stop words, no numbers, not a piece of a known term), each once.
-func (in *Insight) remarkTerms(seg *gse.Segmenter, remark string) []string {
-	var found []string
-	seen := map[string]bool{}
-	for _, t := range in.known {
-		if strings.Contains(remark, t) && !seen[t] {
-			seen[t] = true
-			found = append(found, t)
+// remarkTermsAll are the terms of each remark (remarks holds every
+// order's remark, repeats included, so that counts are per order): the
+// known terms it contains, then the new terms of its cut — two or more
+// characters, no stop word, no filler, no number, not a piece of a known
+// term — each once. Adjacent pieces that are one phrase across the
+// remarks are joined first (remarkPhrases).
+func (in *Insight) remarkTermsAll(seg *gse.Segmenter, remarks []string) map[string][]string {
+	cuts := map[string][]string{}
+	times := map[string]int{}
+	for _, r := range remarks {
+		times[r]++
+		if _, ok := cuts[r]; !ok {
+			var pieces []string
+			for _, t := range seg.Cut(r, true) {
+				if t = strings.TrimSpace(t); t != "" {
+					pieces = append(pieces, t)
+				}
+			}
+			cuts[r] = pieces
 		}
 	}
-	for _, t := range seg.Cut(remark, true) {
-		t = strings.TrimSpace(t)
-		if seen[t] || utf8.RuneCountInString(t) < 2 || seg.IsStop(t) || !hasHan(t) {
-			continue
-		}
-		// A piece of a known term is not a new term.
-		part := false
-		for _, k := range in.known {
-			if strings.Contains(k, t) {
-				part = true
+	join := remarkPhrases(cuts, times, in.known)
+	out := make(map[string][]string, len(cuts))
+	for r, pieces := range cuts {
+		var found []string
+		seen := map[string]bool{}
+		for _, t := range in.known {
+			if strings.Contains(r, t) && !seen[t] {
+				seen[t] = true
+				found = append(found, t)
 			}
 		}
-		if !part {
-			seen[t] = true
-			found = append(found, t)
+		for _, t := range join(pieces) {
+			if seen[t] || utf8.RuneCountInString(t) < 2 || seg.IsStop(t) || !hasHan(t) || isFiller(t) {
+				continue
+			}
+			// A piece of a known term is not a new term.
+			part := false
+			for _, k := range in.known {
+				if strings.Contains(k, t) {
+					part = true
+				}
+			}
+			if !part {
+				seen[t] = true
+				found = append(found, t)
+			}
 		}
+		out[r] = found
 	}
-	return found
+	return out
 }
 
 // hasHan reports whether s has a Chinese character: remarks' numbers,

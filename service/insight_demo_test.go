@@ -83,13 +83,18 @@ func TestDemoRemarkTerms(t *testing.T) {
 			t.Errorf("terms:\n%s\nwith the whole dictionary:\n%s", got, want)
 		}
 		// What the demo's remarks say: the configured terms first, then
-		// new terms the segmenter found in them.
-		if n := strings.Count(want, "\n") + 1; n != len(service.DefaultRemarkTerms)+service.MaxNewTerms {
-			t.Errorf("%d terms:\n%s", n, want)
-		}
-		for _, term := range []string{"防潮膜 true", "停工待料 false", "贴标签 false"} {
-			if !strings.Contains(want, term) {
+		// new terms the segmenter found in them, phrases whole (周末不收,
+		// not 周末 and 不收), no filler (需要, 请加, 送到, 包好, 二号, 两次).
+		for _, term := range []string{"防潮膜 true", "产线停工待料 false", "贴标签 false", "周末不收 false", "雨天不送 false", "核对规格 false"} {
+			if !strings.Contains(want, "\n"+term) && !strings.HasPrefix(want, term) {
 				t.Errorf("no %q in\n%s", term, want)
+			}
+		}
+		for _, line := range strings.Split(want, "\n") {
+			term, _, _ := strings.Cut(line, " ")
+			switch term {
+			case "需要", "请加", "送到", "包好", "二号", "两次", "周末", "不收", "上次", "也":
+				t.Errorf("filler or half a phrase %q in\n%s", term, want)
 			}
 		}
 	})

@@ -3,6 +3,7 @@ package service_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -88,6 +89,67 @@ func TestPurchaseCalendarAndRemarkTerms(t *testing.T) {
 		w := got["防潮膜"].Weeks
 		if len(w) != 13 || w[12] != 1 || w[9] != 1 {
 			t.Errorf("防潮膜 weeks %v", w)
+		}
+		// Filler is no term: 需要 is asked of nobody.
+		if _, ok := got["需要"]; ok {
+			t.Errorf("filler 需要 counted: %+v", terms)
+		}
+
+		// Themes: of the two customers who ordered, one asked for
+		// packaging (防潮膜, 禁用胶带, 封口), one about delivery (叉车卸货):
+		// each is half the customers.
+		themes, err := in.RemarkThemes(ctx, 90)
+		if err != nil {
+			t.Fatal(err)
+		}
+		byName := map[string]service.RemarkTheme{}
+		for _, th := range themes {
+			byName[th.Name] = th
+		}
+		pack, deliv := byName["包装"], byName["送货时间与方式"]
+		if pack.Customers != 1 || pack.Share != 0.5 || pack.Orders != 5 || !slices.Contains(pack.Terms, "防潮膜") {
+			t.Errorf("包装 %+v", pack)
+		}
+		if deliv.Customers != 1 || deliv.Share != 0.5 || deliv.Orders != 5 {
+			t.Errorf("送货时间与方式 %+v", deliv)
+		}
+		if _, ok := byName["单据"]; ok {
+			t.Errorf("a theme nobody asked for is listed: %+v", themes)
+		}
+	})
+}
+
+// TestRemarkPhrasesAndFiller: pieces that always come together are one
+// phrase (产线 + 停工待料), a negation stays with what it negates (周末 +
+// 不收, though 周末 is also written alone), and filler (需要, 请加, 两次,
+// 二号, 送到, 包好) is no term.
+func TestRemarkPhrasesAndFiller(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newEnv(t, db)
+		e.world(t)
+		h := &history{t: t, db: db}
+		remarks := []string{"工作日白天送货，周末不收", "周末不收", "周末送货也行", "加急，产线停工待料", "加急，产线停工待料",
+			"需要质检报告", "请加防潮膜", "分两次送货", "送到二号门", "防潮膜包好", "请加防潮膜", "分两次送货", "送到二号门", "防潮膜包好"}
+		for i, r := range remarks {
+			day := time.Date(2026, 11, 1+i, 2, 0, 0, 0, time.UTC)
+			o := h.order("C1", "A", "api", day, day.Add(48*time.Hour), 1)
+			db.Model(&model.Order{}).Where("id = ?", o.ID).Update("remark", r)
+		}
+		terms, err := service.NewInsight(db, e.clock.Now, e.cfg.Location(), nil).Remarks(context.Background(), 90)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]int{}
+		for _, rt := range terms {
+			got[rt.Term] = rt.Count
+		}
+		if got["周末不收"] != 2 || got["产线停工待料"] != 2 {
+			t.Errorf("phrases: %v", got)
+		}
+		for _, bad := range []string{"不收", "产线", "需要", "请加", "两次", "二号", "送到", "包好"} {
+			if _, ok := got[bad]; ok {
+				t.Errorf("%q is a term: %v", bad, got)
+			}
 		}
 	})
 }

@@ -849,11 +849,16 @@ func (d *Dashboard) charts(c *gin.Context) {
 		d.failPage(c, err)
 		return
 	}
+	themes, err := d.d.Insight.RemarkThemes(ctx, 90)
+	if err != nil {
+		d.failPage(c, err)
+		return
+	}
 	if len(cal) > 15 {
 		cal = cal[:15]
 	}
 	data := gin.H{"Title": "准时率与时效", "OnTime": OnTimeOut(ot90), "OnTime30": OnTimeOut(ot30), "Dwell": dwell, "Tickets": tk, "Nav": "charts",
-		"Calendar": CalendarOut(cal), "Terms": TermsOut(terms)}
+		"Calendar": CalendarOut(cal), "Terms": TermsOut(terms), "Themes": ThemesOut(themes)}
 	d.render(c, http.StatusOK, "charts", data)
 }
 

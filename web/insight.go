@@ -50,7 +50,12 @@ func MountInsight(g *gin.RouterGroup, in *service.Insight, log *slog.Logger) {
 			fail(c, log, err)
 			return
 		}
-		c.JSON(http.StatusOK, gin.H{"days": n, "items": TermsOut(terms)})
+		themes, err := in.RemarkThemes(c.Request.Context(), n)
+		if err != nil {
+			fail(c, log, err)
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"days": n, "items": TermsOut(terms), "themes": ThemesOut(themes)})
 	})
 }
 
@@ -93,6 +98,28 @@ func TermsOut(ts []service.RemarkTerm) []TermJSON {
 		out[i] = TermJSON{Term: t.Term, Count: t.Count, Known: t.Known, Weeks: t.Weeks, Examples: t.Examples}
 		if out[i].Examples == nil {
 			out[i].Examples = []string{}
+		}
+	}
+	return out
+}
+
+// ThemeJSON is one theme of the remarks: a kind of requirement, the
+// customers who asked for it and their share of those who ordered.
+type ThemeJSON struct {
+	Theme     string   `json:"theme"`
+	Customers int      `json:"customers"`
+	Share     float64  `json:"share"`
+	Orders    int      `json:"orders"`
+	Terms     []string `json:"terms"`
+}
+
+// ThemesOut renders remark themes for the API and the board.
+func ThemesOut(ts []service.RemarkTheme) []ThemeJSON {
+	out := make([]ThemeJSON, len(ts))
+	for i, t := range ts {
+		out[i] = ThemeJSON{Theme: t.Name, Customers: t.Customers, Share: t.Share, Orders: t.Orders, Terms: t.Terms}
+		if out[i].Terms == nil {
+			out[i].Terms = []string{}
 		}
 	}
 	return out

@@ -257,6 +257,10 @@ func TestBoardInChromium(t *testing.T) {
 			t.Errorf("charts page lacks %q", want)
 		}
 	}
+	// The remarks by theme: what share of customers asked for packaging.
+	if th := text("#themes-table"); !strings.Contains(th, "包装") || !strings.Contains(th, "%") || !strings.Contains(th, "防潮膜") {
+		t.Errorf("themes table: %q", th)
+	}
 	// The on-time trend switches between the last 30 and 90 days.
 	page.MustElement(`#ontime-range button[data-days="30"]`).MustClick()
 	wait("30-day trend", `() => document.getElementById("chart-ontime").getAttribute("data-shown") === "30"`, 10*time.Second)
