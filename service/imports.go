@@ -174,14 +174,33 @@ func (v rowValues) has(key string) bool   { return v.present[key] }
 
 // Import reads sheet as kind and applies it. Any bad row → an
 // *InvalidRowsError listing every problem, and nothing written.
-func (im *Imports) Import(ctx context.Context, kind string, sheet Sheet) (res ImportResult, err error) {
+func (im *Imports) Import(ctx context.Context, kind string, sheet Sheet) (ImportResult, error) {
+	return im.importSheet(ctx, kind, sheet, false)
+}
+
+// Preview reads sheet as kind as Import does and answers what Import would
+// do — every row problem, or how many rows it would create, update and
+// leave — and writes nothing: the board's move-in page shows it before
+// the admin imports. Stock, applied in chunks, is only checked (the
+// counts of what would change are not known before it is applied).
+func (im *Imports) Preview(ctx context.Context, kind string, sheet Sheet) (ImportResult, error) {
+	return im.importSheet(ctx, kind, sheet, true)
+}
+
+// errPreview rolls a preview's transaction back after apply counted.
+var errPreview = errors.New("import preview: roll back")
+
+func (im *Imports) importSheet(ctx context.Context, kind string, sheet Sheet, preview bool) (res ImportResult, err error) {
 	res = ImportResult{Kind: kind}
 	k, err := im.kind(kind)
 	if err != nil {
 		return res, err
 	}
-	run := im.begin(ctx, kind)
-	defer func() { im.end(ctx, run, res, err) }()
+	var run uint64
+	if !preview {
+		run = im.begin(ctx, kind)
+		defer func() { im.end(ctx, run, res, err) }()
+	}
 	cols := k.columns()
 	header, err := sheet.Next()
 	if errors.Is(err, io.EOF) {
@@ -304,8 +323,8 @@ func (im *Imports) Import(ctx context.Context, kind string, sheet Sheet) (res Im
 	}
 	if _, chunked := k.(chunkedImporter); chunked {
 		attempt, err := checkAll(im.db.WithContext(ctx))
-		if err != nil {
-			return res, err
+		if err != nil || preview {
+			return read, err
 		}
 		res = read
 		return res, attempt.(chunkedImporter).applyChunks(ctx, im.db, &res)
@@ -320,8 +339,17 @@ func (im *Imports) Import(ctx context.Context, kind string, sheet Sheet) (res Im
 			return err
 		}
 		k, res = attempt, got
+		if preview {
+			return errPreview
+		}
 		return nil
 	})
+	if preview {
+		if errors.Is(err, errPreview) {
+			err = nil
+		}
+		return res, err
+	}
 	if cc, ok := k.(customerChanger); ok && err == nil {
 		im.buyers.forgetCustomers(ctx, im.db, cc.changedCustomers())
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -48,7 +49,14 @@ type rowErrorJSON struct {
 
 // importFile streams the multipart part "file" to a temporary file (the
 // upload is never held in memory) and imports it.
-func (r *sheetRoutes) importFile(c *gin.Context) {
+func (r *sheetRoutes) importFile(c *gin.Context) { r.sheet(c, r.imports.Import, "import") }
+
+// previewFile is importFile that writes nothing: what the import would do
+// (the board's move-in page shows it before importing).
+func (r *sheetRoutes) previewFile(c *gin.Context) { r.sheet(c, r.imports.Preview, "preview") }
+
+// sheet reads the uploaded file and answers what do made of it under key.
+func (r *sheetRoutes) sheet(c *gin.Context, do func(context.Context, string, service.Sheet) (service.ImportResult, error), key string) {
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, MaxImportBody)
 	mr, err := c.Request.MultipartReader()
 	if err != nil {
@@ -97,7 +105,7 @@ func (r *sheetRoutes) importFile(c *gin.Context) {
 		return
 	}
 	defer sh.Close()
-	res, err := r.imports.Import(c.Request.Context(), c.Param("kind"), sh)
+	res, err := do(c.Request.Context(), c.Param("kind"), sh)
 	var rows *service.InvalidRowsError
 	if errors.As(err, &rows) {
 		out := make([]rowErrorJSON, len(rows.Rows))
@@ -114,7 +122,7 @@ func (r *sheetRoutes) importFile(c *gin.Context) {
 		fail(c, r.log, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"import": gin.H{"kind": res.Kind, "rows": res.Rows, "created": res.Created, "updated": res.Updated, "unchanged": res.Unchanged}})
+	c.JSON(http.StatusOK, gin.H{key: gin.H{"kind": res.Kind, "rows": res.Rows, "created": res.Created, "updated": res.Updated, "unchanged": res.Unchanged}})
 }
 
 // importRefused answers a file past an import limit (413) or in no one

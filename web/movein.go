@@ -42,9 +42,24 @@ func MountMoveIn(e *gin.Engine, d *Dashboard, m MoveInDeps) {
 	// under the board's session instead of the admin token.
 	r := &sheetRoutes{imports: m.Imports, exports: m.Exports, loc: d.d.Location, log: d.d.Log}
 	g.GET("/movein/template/:kind", r.template)
+	// Upload on the page: a preview that writes nothing (every row problem
+	// in place), then the import. Moving in sets up staff and their roles,
+	// so only an admin session or a director may.
+	g.POST("/movein/preview/:kind", d.csrf, d.mayMoveIn, r.previewFile)
+	g.POST("/movein/import/:kind", d.csrf, d.mayMoveIn, r.importFile)
 	if m.Exports != nil {
 		g.GET("/movein/export", r.exportOrders)
 	}
+}
+
+// mayMoveIn lets an admin session or a director upload sheets.
+func (d *Dashboard) mayMoveIn(c *gin.Context) {
+	if a := viewerOf(c).Actor; a.ID != service.Admin.ID && !a.HasRole("director", "admin") {
+		writeErr(c, http.StatusForbidden, "forbidden", "只有管理员或总监可以在看板上导入表格")
+		c.Abort()
+		return
+	}
+	c.Next()
 }
 
 // importRow and traineeRow are what the page prints, worded here so the
@@ -126,8 +141,10 @@ func (d *Dashboard) moveIn(c *gin.Context, m MoveInDeps) {
 		kinds = append(kinds, kindOption{Key: k, Name: importKindZh[k]})
 	}
 	today := d.d.Clock().In(loc)
+	a := viewerOf(c).Actor
 	d.render(c, http.StatusOK, "movein", gin.H{"Title": "导入与练习", "Nav": "movein", "Imports": imports, "Trainees": trainees, "Practice": m.Practice != nil,
-		"Kinds": kinds, "Export": m.Exports != nil, "From": today.AddDate(0, 0, -30).Format("2006-01-02"), "To": today.Format("2006-01-02")})
+		"MayUpload": a.ID == service.Admin.ID || a.HasRole("director", "admin"),
+		"Kinds":     kinds, "Export": m.Exports != nil, "From": today.AddDate(0, 0, -30).Format("2006-01-02"), "To": today.Format("2006-01-02")})
 }
 
 func cutText(s string, n int) string {

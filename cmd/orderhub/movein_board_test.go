@@ -1,11 +1,17 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
+	"html"
+	"mime/multipart"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
+	"orderhub/model"
 	"orderhub/model/modeltest"
 )
 
@@ -41,6 +47,62 @@ func TestMoveInBoard(t *testing.T) {
 		mustContain(t, "/dashboard/movein", body, "表格导入", "<td>仓库</td><td>完成：3 行，新建 3，更新 0，不变 0</td>", "<td>商品</td><td>有错，未导入：1 处问题</td>", "还没有人练习过")
 		if strings.Index(body, "商品") > strings.Index(body, "<td>仓库</td>") {
 			t.Error("imports are not newest first")
+		}
+	})
+}
+
+// TestMoveInPreviewWritesNothing: the board's preview answers what an
+// import would do and writes nothing, on both backends; without the
+// session's CSRF token it is refused.
+func TestMoveInPreviewWritesNothing(t *testing.T) {
+	modeltest.EachBackend(t, func(t *testing.T, mysql bool) {
+		a, srv := testApp(t, mysql, "")
+		c := boardLogin(t, srv.URL)
+		_, page := get(t, c, srv.URL+"/dashboard/movein")
+		m := regexp.MustCompile(`data-csrf="([^"]+)"`).FindStringSubmatch(page)
+		if m == nil {
+			t.Fatalf("no upload form on the page for the admin:\n%s", page)
+		}
+		post := func(action, csrf string, data []byte) (int, map[string]any) {
+			var body bytes.Buffer
+			w := multipart.NewWriter(&body)
+			fw, _ := w.CreateFormFile("file", "商品.csv")
+			fw.Write(data)
+			w.Close()
+			req, _ := http.NewRequest("POST", srv.URL+"/dashboard/movein/"+action+"/products", &body)
+			req.Header.Set("Content-Type", w.FormDataContentType())
+			if csrf != "" {
+				req.Header.Set("X-CSRF-Token", csrf)
+			}
+			res, err := c.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			var out map[string]any
+			_ = json.NewDecoder(res.Body).Decode(&out)
+			return res.StatusCode, out
+		}
+		sheet := []byte("SKU,品名,单位,单价(元)\nPV-1,预览件,盒,1.5\nPV-2,预览件二,盒,2\n")
+		if code, _ := post("preview", "", sheet); code != http.StatusForbidden {
+			t.Fatalf("preview without the CSRF token: %d", code)
+		}
+		code, out := post("preview", html.UnescapeString(m[1]), sheet)
+		p, _ := out["preview"].(map[string]any)
+		if code != 200 || p["created"] != float64(2) || p["rows"] != float64(2) {
+			t.Fatalf("preview = %d %v", code, out)
+		}
+		var n int64
+		a.db.Model(&model.Product{}).Where("sku LIKE ?", "PV-%").Count(&n)
+		if n != 0 {
+			t.Fatalf("the preview wrote %d products", n)
+		}
+		if code, out := post("import", html.UnescapeString(m[1]), sheet); code != 200 {
+			t.Fatalf("import = %d %v", code, out)
+		}
+		a.db.Model(&model.Product{}).Where("sku LIKE ?", "PV-%").Count(&n)
+		if n != 2 {
+			t.Fatalf("imported %d products", n)
 		}
 	})
 }
