@@ -13,7 +13,6 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/go-rod/rod"
-	"github.com/go-rod/rod/lib/launcher"
 
 	"orderhub/config"
 	"orderhub/internal/demo"
@@ -104,18 +103,7 @@ func TestBoardInChromium(t *testing.T) {
 	defer func() { _ = srv.Close() }()
 	defer a.close()
 
-	l := launcher.New().Bin(bin).Headless(true).NoSandbox(true).Leakless(false).UserDataDir(t.TempDir()).
-		Set("disable-gpu").Set("disable-background-networking").Set("disable-component-update").Set("no-first-run").Set("hide-scrollbars")
-	u, err := l.Launch()
-	if err != nil {
-		t.Fatalf("launch chromium: %v", err)
-	}
-	defer l.Kill()
-	browser := rod.New().ControlURL(u)
-	if err := browser.Connect(); err != nil {
-		t.Fatal(err)
-	}
-	defer browser.Close()
+	browser := headless(t, bin)
 	page := browser.MustPage("").Timeout(3 * time.Minute)
 	page.MustSetViewport(1440, 900, 1, false)
 	rows := func() int {

@@ -1,10 +1,7 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"html"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -64,24 +61,11 @@ func TestMoveInPreviewWritesNothing(t *testing.T) {
 			t.Fatalf("no upload form on the page for the admin:\n%s", page)
 		}
 		post := func(action, csrf string, data []byte) (int, map[string]any) {
-			var body bytes.Buffer
-			w := multipart.NewWriter(&body)
-			fw, _ := w.CreateFormFile("file", "商品.csv")
-			fw.Write(data)
-			w.Close()
-			req, _ := http.NewRequest("POST", srv.URL+"/dashboard/movein/"+action+"/products", &body)
-			req.Header.Set("Content-Type", w.FormDataContentType())
+			hdr := []string{}
 			if csrf != "" {
-				req.Header.Set("X-CSRF-Token", csrf)
+				hdr = []string{"X-CSRF-Token", csrf}
 			}
-			res, err := c.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer res.Body.Close()
-			var out map[string]any
-			_ = json.NewDecoder(res.Body).Decode(&out)
-			return res.StatusCode, out
+			return postFile(t, c, srv.URL+"/dashboard/movein/"+action+"/products", "商品.csv", data, hdr...)
 		}
 		sheet := []byte("SKU,品名,单位,单价(元)\nPV-1,预览件,盒,1.5\nPV-2,预览件二,盒,2\n")
 		if code, _ := post("preview", "", sheet); code != http.StatusForbidden {

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/go-rod/rod"
-	"github.com/go-rod/rod/lib/launcher"
 
 	"orderhub/internal/testtool"
 	"orderhub/model"
@@ -37,18 +36,7 @@ func TestMoveInUploadInChromium(t *testing.T) {
 		return n
 	}
 
-	l := launcher.New().Bin(bin).Headless(true).NoSandbox(true).Leakless(false).UserDataDir(t.TempDir()).
-		Set("disable-gpu").Set("disable-background-networking").Set("disable-component-update").Set("no-first-run").Set("hide-scrollbars")
-	u, err := l.Launch()
-	if err != nil {
-		t.Fatalf("launch chromium: %v", err)
-	}
-	defer l.Kill()
-	browser := rod.New().ControlURL(u)
-	if err := browser.Connect(); err != nil {
-		t.Fatal(err)
-	}
-	defer browser.Close()
+	browser := headless(t, bin)
 	page := browser.MustPage("").Timeout(2 * time.Minute)
 	page.MustSetViewport(390, 844, 2, true)
 	wait := func(what, js string) {

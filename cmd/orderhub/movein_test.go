@@ -115,15 +115,24 @@ func gbkCSV(t testing.TB, rows [][]string) []byte {
 // importFile posts a file to /api/v1/imports/{kind}.
 func importFile(t testing.TB, base, kind, name string, data []byte) (int, map[string]any) {
 	t.Helper()
+	return postFile(t, http.DefaultClient, base+"/api/v1/imports/"+kind, name, data, "Authorization", "Bearer "+testToken)
+}
+
+// postFile posts data as the multipart field file named name, with the
+// header pairs hdr, and answers the status and the JSON body.
+func postFile(t testing.TB, c *http.Client, u, name string, data []byte, hdr ...string) (int, map[string]any) {
+	t.Helper()
 	var body bytes.Buffer
 	w := multipart.NewWriter(&body)
 	fw, _ := w.CreateFormFile("file", name)
 	fw.Write(data)
 	w.Close()
-	req, _ := http.NewRequest("POST", base+"/api/v1/imports/"+kind, &body)
-	req.Header.Set("Authorization", "Bearer "+testToken)
+	req, _ := http.NewRequest("POST", u, &body)
 	req.Header.Set("Content-Type", w.FormDataContentType())
-	res, err := http.DefaultClient.Do(req)
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	res, err := c.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
