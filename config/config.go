@@ -192,6 +192,9 @@ type Templates struct {
 	Delay     string `yaml:"delay" env:"DELAY"`
 	// Ticket is for updates of a problem the buyer reported.
 	Ticket string `yaml:"ticket" env:"TICKET"`
+	// Stocking is for the buyer's stocking list before their company's
+	// busy days (opens the list, not an order).
+	Stocking string `yaml:"stocking" env:"STOCKING"`
 }
 
 // Outbox tunes the dispatcher that sends what the outbox table holds.

@@ -77,6 +77,9 @@ type API struct {
 	// loginAddr and loginBuyer limit login attempts per client address
 	// (before WeChat is asked) and per buyer (openid).
 	loginAddr, loginBuyer *limiter
+	// stocking places buyers' stocking lists (MountStocking; nil: not
+	// mounted).
+	stocking *service.Stocking
 }
 
 // New returns the API; it panics on missing dependencies so that bad

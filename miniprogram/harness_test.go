@@ -154,6 +154,7 @@ type harness struct {
 	tracking *service.Tracking
 	tickets  *service.Tickets
 	outbox   *service.Outbox
+	stocking *service.Stocking
 	clock    *testclock.Clock
 	wx       *fakeWeChat
 	cfg      config.Config
@@ -173,7 +174,7 @@ func newHarness(t *testing.T, db *gorm.DB, o harnessOpts) *harness {
 		cfg.MiniProgram.WriteLimit = o.writeLimit
 	}
 	cfg.MiniProgram.ServicePhone = o.servicePhone
-	cfg.MiniProgram.Templates = config.Templates{Shipped: "tpl-shipped", Delivered: "tpl-delivered", Delay: "tpl-delay", Ticket: "tpl-ticket"}
+	cfg.MiniProgram.Templates = config.Templates{Shipped: "tpl-shipped", Delivered: "tpl-delivered", Delay: "tpl-delay", Ticket: "tpl-ticket", Stocking: "tpl-stocking"}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +232,11 @@ func newHarness(t *testing.T, db *gorm.DB, o harnessOpts) *harness {
 	h.outbox = service.NewOutbox(db, onlySubscribe{t: t, mp: d.Notifier}, clock.Now, log, reg, service.OutboxOptions{
 		Poll: time.Second, BackoffBase: time.Minute, BackoffMax: time.Hour, MaxAttempts: 5, Lease: time.Minute,
 	})
-	miniprogram.New(d).Mount(srv.Engine(), srv.Staff())
+	api := miniprogram.New(d)
+	api.Mount(srv.Engine(), srv.Staff())
+	// The stocking lists, wired after the buyers' API as main wires them.
+	h.stocking = service.NewStocking(db, service.NewInsight(db, clock.Now, cfg.Location(), nil), pipe, clock.Now, cfg.Location(), cfg.Stocking).WithOrders(h.orders)
+	api.MountStocking(srv.Engine(), h.stocking)
 	h.handler = srv.Handler()
 	h.world()
 	return h

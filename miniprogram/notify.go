@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -55,6 +57,8 @@ func (n *Notifier) Template(event string) string {
 		return n.cfg.Templates.Delay
 	case service.EventTicket:
 		return n.cfg.Templates.Ticket
+	case service.EventStocking:
+		return n.cfg.Templates.Stocking
 	}
 	return ""
 }
@@ -63,7 +67,7 @@ func (n *Notifier) Template(event string) string {
 // id. In the demo (no app id) every event is open, with a placeholder id.
 func (n *Notifier) Templates() map[string]string {
 	out := map[string]string{}
-	for _, e := range service.SubscribeEvents {
+	for _, e := range append(slices.Clip(service.SubscribeEvents), service.EventStocking) {
 		switch id := n.Template(e); {
 		case id != "":
 			out[e] = id
@@ -107,6 +111,9 @@ func (n *Notifier) Send(ctx context.Context, m service.Outgoing) error {
 	return err
 }
 
+// StockingPage is the mini-program page a stocking list's message opens.
+const StockingPage = "pages/stocking/index"
+
 func (n *Notifier) message(openID string, note service.SubscribeNote) *subscribe.Message {
 	status, detail, when := note.StageName, "", note.At
 	switch note.Event {
@@ -142,10 +149,21 @@ func (n *Notifier) message(openID string, note service.SubscribeNote) *subscribe
 		}
 	}
 	page := strings.ReplaceAll(n.cfg.Page, "{no}", note.OrderNo)
+	number := note.OrderNo
+	if note.Event == service.EventStocking {
+		// No order yet: the message opens the list, and its number is
+		// the window's first day (character_string takes no Chinese).
+		page, status = StockingPage, "备货提醒"
+		detail = fmt.Sprintf("%d种常订货品 约%s 一键下单", note.Lines, service.Yuan(note.ValueFen))
+		if note.WindowStart != nil {
+			when = *note.WindowStart
+			number = note.WindowStart.In(n.loc).Format(time.DateOnly)
+		}
+	}
 	return &subscribe.Message{
 		ToUser: openID, TemplateID: n.Template(note.Event), Page: page, MiniprogramState: n.cfg.State, Lang: "zh_CN",
 		Data: map[string]*subscribe.DataItem{
-			"character_string1": {Value: textesc.Subscribe(note.OrderNo, 32)},
+			"character_string1": {Value: textesc.Subscribe(number, 32)},
 			"phrase2":           {Value: textesc.Subscribe(status, 5)},
 			"thing3":            {Value: textesc.Subscribe(detail, 20)},
 			"time4":             {Value: when.In(n.loc).Format("2006-01-02 15:04")},

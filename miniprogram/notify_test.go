@@ -262,7 +262,7 @@ func TestDemoNotifierLogs(t *testing.T) {
 		h := newHarness(t, db, harnessOpts{})
 		tok := h.login("dev:zhang")
 		tpl := h.do("GET", "/api/mp/v1/subscriptions/templates", tok, "").json(t)["templates"].(map[string]any)
-		if len(tpl) != 4 || tpl["ticket"] != "tpl-ticket" {
+		if len(tpl) != 5 || tpl["ticket"] != "tpl-ticket" || tpl["stocking"] != "tpl-stocking" {
 			t.Fatalf("templates = %v", tpl)
 		}
 		r := h.do("POST", "/api/mp/v1/orders", tok, `{"address":"上海市嘉定区","lines":[{"sku":"NUT-M8","qty":1}],"subscribe":["shipped"]}`, "Idempotency-Key", "d")

@@ -57,6 +57,8 @@ const (
 	CodeStaffAmbiguous       = "staff_ambiguous"
 	CodeStaffExists          = "staff_exists"
 	CodeStockChanged         = "stock_changed"
+	CodeStockingOrdered      = "stocking_ordered"
+	CodeNotOnList            = "not_on_list"
 	CodeTicketDone           = "ticket_done"
 	CodeTooLong              = "too_long"
 	CodeTooManyFields        = "too_many_fields"

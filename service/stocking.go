@@ -26,7 +26,8 @@ type Stocking struct {
 	clock   Clock
 	loc     *time.Location
 	cfg     config.Stocking
-	sms     bool // text customers without the mini-program (WithSMS)
+	sms     bool    // text customers without the mini-program (WithSMS)
+	orders  *Orders // places planned orders (WithOrders)
 }
 
 // NewStocking returns a Stocking.
@@ -75,6 +76,10 @@ type StockingList struct {
 	// order placed from it.
 	SentAt  *time.Time
 	OrderNo string
+	// Address is where the buyer's page proposes to deliver: the
+	// customer's address on file, else their last order's (the buyer sees
+	// it and may change it before placing).
+	Address string
 
 	warehouseID *uint64 // the customer's nearest, whose hours count
 }
@@ -103,7 +108,7 @@ func (s *Stocking) List(ctx context.Context, code string) (_ StockingList, err e
 		return StockingList{}, err
 	}
 	if len(ls) == 0 {
-		return StockingList{}, &NotFoundError{What: "stocking list", Key: code}
+		return StockingList{}, &NotFoundError{What: "stocking_list", Key: code}
 	}
 	return ls[0], nil
 }
@@ -179,7 +184,27 @@ func (s *Stocking) build(ctx context.Context, c CustomerCalendar, now time.Time)
 	if from.Before(today) || from.Equal(today) {
 		from = windowStart(today.Year(), today.Month()+1, c.From, s.loc)
 	}
-	l := StockingList{CustomerID: cu.ID, Customer: cu.Code, Name: cu.Name, warehouseID: cu.WarehouseID, From: from, To: from.AddDate(0, 0, ClusterSpan-1),
+	// A list already offered for a window not yet over stays the list:
+	// the planned order itself, or a late order, may move the calendar's
+	// window a day, and the customer must not be offered (or sent) a
+	// second list for the same busy days.
+	offered, err := s.upcoming(db, cu.ID, today)
+	if err != nil {
+		return StockingList{}, false, err
+	}
+	if offered != nil {
+		w, err := time.ParseInLocation(time.DateOnly, offered.Window, s.loc)
+		switch {
+		case err != nil:
+			return StockingList{}, false, fmt.Errorf("stocking list %d: window %q: %w", offered.ID, offered.Window, err)
+		case w.After(today):
+			from = w
+		default:
+			// Its busy days have begun: the next list is next month's.
+			from, offered = windowStart(w.Year(), w.Month()+1, c.From, s.loc), nil
+		}
+	}
+	l := StockingList{CustomerID: cu.ID, Customer: cu.Code, Name: cu.Name, Address: cu.Address, warehouseID: cu.WarehouseID, From: from, To: from.AddDate(0, 0, ClusterSpan-1),
 		SendOn: WorkdaysBefore(from, s.cfg.LeadDays, s.workday)}
 	// The past windows inside the history read, and since the customer's
 	// first order (a window before it says nothing about them).
@@ -202,7 +227,7 @@ func (s *Stocking) build(ctx context.Context, c CustomerCalendar, now time.Time)
 		}
 		starts = append(starts, st)
 	}
-	if len(starts) == 0 {
+	if len(starts) == 0 && offered == nil {
 		return l, false, nil
 	}
 	var rows []struct {
@@ -210,11 +235,13 @@ func (s *Stocking) build(ctx context.Context, c CustomerCalendar, now time.Time)
 		SKU       string
 		Qty       int64
 	}
-	err := db.Table("orders AS o").Joins("JOIN order_lines AS l ON l.order_id = o.id").
-		Select("o.created_at AS created_at, l.sku AS sku, l.qty AS qty").
-		Where("o.customer_id = ? AND o.created_at >= ? AND o.stage <> ?", cu.ID, starts[len(starts)-1].UTC(), StageCancelled).Scan(&rows).Error
-	if err != nil {
-		return l, false, err
+	if len(starts) > 0 {
+		err = db.Table("orders AS o").Joins("JOIN order_lines AS l ON l.order_id = o.id").
+			Select("o.created_at AS created_at, l.sku AS sku, l.qty AS qty").
+			Where("o.customer_id = ? AND o.created_at >= ? AND o.stage <> ?", cu.ID, starts[len(starts)-1].UTC(), StageCancelled).Scan(&rows).Error
+		if err != nil {
+			return l, false, err
+		}
 	}
 	// qty[sku][i]: what they ordered of sku in window i.
 	qty := map[string][]int64{}
@@ -243,6 +270,23 @@ func (s *Stocking) build(ctx context.Context, c CustomerCalendar, now time.Time)
 		}
 		l.Lines = append(l.Lines, StockingLine{SKU: sku, Qty: median(got), Windows: len(got)})
 	}
+	if offered != nil {
+		// The lines as offered, however the history reads today.
+		var was []stockingLine
+		if err := json.Unmarshal([]byte(offered.Lines), &was); err != nil {
+			return l, false, fmt.Errorf("stocking list %d: lines: %w", offered.ID, err)
+		}
+		read := l.Lines
+		l.Lines = make([]StockingLine, len(was))
+		for i, w := range was {
+			l.Lines[i] = StockingLine{SKU: w.SKU, Qty: w.Qty}
+			for _, r := range read {
+				if r.SKU == w.SKU {
+					l.Lines[i].Windows = r.Windows
+				}
+			}
+		}
+	}
 	if len(l.Lines) == 0 {
 		return l, false, nil
 	}
@@ -252,6 +296,19 @@ func (s *Stocking) build(ctx context.Context, c CustomerCalendar, now time.Time)
 	}
 	if err := s.sent(db, &l); err != nil {
 		return l, false, err
+	}
+	if offered != nil {
+		// What the planned order is promised (Place): as offered.
+		l.PromisedAt = offered.PromisedAt
+	}
+	if l.Address == "" {
+		var last []string
+		if err := db.Model(&model.Order{}).Where("customer_id = ? AND address <> ''", cu.ID).Order("created_at DESC").Limit(1).Pluck("address", &last).Error; err != nil {
+			return l, false, err
+		}
+		if len(last) == 1 {
+			l.Address = last[0]
+		}
 	}
 	return l, true, nil
 }
@@ -321,6 +378,20 @@ func (s *Stocking) price(db *gorm.DB, l *StockingList, now time.Time) error {
 		l.PromisedAt = &p
 	}
 	return nil
+}
+
+// upcoming is the customer's list already offered (sent, or ordered from
+// the mini-program) for a window that is not over on today; nil if none.
+func (s *Stocking) upcoming(db *gorm.DB, customerID uint64, today time.Time) (*model.StockingSend, error) {
+	var rows []model.StockingSend
+	since := today.AddDate(0, 0, -(ClusterSpan - 1)).Format(time.DateOnly)
+	if err := db.Where("customer_id = ? AND window >= ?", customerID, since).Order("window").Limit(1).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	return &rows[0], nil
 }
 
 // sent fills when the list was sent and the order placed from it.

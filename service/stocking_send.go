@@ -18,8 +18,9 @@ import (
 // StockingSent is what one SendDue did.
 type StockingSent struct {
 	Sent int // lists sent (rows written by this instance)
-	// Told counts who was told: sales staff in WeCom, customers by SMS.
-	Sales, SMS int
+	// Told counts who was told: sales staff in WeCom, buyers by a
+	// subscribe message into the mini-program, customers by SMS.
+	Sales, Buyers, SMS int
 }
 
 // WithSMS lets SendDue text a customer whose buyers have no app account
@@ -31,8 +32,9 @@ func (s *Stocking) WithSMS(on bool) *Stocking {
 
 // SendDue sends every list whose send_on has come and whose window has not
 // begun: the customer's sales or service person is told in WeCom with the
-// customer's recent orders, and a customer with no buyer in the
-// mini-program is texted. Once per customer and window on any number of
+// customer's recent orders, each buyer who allowed it gets a subscribe
+// message that opens the list in the mini-program, and a customer with no
+// buyer in the mini-program is texted. Once per customer and window on any number of
 // instances: the stocking_sends row's unique key is written first, in the
 // transaction that queues the messages, and only the instance whose
 // insert went in queues them. Buyers in the mini-program find the list
@@ -82,6 +84,16 @@ func (s *Stocking) SendDue(ctx context.Context) (_ StockingSent, err error) {
 					told = append(told, "sales:"+u)
 				}
 			}
+			from := l.From.UTC()
+			buyers, err := notifyStockingBuyers(tx, l.CustomerID, SubscribeNote{Event: EventStocking, StageName: "备货提醒", At: now,
+				PromisedAt: l.PromisedAt, WindowStart: &from, Lines: len(l.Lines), ValueFen: l.ValueFen}, l.window())
+			if err != nil {
+				return err
+			}
+			sent.Buyers += len(buyers)
+			for _, o := range buyers {
+				told = append(told, "buyer:"+o)
+			}
 			if ok, err := s.text(tx, l, now); err != nil {
 				return err
 			} else if ok {
@@ -95,6 +107,7 @@ func (s *Stocking) SendDue(ctx context.Context) (_ StockingSent, err error) {
 		}
 		out.Sent += sent.Sent
 		out.Sales += sent.Sales
+		out.Buyers += sent.Buyers
 		out.SMS += sent.SMS
 	}
 	return out, nil
@@ -246,7 +259,7 @@ func (s *Stocking) RunSender(ctx context.Context, every time.Duration, poke func
 		if err != nil {
 			log.ErrorContext(ctx, "stocking lists: send", "err", err)
 		} else if r.Sent > 0 {
-			log.InfoContext(ctx, "stocking lists sent", "lists", r.Sent, "sales", r.Sales, "sms", r.SMS)
+			log.InfoContext(ctx, "stocking lists sent", "lists", r.Sent, "sales", r.Sales, "buyers", r.Buyers, "sms", r.SMS)
 			if poke != nil {
 				poke()
 			}

@@ -23,8 +23,15 @@ const (
 	EventTicket = "ticket"
 )
 
-// SubscribeEvents lists every event, in the order buyers meet them.
+// SubscribeEvents lists every event about an order, in the order buyers
+// meet them.
 var SubscribeEvents = []string{EventShipped, EventDelivered, EventDelay, EventTicket}
+
+// EventStocking is the buyer's stocking list for their company's next busy
+// window (Stocking.SendDue): about no order, so allowed once per buyer
+// (Buyers.SubscribeStocking), not per order, and allowed again after it
+// was used.
+const EventStocking = "stocking"
 
 // MsgTypeSubscribe marks an outbox row that is a mini-program subscribe
 // message, not a WeCom app message: the dispatcher's sender routes on it.
@@ -54,6 +61,58 @@ type SubscribeNote struct {
 	TicketNo    string `json:"ticket_no,omitempty"`
 	TicketState string `json:"ticket_state,omitempty"`
 	Resolution  string `json:"resolution,omitempty"`
+	// WindowStart, Lines and ValueFen describe a stocking list: the busy
+	// window's first day, how many SKUs, the expected value.
+	WindowStart *time.Time `json:"window_start,omitempty"`
+	Lines       int        `json:"lines,omitempty"`
+	ValueFen    int64      `json:"value_fen,omitempty"`
+}
+
+// SubscribeStocking records that a buyer allowed one subscribe message
+// for their company's next stocking list. The permission belongs to the
+// buyer (order_id 0); allowing it again while unused changes nothing, and
+// after its message went it is a new permission for the next list.
+func (s *Buyers) SubscribeStocking(ctx context.Context, b Buyer) (err error) {
+	defer wrapOp(&err, "Buyers.SubscribeStocking")
+	now := s.clock()
+	return inTx(ctx, s.db, func(tx *gorm.DB) error {
+		sub := model.Subscription{OrderID: 0, BuyerID: b.ID, Event: EventStocking, OpenID: b.OpenID, State: model.SubscriptionPending, CreatedAt: now, UpdatedAt: now}
+		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&sub).Error; err != nil {
+			return err
+		}
+		return tx.Model(&model.Subscription{}).Where("order_id = ? AND buyer_id = ? AND event = ? AND state = ?", 0, b.ID, EventStocking, model.SubscriptionQueued).
+			Updates(map[string]any{"state": model.SubscriptionPending, "open_id": b.OpenID, "updated_at": now}).Error
+	})
+}
+
+// notifyStockingBuyers queues, inside tx, the subscribe message of every
+// buyer of the customer who allowed one for their stocking list, marks
+// each permission used, and returns whom it told. One outbox key per
+// permission and window: never twice.
+func notifyStockingBuyers(tx *gorm.DB, customerID uint64, note SubscribeNote, window string) ([]string, error) {
+	var subs []model.Subscription
+	if err := tx.Table("subscriptions AS s").Joins("JOIN buyers AS b ON b.id = s.buyer_id").
+		Where("b.customer_id = ? AND s.order_id = ? AND s.event = ? AND s.state = ?", customerID, 0, EventStocking, model.SubscriptionPending).
+		Select("s.*").Order("s.id").Find(&subs).Error; err != nil {
+		return nil, err
+	}
+	var told []string
+	for _, sub := range subs {
+		row, err := enqueueOne(tx, note.At, 0, Message{Channel: ChannelOutboxMiniProgram, To: []string{sub.OpenID}, Type: MsgTypeSubscribe,
+			Body: note, Key: "mp:sub:" + strconv.FormatUint(sub.ID, 10) + ":" + window})
+		if err != nil {
+			return nil, err
+		}
+		upd := map[string]any{"state": model.SubscriptionQueued, "updated_at": note.At}
+		if row.ID != 0 {
+			upd["outbox_id"] = row.ID
+		}
+		if err := model.Row(tx, &model.Subscription{}).Where("id = ? AND state = ?", sub.ID, model.SubscriptionPending).Updates(upd).Error; err != nil {
+			return nil, err
+		}
+		told = append(told, sub.OpenID)
+	}
+	return told, nil
 }
 
 // Subscribe records that a buyer allowed one subscribe message for each of

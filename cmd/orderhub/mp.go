@@ -27,6 +27,7 @@ import (
 type mpParts struct {
 	wechat   *miniprogram.WeChat // nil with no app id (the demo)
 	notifier *miniprogram.Notifier
+	api      *miniprogram.API // the buyers' API, once wired
 }
 
 // miniProgram builds (once) the WeChat client and the subscribe-message
@@ -106,7 +107,8 @@ func (a *app) wireMiniProgram(clock service.Clock) error {
 	if p.wechat != nil {
 		d.WeChat = p.wechat
 	}
-	miniprogram.New(d).Mount(a.server.Engine(), a.server.Staff())
+	p.api = miniprogram.New(d)
+	p.api.Mount(a.server.Engine(), a.server.Staff())
 	return nil
 }
 

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,8 +20,25 @@ import (
 // getJSON is GET path on the demo server with the admin token.
 func (d *demoServer) getJSON(t *testing.T, path string, into any) int {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, d.base+path, nil)
-	req.Header.Set("Authorization", "Bearer "+testToken)
+	return d.doJSON(t, http.MethodGet, path, testToken, "", into)
+}
+
+// doJSON sends body (none if "") to path with token and decodes the
+// answer into into; header pairs follow.
+func (d *demoServer) doJSON(t *testing.T, method, path, token, body string, into any, header ...string) int {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, _ := http.NewRequest(method, d.base+path, rd)
+	req.Header.Set("Authorization", "Bearer "+token)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -27,7 +46,7 @@ func (d *demoServer) getJSON(t *testing.T, path string, into any) int {
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
 	if err := json.Unmarshal(b, into); err != nil {
-		t.Fatalf("GET %s = %d %s", path, res.StatusCode, b)
+		t.Fatalf("%s %s = %d %s", method, path, res.StatusCode, b)
 	}
 	return res.StatusCode
 }
@@ -73,6 +92,46 @@ func TestDemoStockingListsAPI(t *testing.T) {
 		}
 		if code := d.getJSON(t, "/api/v1/insight/stocking-lists/C001", &e); code != 404 || e.Error.Message == "" {
 			t.Fatalf("C001 = %d %+v", code, e)
+		}
+
+		// 昆山永固's buyer opens it in the mini-program and places it.
+		var login struct{ Token string }
+		if code := d.doJSON(t, http.MethodPost, "/api/mp/v1/login", "", `{"code":"dev:yonggu"}`, &login); code/100 != 2 || login.Token == "" {
+			t.Fatalf("login = %d", code)
+		}
+		var linked map[string]any
+		if code := d.doJSON(t, http.MethodPost, "/api/v1/buyers/dev:yonggu/link", testToken, `{"customer":"C101"}`, &linked); code != 200 {
+			t.Fatalf("link = %d %v", code, linked)
+		}
+		var mine struct {
+			List struct {
+				WindowFrom string `json:"window_from"`
+				Address    string
+				Lines      []struct {
+					SKU            string
+					Qty, Available int64
+				}
+			}
+		}
+		if code := d.doJSON(t, http.MethodGet, "/api/mp/v1/stocking-list", login.Token, "", &mine); code != 200 || mine.List.WindowFrom != "2026-12-22" || len(mine.List.Lines) != len(l.Lines) {
+			t.Fatalf("buyer's list = %d %+v", code, mine.List)
+		}
+		var lines []string
+		for _, ln := range mine.List.Lines {
+			if q := min(ln.Qty, ln.Available); q > 0 {
+				lines = append(lines, fmt.Sprintf(`{"sku":%q,"qty":%d}`, ln.SKU, q))
+			}
+		}
+		body := fmt.Sprintf(`{"lines":[%s],"address":%q}`, strings.Join(lines, ","), mine.List.Address)
+		var placed struct {
+			Order   struct{ No string }
+			Planned bool
+		}
+		if code := d.doJSON(t, http.MethodPost, "/api/mp/v1/stocking-list/order", login.Token, body, &placed, "Idempotency-Key", "yonggu-1222"); code != 201 || !placed.Planned {
+			t.Fatalf("place = %d %+v (%s)", code, placed, body)
+		}
+		if code := d.getJSON(t, "/api/v1/insight/stocking-lists/C101", &one); code != 200 || one.List.OrderNo != placed.Order.No {
+			t.Fatalf("after placing: %d %+v", code, one.List)
 		}
 	})
 }

@@ -57,8 +57,11 @@ func (a *app) wireWarRoom(clock service.Clock, tickets *service.Tickets) error {
 	web.MountMetrics(api, w.measures, a.log)
 	web.MountInsight(api, w.insight, a.log)
 	w.stocking = service.NewStocking(a.db, w.insight, pipe, clock, cfg.Location(), cfg.Stocking).
-		WithSMS(cfg.SMS.Enabled() && cfg.SMS.StockingTemplate != "")
+		WithSMS(cfg.SMS.Enabled() && cfg.SMS.StockingTemplate != "").WithOrders(a.orders)
 	web.MountStocking(api, w.stocking, cfg.Location(), a.log)
+	if a.mp != nil && a.mp.api != nil {
+		a.mp.api.MountStocking(a.server.Engine(), w.stocking)
+	}
 	if cfg.Dashboard.DigestAt != "" {
 		url := ""
 		if cfg.PublicURL != "" {
