@@ -97,6 +97,7 @@ beforeAll(async () => {
     order: load('pages/order/index'),
     problem: load('pages/problem/index'),
     orders: load('pages/orders/index'),
+    stocking: load('pages/stocking/index'),
   }
 }, 600000)
 
@@ -218,6 +219,16 @@ test('browse, order (retried with its key), follow, report, cancel — against t
   await orders.instance.onLoad()
   expect(text(orders)).toContain(no)
 
+  // The stocking list: a new buyer's own company orders on no fixed days,
+  // so the server answers its own 404 (not an unknown route's), and the
+  // page says there is none.
+  const stockingErr = await require('../utils/request').call('stockingList').then(() => null, (e) => e)
+  expect(stockingErr && stockingErr.status).toBe(404)
+  expect(stockingErr.code).toBe('stocking_list_not_found')
+  const stocking = render(ids.stocking)
+  await stocking.instance.onLoad()
+  expect(text(stocking)).toContain('暂无备货清单')
+
   // Log out: the token is dead on the server; the next request logs in again.
   const before = require('../utils/session').current().token
   await api.logout()
@@ -230,5 +241,6 @@ test('browse, order (retried with its key), follow, report, cancel — against t
   expect([...new Set(seen)]).toEqual(expect.arrayContaining([
     'POST login', 'GET products', 'GET templates', 'GET listOrders', 'POST createOrder', 'GET getOrder',
     'GET listProblems', 'POST reportProblem', 'POST logout', 'GET me', 'POST subscribe', 'POST uploadPhoto', 'POST confirmReceipt', 'POST cancelOrder',
+    'GET stockingList',
   ]))
 }, 120000)

@@ -30,4 +30,13 @@ module.exports = {
   subscribe: (no, events) => call('subscribe', { params: { no }, data: { events } }).then((r) => r.data.subscribed || []),
   templates: () => call('templates').then((r) => r.data.templates || {}),
   listCoupons: () => call('listCoupons').then((r) => r.data),
+  // stockingList is the company's list, or null when it has none (404).
+  stockingList: () => call('stockingList').then((r) => r.data.list, (err) => {
+    if (err && err.status === 404) return null
+    throw err
+  }),
+  // orderStocking places the list (the lines kept) as a planned order, with
+  // its idempotency key; 201 new, 200 the order the key already made.
+  orderStocking: (body, key) => call('orderStocking', { data: body, header: { 'Idempotency-Key': key } }),
+  subscribeStocking: () => call('subscribeStocking', { data: {} }).then((r) => r.data.subscribed || []),
 }

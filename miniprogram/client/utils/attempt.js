@@ -11,26 +11,31 @@ function newKey() {
   return `mp-${Date.now().toString(36)}-${hex(16)}`
 }
 
-function pending() {
-  try {
-    const a = wx.getStorageSync(KEY)
-    return a && a.key && a.body ? a : null
-  } catch (e) {
-    return null
+// store keeps one kind of attempt under its own storage key: the cart's
+// order and the stocking list's planned order never share a key or a body.
+function store(key) {
+  function pending() {
+    try {
+      const a = wx.getStorageSync(key)
+      return a && a.key && a.body ? a : null
+    } catch (e) {
+      return null
+    }
   }
+  // begin returns the pending attempt if there is one, else a new one for body.
+  function begin(body) {
+    const p = pending()
+    if (p) return p
+    const a = { key: newKey(), body, startedAt: Date.now() }
+    wx.setStorageSync(key, a)
+    return a
+  }
+  function end() {
+    wx.removeStorageSync(key)
+  }
+  return { begin, pending, end, KEY: key }
 }
 
-// begin returns the pending attempt if there is one, else a new one for body.
-function begin(body) {
-  const p = pending()
-  if (p) return p
-  const a = { key: newKey(), body, startedAt: Date.now() }
-  wx.setStorageSync(KEY, a)
-  return a
-}
+const order = store(KEY)
 
-function end() {
-  wx.removeStorageSync(KEY)
-}
-
-module.exports = { begin, pending, end, newKey, KEY }
+module.exports = Object.assign({}, order, { newKey, store, stocking: store('orderhub.stocking-attempt') })

@@ -24,6 +24,9 @@ const byCode = {
   wechat_unavailable: '暂时无法连接微信，请稍后再试',
   wechat_not_configured: '服务器未配置小程序 AppID',
   template_not_configured: '订阅消息模板未配置',
+  stocking_ordered: '本期备货清单已下单',
+  not_on_list: '该货品不在备货清单中，请另行下单',
+  stocking_list_not_found: '贵司暂无备货清单',
   internal: '服务器内部错误，请稍后再试',
 }
 

@@ -19,4 +19,8 @@ module.exports = {
   subscribe: { method: 'POST', path: '/api/mp/v1/orders/{no}/subscriptions' },
   templates: { method: 'GET', path: '/api/mp/v1/subscriptions/templates' },
   listCoupons: { method: 'GET', path: '/api/mp/v1/coupons' },
+  // The company's 月度备货清单 as a prefilled cart, placed as a planned order.
+  stockingList: { method: 'GET', path: '/api/mp/v1/stocking-list' },
+  orderStocking: { method: 'POST', path: '/api/mp/v1/stocking-list/order', idempotent: true },
+  subscribeStocking: { method: 'POST', path: '/api/mp/v1/stocking-list/subscriptions' },
 }

@@ -60,6 +60,9 @@ Component({
     onCoupons() {
       wx.navigateTo({ url: '/pages/coupons/index' })
     },
+    onStocking() {
+      wx.navigateTo({ url: '/pages/stocking/index' })
+    },
     onOpen(e) {
       wx.navigateTo({ url: `/pages/order/index?no=${encodeURIComponent(e.detail.no)}` })
     },
