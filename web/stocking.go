@@ -11,8 +11,9 @@ import (
 	"orderhub/service"
 )
 
-// MountStocking adds GET /insight/stocking-lists and
-// /insight/stocking-lists/{customer} to a guarded group.
+// MountStocking adds GET /insight/stocking-lists,
+// /insight/stocking-lists/{customer} and /insight/stocking-measures to a
+// guarded group.
 func MountStocking(g *gin.RouterGroup, st *service.Stocking, loc *time.Location, log *slog.Logger) {
 	if st == nil || loc == nil || log == nil {
 		panic("web: MountStocking: nil dependency")
@@ -37,6 +38,44 @@ func MountStocking(g *gin.RouterGroup, st *service.Stocking, loc *time.Location,
 		}
 		c.JSON(http.StatusOK, gin.H{"list": StockingOut(l, loc)})
 	})
+	g.GET("/insight/stocking-measures", func(c *gin.Context) {
+		ms, err := st.Measure(c.Request.Context())
+		if err != nil {
+			fail(c, log, err)
+			return
+		}
+		rows, total := stockingRows(ms)
+		out := make([]StockingMeasureJSON, len(rows))
+		for i, r := range rows {
+			out[i] = stockingMeasureOut(r)
+		}
+		c.JSON(http.StatusOK, gin.H{"items": out, "total": stockingMeasureOut(total), "prep_days": service.StockingPrepDays})
+	})
+}
+
+// RushShareJSON is the rush share of some windows' orders.
+type RushShareJSON struct {
+	Windows int     `json:"windows"`
+	Orders  int     `json:"orders"`
+	Rush    int     `json:"rush"`
+	Share   float64 `json:"share"`
+}
+
+// StockingMeasureJSON is what the lists did for one customer (docs/metrics.md).
+type StockingMeasureJSON struct {
+	Customer string        `json:"customer,omitempty"`
+	Name     string        `json:"name,omitempty"`
+	Sent     int           `json:"sent"`
+	Ordered  int           `json:"ordered"`
+	Before   RushShareJSON `json:"before"`
+	After    RushShareJSON `json:"after"`
+}
+
+func stockingMeasureOut(r StockingMeasureRow) StockingMeasureJSON {
+	rs := func(x service.RushShare) RushShareJSON {
+		return RushShareJSON{Windows: x.Windows, Orders: x.Orders, Rush: x.Rush, Share: x.Share}
+	}
+	return StockingMeasureJSON{Customer: r.Customer, Name: r.Name, Sent: r.Sent, Ordered: r.Ordered, Before: rs(r.Before), After: rs(r.After)}
 }
 
 // StockingLineJSON is one line of a stocking list.

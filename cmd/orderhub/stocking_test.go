@@ -3,8 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -95,43 +95,52 @@ func TestDemoStockingListsAPI(t *testing.T) {
 		}
 
 		// 昆山永固's buyer opens it in the mini-program and places it.
-		var login struct{ Token string }
-		if code := d.doJSON(t, http.MethodPost, "/api/mp/v1/login", "", `{"code":"dev:yonggu"}`, &login); code/100 != 2 || login.Token == "" {
-			t.Fatalf("login = %d", code)
-		}
-		var linked map[string]any
-		if code := d.doJSON(t, http.MethodPost, "/api/v1/buyers/dev:yonggu/link", testToken, `{"customer":"C101"}`, &linked); code != 200 {
-			t.Fatalf("link = %d %v", code, linked)
-		}
-		var mine struct {
-			List struct {
-				WindowFrom string `json:"window_from"`
-				Address    string
-				Lines      []struct {
-					SKU            string
-					Qty, Available int64
-				}
-			}
-		}
-		if code := d.doJSON(t, http.MethodGet, "/api/mp/v1/stocking-list", login.Token, "", &mine); code != 200 || mine.List.WindowFrom != "2026-12-22" || len(mine.List.Lines) != len(l.Lines) {
-			t.Fatalf("buyer's list = %d %+v", code, mine.List)
-		}
-		var lines []string
-		for _, ln := range mine.List.Lines {
-			if q := min(ln.Qty, ln.Available); q > 0 {
-				lines = append(lines, fmt.Sprintf(`{"sku":%q,"qty":%d}`, ln.SKU, q))
-			}
-		}
-		body := fmt.Sprintf(`{"lines":[%s],"address":%q}`, strings.Join(lines, ","), mine.List.Address)
-		var placed struct {
-			Order   struct{ No string }
-			Planned bool
-		}
-		if code := d.doJSON(t, http.MethodPost, "/api/mp/v1/stocking-list/order", login.Token, body, &placed, "Idempotency-Key", "yonggu-1222"); code != 201 || !placed.Planned {
-			t.Fatalf("place = %d %+v (%s)", code, placed, body)
-		}
-		if code := d.getJSON(t, "/api/v1/insight/stocking-lists/C101", &one); code != 200 || one.List.OrderNo != placed.Order.No {
+		no := d.placeYonggu(t, len(l.Lines))
+		if code := d.getJSON(t, "/api/v1/insight/stocking-lists/C101", &one); code != 200 || one.List.OrderNo != no {
 			t.Fatalf("after placing: %d %+v", code, one.List)
 		}
 	})
+}
+
+// placeYonggu logs 昆山永固's buyer into the mini-program (staff link
+// them), opens the stocking list (want lines) and places what the
+// shelf has of it as the planned order; its number.
+func (d *demoServer) placeYonggu(t *testing.T, want int) string {
+	t.Helper()
+	var login struct{ Token string }
+	if code := d.doJSON(t, http.MethodPost, "/api/mp/v1/login", "", `{"code":"dev:yonggu"}`, &login); code/100 != 2 || login.Token == "" {
+		t.Fatalf("login = %d", code)
+	}
+	var linked map[string]any
+	if code := d.doJSON(t, http.MethodPost, "/api/v1/buyers/dev:yonggu/link", testToken, `{"customer":"C101"}`, &linked); code != 200 {
+		t.Fatalf("link = %d %v", code, linked)
+	}
+	var mine struct {
+		List struct {
+			WindowFrom string `json:"window_from"`
+			Address    string
+			Lines      []struct {
+				SKU            string
+				Qty, Available int64
+			}
+		}
+	}
+	if code := d.doJSON(t, http.MethodGet, "/api/mp/v1/stocking-list", login.Token, "", &mine); code != 200 || mine.List.WindowFrom != "2026-12-22" || len(mine.List.Lines) != want {
+		t.Fatalf("buyer's list = %d %+v", code, mine.List)
+	}
+	var kept []string
+	for _, ln := range mine.List.Lines {
+		if q := min(ln.Qty, ln.Available); q > 0 {
+			kept = append(kept, fmt.Sprintf(`{"sku":%q,"qty":%d}`, ln.SKU, q))
+		}
+	}
+	body := fmt.Sprintf(`{"lines":[%s],"address":%q}`, strings.Join(kept, ","), mine.List.Address)
+	var placed struct {
+		Order   struct{ No string }
+		Planned bool
+	}
+	if code := d.doJSON(t, http.MethodPost, "/api/mp/v1/stocking-list/order", login.Token, body, &placed, "Idempotency-Key", "yonggu-1222"); code != 201 || !placed.Planned {
+		t.Fatalf("place = %d %+v (%s)", code, placed, body)
+	}
+	return placed.Order.No
 }

@@ -59,6 +59,7 @@ func (a *app) wireWarRoom(clock service.Clock, tickets *service.Tickets) error {
 	w.stocking = service.NewStocking(a.db, w.insight, pipe, clock, cfg.Location(), cfg.Stocking).
 		WithSMS(cfg.SMS.Enabled() && cfg.SMS.StockingTemplate != "").WithOrders(a.orders)
 	web.MountStocking(api, w.stocking, cfg.Location(), a.log)
+	web.MountStockingPane(a.server.Engine(), w.dash, w.stocking)
 	if a.mp != nil && a.mp.api != nil {
 		a.mp.api.MountStocking(a.server.Engine(), w.stocking)
 	}
