@@ -44,6 +44,7 @@ type simOptions struct {
 	only         string
 	quiet        bool
 	keep         bool
+	stockingTake float64
 }
 
 // simulate replays a compressed business day against served orderhubs it
@@ -66,6 +67,7 @@ func simulate(ctx context.Context, cfg config.Config, args []string, stdout, std
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory with the replays' databases (printed at the start) for a look afterwards")
 	fs.StringVar(&o.only, "escalation", "both", "replay with escalation on, off, or both")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress bar")
+	fs.Float64Var(&o.stockingTake, "stocking-take", 0, "model the stocking lists: 20 more customers order in a busy window on the last day, half are sent a list the day before and take it with this probability (0–1; 0: not modelled; needs --days 2 or more)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -78,6 +80,10 @@ func simulate(ctx context.Context, cfg config.Config, args []string, stdout, std
 		return errors.New("simulate: --day: must be at least 5s")
 	case o.drain < 0:
 		return errors.New("simulate: --drain: must be >= 0")
+	case o.stockingTake < 0 || o.stockingTake > 1:
+		return errors.New("simulate: --stocking-take: must be between 0 and 1")
+	case o.stockingTake > 0 && o.days < 2:
+		return errors.New("simulate: --stocking-take: the list goes the day before the window (the last day): give --days 2 or more")
 	case o.only != "both" && o.only != "on" && o.only != "off":
 		return errors.New("simulate: --escalation: on, off or both")
 	}
@@ -249,7 +255,7 @@ func replay(ctx context.Context, base config.Config, o simOptions, profile sim.P
 	since := time.Now().UTC()
 	opt := sim.Options{Seed: o.seed, OrdersPerDay: o.ordersPerDay, Days: o.days, Scale: scale, Drain: o.drain, Profile: profile,
 		Stages: cfg.Stages, Photo: waybillJPEG(), Channel: "shop", ChannelSecret: chSecret,
-		OnClock: func(c sim.Clock) { warp.Set(c.Start, c.Origin, c.Scale) }}
+		OnClock: func(c sim.Clock) { warp.Set(c.Start, c.Origin, c.Scale) }, StockingTake: o.stockingTake}
 	if !o.quiet {
 		opt.Progress = progressBar(stderr, label)
 	}
@@ -288,7 +294,11 @@ func replay(ctx context.Context, base config.Config, o simOptions, profile sim.P
 		c, _ := mysql.ParseDSN(cfg.MySQLDSN)
 		f.Database = c.DBName
 	}
-	return sim.Replay{Figures: f, Sim: sim.Counts(out)}, nil
+	st, err := sim.MeasureStocking(ctx, db, since, out, opt)
+	if err != nil {
+		return sim.Replay{}, fmt.Errorf("simulate: measure stocking lists: %w", err)
+	}
+	return sim.Replay{Figures: f, Sim: sim.Counts(out), Stocking: st}, nil
 }
 
 // freshDatabase creates database name on the server dsn names and returns

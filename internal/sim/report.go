@@ -429,6 +429,9 @@ func (r *Report) Judge() {
 type Replay struct {
 	Figures
 	Sim SimCounts `json:"sim"`
+	// Stocking compares the rush share with and without stocking lists
+	// (stocking.go); nil when not modelled.
+	Stocking *StockingFigures `json:"stocking,omitempty"`
 }
 
 // SimCounts are the simulation's own counts (not from the database).
@@ -567,6 +570,7 @@ func (r Report) Markdown(w io.Writer) {
 		}
 		fmt.Fprintf(w, "| %s | %.0f h | %.1f / %.1f / %.1f | %d | %.1f / %.1f / %.1f | %d |\n", s.Name, s.SLAHours, s.P50H, s.P90H, s.MaxH, s.OverSLA, o.P50H, o.P90H, o.MaxH, o.OverSLA)
 	}
+	r.stockingMarkdown(w)
 	for _, n := range r.Notes {
 		fmt.Fprintf(w, "\n- %s", n)
 	}

@@ -454,7 +454,7 @@ func (w *world) advanced(ctx context.Context, reply string) {
 func (w *world) deliver(ctx context.Context, o *order) {
 	defer w.pending.Add(-1)
 	r := seedFor(w.opt.Seed, "deliver", o.no)
-	c := w.cust[o.customer]
+	c := w.buyerOf(o.customer)
 	arrive := w.clock.Now().Add(6*time.Hour + time.Duration(r.Int64N(int64(14*time.Hour))))
 	w.mu.Lock()
 	promise := o.promise

@@ -45,6 +45,9 @@ type Options struct {
 	// OnClock, if set, is told when the business day starts: orderhub's
 	// working-time calendar follows the same compressed clock.
 	OnClock func(Clock)
+	// StockingTake, when above 0, models the stocking lists (stocking.go):
+	// the share of buyers sent a list who take it. 0: not modelled.
+	StockingTake float64
 }
 
 // Progress is where the simulation is.
@@ -124,6 +127,7 @@ type world struct {
 	redirects map[string]bool // ticket nos already acted on by someone
 	tickets   map[string]bool // customer/staff tickets still open, as the simulation knows them
 	handed    map[string][]task
+	stk       *stockingModel // the window customers (stocking.go), nil when not modelled
 	placedWG  sync.WaitGroup
 	pending   atomic.Int64 // buyer events scheduled, not yet run
 	out       Outcome
@@ -165,6 +169,9 @@ func Play(ctx context.Context, e *Edges, opt Options) (Outcome, error) {
 	if err := w.setup(ctx); err != nil {
 		return w.out, err
 	}
+	if err := w.stockingSetup(ctx); err != nil {
+		return w.out, err
+	}
 	arrivals := w.schedule()
 
 	pctx, stopPoll := context.WithCancel(ctx)
@@ -190,6 +197,8 @@ func Play(ctx context.Context, e *Edges, opt Options) (Outcome, error) {
 	}
 	wg.Add(1)
 	go func() { defer wg.Done(); w.buyers(runCtx, arrivals) }()
+	wg.Add(1)
+	go func() { defer wg.Done(); w.stockingBuyers(runCtx) }()
 	for d := 1; d < opt.Days+2; d++ {
 		day := d
 		wg.Add(1)
