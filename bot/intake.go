@@ -203,10 +203,10 @@ func (b *Bot) explainIntake(err error) (string, bool) {
 // it says so and offers typing the order instead.
 func (b *Bot) photoSlip(ctx context.Context, m model.Inbound, actor service.Actor) (service.Handled, error) {
 	if b.d.OCR == nil {
-		return b.answer(ctx, m, "收到照片。本系统没有配置文字识别（OCR），认不出订货单。请直接打字下单：下单 <客户> <SKU或名称> <数量>，例如：下单 C1 螺栓M8 20箱。如果这是运单照片，请先发「附件 <单号>」再发照片。")
+		return b.slipFailed(ctx, m, "收到照片。本系统没有配置文字识别（OCR），认不出订货单。请直接打字下单：下单 <客户> <SKU或名称> <数量>，例如：下单 C1 螺栓M8 20箱。如果这是运单照片，请先发「附件 <单号>」再发照片。")
 	}
 	if m.MediaID == "" {
-		return b.answer(ctx, m, "照片没有收到，请再发一次。")
+		return b.slipFailed(ctx, m, "照片没有收到，请再发一次。")
 	}
 	data, err := b.d.Media.Media(ctx, m.MediaID)
 	if err != nil {
@@ -217,7 +217,7 @@ func (b *Bot) photoSlip(ctx context.Context, m model.Inbound, actor service.Acto
 	// reader does not know is the engine's to refuse: tesseract does.)
 	var bad *service.PhotoError
 	if _, err := service.CheckPhoto(data); errors.As(err, &bad) && bad.Code() == service.CodePhotoTooLarge {
-		return b.answer(ctx, m, bad.Message+"，或直接打字：下单 <客户> <SKU或名称> <数量>")
+		return b.slipFailed(ctx, m, bad.Message+"，或直接打字：下单 <客户> <SKU或名称> <数量>")
 	}
 	rel := filepath.Join("slips", unsafeName.ReplaceAllString(m.MsgKey, "_")+".jpg")
 	full := filepath.Join(b.d.DataDir, rel)
@@ -230,11 +230,11 @@ func (b *Bot) photoSlip(ctx context.Context, m model.Inbound, actor service.Acto
 	text, err := b.d.OCR.Text(ctx, data)
 	if err != nil {
 		b.d.Log.WarnContext(ctx, "ocr failed", "engine", b.d.OCR.Name(), "err", err)
-		return b.answer(ctx, m, "照片识别失败（"+b.d.OCR.Name()+"）。请拍清楚再发一次，或直接打字：下单 <客户> <SKU或名称> <数量>")
+		return b.slipFailed(ctx, m, "照片识别失败（"+b.d.OCR.Name()+"）。请拍清楚再发一次，或直接打字：下单 <客户> <SKU或名称> <数量>")
 	}
 	q, unread := service.ReadSlip(text)
 	if len(q.Lines) == 0 {
-		return b.answer(ctx, m, "照片里没有认出商品和数量（每行写「商品 数量」）。请拍清楚再发，或直接打字：下单 <客户> <SKU或名称> <数量>")
+		return b.slipFailed(ctx, m, "照片里没有认出商品和数量（每行写「商品 数量」）。请拍清楚再发，或直接打字：下单 <客户> <SKU或名称> <数量>")
 	}
 	if len(unread) > 0 {
 		q.Remark = strings.TrimSpace(q.Remark)
@@ -244,6 +244,20 @@ func (b *Bot) photoSlip(ctx context.Context, m model.Inbound, actor service.Acto
 			Customer: q.Customer, Lines: q.Lines, Remark: q.Remark, Address: q.Address, Photo: filepath.ToSlash(rel), OCRText: service.ClipOCR(text)})
 		return err
 	})
+}
+
+// slipFailed answers a slip photo that made no draft. The photo was a new
+// order: the person's older open draft is dropped (and they are told), so
+// their next 确认 cannot place it in the photo's stead (issue 25 #19).
+func (b *Bot) slipFailed(ctx context.Context, m model.Inbound, text string) (service.Handled, error) {
+	id, err := b.d.Intakes.DropDraft(ctx, m.FromUser)
+	if err != nil {
+		return service.Handled{}, err
+	}
+	if id != 0 {
+		text += fmt.Sprintf("\n之前的草稿 #%d 已作废（没有下单），以免「确认」下错单；要下那一单请重新发「下单 …」。", id)
+	}
+	return b.answer(ctx, m, text)
 }
 
 // review: 复核 lists held orders; 复核 <编号> shows one with candidates;

@@ -193,6 +193,35 @@ func (s *Intakes) Discard(ctx context.Context, author string) (IntakeView, error
 	return v, err
 }
 
+// DropDraft ends author's open draft, if any, and says which (0: none).
+// A new order the person started — a slip photo — that made no draft of
+// its own calls it: their next 确认 is meant for that order, never for
+// an older draft left open (say, by a 确认 refused for stock), which a
+// restock would otherwise let it place (issue 25 #19).
+func (s *Intakes) DropDraft(ctx context.Context, author string) (uint64, error) {
+	var open []model.Intake
+	if err := s.db.WithContext(ctx).Where("author = ? AND state = ?", author, model.IntakeDraft).Find(&open).Error; err != nil || len(open) == 0 {
+		return 0, err
+	}
+	now := s.clock()
+	var dropped uint64
+	err := inTx(ctx, s.db, func(tx *gorm.DB) error {
+		dropped = 0
+		for _, it := range open {
+			res := model.Row(tx, &model.Intake{}).Where("id = ? AND state = ?", it.ID, model.IntakeDraft).
+				Updates(map[string]any{"state": model.IntakeCancelled, "updated_at": now})
+			if res.Error != nil {
+				return res.Error
+			}
+			if res.RowsAffected == 1 {
+				dropped = max(dropped, it.ID)
+			}
+		}
+		return nil
+	})
+	return dropped, err
+}
+
 // MayReview reports whether a can resolve held orders.
 func (s *Intakes) MayReview(a Actor) bool { return s.mayReview(a) }
 
