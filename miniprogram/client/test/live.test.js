@@ -227,7 +227,8 @@ test('browse, order (retried with its key), follow, report, cancel — against t
   expect(stockingErr.code).toBe('stocking_list_not_found')
   const stocking = render(ids.stocking)
   await stocking.instance.onLoad()
-  expect(text(stocking)).toContain('暂无备货清单')
+  await until(() => text(stocking).includes('暂无备货清单'))
+  expect(stocking.instance.data.error).toBe('')
 
   // Log out: the token is dead on the server; the next request logs in again.
   const before = require('../utils/session').current().token
