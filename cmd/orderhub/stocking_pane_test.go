@@ -7,9 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-rod/rod"
-	"github.com/go-rod/rod/lib/launcher"
-
 	"orderhub/internal/demo"
 	"orderhub/internal/testclock"
 	"orderhub/internal/testtool"
@@ -66,18 +63,7 @@ func TestStockingPaneInChromium(t *testing.T) {
 		t.Fatalf("measures %+v", ms)
 	}
 
-	lc := launcher.New().Bin(bin).Headless(true).NoSandbox(true).Leakless(false).UserDataDir(t.TempDir()).
-		Set("disable-gpu").Set("disable-background-networking").Set("disable-component-update").Set("no-first-run")
-	u, err := lc.Launch()
-	if err != nil {
-		t.Fatalf("launch chromium: %v", err)
-	}
-	defer lc.Kill()
-	browser := rod.New().ControlURL(u)
-	if err := browser.Connect(); err != nil {
-		t.Fatal(err)
-	}
-	defer browser.Close()
+	browser := headless(t, bin)
 	page := browser.MustPage("").Timeout(2 * time.Minute)
 	page.MustSetViewport(1280, 900, 1, false)
 	page.MustNavigate(d.base + "/dashboard/stocking").MustWaitLoad()
