@@ -45,6 +45,7 @@ func (o *Orders) Advance(ctx context.Context, mv Move) (_ Detail, err error) {
 	if err := checkText("note", mv.Note, 500, false); err != nil {
 		return Detail{}, err
 	}
+
 	no := strings.ToUpper(strings.TrimSpace(mv.No))
 	var id uint64
 	err = inTx(ctx, o.db, func(tx *gorm.DB) error {
@@ -205,8 +206,14 @@ func (o *Orders) checkFields(in map[string]string) (map[string]string, error) {
 		if name == "promised_at" && (v == ProposedWord || v == "建议") {
 			v = ProposedWord
 		} else if name == "promised_at" {
-			if _, err := ParseLocalTime(v, o.loc); err != nil {
+			t, err := ParseLocalTime(v, o.loc)
+			if err != nil {
 				return nil, invalid("fields.promised_at", CodeInvalidTime, "%q 不是时间，应写成 2026-11-30 18:00 或 2026-11-30T18:00:00+08:00", v)
+			}
+			// Out of what both databases store (MariaDB's DATETIME has
+			// no year 0): refused here, not a 500 from the driver.
+			if y := t.Year(); y < 2000 || y > 9999 {
+				return nil, invalid("fields.promised_at", CodeInvalidRange, "承诺交期须在 2000 到 9999 年之间，收到 %d 年", y)
 			}
 		}
 		out[name] = v
