@@ -2,6 +2,7 @@ package model
 
 import (
 	"errors"
+	"strings"
 
 	sqlitedrv "github.com/glebarez/go-sqlite"
 	gomysql "github.com/go-sql-driver/mysql"
@@ -29,4 +30,24 @@ func Retryable(err error) bool {
 		return se.Code()&0xff == sqliteBusy
 	}
 	return false
+}
+
+// Permanent reports a database refusal no retry can fix: the data
+// itself does not fit (too long, out of range, not a valid string, a
+// CHECK failed). A chat command failing so is answered at once instead of
+// being run again after every lease.
+func Permanent(err error) bool {
+	var me *gomysql.MySQLError
+	if errors.As(err, &me) {
+		switch me.Number {
+		case 1264, 1366, 1406, 1292, 3819, 4025: // out of range, bad string, too long, bad value, CHECK (MySQL, MariaDB)
+			return true
+		}
+		return false
+	}
+	if err == nil {
+		return false
+	}
+	s := err.Error()
+	return strings.Contains(s, "CHECK constraint failed") || strings.Contains(s, "string or blob too big") || strings.Contains(s, "integer overflow")
 }

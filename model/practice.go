@@ -32,7 +32,7 @@ type PracticeRefusal struct {
 	UserID  string `gorm:"size:64;not null;index"`
 	Command string `gorm:"size:255;not null;default:''"`
 	OrderNo string `gorm:"size:32;not null;default:''"`
-	// Code is the refusal's stable code (service/codes.go); Reason the
+	// Code is the refusal's stable code (service/kernel/codes.go); Reason the
 	// chat line the trainee was answered.
 	Code      string `gorm:"size:64;not null;default:''"`
 	Reason    string `gorm:"size:500;not null;default:''"`

@@ -140,18 +140,6 @@ func (a *Auditor) recipients(tx *gorm.DB) ([]string, error) {
 	return nil, nil
 }
 
-func dedupe(ids []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, id := range ids {
-		if !seen[id] {
-			seen[id] = true
-			out = append(out, id)
-		}
-	}
-	return out
-}
-
 func driftHash(ds []Drift, dd []DeliveryDrift) string {
 	h := sha256.New()
 	for _, d := range ds {

@@ -1,6 +1,7 @@
 package service_test
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -8,26 +9,39 @@ import (
 	"testing"
 )
 
-// TestCodesAreNamed keeps refusal codes as the named constants of codes.go:
+// TestCodesAreNamed keeps refusal codes as the named constants of kernel/codes.go:
 // edges (bot/reply.go) match the names, so a code written as a literal at
 // a call site could drift from what the edges look for.
 func TestCodesAreNamed(t *testing.T) {
 	literal := regexp.MustCompile(`(invalid\([^,]+, |conflict\()"[a-z_]+"`)
-	files, err := filepath.Glob("*.go")
+	// Every room of service/ (the root and its folders) is read.
+	var files []string
+	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && d.Name() == "testdata" {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() && strings.HasSuffix(path, ".go") && !strings.HasSuffix(path, "_test.go") {
+			files = append(files, path)
+		}
+		return nil
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(files) < 50 {
+		t.Fatalf("read %d files; the walk missed service/", len(files))
+	}
 	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
-		}
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for i, line := range strings.Split(string(b), "\n") {
 			if literal.MatchString(line) {
-				t.Errorf("%s:%d: a code literal; add a Code constant to codes.go and use it: %s", f, i+1, strings.TrimSpace(line))
+				t.Errorf("%s:%d: a code literal; add a Code constant to kernel/codes.go and use it: %s", f, i+1, strings.TrimSpace(line))
 			}
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"gorm.io/gorm"
 
 	"orderhub/model"
+	"orderhub/service/kernel"
 )
 
 // ErrHandled refuses a write whose chat message was answered meanwhile (by
@@ -25,42 +26,15 @@ type Reply struct {
 	Render    func(Outcome) []Message
 }
 
-// pendingReply is a Reply on its way through a write. While it is not
-// finished, every transaction inTx runs for that write must finish it:
-// one that would commit without doing so is rolled back (errUnfinished),
-// so a chat write cannot commit and leave its message open to run again.
-// A write made of several transactions runs the ones before the last
-// under step(ctx); those steps must be idempotent (see Intakes.place).
-type pendingReply struct {
-	Reply
-	finished bool
-}
-
-type replyKey struct{}
-
-// withReply returns ctx carrying r for the write about to run.
-func withReply(ctx context.Context, r Reply) (context.Context, *pendingReply) {
-	p := &pendingReply{Reply: r}
-	return context.WithValue(ctx, replyKey{}, p), p
+// withReply returns ctx carrying r for the write about to run (the
+// kernel's reply slot, which every transaction of the write checks).
+func withReply(ctx context.Context, r Reply) (context.Context, *kernel.ReplySlot) {
+	return kernel.WithReplySlot(ctx, r)
 }
 
 // step hides a pending reply from the transactions of ctx: an idempotent
 // step of a write that finishes its message in a later transaction.
-func step(ctx context.Context) context.Context {
-	return context.WithValue(ctx, replyKey{}, (*pendingReply)(nil))
-}
-
-func pendingOf(ctx context.Context) *pendingReply {
-	p, _ := ctx.Value(replyKey{}).(*pendingReply)
-	if p == nil || p.finished {
-		return nil
-	}
-	return p
-}
-
-// errUnfinished rolls back a chat write whose transaction did not finish
-// its message: a programming error, refused rather than committed.
-var errUnfinished = errors.New("service: a chat write's transaction did not finish its message (call finish before commit, or run the step under step(ctx))")
+func step(ctx context.Context) context.Context { return kernel.HideReplySlot(ctx) }
 
 // Handled proves that a chat message was finished: answered by
 // Inbox.Respond, or written and answered by Inbox.Write. The bot's command
@@ -104,17 +78,18 @@ func finish(ctx context.Context, tx *gorm.DB, now time.Time, out Outcome) error 
 	if p == nil {
 		return nil
 	}
-	if err := markDone(tx, p.InboundID, model.InboundDone, "", now); err != nil {
+	r := p.Reply.(Reply)
+	if err := markDone(tx, r.InboundID, model.InboundDone, "", now); err != nil {
 		return err
 	}
 	var msgs []Message
-	if p.Render != nil {
-		msgs = p.Render(out)
+	if r.Render != nil {
+		msgs = r.Render(out)
 	}
-	if err := enqueue(tx, now, p.InboundID, msgs); err != nil {
+	if err := enqueue(tx, now, r.InboundID, msgs); err != nil {
 		return err
 	}
-	p.finished = true
+	p.Finish()
 	return nil
 }
 
@@ -174,17 +149,6 @@ func (b *Inbox) Record(ctx context.Context, m InboundMessage, lease time.Duratio
 	return b.rec.record(row)
 }
 
-func trunc(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	// Cut on a rune boundary.
-	for n > 0 && s[n]&0xC0 == 0x80 {
-		n--
-	}
-	return s[:n]
-}
-
 // Answer marks a message done and queues msgs, in one transaction: the
 // answer to a read-only command, or a refusal whose write rolled back.
 func (b *Inbox) Answer(ctx context.Context, id uint64, msgs ...Message) (err error) {
@@ -217,7 +181,7 @@ func (b *Inbox) Write(ctx context.Context, r Reply, do func(ctx context.Context)
 	if err := do(wctx); err != nil {
 		return Handled{}, err
 	}
-	if !p.finished {
+	if !p.Finished() {
 		// do committed nothing for this message (it ran no transaction).
 		return Handled{}, errUnfinished
 	}

@@ -1,4 +1,4 @@
-package service
+package kernel
 
 // Error codes: the stable machine codes of refusals (the "code" of an API
 // error body, CodedError.Code). Edges match these names, never literals, so

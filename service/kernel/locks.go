@@ -1,4 +1,4 @@
-package service
+package kernel
 
 import (
 	"context"
@@ -17,7 +17,7 @@ type Locker interface {
 	Lock(ctx context.Context, keys []string) (release func(), held bool)
 }
 
-func randomToken() string {
+func RandomToken() string {
 	b := make([]byte, 16)
 	_, _ = crand.Read(b)
 	return hex.EncodeToString(b)

@@ -1,4 +1,4 @@
-package service
+package kernel
 
 import (
 	"bytes"
@@ -21,7 +21,7 @@ func TestEveryTickSurvivesAPanic(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		everyTick(ctx, time.Millisecond, log, "test loop", func() {
+		EveryTick(ctx, time.Millisecond, log, "test loop", func() {
 			steps++
 			if steps == 1 {
 				panic("boom")

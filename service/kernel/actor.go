@@ -1,4 +1,4 @@
-package service
+package kernel
 
 import (
 	"slices"
@@ -60,16 +60,16 @@ func (a Actor) HasRole(roles ...string) bool {
 	return false
 }
 
-// joinRoles stores roles as ",a,b," so that a LIKE '%,a,%' query matches
+// JoinRoles stores roles as ",a,b," so that a LIKE '%,a,%' query matches
 // whole role names only (keeper never matches keeper_lead).
-func joinRoles(roles []string) string {
+func JoinRoles(roles []string) string {
 	if len(roles) == 0 {
 		return ""
 	}
 	return "," + strings.Join(roles, ",") + ","
 }
 
-// SplitRoles reads roles stored by joinRoles.
+// SplitRoles reads roles stored by JoinRoles.
 func SplitRoles(s string) []string {
 	var out []string
 	for _, r := range strings.Split(s, ",") {
@@ -80,4 +80,17 @@ func SplitRoles(s string) []string {
 	return out
 }
 
-func roleLike(role string) string { return "%," + role + ",%" }
+func RoleLike(role string) string { return "%," + role + ",%" }
+
+// Dedupe keeps the first of each id or role, in order.
+func Dedupe(ids []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
