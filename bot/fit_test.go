@@ -10,6 +10,7 @@ import (
 
 	"orderhub/bot"
 	"orderhub/service"
+	"orderhub/service/audit"
 )
 
 // TestEveryMessageKeepsWeComLimits builds every message the bot sends
@@ -32,9 +33,9 @@ func TestEveryMessageKeepsWeComLimits(t *testing.T) {
 	for i := 0; i < 300; i++ {
 		items = append(items, service.EscalationNotice{Level: 1, What: "订单 " + long, TicketNo: fmt.Sprintf("T%d", i), Waited: time.Hour})
 	}
-	var drifts []service.Drift
+	var drifts []audit.Drift
 	for i := 0; i < 300; i++ {
-		drifts = append(drifts, service.Drift{Warehouse: long, SKU: long, OnHand: 1, LedgerOnHand: 2})
+		drifts = append(drifts, audit.Drift{Warehouse: long, SKU: long, OnHand: 1, LedgerOnHand: 2})
 	}
 	notice := service.EscalationNotice{Level: 2, What: long, Short: long, OrderNo: long, Customer: long, StageName: long, Holder: long, TicketNo: "T1", Waited: time.Hour,
 		Before: []service.EscalationTold{{Level: 1, Names: []string{long, long, long}, At: now}}}
@@ -50,7 +51,7 @@ func TestEveryMessageKeepsWeComLimits(t *testing.T) {
 		{"escalation markdown", service.MsgTypeEscalation, notice, false, ""},
 		{"escalation robot", service.MsgTypeEscalationRobot, notice, false, ""},
 		{"escalation digest", service.MsgTypeEscalationDigest, service.EscalationDigest{Items: items}, true, ""},
-		{"stock audit", service.MsgTypeStockAudit, service.AuditReport{At: now, Checked: 300, Drifts: drifts}, true, ""},
+		{"stock audit", service.MsgTypeStockAudit, audit.Report{At: now, Checked: 300, Drifts: drifts}, true, ""},
 		{"ticket change", service.MsgTypeTicketChange, service.TicketChange{TicketNo: long, OrderNo: long, State: "acknowledged", By: long}, false, ""},
 		{"daily digest", service.MsgTypeDailyDigest, service.DailyDigest{Day: "2026-12-06", BoardURL: "https://x/" + long,
 			Overdue: []service.StageNum{{Stage: "qc", Name: long, N: 3}, {Stage: "picking", Name: long, N: 4}}}, false, ""},

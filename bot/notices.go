@@ -9,6 +9,7 @@ import (
 	"orderhub/internal/textesc"
 	"orderhub/model"
 	"orderhub/service"
+	"orderhub/service/audit"
 )
 
 // MsgTypeRobot is what an escalation robot notice is sent as: a WeCom
@@ -67,7 +68,7 @@ func Render(m service.Outgoing, loc *time.Location) (service.Outgoing, error) {
 		m.MsgType, body = "text", map[string]string{"content": fmt.Sprintf("新待办：订单 %s 已到「%s」，由您负责（%s 推进）。发「订单 %s」查看。",
 			n.OrderNo, n.StageName, textesc.Text(n.By, 20), n.OrderNo)}
 	case service.MsgTypeStockAudit:
-		var r service.AuditReport
+		var r audit.Report
 		if err := decode(m, &r); err != nil {
 			return m, err
 		}
@@ -269,7 +270,7 @@ func escalationDigest(d service.EscalationDigest) string {
 
 // auditMarkdown says, in Chinese, what the stock audit found differing and
 // what it means.
-func auditMarkdown(r service.AuditReport, loc *time.Location) string {
+func auditMarkdown(r audit.Report, loc *time.Location) string {
 	var b strings.Builder
 	if len(r.Drifts) == 0 {
 		deliveriesMarkdown(&b, r.Deliveries, loc)
@@ -305,7 +306,7 @@ func auditMarkdown(r service.AuditReport, loc *time.Location) string {
 // deliveriesMarkdown says which delivered orders disagree with their
 // timeline and what it means: the on-time rate counts a delivery by the
 // order's record of it.
-func deliveriesMarkdown(b *strings.Builder, ds []service.DeliveryDrift, loc *time.Location) {
+func deliveriesMarkdown(b *strings.Builder, ds []audit.DeliveryDrift, loc *time.Location) {
 	fmt.Fprintf(b, "**签收记录与订单时间线不一致** %d 单（准时率按订单记录的签收时间统计，与时间线不符则准时率有误，请查明是否有人改过数据库）：\n", len(ds))
 	for i, d := range ds {
 		if i == 20 {

@@ -9,6 +9,7 @@ import (
 	"orderhub/bot"
 	"orderhub/model"
 	"orderhub/service"
+	"orderhub/service/audit"
 )
 
 func render(t *testing.T, typ string, body any) (string, string) {
@@ -51,10 +52,10 @@ func TestRenderNotices(t *testing.T) {
 		{"ticket cards taken", service.MsgTypeTicketCards, service.TicketChange{ResponseCode: "rc", TicketNo: "TK1", State: model.TicketAcknowledged, By: "张三"}, "update_template_card", []string{`"response_code":"rc"`, `"replace_name":"已由张三接单"`}, 0},
 		{"ticket cards handled", service.MsgTypeTicketCards, service.TicketChange{ResponseCode: "rc", TicketNo: "TK1", State: model.TicketResolved, By: "张三"}, "update_template_card", []string{`"replace_name":"已由张三处理"`}, 0},
 		{"ticket change told", service.MsgTypeTicketChange, service.TicketChange{TicketNo: "TK1", OrderNo: "SO1", State: model.TicketResolved, By: "张三"}, "text", []string{`工单 TK1（订单 SO1）已由张三处理。`}, 0},
-		{"stock audit", service.MsgTypeStockAudit, service.AuditReport{At: time.Date(2026, 11, 24, 18, 0, 0, 0, time.UTC), Checked: 4,
-			Drifts: []service.Drift{{Warehouse: "A", SKU: "NUT-M8", OnHand: 10, LedgerOnHand: 5}}}, "markdown", []string{"库存对账发现差异** 2026-11-24 18:00", "A / NUT-M8：在库 10，流水合计 5"}, 0},
-		{"delivered orders off their timeline", service.MsgTypeStockAudit, service.AuditReport{At: time.Date(2026, 11, 24, 18, 0, 0, 0, time.UTC),
-			Deliveries: []service.DeliveryDrift{
+		{"stock audit", service.MsgTypeStockAudit, audit.Report{At: time.Date(2026, 11, 24, 18, 0, 0, 0, time.UTC), Checked: 4,
+			Drifts: []audit.Drift{{Warehouse: "A", SKU: "NUT-M8", OnHand: 10, LedgerOnHand: 5}}}, "markdown", []string{"库存对账发现差异** 2026-11-24 18:00", "A / NUT-M8：在库 10，流水合计 5"}, 0},
+		{"delivered orders off their timeline", service.MsgTypeStockAudit, audit.Report{At: time.Date(2026, 11, 24, 18, 0, 0, 0, time.UTC),
+			Deliveries: []audit.DeliveryDrift{
 				{OrderNo: "SO-1", Stage: "delivered", StageName: "已签收", EnteredAt: time.Date(2026, 11, 24, 2, 0, 0, 0, time.UTC)},
 				{OrderNo: "SO-1", Stage: "delivered", StageName: "已签收", EnteredAt: time.Date(2026, 11, 24, 2, 0, 0, 0, time.UTC), EventAt: &eventAt},
 			}}, "markdown", []string{"签收记录与订单时间线不一致** 2 单", "SO-1：订单记录 2026-11-24 02:00:00 进入「已签收」，时间线没有这次签收",

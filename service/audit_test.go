@@ -11,6 +11,7 @@ import (
 	"orderhub/model"
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/service/audit"
 )
 
 func TestAudit(t *testing.T) {
@@ -23,7 +24,7 @@ func TestAudit(t *testing.T) {
 		e.put(t, "A", "NUT-M8", 5)
 		must3(e.orders.Create(ctx, service.NewOrder{Customer: "C1", Lines: []service.LineInput{{SKU: "BOLT-M8", Qty: 12}}}))
 		rdb, prefix := modeltest.Redis(t)
-		a := service.NewAuditor(db, rdb, prefix, service.NewPipeline(e.cfg), e.clock.Now, e.cfg.Location(), modeltest.Log())
+		a := audit.New(db, rdb, prefix, service.NewPipeline(e.cfg), e.clock.Now, e.cfg.Location(), modeltest.Log())
 
 		r, err := a.Run(ctx)
 		if err != nil || len(r.Drifts) != 0 || r.Checked != 3 {
@@ -43,7 +44,7 @@ func TestAudit(t *testing.T) {
 		if len(r.Drifts) != 2 {
 			t.Fatalf("drifts = %+v", r.Drifts)
 		}
-		var nut, bolt service.Drift
+		var nut, bolt audit.Drift
 		for _, d := range r.Drifts {
 			switch d.SKU {
 			case "NUT-M8":
@@ -84,8 +85,8 @@ func TestNightlyAuditRunsOnce(t *testing.T) {
 	rdb, prefix := modeltest.Redis(t)
 	pipe := service.NewPipeline(e.cfg)
 	e.clock.Set(time.Date(2026, 11, 24, 16, 30, 0, 0, time.UTC)) // 00:30 on the 25th in Shanghai
-	one := service.NewAuditor(db, rdb, prefix, pipe, e.clock.Now, e.cfg.Location(), modeltest.Log())
-	two := service.NewAuditor(db, rdb, prefix, pipe, e.clock.Now, e.cfg.Location(), modeltest.Log())
+	one := audit.New(db, rdb, prefix, pipe, e.clock.Now, e.cfg.Location(), modeltest.Log())
+	two := audit.New(db, rdb, prefix, pipe, e.clock.Now, e.cfg.Location(), modeltest.Log())
 	ctx := context.Background()
 	if ran, _, err := one.RunIfDue(ctx); ran || err != nil {
 		t.Fatalf("ran at 00:30: %v %v", ran, err)
@@ -130,7 +131,7 @@ func TestAuditDeliveries(t *testing.T) {
 			}
 		}
 		rdb, prefix := modeltest.Redis(t)
-		a := service.NewAuditor(db, rdb, prefix, service.NewPipeline(e.cfg), e.clock.Now, e.cfg.Location(), modeltest.Log())
+		a := audit.New(db, rdb, prefix, service.NewPipeline(e.cfg), e.clock.Now, e.cfg.Location(), modeltest.Log())
 		r, err := a.Run(ctx)
 		if err != nil || r.Drifted() {
 			t.Fatalf("delivered through the stage engine: %+v, %v", r, err)

@@ -53,6 +53,9 @@ func NewPipeline(cfg config.Config) *Pipeline {
 	return p
 }
 
+// SupervisorRoles are the roles that oversee every stage.
+func (p *Pipeline) SupervisorRoles() []string { return slices.Clone(p.supervisorRoles) }
+
 // Duties are the roles behind the work no stage owns.
 func (p *Pipeline) Duties() config.Duties { return p.duties }
 

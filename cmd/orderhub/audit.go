@@ -12,11 +12,12 @@ import (
 	"orderhub/config"
 	"orderhub/model"
 	"orderhub/service"
+	stockaudit "orderhub/service/audit"
 )
 
 // auditor builds the stock auditor on open stores.
-func (a *app) auditor(clock service.Clock) *service.Auditor {
-	return service.NewAuditor(a.db, a.rdb, a.cfg.Redis.Prefix, service.NewPipeline(a.cfg), clock, a.cfg.Location(), a.log)
+func (a *app) auditor(clock service.Clock) *stockaudit.Auditor {
+	return stockaudit.New(a.db, a.rdb, a.cfg.Redis.Prefix, service.NewPipeline(a.cfg), clock, a.cfg.Location(), a.log)
 }
 
 // startAudit runs the nightly stock audit (02:00 local time, once across

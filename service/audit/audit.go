@@ -1,4 +1,7 @@
-package service
+// Package audit is the nightly check that what orderhub recorded still adds
+// up: stock against its ledger and allocations, delivered orders against
+// their timeline. It only reads, and tells people what drifted.
+package audit
 
 import (
 	"context"
@@ -12,6 +15,8 @@ import (
 	"gorm.io/gorm"
 
 	"orderhub/model"
+	"orderhub/service"
+	"orderhub/service/kernel"
 )
 
 // Auditor checks that stock still adds up: for every (warehouse, SKU),
@@ -25,18 +30,18 @@ type Auditor struct {
 	db    *gorm.DB
 	rdb   *redis.Client
 	keys  string // Redis key prefix
-	pipe  *Pipeline
-	clock Clock
+	pipe  *service.Pipeline
+	clock kernel.Clock
 	loc   *time.Location
 	log   *slog.Logger
 	// At is the local time of day the nightly run starts.
 	At time.Duration
 }
 
-// NewAuditor returns an Auditor that runs nightly at 02:00 local time.
-func NewAuditor(db *gorm.DB, rdb *redis.Client, keyPrefix string, pipe *Pipeline, clock Clock, loc *time.Location, log *slog.Logger) *Auditor {
+// New returns an Auditor that runs nightly at 02:00 local time.
+func New(db *gorm.DB, rdb *redis.Client, keyPrefix string, pipe *service.Pipeline, clock kernel.Clock, loc *time.Location, log *slog.Logger) *Auditor {
 	if db == nil || rdb == nil || pipe == nil || clock == nil || loc == nil || log == nil {
-		panic("service: NewAuditor: nil dependency")
+		panic("service: New: nil dependency")
 	}
 	return &Auditor{db: db, rdb: rdb, keys: keyPrefix, pipe: pipe, clock: clock, loc: loc, log: log, At: 2 * time.Hour}
 }
@@ -52,8 +57,8 @@ type Drift struct {
 	Allocated    int64
 }
 
-// AuditReport is what one audit found.
-type AuditReport struct {
+// Report is what one audit found.
+type Report struct {
 	At      time.Time
 	Checked int64
 	Drifts  []Drift
@@ -64,9 +69,9 @@ type AuditReport struct {
 
 // Check compares stock with allocations and the ledger. Three grouped
 // scans, whatever the number of SKUs.
-func (a *Auditor) Check(ctx context.Context) (_ AuditReport, err error) {
-	defer wrapOp(&err, "Auditor.Check")
-	r := AuditReport{At: a.clock()}
+func (a *Auditor) Check(ctx context.Context) (_ Report, err error) {
+	defer kernel.WrapOp(&err, "Auditor.Check")
+	r := Report{At: a.clock()}
 	db := a.db.WithContext(ctx)
 	if err := db.Model(&model.Stock{}).Count(&r.Checked).Error; err != nil {
 		return r, err
@@ -93,18 +98,18 @@ ORDER BY p.sku, w.code`, model.AllocActive).Scan(&r.Drifts).Error
 }
 
 // Drifted says whether anything did not add up.
-func (r AuditReport) Drifted() bool { return len(r.Drifts) > 0 || len(r.Deliveries) > 0 }
+func (r Report) Drifted() bool { return len(r.Drifts) > 0 || len(r.Deliveries) > 0 }
 
 // Run checks and, when anything drifted, pushes what differs to the
 // admins (else the supervisors) through the outbox. The push is keyed by
 // the day and the drift itself, so two instances, or a rerun, push once.
-func (a *Auditor) Run(ctx context.Context) (_ AuditReport, err error) {
-	defer wrapOp(&err, "Auditor.Run")
+func (a *Auditor) Run(ctx context.Context) (_ Report, err error) {
+	defer kernel.WrapOp(&err, "Auditor.Run")
 	r, err := a.Check(ctx)
 	if err != nil || !r.Drifted() {
 		return r, err
 	}
-	err = inTx(ctx, a.db, func(tx *gorm.DB) error {
+	err = kernel.InTx(ctx, a.db, func(tx *gorm.DB) error {
 		to, err := a.recipients(tx)
 		if err != nil {
 			return err
@@ -114,19 +119,19 @@ func (a *Auditor) Run(ctx context.Context) (_ AuditReport, err error) {
 			a.log.ErrorContext(ctx, "audit found drift and no admin or supervisor is registered to tell", "drifts", len(r.Drifts), "deliveries", len(r.Deliveries))
 			return nil
 		}
-		msg := Message{To: to, Type: MsgTypeStockAudit, Body: r}
+		msg := kernel.Message{To: to, Type: service.MsgTypeStockAudit, Body: r}
 		msg.Key = "audit:" + r.At.In(a.loc).Format("2006-01-02") + ":" + driftHash(r.Drifts, r.Deliveries)
-		return enqueue(tx, a.clock(), 0, []Message{msg})
+		return kernel.Enqueue(tx, a.clock(), 0, []kernel.Message{msg})
 	})
 	return r, err
 }
 
 func (a *Auditor) recipients(tx *gorm.DB) ([]string, error) {
-	for _, roles := range [][]string{a.pipe.duties.Audit, a.pipe.supervisorRoles} {
+	for _, roles := range [][]string{a.pipe.Duties().Audit, a.pipe.SupervisorRoles()} {
 		var ids []string
 		for _, role := range roles {
 			var staff []model.Staff
-			if err := tx.Where("active = ? AND roles LIKE ?", true, roleLike(role)).Order("id").Find(&staff).Error; err != nil {
+			if err := tx.Where("active = ? AND roles LIKE ?", true, kernel.RoleLike(role)).Order("id").Find(&staff).Error; err != nil {
 				return nil, err
 			}
 			for _, s := range staff {
@@ -134,7 +139,7 @@ func (a *Auditor) recipients(tx *gorm.DB) ([]string, error) {
 			}
 		}
 		if len(ids) > 0 {
-			return dedupe(ids), nil
+			return kernel.Dedupe(ids), nil
 		}
 	}
 	return nil, nil
@@ -155,7 +160,7 @@ func driftHash(ds []Drift, dd []DeliveryDrift) string {
 // instance has run it yet today. The claim is a Redis key per local day;
 // with Redis down every instance runs it, which is harmless: the check
 // only reads, and the push is keyed.
-func (a *Auditor) RunIfDue(ctx context.Context) (ran bool, r AuditReport, err error) {
+func (a *Auditor) RunIfDue(ctx context.Context) (ran bool, r Report, err error) {
 	now := a.clock().In(a.loc)
 	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, a.loc)
 	if now.Before(day.Add(a.At)) {
@@ -178,7 +183,7 @@ func (a *Auditor) RunIfDue(ctx context.Context) (ran bool, r AuditReport, err er
 
 // Nightly calls RunIfDue every minute until ctx ends.
 func (a *Auditor) Nightly(ctx context.Context) {
-	everyTick(ctx, time.Minute, a.log, "stock audit", func() {
+	kernel.EveryTick(ctx, time.Minute, a.log, "stock audit", func() {
 		if _, _, err := a.RunIfDue(ctx); err != nil && ctx.Err() == nil {
 			a.log.ErrorContext(ctx, "stock audit", "err", err)
 		}

@@ -1,4 +1,4 @@
-package service
+package audit
 
 import (
 	"time"
