@@ -51,10 +51,6 @@ func NewExports(db *gorm.DB, pipe *Pipeline, loc *time.Location) *Exports {
 	return &Exports{db: db, pipe: pipe, loc: loc}
 }
 
-// OnTimeGrace is how late a delivery may be and still count as on time:
-// the board's on-time rate counts delivered within promised ± 2 h.
-const OnTimeGrace = 2 * time.Hour
-
 // FinanceOrder is one order as finance reads it: its lines, when it
 // entered each stage, when it was promised and delivered.
 type FinanceOrder struct {
@@ -64,8 +60,13 @@ type FinanceOrder struct {
 	// Entered is when the order last entered each stage, by stage key.
 	Entered     map[string]time.Time
 	DeliveredAt *time.Time
-	// OnTime is nil until the order is delivered with a promised time.
+	// OnTime is nil until the order is delivered with a promised time;
+	// then whether it was on time by the board's rule (Punctuality: an
+	// early delivery is not on time either).
 	OnTime *bool
+	// Punctuality is the delivery's verdict (PunctualOnTime, PunctualEarly,
+	// PunctualLate), "" until it is delivered with a promised time.
+	Punctuality string
 }
 
 // Stages is the pipeline, for the export's stage columns.
@@ -150,7 +151,8 @@ func (e *Exports) Orders(ctx context.Context, from, to time.Time, fn func(Financ
 			if t, ok := f.Entered[last]; ok && o.Stage == last {
 				f.DeliveredAt = &t
 				if o.PromisedAt != nil {
-					onTime := !t.After(o.PromisedAt.Add(OnTimeGrace))
+					f.Punctuality = Punctuality(t, o.PromisedAt)
+					onTime := f.Punctuality == PunctualOnTime
 					f.OnTime = &onTime
 				}
 			}

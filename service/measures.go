@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"slices"
 	"strconv"
@@ -13,11 +12,6 @@ import (
 
 	"orderhub/model"
 )
-
-// OnTimeTolerance is the business's definition of on time: delivered no
-// more than two hours before or after the promised time. Earlier is not on
-// time either (the buyer was not there to receive it).
-const OnTimeTolerance = 2 * time.Hour
 
 // MaxMetricDays bounds one metrics range, so one request cannot scan years.
 const MaxMetricDays = 366
@@ -159,22 +153,6 @@ type OnTimeDay struct {
 	Rate, OTIFRate                 float64
 }
 
-// Punctuality says how a delivery at d compares with the promise p: "on_time"
-// within ± OnTimeTolerance (edges included), else "early" or "late";
-// "unpromised" without a promise.
-func Punctuality(d time.Time, p *time.Time) string {
-	switch {
-	case p == nil:
-		return "unpromised"
-	case d.Before(p.Add(-OnTimeTolerance)):
-		return "early"
-	case d.After(p.Add(OnTimeTolerance)):
-		return "late"
-	default:
-		return "on_time"
-	}
-}
-
 // notInFull are the words a missing-items (少发) or wrong-item (错发)
 // problem carries: the mini-program writes them as 【少发】/【错发】 at the
 // head of the ticket, staff write them in their 异常 report.
@@ -199,7 +177,7 @@ func (m *Measures) OnTime(ctx context.Context, f MetricFilter) (OnTime, error) {
 		return OnTime{}, err
 	}
 	out := OnTime{From: s.days[0], To: s.days[len(s.days)-1], OTIFWindow: m.otifWindow}
-	early, late, err := m.punctualitySQL()
+	early, late, err := punctualitySQL(m.db)
 	if err != nil {
 		return out, err
 	}
@@ -327,34 +305,6 @@ func (m *Measures) deliveries(ctx context.Context, s span, byIndex bool) *gorm.D
 	q := m.db.WithContext(ctx).Table(table).
 		Where("o.stage = ? AND o.stage_entered_at >= ? AND o.stage_entered_at < ?", m.pipe.Last().Key, s.from, s.to)
 	return s.where(q)
-}
-
-// punctualitySQL returns the conditions, over a delivered order o (its
-// stage_entered_at the delivery) with a promise, that the delivery was early (before promised −
-// OnTimeTolerance) or late (after promised + OnTimeTolerance), in the
-// database's own time arithmetic; the edges are on time, as in Punctuality.
-// MariaDB/MySQL compare DATETIMEs shifted by an INTERVAL (exact at the
-// stored millisecond precision). SQLite stores times as text, so both sides
-// become integer milliseconds since the epoch (whole seconds from
-// strftime('%s'), milliseconds from strftime('%f')): exact integer
-// arithmetic, no floating-point julian days at the edges.
-func (m *Measures) punctualitySQL() (early, late string, err error) {
-	tol := int64(OnTimeTolerance / time.Millisecond)
-	switch name := m.db.Dialector.Name(); name {
-	case "mysql":
-		sec := strconv.FormatInt(tol/1000, 10)
-		return "o.stage_entered_at < o.promised_at - INTERVAL " + sec + " SECOND",
-			"o.stage_entered_at > o.promised_at + INTERVAL " + sec + " SECOND", nil
-	case "sqlite":
-		ms := func(col string) string {
-			return "(CAST(strftime('%s', " + col + ") AS INTEGER) * 1000 + CAST(substr(strftime('%f', " + col + "), 4) AS INTEGER))"
-		}
-		diff := "(" + ms("o.stage_entered_at") + " - " + ms("o.promised_at") + ")"
-		n := strconv.FormatInt(tol, 10)
-		return diff + " < -" + n, diff + " > " + n, nil
-	default:
-		return "", "", fmt.Errorf("service: on-time rate: unsupported database %q", name)
-	}
 }
 
 // notInFull returns, per order, when missing-items or wrong-item problems

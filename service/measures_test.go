@@ -191,6 +191,63 @@ func TestOnTimeRateEdges(t *testing.T) {
 	})
 }
 
+// TestExportAndBoardAgreeOnTime: the finance export's on-time column and
+// the board's on-time rate judge the same deliveries the same way, edges
+// included (issue 25: the export counted an early delivery as on time).
+func TestExportAndBoardAgreeOnTime(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newEnv(t, db)
+		e.world(t)
+		h := &history{t: t, db: db}
+		ctx := context.Background()
+		loc := e.cfg.Location()
+		m := service.NewMeasures(db, e.orders.Pipeline(), e.clock.Now, loc, 7*24*time.Hour)
+		x := service.NewExports(db, e.orders.Pipeline(), loc)
+
+		p := local("2026-11-20", "10:00:00")
+		placed := local("2026-11-18", "09:00:00")
+		for _, at := range []time.Duration{
+			-3 * time.Hour, -2*time.Hour - time.Second, -2 * time.Hour, -time.Minute, 0,
+			time.Hour, 2 * time.Hour, 2*time.Hour + time.Second, 5 * time.Hour,
+		} {
+			h.deliver(h.order("C1", "A", "api", placed, p, 1), p.Add(at))
+		}
+		h.deliver(h.order("C1", "A", "api", placed, time.Time{}, 1), p) // no promise
+
+		// The one rule, on its own: the edges are on time.
+		for _, c := range []struct {
+			at   time.Duration
+			want string
+		}{{-2*time.Hour - time.Millisecond, service.PunctualEarly}, {-2 * time.Hour, service.PunctualOnTime},
+			{2 * time.Hour, service.PunctualOnTime}, {2*time.Hour + time.Millisecond, service.PunctualLate}} {
+			if got := service.Punctuality(p.Add(c.at), &p); got != c.want {
+				t.Errorf("Punctuality(promised %+v) = %s, want %s", c.at, got, c.want)
+			}
+		}
+
+		count := map[string]int{}
+		day := time.Date(2026, 11, 18, 0, 0, 0, 0, loc)
+		if err := x.Orders(ctx, day, day, func(o service.FinanceOrder) error {
+			count[o.Punctuality]++
+			if (o.OnTime != nil) != (o.Punctuality != "") || (o.OnTime != nil && *o.OnTime != (o.Punctuality == service.PunctualOnTime)) {
+				t.Errorf("%s: OnTime %v, punctuality %q", o.Order.No, o.OnTime, o.Punctuality)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		board, err := m.OnTime(ctx, service.MetricFilter{From: "2026-11-20", To: "2026-11-20"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		export := [4]int{count[service.PunctualOnTime], count[service.PunctualEarly], count[service.PunctualLate], count[""]}
+		want := [4]int{board.OnTime, board.Early, board.Late, board.Unpromised}
+		if export != want || want != [4]int{5, 2, 2, 1} {
+			t.Errorf("export on time, early, late, unpromised = %v; board %v; want both [5 2 2 1]", export, want)
+		}
+	})
+}
+
 func TestTicketDwellVolumeAndTheRest(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		e := newEnv(t, db)

@@ -255,10 +255,7 @@ func (r *sheetRoutes) exportOrders(c *gin.Context) {
 		return t.In(r.loc).Format("2006-01-02 15:04")
 	}
 	err = r.exports.Orders(c.Request.Context(), from, to, func(o service.FinanceOrder) error {
-		onTime := ""
-		if o.OnTime != nil {
-			onTime = map[bool]string{true: "准时", false: "延误"}[*o.OnTime]
-		}
+		onTime := map[string]string{service.PunctualOnTime: "准时", service.PunctualEarly: "提前", service.PunctualLate: "延误"}[o.Punctuality]
 		for _, l := range o.Order.Lines {
 			created := o.Order.CreatedAt
 			vals := []any{o.Order.No, local(&created), r.exports.ChannelName(o.Order.Channel), o.Customer.Code, o.Customer.Name, o.Warehouse,
