@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"orderhub/config"
+	"orderhub/internal/apitime"
 )
 
 // ErrUnauthenticated is a request whose signature does not hold.
@@ -165,7 +166,7 @@ func canonicalHash(body []byte) (string, error) {
 }
 
 // mapBody reads a channel's body into the native order through its mapping.
-func (c *Channel) mapBody(body []byte) (IntakeDoc, error) {
+func (c *Channel) mapBody(body []byte, loc *time.Location) (IntakeDoc, error) {
 	var doc IntakeDoc
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
@@ -230,7 +231,7 @@ func (c *Channel) mapBody(body []byte) (IntakeDoc, error) {
 		case "remark":
 			doc.Remark = s
 		case "promised_at":
-			t, err := parseTime(s)
+			t, err := parseTime(s, loc)
 			if err != nil {
 				return doc, invalid(from, CodeInvalidTime, "%q 不是时间，应写成 2026-12-01T10:00:00+08:00", s)
 			}
@@ -328,18 +329,16 @@ func lookupPath(v any, path string) any {
 	return v
 }
 
-func parseTime(s string) (time.Time, error) {
-	for _, layout := range []string{time.RFC3339, "2006-01-02 15:04:05", "2006-01-02"} {
-		if t, err := time.ParseInLocation(layout, s, shanghai); err == nil {
-			return t.UTC(), nil
-		}
+// parseTime reads a channel's time: what apitime.ParseLocal reads, a
+// time written without a zone being local time in loc (the configured
+// zone: channels in the mainland write local time) and a date alone its
+// start, or Unix seconds.
+func parseTime(s string, loc *time.Location) (time.Time, error) {
+	if t, err := apitime.ParseLocal(s, loc, 0); err == nil {
+		return t, nil
 	}
 	if sec, err := strconv.ParseInt(s, 10, 64); err == nil && sec > 1e9 {
 		return time.Unix(sec, 0).UTC(), nil
 	}
 	return time.Time{}, errors.New("bad time")
 }
-
-// shanghai reads times written without a zone: channels in the mainland
-// write local time.
-var shanghai = time.FixedZone("CST", 8*3600)

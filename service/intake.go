@@ -185,7 +185,7 @@ func (s *Intakes) Receive(ctx context.Context, key, ts, sig string, body []byte)
 	if err := ch.verify(s.clock(), ts, sig, body); err != nil {
 		return v, false, err
 	}
-	doc, err := ch.mapBody(body)
+	doc, err := ch.mapBody(body, s.orders.loc)
 	if err != nil {
 		return v, false, err
 	}

@@ -15,6 +15,7 @@ import (
 	"gorm.io/gorm"
 
 	"orderhub/config"
+	"orderhub/internal/apitime"
 	"orderhub/model"
 )
 
@@ -223,23 +224,9 @@ func (o *Orders) checkFields(in map[string]string) (map[string]string, error) {
 
 // ParseLocalTime reads a time as staff write it: RFC 3339, or a local
 // date and time "2026-11-30 18:00", or a date alone meaning 18:00 that day
-// (the end of the working day).
+// (the end of the working day). The one parser is apitime.ParseLocal.
 func ParseLocalTime(s string, loc *time.Location) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t.UTC(), nil
-	}
-	for _, layout := range []string{"2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006/01/02 15:04"} {
-		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
-			return t.UTC(), nil
-		}
-	}
-	for _, layout := range []string{"2006-01-02", "2006/01/02", "20060102"} {
-		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
-			return t.Add(18 * time.Hour).UTC(), nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("cannot read time %q", s)
+	return apitime.ParseLocal(s, loc, 18*time.Hour)
 }
 
 // ship turns the order's locks into stock leaving the warehouse. Every

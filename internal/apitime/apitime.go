@@ -1,4 +1,6 @@
-// Package apitime writes every time an HTTP answer carries the one way
+// Package apitime reads times as people and channels write them
+// (ParseLocal, the one parser of local times) and writes every time an
+// HTTP answer carries the one way
 // the house rule says: RFC 3339 in the business's zone (Asia/Shanghai by
 // default), whatever zone it was stored in (UTC). The edges (web,
 // miniprogram and whatever is added beside them) format through a Zone
@@ -7,6 +9,7 @@
 package apitime
 
 import (
+	"fmt"
 	"strings"
 	"time"
 )
@@ -34,9 +37,36 @@ func (z Zone) Ptr(t *time.Time) *string {
 	return &v
 }
 
-// localLayouts are the ways staff type a time (service.ParseLocalTime),
-// read in the zone.
-var localLayouts = []string{"2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006/01/02 15:04"}
+// localLayouts are the ways people and channels write a local date and
+// time, read in the zone; dateLayouts a local date alone.
+var (
+	localLayouts = []string{"2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006/01/02 15:04"}
+	dateLayouts  = []string{"2006-01-02", "2006/01/02", "20060102"}
+)
+
+// ParseLocal is the one reading of a time as people and channels write it:
+// RFC 3339 with its own offset, else a local date and time in loc (the
+// configured zone: "2026-11-30 18:00"), else a local date alone, meaning
+// dateAlone after that day's midnight (staff's promised dates mean 18:00,
+// the end of the working day; a channel's mean the day's start). The
+// answer is UTC, as times are stored.
+func ParseLocal(s string, loc *time.Location, dateAlone time.Duration) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.UTC(), nil
+	}
+	for _, layout := range localLayouts {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	for _, layout := range dateLayouts {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			return t.Add(dateAlone).UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("cannot read time %q", s)
+}
 
 // Fields returns free-form fields (an order's stage fields) with every
 // time-valued one, a key ending in _at, rewritten into the zone: stored
