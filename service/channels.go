@@ -129,19 +129,19 @@ func Sign(secret []byte, ts string, body []byte) string {
 // verify checks a request's timestamp and signature.
 func (c *Channel) verify(now time.Time, ts, sig string, body []byte) error {
 	if ts == "" || sig == "" {
-		return &SignatureError{"signature_missing", "缺少 X-Orderhub-Timestamp 或 X-Orderhub-Signature"}
+		return &SignatureError{CodeSignatureMissing, "缺少 X-Orderhub-Timestamp 或 X-Orderhub-Signature"}
 	}
 	sec, err := strconv.ParseInt(ts, 10, 64)
 	if err != nil {
-		return &SignatureError{"bad_timestamp", "X-Orderhub-Timestamp 须为 unix 秒"}
+		return &SignatureError{CodeBadTimestamp, "X-Orderhub-Timestamp 须为 unix 秒"}
 	}
 	if d := now.Sub(time.Unix(sec, 0)); d > SignatureWindow || d < -SignatureWindow {
-		return &SignatureError{"stale_timestamp", "X-Orderhub-Timestamp 与服务器时间相差超过 5 分钟（现在 " + strconv.FormatInt(now.Unix(), 10) + "）"}
+		return &SignatureError{CodeStaleTimestamp, "X-Orderhub-Timestamp 与服务器时间相差超过 5 分钟（现在 " + strconv.FormatInt(now.Unix(), 10) + "）"}
 	}
 	want := Sign(c.secret, ts, body)
 	got := strings.ToLower(strings.TrimSpace(sig))
 	if !hmac.Equal([]byte(want), []byte(got)) {
-		return &SignatureError{"bad_signature", "X-Orderhub-Signature 不对：应为 hex HMAC-SHA256(secret, timestamp + \"\\n\" + body)"}
+		return &SignatureError{CodeBadSignature, "X-Orderhub-Signature 不对：应为 hex HMAC-SHA256(secret, timestamp + \"\\n\" + body)"}
 	}
 	return nil
 }

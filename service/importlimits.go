@@ -29,14 +29,6 @@ const (
 	MaxImportErrors = 100
 )
 
-// Codes of a refused import.
-const (
-	CodeFileTooLarge = "file_too_large"
-	CodeTooManyRows  = "too_many_rows"
-	CodeCellTooLarge = "cell_too_large"
-	CodeBadEncoding  = "bad_encoding"
-)
-
 // TooLargeError refuses a file past one of the import limits; nothing was
 // written. Edges answer it 413.
 type TooLargeError struct {

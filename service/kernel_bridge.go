@@ -113,6 +113,20 @@ const (
 	CodeUnreadableFile       = kernel.CodeUnreadableFile
 	CodeWarehouseExists      = kernel.CodeWarehouseExists
 	ChannelOutboxWeCom       = kernel.ChannelOutboxWeCom
+	CodePhotoTooLarge        = kernel.CodePhotoTooLarge
+	CodePhotoNotImage        = kernel.CodePhotoNotImage
+	CodeNotPractising        = kernel.CodeNotPractising
+	CodeNoPastOrders         = kernel.CodeNoPastOrders
+	CodeFileTooLarge         = kernel.CodeFileTooLarge
+	CodeTooManyRows          = kernel.CodeTooManyRows
+	CodeCellTooLarge         = kernel.CodeCellTooLarge
+	CodeBadEncoding          = kernel.CodeBadEncoding
+	CodeSignatureMissing     = kernel.CodeSignatureMissing
+	CodeBadTimestamp         = kernel.CodeBadTimestamp
+	CodeStaleTimestamp       = kernel.CodeStaleTimestamp
+	CodeBadSignature         = kernel.CodeBadSignature
+	CodeDraftExpired         = kernel.CodeDraftExpired
+	CodeDraftIncomplete      = kernel.CodeDraftIncomplete
 )
 
 // Values of the kernel.

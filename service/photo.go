@@ -20,12 +20,6 @@ import (
 // first and it is refused before anything is decoded or run.
 const MaxPhotoPixels = 25_000_000
 
-// Codes of a refused photo.
-const (
-	CodePhotoTooLarge = "photo_too_large"
-	CodePhotoNotImage = "photo_not_image"
-)
-
 // PhotoError refuses a photo by its header: too many pixels, or a format
 // no decoder here knows (an OCR engine would read it unchecked).
 type PhotoError struct {

@@ -16,12 +16,6 @@ import (
 	"orderhub/model"
 )
 
-// Refusal codes of practice mode.
-const (
-	CodeNotPractising = "not_practising"
-	CodeNoPastOrders  = "no_past_orders"
-)
-
 // Practice is one trainee's sandbox: it runs on that trainee's practice
 // database, which the same services (Orders, Stock, Transfers, Tickets …)
 // run on too. The real database is only ever read, when the sandbox is
