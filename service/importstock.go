@@ -139,3 +139,99 @@ func lateStock(late []stockRowIn) error {
 	return conflict(CodeStockChanged, "第 %s 行%s未导入：检查之后订单又锁定了更多库存，盘点数少于已锁定的数量；其余行已导入。改好这几行再导一次（已导入的行不会重复记账）",
 		strings.Join(ns, "、"), more)
 }
+
+type stockKey struct{ warehouse, product uint64 }
+
+type stockRowIn struct {
+	row     int
+	key     stockKey
+	counted int64
+}
+
+type stockImport struct {
+	now        Clock
+	warehouses []model.Warehouse
+	products   map[string]uint64
+	stocks     map[stockKey]model.Stock
+	rows       []stockRowIn
+	seen       map[stockKey]int
+}
+
+func (*stockImport) columns() []Column {
+	return []Column{
+		{Key: "warehouse", Header: "仓库编码", Required: true, Example: "SH", Note: "仓库编码或名称"},
+		{Key: "sku", Header: "SKU", Required: true, Example: "BOLT-M8-30"},
+		{Key: "on_hand", Header: "库存数量", Required: true, Example: "120", Note: "盘点数（在库数量），整数；不能少于已锁定的数量"},
+	}
+}
+
+func (st *stockImport) load(tx *gorm.DB) error {
+	if err := tx.Find(&st.warehouses).Error; err != nil {
+		return err
+	}
+	var ps []model.Product
+	if err := tx.Select("id, sku").Find(&ps).Error; err != nil {
+		return err
+	}
+	st.products = map[string]uint64{}
+	for _, p := range ps {
+		st.products[p.SKU] = p.ID
+	}
+	// Read, not locked: the rows are checked against this, and each chunk
+	// locks and reads again only its own rows (applyChunks).
+	var ss []model.Stock
+	if err := tx.Find(&ss).Error; err != nil {
+		return err
+	}
+	st.stocks, st.seen = map[stockKey]model.Stock{}, map[stockKey]int{}
+	for _, s := range ss {
+		st.stocks[stockKey{s.WarehouseID, s.ProductID}] = s
+	}
+	return nil
+}
+
+func (st *stockImport) check(row int, v rowValues, bad func(col, format string, args ...any)) {
+	var k stockKey
+	ok := true
+	if w := v.get("warehouse"); w == "" {
+		bad("warehouse", "必填")
+		ok = false
+	} else if k.warehouse, ok = lookupWarehouse(st.warehouses, w); !ok {
+		bad("warehouse", "没有仓库 %q", w)
+	}
+	sku := NormalizeSKU(v.get("sku"))
+	pid, found := st.products[sku]
+	if sku == "" {
+		bad("sku", "必填")
+	} else if !found {
+		bad("sku", "没有商品 %s（请先导入商品）", sku)
+	}
+	k.product = pid
+	s := v.get("on_hand")
+	n, err := strconv.ParseInt(strings.TrimSuffix(s, ".0"), 10, 64)
+	if err != nil || n < 0 || n > 1e12 {
+		bad("on_hand", "%q 须为不小于 0 的整数", s)
+		return
+	}
+	if !ok || !found {
+		return
+	}
+	if cur, has := st.stocks[k]; has && n < cur.Locked {
+		bad("on_hand", "%d 少于订单已锁定的 %d", n, cur.Locked)
+	}
+	if first, dup := st.seen[k]; dup {
+		bad("sku", "本仓的 %s 已在第 %d 行出现", sku, first)
+	}
+	st.seen[k] = row
+	st.rows = append(st.rows, stockRowIn{row: row, key: k, counted: n})
+}
+
+// apply sets on hand to each row's count, in one transaction (a stock
+// import runs through applyChunks; apply is for a caller holding a tx).
+func (st *stockImport) apply(tx *gorm.DB, res *ImportResult) error {
+	var late []stockRowIn
+	if err := st.applyChunk(tx, st.rows, res, &late); err != nil {
+		return err
+	}
+	return lateStock(late)
+}
