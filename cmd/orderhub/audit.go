@@ -7,31 +7,11 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sync"
 
 	"orderhub/config"
+	"orderhub/internal/app"
 	"orderhub/model"
-	"orderhub/service"
-	stockaudit "orderhub/service/audit"
 )
-
-// auditor builds the stock auditor on open stores.
-func (a *app) auditor(clock service.Clock) *stockaudit.Auditor {
-	return stockaudit.New(a.db, a.rdb, a.cfg.Redis.Prefix, service.NewPipeline(a.cfg), clock, a.cfg.Location(), a.log)
-}
-
-// startAudit runs the nightly stock audit (02:00 local time, once across
-// all instances) until the returned stop is called.
-func (a *app) startAudit(ctx context.Context) (stop func()) {
-	ctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); a.auditor(service.SystemClock).Nightly(ctx) }()
-	return func() {
-		cancel()
-		wg.Wait()
-	}
-}
 
 // audit runs `orderhub audit`: the nightly check, now. Drift is printed,
 // pushed to the admins through the outbox (a running orderhub sends it),
@@ -47,19 +27,19 @@ func audit(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 			return fmt.Errorf("audit: no database at %s (ORDERHUB_DATA_DIR=%s): nothing to check", path, cfg.DataDir)
 		}
 	}
-	a, err := openStores(ctx, cfg, log)
+	a, err := app.OpenStores(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer a.close()
-	if err := model.CheckSchema(ctx, a.db); err != nil {
+	defer a.Close()
+	if err := model.CheckSchema(ctx, a.DB()); err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
-	r, err := a.auditor(service.SystemClock).Run(ctx)
+	r, err := a.Auditor().Run(ctx)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "database %s: checked %d stock rows at %s\n", model.DatabaseName(a.db), r.Checked, r.At.In(cfg.Location()).Format("2006-01-02 15:04"))
+	fmt.Fprintf(stdout, "database %s: checked %d stock rows at %s\n", model.DatabaseName(a.DB()), r.Checked, r.At.In(cfg.Location()).Format("2006-01-02 15:04"))
 	if !r.Drifted() {
 		fmt.Fprintln(stdout, "no drift: locked = active allocations, on hand and locked = the ledger, delivered orders = their timeline")
 		return nil

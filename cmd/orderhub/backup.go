@@ -7,13 +7,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"orderhub/config"
+	"orderhub/internal/app"
 	"orderhub/internal/backup"
+	"orderhub/internal/served"
 )
 
 // errMySQLBackup is what backup and restore say on a MySQL configuration:
@@ -38,11 +38,11 @@ func backupCmd(ctx context.Context, cfg config.Config, args []string, stdout, st
 	if !cfg.Embedded() {
 		return errMySQLBackup
 	}
-	info, err := backup.Copy(ctx, dbPath(cfg), fs.Arg(0))
+	info, err := backup.Copy(ctx, app.DBPath(cfg), fs.Arg(0))
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "backed up %s to %s (%d bytes, schema version %d)\n", dbPath(cfg), info.Path, info.Bytes, info.SchemaVersion)
+	fmt.Fprintf(stdout, "backed up %s to %s (%d bytes, schema version %d)\n", app.DBPath(cfg), info.Path, info.Bytes, info.SchemaVersion)
 	return nil
 }
 
@@ -64,18 +64,18 @@ func restoreCmd(ctx context.Context, cfg config.Config, args []string, stdout, s
 	if !cfg.Embedded() {
 		return errMySQLBackup
 	}
-	if url := servedAddress(cfg.DataDir, ""); url != "" && answers(ctx, url) {
+	if url := served.Address(cfg.DataDir, ""); url != "" && answers(ctx, url) {
 		return fmt.Errorf("restore: orderhub is serving this data dir at %s; stop it first (a database replaced under a running server would lose what it writes)", url)
 	}
 	info, err := backup.Check(ctx, fs.Arg(0))
 	if err != nil {
 		return err
 	}
-	aside, err := backup.Restore(ctx, fs.Arg(0), dbPath(cfg), time.Now())
+	aside, err := backup.Restore(ctx, fs.Arg(0), app.DBPath(cfg), time.Now())
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "restored %s (schema version %d) into %s\n", fs.Arg(0), info.SchemaVersion, dbPath(cfg))
+	fmt.Fprintf(stdout, "restored %s (schema version %d) into %s\n", fs.Arg(0), info.SchemaVersion, app.DBPath(cfg))
 	if aside != "" {
 		fmt.Fprintf(stdout, "the database it replaced is kept as %s\n", aside)
 	}
@@ -97,43 +97,4 @@ func answers(ctx context.Context, url string) bool {
 	}
 	resp.Body.Close()
 	return true
-}
-
-func dbPath(cfg config.Config) string { return filepath.Join(cfg.DataDir, "orderhub.db") }
-
-// startBackups keeps backup.keep daily copies of the embedded database in
-// <data_dir>/backups: one at start-up if today has none, then one each new
-// local day (checked hourly). The embedded default is one instance, so no
-// claim across instances is needed; MySQL makes none.
-func (a *app) startBackups(ctx context.Context) (stop func()) {
-	if !a.cfg.Embedded() || a.cfg.Backup.Keep < 1 {
-		return func() {}
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		t := time.NewTicker(time.Hour)
-		defer t.Stop()
-		for {
-			day := time.Now().In(a.cfg.Location()).Format("2006-01-02")
-			made, err := backup.Daily(ctx, dbPath(a.cfg), filepath.Join(a.cfg.DataDir, "backups"), day, a.cfg.Backup.Keep)
-			switch {
-			case err != nil && ctx.Err() == nil:
-				a.log.Error("daily backup failed", "err", err)
-			case made != "":
-				a.log.Info("daily backup written", "file", made, "keep", a.cfg.Backup.Keep)
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	return func() {
-		cancel()
-		wg.Wait()
-	}
 }

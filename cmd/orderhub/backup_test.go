@@ -5,6 +5,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"orderhub/internal/served"
 	"os"
 	"path/filepath"
 	"strings"
@@ -82,7 +83,7 @@ func TestBackupAndRestoreCommands(t *testing.T) {
 	t.Run("restore while serving", func(t *testing.T) {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 		defer srv.Close()
-		remove, err := writeAddress(dir, strings.TrimPrefix(srv.URL, "http://"))
+		remove, err := served.WriteAddress(dir, strings.TrimPrefix(srv.URL, "http://"))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"orderhub/internal/served"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,7 +27,7 @@ func (w *bannerWatch) Write(p []byte) (int, error) {
 	w.out.Write(p)
 	if !w.seen && strings.Contains(w.out.String(), "listening on") {
 		w.seen = true
-		_, err := os.Stat(filepath.Join(w.dir, addressFile))
+		_, err := os.Stat(filepath.Join(w.dir, served.AddressFile))
 		w.had = err == nil
 	}
 	return len(p), nil
@@ -53,7 +54,7 @@ func TestAddressWrittenBeforeBanner(t *testing.T) {
 		w.mu.Unlock()
 		if seen {
 			if !had {
-				t.Errorf("the banner was printed before %s was written", addressFile)
+				t.Errorf("the banner was printed before %s was written", served.AddressFile)
 			}
 			break
 		}

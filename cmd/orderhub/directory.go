@@ -6,29 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"sync"
 
 	"orderhub/config"
+	"orderhub/internal/app"
 	"orderhub/service"
 )
-
-// startDirectorySync runs the nightly WeCom directory sync (03:00 local
-// time, claimed once across instances in job_runs) until the returned stop
-// is called. The demo corp has no directory to follow, and with WeCom off
-// there is none: it does not run.
-func (a *app) startDirectorySync(ctx context.Context) (stop func()) {
-	if a.wecom == nil || a.wecom.mode != wecomReal || a.dirSync == nil {
-		return func() {}
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); a.dirSync.Nightly(ctx) }()
-	return func() {
-		cancel()
-		wg.Wait()
-	}
-}
 
 // directoryCmd runs `orderhub directory sync`: the sync, now, printing
 // what it did. A running orderhub sends the leads' notices from the outbox.
@@ -39,12 +21,12 @@ func directoryCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args
 	if cfg.WeCom.CorpID == "" {
 		return errors.New("directory sync needs a WeCom corp: set ORDERHUB_WECOM_CORP_ID and the app's secret (see docs/configuration.md)")
 	}
-	a, err := openApp(ctx, cfg, log, service.SystemClock)
+	a, err := app.Open(ctx, cfg, log, service.SystemClock)
 	if err != nil {
 		return err
 	}
-	defer a.close()
-	res, err := a.dirSync.Sync(ctx, "企业微信通讯录同步")
+	defer a.Close()
+	res, err := a.DirectorySync().Sync(ctx, "企业微信通讯录同步")
 	if err != nil {
 		return err
 	}

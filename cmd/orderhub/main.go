@@ -28,7 +28,11 @@ import (
 	_ "time/tzdata" // Asia/Shanghai on machines without a zoneinfo database
 
 	"orderhub/config"
+	"orderhub/internal/app"
+	"orderhub/internal/bench"
+	"orderhub/internal/chatcli"
 	"orderhub/internal/reqlog"
+	"orderhub/internal/served"
 	"orderhub/model"
 	"orderhub/service"
 )
@@ -102,9 +106,9 @@ func dispatch(ctx context.Context, cmd string, cfg config.Config, args []string,
 	case "directory":
 		return directoryCmd(ctx, cfg, log, args, stdout)
 	case "bench":
-		return bench(ctx, cfg, log, args, stdout, stderr)
+		return bench.Run(ctx, cfg, log, args, stdout, stderr)
 	case "chat":
-		return chat(ctx, cfg, args, stdout)
+		return chatcli.Run(ctx, cfg, args, stdout)
 	case "simulate":
 		return simulate(ctx, cfg, args, stdout, stderr)
 	case "backup":
@@ -128,16 +132,16 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 }
 
 func migrate(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
-	a, err := openStores(ctx, cfg, log)
+	a, err := app.OpenStores(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer a.close()
-	before, err := model.Version(a.db)
+	defer a.Close()
+	before, err := model.Version(a.DB())
 	if err != nil {
 		return err
 	}
-	if err := model.Migrate(ctx, a.db); err != nil {
+	if err := model.Migrate(ctx, a.DB()); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "schema at version %d (was %d)\n", model.LatestVersion(), before)
@@ -155,21 +159,21 @@ func seed(ctx context.Context, cfg config.Config, log *slog.Logger, args []strin
 		return errors.New("seed: say what to seed: orderhub seed --demo")
 	}
 	cfg.AdminToken = "seed-only-not-served"
-	a, err := openApp(ctx, cfg, log, service.SystemClock)
+	a, err := app.Open(ctx, cfg, log, service.SystemClock)
 	if err != nil {
 		return err
 	}
-	defer a.close()
-	did, err := a.seedDemo(ctx)
+	defer a.Close()
+	did, err := a.SeedDemo(ctx)
 	if err != nil {
 		return err
 	}
 	if did && cfg.DemoHistory {
-		rep, took, err := a.seedHistory(ctx)
+		rep, took, err := a.SeedHistory(ctx)
 		if err != nil {
 			return fmt.Errorf("demo history: %w", err)
 		}
-		fmt.Fprintf(stdout, "demo data seeded, with %d days of history: %d orders, %d open now, %d tickets (%s)\n", historyDays, rep.Orders, rep.Open, rep.Tickets, took.Round(time.Millisecond))
+		fmt.Fprintf(stdout, "demo data seeded, with %d days of history: %d orders, %d open now, %d tickets (%s)\n", app.HistoryDays, rep.Orders, rep.Open, rep.Tickets, took.Round(time.Millisecond))
 	} else if did {
 		fmt.Fprintln(stdout, "demo data seeded")
 	} else {
@@ -179,19 +183,19 @@ func seed(ctx context.Context, cfg config.Config, log *slog.Logger, args []strin
 }
 
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
-	token, generated, err := adminToken(cfg)
+	token, generated, err := app.AdminToken(cfg)
 	if err != nil {
 		return err
 	}
 	cfg.AdminToken = token
-	a, err := openApp(ctx, cfg, log, service.SystemClock)
+	a, err := app.Open(ctx, cfg, log, service.SystemClock)
 	if err != nil {
 		return err
 	}
-	defer a.close()
+	defer a.Close()
 	seedHistory := false
 	if cfg.Embedded() && cfg.DemoSeed {
-		did, err := a.seedDemo(ctx)
+		did, err := a.SeedDemo(ctx)
 		if err != nil {
 			return fmt.Errorf("demo seed: %w", err)
 		}
@@ -218,38 +222,22 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	// `orderhub chat` run from the same directory finds this server here,
 	// whatever port it got. Written before the banner announces the
 	// server, so whoever waits for the banner finds the file.
-	removeAddr, err := writeAddress(cfg.DataDir, ln.Addr().String())
+	removeAddr, err := served.WriteAddress(cfg.DataDir, ln.Addr().String())
 	if err != nil {
 		_ = ln.Close()
 		return err
 	}
 	defer removeAddr()
 	banner(stdout, cfg, ln.Addr().String(), token, generated)
-	a.botBanner(stdout)
-	a.boardBanner(stdout, ln.Addr().String())
-	// Deferred after a.close, so it runs first: stores stay open until the
-	// bot has finished what it holds.
-	stopBot := a.startBot(context.WithoutCancel(ctx))
-	defer stopBot()
-	stopAudit := a.startAudit(context.WithoutCancel(ctx))
-	defer stopAudit()
-	stopDirectory := a.startDirectorySync(context.WithoutCancel(ctx))
-	defer stopDirectory()
-	stopEscalation := a.startEscalation(context.WithoutCancel(ctx))
-	defer stopEscalation()
-	stopDigest := a.startDigest(context.WithoutCancel(ctx))
-	stopStocking := a.startStocking(context.WithoutCancel(ctx))
-	defer stopStocking()
-	defer stopDigest()
-	stopBackups := a.startBackups(context.WithoutCancel(ctx))
-	defer stopBackups()
-	if seedHistory {
-		// The board is up at once; 90 days of history fill in behind it,
-		// a day per transaction (docs/dashboard.md).
-		stopHistory := a.startHistory(context.WithoutCancel(ctx))
-		defer stopHistory()
-	}
-	srv := &http.Server{Handler: a.server.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second}
+	a.BotBanner(stdout)
+	a.BoardBanner(stdout, ln.Addr().String())
+	// Deferred after a.Close, so it runs first: the stores stay open until
+	// the workers have finished what they hold. With seedHistory the board
+	// is up at once and 90 days of history fill in behind it, a day per
+	// transaction (docs/dashboard.md).
+	stopWorkers := a.Start(context.WithoutCancel(ctx), seedHistory)
+	defer stopWorkers()
+	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("orderhub serving", "addr", ln.Addr().String(), "embedded", cfg.Embedded())
@@ -280,14 +268,6 @@ func banner(w io.Writer, cfg config.Config, addr, token string, generated bool) 
 			note = "generated, " + note
 		}
 		fmt.Fprintf(w, "staff API token (%s):\n  %s\n", note, token)
-		fmt.Fprintf(w, "try:  curl -H 'Authorization: Bearer %s' http://%s/api/v1/warehouses\n", token, displayAddr(addr))
+		fmt.Fprintf(w, "try:  curl -H 'Authorization: Bearer %s' http://%s/api/v1/warehouses\n", token, served.DisplayAddr(addr))
 	}
-}
-
-func displayAddr(addr string) string {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil || host == "" || host == "::" || host == "0.0.0.0" {
-		return "localhost:" + port
-	}
-	return addr
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"orderhub/internal/served"
 	"orderhub/internal/testtool"
 	"os"
 	"os/exec"
@@ -177,7 +178,7 @@ func TestReadmeTours(t *testing.T) {
 			t.Errorf("serve: %v", err)
 		}
 	}()
-	if got := servedAddress(dataDir, ""); got != base {
+	if got := served.Address(dataDir, ""); got != base {
 		t.Fatalf("data/address = %q, want %q: chat would not find the server", got, base)
 	}
 	// ./orderhub is this test binary, run as main.

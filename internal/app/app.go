@@ -1,0 +1,281 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/redis/go-redis/v9"
+	"gorm.io/gorm"
+
+	"orderhub/bot/localwecom"
+	"orderhub/config"
+	"orderhub/internal/demo"
+	"orderhub/internal/redislock"
+	"orderhub/model"
+	"orderhub/service"
+	stockaudit "orderhub/service/audit"
+	"orderhub/web"
+)
+
+// App is one wired orderhub process.
+type App struct {
+	cfg       config.Config
+	log       *slog.Logger
+	clock     service.Clock
+	db        *gorm.DB
+	rdb       *redis.Client
+	mini      *miniredis.Miniredis // the in-process Redis, embedded mode only
+	registry  *prometheus.Registry
+	catalog   *service.Catalog
+	stock     *service.Stock
+	orders    *service.Orders
+	transfers *service.Transfers
+	intakes   *service.Intakes
+	server    *web.Server
+	mp        *mpParts // the mini-program's WeChat client and notifier
+	wecom     *wecomParts
+	esc       *service.Escalator
+	tickets   *service.Tickets
+	staffing  *service.Staffing
+	dirSync   *service.DirectorySync
+	war       *warRoom
+	imports   *service.Imports
+	// buyerCache is the mini-program auth's buyer look-up cache, shared by
+	// everything that changes buyers or customers.
+	buyerCache *service.BuyerCache
+	// practice runs the trainees' sandboxes (练习).
+	practice *practice
+	// localWeCom is the demo's local WeCom (nil with a real corp).
+	localWeCom *localwecom.Server
+	// chatInbox answers the demo's /wecom/local/progress (set by wireBot).
+	chatInbox *service.Inbox
+	closers   []func()
+}
+
+// openStores opens the database and Redis the config names, or the
+// embedded ones: a SQLite file in the data dir and an in-process Redis.
+func OpenStores(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+	a := &App{cfg: cfg, log: log, clock: service.SystemClock}
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("data dir %s: %w", cfg.DataDir, err)
+	}
+	db, err := model.Open(ctx, model.Options{MySQLDSN: cfg.MySQLDSN, SQLitePath: filepath.Join(cfg.DataDir, "orderhub.db"), Log: log})
+	if err != nil {
+		return nil, err
+	}
+	a.db = db
+	a.closers = append(a.closers, func() { _ = model.Close(db) })
+
+	addr := cfg.Redis.Addr
+	if addr == "" {
+		// The same go-redis code runs against an in-process server; what it
+		// holds (locks, dedupe keys, sessions) is gone when the process ends,
+		// which a single embedded process can afford.
+		a.mini = miniredis.NewMiniRedis()
+		if err := a.mini.StartAddr("127.0.0.1:0"); err != nil {
+			a.Close()
+			return nil, fmt.Errorf("embedded redis: %w", err)
+		}
+		addr = a.mini.Addr()
+		a.closers = append(a.closers, a.mini.Close, expireEmbedded(a.mini, time.Second))
+	}
+	// Short timeouts: with Redis down, reservations go on with database
+	// locks alone, and a long dial timeout would stall every one of them.
+	a.rdb = redis.NewClient(&redis.Options{
+		Addr: addr, Password: cfg.Redis.Password, DB: cfg.Redis.DB,
+		DialTimeout: 300 * time.Millisecond, ReadTimeout: 500 * time.Millisecond, WriteTimeout: 500 * time.Millisecond,
+		PoolSize: 64, MaxRetries: 1,
+	})
+	a.closers = append(a.closers, func() { _ = a.rdb.Close() })
+	return a, nil
+}
+
+// expireEmbedded makes the in-process Redis expire keys as time passes,
+// every tick: miniredis counts a key's TTL down only when told to
+// (FastForward), so without this nothing set with a TTL ever expired in
+// the embedded mode — a buyer's write limit never reset, a cached buyer
+// (service.BuyerCache) never aged out. Per tick, not per command
+// (miniredis's ClockTTL): each pass sorts every key, too dear per request.
+// Keys expire up to a tick late. It returns the func that stops it.
+func expireEmbedded(m *miniredis.Miniredis, tick time.Duration) func() {
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(tick)
+		defer t.Stop()
+		last := time.Now()
+		for {
+			select {
+			case <-done:
+				return
+			case now := <-t.C:
+				m.FastForward(now.Sub(last))
+				last = now
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-stopped
+	}
+}
+
+// openApp opens the stores, brings the schema up to date and wires every
+// service: what serve, seed and bench each need before they start.
+func Open(ctx context.Context, cfg config.Config, log *slog.Logger, clock service.Clock) (*App, error) {
+	a, err := OpenStores(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	a.clock = clock
+	if err := model.Migrate(ctx, a.db); err != nil {
+		a.Close()
+		return nil, err
+	}
+	if err := a.wire(clock); err != nil {
+		a.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// wire builds the services and the HTTP server on open stores.
+func (a *App) wire(clock service.Clock) error {
+	cfg := a.cfg
+	a.registry = prometheus.NewRegistry()
+	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := service.NewMetrics(a.registry)
+	pipe := service.NewPipeline(cfg).WithHours(workHours(cfg, a.db, clock(), a.log))
+	locker := redislock.New(a.rdb, cfg.Redis.Prefix, cfg.Reserve.LockTTL.D(), cfg.Reserve.LockWait.D(), a.log)
+	a.buyerCache = service.NewBuyerCache(a.rdb, cfg.Redis.Prefix, a.log)
+	a.catalog = service.NewCatalog(a.db, cfg.Roles).WithBuyerCache(a.buyerCache)
+	a.stock = service.NewStock(a.db, clock)
+	var hooks []string
+	for key, ch := range cfg.Channels {
+		if ch.Webhook != "" {
+			hooks = append(hooks, key)
+		}
+	}
+	a.orders = service.NewOrders(a.db, locker, pipe, clock, cfg.Location(), a.log, metrics, service.WithChannelWebhooks(hooks...), service.WithSMS(cfg.SMS.Enabled()))
+	a.transfers = service.NewTransfers(a.db, pipe, clock)
+	a.tickets = service.NewTickets(a.db, pipe, clock, cfg.Location(), cfg.Roles)
+	a.server = web.New(web.Deps{
+		Catalog: a.catalog, Stock: a.stock, Orders: a.orders, Transfers: a.transfers,
+		AdminToken: cfg.AdminToken, Location: cfg.Location(), Log: a.log, Registry: a.registry, Ready: a.ready,
+		TrustedProxies: cfg.TrustedProxies,
+	})
+	a.server.MountCarriers(a.orders, cfg.Carriers.Kuaidi100.Salt)
+	a.intakes = service.NewIntakes(a.db, a.orders, clock, service.NewChannels(cfg.Channels), cfg.Intake.ReviewRole, cfg.Intake.DraftTTL.D())
+	a.server.MountIntake(a.intakes, cfg.DataDir)
+	a.staffing = service.NewStaffing(a.db, pipe, clock, cfg.Roles)
+	web.MountMasterData(a.server.Staff(), a.catalog, a.staffing, a.log)
+	a.imports = service.NewImports(a.db, clock, cfg.Roles).WithProgress(a.rdb, cfg.Redis.Prefix).WithBuyerCache(a.buyerCache)
+	web.MountImports(a.server.Staff(), a.imports, service.NewExports(a.db, pipe, cfg.Location()).WithChannelNames(channelNames(cfg.Channels)), cfg.Location(), a.log)
+	corp, mode, err := a.wecomCorp()
+	if err != nil {
+		return err
+	}
+	installSDK(cfg.WeChat.APIBase, corp.APIBase)
+	if err := a.wireBot(clock, corp, mode); err != nil {
+		return err
+	}
+	if err := a.wireMiniProgram(clock); err != nil {
+		return err
+	}
+	a.wireEscalation(clock)
+	return a.wireWarRoom(clock, a.tickets)
+}
+
+// ready reports whether this instance can serve.
+//
+// The database must hold this build's schema: the version is read, with a
+// short timeout, so a dropped database or table takes the instance out of
+// a load balancer (a ping alone passes). Redis down is logged, not fatal:
+// orders, chat and sessions keep working without it, and every instance
+// shares the one Redis, so taking them all out would help nobody.
+func (a *App) ready(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	if err := model.CheckSchema(ctx, a.db); err != nil {
+		return err
+	}
+	if err := a.rdb.Ping(ctx).Err(); err != nil {
+		a.log.WarnContext(ctx, "ready without redis", "err", err)
+	}
+	return nil
+}
+
+func (a *App) Close() {
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		a.closers[i]()
+	}
+}
+
+// SeedDemo seeds demo data into an empty database.
+func (a *App) SeedDemo(ctx context.Context) (bool, error) {
+	return demo.NewCompany(a.db, a.catalog, a.stock, a.orders, service.SystemClock).Seed(ctx)
+}
+
+// DB is the process's database handle.
+func (a *App) DB() *gorm.DB { return a.db }
+
+// Catalog, Stock and Orders are the services a command drives directly
+// (bench reserve).
+func (a *App) Catalog() *service.Catalog { return a.catalog }
+
+// Stock is the stock service.
+func (a *App) Stock() *service.Stock { return a.stock }
+
+// Orders is the order service.
+func (a *App) Orders() *service.Orders { return a.orders }
+
+// Handler is everything the process serves over HTTP.
+func (a *App) Handler() http.Handler { return a.server.Handler() }
+
+// Auditor is the stock auditor (`orderhub audit`).
+func (a *App) Auditor() *stockaudit.Auditor { return a.auditor() }
+
+// DirectorySync is the WeCom directory sync (`orderhub directory sync`).
+func (a *App) DirectorySync() *service.DirectorySync { return a.dirSync }
+
+// adminToken returns the configured token or, in embedded mode, the one
+// kept in the data dir (made on first start), so a newcomer need not set it.
+func AdminToken(cfg config.Config) (token string, generated bool, err error) {
+	if cfg.AdminToken != "" {
+		return cfg.AdminToken, false, nil
+	}
+	path := filepath.Join(cfg.DataDir, "admin-token")
+	b, err := os.ReadFile(path)
+	if err == nil && len(strings.TrimSpace(string(b))) >= 12 {
+		return strings.TrimSpace(string(b)), false, nil
+	}
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return "", false, fmt.Errorf("admin token: %w", err)
+	}
+	raw := make([]byte, 18)
+	if _, err := rand.Read(raw); err != nil {
+		return "", false, err
+	}
+	token = "oh_" + hex.EncodeToString(raw)
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return "", false, err
+	}
+	if err := os.WriteFile(path, []byte(token+"\n"), 0o600); err != nil {
+		return "", false, fmt.Errorf("admin token: %w", err)
+	}
+	return token, true, nil
+}
