@@ -232,6 +232,14 @@ func TestPracticeTenOrdersToDelivery(t *testing.T) {
 		if err := sb.db.Order("id").Find(&orders).Error; err != nil || len(orders) != 10 {
 			t.Fatalf("sandbox orders: %d, %v", len(orders), err)
 		}
+		// Their numbers are apart from every real one (issue 25 #8).
+		for _, o := range orders {
+			var real int64
+			d.app.db.Model(&model.Order{}).Where("no = ?", o.No).Count(&real)
+			if o.ID <= sandboxIDBase || real != 0 {
+				t.Errorf("sandbox order %s (id %d): not in the sandbox's own range above %d, or a real order's number (%d)", o.No, o.ID, sandboxIDBase, real)
+			}
+		}
 		// The copies' customers are anonymised.
 		var custs []model.Customer
 		sb.db.Find(&custs)
@@ -297,6 +305,14 @@ func TestPracticeTenOrdersToDelivery(t *testing.T) {
 			if s.ToUser != trainee || !strings.HasPrefix(s.Content, bot.PracticeMark) {
 				t.Errorf("practice sent to %s: %q", s.ToUser, s.Content)
 			}
+		}
+		// A ticket opened in the sandbox is numbered apart too.
+		tk := model.Ticket{No: "pending", Kind: model.TicketStaffProblem, State: model.TicketOpen, OrderID: &orders[0].ID}
+		if err := sb.db.Create(&tk).Error; err != nil {
+			t.Fatal(err)
+		}
+		if tk.ID <= sandboxIDBase {
+			t.Errorf("sandbox ticket id %d, want above %d", tk.ID, sandboxIDBase)
 		}
 		// And not one real row changed.
 		after := tableDigests(t, d.app.db)
