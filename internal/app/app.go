@@ -16,53 +16,53 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/redis/go-redis/v9"
 	"gorm.io/gorm"
 
+	"orderhub/bot"
 	"orderhub/bot/localwecom"
 	"orderhub/config"
 	"orderhub/internal/demo"
-	"orderhub/internal/redislock"
+	"orderhub/miniprogram"
 	"orderhub/model"
 	"orderhub/service"
 	stockaudit "orderhub/service/audit"
 	"orderhub/web"
 )
 
-// App is one wired orderhub process.
+// App is one wired orderhub process: its stores, the core services on
+// them, the edges and what the supervisors see. Open builds it (wire, in
+// wire.go, is the one place its parts are made, routes.go the one place
+// they are mounted), Start runs its workers, Close closes it.
 type App struct {
-	cfg       config.Config
-	log       *slog.Logger
-	clock     service.Clock
-	db        *gorm.DB
-	rdb       *redis.Client
-	mini      *miniredis.Miniredis // the in-process Redis, embedded mode only
-	registry  *prometheus.Registry
-	catalog   *service.Catalog
-	stock     *service.Stock
-	orders    *service.Orders
-	transfers *service.Transfers
-	intakes   *service.Intakes
-	server    *web.Server
-	mp        *mpParts // the mini-program's WeChat client and notifier
-	wecom     *wecomParts
-	esc       *service.Escalator
-	tickets   *service.Tickets
-	staffing  *service.Staffing
-	dirSync   *service.DirectorySync
-	war       *warRoom
-	imports   *service.Imports
+	cfg      config.Config
+	log      *slog.Logger
+	clock    service.Clock
+	db       *gorm.DB
+	rdb      *redis.Client
+	mini     *miniredis.Miniredis // the in-process Redis, embedded mode only
+	registry *prometheus.Registry
+	// core is the services, bot, runner and outbox on the real database.
+	*core
+	server   *web.Server
+	mp       *mpParts // the mini-program's WeChat client and notifier
+	wecom    *wecomParts
+	callback *bot.Callback // nil with WeCom off
+	esc      *service.Escalator
+	staffing *service.Staffing
+	dirSync  *service.DirectorySync
+	war      *warRoom
+	imports  *service.Imports
+	exports  *service.Exports
 	// buyerCache is the mini-program auth's buyer look-up cache, shared by
 	// everything that changes buyers or customers.
 	buyerCache *service.BuyerCache
+	buyers     *miniprogram.API
 	// practice runs the trainees' sandboxes (练习).
 	practice *practice
 	// localWeCom is the demo's local WeCom (nil with a real corp).
 	localWeCom *localwecom.Server
-	// chatInbox answers the demo's /wecom/local/progress (set by wireBot).
-	chatInbox *service.Inbox
-	closers   []func()
+	closers    []func()
 }
 
 // openStores opens the database and Redis the config names, or the
@@ -134,7 +134,7 @@ func expireEmbedded(m *miniredis.Miniredis, tick time.Duration) func() {
 	}
 }
 
-// openApp opens the stores, brings the schema up to date and wires every
+// Open opens the stores, brings the schema up to date and wires every
 // service: what serve, seed and bench each need before they start.
 func Open(ctx context.Context, cfg config.Config, log *slog.Logger, clock service.Clock) (*App, error) {
 	a, err := OpenStores(ctx, cfg, log)
@@ -146,58 +146,11 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, clock servic
 		a.Close()
 		return nil, err
 	}
-	if err := a.wire(clock); err != nil {
+	if err := a.wire(); err != nil {
 		a.Close()
 		return nil, err
 	}
 	return a, nil
-}
-
-// wire builds the services and the HTTP server on open stores.
-func (a *App) wire(clock service.Clock) error {
-	cfg := a.cfg
-	a.registry = prometheus.NewRegistry()
-	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	metrics := service.NewMetrics(a.registry)
-	pipe := service.NewPipeline(cfg).WithHours(workHours(cfg, a.db, clock(), a.log))
-	locker := redislock.New(a.rdb, cfg.Redis.Prefix, cfg.Reserve.LockTTL.D(), cfg.Reserve.LockWait.D(), a.log)
-	a.buyerCache = service.NewBuyerCache(a.rdb, cfg.Redis.Prefix, a.log)
-	a.catalog = service.NewCatalog(a.db, cfg.Roles).WithBuyerCache(a.buyerCache)
-	a.stock = service.NewStock(a.db, clock)
-	var hooks []string
-	for key, ch := range cfg.Channels {
-		if ch.Webhook != "" {
-			hooks = append(hooks, key)
-		}
-	}
-	a.orders = service.NewOrders(a.db, locker, pipe, clock, cfg.Location(), a.log, metrics, service.WithChannelWebhooks(hooks...), service.WithSMS(cfg.SMS.Enabled()))
-	a.transfers = service.NewTransfers(a.db, pipe, clock)
-	a.tickets = service.NewTickets(a.db, pipe, clock, cfg.Location(), cfg.Roles)
-	a.server = web.New(web.Deps{
-		Catalog: a.catalog, Stock: a.stock, Orders: a.orders, Transfers: a.transfers,
-		AdminToken: cfg.AdminToken, Location: cfg.Location(), Log: a.log, Registry: a.registry, Ready: a.ready,
-		TrustedProxies: cfg.TrustedProxies,
-	})
-	a.server.MountCarriers(a.orders, cfg.Carriers.Kuaidi100.Salt)
-	a.intakes = service.NewIntakes(a.db, a.orders, clock, service.NewChannels(cfg.Channels), cfg.Intake.ReviewRole, cfg.Intake.DraftTTL.D())
-	a.server.MountIntake(a.intakes, cfg.DataDir)
-	a.staffing = service.NewStaffing(a.db, pipe, clock, cfg.Roles)
-	web.MountMasterData(a.server.Staff(), a.catalog, a.staffing, a.log)
-	a.imports = service.NewImports(a.db, clock, cfg.Roles).WithProgress(a.rdb, cfg.Redis.Prefix).WithBuyerCache(a.buyerCache)
-	web.MountImports(a.server.Staff(), a.imports, service.NewExports(a.db, pipe, cfg.Location()).WithChannelNames(channelNames(cfg.Channels)), cfg.Location(), a.log)
-	corp, mode, err := a.wecomCorp()
-	if err != nil {
-		return err
-	}
-	installSDK(cfg.WeChat.APIBase, corp.APIBase)
-	if err := a.wireBot(clock, corp, mode); err != nil {
-		return err
-	}
-	if err := a.wireMiniProgram(clock); err != nil {
-		return err
-	}
-	a.wireEscalation(clock)
-	return a.wireWarRoom(clock, a.tickets)
 }
 
 // ready reports whether this instance can serve.
@@ -227,7 +180,7 @@ func (a *App) Close() {
 
 // SeedDemo seeds demo data into an empty database.
 func (a *App) SeedDemo(ctx context.Context) (bool, error) {
-	return demo.NewCompany(a.db, a.catalog, a.stock, a.orders, service.SystemClock).Seed(ctx)
+	return demo.NewCompany(a.db, a.catalog, a.stock, a.orders, a.clock).Seed(ctx)
 }
 
 // DB is the process's database handle.

@@ -72,7 +72,7 @@ func TestBoardInChromium(t *testing.T) {
 	dispatch := func() {
 		t.Helper()
 		for {
-			n, err := a.wecom.outbox.DispatchOnce(ctx)
+			n, err := a.outbox.DispatchOnce(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}

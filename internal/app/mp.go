@@ -7,12 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/silenceper/wechat/v2/util"
 
 	"orderhub/bot"
@@ -27,24 +29,18 @@ import (
 type mpParts struct {
 	wechat   *miniprogram.WeChat // nil with no app id (the demo)
 	notifier *miniprogram.Notifier
-	api      *miniprogram.API // the buyers' API, once wired
 }
 
-// miniProgram builds (once) the WeChat client and the subscribe-message
-// notifier; the outbox needs the notifier before the API is wired.
-func (a *App) miniProgram() *mpParts {
-	if a.mp != nil {
-		return a.mp
-	}
-	cfg := a.cfg
+// newMiniProgram builds the WeChat client (with an app id) and the
+// subscribe-message notifier; the outbox sends with the notifier.
+func newMiniProgram(cfg config.Config, rdb *redis.Client, log *slog.Logger) *mpParts {
 	p := &mpParts{}
 	var sub miniprogram.Subscriber
 	if cfg.WeChat.AppID != "" {
-		p.wechat = miniprogram.NewWeChat(cfg.WeChat.AppID, cfg.WeChat.AppSecret, a.rdb, cfg.Redis.Prefix)
+		p.wechat = miniprogram.NewWeChat(cfg.WeChat.AppID, cfg.WeChat.AppSecret, rdb, cfg.Redis.Prefix)
 		sub = p.wechat
 	}
-	p.notifier = miniprogram.NewNotifier(sub, cfg.MiniProgram, cfg.Location(), a.log)
-	a.mp = p
+	p.notifier = miniprogram.NewNotifier(sub, cfg.MiniProgram, cfg.Location(), log)
 	return p
 }
 
@@ -57,7 +53,7 @@ func (a *App) outboxSender(wecom service.Sender) (service.Sender, error) {
 			targets[key] = webhook.Target{URL: ch.Webhook, Secret: ch.Secret}
 		}
 	}
-	r := routeSender{wecom: wecom, mp: a.miniProgram().notifier, hooks: webhook.New(targets, webhook.DefaultClient(), service.SystemClock)}
+	r := routeSender{wecom: wecom, mp: a.mp.notifier, hooks: webhook.New(targets, webhook.DefaultClient(), a.clock)}
 	if a.cfg.SMS.Enabled() {
 		sms, err := tcsms.New(a.cfg.SMS, a.cfg.Location())
 		if err != nil {
@@ -84,32 +80,6 @@ func (r routeSender) Send(ctx context.Context, m service.Outgoing) error {
 		return r.hooks.Send(ctx, m)
 	}
 	return r.wecom.Send(ctx, m)
-}
-
-// wireMiniProgram builds the buyers' API and mounts it, with the public
-// tracking page and the staff endpoints for buyers.
-func (a *App) wireMiniProgram(clock service.Clock) error {
-	cfg := a.cfg
-	secret, err := trackingSecret(cfg)
-	if err != nil {
-		return err
-	}
-	p := a.miniProgram()
-	d := miniprogram.Deps{
-		Buyers: service.NewBuyers(a.db, clock).WithCache(a.buyerCache), Catalog: a.catalog, Orders: a.orders,
-		Tracking: service.NewTracking(secret, a.orders),
-		Tickets:  a.tickets,
-		Notifier: p.notifier,
-		Redis:    a.rdb, Prefix: cfg.Redis.Prefix, Config: cfg.MiniProgram, PublicURL: cfg.PublicURL,
-		SessionSecret: []byte("orderhub-mp-session:" + secret),
-		Location:      cfg.Location(), Log: a.log, DataDir: cfg.DataDir,
-	}
-	if p.wechat != nil {
-		d.WeChat = p.wechat
-	}
-	p.api = miniprogram.New(d)
-	p.api.Mount(a.server.Engine(), a.server.Staff())
-	return nil
 }
 
 // installSDK points silenceper/wechat at the API bases this app uses

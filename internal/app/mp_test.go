@@ -78,7 +78,7 @@ func TestMiniProgramAcrossInstances(t *testing.T) {
 				t.Fatalf("advance %s = %d %v", mv, code, m)
 			}
 		}
-		if _, err := apps[0].wecom.outbox.DispatchOnce(ctx); err != nil {
+		if _, err := apps[0].outbox.DispatchOnce(ctx); err != nil {
 			t.Fatal(err)
 		}
 		var rows []model.Outbox

@@ -24,7 +24,7 @@ func (d *demoServer) dispatch(t *testing.T) {
 	t.Helper()
 	ctx := context.Background()
 	for {
-		n, err := d.app.wecom.outbox.DispatchOnce(ctx)
+		n, err := d.app.outbox.DispatchOnce(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -32,7 +32,7 @@ func (d *demoServer) dispatch(t *testing.T) {
 			break
 		}
 	}
-	if err := d.app.wecom.outbox.RefreshGauge(ctx); err != nil {
+	if err := d.app.outbox.RefreshGauge(ctx); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -21,7 +21,6 @@ import (
 
 	"orderhub/bot"
 	"orderhub/config"
-	"orderhub/internal/redislock"
 	"orderhub/model"
 	"orderhub/service"
 	"orderhub/service/worktime"
@@ -537,35 +536,30 @@ func (p *practice) options(key string) (model.Options, error) {
 	return model.Options{MySQLDSN: m.FormatDSN(), Log: p.log}, nil
 }
 
-// build wires the services, bot, runner and outbox on a sandbox database,
-// as wire and wireBot do on the real one, with these differences: Redis
-// keys under their own prefix, metrics into a registry nobody scrapes, no
-// channel webhooks and no escalation scanner, waybill photos under the
-// sandbox's own directory, and every message through practiceSender.
+// build builds the sandbox's core on its database with newCore, as wire
+// does on the real one, with these differences: Redis keys under their
+// own prefix, metrics into a registry nobody scrapes, no buyer cache, no
+// channel webhooks or SMS (and no escalation scanner: wire makes that),
+// waybill photos under the sandbox's own directory, two command workers,
+// the sandbox's own practice mode, and every message through
+// practiceSender.
 func (p *practice) build(key, user string, db *gorm.DB) *sandbox {
 	cfg := p.cfg
-	prefix := cfg.Redis.Prefix + "practice:" + key + ":"
-	reg := prometheus.NewRegistry()
-	pipe := service.NewPipeline(cfg).WithHours(service.NewHours(worktime.New(cfg.WorkTime, cfg.Location()), db))
-	locker := redislock.New(p.rdb, prefix, cfg.Reserve.LockTTL.D(), cfg.Reserve.LockWait.D(), p.log)
-	orders := service.NewOrders(db, locker, pipe, p.clock, cfg.Location(), p.log, service.NewMetrics(reg))
-	transfers := service.NewTransfers(db, pipe, p.clock)
-	tickets := service.NewTickets(db, pipe, p.clock, cfg.Location(), cfg.Roles)
-	inbox := service.NewInbox(db, p.clock)
-	ob := service.NewOutbox(db, practiceSender{trainee: user, wecom: p.wecom}, p.clock, p.log, reg, service.OutboxOptions{
-		Poll: cfg.Outbox.Poll.D(), BackoffBase: cfg.Outbox.BackoffBase.D(), BackoffMax: cfg.Outbox.BackoffMax.D(),
-		MaxAttempts: cfg.Outbox.MaxAttempts, Lease: time.Minute,
+	sb := &sandbox{key: key, user: user, db: db}
+	c := newCore(coreDeps{
+		cfg: cfg, db: db, rdb: p.rdb, clock: p.clock, log: p.log,
+		prefix:   cfg.Redis.Prefix + "practice:" + key + ":",
+		dataDir:  filepath.Join(cfg.DataDir, "practice", key),
+		registry: prometheus.NewRegistry(),
+		hours:    service.NewHours(worktime.New(cfg.WorkTime, cfg.Location()), db),
+		sender:   practiceSender{trainee: user, wecom: p.wecom},
+		ocr:      p.ocr, media: p.media, workers: 2,
+		practice: func(c *core) bot.Practice {
+			sb.practice = service.NewPractice(db, p.real, c.orders, p.clock)
+			return sandboxPractice{sb: sb, log: p.log}
+		},
 	})
-	sb := &sandbox{key: key, user: user, db: db, inbox: inbox, outbox: ob,
-		practice: service.NewPractice(db, p.real, orders, p.clock)}
-	b := bot.New(bot.Deps{
-		Catalog: service.NewCatalog(db, cfg.Roles), Stock: service.NewStock(db, p.clock), Orders: orders, Transfers: transfers, Tickets: tickets,
-		Todos: service.NewTodos(db, pipe, tickets, transfers), Inbox: inbox,
-		Intakes: service.NewIntakes(db, orders, p.clock, service.NewChannels(cfg.Channels), cfg.Intake.ReviewRole, cfg.Intake.DraftTTL.D()),
-		OCR:     p.ocr, Media: p.media, Redis: p.rdb, Prefix: prefix, DataDir: filepath.Join(cfg.DataDir, "practice", key),
-		Location: cfg.Location(), Log: p.log, Practice: sandboxPractice{sb: sb, log: p.log}, Clock: p.clock, BoardURL: boardURL(cfg),
-	})
-	sb.runner = bot.NewRunner(b, inbox, ob.Poke, p.log, bot.RunnerOptions{Workers: 2})
+	sb.inbox, sb.runner, sb.outbox = c.inbox, c.runner, c.outbox
 	return sb
 }
 

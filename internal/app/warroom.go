@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"orderhub/internal/demo"
@@ -22,57 +21,9 @@ type warRoom struct {
 	insight  *service.Insight
 	stocking *service.Stocking
 	digest   *service.Digest // nil: no digest configured
-	dash     *web.Dashboard
-}
-
-// wireWarRoom builds the board, the metrics and their routes: the metrics
-// API answers the admin token or a board session.
-func (a *App) wireWarRoom(clock service.Clock, tickets *service.Tickets) error {
-	cfg := a.cfg
-	secret, err := trackingSecret(cfg)
-	if err != nil {
-		return err
-	}
-	pipe := a.orders.Pipeline()
-	w := &warRoom{
-		board:    service.NewBoard(a.db, pipe, clock, cfg.Dashboard.AtRisk),
-		measures: service.NewMeasures(a.db, pipe, clock, cfg.Location(), cfg.Dashboard.OTIFWindow.D()),
-		insight:  service.NewInsight(a.db, clock, cfg.Location(), cfg.Dashboard.RemarkTerms),
-	}
-	a.registry.MustRegister(w.board.Collector())
-	d := web.DashboardDeps{
-		Board: w.board, Orders: a.orders, Tickets: tickets, Transfers: a.transfers, Measures: w.measures, Insight: w.insight, Catalog: a.catalog,
-		Roles: cfg.Dashboard.Roles, AdminToken: cfg.AdminToken, Secret: secret, SessionTTL: cfg.Dashboard.SessionTTL.D(),
-		PublicURL: cfg.PublicURL, DataDir: cfg.DataDir, Intakes: a.intakes, Location: cfg.Location(), Clock: clock, Log: a.log,
-		Channels: channelNames(cfg.Channels),
-		Overdue:  service.NewOverdue(cfg.Escalation),
-	}
-	if a.wecom != nil && a.wecom.oauth != nil {
-		d.OAuth = a.wecom.oauth
-	}
-	w.dash = web.MountDashboard(a.server.Engine(), d)
-	web.MountMoveIn(a.server.Engine(), w.dash, web.MoveInDeps{Imports: a.imports, Practice: a.practice, Exports: service.NewExports(a.db, pipe, cfg.Location()).WithChannelNames(channelNames(cfg.Channels))})
-	api := a.server.Engine().Group("/api/v1", w.dash.SessionOrToken(a.server.Auth))
-	web.MountMetrics(api, w.measures, a.log)
-	web.MountInsight(api, w.insight, a.log)
-	w.stocking = service.NewStocking(a.db, w.insight, pipe, clock, cfg.Location(), cfg.Stocking).
-		WithSMS(cfg.SMS.Enabled() && cfg.SMS.StockingTemplate != "").WithOrders(a.orders)
-	web.MountStocking(api, w.stocking, cfg.Location(), a.log)
-	web.MountStockingPane(a.server.Engine(), w.dash, w.stocking)
-	if a.mp != nil && a.mp.api != nil {
-		a.mp.api.MountStocking(a.server.Engine(), w.stocking)
-	}
-	if cfg.Dashboard.DigestAt != "" {
-		url := ""
-		if cfg.PublicURL != "" {
-			url = strings.TrimRight(cfg.PublicURL, "/") + "/dashboard"
-		}
-		if w.digest, err = service.NewDigest(a.db, w.measures, pipe, clock, cfg.Location(), cfg.Dashboard.DigestAt, cfg.Dashboard.DigestRoles, url, a.log); err != nil {
-			return err
-		}
-	}
-	a.war = w
-	return nil
+	// deps build the board's pages, dash, when routes mounts them.
+	deps web.DashboardDeps
+	dash *web.Dashboard
 }
 
 // BoardBanner prints where the board is and how to log in.
@@ -91,7 +42,7 @@ const HistoryDays = 90
 // ones, right after the demo company was seeded.
 func (a *App) SeedHistory(ctx context.Context) (demo.Report, time.Duration, error) {
 	start := time.Now()
-	rep, err := demo.NewHistory(a.db, a.catalog, a.orders, a.tickets, service.SystemClock, a.cfg.Location()).Seed(ctx, HistoryDays)
+	rep, err := demo.NewHistory(a.db, a.catalog, a.orders, a.tickets, a.clock, a.cfg.Location()).Seed(ctx, HistoryDays)
 	return rep, time.Since(start), err
 }
 

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -18,16 +17,13 @@ import (
 	"orderhub/internal/ocr"
 	"orderhub/internal/served"
 	"orderhub/service"
-	"orderhub/web"
 )
 
-// wecomParts is the WeCom bot of one process: its background workers and,
+// wecomParts is the WeCom side of one process: the corp it talks to and,
 // in the embedded demo, the local WeCom its messages go to.
 type wecomParts struct {
-	outbox *service.Outbox
-	runner *bot.Runner
-	corp   config.WeCom
-	mode   wecomMode
+	corp config.WeCom
+	mode wecomMode
 	// oauth is the board's WeCom web login (nil with WeCom off).
 	oauth *bot.OAuth
 	// local is the demo's local WeCom (nil with a real corp).
@@ -53,50 +49,40 @@ const (
 const offCorp = "wecom-off"
 
 // wecomCorp is the WeCom corp the bot talks to: the configured one; with
-// no corp configured, the demo corp — whose local WeCom it starts and
-// mounts here — in the embedded demo, or on MySQL when wecom.local opts in
+// no corp configured, the demo corp — whose local WeCom it starts here,
+// and routes mounts — in the embedded demo, or on MySQL when wecom.local opts in
 // (logged as a warning: anyone who reaches the port is then any staff
 // member); else none. The returned corp's APIBase is where its API calls
 // go; nothing in a.cfg changes, so no later step depends on this one.
-func (a *App) wecomCorp() (corp config.WeCom, mode wecomMode, err error) {
+func (a *App) wecomCorp() (corp config.WeCom, mode wecomMode, local *localwecom.Server, err error) {
 	corp = a.cfg.WeCom
 	if corp.CorpID != "" {
-		return corp, wecomReal, nil
+		return corp, wecomReal, nil, nil
 	}
 	if !a.cfg.Embedded() {
 		if a.cfg.WeCom.Local != config.WeComLocalInsecure {
 			a.log.Warn("WeCom is off: no wecom.corp_id (ORDERHUB_WECOM_CORP_ID) is configured; chat, pushes to staff and the board's WeCom login do not work. " +
 				"The demo corp runs only in the embedded mode, or on a private test network with ORDERHUB_WECOM_LOCAL=" + config.WeComLocalInsecure)
-			return config.WeCom{CorpID: offCorp, Secret: offCorp}, wecomOff, nil
+			return config.WeCom{CorpID: offCorp, Secret: offCorp}, wecomOff, nil, nil
 		}
 		a.log.Warn("INSECURE: the demo WeCom corp is served on a MySQL server (ORDERHUB_WECOM_LOCAL=" + config.WeComLocalInsecure + "): " +
 			"anyone who reaches this port can log into the board as any staff member, read every staff message at " + bot.LocalPath + "/inbox " +
 			"and send commands as any keeper with the published token and AES key; never on a network others reach")
 	}
 	corp = config.WeCom{CorpID: bot.DemoCorpID, AgentID: bot.DemoAgentID, Secret: bot.DemoSecret, Token: bot.DemoToken, AESKey: bot.DemoAESKey}
-	local := localwecom.New(corp.CorpID, corp.Secret)
-	a.localWeCom = local
+	local = localwecom.New(corp.CorpID, corp.Secret)
 	// The bot sends to the local WeCom on a loopback port of its own:
 	// the served address is not known yet when ORDERHUB_HTTP_ADDR has
 	// port 0, and replies sent to it would never arrive.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return corp, wecomDemo, fmt.Errorf("demo wecom: %w", err)
+		return corp, wecomDemo, nil, fmt.Errorf("demo wecom: %w", err)
 	}
 	ls := &http.Server{Handler: local, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = ls.Serve(ln) }()
 	a.closers = append(a.closers, func() { _ = ls.Close() })
 	corp.APIBase = "http://" + ln.Addr().String()
-	h := gin.WrapH(http.StripPrefix(bot.LocalPath, local))
-	a.server.Engine().GET(bot.LocalPath+"/*path", func(c *gin.Context) {
-		if c.Param("path") == "/progress" && a.chatInbox != nil {
-			a.chatProgress(c)
-			return
-		}
-		h(c)
-	})
-	a.server.Engine().POST(bot.LocalPath+"/*path", h)
-	return corp, wecomDemo, nil
+	return corp, wecomDemo, local, nil
 }
 
 // offSender refuses every WeCom message of a server with WeCom off: each
@@ -105,69 +91,6 @@ type offSender struct{}
 
 func (offSender) Send(context.Context, service.Outgoing) error {
 	return &service.UndeliverableError{Reason: "wecom is off: no wecom.corp_id configured"}
-}
-
-// wireBot builds the bot for corp and mounts its routes: the callback and
-// the outbox staff API. With WeCom off nothing reaches the bot: the
-// callback is not mounted, and there is no WeCom login.
-func (a *App) wireBot(clock service.Clock, corp config.WeCom, mode wecomMode) error {
-	cfg := a.cfg
-	var crypto *bot.Crypto
-	if mode != wecomOff {
-		var err error
-		if crypto, err = bot.NewCrypto(corp.Token, corp.AESKey, corp.CorpID); err != nil {
-			return err
-		}
-	}
-	wc := bot.NewWeCom(corp.CorpID, corp.Secret, corp.AgentID, a.rdb, cfg.Redis.Prefix, cfg.Location())
-	var send service.Sender = wc
-	if mode == wecomOff {
-		send = offSender{}
-	}
-	sender, err := a.outboxSender(send)
-	if err != nil {
-		return err
-	}
-	ob := service.NewOutbox(a.db, sender, clock, a.log, a.registry, service.OutboxOptions{
-		Poll: cfg.Outbox.Poll.D(), BackoffBase: cfg.Outbox.BackoffBase.D(), BackoffMax: cfg.Outbox.BackoffMax.D(),
-		MaxAttempts: cfg.Outbox.MaxAttempts, Lease: time.Minute,
-	})
-	pipe := a.orders.Pipeline()
-	tickets := a.tickets
-	inbox := service.NewInbox(a.db, clock)
-	if mode == wecomDemo {
-		a.chatInbox = inbox
-	}
-	ocr := a.ocr()
-	practice, err := newPractice(cfg, a.db, a.rdb, clock, a.log, wc, wc, ocr)
-	if err != nil {
-		return err
-	}
-	a.practice = practice
-	a.closers = append(a.closers, practice.Close)
-	b := bot.New(bot.Deps{
-		Catalog: a.catalog, Stock: a.stock, Orders: a.orders, Transfers: a.transfers, Tickets: tickets,
-		Todos: service.NewTodos(a.db, pipe, tickets, a.transfers), Inbox: inbox, Intakes: a.intakes, OCR: ocr, Media: wc,
-		Redis: a.rdb, Prefix: cfg.Redis.Prefix, DataDir: cfg.DataDir, Location: cfg.Location(), Log: a.log,
-		Practice: realPractice{p: practice}, Clock: clock, BoardURL: boardURL(cfg),
-	})
-	runner := bot.NewRunner(b, inbox, ob.Poke, a.log, bot.RunnerOptions{})
-	if crypto != nil {
-		bot.NewCallback(crypto, inbox, runner, a.rdb, cfg.Redis.Prefix, clock, a.log).WithPractice(practice).Mount(a.server.Engine())
-	}
-	web.MountOutbox(a.server.Staff(), ob, cfg.Location(), a.log)
-	a.dirSync = service.NewDirectorySync(a.db, a.staffing, wc, clock, cfg.Location(), a.log)
-	web.MountDirectory(a.server.Staff(), a.dirSync, a.log)
-	var oauth *bot.OAuth
-	switch mode {
-	case wecomReal:
-		oauth = bot.NewOAuth(corp.CorpID, corp.Secret, strconv.Itoa(corp.AgentID), a.rdb, cfg.Redis.Prefix, "")
-	case wecomDemo:
-		// The demo's authorize page is the local WeCom's, on this server.
-		oauth = bot.NewOAuth(corp.CorpID, corp.Secret, strconv.Itoa(corp.AgentID), a.rdb, cfg.Redis.Prefix, bot.LocalPath)
-	}
-	a.wecom = &wecomParts{outbox: ob, runner: runner, corp: corp, mode: mode, oauth: oauth, local: a.localWeCom}
-	return nil
 }
 
 // BotBanner prints how to reach the bot; in the demo, the demo corp.
@@ -216,7 +139,7 @@ func (a *App) chatProgress(c *gin.Context) {
 		c.JSON(http.StatusBadRequest, gin.H{"error": gin.H{"code": "invalid", "message": "msgid：缺少消息编号"}})
 		return
 	}
-	p, err := a.chatInbox.Progress(c.Request.Context(), "msg:"+id)
+	p, err := a.inbox.Progress(c.Request.Context(), "msg:"+id)
 	if err != nil {
 		a.log.ErrorContext(c.Request.Context(), "chat progress", "err", err)
 		c.JSON(http.StatusInternalServerError, gin.H{"error": gin.H{"code": "internal", "message": "内部错误"}})

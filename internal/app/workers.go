@@ -75,8 +75,8 @@ func (a *App) Start(ctx context.Context, history bool) (stop func()) {
 // trainees' sandboxes (each with its own runner and outbox).
 func (a *App) botWorkers() []worker {
 	return []worker{
-		{"command runner", a.wecom.runner.Run},
-		{"outbox", a.wecom.outbox.Run},
+		{"command runner", a.runner.Run},
+		{"outbox", a.outbox.Run},
 		{"practice sandboxes", func(ctx context.Context) { a.practice.runAll(ctx, a.poke) }},
 	}
 }
@@ -87,7 +87,7 @@ func (a *App) startBot(ctx context.Context) (stop func()) {
 }
 
 // poke wakes the outbox dispatcher after a worker queued a message.
-func (a *App) poke() { a.wecom.outbox.Poke() }
+func (a *App) poke() { a.outbox.Poke() }
 
 // auditor builds the stock auditor on open stores.
 func (a *App) auditor() *stockaudit.Auditor {
