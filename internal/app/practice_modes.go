@@ -12,6 +12,54 @@ import (
 	"time"
 )
 
+// Route is the callback's question: is user practising now? Then their
+// message goes to their sandbox's inbox and runner.
+// Nearly every message is from someone without a sandbox: present
+// answers that from memory (MySQL, within listTTL) or a stat (embedded).
+// Whether a sandbox's owner practises is its session row, read every time
+// (one indexed query), so 退出练习 on any instance takes effect at once.
+// An error with a sandbox listed — deleted since the list was read — is
+// checked against a fresh list before it fails the callback.
+func (p *practice) Route(ctx context.Context, user string) (*service.Inbox, *bot.Runner, bool, error) {
+	key := practiceKey(user)
+	ok, err := p.present(ctx, key, false)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	if !ok {
+		p.forget(key)
+		return nil, nil, false, nil
+	}
+	sb, active, err := p.active(ctx, key, user)
+	if err != nil {
+		if ok, ferr := p.present(ctx, key, true); ferr == nil && !ok {
+			p.forget(key)
+			return nil, nil, false, nil
+		}
+		return nil, nil, false, err
+	}
+	if !active {
+		return nil, nil, false, nil
+	}
+	return sb.inbox, sb.runner, true, nil
+}
+
+// RealCard reports whether the real system sent the card taskID: a tap
+// on it is the real system's, even from a trainee (bot.CardRouter).
+func (p *practice) RealCard(ctx context.Context, taskID string) (bool, error) {
+	return service.RealCard(ctx, p.real, taskID)
+}
+
+// active opens the sandbox key and reads whether user practises there.
+func (p *practice) active(ctx context.Context, key, user string) (*sandbox, bool, error) {
+	sb, err := p.open(ctx, key, user, false)
+	if err != nil || sb == nil {
+		return nil, false, err
+	}
+	ok, err := sb.practice.Active(ctx, user)
+	return sb, ok, err
+}
+
 // realPractice is practice mode in the real bot: 练习 begins a sandbox,
 // 练习进度 shows mentors every trainee.
 type realPractice struct{ p *practice }

@@ -83,48 +83,6 @@ const practiceKeepEvery = time.Hour
 // the next listing, or at once when using it fails.
 const practiceListTTL = time.Second
 
-// sandboxIDBase is where a sandbox's order, ticket, transfer and intake
-// ids start counting, and with them the numbers people read
-// (SO20261207-900000001, TK20261207-900000001): far above any real
-// orderhub's (it would take 900 million orders to get there), so a number
-// seen in practice is never a real one's, and a trainee who types it in
-// the real chat, or a real card bearing a real number, never reaches the
-// other side's record (issue 25 #8).
-const sandboxIDBase = 900_000_000
-
-// sandboxNumbered are the tables whose ids make the numbers people read.
-var sandboxNumbered = []string{"orders", "tickets", "transfers", "intakes"}
-
-// numberApart moves a sandbox's id counters up to sandboxIDBase; it only
-// raises them, so it may run at every open: a counter already past it, or
-// a sandbox made before this rule, keeps what it has and counts on.
-func numberApart(ctx context.Context, db *gorm.DB) error {
-	db = db.WithContext(ctx)
-	mysql := model.IsMySQL(db)
-	for _, table := range sandboxNumbered {
-		if mysql {
-			// MySQL never sets AUTO_INCREMENT below the highest id + 1.
-			if err := db.Exec(fmt.Sprintf("ALTER TABLE `%s` AUTO_INCREMENT = %d", table, sandboxIDBase+1)).Error; err != nil {
-				return err
-			}
-			continue
-		}
-		// SQLite's AUTOINCREMENT continues from sqlite_sequence, which
-		// has a table's row only once the table held one.
-		if err := db.Exec("INSERT INTO sqlite_sequence (name, seq) SELECT ?, 0 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = ?)", table, table).Error; err != nil {
-			return err
-		}
-		if err := db.Exec("UPDATE sqlite_sequence SET seq = ? WHERE name = ? AND seq < ?", sandboxIDBase, table, sandboxIDBase).Error; err != nil {
-			return err
-		}
-	}
-	if !mysql {
-		return nil
-	}
-	// Order ids on MySQL come in blocks from this counter (service.orderIDs).
-	return db.Exec("UPDATE counters SET value = ? WHERE name = ? AND value < ?", sandboxIDBase, model.CounterOrderIDs, sandboxIDBase).Error
-}
-
 // sandbox is one trainee's practice database and what runs on it.
 type sandbox struct {
 	key, user string
@@ -561,54 +519,6 @@ func (p *practice) build(key, user string, db *gorm.DB) *sandbox {
 	})
 	sb.inbox, sb.runner, sb.outbox = c.inbox, c.runner, c.outbox
 	return sb
-}
-
-// Route is the callback's question: is user practising now? Then their
-// message goes to their sandbox's inbox and runner.
-// Nearly every message is from someone without a sandbox: present
-// answers that from memory (MySQL, within listTTL) or a stat (embedded).
-// Whether a sandbox's owner practises is its session row, read every time
-// (one indexed query), so 退出练习 on any instance takes effect at once.
-// An error with a sandbox listed — deleted since the list was read — is
-// checked against a fresh list before it fails the callback.
-func (p *practice) Route(ctx context.Context, user string) (*service.Inbox, *bot.Runner, bool, error) {
-	key := practiceKey(user)
-	ok, err := p.present(ctx, key, false)
-	if err != nil {
-		return nil, nil, false, err
-	}
-	if !ok {
-		p.forget(key)
-		return nil, nil, false, nil
-	}
-	sb, active, err := p.active(ctx, key, user)
-	if err != nil {
-		if ok, ferr := p.present(ctx, key, true); ferr == nil && !ok {
-			p.forget(key)
-			return nil, nil, false, nil
-		}
-		return nil, nil, false, err
-	}
-	if !active {
-		return nil, nil, false, nil
-	}
-	return sb.inbox, sb.runner, true, nil
-}
-
-// RealCard reports whether the real system sent the card taskID: a tap
-// on it is the real system's, even from a trainee (bot.CardRouter).
-func (p *practice) RealCard(ctx context.Context, taskID string) (bool, error) {
-	return service.RealCard(ctx, p.real, taskID)
-}
-
-// active opens the sandbox key and reads whether user practises there.
-func (p *practice) active(ctx context.Context, key, user string) (*sandbox, bool, error) {
-	sb, err := p.open(ctx, key, user, false)
-	if err != nil || sb == nil {
-		return nil, false, err
-	}
-	ok, err := sb.practice.Active(ctx, user)
-	return sb, ok, err
 }
 
 // runAll runs the runner and outbox of every sandbox open now or later,
