@@ -5,11 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"sort"
+	"time"
+
 	"orderhub/bot"
 	"orderhub/model"
 	"orderhub/service"
-	"sort"
-	"time"
 )
 
 // Route is the callback's question: is user practising now? Then their

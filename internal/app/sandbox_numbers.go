@@ -3,9 +3,10 @@ package app
 import (
 	"context"
 	"fmt"
-	"orderhub/model"
 
 	"gorm.io/gorm"
+
+	"orderhub/model"
 )
 
 // sandboxIDBase is where a sandbox's order, ticket, transfer and intake
