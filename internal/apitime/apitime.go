@@ -4,7 +4,7 @@
 // the house rule says: RFC 3339 in the business's zone (Asia/Shanghai by
 // default), whatever zone it was stored in (UTC). The edges (web,
 // miniprogram and whatever is added beside them) format through a Zone
-// instead of calling Format themselves, and cmd/orderhub's
+// instead of calling Format themselves, and internal/app's
 // TestAPITimesInZone checks every served JSON route for a stray UTC time.
 package apitime
 
