@@ -10,8 +10,9 @@ import (
 	wctx "github.com/silenceper/wechat/v2/work/context"
 	"github.com/silenceper/wechat/v2/work/oauth"
 
-	"github.com/redis/go-redis/v9"
 	"orderhub/internal/wxsdk"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // DefaultOAuthBase is where WeCom's web-login (网页授权) page lives, as
