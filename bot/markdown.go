@@ -15,11 +15,11 @@ import (
 const MarkdownLimit = 4096
 
 // The subset of WeCom app markdown that a phone renders: bold, three font
-// colours, quotes and links. No tables, no list syntax, no headings.
+// colours (info, warning, comment; replies use the last two), quotes and
+// links. No tables, no list syntax, no headings.
 func bold(s string) string    { return "**" + s + "**" }
 func warning(s string) string { return `<font color="warning">` + s + `</font>` }
 func comment(s string) string { return `<font color="comment">` + s + `</font>` }
-func info(s string) string    { return `<font color="info">` + s + `</font>` }
 
 // esc keeps text that people typed (a description, a name, a note) from
 // being read as markup or from breaking a reply's line structure; it is

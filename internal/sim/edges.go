@@ -254,12 +254,6 @@ func (e *Edges) Poll(ctx context.Context, every time.Duration) error {
 	}
 }
 
-// Drain reads what is in the inbox now, once.
-func (e *Edges) Drain(ctx context.Context) error {
-	_, err := e.readInbox(ctx, e.cursor)
-	return err
-}
-
 func (e *Edges) readInbox(ctx context.Context, after int) (int, error) {
 	var out struct {
 		Messages []Msg `json:"messages"`
