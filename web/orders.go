@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"orderhub/internal/apierror"
 	"orderhub/internal/apitime"
 	"orderhub/internal/jsonbody"
 	"orderhub/model"
@@ -295,5 +296,5 @@ func (s *Server) proposePromise(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, proposalOf(p))
+	c.JSON(http.StatusOK, apierror.ProposalOf(p))
 }
