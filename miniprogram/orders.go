@@ -2,15 +2,13 @@ package miniprogram
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
-	"orderhub/internal/jsonbody"
+	"orderhub/internal/apiorder"
 	"orderhub/model"
 	"orderhub/service"
 )
@@ -228,12 +226,9 @@ func (a *API) createOrder(c *gin.Context) {
 		return
 	}
 	var in struct {
-		Lines []struct {
-			SKU string          `json:"sku"`
-			Qty json.RawMessage `json:"qty"` // a JSON integer: jsonbody.Int
-		} `json:"lines"`
-		Address string `json:"address"`
-		Remark  string `json:"remark"`
+		Lines   []apiorder.Line `json:"lines"`
+		Address string          `json:"address"`
+		Remark  string          `json:"remark"`
 		// Subscribe lists the events the buyer just allowed a subscribe
 		// message for (wx.requestSubscribeMessage before placing).
 		Subscribe []string `json:"subscribe"`
@@ -246,17 +241,9 @@ func (a *API) createOrder(c *gin.Context) {
 			return
 		}
 	}
-	lines := make([]service.LineInput, len(in.Lines))
-	for i, l := range in.Lines {
-		qty, ok := jsonbody.Int(l.Qty)
-		if !ok {
-			c.AbortWithStatusJSON(http.StatusUnprocessableEntity, errorBody{Error: errorDetail{
-				Code: "invalid_qty", Field: fmt.Sprintf("lines[%d].qty", i),
-				Message: fmt.Sprintf("lines[%d].qty: 数量须为大于 0 的整数，收到 %s", i, l.Qty),
-			}})
-			return
-		}
-		lines[i] = service.LineInput{SKU: l.SKU, Qty: qty}
+	lines, ok := apiorder.Lines(c, in.Lines)
+	if !ok {
+		return
 	}
 	b := buyer(c)
 	d, created, err := a.d.Orders.Create(c.Request.Context(), service.NewOrder{
@@ -276,13 +263,7 @@ func (a *API) createOrder(c *gin.Context) {
 			return
 		}
 	}
-	status := http.StatusCreated
-	if !created {
-		// A retry: the order the first request created, nothing new.
-		status = http.StatusOK
-		c.Header("Idempotent-Replayed", "true")
-	}
-	c.JSON(status, gin.H{"order": a.detail(d)})
+	apiorder.Answer(c, created, gin.H{"order": a.detail(d)})
 }
 
 func (a *API) listOrders(c *gin.Context) {

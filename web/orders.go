@@ -2,7 +2,6 @@ package web
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -10,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"orderhub/internal/apierror"
+	"orderhub/internal/apiorder"
 	"orderhub/internal/apitime"
 	"orderhub/internal/jsonbody"
 	"orderhub/model"
@@ -148,11 +148,8 @@ func (s *Server) detail(d service.Detail) orderJSON {
 
 func (s *Server) createOrder(c *gin.Context) {
 	var in struct {
-		Customer string `json:"customer"`
-		Lines    []struct {
-			SKU string          `json:"sku"`
-			Qty json.RawMessage `json:"qty"` // a JSON integer: jsonbody.Int
-		} `json:"lines"`
+		Customer   string          `json:"customer"`
+		Lines      []apiorder.Line `json:"lines"`
 		Address    string          `json:"address"`
 		Remark     string          `json:"remark"`
 		PromisedAt json.RawMessage `json:"promised_at"` // an RFC 3339 string, or null
@@ -170,14 +167,9 @@ func (s *Server) createOrder(c *gin.Context) {
 		writeErr(c, http.StatusUnprocessableEntity, "invalid_time", "promised_at: 须为 RFC 3339 时间字符串，例如 2026-11-30T18:00:00+08:00")
 		return
 	}
-	lines := make([]service.LineInput, len(in.Lines))
-	for i, l := range in.Lines {
-		qty, ok := jsonbody.Int(l.Qty)
-		if !ok {
-			writeErr(c, http.StatusUnprocessableEntity, "invalid_qty", fmt.Sprintf("lines[%d].qty: 数量须为大于 0 的整数，收到 %s", i, l.Qty))
-			return
-		}
-		lines[i] = service.LineInput{SKU: l.SKU, Qty: qty}
+	lines, ok := apiorder.Lines(c, in.Lines)
+	if !ok {
+		return
 	}
 	d, created, err := s.d.Orders.Create(c.Request.Context(), service.NewOrder{
 		Channel: service.ChannelAPI, Customer: in.Customer, Lines: lines, Address: in.Address, Remark: in.Remark,
@@ -187,13 +179,7 @@ func (s *Server) createOrder(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	status := http.StatusCreated
-	if !created {
-		// A retry: the order the first request created, nothing new.
-		status = http.StatusOK
-		c.Header("Idempotent-Replayed", "true")
-	}
-	c.JSON(status, gin.H{"order": s.detail(d)})
+	apiorder.Answer(c, created, gin.H{"order": s.detail(d)})
 }
 
 func (s *Server) listOrders(c *gin.Context) {
