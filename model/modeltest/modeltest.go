@@ -18,10 +18,20 @@ import (
 	"github.com/alicebob/miniredis/v2"
 	gomysql "github.com/go-sql-driver/mysql"
 	"github.com/redis/go-redis/v9"
+	"github.com/redis/go-redis/v9/logging"
 	"gorm.io/gorm"
 
 	"orderhub/model"
 )
+
+// init silences go-redis's own logger (a package logger, not slog) in
+// every test binary that uses modeltest: each dial a test makes on purpose
+// to a Redis that is down printed "redis: connection pool: failed to
+// dial", and each new client "failed to initialize maintnotifications",
+// burying the lines of a failing test. What a test needs to know of Redis
+// it reads from the errors go-redis returns. Test binaries only: nothing
+// but tests imports modeltest.
+func init() { logging.Disable() }
 
 // MySQLDSN is the server DSN tests create databases on, or "".
 func MySQLDSN() string { return os.Getenv("ORDERHUB_TEST_MYSQL_DSN") }
