@@ -3,11 +3,11 @@ package bot
 import (
 	"encoding/json"
 	"fmt"
-
-	"orderhub/internal/textesc"
 	"regexp"
 	"strings"
 	"unicode/utf8"
+
+	"orderhub/internal/textesc"
 )
 
 // MarkdownLimit is WeCom's limit on an app markdown message's content

@@ -10,9 +10,8 @@ import (
 	wctx "github.com/silenceper/wechat/v2/work/context"
 	"github.com/silenceper/wechat/v2/work/oauth"
 
-	"orderhub/internal/wxsdk"
-
 	"github.com/redis/go-redis/v9"
+	"orderhub/internal/wxsdk"
 )
 
 // DefaultOAuthBase is where WeCom's web-login (网页授权) page lives, as

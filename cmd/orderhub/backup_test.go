@@ -5,11 +5,12 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"orderhub/internal/served"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"orderhub/internal/served"
 )
 
 // TestBackupAndRestoreCommands: `orderhub backup` copies a migrated, seeded

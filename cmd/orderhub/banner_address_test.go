@@ -2,13 +2,14 @@ package main
 
 import (
 	"context"
-	"orderhub/internal/served"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"orderhub/internal/served"
 )
 
 // bannerWatch notes, at the moment `serve` first prints "listening on",

@@ -7,8 +7,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"orderhub/internal/served"
-	"orderhub/internal/testtool"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"orderhub/internal/served"
+	"orderhub/internal/testtool"
 	"orderhub/model"
 	"orderhub/model/modeltest"
 )

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net"
 	"net/http"
-	"orderhub/internal/testtool"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +15,7 @@ import (
 
 	"orderhub/config"
 	"orderhub/internal/demo"
+	"orderhub/internal/testtool"
 	"orderhub/model"
 	"orderhub/model/modeltest"
 	"orderhub/service"

@@ -6,10 +6,9 @@ import (
 	"io"
 	"time"
 
+	"orderhub/config"
 	"orderhub/internal/demo"
 	"orderhub/internal/served"
-
-	"orderhub/config"
 	"orderhub/service"
 	"orderhub/web"
 )
