@@ -10,6 +10,7 @@ import (
 )
 
 func TestChannelsFromFileAndEnvironment(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "c.yaml")
 	yaml := `

@@ -15,6 +15,7 @@ func env(m map[string]string) func(string) string {
 }
 
 func TestDefaultsAreValid(t *testing.T) {
+	t.Parallel()
 	c, err := config.Load(env(nil))
 	if err != nil {
 		t.Fatal(err)
@@ -28,6 +29,7 @@ func TestDefaultsAreValid(t *testing.T) {
 }
 
 func TestFileThenEnvironment(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "orderhub.yaml")
 	yaml := `
 http_addr: ":9000"
@@ -62,6 +64,7 @@ reserve: {lock_ttl: 3s, lock_wait: 500ms}
 
 // TestErrorsNameTheKey: a bad config fails at start and says where.
 func TestErrorsNameTheKey(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		yaml string

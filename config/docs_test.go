@@ -11,6 +11,7 @@ import (
 // TestEveryVariableDocumented keeps docs/configuration.md complete: every
 // variable named by an env struct tag, and every computed name's pattern.
 func TestEveryVariableDocumented(t *testing.T) {
+	t.Parallel()
 	doc, err := os.ReadFile("../docs/configuration.md")
 	if err != nil {
 		t.Fatal(err)
@@ -25,6 +26,7 @@ func TestEveryVariableDocumented(t *testing.T) {
 // TestEnvNamesFromTags: the names come from the struct tags, prefixed, and
 // each is read back into its field.
 func TestEnvNamesFromTags(t *testing.T) {
+	t.Parallel()
 	names := config.EnvNames()
 	seen := map[string]bool{}
 	for _, n := range names {

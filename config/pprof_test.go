@@ -5,6 +5,7 @@ import "testing"
 // TestPprofAddrLoopbackOnly: the profiler is served on loopback or not at
 // all.
 func TestPprofAddrLoopbackOnly(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		addr string
 		ok   bool

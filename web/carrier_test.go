@@ -47,6 +47,7 @@ func kuaidi100(t *testing.T, base, nu, state, ftime, salt string) (int, map[stri
 // carrier's time; a wrong signature, a push on the way and an unknown
 // waybill do not.
 func TestKuaidi100Push(t *testing.T) {
+	t.Parallel()
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		cfg := config.Default()
 		if err := cfg.Validate(); err != nil {

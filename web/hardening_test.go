@@ -32,6 +32,7 @@ func hardWorld(t *testing.T, db *gorm.DB) *api {
 // Two bodies whose fields join to the same text are different requests:
 // the second use of the key is a 409, not a replay of the first order.
 func TestIdempotencyFieldsDoNotJoin(t *testing.T) {
+	t.Parallel()
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		a := hardWorld(t, db)
 		body := map[string]any{"customer": "C1", "lines": []map[string]any{{"sku": "BOLT-M8", "qty": 1}}, "address": "a|b"}
@@ -48,6 +49,7 @@ func TestIdempotencyFieldsDoNotJoin(t *testing.T) {
 // Input the database would refuse is refused first, at the service
 // boundary: 422 naming the field and its limit, never a 500.
 func TestFieldLimits(t *testing.T) {
+	t.Parallel()
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		a := hardWorld(t, db)
 		long := func(n int) string { return strings.Repeat("长", n) }
@@ -94,6 +96,7 @@ func TestFieldLimits(t *testing.T) {
 // A staff member with a 40-character userid and a 30-character name can
 // write: their label in the ledger fits its column.
 func TestLongActorWrites(t *testing.T) {
+	t.Parallel()
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		a := hardWorld(t, db)
 		uid := strings.Repeat("u", 40)
@@ -118,6 +121,7 @@ func errMsg(out map[string]any) string {
 // A body that does not decode is answered naming the field and the JSON
 // it expects, in Chinese with English, never a Go type.
 func TestDecodeErrorsNameTheField(t *testing.T) {
+	t.Parallel()
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		a := hardWorld(t, db)
 		for _, tc := range []struct {

@@ -129,6 +129,7 @@ func (c *cycle) Read(p []byte) (int, error) {
 // (before: the cell was read whole, the rows all kept, and every problem
 // listed); a file of many bad rows lists the first 100 and counts the rest.
 func TestImportLimits(t *testing.T) {
+	t.Parallel()
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		url := importServer(t, db) + "/imports/products"
 		refused := func(name string, data func() io.Reader, code string, maxAlloc uint64) {
@@ -179,6 +180,7 @@ func TestImportLimits(t *testing.T) {
 // SQLite); a GBK file whose first Chinese comes after 64 KiB is read as
 // GBK; a file neither UTF-8 nor GBK is refused naming the row.
 func TestImportCSVEncoding(t *testing.T) {
+	t.Parallel()
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		url := importServer(t, db) + "/imports/products"
 		gbk := func(s string) string {

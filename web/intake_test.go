@@ -68,6 +68,7 @@ func (a *api) signed(channel, body string, ts int64, secret string) (int, map[st
 }
 
 func TestChannelEndpoint(t *testing.T) {
+	t.Parallel()
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		a := newIntakeAPI(t, db)
 		if _, err := service.NewCatalog(db, config.DefaultRoles).CreateWarehouse(context.Background(), service.WarehouseInput{Code: "SH", Name: "上海仓", Priority: 10}); err != nil {

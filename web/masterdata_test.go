@@ -20,6 +20,7 @@ func errMessage(out map[string]any) string {
 // channel aliases, then retiring one), customers and staff through the
 // API; every field over its column limit is a 422 naming field and limit.
 func TestMasterDataAPI(t *testing.T) {
+	t.Parallel()
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		a := newAPI(t, db)
 		long := func(n int) string { return strings.Repeat("长", n) }

@@ -100,6 +100,7 @@ func errCode(out map[string]any) string {
 }
 
 func TestStaffAPI(t *testing.T) {
+	t.Parallel()
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		a := newAPI(t, db)
 		ctx := context.Background()
@@ -189,6 +190,7 @@ func TestStaffAPI(t *testing.T) {
 }
 
 func TestStaffAPIRefusals(t *testing.T) {
+	t.Parallel()
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		a := newAPI(t, db)
 		ctx := context.Background()
@@ -254,6 +256,7 @@ func TestStaffAPIRefusals(t *testing.T) {
 }
 
 func TestAuthAndLimits(t *testing.T) {
+	t.Parallel()
 	a := newAPI(t, modeltest.SQLite(t))
 	for _, h := range []string{"", "Bearer wrong-token-xxxxx", "Basic " + token, token} {
 		req, _ := http.NewRequest("GET", a.srv.URL+"/api/v1/warehouses", nil)
