@@ -48,6 +48,11 @@ type Escalation struct {
 	// due meanwhile waits and goes out together, as one message (or is
 	// left to the next level when that comes first). 0: no gap.
 	NudgeGap Duration `yaml:"nudge_gap" env:"NUDGE_GAP"`
+	// Away: a holder who has sent the app nothing (a command, a tap) for
+	// this long is taken as off shift or away: new work and new tickets go
+	// to a holder of the same role who is at work, and work already
+	// waiting on them is handed to one, before any lead is pushed. 0: off.
+	Away Duration `yaml:"away" env:"AWAY"`
 	// TicketAck and TicketResolve are every ticket's own ladders: not
 	// acknowledged within…, not resolved within….
 	TicketAck     []Level `yaml:"ticket_ack" env:"-"`
@@ -74,6 +79,7 @@ func DefaultEscalation() Escalation {
 		Cards:     true,
 		GroupOver: 1,
 		NudgeGap:  Duration(30 * time.Minute),
+		Away:      Duration(90 * time.Minute),
 		TicketAck: []Level{{After: Duration(10 * time.Minute), Notify: []string{HolderToken}},
 			{After: Duration(17 * time.Minute), Notify: []string{LeadToken}}},
 		TicketResolve: []Level{{After: Duration(3 * time.Hour), Notify: []string{HolderToken}},
@@ -93,6 +99,8 @@ func (c *Config) validateEscalation() error {
 	switch {
 	case e.ScanEvery.D() < 100*time.Millisecond:
 		return errors.New("config: escalation.scan_every (ORDERHUB_ESCALATION_SCAN_EVERY): must be at least 100ms")
+	case e.Away < 0:
+		return fmt.Errorf("config: escalation.away (ORDERHUB_ESCALATION_AWAY): must be >= 0")
 	case e.NudgeGap < 0:
 		return errors.New("config: escalation.nudge_gap (ORDERHUB_ESCALATION_NUDGE_GAP): must be >= 0")
 	case e.GroupOver < 1:

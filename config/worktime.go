@@ -185,13 +185,21 @@ type Promise struct {
 	// Transit is the carrier's time by destination (a province or city,
 	// matched in the address or the customer's region).
 	Transit map[string]Duration `yaml:"transit" env:"-"`
+	// Refresh is how long the measured history is reused before it is
+	// read again (0: read for every proposal).
+	Refresh Duration `yaml:"refresh" env:"REFRESH"`
+	// Slot is the delivery slot a promise books with the carrier (or the
+	// company's own truck): the Slot before the promised time, within the
+	// company's working hours. A parcel that would arrive early waits for
+	// its slot; the carrier's 签收 push records when it came.
+	Slot Duration `yaml:"slot" env:"SLOT"`
 }
 
 // DefaultPromise: two weeks of history at the 80th percentile; transit by
 // road from the East China warehouses.
 func DefaultPromise() Promise {
 	h := func(n int) Duration { return Duration(time.Duration(n) * time.Hour) }
-	return Promise{Window: h(14 * 24), Percentile: 0.5, TransitDefault: h(48),
+	return Promise{Window: h(14 * 24), Percentile: 0.5, TransitDefault: h(48), Refresh: Duration(10 * time.Minute), Slot: h(2),
 		Transit: map[string]Duration{"上海": h(12), "江苏": h(18), "浙江": h(18), "苏州": h(16), "杭州": h(16), "无锡": h(18), "南京": h(20), "宁波": h(20),
 			"安徽": h(24), "北京": h(36), "广东": h(36), "山东": h(30)}}
 }
@@ -213,6 +221,10 @@ func (c *Config) validatePromise() error {
 		return fmt.Errorf("config: promise.percentile (ORDERHUB_PROMISE_PERCENTILE): must be between 0.5 and 0.99")
 	case p.TransitDefault.D() <= 0:
 		return fmt.Errorf("config: promise.transit_default (ORDERHUB_PROMISE_TRANSIT_DEFAULT): must be > 0")
+	case p.Refresh.D() < 0:
+		return fmt.Errorf("config: promise.refresh (ORDERHUB_PROMISE_REFRESH): must be >= 0")
+	case p.Slot.D() <= 0 || p.Slot.D() > 12*time.Hour:
+		return fmt.Errorf("config: promise.slot (ORDERHUB_PROMISE_SLOT): must be > 0 and at most 12h")
 	}
 	for k, d := range p.Transit {
 		if d.D() <= 0 {

@@ -93,16 +93,20 @@ func (l *ownerLoads) pick(tx *gorm.DB, staff []model.Staff, wh uint64, closed []
 // current owner if they hold role too (an order moving from 待发货 to
 // 已发货 stays with the dispatcher who packed it), else the holder with
 // the fewest open orders (ties: the lowest id), among the holders near the
-// order's warehouse (holdersNear). Counted in tx, when
-// the order moves: one order at a time, unlike placement (ownerLoads).
-// nil when nobody holds role.
-func nextOwner(tx *gorm.DB, role string, ord model.Order, closed []string) (*model.Staff, error) {
+// order's warehouse (holdersNear) who are at work (atWork: a holder off
+// shift gets no new work while another is there). Counted in tx, when the
+// order moves: one order at a time, unlike placement (ownerLoads). nil
+// when nobody holds role.
+func (p *Pipeline) nextOwner(tx *gorm.DB, role string, ord model.Order, closed []string, now time.Time) (*model.Staff, error) {
 	staff, err := holdersNear(tx, role, ord.WarehouseID)
 	if err != nil {
 		return nil, err
 	}
 	if len(staff) == 0 {
 		return nil, nil
+	}
+	if staff, err = p.atWork(tx, staff, now); err != nil {
+		return nil, err
 	}
 	for _, st := range staff {
 		if ord.OwnerStaffID != nil && st.ID == *ord.OwnerStaffID {

@@ -156,6 +156,8 @@ func TestEscalationGoesToTheWarehouseLead(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		x := newEscEnv(t, db, func(c *config.Config) {
 			c.Stages[0].Escalation = []config.Level{{After: config.Duration(2 * time.Second), Notify: []string{"cs_lead"}}}
+			// Routing, not grouping: every level goes out when due.
+			c.Escalation.NudgeGap = 0
 		})
 		ctx := context.Background()
 		must(x.catalog.CreateStaff(ctx, service.StaffInput{UserID: "csleadA", Name: "上海客服主管", Roles: []string{"cs_lead"}, Warehouse: "A"}))

@@ -63,6 +63,43 @@ func (o *Orders) CarrierSigned(ctx context.Context, carrier, trackingNo string, 
 	return moved, err
 }
 
+// DeliverySlot is the slot a promise books with the carrier or the
+// company's truck: the configured promise.slot before the promised time.
+// A parcel that would arrive earlier waits for it, so an accurate promise
+// is kept whatever the transit; ok is false with no slot configured.
+func (o *Orders) DeliverySlot(promised time.Time) (from, to time.Time, ok bool) {
+	w := o.promises.cfg.Slot.D()
+	if w <= 0 || promised.IsZero() {
+		return time.Time{}, time.Time{}, false
+	}
+	return promised.Add(-w), promised, true
+}
+
+// deliverable is at, or the first time after it whose slot (the
+// configured promise.slot before it) lies in the company's working hours:
+// nobody receives goods at night, so a promise is never a night-time one.
+func (o *Orders) deliverable(at time.Time) time.Time {
+	w := o.promises.cfg.Slot.D()
+	h := o.pipe.hours
+	if w <= 0 || h == nil {
+		return at
+	}
+	from := at.Add(-w)
+	for i := 0; i < 60; i++ {
+		from = h.NextOpen(0, from)
+		if open := h.Between(0, from, from.Add(w)); open < w {
+			// The day ends inside the slot: try after it.
+			from = from.Add(open + time.Minute)
+			continue
+		}
+		if end := from.Add(w); end.After(at) {
+			return end
+		}
+		return at
+	}
+	return at
+}
+
 // truncRunes cuts s to at most n runes.
 func truncRunes(s string, n int) string {
 	r := []rune(s)

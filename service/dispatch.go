@@ -68,6 +68,11 @@ func (t *Transfers) Dispatch(ctx context.Context, in Dispatch) (TransferView, er
 			Note: fmt.Sprintf("调拨单 #%d 已从 %s 发出（%s %s）", tr.ID, whCode(whs, tr.FromWarehouseID), in.Carrier, in.WaybillNo), CreatedAt: now}).Error; err != nil {
 			return err
 		}
+		// The ticket its dispatch clock opened closes itself (the transfer
+		// moved on); its arrival clock keeps running.
+		if err := endTransferWait(tx, tr.ID, "调拨单已发出，自动处理", now, model.ClockDispatch); err != nil {
+			return err
+		}
 		receivers, err := warehouseKeepers(tx, tr.ToWarehouseID, t.pipe.duties.TransferKeeper)
 		if err != nil {
 			return err

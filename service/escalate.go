@@ -65,6 +65,7 @@ type ScanReport struct {
 	Fired   int // levels pushed
 	Stopped int // alarms whose wait ended (moved on, acknowledged)
 	Delays  int // orders found late: buyer told, coupon recorded
+	Handed  int // orders and tickets handed from a holder away to one at work
 }
 
 // Scan arms the waits that reached their first level, fires every level
@@ -73,6 +74,11 @@ type ScanReport struct {
 func (e *Escalator) Scan(ctx context.Context) (_ ScanReport, err error) {
 	defer wrapOp(&err, "Escalator.Scan")
 	var r ScanReport
+	h, err := e.Handover(ctx)
+	r.Handed = h
+	if err != nil {
+		return r, fmt.Errorf("escalation: handover: %w", err)
+	}
 	n, err := e.Arm(ctx)
 	r.Armed = n
 	if err != nil {
@@ -103,8 +109,8 @@ func (e *Escalator) Run(ctx context.Context, poke func()) {
 		if err != nil {
 			e.log.ErrorContext(ctx, "escalation scan", "err", err)
 		}
-		if r.Fired > 0 || r.Delays > 0 {
-			e.log.InfoContext(ctx, "escalation scan", "armed", r.Armed, "fired", r.Fired, "stopped", r.Stopped, "delays", r.Delays)
+		if r.Fired > 0 || r.Delays > 0 || r.Handed > 0 {
+			e.log.InfoContext(ctx, "escalation scan", "armed", r.Armed, "fired", r.Fired, "stopped", r.Stopped, "delays", r.Delays, "handed", r.Handed)
 			if poke != nil {
 				poke()
 			}
@@ -173,8 +179,8 @@ func (e *Escalator) waiting(db *gorm.DB, now time.Time) ([]waits, error) {
 			return nil, err
 		}
 	}
-	// Tickets escalation opened already climb their stage's or transfer's
-	// ladder until acknowledged; only their resolve clock is their own.
+	// Tickets escalation opened climb their stage's or transfer's ladder
+	// until acknowledged, and close themselves when the work moves.
 	if l := e.cfg.TicketAck; len(l) > 0 {
 		q := db.Table("tickets").Select("id, created_at AS entered").
 			Where("state = ? AND created_at <= ? AND kind NOT IN ?", model.TicketOpen, now.Add(-l[0].After.D()),
@@ -184,10 +190,13 @@ func (e *Escalator) waiting(db *gorm.DB, now time.Time) ([]waits, error) {
 			return nil, err
 		}
 	}
+	// A climb's own ticket (stalled, transfer overdue) resolves itself when
+	// the work moves (autoResolve): it has no resolve clock to push about.
 	if l := e.cfg.TicketResolve; len(l) > 0 {
 		for _, state := range []string{model.TicketOpen, model.TicketAcknowledged} {
 			q := db.Table("tickets").Select("id, created_at AS entered").
-				Where("state = ? AND created_at <= ?", state, now.Add(-l[0].After.D())).
+				Where("state = ? AND created_at <= ? AND kind NOT IN ?", state, now.Add(-l[0].After.D()),
+					[]string{model.TicketStalled, model.TicketTransferOverdue}).
 				Where(notArmed(model.AlarmTicket, model.ClockResolve, "tickets", "created_at")).Order("created_at")
 			if err := find(waits{subject: model.AlarmTicket, clock: model.ClockResolve, levels: l}, q); err != nil {
 				return nil, err
@@ -380,12 +389,40 @@ func (e *Escalator) nudgeFree(user string, now time.Time) time.Time {
 	return last.Add(e.cfg.NudgeGap.D())
 }
 
-// markNudged notes the holders a committed batch nudged.
+// gapped says whether a's pushes keep the nudge gap: a stage's or a
+// transfer's climb, which one card per person per gap lists together; a
+// ticket's own ladders (a customer waiting) are never held back.
+func gapped(a model.Alarm) bool {
+	return a.Clock == model.ClockStage || a.Clock == model.ClockTransfer || a.Clock == model.ClockDispatch
+}
+
+// gapUntil is when every one of to may hear of a's work: now, or the end
+// of the nudge gap of the one who heard last, when all of them heard
+// within it.
+func (e *Escalator) gapUntil(a model.Alarm, to []model.Staff, now time.Time) time.Time {
+	if !gapped(a) || e.cfg.NudgeGap <= 0 || len(to) == 0 {
+		return now
+	}
+	until := now
+	for _, st := range to {
+		free := e.nudgeFree(st.UserID, now)
+		if !free.After(now) {
+			return now
+		}
+		if free.After(until) {
+			until = free
+		}
+	}
+	return until
+}
+
+// markNudged notes the people a committed batch told of work at risk
+// (nudges, and the climbs that keep the gap).
 func (e *Escalator) markNudged(pushes []*push, now time.Time) {
 	e.nudgeMu.Lock()
 	defer e.nudgeMu.Unlock()
 	for _, p := range pushes {
-		if p.nudge {
+		if p.nudge || gapped(p.alarm) {
 			for _, st := range p.to {
 				e.nudged[st.UserID] = now
 			}
@@ -640,6 +677,12 @@ func (e *Escalator) fire(tx *gorm.DB, a model.Alarm, now time.Time) (*push, bool
 	to, err := e.recipients(tx, f.level, s)
 	if err != nil {
 		return nil, false, err
+	}
+	if until := e.gapUntil(a, to, now); until.After(now) {
+		// Everyone this level tells heard of work at risk a moment ago:
+		// it waits for the gap to end and goes out then, in one card with
+		// whatever else came due for them meanwhile.
+		return nil, false, move(map[string]any{"next_at": until})
 	}
 	if len(to) == 0 && isNudge(f.level) && a.Level < len(levels) {
 		// Nobody holds the work to nudge (no error): its next level, at

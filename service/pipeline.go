@@ -29,6 +29,9 @@ type Pipeline struct {
 	hours *Hours
 	// promise tunes proposed promised times (promise.go).
 	promise config.Promise
+	// away and presence tell who is at work (presence.go).
+	away     time.Duration
+	presence *presence
 }
 
 // WithHours makes every stage clock count warehouse working hours h.
@@ -44,7 +47,7 @@ func (p *Pipeline) Hours() *Hours { return p.hours }
 // NewPipeline builds the pipeline from validated config.
 func NewPipeline(cfg config.Config) *Pipeline {
 	p := &Pipeline{stages: cfg.Stages, index: map[string]int{}, supervisorRoles: cfg.SupervisorRoles, duties: cfg.Duties,
-		leads: maps.Clone(cfg.Leads), promise: cfg.Promise}
+		leads: maps.Clone(cfg.Leads), promise: cfg.Promise, away: cfg.Escalation.Away.D(), presence: &presence{}}
 	for i, s := range cfg.Stages {
 		p.index[s.Key] = i
 	}

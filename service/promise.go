@@ -81,9 +81,6 @@ type promiser struct {
 	st  *promiseStats
 }
 
-// statsTTL is how long measured history is reused.
-const statsTTL = 10 * time.Minute
-
 // minSamples is how many recent orders a figure needs to be used.
 const minSamples = 10
 
@@ -133,9 +130,16 @@ func (o *Orders) proposal(st *promiseStats, ord model.Order, region string, ahea
 			left = append(left, s)
 		}
 	}
+	// With a booked delivery slot an early parcel waits for its slot and
+	// is on time, a late one is late: the stays and the transit are taken
+	// at no less than their 80th and 90th percentiles.
+	dwellQ, transitQ := cfg.Percentile, cfg.Percentile
+	if cfg.Slot > 0 {
+		dwellQ, transitQ = max(dwellQ, 0.8), max(transitQ, 0.9)
+	}
 	p.Measured = true
 	for i, s := range left {
-		d, ok := pick(st.dwell[ord.WarehouseID][s.Key], st.dwell[0][s.Key], cfg.Percentile)
+		d, ok := pick(st.dwell[ord.WarehouseID][s.Key], st.dwell[0][s.Key], dwellQ)
 		if !ok {
 			d, p.Measured = s.SLA.D(), false
 		}
@@ -156,12 +160,12 @@ func (o *Orders) proposal(st *promiseStats, ord model.Order, region string, ahea
 		}
 	}
 	p.Ship = o.pipe.hours.Add(ord.WarehouseID, now, p.Work)
-	if d, ok := pick(st.transit[p.Region], nil, cfg.Percentile); ok {
+	if d, ok := pick(st.transit[p.Region], nil, transitQ); ok {
 		p.Transit = d
 	} else {
 		p.Transit = cfg.TransitFor(p.Region)
 	}
-	p.At = p.Ship.Add(p.Transit).Truncate(time.Minute)
+	p.At = o.deliverable(p.Ship.Add(p.Transit).Truncate(time.Minute))
 	if rows := st.fits[ord.WarehouseID]; len(rows) > 0 {
 		fit := 0
 		for _, r := range rows {
@@ -216,13 +220,13 @@ func percentile(ds []time.Duration, q float64) time.Duration {
 	return s[min(max(i, 0), len(s)-1)]
 }
 
-// promiseStats reads, at most every statsTTL, the window's stage moves:
+// promiseStats reads, at most every cfg.Refresh, the window's stage moves:
 // each order's stays (working time of its warehouse) and its transit.
 func (o *Orders) promiseStats(db *gorm.DB, now time.Time) (*promiseStats, error) {
 	pr := o.promises
 	pr.mu.Lock()
 	defer pr.mu.Unlock()
-	if pr.st != nil && now.Sub(pr.st.at) < statsTTL && !now.Before(pr.st.at) {
+	if pr.st != nil && now.Sub(pr.st.at) < pr.cfg.Refresh.D() && !now.Before(pr.st.at) {
 		return pr.st, nil
 	}
 	st, err := o.readStats(db, now)

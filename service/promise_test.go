@@ -76,8 +76,10 @@ func TestPromiseFromMeasuredHistory(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// 1 + 2 + 3 + 1 + 1 h of work from 10:00 ships at 18:00; 12 h to 上海.
-		want := time.Date(2026, 12, 3, 6, 0, 0, 0, loc)
+		// 1 + 2 + 3 + 1 + 1 h of work from 10:00 ships at 18:00; 12 h to 上海
+		// is 06:00, before anyone receives goods: the promise is the first
+		// two-hour slot of the working day, 08:00-10:00.
+		want := time.Date(2026, 12, 3, 10, 0, 0, 0, loc)
 		if !p.At.Equal(want) || p.Work != 8*time.Hour || p.Transit != 12*time.Hour || p.Region != "上海" || !p.Measured || p.Queue != 0 {
 			t.Fatalf("proposal %+v (at %s), want %s after 8 h of work and 12 h to 上海", p, p.At.In(loc), want)
 		}
@@ -90,9 +92,10 @@ func TestPromiseFromMeasuredHistory(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// 待确认's hour is spent (10:00-20:00 counted); 7 h from 08:00.
-		if want := time.Date(2026, 12, 3, 15, 0, 0, 0, loc).Add(12 * time.Hour); !late.At.Equal(want) {
-			t.Errorf("at 21:00: %s, want %s (7 working hours left from 08:00, then transit)", late.At.In(loc), want)
+		// 待确认's hour is spent (10:00-20:00 counted); 7 h from 08:00,
+		// then transit, is 03:00: the next morning's first slot.
+		if want := time.Date(2026, 12, 4, 10, 0, 0, 0, loc); !late.At.Equal(want) {
+			t.Errorf("at 21:00: %s, want %s (7 working hours left from 08:00, then transit, then the first slot)", late.At.In(loc), want)
 		}
 		x.clock.Set(time.Date(2026, 12, 2, 10, 0, 0, 0, loc).UTC())
 		_, err = x.orders.Advance(ctx, service.Move{No: no, To: "confirmed", Actor: service.Admin})
@@ -122,8 +125,9 @@ func TestPromiseWithoutHistory(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// SLAs 2+4+4+2+4 = 16 working hours: 10:00 Wed → 14:00 Thu; 上海 12 h by the table.
-		if want := time.Date(2026, 12, 4, 2, 0, 0, 0, loc); p.Measured || p.Work != 16*time.Hour || !p.At.Equal(want) {
+		// SLAs 2+4+4+2+4 = 16 working hours: 10:00 Wed → 14:00 Thu; 上海 12 h by
+		// the table is 02:00 Fri; the first slot that day ends 10:00.
+		if want := time.Date(2026, 12, 4, 10, 0, 0, 0, loc); p.Measured || p.Work != 16*time.Hour || !p.At.Equal(want) {
 			t.Errorf("proposal %+v at %s, want SLAs and the table: %s", p, p.At.In(loc), want)
 		}
 	})

@@ -263,7 +263,7 @@ func (s *Staffing) deactivate(tx *gorm.DB, st model.Staff, by string) (Handover,
 	}
 	for _, o := range ords {
 		stage, _ := s.pipe.Stage(o.Stage)
-		next, err := nextOwner(tx, stage.OwnerRole, o, []string{s.pipe.Last().Key, StageCancelled})
+		next, err := s.pipe.nextOwner(tx, stage.OwnerRole, o, []string{s.pipe.Last().Key, StageCancelled}, s.clock())
 		if err != nil {
 			return h, err
 		}

@@ -85,7 +85,7 @@ func (o *Orders) Advance(ctx context.Context, mv Move) (_ Detail, err error) {
 			}
 		}
 		ord.PromisedAt, ord.Carrier, ord.TrackingNo = a.promisedAt, a.carrier, a.trackingNo
-		owner, err := nextOwner(tx, next.OwnerRole, ord, []string{o.pipe.Last().Key, StageCancelled})
+		owner, err := o.pipe.nextOwner(tx, next.OwnerRole, ord, []string{o.pipe.Last().Key, StageCancelled}, now)
 		if err != nil {
 			return err
 		}

@@ -35,10 +35,15 @@ func endStageWait(tx *gorm.DB, pipe *Pipeline, ord model.Order, to string, now t
 	return resolveOpened(tx, q, "订单已取消，调拨单随之取消，自动处理", now)
 }
 
-// endTransferWait resolves the tickets opened for transfer id's wait.
-func endTransferWait(tx *gorm.DB, id uint64, note string, now time.Time) error {
-	q := tx.Model(&model.Alarm{}).Where("subject = ? AND subject_id = ? AND clock = ? AND ticket_id IS NOT NULL",
-		model.AlarmTransfer, id, model.ClockTransfer)
+// endTransferWait resolves the tickets opened for transfer id's wait:
+// not dispatched (ClockDispatch, when it is sent) and not received (both,
+// when it arrives).
+func endTransferWait(tx *gorm.DB, id uint64, note string, now time.Time, clocks ...string) error {
+	if len(clocks) == 0 {
+		clocks = []string{model.ClockTransfer, model.ClockDispatch}
+	}
+	q := tx.Model(&model.Alarm{}).Where("subject = ? AND subject_id = ? AND clock IN ? AND ticket_id IS NOT NULL",
+		model.AlarmTransfer, id, clocks)
 	return resolveOpened(tx, q, note, now)
 }
 

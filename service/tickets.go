@@ -151,17 +151,24 @@ func (t *Tickets) assignee(tx *gorm.DB, ord model.Order, reporter Actor) (*model
 	if err != nil {
 		return nil, err
 	}
+	now := t.clock()
 	// A holder reporting it asks for help: it goes up, to their lead.
 	if !slices.ContainsFunc(holders, self) {
+		// Of the holders, one at work (atWork): a problem waits for
+		// nobody who is off shift while a colleague is there.
+		here, err := t.pipe.atWork(tx, holders, now)
+		if err != nil {
+			return nil, err
+		}
 		finished := ord.Stage == t.pipe.Last().Key || ord.Stage == StageCancelled
 		if !finished && ord.OwnerStaffID != nil {
-			for _, st := range holders {
+			for _, st := range here {
 				if st.ID == *ord.OwnerStaffID {
 					return &st, nil
 				}
 			}
 		}
-		if st, err := leastBusy(tx, holders); err != nil || st != nil {
+		if st, err := leastBusy(tx, here); err != nil || st != nil {
 			return st, err
 		}
 	}
@@ -174,7 +181,10 @@ func (t *Tickets) assignee(tx *gorm.DB, ord model.Order, reporter Actor) (*model
 		if err != nil {
 			return nil, err
 		}
-		if st, err := leastBusy(tx, slices.DeleteFunc(staff, self)); err != nil || st != nil {
+		if staff, err = t.pipe.atWork(tx, slices.DeleteFunc(staff, self), now); err != nil {
+			return nil, err
+		}
+		if st, err := leastBusy(tx, staff); err != nil || st != nil {
 			return st, err
 		}
 	}

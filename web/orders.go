@@ -61,21 +61,29 @@ type orderJSON struct {
 	Address        string      `json:"address"`
 	// AddressSource is "customer" when the order gave no address and the
 	// customer's address on file was used; "" when the order gave it.
-	AddressSource string            `json:"address_source,omitempty"`
-	Remark        string            `json:"remark"`
-	PromisedAt    *string           `json:"promised_at"`
-	Carrier       string            `json:"carrier,omitempty"`
-	TrackingNo    string            `json:"tracking_no,omitempty"`
-	Fields        map[string]string `json:"fields,omitempty"`
-	TotalFen      int64             `json:"total_fen"`
-	CreatedAt     string            `json:"created_at"`
-	Lines         []lineJSON        `json:"lines"`
-	Allocations   []allocationJSON  `json:"allocations,omitempty"`
-	Transfers     []transferJSON    `json:"transfers,omitempty"`
-	Timeline      []eventJSON       `json:"timeline,omitempty"`
+	AddressSource string  `json:"address_source,omitempty"`
+	Remark        string  `json:"remark"`
+	PromisedAt    *string `json:"promised_at"`
+	// DeliverySlot is the slot the promise booked (promise.slot before
+	// it): the carrier or the company's truck delivers in it.
+	DeliverySlot *slotJSON         `json:"delivery_slot,omitempty"`
+	Carrier      string            `json:"carrier,omitempty"`
+	TrackingNo   string            `json:"tracking_no,omitempty"`
+	Fields       map[string]string `json:"fields,omitempty"`
+	TotalFen     int64             `json:"total_fen"`
+	CreatedAt    string            `json:"created_at"`
+	Lines        []lineJSON        `json:"lines"`
+	Allocations  []allocationJSON  `json:"allocations,omitempty"`
+	Transfers    []transferJSON    `json:"transfers,omitempty"`
+	Timeline     []eventJSON       `json:"timeline,omitempty"`
 	// Intake is where a channel, chat or photo order came in, with the
 	// slip photo's link.
 	Intake *intakeRefJSON `json:"intake,omitempty"`
+}
+
+type slotJSON struct {
+	From string `json:"from"`
+	To   string `json:"to"`
 }
 
 type intakeRefJSON struct {
@@ -108,6 +116,11 @@ func (s *Server) summary(o model.Order) orderJSON {
 	}
 	for i, l := range o.Lines {
 		out.Lines[i] = lineJSON{SKU: l.SKU, Name: l.Name, Qty: l.Qty, PriceFen: l.PriceFen}
+	}
+	if o.PromisedAt != nil {
+		if from, to, ok := s.d.Orders.DeliverySlot(*o.PromisedAt); ok {
+			out.DeliverySlot = &slotJSON{From: s.ts(from), To: s.ts(to)}
+		}
 	}
 	return out
 }

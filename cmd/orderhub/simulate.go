@@ -45,6 +45,8 @@ type simOptions struct {
 	quiet        bool
 	keep         bool
 	stockingTake float64
+	carrier      string
+	promise      string
 }
 
 // simulate replays a compressed business day against served orderhubs it
@@ -68,6 +70,8 @@ func simulate(ctx context.Context, cfg config.Config, args []string, stdout, std
 	fs.StringVar(&o.only, "escalation", "both", "replay with escalation on, off, or both")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress bar")
 	fs.Float64Var(&o.stockingTake, "stocking-take", 0, "model the stocking lists: 20 more customers order in a busy window on the last day, half are sent a list the day before and take it with this probability (0–1; 0: not modelled; needs --days 2 or more)")
+	fs.StringVar(&o.carrier, "carrier", sim.CarrierSlot, "how parcels arrive: slot (in the delivery slot orderhub books, 签收 pushed by the carrier) or window (the older model: in the 3 h before the promise, recorded when the buyer taps 确认收货)")
+	fs.StringVar(&o.promise, "promise", sim.PromiseProposed, "how customer service sets the promised time: proposed (orderhub's proposal, 交期=建议) or rule (18:00 the next day, the day after from 15:00)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -86,6 +90,10 @@ func simulate(ctx context.Context, cfg config.Config, args []string, stdout, std
 		return errors.New("simulate: --stocking-take: the list goes the day before the window (the last day): give --days 2 or more")
 	case o.only != "both" && o.only != "on" && o.only != "off":
 		return errors.New("simulate: --escalation: on, off or both")
+	case o.carrier != sim.CarrierSlot && o.carrier != sim.CarrierWindow:
+		return errors.New("simulate: --carrier: slot or window")
+	case o.promise != sim.PromiseProposed && o.promise != sim.PromiseRule:
+		return errors.New("simulate: --promise: proposed or rule")
 	}
 	if (o.mysqlDSN == "") != (o.redisAddr == "") {
 		return errors.New("simulate: give both --mysql-dsn and --redis-addr (MySQL + Redis), or neither (embedded)")
@@ -111,7 +119,9 @@ func simulate(ctx context.Context, cfg config.Config, args []string, stdout, std
 	if o.mysqlDSN != "" {
 		store = "MySQL/MariaDB + Redis"
 	}
-	rep := sim.Report{Seed: o.seed, OrdersPerDay: o.ordersPerDay, Days: o.days, DayLength: o.day.String(), Staff: len(profile.Staff), Store: store}
+	rep := sim.Report{Seed: o.seed, OrdersPerDay: o.ordersPerDay, Days: o.days, DayLength: o.day.String(), Staff: len(profile.Staff), Store: store,
+		Carrier: o.carrier, Promise: o.promise}
+	rep.Load[0] = loadAvg()
 	fmt.Fprintf(stdout, "orderhub simulate: %d day(s), %d orders/day, %d staff, seed %d, a day in %s (1:%.0f), %s; data in %s (%s)\n",
 		o.days, o.ordersPerDay, len(profile.Staff), o.seed, o.day, scale, store, o.dataDir, kept)
 	modes := []bool{true, false}
@@ -132,6 +142,7 @@ func simulate(ctx context.Context, cfg config.Config, args []string, stdout, std
 			rep.Without = r
 		}
 	}
+	rep.Load[1] = loadAvg()
 	rep.Judge()
 	rep.Notes = append(rep.Notes,
 		fmt.Sprintf("时长是业务时间：orderhub 记录的真实时间 × %.0f。Durations are business time: what orderhub recorded, times the scale.", scale),
@@ -191,6 +202,8 @@ func replay(ctx context.Context, base config.Config, o simOptions, profile sim.P
 	// The web shop that posts signed orders (docs: channels in
 	// configuration.md).
 	chSecret := randomHex(20)
+	// The carrier's tracking pushes (快递100) are signed with this salt.
+	cfg.Carriers.Kuaidi100.Salt = randomHex(16)
 	cfg.Channels = map[string]config.Channel{"shop": {Name: "网店", Secret: chSecret, Preset: "native"}}
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return sim.Replay{}, err
@@ -255,6 +268,7 @@ func replay(ctx context.Context, base config.Config, o simOptions, profile sim.P
 	since := time.Now().UTC()
 	opt := sim.Options{Seed: o.seed, OrdersPerDay: o.ordersPerDay, Days: o.days, Scale: scale, Drain: o.drain, Profile: profile,
 		Stages: cfg.Stages, Photo: waybillJPEG(), Channel: "shop", ChannelSecret: chSecret,
+		Carrier: o.carrier, Kuaidi100Salt: cfg.Carriers.Kuaidi100.Salt, Promise: o.promise,
 		OnClock: func(c sim.Clock) { warp.Set(c.Start, c.Origin, c.Scale) }, StockingTake: o.stockingTake}
 	if !o.quiet {
 		opt.Progress = progressBar(stderr, label)
@@ -380,4 +394,16 @@ func progressBar(w io.Writer, label string) func(sim.Progress) {
 		fmt.Fprintf(w, "\r%-19s [%s%s] %3.0f%%  第%d天 %s  下单 %d  发货 %d  签收 %d ", label,
 			strings.Repeat("#", n), strings.Repeat("-", width-n), 100*p.Fraction, day, p.Now.Format("15:04"), p.Placed, p.Shipped, p.Delivered)
 	}
+}
+
+// loadAvg is the machine's 1-minute load average (0 where unknown).
+func loadAvg() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	f, _, _ := strings.Cut(string(b), " ")
+	var v float64
+	_, _ = fmt.Sscan(f, &v)
+	return v
 }

@@ -92,11 +92,26 @@ func Scaled(cfg config.Config, scale float64, escalation bool) config.Config {
 	e.Transfers = levels(e.Transfers)
 	e.TransferDispatch = levels(e.TransferDispatch)
 	e.NudgeGap = div(e.NudgeGap)
+	// Handing work from a holder away to one at work is the first rung of
+	// every ladder: off with the ladders.
+	e.Away = div(e.Away)
+	if !escalation {
+		e.Away = 0
+	}
 	// The scan runs every 5 business minutes, but no more often than every
 	// 250 ms: a scan every 100 ms (orderhub's floor) kept SQLite's one
 	// writer busy enough to slow every chat answer.
 	e.ScanEvery = config.Duration(max(250*time.Millisecond, time.Duration(float64(5*time.Minute)/scale)))
 	cfg.Escalation = e
+	// The promise's business durations: the carrier's transit table, how
+	// long measured history is reused, the delivery slot.
+	pr := cfg.Promise
+	transit := make(map[string]config.Duration, len(pr.Transit))
+	for k, d := range pr.Transit {
+		transit[k] = div(d)
+	}
+	pr.Transit, pr.TransitDefault, pr.Refresh, pr.Slot = transit, div(pr.TransitDefault), div(pr.Refresh), div(pr.Slot)
+	cfg.Promise = pr
 	cfg.Outbox.Poll = config.Duration(20 * time.Millisecond)
 	cfg.Outbox.BackoffBase = config.Duration(50 * time.Millisecond)
 	cfg.Outbox.BackoffMax = config.Duration(time.Second)

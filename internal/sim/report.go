@@ -375,6 +375,12 @@ type Report struct {
 	DayLength    string `json:"day_length"`
 	Staff        int    `json:"staff"`
 	Store        string `json:"store"`
+	// Carrier and Promise are the replay's models (CarrierSlot…,
+	// PromiseProposed…); Load is the machine's 1-minute load average when
+	// it began and ended, since the figures move with it.
+	Carrier string     `json:"carrier"`
+	Promise string     `json:"promise"`
+	Load    [2]float64 `json:"load_avg"`
 	With         Replay `json:"with_escalation"`
 	Without      Replay `json:"without_escalation"`
 	// Targets set the business's own figures, before and after its fix,

@@ -323,6 +323,10 @@ func (a *agent) workOrder(ctx context.Context, t task) {
 			w.mu.Unlock()
 		}
 		cmd = fmt.Sprintf("推进 %s 交期=%s", no, w.clock.Real(promise).In(Origin.Location()).Format(time.RFC3339Nano))
+		if w.opt.Promise == PromiseProposed {
+			// What the confirmation shows orderhub proposing, taken.
+			cmd = fmt.Sprintf("推进 %s 交期=建议", no)
+		}
 	case "已确认", "待质检":
 		cmd = "推进 " + no
 	case "配货中":
@@ -386,6 +390,12 @@ func (a *agent) inspector() string {
 	return a.p.Name
 }
 
+// How customer service sets the promised time (Options.Promise).
+const (
+	PromiseProposed = "proposed"
+	PromiseRule     = "rule"
+)
+
 // promiseFor is customer service's rule: ordered before 15:00, delivered
 // by 18:00 the next day; later, by 18:00 the day after.
 func promiseFor(placed time.Time) time.Time {
@@ -447,17 +457,22 @@ func (w *world) advanced(ctx context.Context, reply string) {
 	go w.deliver(ctx, o)
 }
 
-// deliver: the carrier takes 6 to 20 hours (but does not come before the
-// promised day's window); the buyer confirms receipt
-// when they see it (most within the hour, some never), reports a problem
-// now and then, and complains when a promised order is late.
+// deliver: the carrier takes 6 to 20 hours, but does not come before the
+// promised day: with a booked slot (CarrierSlot) an early parcel comes in
+// the slot and the carrier's push records the delivery; in the older
+// model (CarrierWindow) it comes in the three hours before the promise and
+// only the buyer's tap records it. The buyer confirms receipt when they
+// see it (most within the hour, some never), reports a problem now and
+// then, and complains when a promised order is late.
 func (w *world) deliver(ctx context.Context, o *order) {
 	defer w.pending.Add(-1)
 	r := seedFor(w.opt.Seed, "deliver", o.no)
 	c := w.buyerOf(o.customer)
 	arrive := w.clock.Now().Add(6*time.Hour + time.Duration(r.Int64N(int64(14*time.Hour))))
+	b := w.book(ctx, o.no)
+	promise := b.promise
 	w.mu.Lock()
-	promise := o.promise
+	o.promise = promise
 	w.mu.Unlock()
 	if !promise.IsZero() && arrive.After(promise.Add(2*time.Hour)) && r.Float64() < 0.3 {
 		// Late: the buyer asks where it is before it arrives.
@@ -465,19 +480,33 @@ func (w *world) deliver(ctx context.Context, o *order) {
 			w.report(ctx, c, o.no, "late", "说好的交期已经过了，货还没到")
 		}
 	}
-	// Shipped early, the carrier still brings it on the promised day, in
-	// the three hours before the promised time (the buyer's receiving
-	// window), not at dawn.
-	if !promise.IsZero() && arrive.Before(promise.Add(-3*time.Hour)) {
+	slotted := w.opt.Carrier == CarrierSlot && !b.from.IsZero() && b.to.After(b.from)
+	switch {
+	case slotted && arrive.Before(b.from):
+		// Shipped early, the truck brings it in the slot booked for it.
+		arrive = b.from.Add(time.Duration(r.Int64N(int64(b.to.Sub(b.from)))))
+	case !slotted && !promise.IsZero() && arrive.Before(promise.Add(-3*time.Hour)):
+		// Shipped early, the carrier still brings it on the promised day,
+		// in the three hours before the promised time (the buyer's
+		// receiving window), not at dawn.
 		arrive = promise.Add(-time.Duration(r.Int64N(int64(3 * time.Hour))))
 	}
 	never := r.Float64() < 0.04
 	seen := arrive.Add(time.Duration(r.Int64N(int64(90 * time.Minute))))
+	if w.opt.Carrier == CarrierSlot && b.trackingNo != "" {
+		if !w.clock.Until(ctx, arrive) {
+			return
+		}
+		if err := w.e.Kuaidi100(ctx, w.opt.Kuaidi100Salt, b.trackingNo, "3", "已签收，签收人：买家"); err == nil {
+			w.delivered.Add(1)
+		}
+	}
 	if !w.clock.Until(ctx, seen) {
 		return
 	}
 	if !never {
-		if err := w.e.JSON(ctx, http.MethodPost, "/api/mp/v1/orders/"+o.no+"/confirm-receipt", c.token, nil, map[string]string{"note": "已收到"}, nil); err == nil {
+		err := w.e.JSON(ctx, http.MethodPost, "/api/mp/v1/orders/"+o.no+"/confirm-receipt", c.token, nil, map[string]string{"note": "已收到"}, nil)
+		if err == nil && w.opt.Carrier != CarrierSlot {
 			w.delivered.Add(1)
 		}
 		if r.Float64() < 0.05 {

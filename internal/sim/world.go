@@ -42,6 +42,14 @@ type Options struct {
 	// Channel and ChannelSecret name a configured channel (preset native)
 	// that sends signed orders; "" sends none.
 	Channel, ChannelSecret string
+	// Carrier is how parcels arrive and how orderhub learns it
+	// (CarrierSlot, CarrierWindow); Kuaidi100Salt signs the carrier's
+	// tracking pushes (CarrierSlot).
+	Carrier, Kuaidi100Salt string
+	// Promise is how customer service sets the promised time when
+	// confirming: PromiseProposed takes orderhub's proposal (交期=建议),
+	// PromiseRule their own rule of thumb (promiseFor).
+	Promise string
 	// OnClock, if set, is told when the business day starts: orderhub's
 	// working-time calendar follows the same compressed clock.
 	OnClock func(Clock)

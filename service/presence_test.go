@@ -1,0 +1,162 @@
+package service_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"orderhub/config"
+	"orderhub/model/modeltest"
+	"orderhub/model"
+	"orderhub/service"
+)
+
+// seen records that user sent the app a message at.
+func seen(t *testing.T, db *gorm.DB, user string, at time.Time) {
+	t.Helper()
+	if err := db.Create(&model.Inbound{MsgKey: fmt.Sprintf("msg:%s:%d", user, at.UnixNano()), FromUser: user, MsgType: "text", Content: "待办",
+		State: model.InboundDone, LeaseUntil: at, SentAt: at, CreatedAt: at}).Error; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A stage advance goes to a holder who is at work (sent the app anything
+// within escalation.away), not to one who has been silent longer; with
+// nobody of the role at work it goes to the least loaded of them all.
+func TestNewWorkGoesToWhoIsAtWork(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		x := newEscEnv(t, db, func(c *config.Config) { c.Escalation.Away = config.Duration(90 * time.Minute) })
+		ctx := context.Background()
+		must(x.catalog.CreateStaff(ctx, service.StaffInput{UserID: "picker2", Name: "吴配货", Roles: []string{"picker"}, Warehouse: "A"}))
+		confirm := func() string {
+			t.Helper()
+			no := x.order(t)
+			if _, err := x.orders.Advance(ctx, service.Move{No: no, To: "confirmed", Actor: service.Admin, Fields: map[string]string{"promised_at": "2026-12-30 18:00"}}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := x.orders.Advance(ctx, service.Move{No: no, To: "picking", Actor: service.Admin}); err != nil {
+				t.Fatal(err)
+			}
+			o := must(x.orders.Get(ctx, no))
+			if o.Owner == nil {
+				t.Fatalf("%s has no owner", no)
+			}
+			return o.Owner.UserID
+		}
+		// Nobody seen: spread as before.
+		if a, b := confirm(), confirm(); a == b {
+			t.Fatalf("with nobody at work two orders went to %s and %s, want one each", a, b)
+		}
+		// picker2 at work, picker silent for two hours: both go to picker2.
+		now := x.clock.Now()
+		seen(t, db, "picker", now.Add(-2*time.Hour))
+		seen(t, db, "picker2", now.Add(-10*time.Minute))
+		x.clock.Add(3 * time.Second) // past the snapshot's refresh
+		for i := 0; i < 2; i++ {
+			if got := confirm(); got != "picker2" {
+				t.Fatalf("order %d went to %s, want picker2 (picker has sent nothing for two hours)", i, got)
+			}
+		}
+	})
+}
+
+// Work waiting on a holder who is away is handed to a colleague at work
+// by the scan, who is told as of new work; nothing moves while nobody of
+// the role is at work; a problem ticket moves the same way.
+func TestWorkOfSomeoneAwayIsHandedOver(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		x := newEscEnv(t, db, func(c *config.Config) { c.Escalation.Away = config.Duration(90 * time.Minute) })
+		ctx := context.Background()
+		must(x.catalog.CreateStaff(ctx, service.StaffInput{UserID: "picker2", Name: "吴配货", Roles: []string{"picker"}, Warehouse: "A"}))
+		no := x.order(t)
+		if _, err := x.orders.Advance(ctx, service.Move{No: no, To: "confirmed", Actor: service.Admin, Fields: map[string]string{"promised_at": "2026-12-30 18:00"}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := x.orders.Advance(ctx, service.Move{No: no, To: "picking", Actor: service.Admin}); err != nil {
+			t.Fatal(err)
+		}
+		owner := must(x.orders.Get(ctx, no)).Owner.UserID
+		other := map[string]string{"picker": "picker2", "picker2": "picker"}[owner]
+		tk := must(x.tickets.Open(ctx, service.NewTicket{OrderNo: no, Kind: model.TicketCustomerProblem, Description: "少了一盒", Actor: service.Actor{Kind: service.ActorCustomer, CustomerID: must(x.orders.Get(ctx, no)).Order.CustomerID, Name: "买家"}}))
+		if tk.Assignee == nil || tk.Assignee.UserID != owner {
+			t.Fatalf("ticket went to %v, want the order's owner %s", tk.Assignee, owner)
+		}
+		// Two hours on, nobody has said anything: nothing moves.
+		x.clock.Add(2 * time.Hour)
+		if r := x.scan(t); r.Handed != 0 {
+			t.Fatalf("with nobody at work the scan handed %d over, want 0", r.Handed)
+		}
+		// The colleague is at work, the owner is not: the order and the
+		// ticket go to the colleague, who is told of each.
+		seen(t, db, other, x.clock.Now().Add(-5*time.Minute))
+		x.clock.Add(3 * time.Second)
+		if r := x.scan(t); r.Handed != 2 {
+			t.Fatalf("scan handed %d over, want the order and the ticket", r.Handed)
+		}
+		if got := must(x.orders.Get(ctx, no)).Owner.UserID; got != other {
+			t.Errorf("order now held by %s, want %s", got, other)
+		}
+		if got := must(x.tickets.Get(ctx, tk.No)).Assignee.UserID; got != other {
+			t.Errorf("ticket now assigned to %s, want %s", got, other)
+		}
+		var told []model.Outbox
+		if err := db.Where("to_user = ? AND msg_type IN ?", other, []string{service.MsgTypeNewWork, service.MsgTypeNewTicket}).Find(&told).Error; err != nil {
+			t.Fatal(err)
+		}
+		if len(told) != 2 {
+			t.Errorf("%s was told %d times, want a 新待办 and a 新工单", other, len(told))
+		}
+		// Handed once: the next scan leaves it.
+		x.clock.Add(3 * time.Second)
+		if r := x.scan(t); r.Handed != 0 {
+			t.Errorf("a second scan handed %d over, want 0", r.Handed)
+		}
+		d := must(x.orders.Get(ctx, no))
+		var note bool
+		for _, ev := range d.Events {
+			note = note || (ev.Kind == "reassigned" && strings.Contains(ev.Note, "不在岗"))
+		}
+		if !note {
+			t.Error("the timeline does not say why the order changed hands")
+		}
+	})
+}
+
+// A lead told of one stalled order is not pushed again within the nudge
+// gap: what comes due meanwhile waits and goes out together, in one
+// message, when the gap ends.
+func TestClimbsKeepTheGap(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		x := newEscEnv(t, db, func(c *config.Config) {
+			c.Stages[0].Escalation = []config.Level{{After: config.Duration(2 * time.Second), Notify: []string{"cs_lead"}}}
+			c.Escalation.NudgeGap = config.Duration(time.Minute)
+		})
+		x.order(t)
+		x.clock.Add(3 * time.Second)
+		x.scan(t)
+		if n := len(pushes(t, db)); n != 1 {
+			t.Fatalf("first stall: %d pushes, want 1", n)
+		}
+		second := x.order(t)
+		x.clock.Add(3 * time.Second)
+		third := x.order(t)
+		x.clock.Add(3 * time.Second)
+		x.scan(t)
+		if n := len(pushes(t, db)); n != 1 {
+			t.Fatalf("within the gap: %d pushes, want still 1", n)
+		}
+		x.clock.Add(time.Minute)
+		x.scan(t)
+		rows := pushes(t, db)
+		if len(rows) != 2 {
+			t.Fatalf("after the gap: %d pushes, want 2 (the two waiting orders in one)", len(rows))
+		}
+		if !strings.Contains(rows[1].Body, "催办汇总") || !strings.Contains(rows[1].Body, second) || !strings.Contains(rows[1].Body, third) {
+			t.Errorf("the second push is %s, want one digest of %s and %s", rows[1].Body, second, third)
+		}
+	})
+}
