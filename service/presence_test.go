@@ -10,8 +10,8 @@ import (
 	"gorm.io/gorm"
 
 	"orderhub/config"
-	"orderhub/model/modeltest"
 	"orderhub/model"
+	"orderhub/model/modeltest"
 	"orderhub/service"
 )
 

@@ -381,8 +381,8 @@ type Report struct {
 	Carrier string     `json:"carrier"`
 	Promise string     `json:"promise"`
 	Load    [2]float64 `json:"load_avg"`
-	With         Replay `json:"with_escalation"`
-	Without      Replay `json:"without_escalation"`
+	With    Replay     `json:"with_escalation"`
+	Without Replay     `json:"without_escalation"`
 	// Targets set the business's own figures, before and after its fix,
 	// beside the replay's (Judge).
 	Targets []Target `json:"targets,omitempty"`
