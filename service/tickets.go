@@ -139,6 +139,7 @@ func createTicket(tx *gorm.DB, loc *time.Location, ord model.Order, kind, report
 //   - The order's stage has a holder (its owner, holding the stage's role):
 //     them; when they are the one reporting (a keeper's 异常 asks for help),
 //     their lead.
+//   - A buyer's problem with an order on its way (已发货): aftercare.
 //   - Nobody holds the order any more (已签收, cancelled) or its owner left:
 //     the least busy holder of the role that holds it now (aftercare for a
 //     finished order) near its warehouse.
@@ -146,6 +147,11 @@ func createTicket(tx *gorm.DB, loc *time.Location, ord model.Order, kind, report
 //     those, the holder who reported it.
 func (t *Tickets) assignee(tx *gorm.DB, ord model.Order, reporter Actor) (*model.Staff, error) {
 	role := t.pipe.holderRole(ord.Stage)
+	if reporter.Kind == ActorCustomer && (ord.Stage == StageShipped || t.pipe.carried(ord.Stage)) {
+		// A buyer asking after a parcel on its way asks customer service,
+		// who can answer for the carrier, not the dispatcher who sent it.
+		role = t.pipe.aftercare()
+	}
 	self := func(st model.Staff) bool { return reporter.Kind == ActorStaff && reporter.ID == st.UserID }
 	holders, err := holdersNear(tx, role, ord.WarehouseID)
 	if err != nil {

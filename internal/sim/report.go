@@ -517,6 +517,7 @@ func (r Report) Markdown(w io.Writer) {
 	a, b := r.With, r.Without
 	fmt.Fprintf(w, "# orderhub simulate — %d 天，每天 %d 单，%d 名员工（seed %d）\n\n", r.Days, r.OrdersPerDay, r.Staff, r.Seed)
 	fmt.Fprintf(w, "一天压缩为 %s（比例 1:%.0f），%s。所有数字由 orderhub 自己的表（orders、order_events、tickets、transfers、stock_movements、alarms）算出，时长为业务时间。\n\n", r.DayLength, a.Scale, r.Store)
+	fmt.Fprintf(w, "承运 carrier: %s，交期 promise: %s；机器负载 load avg %.1f → %.1f（负载越高，命令回复越慢，业务分钟越多）。\n\n", r.Carrier, r.Promise, r.Load[0], r.Load[1])
 	if len(r.Targets) > 0 {
 		fmt.Fprintln(w, "## 和业务方的数字比 / Beside the business's own figures")
 		fmt.Fprintln(w)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -434,107 +433,6 @@ func (w *world) waitFor(ctx context.Context, user, s string) (string, error) {
 		case <-w.e.Wait(user):
 		}
 	}
-}
-
-// advanced notes an order's move; a shipment goes on the truck, and its
-// buyer receives it later.
-func (w *world) advanced(ctx context.Context, reply string) {
-	m := reAdvanced.FindStringSubmatch(reply)
-	if m == nil || m[3] != "已发货" {
-		return
-	}
-	no := m[1]
-	w.mu.Lock()
-	o := w.orders[no]
-	if o == nil || o.shipped {
-		w.mu.Unlock()
-		return
-	}
-	o.shipped = true
-	w.mu.Unlock()
-	w.shipped.Add(1)
-	w.pending.Add(1)
-	go w.deliver(ctx, o)
-}
-
-// deliver: the carrier takes 6 to 20 hours, but does not come before the
-// promised day: with a booked slot (CarrierSlot) an early parcel comes in
-// the slot and the carrier's push records the delivery; in the older
-// model (CarrierWindow) it comes in the three hours before the promise and
-// only the buyer's tap records it. The buyer confirms receipt when they
-// see it (most within the hour, some never), reports a problem now and
-// then, and complains when a promised order is late.
-func (w *world) deliver(ctx context.Context, o *order) {
-	defer w.pending.Add(-1)
-	r := seedFor(w.opt.Seed, "deliver", o.no)
-	c := w.buyerOf(o.customer)
-	arrive := w.clock.Now().Add(6*time.Hour + time.Duration(r.Int64N(int64(14*time.Hour))))
-	b := w.book(ctx, o.no)
-	promise := b.promise
-	w.mu.Lock()
-	o.promise = promise
-	w.mu.Unlock()
-	if !promise.IsZero() && arrive.After(promise.Add(2*time.Hour)) && r.Float64() < 0.3 {
-		// Late: the buyer asks where it is before it arrives.
-		if w.clock.Until(ctx, promise.Add(2*time.Hour)) {
-			w.report(ctx, c, o.no, "late", "说好的交期已经过了，货还没到")
-		}
-	}
-	slotted := w.opt.Carrier == CarrierSlot && !b.from.IsZero() && b.to.After(b.from)
-	switch {
-	case slotted && arrive.Before(b.from):
-		// Shipped early, the truck brings it in the slot booked for it.
-		arrive = b.from.Add(time.Duration(r.Int64N(int64(b.to.Sub(b.from)))))
-	case !slotted && !promise.IsZero() && arrive.Before(promise.Add(-3*time.Hour)):
-		// Shipped early, the carrier still brings it on the promised day,
-		// in the three hours before the promised time (the buyer's
-		// receiving window), not at dawn.
-		arrive = promise.Add(-time.Duration(r.Int64N(int64(3 * time.Hour))))
-	}
-	never := r.Float64() < 0.04
-	seen := arrive.Add(time.Duration(r.Int64N(int64(90 * time.Minute))))
-	if w.opt.Carrier == CarrierSlot && b.trackingNo != "" {
-		if !w.clock.Until(ctx, arrive) {
-			return
-		}
-		if err := w.e.Kuaidi100(ctx, w.opt.Kuaidi100Salt, b.trackingNo, "3", "已签收，签收人：买家"); err == nil {
-			w.delivered.Add(1)
-		}
-	}
-	if !w.clock.Until(ctx, seen) {
-		return
-	}
-	if !never {
-		err := w.e.JSON(ctx, http.MethodPost, "/api/mp/v1/orders/"+o.no+"/confirm-receipt", c.token, nil, map[string]string{"note": "已收到"}, nil)
-		if err == nil && w.opt.Carrier != CarrierSlot {
-			w.delivered.Add(1)
-		}
-		if r.Float64() < 0.05 {
-			kind, desc := "missing_items", "少了一盒，请补发"
-			if r.Float64() < 0.4 {
-				kind, desc = "damaged", "外箱破损，有几只生锈"
-			}
-			w.report(ctx, c, o.no, kind, desc)
-		}
-	}
-	w.mu.Lock()
-	o.delivered, o.done = !never, true
-	w.mu.Unlock()
-}
-
-func (w *world) report(ctx context.Context, c customer, no, kind, desc string) {
-	var res struct {
-		Ticket struct {
-			No string `json:"no"`
-		} `json:"ticket"`
-	}
-	if err := w.e.JSON(ctx, http.MethodPost, "/api/mp/v1/orders/"+no+"/problems", c.token, nil, map[string]string{"kind": kind, "description": desc}, &res); err != nil {
-		return
-	}
-	atomic.AddInt64(&w.out.Problems, 1)
-	w.mu.Lock()
-	w.tickets[res.Ticket.No] = true
-	w.mu.Unlock()
 }
 
 // workTicket acknowledges (if asked) and resolves a ticket.
