@@ -160,3 +160,29 @@ func TestClimbsKeepTheGap(t *testing.T) {
 		}
 	})
 }
+
+// A buyer asking after an order on its way (已发货) asks customer service,
+// not the dispatcher who sent it.
+func TestBuyerAskingAfterAParcelGoesToCustomerService(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		x := newEscEnv(t, db, nil)
+		ctx := context.Background()
+		no := x.order(t)
+		for _, mv := range []service.Move{
+			{To: "confirmed", Fields: map[string]string{"promised_at": "2026-12-30 18:00"}}, {To: "picking"},
+			{To: "qc", Fields: map[string]string{"qc_inspector": "刘质检"}}, {To: "packed"},
+			{To: "shipped", Fields: map[string]string{"carrier": "顺丰", "tracking_no": "SF1234567890", "waybill_photo": "waybill.jpg"}},
+		} {
+			mv.No, mv.Actor = no, service.Admin
+			if _, err := x.orders.Advance(ctx, mv); err != nil {
+				t.Fatalf("%s: %v", mv.To, err)
+			}
+		}
+		d := must(x.orders.Get(ctx, no))
+		tk := must(x.tickets.Open(ctx, service.NewTicket{OrderNo: no, Kind: model.TicketCustomerProblem, Description: "说好的交期已经过了，货还没到",
+			Actor: service.Actor{Kind: service.ActorCustomer, CustomerID: d.Order.CustomerID, Name: "买家"}}))
+		if tk.Assignee == nil || tk.Assignee.UserID != "cs" {
+			t.Fatalf("the buyer's question about a shipped order went to %+v, want customer service (cs)", tk.Assignee)
+		}
+	})
+}

@@ -489,7 +489,9 @@ func (h *History) openOrders(ctx context.Context, g *gen) (int, error) {
 			continue // out of stock for this mix: the demo goes on without it
 		}
 		n++
-		promised := h.clock().Add(30 * time.Hour).In(h.loc).Format("2006-01-02 15:04")
+		// Confirmed as a person would: taking orderhub's proposal, which
+		// lands in a delivery slot of the working day, never at night.
+		promised := service.ProposedWord
 		target := 1 + k%5 // up to 待发货
 		for j := 1; j <= target && j < len(stages)-2; j++ {
 			f := map[string]string{}
