@@ -27,15 +27,49 @@ func (e *Escalator) Handover(ctx context.Context) (_ int, err error) {
 	if e.pipe.away <= 0 {
 		return 0, nil
 	}
+	// Read first, outside any transaction: a scan that finds nothing to
+	// hand (most) takes no write lock, which on SQLite would hold up
+	// every chat command.
+	db := e.db.WithContext(ctx)
+	now := e.clock()
+	seen, err := e.pipe.lastSeen(db, now)
+	if err != nil {
+		return 0, err
+	}
+	away := func(st model.Staff) bool { return !present(seen, st.UserID, now, e.pipe.away) }
+	var staff []model.Staff
+	if err := db.Where("active = ?", true).Find(&staff).Error; err != nil {
+		return 0, err
+	}
+	var gone []uint64
+	anyHere := false
+	for _, st := range staff {
+		if away(st) {
+			gone = append(gone, st.ID)
+		} else {
+			anyHere = true
+		}
+	}
+	if !anyHere || len(gone) == 0 {
+		return 0, nil
+	}
+	var found []uint64
+	if err := db.Model(&model.Order{}).Where("stage IN ? AND owner_staff_id IN ? AND stage_entered_at <= ?", e.workingStages(), gone, now.Add(-e.pipe.away)).
+		Limit(1).Pluck("id", &found).Error; err != nil {
+		return 0, err
+	}
+	if len(found) == 0 {
+		if err := db.Model(&model.Ticket{}).Where("state = ? AND assignee_staff_id IN ? AND kind NOT IN ?", model.TicketOpen, gone,
+			[]string{model.TicketStalled, model.TicketTransferOverdue}).Limit(1).Pluck("id", &found).Error; err != nil {
+			return 0, err
+		}
+	}
+	if len(found) == 0 {
+		return 0, nil
+	}
 	n := 0
 	err = inTx(ctx, e.db, func(tx *gorm.DB) error {
 		n = 0
-		now := e.clock()
-		seen, err := e.pipe.lastSeen(tx, now)
-		if err != nil {
-			return err
-		}
-		away := func(st model.Staff) bool { return !present(seen, st.UserID, now, e.pipe.away) }
 		// here is who of role near wh is at work, other than the one away.
 		here := func(role string, wh uint64, not uint64) ([]model.Staff, error) {
 			staff, err := holdersNear(tx, role, wh)
@@ -45,13 +79,13 @@ func (e *Escalator) Handover(ctx context.Context) (_ int, err error) {
 			return slices.DeleteFunc(staff, func(st model.Staff) bool { return st.ID == not || away(st) }), nil
 		}
 		var msgs []Message
-		k, m, err := e.handOrders(tx, away, here, now)
+		k, m, err := e.handOrders(tx, gone, away, here, now)
 		n += k
 		msgs = append(msgs, m...)
 		if err != nil {
 			return err
 		}
-		k, m, err = e.handTickets(tx, away, here, now)
+		k, m, err = e.handTickets(tx, gone, away, here, now)
 		n += k
 		msgs = append(msgs, m...)
 		if err != nil {
@@ -62,16 +96,22 @@ func (e *Escalator) Handover(ctx context.Context) (_ int, err error) {
 	return n, err
 }
 
-// handOrders hands orders in a working stage whose owner is away.
-func (e *Escalator) handOrders(tx *gorm.DB, away func(model.Staff) bool, here func(string, uint64, uint64) ([]model.Staff, error), now time.Time) (int, []Message, error) {
-	var working []string
+// workingStages are the stages whose holder works the order in the
+// warehouse (not 已发货, not the last).
+func (e *Escalator) workingStages() []string {
+	var out []string
 	for _, s := range e.pipe.Stages() {
 		if s.OwnerRole != "" && s.Key != StageShipped && !e.pipe.carried(s.Key) && s.Key != e.pipe.Last().Key {
-			working = append(working, s.Key)
+			out = append(out, s.Key)
 		}
 	}
+	return out
+}
+
+// handOrders hands orders in a working stage whose owner is away.
+func (e *Escalator) handOrders(tx *gorm.DB, gone []uint64, away func(model.Staff) bool, here func(string, uint64, uint64) ([]model.Staff, error), now time.Time) (int, []Message, error) {
 	var ords []model.Order
-	if err := tx.Where("stage IN ? AND owner_staff_id IS NOT NULL AND stage_entered_at <= ?", working, now.Add(-e.pipe.away)).
+	if err := tx.Where("stage IN ? AND owner_staff_id IN ? AND stage_entered_at <= ?", e.workingStages(), gone, now.Add(-e.pipe.away)).
 		Order("stage_entered_at").Limit(handoverBatch).Find(&ords).Error; err != nil {
 		return 0, nil, err
 	}
@@ -127,9 +167,9 @@ func (e *Escalator) handOrders(tx *gorm.DB, away func(model.Staff) bool, here fu
 
 // handTickets hands tickets not yet acknowledged whose assignee is away
 // to a colleague at work holding one of the assignee's roles.
-func (e *Escalator) handTickets(tx *gorm.DB, away func(model.Staff) bool, here func(string, uint64, uint64) ([]model.Staff, error), now time.Time) (int, []Message, error) {
+func (e *Escalator) handTickets(tx *gorm.DB, gone []uint64, away func(model.Staff) bool, here func(string, uint64, uint64) ([]model.Staff, error), now time.Time) (int, []Message, error) {
 	var tks []model.Ticket
-	if err := tx.Where("state = ? AND assignee_staff_id IS NOT NULL AND kind NOT IN ?", model.TicketOpen,
+	if err := tx.Where("state = ? AND assignee_staff_id IN ? AND kind NOT IN ?", model.TicketOpen, gone,
 		[]string{model.TicketStalled, model.TicketTransferOverdue}).Order("id").Limit(handoverBatch).Find(&tks).Error; err != nil {
 		return 0, nil, err
 	}
