@@ -27,15 +27,16 @@ type presence struct {
 	seen   map[string]time.Time
 }
 
-// presenceTTL is how stale the snapshot may be.
+// presenceTTL is how stale the snapshot may be (at most a tenth of the
+// away time).
 const presenceTTL = 2 * time.Second
 
 // presenceBatch bounds one read of the log.
 const presenceBatch = 5000
 
 // refresh reads what was logged since the last read.
-func (p *presence) refresh(tx *gorm.DB, now time.Time) error {
-	if p.seen != nil && now.Sub(p.readAt) < presenceTTL && !now.Before(p.readAt) {
+func (p *presence) refresh(tx *gorm.DB, now time.Time, away time.Duration) error {
+	if p.seen != nil && now.Sub(p.readAt) < min(presenceTTL, away/10) && !now.Before(p.readAt) {
 		return nil
 	}
 	if p.seen == nil {
@@ -102,7 +103,7 @@ func present(seen map[string]time.Time, user string, now time.Time, away time.Du
 func (p *Pipeline) lastSeen(tx *gorm.DB, now time.Time) (map[string]time.Time, error) {
 	p.presence.mu.Lock()
 	defer p.presence.mu.Unlock()
-	if err := p.presence.refresh(tx, now); err != nil {
+	if err := p.presence.refresh(tx, now, p.away); err != nil {
 		return nil, err
 	}
 	return maps.Clone(p.presence.seen), nil
