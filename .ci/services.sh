@@ -5,8 +5,18 @@
 #   MariaDB: 127.0.0.1:3306, user orderhub / password orderhub, ALL PRIVILEGES
 #            (tests CREATE/DROP one database per test: oh_t_<random>)
 #   Redis:   127.0.0.1:6379, no persistence
+#   MariaDB replication pair (model's read-replica tests):
+#            127.0.0.1:3307 primary (binlog on, server id 1) and
+#            127.0.0.1:3308 replica of it (server id 2, read only),
+#            user orderhub / orderhub on both. Their own pair, not 3306: the
+#            shared server runs without a binlog (turning it on needs a
+#            restart), and a replica of it would replay every test's DDL.
+#   Redis Sentinel (redis Sentinel tests): master 127.0.0.1:6380, its
+#            replica 127.0.0.1:6381, sentinels 127.0.0.1:26379 and :26380
+#            watching master name "orderhub-ci" (quorum 1). After a test's
+#            failover the roles of 6380 and 6381 are swapped; that is fine.
 #
-# Logs: /var/log/orderhub-ci/{mariadb,redis}.log
+# Logs: /var/log/orderhub-ci/{mariadb,redis}*.log
 set -euo pipefail
 
 LOG_DIR=/var/log/orderhub-ci
@@ -158,3 +168,117 @@ else
   say "Redis is up"
 fi
 say "Redis ready: 127.0.0.1:6379"
+
+# ---------------------------------------------------------------- MariaDB replication pair
+REPL_DIR=/var/lib/orderhub-ci
+REPL_PRIMARY_PORT=3307
+REPL_REPLICA_PORT=3308
+
+repl_sock() { echo "$RUNDIR/orderhub-$1.sock"; }
+repl_sql() { "$CLIENT" --protocol=socket --socket="$(repl_sock "$1")" -uroot -N -B "${@:2}"; }
+repl_ping() { "$ADMIN" --protocol=socket --socket="$(repl_sock "$1")" -uroot --connect-timeout=2 ping >/dev/null 2>&1; }
+replica_running() {
+  local st
+  st=$("$CLIENT" --protocol=socket --socket="$(repl_sock replica)" -uroot -e 'SHOW SLAVE STATUS\G' 2>/dev/null) || return 1
+  grep -q 'Slave_IO_Running: Yes' <<<"$st" && grep -q 'Slave_SQL_Running: Yes' <<<"$st"
+}
+
+# repl_start NAME PORT SERVER_ID EXTRA...: a fresh datadir on first use, then
+# the server in the background; returns once it answers.
+repl_start() {
+  local name=$1 port=$2 id=$3 dir="$REPL_DIR/mysql-$1" log="$LOG_DIR/mariadb-$1.log"
+  shift 3
+  if repl_ping "$name"; then
+    return 0
+  fi
+  mkdir -p "$REPL_DIR" "$RUNDIR"
+  chown mysql:mysql "$RUNDIR"
+  touch "$log"
+  chown mysql:mysql "$log"
+  if [ ! -d "$dir/mysql" ]; then
+    mkdir -p "$dir"
+    chown mysql:mysql "$dir"
+    mariadb-install-db --user=mysql --datadir="$dir" --skip-test-db >>"$log" 2>&1 \
+      || { tail -n 40 "$log" >&2; die "mariadb-install-db for the $name failed (log: $log)"; }
+  fi
+  rm -f "$(repl_sock "$name")"
+  say "starting the replication $name on 127.0.0.1:$port (log: $log)"
+  # Small: the replica tests hold a few rows. No performance schema, a
+  # small buffer pool, so the pair costs little beside the shared server.
+  setsid nohup "$MYSQLD" \
+    --no-defaults \
+    --user=mysql \
+    --datadir="$dir" \
+    --socket="$(repl_sock "$name")" \
+    --pid-file="$RUNDIR/orderhub-$name.pid" \
+    --bind-address=127.0.0.1 \
+    --port="$port" \
+    --server-id="$id" \
+    --max-connections=200 \
+    --character-set-server=utf8mb4 \
+    --collation-server=utf8mb4_general_ci \
+    --innodb-buffer-pool-size=64M \
+    --innodb-log-file-size=48M \
+    --innodb-flush-log-at-trx-commit=2 \
+    --performance-schema=OFF \
+    --skip-name-resolve \
+    --log-error="$log" \
+    "$@" \
+    </dev/null >>"$log" 2>&1 &
+  local deadline=$((SECONDS + WAIT_SECS))
+  until repl_ping "$name"; do
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      tail -n 40 "$log" >&2 || true
+      die "the replication $name did not answer within ${WAIT_SECS}s (log: $log)"
+    fi
+    sleep 1
+  done
+}
+
+# The orderhub user on one server, outside the binlog (each server gets its
+# own; nothing about users replicates).
+repl_users() {
+  repl_sql "$1" <<'SQL' || die "could not create the users on the replication $1"
+SET SESSION sql_log_bin = 0;
+CREATE USER IF NOT EXISTS 'orderhub'@'127.0.0.1' IDENTIFIED BY 'orderhub';
+CREATE USER IF NOT EXISTS 'orderhub'@'localhost' IDENTIFIED BY 'orderhub';
+GRANT ALL PRIVILEGES ON *.* TO 'orderhub'@'127.0.0.1';
+GRANT ALL PRIVILEGES ON *.* TO 'orderhub'@'localhost';
+CREATE USER IF NOT EXISTS 'repl'@'127.0.0.1' IDENTIFIED BY 'repl';
+GRANT REPLICATION SLAVE ON *.* TO 'repl'@'127.0.0.1';
+FLUSH PRIVILEGES;
+SQL
+}
+
+if repl_ping primary && repl_ping replica && replica_running; then
+  say "MariaDB replication pair already running"
+else
+  repl_start primary "$REPL_PRIMARY_PORT" 1 --log-bin=orderhub-bin --binlog-format=ROW --sync-binlog=0 --expire-logs-days=1
+  repl_start replica "$REPL_REPLICA_PORT" 2 --relay-log=orderhub-relay --read-only=ON --skip-log-bin
+  repl_users primary
+  repl_users replica
+  # A replica that was set up before resumes from where it was; a new one
+  # (or one whose threads were left stopped, e.g. by a killed test) is
+  # pointed at the primary's current position and started.
+  if ! repl_sql replica -e 'START SLAVE' 2>/dev/null || ! { sleep 1; replica_running; }; then
+    read -r file pos < <(repl_sql primary -e 'SHOW MASTER STATUS' | awk '{print $1, $2}')
+    [ -n "${file:-}" ] || die "the replication primary has no binlog"
+    repl_sql replica <<SQL || die "could not point the replica at the primary"
+STOP SLAVE;
+RESET SLAVE ALL;
+CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=$REPL_PRIMARY_PORT, MASTER_USER='repl',
+  MASTER_PASSWORD='repl', MASTER_LOG_FILE='$file', MASTER_LOG_POS=$pos, MASTER_USE_GTID=no,
+  MASTER_CONNECT_RETRY=1, MASTER_DELAY=0;
+START SLAVE;
+SQL
+  fi
+  deadline=$((SECONDS + 30))
+  until replica_running; do
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      "$CLIENT" --protocol=socket --socket="$(repl_sock replica)" -uroot -e 'SHOW SLAVE STATUS\G' >&2 || true
+      die "the replica on 127.0.0.1:$REPL_REPLICA_PORT does not replicate (log: $LOG_DIR/mariadb-replica.log)"
+    fi
+    sleep 1
+  done
+fi
+say "MariaDB replication ready: primary orderhub/orderhub@127.0.0.1:$REPL_PRIMARY_PORT, replica 127.0.0.1:$REPL_REPLICA_PORT"

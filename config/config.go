@@ -34,6 +34,8 @@ type Config struct {
 	// background after the server is up.
 	DemoHistory bool `yaml:"demo_history" env:"DEMO_HISTORY"`
 
+	// MySQL holds the read replicas, in config/mysql.go.
+	MySQL  MySQL  `yaml:"mysql" envPrefix:"MYSQL_"`
 	Redis  Redis  `yaml:"redis" envPrefix:"REDIS_"`
 	WeCom  WeCom  `yaml:"wecom" envPrefix:"WECOM_"`
 	WeChat WeChat `yaml:"wechat"`
@@ -190,6 +192,7 @@ func Default() Config {
 		Intake:   Intake{ReviewRole: "customer_service", DraftTTL: Duration(30 * time.Minute)},
 		Practice: DefaultPractice(),
 		Backup:   Backup{Keep: 7},
+		MySQL:    DefaultMySQL(),
 		WorkTime: DefaultWorkTime(),
 		SMS:      DefaultSMS(),
 		Promise:  DefaultPromise(),
@@ -325,6 +328,9 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if err := c.validateBackup(); err != nil {
+		return err
+	}
+	if err := c.validateMySQL(); err != nil {
 		return err
 	}
 	if err := c.validatePractice(); err != nil {

@@ -21,6 +21,9 @@ type Options struct {
 	MySQLDSN   string
 	SQLitePath string
 	Log        *slog.Logger
+	// Replicas are read replicas of the MySQL/MariaDB primary; reads marked
+	// OnReplica go to them (see replicas.go).
+	Replicas ReplicaOptions
 }
 
 // Open opens the database and checks that it answers.
@@ -80,6 +83,12 @@ func Open(ctx context.Context, o Options) (*gorm.DB, error) {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("ping database: %w", err)
 	}
+	if len(o.Replicas.DSNs) > 0 {
+		if err := openReplicas(ctx, db, o.Replicas, o.Log); err != nil {
+			_ = sqlDB.Close()
+			return nil, fmt.Errorf("open replicas: %w", err)
+		}
+	}
 	return db, nil
 }
 
@@ -122,8 +131,11 @@ func Row(db *gorm.DB, m any) *gorm.DB {
 	return q.Table("`" + stmt.Schema.Table + "` FORCE INDEX (PRIMARY)")
 }
 
-// Close closes the pool under db.
+// Close closes the pool under db, and its replicas'.
 func Close(db *gorm.DB) error {
+	if set, ok := db.Config.Plugins[replicasPlugin].(*replicaSet); ok {
+		set.close()
+	}
 	sqlDB, err := db.DB()
 	if err != nil {
 		return err

@@ -72,7 +72,8 @@ func OpenStores(ctx context.Context, cfg config.Config, log *slog.Logger) (*App,
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("data dir %s: %w", cfg.DataDir, err)
 	}
-	db, err := model.Open(ctx, model.Options{MySQLDSN: cfg.MySQLDSN, SQLitePath: filepath.Join(cfg.DataDir, "orderhub.db"), Log: log})
+	db, err := model.Open(ctx, model.Options{MySQLDSN: cfg.MySQLDSN, SQLitePath: filepath.Join(cfg.DataDir, "orderhub.db"), Log: log,
+		Replicas: model.ReplicaOptions{DSNs: cfg.MySQL.Replicas, MaxLag: cfg.MySQL.ReplicaMaxLag.D(), CheckEvery: cfg.MySQL.ReplicaCheck.D()}})
 	if err != nil {
 		return nil, err
 	}

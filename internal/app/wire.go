@@ -9,6 +9,7 @@ import (
 
 	"orderhub/bot"
 	"orderhub/miniprogram"
+	"orderhub/model"
 	"orderhub/service"
 	"orderhub/web"
 )
@@ -21,7 +22,7 @@ import (
 func (a *App) wire() error {
 	cfg, clock, loc := a.cfg, a.clock, a.cfg.Location()
 	a.registry = prometheus.NewRegistry()
-	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), newReplicaCollector(a.db))
 	secret, err := trackingSecret(cfg)
 	if err != nil {
 		return err
@@ -86,7 +87,7 @@ func (a *App) wire() error {
 	// The rest of the back office.
 	a.staffing = service.NewStaffing(a.db, a.pipe, clock, cfg.Roles)
 	a.imports = service.NewImports(a.db, clock, cfg.Roles).WithProgress(a.rdb, cfg.Redis.Prefix).WithBuyerCache(a.buyerCache)
-	a.exports = service.NewExports(a.db, a.pipe, loc).WithChannelNames(channelNames(cfg.Channels))
+	a.exports = service.NewExports(model.OnReplica(a.db), a.pipe, loc).WithChannelNames(channelNames(cfg.Channels))
 	a.dirSync = service.NewDirectorySync(a.db, a.staffing, wc, clock, loc, a.log)
 	a.esc = service.NewEscalator(a.db, a.orders, a.tickets, cfg.Escalation, clock, loc, a.log)
 
@@ -111,21 +112,26 @@ func (a *App) wire() error {
 	}
 	a.buyers = miniprogram.New(mp)
 
-	// The supervisors' side: the board, its metrics, the digest.
+	// The supervisors' side: the board, its metrics, the digest. The
+	// board, its gauges, the metrics, insight and exports only show
+	// figures, so a read replica may answer them (model.OnReplica); the
+	// stocking lists and the digest, which decide what is sent, read the
+	// primary.
+	views := model.OnReplica(a.db)
 	w := &warRoom{
-		board:    service.NewBoard(a.db, a.pipe, clock, cfg.Dashboard.AtRisk),
-		measures: service.NewMeasures(a.db, a.pipe, clock, loc, cfg.Dashboard.OTIFWindow.D()),
-		insight:  service.NewInsight(a.db, clock, loc, cfg.Dashboard.RemarkTerms),
+		board:    service.NewBoard(views, a.pipe, clock, cfg.Dashboard.AtRisk),
+		measures: service.NewMeasures(views, a.pipe, clock, loc, cfg.Dashboard.OTIFWindow.D()),
+		insight:  service.NewInsight(views, clock, loc, cfg.Dashboard.RemarkTerms),
 	}
 	a.registry.MustRegister(w.board.Collector())
-	w.stocking = service.NewStocking(a.db, w.insight, a.pipe, clock, loc, cfg.Stocking).
+	w.stocking = service.NewStocking(a.db, service.NewInsight(a.db, clock, loc, cfg.Dashboard.RemarkTerms), a.pipe, clock, loc, cfg.Stocking).
 		WithSMS(cfg.SMS.Enabled() && cfg.SMS.StockingTemplate != "").WithOrders(a.orders)
 	if cfg.Dashboard.DigestAt != "" {
 		url := ""
 		if cfg.PublicURL != "" {
 			url = strings.TrimRight(cfg.PublicURL, "/") + "/dashboard"
 		}
-		if w.digest, err = service.NewDigest(a.db, w.measures, a.pipe, clock, loc, cfg.Dashboard.DigestAt, cfg.Dashboard.DigestRoles, url, a.log); err != nil {
+		if w.digest, err = service.NewDigest(a.db, service.NewMeasures(a.db, a.pipe, clock, loc, cfg.Dashboard.OTIFWindow.D()), a.pipe, clock, loc, cfg.Dashboard.DigestAt, cfg.Dashboard.DigestRoles, url, a.log); err != nil {
 			return err
 		}
 	}
