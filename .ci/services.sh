@@ -15,6 +15,7 @@
 #            replica 127.0.0.1:6381, sentinels 127.0.0.1:26379 and :26380
 #            watching master name "orderhub-ci" (quorum 1). After a test's
 #            failover the roles of 6380 and 6381 are swapped; that is fine.
+#   Redis Cluster (the Cluster test): masters 127.0.0.1:7000, :7001, :7002.
 #
 # Logs: /var/log/orderhub-ci/{mariadb,redis}*.log
 set -euo pipefail
@@ -282,3 +283,129 @@ SQL
   done
 fi
 say "MariaDB replication ready: primary orderhub/orderhub@127.0.0.1:$REPL_PRIMARY_PORT, replica 127.0.0.1:$REPL_REPLICA_PORT"
+
+# ---------------------------------------------------------------- Redis Sentinel
+# A master and its replica, watched by two sentinels (quorum 1, so a single
+# sentinel's view suffices and SENTINEL FAILOVER needs no agreement). The
+# data is disposable: unless all of it answers, it is started afresh.
+SENTINEL_MASTER=orderhub-ci
+SENTINEL_PORTS="26379 26380"
+SENTINEL_REDIS_PORTS="6380 6381"
+SENTINEL_DIR="$REPL_DIR/sentinel"
+
+rcli() { timeout 5 redis-cli -h 127.0.0.1 -p "$1" "${@:2}" 2>/dev/null; }
+sentinel_ready() {
+  local p addr port
+  for p in $SENTINEL_PORTS; do
+    [ "$(rcli "$p" ping)" = "PONG" ] || return 1
+    addr=$(rcli "$p" sentinel get-master-addr-by-name "$SENTINEL_MASTER") || return 1
+    port=$(sed -n 2p <<<"$addr")
+    [ -n "$port" ] || return 1
+    rcli "$port" info replication | grep -q '^role:master' || return 1
+    rcli "$port" info replication | grep -q '^connected_slaves:1' || return 1
+    # The sentinel knows the replica and finds it healthy: only then can it
+    # fail over.
+    rcli "$p" sentinel replicas "$SENTINEL_MASTER" | grep -qx 'slave' || return 1
+    rcli "$p" sentinel replicas "$SENTINEL_MASTER" | grep -q 's_down\|o_down\|disconnected' && return 1
+  done
+  return 0
+}
+
+if sentinel_ready; then
+  say "Redis Sentinel already running"
+else
+  for p in $SENTINEL_PORTS $SENTINEL_REDIS_PORTS; do
+    pidf="/run/orderhub-ci-redis-$p.pid"
+    if [ -s "$pidf" ] && kill -0 "$(cat "$pidf")" 2>/dev/null; then
+      kill "$(cat "$pidf")" 2>/dev/null || true
+    fi
+    rm -f "$pidf"
+  done
+  sleep 0.5
+  mkdir -p "$SENTINEL_DIR"
+  master_port=${SENTINEL_REDIS_PORTS%% *}
+  for p in $SENTINEL_REDIS_PORTS; do
+    extra=()
+    [ "$p" = "$master_port" ] || extra=(--replicaof 127.0.0.1 "$master_port")
+    redis-server --bind 127.0.0.1 --port "$p" --daemonize yes --save '' --appendonly no \
+      --dir "$SENTINEL_DIR" --logfile "$LOG_DIR/redis-$p.log" --pidfile "/run/orderhub-ci-redis-$p.pid" \
+      "${extra[@]}" || die "redis-server on $p failed to start (log: $LOG_DIR/redis-$p.log)"
+  done
+  for p in $SENTINEL_PORTS; do
+    # Sentinel rewrites its config file (the master it follows after a
+    # failover), so each gets its own, written afresh here.
+    cat >"$SENTINEL_DIR/sentinel-$p.conf" <<CONF
+bind 127.0.0.1
+port $p
+daemonize yes
+pidfile /run/orderhub-ci-redis-$p.pid
+logfile $LOG_DIR/redis-sentinel-$p.log
+dir $SENTINEL_DIR
+sentinel monitor $SENTINEL_MASTER 127.0.0.1 $master_port 1
+sentinel down-after-milliseconds $SENTINEL_MASTER 2000
+sentinel failover-timeout $SENTINEL_MASTER 10000
+sentinel parallel-syncs $SENTINEL_MASTER 1
+CONF
+    redis-server "$SENTINEL_DIR/sentinel-$p.conf" --sentinel \
+      || die "redis sentinel on $p failed to start (log: $LOG_DIR/redis-sentinel-$p.log)"
+  done
+  deadline=$((SECONDS + 60))
+  until sentinel_ready; do
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      for p in $SENTINEL_PORTS; do tail -n 20 "$LOG_DIR/redis-sentinel-$p.log" >&2 || true; done
+      die "Redis Sentinel did not see a master with a healthy replica within 60s"
+    fi
+    sleep 0.5
+  done
+fi
+say "Redis Sentinel ready: sentinels 127.0.0.1:${SENTINEL_PORTS// /,127.0.0.1:}, master name $SENTINEL_MASTER"
+
+# ---------------------------------------------------------------- Redis Cluster
+# Three masters, no replicas (the Cluster tests check that every command
+# orderhub sends works across slots; failover is Sentinel's test). Started
+# afresh unless the cluster answers cluster_state:ok.
+CLUSTER_PORTS="7000 7001 7002"
+CLUSTER_DIR="$REPL_DIR/cluster"
+cluster_ready() {
+  local p
+  for p in $CLUSTER_PORTS; do
+    rcli "$p" cluster info | grep -q '^cluster_state:ok' || return 1
+  done
+}
+if cluster_ready; then
+  say "Redis Cluster already running"
+else
+  for p in $CLUSTER_PORTS; do
+    pidf="/run/orderhub-ci-redis-$p.pid"
+    if [ -s "$pidf" ] && kill -0 "$(cat "$pidf")" 2>/dev/null; then
+      kill "$(cat "$pidf")" 2>/dev/null || true
+    fi
+    rm -f "$pidf"
+  done
+  sleep 0.5
+  rm -rf "$CLUSTER_DIR"
+  mkdir -p "$CLUSTER_DIR"
+  nodes=()
+  for p in $CLUSTER_PORTS; do
+    redis-server --bind 127.0.0.1 --port "$p" --daemonize yes --save '' --appendonly no \
+      --cluster-enabled yes --cluster-config-file "nodes-$p.conf" --cluster-node-timeout 2000 \
+      --dir "$CLUSTER_DIR" --logfile "$LOG_DIR/redis-cluster-$p.log" --pidfile "/run/orderhub-ci-redis-$p.pid" \
+      || die "redis-server (cluster) on $p failed to start (log: $LOG_DIR/redis-cluster-$p.log)"
+    nodes+=("127.0.0.1:$p")
+  done
+  deadline=$((SECONDS + 30))
+  for p in $CLUSTER_PORTS; do
+    until [ "$(rcli "$p" ping)" = "PONG" ]; do
+      [ "$SECONDS" -lt "$deadline" ] || die "redis-server (cluster) on $p does not answer"
+      sleep 0.2
+    done
+  done
+  timeout 60 redis-cli --cluster create "${nodes[@]}" --cluster-replicas 0 --cluster-yes >"$LOG_DIR/redis-cluster-create.log" 2>&1 \
+    || { tail -n 20 "$LOG_DIR/redis-cluster-create.log" >&2; die "redis-cli --cluster create failed"; }
+  deadline=$((SECONDS + 30))
+  until cluster_ready; do
+    [ "$SECONDS" -lt "$deadline" ] || die "the Redis Cluster did not reach cluster_state:ok within 30s"
+    sleep 0.3
+  done
+fi
+say "Redis Cluster ready: 127.0.0.1:${CLUSTER_PORTS// /,127.0.0.1:}"

@@ -35,7 +35,7 @@ type Deps struct {
 	// then says so and offers typing the order).
 	OCR    service.OCR
 	Media  MediaSource
-	Redis  *redis.Client
+	Redis  redis.UniversalClient
 	Prefix string
 	// DataDir is where waybill photos are stored (under waybills/).
 	DataDir  string

@@ -34,7 +34,7 @@ type Callback struct {
 	crypto *Crypto
 	inbox  *service.Inbox
 	runner *Runner
-	rdb    *redis.Client
+	rdb    redis.UniversalClient
 	prefix string
 	clock  service.Clock
 	log    *slog.Logger
@@ -64,7 +64,7 @@ func (h *Callback) WithPractice(r PracticeRouter) *Callback {
 }
 
 // NewCallback returns the callback handler.
-func NewCallback(crypto *Crypto, inbox *service.Inbox, runner *Runner, rdb *redis.Client, prefix string, clock service.Clock, log *slog.Logger) *Callback {
+func NewCallback(crypto *Crypto, inbox *service.Inbox, runner *Runner, rdb redis.UniversalClient, prefix string, clock service.Clock, log *slog.Logger) *Callback {
 	if crypto == nil || inbox == nil || runner == nil || rdb == nil || clock == nil || log == nil {
 		panic("bot: NewCallback: nil dependency")
 	}

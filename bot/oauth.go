@@ -29,7 +29,7 @@ type OAuth struct {
 // NewOAuth returns the web login of one self-built app. base replaces
 // open.weixin.qq.com in the authorize URL (the demo's local WeCom); empty
 // keeps WeCom's.
-func NewOAuth(corpID, secret string, agentID string, rdb *redis.Client, prefix, base string) *OAuth {
+func NewOAuth(corpID, secret string, agentID string, rdb redis.UniversalClient, prefix, base string) *OAuth {
 	if corpID == "" || secret == "" || rdb == nil {
 		panic("bot: NewOAuth: missing corp id, secret or redis")
 	}

@@ -59,7 +59,7 @@ type WeCom struct {
 }
 
 // NewWeCom returns a client for one self-built app.
-func NewWeCom(corpID, secret string, agentID int, rdb *redis.Client, prefix string, loc *time.Location) *WeCom {
+func NewWeCom(corpID, secret string, agentID int, rdb redis.UniversalClient, prefix string, loc *time.Location) *WeCom {
 	if corpID == "" || secret == "" || rdb == nil || loc == nil {
 		panic("bot: NewWeCom: missing corp id, secret, redis or location")
 	}

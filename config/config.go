@@ -126,6 +126,10 @@ type Redis struct {
 	Password string `yaml:"password" env:"PASSWORD"`
 	DB       int    `yaml:"db" env:"DB"`
 	Prefix   string `yaml:"prefix" env:"PREFIX"`
+	// Sentinel and Cluster replace Addr for a Redis that survives a
+	// node's loss; see config/redis.go.
+	Sentinel RedisSentinel `yaml:"sentinel" envPrefix:"SENTINEL_"`
+	Cluster  RedisCluster  `yaml:"cluster" envPrefix:"CLUSTER_"`
 }
 
 // Reserve tunes stock reservation.
@@ -285,6 +289,9 @@ func (c *Config) Validate() error {
 	}
 	if c.AdminToken != "" && len(c.AdminToken) < 12 {
 		return errors.New("config: admin_token (ORDERHUB_ADMIN_TOKEN): must be at least 12 characters")
+	}
+	if err := c.validateRedis(); err != nil {
+		return err
 	}
 	if c.Redis.DB < 0 {
 		return errors.New("config: redis.db (ORDERHUB_REDIS_DB): must be >= 0")

@@ -42,7 +42,7 @@ type Deps struct {
 	// WeChat exchanges login codes; nil when no app id is configured, which
 	// is the embedded demo: then `dev:<name>` codes log in as demo buyers.
 	WeChat Coder
-	Redis  *redis.Client
+	Redis  redis.UniversalClient
 	// SessionSecret signs login tokens (derived from ORDERHUB_SECRET, so
 	// every instance verifies every other's tokens without Redis).
 	SessionSecret []byte

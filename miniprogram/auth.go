@@ -152,8 +152,11 @@ func (a *API) parseSession(token string) (session, bool) {
 	return s, a.d.Clock().Before(s.expires)
 }
 
+// revokedKey carries the buyer's hash tag: it is read in one MGET with the
+// buyer's cache entry (Buyers.ByIDUnlessMarked), which a Redis Cluster
+// answers only for keys of one slot.
 func (a *API) revokedKey(s session) string {
-	return a.d.Prefix + "mp:revoked:" + hex.EncodeToString(s.id)
+	return a.d.Prefix + "mp:revoked:" + service.BuyerKeyTag(s.buyerID) + ":" + hex.EncodeToString(s.id)
 }
 
 const buyerKey = "orderhub.buyer"

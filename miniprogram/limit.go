@@ -20,7 +20,7 @@ import (
 // instance (n instances allow up to n times as much), which beats both
 // refusing everyone and limiting no one.
 type limiter struct {
-	rdb    *redis.Client
+	rdb    redis.UniversalClient
 	prefix string // key prefix, e.g. "<redis prefix>mp:ratelimit:"
 	limit  int
 	window time.Duration
@@ -40,7 +40,7 @@ type count struct {
 	end time.Time
 }
 
-func newLimiter(rdb *redis.Client, prefix string, limit int, window time.Duration, log *slog.Logger) *limiter {
+func newLimiter(rdb redis.UniversalClient, prefix string, limit int, window time.Duration, log *slog.Logger) *limiter {
 	return &limiter{rdb: rdb, prefix: prefix, limit: limit, window: window, log: log, local: map[string]*count{}}
 }
 

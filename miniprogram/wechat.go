@@ -62,7 +62,7 @@ type WeChat struct {
 }
 
 // NewWeChat returns a WeChat client for the mini-program appID.
-func NewWeChat(appID, appSecret string, rdb *redis.Client, prefix string) *WeChat {
+func NewWeChat(appID, appSecret string, rdb redis.UniversalClient, prefix string) *WeChat {
 	if appID == "" || rdb == nil {
 		panic("miniprogram: NewWeChat: no app id or redis")
 	}

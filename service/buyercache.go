@@ -47,7 +47,7 @@ const (
 
 // BuyerCache keeps Buyers.ByID's answer — the buyer and the customer they
 // order for, what every authenticated mini-program request looks up — in
-// Redis under "<prefix>buyer:v1:<buyer id>".
+// Redis under "<prefix>buyer:v1:{b<buyer id>}".
 //
 // The database stays the truth: a miss, a bad payload, a Redis error or a
 // slow Redis (over buyerCacheTimeout) reads the database and the request
@@ -76,7 +76,7 @@ const (
 //
 // A nil *BuyerCache caches nothing (tests, the practice sandbox).
 type BuyerCache struct {
-	rdb    *redis.Client // a view of the app's client with short timeouts
+	rdb    redis.UniversalClient // a view of the app's client with short timeouts
 	prefix string
 	ttl    time.Duration
 	fence  time.Duration
@@ -87,18 +87,29 @@ type BuyerCache struct {
 }
 
 // NewBuyerCache returns a BuyerCache on rdb under the app's key prefix.
-func NewBuyerCache(rdb *redis.Client, prefix string, log *slog.Logger) *BuyerCache {
+func NewBuyerCache(rdb redis.UniversalClient, prefix string, log *slog.Logger) *BuyerCache {
 	if rdb == nil || log == nil {
 		panic("service: NewBuyerCache: nil dependency")
 	}
 	// WithTimeout shares rdb's connection pool; only the read and write
-	// deadlines of this view's commands are shorter.
-	return &BuyerCache{rdb: rdb.WithTimeout(buyerCacheTimeout), prefix: prefix, ttl: BuyerCacheTTL, fence: buyerFence, log: log}
+	// deadlines of this view's commands are shorter. A Sentinel-backed
+	// client is a *redis.Client too; on a Cluster the calls' own context
+	// deadlines bound them.
+	if c, ok := rdb.(*redis.Client); ok {
+		rdb = c.WithTimeout(buyerCacheTimeout)
+	}
+	return &BuyerCache{rdb: rdb, prefix: prefix, ttl: BuyerCacheTTL, fence: buyerFence, log: log}
 }
 
 func (c *BuyerCache) key(id uint64) string {
-	return c.prefix + buyerKeyPart + strconv.FormatUint(id, 10)
+	return c.prefix + buyerKeyPart + BuyerKeyTag(id)
 }
+
+// BuyerKeyTag is the Redis Cluster hash tag of the keys about one buyer,
+// "{b<id>}": a key that is read together with the buyer's cache entry in
+// one command (the session revocation mark, one MGET) carries it too, so
+// both hash to one slot and a Cluster answers the MGET.
+func BuyerKeyTag(id uint64) string { return "{b" + strconv.FormatUint(id, 10) + "}" }
 
 func (c *BuyerCache) down() bool { return time.Now().UnixNano() < c.downUntil.Load() }
 

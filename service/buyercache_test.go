@@ -384,7 +384,7 @@ func TestBuyerCacheUnlessMarked(t *testing.T) {
 		}
 		t.Cleanup(func() { _ = counted.Close() })
 		prefix := service.BuyerCacheKey(c.cache, 0)
-		prefix = prefix[:len(prefix)-len("buyer:v1:0")]
+		prefix = prefix[:len(prefix)-len("buyer:v1:"+service.BuyerKeyTag(0))]
 		cache := service.NewBuyerCache(counted, prefix, modeltest.Log())
 		buyers := service.NewBuyers(db, c.clock.Now).WithCache(cache)
 		mark := prefix + "mp:revoked:test-" + strconv.FormatUint(c.id, 10)

@@ -30,7 +30,7 @@ const importStale = time.Hour
 // they run (the import's writes are one transaction, which SQLite's single
 // writer would make a progress row wait for). Without it the board shows
 // a running import without a count.
-func (im *Imports) WithProgress(rdb *redis.Client, prefix string) *Imports {
+func (im *Imports) WithProgress(rdb redis.UniversalClient, prefix string) *Imports {
 	im.rdb, im.prefix = rdb, prefix
 	return im
 }

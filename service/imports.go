@@ -93,7 +93,7 @@ type Imports struct {
 	clock Clock
 	roles []string
 	// rdb holds the rows read by running imports (WithProgress); nil: none.
-	rdb    *redis.Client
+	rdb    redis.UniversalClient
 	prefix string
 	// buyers is invalidated when an import changes customers; nil: no cache.
 	buyers *BuyerCache

@@ -23,6 +23,7 @@ import (
 	"orderhub/bot/localwecom"
 	"orderhub/config"
 	"orderhub/internal/demo"
+	"orderhub/internal/redisclient"
 	"orderhub/miniprogram"
 	"orderhub/model"
 	"orderhub/service"
@@ -39,7 +40,7 @@ type App struct {
 	log      *slog.Logger
 	clock    service.Clock
 	db       *gorm.DB
-	rdb      *redis.Client
+	rdb      redis.UniversalClient
 	mini     *miniredis.Miniredis // the in-process Redis, embedded mode only
 	registry *prometheus.Registry
 	// core is the services, bot, runner and outbox on the real database.
@@ -80,8 +81,8 @@ func OpenStores(ctx context.Context, cfg config.Config, log *slog.Logger) (*App,
 	a.db = db
 	a.closers = append(a.closers, func() { _ = model.Close(db) })
 
-	addr := cfg.Redis.Addr
-	if addr == "" {
+	rc := cfg.Redis
+	if !rc.Configured() {
 		// The same go-redis code runs against an in-process server; what it
 		// holds (locks, dedupe keys, sessions) is gone when the process ends,
 		// which a single embedded process can afford.
@@ -90,16 +91,12 @@ func OpenStores(ctx context.Context, cfg config.Config, log *slog.Logger) (*App,
 			a.Close()
 			return nil, fmt.Errorf("embedded redis: %w", err)
 		}
-		addr = a.mini.Addr()
+		rc.Addr = a.mini.Addr()
 		a.closers = append(a.closers, a.mini.Close, expireEmbedded(a.mini, time.Second))
 	}
-	// Short timeouts: with Redis down, reservations go on with database
-	// locks alone, and a long dial timeout would stall every one of them.
-	a.rdb = redis.NewClient(&redis.Options{
-		Addr: addr, Password: cfg.Redis.Password, DB: cfg.Redis.DB,
-		DialTimeout: 300 * time.Millisecond, ReadTimeout: 500 * time.Millisecond, WriteTimeout: 500 * time.Millisecond,
-		PoolSize: 64, MaxRetries: 1,
-	})
+	// Short timeouts (redisclient): with Redis down, reservations go on
+	// with database locks alone. One server, a Sentinel-watched master or a Cluster (internal/redisclient).
+	a.rdb = redisclient.New(rc)
 	a.closers = append(a.closers, func() { _ = a.rdb.Close() })
 	return a, nil
 }

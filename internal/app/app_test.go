@@ -54,13 +54,15 @@ func testAppsWith(t *testing.T, mysql bool, redisAddr string, n int, tune func(*
 			cfg.WeCom.Local = config.WeComLocalInsecure
 		}
 	}
-	if redisAddr == "" {
-		redisAddr = modeltest.RedisAddr()
+	if !cfg.Redis.Configured() { // tune may have named sentinels or a cluster
+		if redisAddr == "" {
+			redisAddr = modeltest.RedisAddr()
+		}
+		if redisAddr == "" {
+			redisAddr = miniredis.RunT(t).Addr()
+		}
+		cfg.Redis.Addr = redisAddr
 	}
-	if redisAddr == "" {
-		redisAddr = miniredis.RunT(t).Addr()
-	}
-	cfg.Redis.Addr = redisAddr
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}

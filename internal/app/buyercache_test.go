@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -51,7 +50,7 @@ func TestBuyerCacheWired(t *testing.T) {
 			t.Fatal(err)
 		}
 		// key is the entry service.BuyerCache keeps for the buyer.
-		key := apps[0].cfg.Redis.Prefix + "buyer:v1:" + strconv.FormatUint(b.ID, 10)
+		key := apps[0].cfg.Redis.Prefix + "buyer:v1:" + service.BuyerKeyTag(b.ID)
 		customer := func() map[string]any {
 			t.Helper()
 			_, m := call(0, "GET", "/api/mp/v1/me", tok, "")

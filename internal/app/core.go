@@ -36,7 +36,7 @@ type core struct {
 type coreDeps struct {
 	cfg   config.Config
 	db    *gorm.DB
-	rdb   *redis.Client
+	rdb   redis.UniversalClient
 	clock service.Clock
 	log   *slog.Logger
 	// prefix is its Redis keys' prefix (a sandbox's own under the real one).

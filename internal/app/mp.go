@@ -33,7 +33,7 @@ type mpParts struct {
 
 // newMiniProgram builds the WeChat client (with an app id) and the
 // subscribe-message notifier; the outbox sends with the notifier.
-func newMiniProgram(cfg config.Config, rdb *redis.Client, log *slog.Logger) *mpParts {
+func newMiniProgram(cfg config.Config, rdb redis.UniversalClient, log *slog.Logger) *mpParts {
 	p := &mpParts{}
 	var sub miniprogram.Subscriber
 	if cfg.WeChat.AppID != "" {

@@ -40,7 +40,7 @@ import (
 type practice struct {
 	cfg    config.Config
 	real   *gorm.DB
-	rdb    *redis.Client
+	rdb    redis.UniversalClient
 	clock  service.Clock
 	log    *slog.Logger
 	wecom  service.Sender // the real WeCom sender, behind practiceSender
@@ -102,7 +102,7 @@ type sandbox struct {
 	done sync.WaitGroup
 }
 
-func newPractice(cfg config.Config, real *gorm.DB, rdb *redis.Client, clock service.Clock, log *slog.Logger, wecom service.Sender, media bot.MediaSource, ocr service.OCR) (*practice, error) {
+func newPractice(cfg config.Config, real *gorm.DB, rdb redis.UniversalClient, clock service.Clock, log *slog.Logger, wecom service.Sender, media bot.MediaSource, ocr service.OCR) (*practice, error) {
 	p := &practice{cfg: cfg, real: real, rdb: rdb, clock: clock, log: log, wecom: wecom, media: media, ocr: ocr, sandboxes: map[string]*sandbox{}}
 	if !cfg.Embedded() {
 		dsn := cfg.Practice.MySQLDSN

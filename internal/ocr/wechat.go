@@ -30,7 +30,7 @@ type WeChat struct {
 
 // NewWeChat returns the engine for the account appID, its access token
 // cached in Redis under prefix (shared by instances).
-func NewWeChat(appID, appSecret string, rdb *redis.Client, prefix string) *WeChat {
+func NewWeChat(appID, appSecret string, rdb redis.UniversalClient, prefix string) *WeChat {
 	cache := wxsdk.New(rdb, prefix+"wechat_ocr:")
 	return &WeChat{token: credential.NewDefaultAccessToken(appID, appSecret, credential.CacheKeyOfficialAccountPrefix, cache)}
 }

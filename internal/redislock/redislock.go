@@ -21,7 +21,7 @@ import (
 // guard the invariants, so an expired lock or a Redis outage can slow
 // things down but never let stock be oversold.
 type Locker struct {
-	rdb    *redis.Client
+	rdb    redis.UniversalClient
 	prefix string
 	ttl    time.Duration
 	wait   time.Duration
@@ -33,7 +33,7 @@ type Locker struct {
 
 // New returns a Locker whose locks expire after ttl and which waits at
 // most wait for a held lock.
-func New(rdb *redis.Client, prefix string, ttl, wait time.Duration, log *slog.Logger) *Locker {
+func New(rdb redis.UniversalClient, prefix string, ttl, wait time.Duration, log *slog.Logger) *Locker {
 	if rdb == nil || log == nil {
 		panic("redislock: New: nil dependency")
 	}

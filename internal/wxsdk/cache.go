@@ -22,7 +22,7 @@ import (
 // own access token (one gettoken per instance per expiry) instead of
 // failing every send — the library refuses a token it could not store.
 type Redis struct {
-	rdb    *redis.Client
+	rdb    redis.UniversalClient
 	prefix string
 
 	mu    sync.Mutex
@@ -37,7 +37,7 @@ type entry struct {
 var _ cache.ContextCache = (*Redis)(nil)
 
 // New returns a cache keeping its keys under prefix.
-func New(rdb *redis.Client, prefix string) *Redis {
+func New(rdb redis.UniversalClient, prefix string) *Redis {
 	return &Redis{rdb: rdb, prefix: prefix, local: map[string]entry{}}
 }
 

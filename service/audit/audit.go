@@ -28,7 +28,7 @@ import (
 // same way (checkDeliveries): the on-time rate reads them.
 type Auditor struct {
 	db    *gorm.DB
-	rdb   *redis.Client
+	rdb   redis.UniversalClient
 	keys  string // Redis key prefix
 	pipe  *service.Pipeline
 	clock kernel.Clock
@@ -39,7 +39,7 @@ type Auditor struct {
 }
 
 // New returns an Auditor that runs nightly at 02:00 local time.
-func New(db *gorm.DB, rdb *redis.Client, keyPrefix string, pipe *service.Pipeline, clock kernel.Clock, loc *time.Location, log *slog.Logger) *Auditor {
+func New(db *gorm.DB, rdb redis.UniversalClient, keyPrefix string, pipe *service.Pipeline, clock kernel.Clock, loc *time.Location, log *slog.Logger) *Auditor {
 	if db == nil || rdb == nil || pipe == nil || clock == nil || loc == nil || log == nil {
 		panic("service: New: nil dependency")
 	}
