@@ -123,7 +123,7 @@ func (a *App) wire() error {
 		measures: service.NewMeasures(views, a.pipe, clock, loc, cfg.Dashboard.OTIFWindow.D()),
 		insight:  service.NewInsight(views, clock, loc, cfg.Dashboard.RemarkTerms),
 	}
-	a.registry.MustRegister(w.board.Collector())
+	a.registry.MustRegister(w.board.Collector(), newMeasureGauges(w.measures, a.log))
 	w.stocking = service.NewStocking(a.db, service.NewInsight(a.db, clock, loc, cfg.Dashboard.RemarkTerms), a.pipe, clock, loc, cfg.Stocking).
 		WithSMS(cfg.SMS.Enabled() && cfg.SMS.StockingTemplate != "").WithOrders(a.orders)
 	if cfg.Dashboard.DigestAt != "" {
