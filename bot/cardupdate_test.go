@@ -40,6 +40,9 @@ func newCardLadder(t *testing.T, db *gorm.DB) *cardLadder {
 		{After: config.Duration(5 * time.Second), Notify: []string{"production_director"}},
 	}
 	cfg.Escalation.GroupOver = 1000 // every push its own card
+	// Each subtest climbs a new ladder seconds after the last: no gap, so
+	// the same lead gets each ladder's card (the gap has its own tests).
+	cfg.Escalation.NudgeGap = 0
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
