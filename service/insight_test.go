@@ -98,7 +98,7 @@ func TestPurchaseCalendarAndRemarkTerms(t *testing.T) {
 		// Themes: of the two customers who ordered, one asked for
 		// packaging (防潮膜, 禁用胶带, 封口), one about delivery (叉车卸货):
 		// each is half the customers.
-		themes, err := in.RemarkThemes(ctx, 90)
+		themes, err := in.RemarkThemes(ctx, 90, terms)
 		if err != nil {
 			t.Fatal(err)
 		}

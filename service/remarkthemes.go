@@ -39,14 +39,14 @@ type RemarkTheme struct {
 
 // RemarkThemes answers, for the orders of the last days days, each theme
 // with the customers who asked for it (「32% 的客户要求环保包装」) and the
-// remark terms it holds, the themes most asked for first; themes nobody
-// asked for are left out.
-func (in *Insight) RemarkThemes(ctx context.Context, days int) ([]RemarkTheme, error) {
-	terms, err := in.Remarks(ctx, days)
+// remark terms it holds — terms is what Remarks answered for the same
+// days, so the remarks are cut once — the themes most asked for first;
+// themes nobody asked for are left out.
+func (in *Insight) RemarkThemes(ctx context.Context, days int, terms []RemarkTerm) ([]RemarkTheme, error) {
+	days, err := checkDays(days)
 	if err != nil {
 		return nil, err
 	}
-	days, _ = checkDays(days)
 	defer in.use(ctx)()
 	var rows []struct {
 		CustomerID uint64

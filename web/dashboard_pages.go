@@ -243,7 +243,7 @@ func (d *Dashboard) charts(c *gin.Context) {
 		d.failPage(c, err)
 		return
 	}
-	themes, err := d.d.Insight.RemarkThemes(ctx, 90)
+	themes, err := d.d.Insight.RemarkThemes(ctx, 90, terms)
 	if err != nil {
 		d.failPage(c, err)
 		return

@@ -50,7 +50,7 @@ func MountInsight(g *gin.RouterGroup, in *service.Insight, log *slog.Logger) {
 			fail(c, log, err)
 			return
 		}
-		themes, err := in.RemarkThemes(c.Request.Context(), n)
+		themes, err := in.RemarkThemes(c.Request.Context(), n, terms)
 		if err != nil {
 			fail(c, log, err)
 			return
