@@ -27,6 +27,7 @@ import (
 	"orderhub/miniprogram"
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/service/insight"
 	"orderhub/web"
 )
 
@@ -235,7 +236,7 @@ func newHarness(t *testing.T, db *gorm.DB, o harnessOpts) *harness {
 	api := miniprogram.New(d)
 	api.Mount(srv.Engine(), srv.Staff())
 	// The stocking lists, wired after the buyers' API as main wires them.
-	h.stocking = service.NewStocking(db, service.NewInsight(db, clock.Now, cfg.Location(), nil), pipe, clock.Now, cfg.Location(), cfg.Stocking).WithOrders(h.orders)
+	h.stocking = service.NewStocking(db, insight.NewInsight(db, clock.Now, cfg.Location(), nil), pipe, clock.Now, cfg.Location(), cfg.Stocking).WithOrders(h.orders)
 	api.MountStocking(srv.Engine(), h.stocking)
 	h.handler = srv.Handler()
 	h.world()

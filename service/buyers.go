@@ -241,7 +241,7 @@ func (s *Buyers) List(ctx context.Context, customerCode string, page, size int) 
 	for _, b := range bs {
 		ids = append(ids, b.CustomerID)
 	}
-	custs, err := customersByID(db, ids)
+	custs, err := CustomersByID(db, ids)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -6,7 +6,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -40,16 +39,6 @@ var skuPattern = regexp.MustCompile(`^[A-Z0-9][A-Z0-9._-]{0,63}$`)
 
 // NormalizeSKU upper-cases and trims a SKU as typed, so "m8-50" finds M8-50.
 func NormalizeSKU(s string) string { return strings.ToUpper(strings.TrimSpace(s)) }
-
-func checkText(field, v string, max int, required bool) error {
-	if required && strings.TrimSpace(v) == "" {
-		return invalid(field, CodeRequired, "必填")
-	}
-	if utf8.RuneCountInString(v) > max {
-		return invalid(field, CodeTooLong, "超过 %d 个字", max)
-	}
-	return nil
-}
 
 // ProductInput creates a product.
 type ProductInput struct {
@@ -119,23 +108,6 @@ func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
-// MaxPage is the last page a list serves: offsets stay far from
-// overflowing, and no client pages that far on purpose.
-const MaxPage = 100000
-
-func pageBounds(page, size int) (int, int) {
-	if page < 1 {
-		page = 1
-	}
-	if page > MaxPage {
-		page = MaxPage
-	}
-	if size < 1 || size > 200 {
-		size = 50
-	}
-	return page, size
-}
-
 // Product returns the product with sku.
 func (c *Catalog) Product(ctx context.Context, sku string) (_ model.Product, err error) {
 	defer wrapOp(&err, "Catalog.Product")
@@ -148,10 +120,12 @@ func (c *Catalog) Product(ctx context.Context, sku string) (_ model.Product, err
 // Warehouses lists warehouses, highest priority first.
 func (c *Catalog) Warehouses(ctx context.Context) (_ []model.Warehouse, err error) {
 	defer wrapOp(&err, "Catalog.Warehouses")
-	return warehouses(c.db.WithContext(ctx))
+	return Warehouses(c.db.WithContext(ctx))
 }
 
-func warehouses(db *gorm.DB) ([]model.Warehouse, error) {
+// Warehouses lists the warehouses in db, highest priority first (the
+// catalog's order, byPriority); for the rooms that name them on a page.
+func Warehouses(db *gorm.DB) ([]model.Warehouse, error) {
 	var ws []model.Warehouse
 	err := byPriority(db).Find(&ws).Error
 	return ws, err

@@ -65,7 +65,7 @@ func (t *Transfers) Dispatch(ctx context.Context, in Dispatch) (TransferView, er
 			return err
 		}
 		if err := tx.Create(&model.OrderEvent{OrderID: tr.OrderID, Kind: "transfer_dispatched", Actor: actor.Label(), Fields: "{}",
-			Note: fmt.Sprintf("调拨单 #%d 已从 %s 发出（%s %s）", tr.ID, whCode(whs, tr.FromWarehouseID), in.Carrier, in.WaybillNo), CreatedAt: now}).Error; err != nil {
+			Note: fmt.Sprintf("调拨单 #%d 已从 %s 发出（%s %s）", tr.ID, WarehouseCode(whs, tr.FromWarehouseID), in.Carrier, in.WaybillNo), CreatedAt: now}).Error; err != nil {
 			return err
 		}
 		// The ticket its dispatch clock opened closes itself (the transfer

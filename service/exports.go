@@ -98,13 +98,13 @@ func (e *Exports) Orders(ctx context.Context, from, to time.Time, fn func(Financ
 	start := time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, e.loc).UTC()
 	end := time.Date(to.Year(), to.Month(), to.Day(), 0, 0, 0, 0, e.loc).AddDate(0, 0, 1).UTC()
 	db := e.db.WithContext(ctx)
-	ws, err := warehouses(db)
+	ws, err := Warehouses(db)
 	if err != nil {
 		return err
 	}
-	whCode := map[uint64]string{}
+	WarehouseCode := map[uint64]string{}
 	for _, w := range ws {
-		whCode[w.ID] = w.Code
+		WarehouseCode[w.ID] = w.Code
 	}
 	last := e.pipe.Last().Key
 	var after uint64
@@ -144,7 +144,7 @@ func (e *Exports) Orders(ctx context.Context, from, to time.Time, fn func(Financ
 			byID[c.ID] = c
 		}
 		for _, o := range ords {
-			f := FinanceOrder{Order: o, Customer: byID[o.CustomerID], Warehouse: whCode[o.WarehouseID], Entered: entered[o.ID]}
+			f := FinanceOrder{Order: o, Customer: byID[o.CustomerID], Warehouse: WarehouseCode[o.WarehouseID], Entered: entered[o.ID]}
 			if f.Entered == nil {
 				f.Entered = map[string]time.Time{}
 			}

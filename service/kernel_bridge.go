@@ -127,6 +127,7 @@ const (
 	CodeBadSignature         = kernel.CodeBadSignature
 	CodeDraftExpired         = kernel.CodeDraftExpired
 	CodeDraftIncomplete      = kernel.CodeDraftIncomplete
+	MaxPage                  = kernel.MaxPage
 )
 
 // Values of the kernel.
@@ -178,6 +179,10 @@ func forUpdate(tx *gorm.DB) *gorm.DB                  { return kernel.ForUpdate(
 func isDuplicate(err error) bool                      { return kernel.IsDuplicate(err) }
 func notFound(err error, what, key string) error      { return kernel.NotFound(err, what, key) }
 func takeOptional(q *gorm.DB, dest any) (bool, error) { return kernel.TakeOptional(q, dest) }
+func pageBounds(page, size int) (int, int)            { return kernel.PageBounds(page, size) }
+func checkText(field, v string, max int, required bool) error {
+	return kernel.CheckText(field, v, max, required)
+}
 func pendingOf(ctx context.Context) *kernel.ReplySlot { return kernel.ReplySlotOf(ctx) }
 
 func inTx(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {

@@ -49,7 +49,7 @@ type WarehouseView struct {
 // WarehouseViews lists warehouses, highest priority first, with keepers.
 func (c *Catalog) WarehouseViews(ctx context.Context) ([]WarehouseView, error) {
 	db := c.db.WithContext(ctx)
-	ws, err := warehouses(db)
+	ws, err := Warehouses(db)
 	if err != nil {
 		return nil, err
 	}
@@ -380,7 +380,7 @@ func splitTags(s string) []string {
 }
 
 func (c *Catalog) customerViews(db *gorm.DB, cs []model.Customer) ([]CustomerView, error) {
-	ws, err := warehouses(db)
+	ws, err := Warehouses(db)
 	if err != nil {
 		return nil, err
 	}

@@ -115,7 +115,7 @@ type PracticeExpired struct {
 	KeepDays int       `json:"keep_days"`
 }
 
-// DailyDigest is the figures of a day's digest (service/digest.go):
+// DailyDigest is the figures of a day's digest (service/insight/digest.go):
 // yesterday's on-time rate against the day before, what is overdue now,
 // open tickets by age, orders waiting for review, and the board's link.
 type DailyDigest struct {

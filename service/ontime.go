@@ -42,7 +42,7 @@ func Punctuality(d time.Time, p *time.Time) string {
 	}
 }
 
-// punctualitySQL is Punctuality in SQL, for counting in the database: the
+// PunctualitySQL is Punctuality in SQL, for counting in the database: the
 // conditions, over a delivered order o (its stage_entered_at the delivery)
 // with a promise, that the delivery was early (before promised −
 // OnTimeTolerance) or late (after promised + OnTimeTolerance); the edges
@@ -52,7 +52,7 @@ func Punctuality(d time.Time, p *time.Time) string {
 // become integer milliseconds since the epoch (whole seconds from
 // strftime('%s'), milliseconds from strftime('%f')): exact integer
 // arithmetic, no floating-point julian days at the edges.
-func punctualitySQL(db *gorm.DB) (early, late string, err error) {
+func PunctualitySQL(db *gorm.DB) (early, late string, err error) {
 	tol := int64(OnTimeTolerance / time.Millisecond)
 	switch name := db.Dialector.Name(); name {
 	case "mysql":

@@ -305,7 +305,8 @@ func channelName(c string) string {
 	}
 }
 
-func whCode(ws []model.Warehouse, id uint64) string {
+// WarehouseCode is the code of warehouse id among ws, or the id itself.
+func WarehouseCode(ws []model.Warehouse, id uint64) string {
 	for _, w := range ws {
 		if w.ID == id {
 			return w.Code
@@ -413,7 +414,7 @@ func (o *Orders) get(ctx context.Context, q *gorm.DB, key string) (Detail, error
 
 // decorate fills in the names of the warehouses and SKUs d refers to.
 func (o *Orders) decorate(ctx context.Context, d Detail) (Detail, error) {
-	ws, err := warehouses(o.db.WithContext(ctx))
+	ws, err := Warehouses(o.db.WithContext(ctx))
 	return decorate(d, ws), err
 }
 
@@ -493,7 +494,7 @@ func (o *Orders) List(ctx context.Context, f OrderFilter) (_ []Summary, _ int64,
 			staffIDs = append(staffIDs, *ord.OwnerStaffID)
 		}
 	}
-	custs, err := customersByID(db, custIDs)
+	custs, err := CustomersByID(db, custIDs)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -515,8 +516,8 @@ func (o *Orders) List(ctx context.Context, f OrderFilter) (_ []Summary, _ int64,
 	return out, total, nil
 }
 
-// customersByID loads the customers with ids, in one query.
-func customersByID(db *gorm.DB, ids []uint64) (map[uint64]model.Customer, error) {
+// CustomersByID loads the customers with ids, in one query.
+func CustomersByID(db *gorm.DB, ids []uint64) (map[uint64]model.Customer, error) {
 	out := make(map[uint64]model.Customer, len(ids))
 	if len(ids) == 0 {
 		return out, nil

@@ -197,6 +197,16 @@ func (p *Pipeline) carried(key string) bool {
 	return ok && shipped && i >= j
 }
 
+// Counted is the time stage key's clock counts between a and b for an
+// order of warehouse wh, never less than zero: the warehouse's working
+// hours, or day and night for the carrier's stages (carried).
+func (p *Pipeline) Counted(key string, wh uint64, a, b time.Time) time.Duration {
+	if p.carried(key) {
+		return (*Hours)(nil).Between(wh, a, b) // wall-clock time
+	}
+	return p.hours.Between(wh, a, b)
+}
+
 // Remaining estimates how much working time an order of warehouse wh
 // entering stage key at entered still needs at now to reach the last
 // stage: the rest of this stage's SLA plus every later stage's SLA.

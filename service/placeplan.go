@@ -229,7 +229,7 @@ func childRows(placed []placement, now time.Time) batchRows {
 				transferID := t.ID
 				alloc.TransferID = &transferID
 				b.events = append(b.events, model.OrderEvent{OrderID: ord.ID, Kind: "transfer_created", Actor: System.Label(), Fields: "{}",
-					Note: fmt.Sprintf("调拨单 #%d：%s ×%d 从 %s 调往 %s", t.ID, r.lines[a.line].product.SKU, a.qty, whCode(r.ws, a.warehouseID), whCode(r.ws, r.primary)), CreatedAt: now})
+					Note: fmt.Sprintf("调拨单 #%d：%s ×%d 从 %s 调往 %s", t.ID, r.lines[a.line].product.SKU, a.qty, WarehouseCode(r.ws, a.warehouseID), WarehouseCode(r.ws, r.primary)), CreatedAt: now})
 			}
 			b.allocs = append(b.allocs, alloc)
 			orderID := ord.ID

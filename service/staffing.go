@@ -46,7 +46,7 @@ type StaffFilter struct {
 }
 
 func staffViews(db *gorm.DB, ss []model.Staff) ([]StaffView, error) {
-	ws, err := warehouses(db)
+	ws, err := Warehouses(db)
 	if err != nil {
 		return nil, err
 	}

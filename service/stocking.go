@@ -20,25 +20,32 @@ import (
 // they usually order in it — a 月度备货清单 — sends it once, and lets the
 // buyer place it as a planned order.
 type Stocking struct {
-	db      *gorm.DB
-	insight *Insight
-	pipe    *Pipeline
-	clock   Clock
-	loc     *time.Location
-	cfg     config.Stocking
-	sms     bool    // text customers without the mini-program (WithSMS)
-	orders  *Orders // places planned orders (WithOrders)
+	db     *gorm.DB
+	cals   Calendars
+	pipe   *Pipeline
+	clock  Clock
+	loc    *time.Location
+	cfg    config.Stocking
+	sms    bool    // text customers without the mini-program (WithSMS)
+	orders *Orders // places planned orders (WithOrders)
 }
 
-// NewStocking returns a Stocking.
-func NewStocking(db *gorm.DB, insight *Insight, pipe *Pipeline, clock Clock, loc *time.Location, cfg config.Stocking) *Stocking {
-	if db == nil || insight == nil || pipe == nil || clock == nil || loc == nil {
+// Calendars answers the purchase calendar of one customer (code), or of
+// every customer with orders in the last days days (code empty): insight's
+// Insight.Calendar, handed over at wiring (insight is a room above).
+type Calendars interface {
+	Calendar(ctx context.Context, code string, days int) ([]CustomerCalendar, error)
+}
+
+// NewStocking returns a Stocking that reads the purchase calendar from cals.
+func NewStocking(db *gorm.DB, cals Calendars, pipe *Pipeline, clock Clock, loc *time.Location, cfg config.Stocking) *Stocking {
+	if db == nil || cals == nil || pipe == nil || clock == nil || loc == nil {
 		panic("service: NewStocking: nil dependency")
 	}
 	if cfg.LeadDays < 1 {
 		cfg = config.DefaultStocking()
 	}
-	return &Stocking{db: db, insight: insight, pipe: pipe, clock: clock, loc: loc, cfg: cfg}
+	return &Stocking{db: db, cals: cals, pipe: pipe, clock: clock, loc: loc, cfg: cfg}
 }
 
 // StockingLine is one line of a list: what the customer usually orders in
@@ -114,7 +121,7 @@ func (s *Stocking) List(ctx context.Context, code string) (_ StockingList, err e
 }
 
 func (s *Stocking) lists(ctx context.Context, code string) ([]StockingList, error) {
-	cals, err := s.insight.Calendar(ctx, code, s.cfg.HistoryDays)
+	cals, err := s.cals.Calendar(ctx, code, s.cfg.HistoryDays)
 	if err != nil {
 		return nil, err
 	}

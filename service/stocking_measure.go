@@ -204,3 +204,10 @@ func (s *Stocking) Measure(ctx context.Context) (_ []StockingMeasure, err error)
 func RushOrder(created time.Time, promised *time.Time, remark string) bool {
 	return (promised != nil && promised.Sub(created) <= 24*time.Hour) || strings.Contains(remark, "加急") || strings.Contains(remark, "急用")
 }
+
+func ratio(a, b int) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}

@@ -15,6 +15,7 @@ import (
 	"orderhub/internal/testclock"
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/service/insight"
 )
 
 // stockingDemo is the demo company with 90 days of history, on a clock
@@ -24,7 +25,7 @@ type stockingDemo struct {
 	clock    *testclock.Clock
 	orders   *service.Orders
 	stocking *service.Stocking
-	insight  *service.Insight
+	insight  *insight.Insight
 }
 
 func newStockingDemo(t *testing.T, db *gorm.DB) *stockingDemo {
@@ -48,7 +49,7 @@ func newStockingDemo(t *testing.T, db *gorm.DB) *stockingDemo {
 	if _, err := demo.NewHistory(db, catalog, orders, tickets, clock.Now, cfg.Location()).Seed(ctx, 90); err != nil {
 		t.Fatal(err)
 	}
-	in := service.NewInsight(db, clock.Now, cfg.Location(), nil)
+	in := insight.NewInsight(db, clock.Now, cfg.Location(), nil)
 	return &stockingDemo{cfg: cfg, clock: clock, orders: orders, insight: in,
 		stocking: service.NewStocking(db, in, pipe, clock.Now, cfg.Location(), cfg.Stocking)}
 }

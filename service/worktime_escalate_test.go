@@ -14,6 +14,7 @@ import (
 	"orderhub/model"
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/service/insight"
 	"orderhub/service/worktime"
 )
 
@@ -21,7 +22,7 @@ import (
 // h, the production director after 4 h) and the default working time
 // (08:00-20:00 Monday to Saturday, statutory holidays), starting at
 // local start.
-func hoursEnv(t *testing.T, db *gorm.DB, start string) (*escEnv, *service.Board) {
+func hoursEnv(t *testing.T, db *gorm.DB, start string) (*escEnv, *insight.Board) {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Escalation.Cards = false
@@ -48,7 +49,7 @@ func hoursEnv(t *testing.T, db *gorm.DB, start string) (*escEnv, *service.Board)
 	e.put(t, "A", "BOLT-M8", 10000)
 	x := &escEnv{env: e, tickets: service.NewTickets(db, pipe, clock.Now, cfg.Location(), cfg.Roles)}
 	x.esc = service.NewEscalator(db, e.orders, x.tickets, cfg.Escalation, clock.Now, cfg.Location(), log)
-	return x, service.NewBoard(db, pipe, clock.Now, cfg.Dashboard.AtRisk)
+	return x, insight.NewBoard(db, pipe, clock.Now, cfg.Dashboard.AtRisk)
 }
 
 // TestEscalationCountsWorkingHours: a stage entered at 21:50 with a two-hour
@@ -86,15 +87,15 @@ func TestEscalationCountsWorkingHours(t *testing.T) {
 			if r := x.scan(t); r.Fired != 0 {
 				t.Fatalf("%s: fired %d, want nothing before two working hours", at, r.Fired)
 			}
-			page, err := board.Open(context.Background(), service.BoardFilter{})
+			page, err := board.Open(context.Background(), insight.BoardFilter{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(page.Rows) != 1 || page.Rows[0].State == service.StateOverdue {
+			if len(page.Rows) != 1 || page.Rows[0].State == insight.StateOverdue {
 				t.Fatalf("%s: board %+v, want the order not overdue", at, page.Rows)
 			}
 		}
-		page, _ := board.Open(context.Background(), service.BoardFilter{})
+		page, _ := board.Open(context.Background(), insight.BoardFilter{})
 		if u := page.Rows[0].Used; u < 0.99 || u > 1 {
 			t.Errorf("at 09:59 the board shows %.2f of the clock used, want 119/120", u)
 		}
@@ -102,8 +103,8 @@ func TestEscalationCountsWorkingHours(t *testing.T) {
 		if r := x.scan(t); r.Fired != 1 {
 			t.Fatalf("10:00: fired %d, want the lead", r.Fired)
 		}
-		page, _ = board.Open(context.Background(), service.BoardFilter{})
-		if page.Rows[0].State != service.StateOverdue && page.Rows[0].State != service.StateEscalated {
+		page, _ = board.Open(context.Background(), insight.BoardFilter{})
+		if page.Rows[0].State != insight.StateOverdue && page.Rows[0].State != insight.StateEscalated {
 			t.Errorf("10:00: board state %s, want overdue/escalated", page.Rows[0].State)
 		}
 		var a model.Alarm

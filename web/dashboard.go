@@ -13,6 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"orderhub/service"
+	"orderhub/service/insight"
 )
 
 // The chart library (Apache ECharts, pinned in charts/package-lock.json)
@@ -40,14 +41,14 @@ type OAuth interface {
 
 // DashboardDeps is what the board needs.
 type DashboardDeps struct {
-	Board     *service.Board
+	Board     *insight.Board
 	Orders    *service.Orders
 	Tickets   *service.Tickets
 	Transfers *service.Transfers
-	Measures  *service.Measures
+	Measures  *insight.Measures
 	Catalog   *service.Catalog
 	// Insight answers the purchase calendar and the remark terms.
-	Insight *service.Insight
+	Insight *insight.Insight
 	// Overdue marks the tickets and transfers past their escalation's
 	// first level in the panes.
 	Overdue service.Overdue

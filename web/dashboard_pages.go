@@ -17,11 +17,12 @@ import (
 
 	"orderhub/model"
 	"orderhub/service"
+	"orderhub/service/insight"
 )
 
-func (d *Dashboard) filter(c *gin.Context) service.BoardFilter {
+func (d *Dashboard) filter(c *gin.Context) insight.BoardFilter {
 	page, _ := strconv.Atoi(c.Query("page"))
-	return service.BoardFilter{Stage: c.Query("stage"), Warehouse: c.Query("warehouse"), Channel: c.Query("channel"),
+	return insight.BoardFilter{Stage: c.Query("stage"), Warehouse: c.Query("warehouse"), Channel: c.Query("channel"),
 		Customer: c.Query("customer"), Owner: c.Query("owner"), Q: c.Query("q"), Page: page, Size: 50}
 }
 

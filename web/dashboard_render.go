@@ -17,6 +17,7 @@ import (
 	"orderhub/internal/reqlog"
 	"orderhub/model"
 	"orderhub/service"
+	"orderhub/service/insight"
 )
 
 // zhError says in Chinese what went wrong with an action and how to do it
@@ -166,6 +167,7 @@ func (d *Dashboard) funcs() template.FuncMap {
 		// Chinese names, times in the business's zone.
 		"eventFields": func(raw string) string { return eventFields(raw, loc) },
 		"fieldValue":  func(v any) string { return fieldValue(v, loc) },
+		"flag":        flagWord,
 		"ticketState": func(s string) string {
 			return map[string]string{model.TicketOpen: "待接单", model.TicketAcknowledged: "处理中", model.TicketResolved: "已处理", model.TicketClosed: "已关闭"}[s]
 		},
@@ -199,6 +201,32 @@ func (d *Dashboard) funcs() template.FuncMap {
 			return int((total + int64(size) - 1) / int64(size))
 		},
 	}
+}
+
+// stateWords are the board's words for each clock state of an order.
+var stateWords = map[string]string{
+	insight.StateEscalated: "已升级",
+	insight.StateOverdue:   "已超时",
+	insight.StateTicket:    "有异常",
+	insight.StateTransfer:  "等调拨",
+	insight.StateAtRisk:    "有风险",
+	insight.StateOnTrack:   "正常",
+}
+
+// flagWord is how the board writes a row's clock state: the escalation
+// with its level (已升级·二级), an open problem with whether someone took it
+// on (有异常·待接单, 有异常·处理中), the others by their word.
+func flagWord(f insight.Flag) string {
+	switch f.Key {
+	case insight.StateEscalated:
+		return stateWords[f.Key] + "·" + []string{"", "一级", "二级", "三级", "四级", "五级"}[max(0, min(f.Level, 5))]
+	case insight.StateTicket:
+		if f.Unacked {
+			return stateWords[f.Key] + "·待接单"
+		}
+		return stateWords[f.Key] + "·处理中"
+	}
+	return stateWords[f.Key]
 }
 
 func channelWord(c string) string {

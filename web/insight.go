@@ -8,11 +8,12 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"orderhub/service"
+	"orderhub/service/insight"
 )
 
 // MountInsight adds GET /insight/calendar?customer=&days= and
 // /insight/remarks?days= to a guarded group.
-func MountInsight(g *gin.RouterGroup, in *service.Insight, log *slog.Logger) {
+func MountInsight(g *gin.RouterGroup, in *insight.Insight, log *slog.Logger) {
 	if in == nil || log == nil {
 		panic("web: MountInsight: nil dependency")
 	}
@@ -92,7 +93,7 @@ type TermJSON struct {
 }
 
 // TermsOut renders remark terms for the API and the board.
-func TermsOut(ts []service.RemarkTerm) []TermJSON {
+func TermsOut(ts []insight.RemarkTerm) []TermJSON {
 	out := make([]TermJSON, len(ts))
 	for i, t := range ts {
 		out[i] = TermJSON{Term: t.Term, Count: t.Count, Known: t.Known, Weeks: t.Weeks, Examples: t.Examples}
@@ -114,7 +115,7 @@ type ThemeJSON struct {
 }
 
 // ThemesOut renders remark themes for the API and the board.
-func ThemesOut(ts []service.RemarkTheme) []ThemeJSON {
+func ThemesOut(ts []insight.RemarkTheme) []ThemeJSON {
 	out := make([]ThemeJSON, len(ts))
 	for i, t := range ts {
 		out[i] = ThemeJSON{Theme: t.Name, Customers: t.Customers, Share: t.Share, Orders: t.Orders, Terms: t.Terms}

@@ -8,11 +8,12 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"orderhub/service"
+	"orderhub/service/insight"
 )
 
 // metricRoutes serve the supervisors' numbers, computed from the events.
 type metricRoutes struct {
-	m   *service.Measures
+	m   *insight.Measures
 	log *slog.Logger
 }
 
@@ -21,7 +22,7 @@ type metricRoutes struct {
 // from and to (local days, YYYY-MM-DD, both included; default the last 30
 // days) and customer, warehouse, channel filters. docs/metrics.md gives
 // every formula with a worked example.
-func MountMetrics(g *gin.RouterGroup, m *service.Measures, log *slog.Logger) {
+func MountMetrics(g *gin.RouterGroup, m *insight.Measures, log *slog.Logger) {
 	if m == nil || log == nil {
 		panic("web: MountMetrics: nil dependency")
 	}
@@ -36,7 +37,7 @@ func MountMetrics(g *gin.RouterGroup, m *service.Measures, log *slog.Logger) {
 	g.GET("/metrics/cancellations", r.cancellations)
 }
 
-func (r *metricRoutes) filter(c *gin.Context) service.MetricFilter {
+func (r *metricRoutes) filter(c *gin.Context) insight.MetricFilter {
 	f := r.m.LastDays(30)
 	if v := c.Query("from"); v != "" {
 		f.From = v
@@ -56,7 +57,7 @@ type durationsJSON struct {
 	P90Seconds  float64 `json:"p90_seconds"`
 }
 
-func durationsOut(d service.Durations) durationsJSON {
+func durationsOut(d insight.Durations) durationsJSON {
 	return durationsJSON{Count: d.Count, MeanSeconds: d.Mean.Seconds(), P50Seconds: d.P50.Seconds(), P90Seconds: d.P90.Seconds()}
 }
 
@@ -90,7 +91,7 @@ type OnTimeJSON struct {
 }
 
 // OnTimeOut renders an OnTime for the API and the board.
-func OnTimeOut(o service.OnTime) OnTimeJSON {
+func OnTimeOut(o insight.OnTime) OnTimeJSON {
 	out := OnTimeJSON{From: o.From, To: o.To, Delivered: o.Delivered, OnTime: o.OnTime, Early: o.Early, Late: o.Late, Unpromised: o.Unpromised,
 		Rate: o.Rate, OTIF: o.OTIF, OTIFRate: o.OTIFRate, ToleranceMinutes: int(service.OnTimeTolerance / time.Minute),
 		OTIFWindowDays: o.OTIFWindow.Hours() / 24,

@@ -9,7 +9,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"orderhub/service"
+	"orderhub/service/insight"
 )
 
 // measureGauges exports, for Prometheus and the Grafana dashboard
@@ -19,9 +19,9 @@ import (
 // board's gauges they are the same on every instance (take max, not sum).
 // Figured at most every measureGaugesEvery, so a scrape of every instance
 // every few seconds costs the database little; they read a replica when
-// there is one (service.Measures on model.OnReplica).
+// there is one (insight.Measures on model.OnReplica).
 type measureGauges struct {
-	m   *service.Measures
+	m   *insight.Measures
 	log *slog.Logger
 
 	onTime, delivered, escalations *prometheus.Desc
@@ -33,7 +33,7 @@ type measureGauges struct {
 
 const measureGaugesEvery = 30 * time.Second
 
-func newMeasureGauges(m *service.Measures, log *slog.Logger) *measureGauges {
+func newMeasureGauges(m *insight.Measures, log *slog.Logger) *measureGauges {
 	return &measureGauges{
 		m: m, log: log,
 		onTime: prometheus.NewDesc("orderhub_on_time_rate",

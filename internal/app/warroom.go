@@ -10,16 +10,17 @@ import (
 	"orderhub/internal/demo"
 	"orderhub/internal/served"
 	"orderhub/service"
+	"orderhub/service/insight"
 	"orderhub/web"
 )
 
 // warRoom is the supervisors' side: the board, its metrics and gauges.
 type warRoom struct {
-	board    *service.Board
-	measures *service.Measures
-	insight  *service.Insight
+	board    *insight.Board
+	measures *insight.Measures
+	insight  *insight.Insight
 	stocking *service.Stocking
-	digest   *service.Digest // nil: no digest configured
+	digest   *insight.Digest // nil: no digest configured
 	// deps build the board's pages, dash, when routes mounts them.
 	deps web.DashboardDeps
 	dash *web.Dashboard

@@ -11,6 +11,7 @@ import (
 	"orderhub/miniprogram"
 	"orderhub/model"
 	"orderhub/service"
+	"orderhub/service/insight"
 	"orderhub/web"
 )
 
@@ -119,19 +120,19 @@ func (a *App) wire() error {
 	// primary.
 	views := model.OnReplica(a.db)
 	w := &warRoom{
-		board:    service.NewBoard(views, a.pipe, clock, cfg.Dashboard.AtRisk),
-		measures: service.NewMeasures(views, a.pipe, clock, loc, cfg.Dashboard.OTIFWindow.D()),
-		insight:  service.NewInsight(views, clock, loc, cfg.Dashboard.RemarkTerms),
+		board:    insight.NewBoard(views, a.pipe, clock, cfg.Dashboard.AtRisk),
+		measures: insight.NewMeasures(views, a.pipe, clock, loc, cfg.Dashboard.OTIFWindow.D()),
+		insight:  insight.NewInsight(views, clock, loc, cfg.Dashboard.RemarkTerms),
 	}
 	a.registry.MustRegister(w.board.Collector(), newMeasureGauges(w.measures, a.log))
-	w.stocking = service.NewStocking(a.db, service.NewInsight(a.db, clock, loc, cfg.Dashboard.RemarkTerms), a.pipe, clock, loc, cfg.Stocking).
+	w.stocking = service.NewStocking(a.db, insight.NewInsight(a.db, clock, loc, cfg.Dashboard.RemarkTerms), a.pipe, clock, loc, cfg.Stocking).
 		WithSMS(cfg.SMS.Enabled() && cfg.SMS.StockingTemplate != "").WithOrders(a.orders)
 	if cfg.Dashboard.DigestAt != "" {
 		url := ""
 		if cfg.PublicURL != "" {
 			url = strings.TrimRight(cfg.PublicURL, "/") + "/dashboard"
 		}
-		if w.digest, err = service.NewDigest(a.db, service.NewMeasures(a.db, a.pipe, clock, loc, cfg.Dashboard.OTIFWindow.D()), a.pipe, clock, loc, cfg.Dashboard.DigestAt, cfg.Dashboard.DigestRoles, url, a.log); err != nil {
+		if w.digest, err = insight.NewDigest(a.db, insight.NewMeasures(a.db, a.pipe, clock, loc, cfg.Dashboard.OTIFWindow.D()), a.pipe, clock, loc, cfg.Dashboard.DigestAt, cfg.Dashboard.DigestRoles, url, a.log); err != nil {
 			return err
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"orderhub/model"
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/service/insight"
 )
 
 // TestHistoryTellsAStory seeds the demo and its history and checks, through
@@ -44,7 +45,7 @@ func TestHistoryTellsAStory(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Logf("history: %+v in %s", rep, time.Since(start))
-		m := service.NewMeasures(db, pipe, clock, cfg.Location(), 7*24*time.Hour)
+		m := insight.NewMeasures(db, pipe, clock, cfg.Location(), 7*24*time.Hour)
 		vol, err := m.Volume(ctx, m.LastDays(91))
 		if err != nil {
 			t.Fatal(err)
@@ -89,7 +90,7 @@ func TestHistoryTellsAStory(t *testing.T) {
 		if tk.Opened < 100 || tk.Response.P50 < time.Minute || tk.Response.P50 > time.Hour {
 			t.Errorf("tickets %+v", tk)
 		}
-		page, err := service.NewBoard(db, pipe, clock, 0.75).Open(ctx, service.BoardFilter{Size: 200})
+		page, err := insight.NewBoard(db, pipe, clock, 0.75).Open(ctx, insight.BoardFilter{Size: 200})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -99,7 +100,7 @@ func TestHistoryTellsAStory(t *testing.T) {
 		}
 		// Open work on track or at risk, none overdue at start-up: the
 		// first escalation comes a while after start (README), not at once.
-		if rep.Open < 20 || states[service.StateOverdue] != 0 || states[service.StateAtRisk] == 0 || states[service.StateOnTrack] == 0 || states[service.StateTicket] == 0 {
+		if rep.Open < 20 || states[insight.StateOverdue] != 0 || states[insight.StateAtRisk] == 0 || states[insight.StateOnTrack] == 0 || states[insight.StateTicket] == 0 {
 			t.Errorf("open %d, states %v", rep.Open, states)
 		}
 		var soonest model.Order

@@ -5,7 +5,7 @@
 // read as a stream, word by word, so that a caller can keep only the words
 // it needs instead of the whole dictionary: gse's own loader builds a trie
 // of all 352,275 words, about 130 MB of heap that stays (see
-// service/remarkseg.go, which is why this exists).
+// service/insight/remarkseg.go, which is why this exists).
 //
 // zh_s.txt.gz is generated from the gse module in go.mod by gen (go
 // generate) and committed; nothing in it is edited by hand. The test checks

@@ -1,4 +1,4 @@
-package service
+package insight
 
 import (
 	"context"
@@ -14,6 +14,8 @@ import (
 	"gorm.io/gorm"
 
 	"orderhub/model"
+	"orderhub/service"
+	"orderhub/service/kernel"
 )
 
 // DefaultRemarkTerms are the requirements buyers write again and again,
@@ -24,7 +26,7 @@ var DefaultRemarkTerms = []string{"防潮膜", "禁用胶带", "木托", "单独
 // their remarks keep asking for.
 type Insight struct {
 	db    *gorm.DB
-	clock Clock
+	clock kernel.Clock
 	loc   *time.Location
 	known []string
 	// themes group terms into what a manager acts on (remarkthemes.go).
@@ -50,9 +52,9 @@ type Insight struct {
 }
 
 // NewInsight returns an Insight; known are the remark terms counted whole.
-func NewInsight(db *gorm.DB, clock Clock, loc *time.Location, known []string) *Insight {
+func NewInsight(db *gorm.DB, clock kernel.Clock, loc *time.Location, known []string) *Insight {
 	if db == nil || clock == nil || loc == nil {
-		panic("service: NewInsight: nil dependency")
+		panic("insight: NewInsight: nil dependency")
 	}
 	if len(known) == 0 {
 		known = DefaultRemarkTerms
@@ -100,41 +102,15 @@ func checkDays(days int) (int, error) {
 		return 90, nil
 	}
 	if days < 7 || days > 366 {
-		return 0, invalid("days", CodeInvalidRange, "须在 7 到 366 之间")
+		return 0, kernel.Invalid("days", kernel.CodeInvalidRange, "须在 7 到 366 之间")
 	}
 	return days, nil
 }
 
-// CustomerCalendar is when one customer orders: orders per day of the
-// month over the last Days days.
-type CustomerCalendar struct {
-	Code, Name string
-	Orders     int
-	// ByDay[d-1] counts the orders placed on day d of a month (local).
-	ByDay [31]int
-	// Clustered: at least ClusterShare of at least ClusterMin orders fell
-	// in one window of ClusterSpan consecutive days of the month, From–To
-	// (To < From when the window wraps past the month's end).
-	Clustered bool
-	From, To  int
-	Share     float64
-	// Urgent is the share of the orders that were urgent (promised within
-	// 24 h of placing, or marked 加急/急用).
-	Urgent float64
-}
-
-// Clustering thresholds: a customer clusters when 60% of at least 4
-// orders fall in 4 consecutive days of the month.
-const (
-	ClusterSpan  = 4
-	ClusterShare = 0.6
-	ClusterMin   = 4
-)
-
 // Calendar answers the purchase calendar of one customer (code), or of
 // every customer with orders in the last days days (code empty),
 // clustered customers first.
-func (in *Insight) Calendar(ctx context.Context, code string, days int) ([]CustomerCalendar, error) {
+func (in *Insight) Calendar(ctx context.Context, code string, days int) ([]service.CustomerCalendar, error) {
 	days, err := checkDays(days)
 	if err != nil {
 		return nil, err
@@ -148,7 +124,7 @@ func (in *Insight) Calendar(ctx context.Context, code string, days int) ([]Custo
 	if code = strings.ToUpper(strings.TrimSpace(code)); code != "" {
 		var c model.Customer
 		if err := db.Where("code = ?", code).Take(&c).Error; err != nil {
-			return nil, notFound(err, "customer", code)
+			return nil, kernel.NotFound(err, "customer", code)
 		}
 		q = q.Where("o.customer_id = ?", c.ID)
 	}
@@ -161,13 +137,13 @@ func (in *Insight) Calendar(ctx context.Context, code string, days int) ([]Custo
 	if err := q.Scan(&rows).Error; err != nil {
 		return nil, err
 	}
-	by := map[string]*CustomerCalendar{}
+	by := map[string]*service.CustomerCalendar{}
 	urgent := map[string]int{}
 	var order []string
 	for _, r := range rows {
 		c := by[r.Code]
 		if c == nil {
-			c = &CustomerCalendar{Code: r.Code, Name: r.Name}
+			c = &service.CustomerCalendar{Code: r.Code, Name: r.Name}
 			by[r.Code] = c
 			order = append(order, r.Code)
 		}
@@ -177,25 +153,25 @@ func (in *Insight) Calendar(ctx context.Context, code string, days int) ([]Custo
 			urgent[r.Code]++
 		}
 	}
-	out := make([]CustomerCalendar, 0, len(order))
+	out := make([]service.CustomerCalendar, 0, len(order))
 	for _, code := range order {
 		c := by[code]
 		best := 0
 		for start := 0; start < 31; start++ {
 			n := 0
-			for k := 0; k < ClusterSpan; k++ {
+			for k := 0; k < service.ClusterSpan; k++ {
 				n += c.ByDay[(start+k)%31]
 			}
 			if n > best {
-				best, c.From, c.To = n, start+1, (start+ClusterSpan-1)%31+1
+				best, c.From, c.To = n, start+1, (start+service.ClusterSpan-1)%31+1
 			}
 		}
 		c.Share = ratio(best, c.Orders)
-		c.Clustered = c.Orders >= ClusterMin && c.Share >= ClusterShare
+		c.Clustered = c.Orders >= service.ClusterMin && c.Share >= service.ClusterShare
 		c.Urgent = ratio(urgent[code], c.Orders)
 		out = append(out, *c)
 	}
-	slices.SortFunc(out, func(a, b CustomerCalendar) int {
+	slices.SortFunc(out, func(a, b service.CustomerCalendar) int {
 		if a.Clustered != b.Clustered {
 			if a.Clustered {
 				return -1

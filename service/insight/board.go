@@ -1,4 +1,4 @@
-package service
+package insight
 
 import (
 	"context"
@@ -10,10 +10,13 @@ import (
 	"gorm.io/gorm"
 
 	"orderhub/model"
+	"orderhub/service"
+	"orderhub/service/kernel"
 )
 
 // Clock states of an open order on the board, most urgent first. The board
-// colours a row by its first state and writes every state as a word.
+// colours a row by its first state and writes every state as a word (the
+// words are the edge's: web's board).
 const (
 	StateEscalated = "escalated"        // an escalation level fired for this stage entry
 	StateOverdue   = "overdue"          // past its stage's SLA
@@ -23,30 +26,20 @@ const (
 	StateOnTrack   = "on_track"
 )
 
-// StateWords are the board's Chinese words for each state.
-var StateWords = map[string]string{
-	StateEscalated: "已升级",
-	StateOverdue:   "已超时",
-	StateTicket:    "有异常",
-	StateTransfer:  "等调拨",
-	StateAtRisk:    "有风险",
-	StateOnTrack:   "正常",
-}
-
 // Board is the supervisors' view of open orders: the same rows, filters
 // and clocks for the page, its live updates and the gauges.
 type Board struct {
 	db     *gorm.DB
-	pipe   *Pipeline
-	clock  Clock
+	pipe   *service.Pipeline
+	clock  kernel.Clock
 	atRisk float64
 }
 
 // NewBoard returns a Board. atRisk is the share of a stage's SLA after
 // which an order is at risk (0.75).
-func NewBoard(db *gorm.DB, pipe *Pipeline, clock Clock, atRisk float64) *Board {
+func NewBoard(db *gorm.DB, pipe *service.Pipeline, clock kernel.Clock, atRisk float64) *Board {
 	if db == nil || pipe == nil || clock == nil {
-		panic("service: NewBoard: nil dependency")
+		panic("insight: NewBoard: nil dependency")
 	}
 	if atRisk <= 0 || atRisk >= 1 {
 		atRisk = 0.75
@@ -78,16 +71,19 @@ type BoardFilter struct {
 	Page, Size                                 int
 }
 
-// Flag is one clock state of an order, with its word.
+// Flag is one clock state of an order, as facts the board words.
 type Flag struct {
-	Key, Word string
+	Key string
 	// Level is the escalation level fired (escalated only).
 	Level int
+	// Unacked: someone has yet to take the problem on (接单), the first
+	// thing a supervisor asks (open_ticket only).
+	Unacked bool
 }
 
 // BoardRow is one open order on the board.
 type BoardRow struct {
-	Summary
+	service.Summary
 	WarehouseCode string
 	StageName     string
 	// State is the most urgent of Flags; Flags always holds at least one.
@@ -124,7 +120,7 @@ type BoardPage struct {
 // with their clock states, and the per-stage counters of the same filter
 // (all stages).
 func (b *Board) Open(ctx context.Context, f BoardFilter) (BoardPage, error) {
-	page, size := pageBounds(f.Page, f.Size)
+	page, size := kernel.PageBounds(f.Page, f.Size)
 	now := b.clock()
 	out := BoardPage{Page: page, Size: size, At: now}
 	db := b.db.WithContext(ctx)
@@ -153,7 +149,7 @@ func (b *Board) Open(ctx context.Context, f BoardFilter) (BoardPage, error) {
 	}
 	if f.Stage != "" {
 		if !slices.Contains(b.openStages(), f.Stage) {
-			return out, invalid("stage", CodeUnknownStage, "没有未完成的阶段 %q；未完成的阶段有 %s", f.Stage, strings.Join(b.openStages(), ", "))
+			return out, kernel.Invalid("stage", kernel.CodeUnknownStage, "没有未完成的阶段 %q；未完成的阶段有 %s", f.Stage, strings.Join(b.openStages(), ", "))
 		}
 		q = q.Where("o.stage = ?", f.Stage)
 		for _, c := range out.Counters {
@@ -183,7 +179,7 @@ func (b *Board) filtered(db *gorm.DB, f BoardFilter) (*gorm.DB, error) {
 	if code := strings.ToUpper(strings.TrimSpace(f.Warehouse)); code != "" {
 		var w model.Warehouse
 		if err := db.Where("code = ?", code).Take(&w).Error; err != nil {
-			return nil, notFound(err, "warehouse", code)
+			return nil, kernel.NotFound(err, "warehouse", code)
 		}
 		q = q.Where("o.warehouse_id = ?", w.ID)
 	}
@@ -193,7 +189,7 @@ func (b *Board) filtered(db *gorm.DB, f BoardFilter) (*gorm.DB, error) {
 	if code := strings.ToUpper(strings.TrimSpace(f.Customer)); code != "" {
 		var c model.Customer
 		if err := db.Where("code = ?", code).Take(&c).Error; err != nil {
-			return nil, notFound(err, "customer", code)
+			return nil, kernel.NotFound(err, "customer", code)
 		}
 		q = q.Where("o.customer_id = ?", c.ID)
 	}
@@ -212,12 +208,12 @@ func (b *Board) filtered(db *gorm.DB, f BoardFilter) (*gorm.DB, error) {
 			ids = append(ids, s.ID)
 		}
 		if len(ids) == 0 {
-			return nil, &NotFoundError{What: "staff", Key: who}
+			return nil, &kernel.NotFoundError{What: "staff", Key: who}
 		}
 		q = q.Where("o.owner_staff_id IN ?", ids)
 	}
 	if text := strings.TrimSpace(f.Q); text != "" {
-		if err := checkText("q", text, 64, false); err != nil {
+		if err := kernel.CheckText("q", text, 64, false); err != nil {
 			return nil, err
 		}
 		// A % or _ typed into the search box acts as a wildcard: harmless
@@ -225,7 +221,7 @@ func (b *Board) filtered(db *gorm.DB, f BoardFilter) (*gorm.DB, error) {
 		like := "%" + text + "%"
 		up := strings.ToUpper(text)
 		q = q.Where(`o.no LIKE ? OR o.tracking_no = ? OR o.customer_id IN (SELECT id FROM customers WHERE code = ? OR name LIKE ?)
-			OR o.id IN (SELECT order_id FROM order_lines WHERE sku = ?)`, "%"+up+"%", text, up, like, NormalizeSKU(text))
+			OR o.id IN (SELECT order_id FROM order_lines WHERE sku = ?)`, "%"+up+"%", text, up, like, service.NormalizeSKU(text))
 	}
 	return q, nil
 }
@@ -244,7 +240,7 @@ func (b *Board) rows(db *gorm.DB, orders []model.Order, now time.Time) ([]BoardR
 			staffIDs = append(staffIDs, *o.OwnerStaffID)
 		}
 	}
-	custs, err := customersByID(db, custIDs)
+	custs, err := service.CustomersByID(db, custIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -258,7 +254,7 @@ func (b *Board) rows(db *gorm.DB, orders []model.Order, now time.Time) ([]BoardR
 			owners[ss[i].ID] = &ss[i]
 		}
 	}
-	ws, err := warehouses(db)
+	ws, err := service.Warehouses(db)
 	if err != nil {
 		return nil, err
 	}
@@ -297,14 +293,14 @@ func (b *Board) rows(db *gorm.DB, orders []model.Order, now time.Time) ([]BoardR
 	}
 	out := make([]BoardRow, len(orders))
 	for i, o := range orders {
-		r := BoardRow{Summary: Summary{Order: o, Customer: custs[o.CustomerID]}, WarehouseCode: whCode(ws, o.WarehouseID),
+		r := BoardRow{Summary: service.Summary{Order: o, Customer: custs[o.CustomerID]}, WarehouseCode: service.WarehouseCode(ws, o.WarehouseID),
 			StageName: b.pipe.Name(o.Stage), PendingTransfers: transfers[o.ID], OpenTickets: tickets[o.ID], Unacked: unacked[o.ID], LineCount: lines[o.ID]}
 		if o.OwnerStaffID != nil {
 			r.Owner = owners[*o.OwnerStaffID]
 		}
 		for _, a := range alarms {
 			if a.SubjectID == o.ID && a.EnteredAt.Equal(o.StageEnteredAt) {
-				for _, t := range parseTold(a.Told) {
+				for _, t := range service.ToldLevels(a.Told) {
 					r.Level = max(r.Level, t.Level)
 				}
 			}
@@ -320,21 +316,17 @@ func (b *Board) rows(db *gorm.DB, orders []model.Order, now time.Time) ([]BoardR
 func (b *Board) classify(r *BoardRow, now time.Time) {
 	o := r.Order
 	var flags []Flag
-	add := func(key string) { flags = append(flags, Flag{Key: key, Word: StateWords[key]}) }
+	add := func(key string) { flags = append(flags, Flag{Key: key}) }
 	if r.Level > 0 {
-		flags = append(flags, Flag{Key: StateEscalated, Word: StateWords[StateEscalated] + "·" + levelWord(r.Level), Level: r.Level})
+		flags = append(flags, Flag{Key: StateEscalated, Level: r.Level})
 	}
 	atRisk := false
 	if o.StageDueAt != nil {
 		// Shares of working time: the night a stage waits through uses
 		// none of its clock, as the escalation counts it.
-		h := b.pipe.hours
-		if b.pipe.carried(o.Stage) {
-			h = nil
-		}
-		total := h.Between(o.WarehouseID, o.StageEnteredAt, *o.StageDueAt)
+		total := b.pipe.Counted(o.Stage, o.WarehouseID, o.StageEnteredAt, *o.StageDueAt)
 		if total > 0 {
-			r.Used = float64(h.Between(o.WarehouseID, o.StageEnteredAt, now)) / float64(total)
+			r.Used = float64(b.pipe.Counted(o.Stage, o.WarehouseID, o.StageEnteredAt, now)) / float64(total)
 		}
 		if now.After(*o.StageDueAt) {
 			add(StateOverdue)
@@ -343,12 +335,7 @@ func (b *Board) classify(r *BoardRow, now time.Time) {
 		}
 	}
 	if r.OpenTickets > 0 {
-		// Whether someone took the problem on is what a supervisor asks first.
-		word := StateWords[StateTicket] + "·处理中"
-		if r.Unacked > 0 {
-			word = StateWords[StateTicket] + "·待接单"
-		}
-		flags = append(flags, Flag{Key: StateTicket, Word: word})
+		flags = append(flags, Flag{Key: StateTicket, Unacked: r.Unacked > 0})
 	}
 	if r.PendingTransfers > 0 {
 		add(StateTransfer)
@@ -360,10 +347,6 @@ func (b *Board) classify(r *BoardRow, now time.Time) {
 		add(StateOnTrack)
 	}
 	r.Flags, r.State = flags, flags[0].Key
-}
-
-func levelWord(n int) string {
-	return []string{"", "一级", "二级", "三级", "四级", "五级"}[min(n, 5)]
 }
 
 // gauges serves the board's current values to Prometheus, read from the

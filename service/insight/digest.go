@@ -1,4 +1,4 @@
-package service
+package insight
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"gorm.io/gorm"
 
 	"orderhub/model"
+	"orderhub/service"
+	"orderhub/service/kernel"
 )
 
 // Digest is the supervisors' morning message: yesterday's on-time rate
@@ -19,8 +21,8 @@ import (
 type Digest struct {
 	db       *gorm.DB
 	measures *Measures
-	pipe     *Pipeline
-	clock    Clock
+	pipe     *service.Pipeline
+	clock    kernel.Clock
 	loc      *time.Location
 	at       int // minutes after local midnight
 	roles    []string
@@ -30,13 +32,13 @@ type Digest struct {
 
 // NewDigest returns a Digest sent at at ("08:30", local) to active staff
 // holding one of roles; boardURL is linked at its end.
-func NewDigest(db *gorm.DB, measures *Measures, pipe *Pipeline, clock Clock, loc *time.Location, at string, roles []string, boardURL string, log *slog.Logger) (*Digest, error) {
+func NewDigest(db *gorm.DB, measures *Measures, pipe *service.Pipeline, clock kernel.Clock, loc *time.Location, at string, roles []string, boardURL string, log *slog.Logger) (*Digest, error) {
 	if db == nil || measures == nil || pipe == nil || clock == nil || loc == nil || log == nil {
-		panic("service: NewDigest: nil dependency")
+		panic("insight: NewDigest: nil dependency")
 	}
 	t, err := time.Parse("15:04", at)
 	if err != nil {
-		return nil, invalid("digest_at", CodeInvalidDate, "%q 不是时刻，应写成 08:30", at)
+		return nil, kernel.Invalid("digest_at", kernel.CodeInvalidDate, "%q 不是时刻，应写成 08:30", at)
 	}
 	return &Digest{db: db, measures: measures, pipe: pipe, clock: clock, loc: loc, at: t.Hour()*60 + t.Minute(), roles: roles, boardURL: boardURL, log: log}, nil
 }
@@ -64,7 +66,7 @@ func (d *Digest) Due(ctx context.Context) (bool, error) {
 	var to []string
 	for _, role := range d.roles {
 		var staff []model.Staff
-		if err := db.Where("active = ? AND roles LIKE ?", true, roleLike(role)).Order("id").Find(&staff).Error; err != nil {
+		if err := db.Where("active = ? AND roles LIKE ?", true, kernel.RoleLike(role)).Order("id").Find(&staff).Error; err != nil {
 			return false, err
 		}
 		for _, s := range staff {
@@ -84,7 +86,7 @@ func (d *Digest) Due(ctx context.Context) (bool, error) {
 	// into nothing (rows affected 0), so exactly one of them queues it.
 	now2 := d.clock()
 	key := DigestKey(day)
-	row, err := enqueueOne(db, now2, 0, Message{To: to, Type: MsgTypeDailyDigest, Body: report, Key: key})
+	row, err := kernel.EnqueueOne(db, now2, 0, kernel.Message{To: to, Type: service.MsgTypeDailyDigest, Body: report, Key: key})
 	if err != nil {
 		return false, err
 	}
@@ -102,18 +104,18 @@ func contains(xs []string, x string) bool {
 
 // Report is the digest as of now: the figures, which the bot words
 // (bot.Render).
-func (d *Digest) Report(ctx context.Context) (DailyDigest, error) {
+func (d *Digest) Report(ctx context.Context) (service.DailyDigest, error) {
 	now := d.clock().In(d.loc)
 	yesterday := now.AddDate(0, 0, -1).Format(time.DateOnly)
 	before := now.AddDate(0, 0, -2).Format(time.DateOnly)
 	ot, err := d.measures.OnTime(ctx, MetricFilter{From: before, To: yesterday})
 	if err != nil {
-		return DailyDigest{}, err
+		return service.DailyDigest{}, err
 	}
-	day := func(o OnTimeDay) DigestDay {
-		return DigestDay{Delivered: o.Delivered, OnTime: o.OnTime, Early: o.Early, Late: o.Late, Rate: o.Rate, OTIFRate: o.OTIFRate}
+	day := func(o OnTimeDay) service.DigestDay {
+		return service.DigestDay{Delivered: o.Delivered, OnTime: o.OnTime, Early: o.Early, Late: o.Late, Rate: o.Rate, OTIFRate: o.OTIFRate}
 	}
-	r := DailyDigest{Day: now.Format(time.DateOnly), Before: day(ot.Days[0]), Yesterday: day(ot.Days[1]), BoardURL: d.boardURL}
+	r := service.DailyDigest{Day: now.Format(time.DateOnly), Before: day(ot.Days[0]), Yesterday: day(ot.Days[1]), BoardURL: d.boardURL}
 
 	db := d.db.WithContext(ctx)
 	var open []string
@@ -129,19 +131,19 @@ func (d *Digest) Report(ctx context.Context) (DailyDigest, error) {
 	}
 	if err := db.Model(&model.Order{}).Select("stage, COUNT(*) AS n").Where("stage IN ? AND stage_due_at < ?", open, d.clock()).
 		Group("stage").Scan(&overdue).Error; err != nil {
-		return DailyDigest{}, err
+		return service.DailyDigest{}, err
 	}
 	for _, key := range open {
 		for _, o := range overdue {
 			if o.Stage == key && o.N > 0 {
-				r.Overdue = append(r.Overdue, StageNum{Stage: key, Name: d.pipe.Name(key), N: o.N})
+				r.Overdue = append(r.Overdue, service.StageNum{Stage: key, Name: d.pipe.Name(key), N: o.N})
 			}
 		}
 	}
 
 	var tickets []model.Ticket
 	if err := db.Select("id, created_at").Where("state IN ?", []string{model.TicketOpen, model.TicketAcknowledged}).Find(&tickets).Error; err != nil {
-		return DailyDigest{}, err
+		return service.DailyDigest{}, err
 	}
 	for _, t := range tickets {
 		switch age := d.clock().Sub(t.CreatedAt); {
@@ -156,14 +158,14 @@ func (d *Digest) Report(ctx context.Context) (DailyDigest, error) {
 		}
 	}
 	if err := db.Model(&model.Intake{}).Where("state = ?", model.IntakeReview).Count(&r.Review).Error; err != nil {
-		return DailyDigest{}, err
+		return service.DailyDigest{}, err
 	}
 	return r, nil
 }
 
 // Run checks every minute whether the digest is due, until ctx ends.
 func (d *Digest) Run(ctx context.Context, poke func()) {
-	everyTick(ctx, time.Minute, d.log, "daily digest", func() {
+	kernel.EveryTick(ctx, time.Minute, d.log, "daily digest", func() {
 		if queued, err := d.Due(ctx); err != nil {
 			if ctx.Err() == nil {
 				d.log.ErrorContext(ctx, "daily digest", "err", err)

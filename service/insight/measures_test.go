@@ -1,4 +1,4 @@
-package service_test
+package insight_test
 
 import (
 	"context"
@@ -12,6 +12,8 @@ import (
 	"orderhub/model"
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/service/insight"
+	"orderhub/service/servicetest"
 )
 
 var shanghai = time.FixedZone("CST", 8*3600)
@@ -104,11 +106,11 @@ func (h *history) ticket(o model.Order, kind, desc string, created time.Time, ac
 
 func TestOnTimeRateEdges(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
-		e := newEnv(t, db)
-		e.world(t)
+		e := servicetest.NewEnv(t, db)
+		e.World(t)
 		h := &history{t: t, db: db}
 		ctx := context.Background()
-		m := service.NewMeasures(db, e.orders.Pipeline(), e.clock.Now, e.cfg.Location(), 7*24*time.Hour)
+		m := insight.NewMeasures(db, e.Orders.Pipeline(), e.Clock.Now, e.Cfg.Location(), 7*24*time.Hour)
 
 		p := local("2026-11-20", "10:00:00")
 		placed := local("2026-11-18", "09:00:00")
@@ -138,14 +140,14 @@ func TestOnTimeRateEdges(t *testing.T) {
 
 		cases := []struct {
 			name string
-			f    service.MetricFilter
+			f    insight.MetricFilter
 			want [6]int // delivered, on time, early, late, unpromised, otif
 		}{
-			{"two days", service.MetricFilter{From: "2026-11-19", To: "2026-11-20"}, [6]int{9, 6, 1, 1, 1, 5}},
-			{"one day", service.MetricFilter{From: "2026-11-20", To: "2026-11-20"}, [6]int{8, 5, 1, 1, 1, 4}},
-			{"customer C2", service.MetricFilter{From: "2026-11-19", To: "2026-11-21", Customer: "c2"}, [6]int{2, 2, 0, 0, 0, 2}},
-			{"channel", service.MetricFilter{From: "2026-11-19", To: "2026-11-20", Channel: "miniprogram"}, [6]int{3, 3, 0, 0, 0, 2}},
-			{"warehouse B", service.MetricFilter{From: "2026-11-19", To: "2026-11-20", Warehouse: "B"}, [6]int{0, 0, 0, 0, 0, 0}},
+			{"two days", insight.MetricFilter{From: "2026-11-19", To: "2026-11-20"}, [6]int{9, 6, 1, 1, 1, 5}},
+			{"one day", insight.MetricFilter{From: "2026-11-20", To: "2026-11-20"}, [6]int{8, 5, 1, 1, 1, 4}},
+			{"customer C2", insight.MetricFilter{From: "2026-11-19", To: "2026-11-21", Customer: "c2"}, [6]int{2, 2, 0, 0, 0, 2}},
+			{"channel", insight.MetricFilter{From: "2026-11-19", To: "2026-11-20", Channel: "miniprogram"}, [6]int{3, 3, 0, 0, 0, 2}},
+			{"warehouse B", insight.MetricFilter{From: "2026-11-19", To: "2026-11-20", Warehouse: "B"}, [6]int{0, 0, 0, 0, 0, 0}},
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
@@ -162,7 +164,7 @@ func TestOnTimeRateEdges(t *testing.T) {
 				}
 			})
 		}
-		got, err := m.OnTime(ctx, service.MetricFilter{From: "2026-11-19", To: "2026-11-20"})
+		got, err := m.OnTime(ctx, insight.MetricFilter{From: "2026-11-19", To: "2026-11-20"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -171,13 +173,13 @@ func TestOnTimeRateEdges(t *testing.T) {
 		}
 
 		for _, bad := range []struct {
-			f     service.MetricFilter
+			f     insight.MetricFilter
 			field string
 		}{
-			{service.MetricFilter{From: "2026-13-01", To: "2026-11-20"}, "from"},
-			{service.MetricFilter{From: "2026-11-20", To: "2026-11-19"}, "to"},
-			{service.MetricFilter{From: "2024-01-01", To: "2026-11-19"}, "to"},
-			{service.MetricFilter{From: "2026-11-01", To: "2026-11-19", Channel: "a-very-long-channel-key"}, "channel"},
+			{insight.MetricFilter{From: "2026-13-01", To: "2026-11-20"}, "from"},
+			{insight.MetricFilter{From: "2026-11-20", To: "2026-11-19"}, "to"},
+			{insight.MetricFilter{From: "2024-01-01", To: "2026-11-19"}, "to"},
+			{insight.MetricFilter{From: "2026-11-01", To: "2026-11-19", Channel: "a-very-long-channel-key"}, "channel"},
 		} {
 			_, err := m.OnTime(ctx, bad.f)
 			var inv *service.InvalidError
@@ -185,7 +187,7 @@ func TestOnTimeRateEdges(t *testing.T) {
 				t.Errorf("%+v: %v, want invalid %s", bad.f, err, bad.field)
 			}
 		}
-		if _, err := m.OnTime(ctx, service.MetricFilter{From: "2026-11-01", To: "2026-11-19", Customer: "NOPE"}); !errors.Is(err, service.ErrNotFound) {
+		if _, err := m.OnTime(ctx, insight.MetricFilter{From: "2026-11-01", To: "2026-11-19", Customer: "NOPE"}); !errors.Is(err, service.ErrNotFound) {
 			t.Errorf("unknown customer: %v", err)
 		}
 	})
@@ -196,13 +198,13 @@ func TestOnTimeRateEdges(t *testing.T) {
 // included (issue 25: the export counted an early delivery as on time).
 func TestExportAndBoardAgreeOnTime(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
-		e := newEnv(t, db)
-		e.world(t)
+		e := servicetest.NewEnv(t, db)
+		e.World(t)
 		h := &history{t: t, db: db}
 		ctx := context.Background()
-		loc := e.cfg.Location()
-		m := service.NewMeasures(db, e.orders.Pipeline(), e.clock.Now, loc, 7*24*time.Hour)
-		x := service.NewExports(db, e.orders.Pipeline(), loc)
+		loc := e.Cfg.Location()
+		m := insight.NewMeasures(db, e.Orders.Pipeline(), e.Clock.Now, loc, 7*24*time.Hour)
+		x := service.NewExports(db, e.Orders.Pipeline(), loc)
 
 		p := local("2026-11-20", "10:00:00")
 		placed := local("2026-11-18", "09:00:00")
@@ -236,7 +238,7 @@ func TestExportAndBoardAgreeOnTime(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		board, err := m.OnTime(ctx, service.MetricFilter{From: "2026-11-20", To: "2026-11-20"})
+		board, err := m.OnTime(ctx, insight.MetricFilter{From: "2026-11-20", To: "2026-11-20"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -250,12 +252,12 @@ func TestExportAndBoardAgreeOnTime(t *testing.T) {
 
 func TestTicketDwellVolumeAndTheRest(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
-		e := newEnv(t, db)
-		e.world(t)
+		e := servicetest.NewEnv(t, db)
+		e.World(t)
 		h := &history{t: t, db: db}
 		ctx := context.Background()
-		m := service.NewMeasures(db, e.orders.Pipeline(), e.clock.Now, e.cfg.Location(), 7*24*time.Hour)
-		day := service.MetricFilter{From: "2026-11-20", To: "2026-11-20"}
+		m := insight.NewMeasures(db, e.Orders.Pipeline(), e.Clock.Now, e.Cfg.Location(), 7*24*time.Hour)
+		day := insight.MetricFilter{From: "2026-11-20", To: "2026-11-20"}
 
 		t0 := local("2026-11-20", "09:00:00")
 		a := h.order("C1", "A", "api", t0, t0.Add(48*time.Hour), 3)
@@ -291,7 +293,7 @@ func TestTicketDwellVolumeAndTheRest(t *testing.T) {
 		if tt.ByKind[model.TicketStaffProblem] != 2 {
 			t.Errorf("by kind %v", tt.ByKind)
 		}
-		if c1, err := m.Tickets(ctx, service.MetricFilter{From: "2026-11-20", To: "2026-11-20", Customer: "C2"}); err != nil || c1.Opened != 1 {
+		if c1, err := m.Tickets(ctx, insight.MetricFilter{From: "2026-11-20", To: "2026-11-20", Customer: "C2"}); err != nil || c1.Opened != 1 {
 			t.Errorf("C2 tickets %+v %v", c1, err)
 		}
 
@@ -299,7 +301,7 @@ func TestTicketDwellVolumeAndTheRest(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := map[string]service.Durations{
+		want := map[string]insight.Durations{
 			// c: 19th 23:59:59 → 20th 10:00:00 = 10h0m1s.
 			"submitted": {Count: 3, Mean: (time.Hour + 3*time.Hour + (10*time.Hour + time.Second)) / 3, P50: 3 * time.Hour, P90: 10*time.Hour + time.Second},
 			"confirmed": {Count: 2, Mean: (4*time.Hour + 30*time.Minute) / 2, P50: 30 * time.Minute, P90: 4 * time.Hour},
@@ -311,11 +313,11 @@ func TestTicketDwellVolumeAndTheRest(t *testing.T) {
 			}
 		}
 
-		vol, err := m.Volume(ctx, service.MetricFilter{From: "2026-11-19", To: "2026-11-20"})
+		vol, err := m.Volume(ctx, insight.MetricFilter{From: "2026-11-19", To: "2026-11-20"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(vol) != 2 || vol[0] != (service.VolumeDay{Day: "2026-11-19", Orders: 1, Lines: 1}) || vol[1] != (service.VolumeDay{Day: "2026-11-20", Orders: 2, Lines: 5}) {
+		if len(vol) != 2 || vol[0] != (insight.VolumeDay{Day: "2026-11-19", Orders: 1, Lines: 1}) || vol[1] != (insight.VolumeDay{Day: "2026-11-20", Orders: 2, Lines: 5}) {
 			t.Errorf("volume %+v", vol)
 		}
 
@@ -323,7 +325,7 @@ func TestTicketDwellVolumeAndTheRest(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if total != 2 || len(reasons) != 1 || reasons[0] != (service.CancelReason{Reason: "客户改单", Count: 2}) {
+		if total != 2 || len(reasons) != 1 || reasons[0] != (insight.CancelReason{Reason: "客户改单", Count: 2}) {
 			t.Errorf("cancellations %d %+v", total, reasons)
 		}
 
@@ -398,10 +400,10 @@ func TestTicketDwellVolumeAndTheRest(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(esc) != 2 || esc[0] != (service.EscalationCount{Clock: "stage", Level: 1, Count: 1}) || esc[1] != (service.EscalationCount{Clock: "stage", Level: 2, Count: 1}) {
+		if len(esc) != 2 || esc[0] != (insight.EscalationCount{Clock: "stage", Level: 1, Count: 1}) || esc[1] != (insight.EscalationCount{Clock: "stage", Level: 2, Count: 1}) {
 			t.Errorf("escalations %+v", esc)
 		}
-		if esc, err := m.Escalations(ctx, service.MetricFilter{From: "2026-11-20", To: "2026-11-20", Customer: "C2"}); err != nil || len(esc) != 0 {
+		if esc, err := m.Escalations(ctx, insight.MetricFilter{From: "2026-11-20", To: "2026-11-20", Customer: "C2"}); err != nil || len(esc) != 0 {
 			t.Errorf("C2 escalations %+v %v", esc, err)
 		}
 	})
@@ -411,17 +413,17 @@ func TestTicketDwellVolumeAndTheRest(t *testing.T) {
 // and checks the rate counts the delivery the stage engine recorded.
 func TestOnTimeThroughTheStageEngine(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
-		e := newEnv(t, db)
-		e.world(t)
-		e.put(t, "A", "BOLT-M8", 10)
+		e := servicetest.NewEnv(t, db)
+		e.World(t)
+		e.Put(t, "A", "BOLT-M8", 10)
 		ctx := context.Background()
 		boss := service.Actor{Kind: service.ActorStaff, ID: "boss", Name: "郑经理", Roles: []string{"supervisor"}}
-		d, _, err := e.orders.Create(ctx, service.NewOrder{Customer: "C1", Lines: []service.LineInput{{SKU: "BOLT-M8", Qty: 2}}, Actor: service.Admin})
+		d, _, err := e.Orders.Create(ctx, service.NewOrder{Customer: "C1", Lines: []service.LineInput{{SKU: "BOLT-M8", Qty: 2}}, Actor: service.Admin})
 		if err != nil {
 			t.Fatal(err)
 		}
 		no := d.Order.No
-		promised := e.clock.Now().Add(30 * time.Hour).In(e.cfg.Location()).Format("2006-01-02 15:04")
+		promised := e.Clock.Now().Add(30 * time.Hour).In(e.Cfg.Location()).Format("2006-01-02 15:04")
 		steps := []service.Move{
 			{To: "confirmed", Fields: map[string]string{"promised_at": promised}},
 			{To: "picking"}, {To: "qc", Fields: map[string]string{"qc_inspector": "刘质检"}}, {To: "packed"},
@@ -429,14 +431,14 @@ func TestOnTimeThroughTheStageEngine(t *testing.T) {
 			{To: "delivered"},
 		}
 		for _, mv := range steps {
-			e.clock.Add(5 * time.Hour)
+			e.Clock.Add(5 * time.Hour)
 			mv.No, mv.Actor = no, boss
-			if _, err := e.orders.Advance(ctx, mv); err != nil {
+			if _, err := e.Orders.Advance(ctx, mv); err != nil {
 				t.Fatalf("%s: %v", mv.To, err)
 			}
 		}
 		// 6 × 5 h = 30 h after placing: exactly on the promise.
-		m := service.NewMeasures(db, e.orders.Pipeline(), e.clock.Now, e.cfg.Location(), 0)
+		m := insight.NewMeasures(db, e.Orders.Pipeline(), e.Clock.Now, e.Cfg.Location(), 0)
 		got, err := m.OnTime(ctx, m.LastDays(7))
 		if err != nil {
 			t.Fatal(err)

@@ -1,4 +1,4 @@
-package service
+package insight
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"orderhub/model"
+	"orderhub/service"
 )
 
 // How long work took, from the recorded events: tickets, stage dwell,
@@ -209,7 +210,7 @@ func (m *Measures) Escalations(ctx context.Context, f MetricFilter) ([]Escalatio
 		if keep != nil && !keep[a.ID] {
 			continue
 		}
-		for _, t := range parseTold(a.Told) {
+		for _, t := range service.ToldLevels(a.Told) {
 			if !t.At.Before(s.from) && t.At.Before(s.to) {
 				counts[key{a.Clock, t.Level}]++
 			}

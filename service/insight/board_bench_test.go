@@ -1,4 +1,4 @@
-package service_test
+package insight_test
 
 import (
 	"context"
@@ -13,6 +13,8 @@ import (
 	"orderhub/internal/testclock"
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/service/insight"
+	"orderhub/service/servicetest"
 )
 
 // BenchmarkWarRoom measures the board's first page and the 90-day on-time
@@ -40,18 +42,18 @@ func BenchmarkWarRoom(b *testing.B) {
 	clock := testclock.New(now)
 	pipe := service.NewPipeline(cfg)
 	catalog := service.NewCatalog(db, cfg.Roles)
-	must(catalog.CreateWarehouse(ctx, service.WarehouseInput{Code: "A", Name: "上海仓", Priority: 1}))
-	must(catalog.CreateCustomer(ctx, service.CustomerInput{Code: "C1", Name: "宏达机电", Address: "上海市嘉定区安亭镇"}))
+	servicetest.Must(catalog.CreateWarehouse(ctx, service.WarehouseInput{Code: "A", Name: "上海仓", Priority: 1}))
+	servicetest.Must(catalog.CreateCustomer(ctx, service.CustomerInput{Code: "C1", Name: "宏达机电", Address: "上海市嘉定区安亭镇"}))
 	const total, open = 1_000_000, 5000
 	start := time.Now()
 	seedWarRoom(b, db, now, total, open)
 	b.Logf("seeded %d orders (%d open) and a delivery event for each delivered one in %s", total, open, time.Since(start).Round(time.Millisecond))
-	board := service.NewBoard(db, pipe, clock.Now, 0.75)
-	m := service.NewMeasures(db, pipe, clock.Now, cfg.Location(), 7*24*time.Hour)
+	board := insight.NewBoard(db, pipe, clock.Now, 0.75)
+	m := insight.NewMeasures(db, pipe, clock.Now, cfg.Location(), 7*24*time.Hour)
 
 	b.Run("board-first-page", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
-			p, err := board.Open(ctx, service.BoardFilter{})
+			p, err := board.Open(ctx, insight.BoardFilter{})
 			if err != nil || p.Total != open || len(p.Rows) != 50 {
 				b.Fatalf("board: total %d, rows %d, %v", p.Total, len(p.Rows), err)
 			}
@@ -59,7 +61,7 @@ func BenchmarkWarRoom(b *testing.B) {
 	})
 	b.Run("board-search", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
-			p, err := board.Open(ctx, service.BoardFilter{Q: "SO-W0000042"})
+			p, err := board.Open(ctx, insight.BoardFilter{Q: "SO-W0000042"})
 			if err != nil || len(p.Rows) != 1 {
 				b.Fatalf("search: rows %d, %v", len(p.Rows), err)
 			}
@@ -80,8 +82,8 @@ func BenchmarkWarRoom(b *testing.B) {
 	// delivered, each joined to its order — so the ratio is measured on
 	// the same machine at the same moment.
 	f := m.LastDays(90)
-	first := must(time.ParseInLocation(time.DateOnly, f.From, cfg.Location()))
-	last := must(time.ParseInLocation(time.DateOnly, f.To, cfg.Location()))
+	first := servicetest.Must(time.ParseInLocation(time.DateOnly, f.From, cfg.Location()))
+	last := servicetest.Must(time.ParseInLocation(time.DateOnly, f.To, cfg.Location()))
 	from, to := first.UTC(), last.AddDate(0, 0, 1).UTC()
 	b.Run("on-time-90-days-events-ref", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {

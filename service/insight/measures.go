@@ -1,4 +1,4 @@
-package service
+package insight
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 	"gorm.io/gorm"
 
 	"orderhub/model"
+	"orderhub/service"
+	"orderhub/service/kernel"
 )
 
 // MaxMetricDays bounds one metrics range, so one request cannot scan years.
@@ -20,17 +22,17 @@ const MaxMetricDays = 366
 // counters kept beside them that could drift.
 type Measures struct {
 	db         *gorm.DB
-	pipe       *Pipeline
-	clock      Clock
+	pipe       *service.Pipeline
+	clock      kernel.Clock
 	loc        *time.Location
 	otifWindow time.Duration
 }
 
 // NewMeasures returns a Measures. otifWindow is how long after delivery a
 // missing-items or wrong-item report still makes an order not "in full".
-func NewMeasures(db *gorm.DB, pipe *Pipeline, clock Clock, loc *time.Location, otifWindow time.Duration) *Measures {
+func NewMeasures(db *gorm.DB, pipe *service.Pipeline, clock kernel.Clock, loc *time.Location, otifWindow time.Duration) *Measures {
 	if db == nil || pipe == nil || clock == nil || loc == nil {
-		panic("service: NewMeasures: nil dependency")
+		panic("insight: NewMeasures: nil dependency")
 	}
 	if otifWindow <= 0 {
 		otifWindow = 7 * 24 * time.Hour
@@ -84,19 +86,19 @@ func (m *Measures) span(ctx context.Context, f MetricFilter) (span, error) {
 	var s span
 	from, err := time.ParseInLocation(time.DateOnly, strings.TrimSpace(f.From), m.loc)
 	if err != nil {
-		return s, invalid("from", CodeInvalidDate, "须为日期，例如 2026-11-01")
+		return s, kernel.Invalid("from", kernel.CodeInvalidDate, "须为日期，例如 2026-11-01")
 	}
 	to, err := time.ParseInLocation(time.DateOnly, strings.TrimSpace(f.To), m.loc)
 	if err != nil {
-		return s, invalid("to", CodeInvalidDate, "须为日期，例如 2026-11-30")
+		return s, kernel.Invalid("to", kernel.CodeInvalidDate, "须为日期，例如 2026-11-30")
 	}
 	if to.Before(from) {
-		return s, invalid("to", CodeInvalidRange, "不能早于开始日期 from")
+		return s, kernel.Invalid("to", kernel.CodeInvalidRange, "不能早于开始日期 from")
 	}
 	for d := from; !d.After(to); d = d.AddDate(0, 0, 1) {
 		s.days = append(s.days, d.Format(time.DateOnly))
 		if len(s.days) > MaxMetricDays {
-			return s, invalid("to", CodeRangeTooLong, "时间范围最多 %d 天", MaxMetricDays)
+			return s, kernel.Invalid("to", kernel.CodeRangeTooLong, "时间范围最多 %d 天", MaxMetricDays)
 		}
 	}
 	s.from, s.to = from.UTC(), to.AddDate(0, 0, 1).UTC()
@@ -104,20 +106,20 @@ func (m *Measures) span(ctx context.Context, f MetricFilter) (span, error) {
 	if code := strings.ToUpper(strings.TrimSpace(f.Customer)); code != "" {
 		var c model.Customer
 		if err := db.Where("code = ?", code).Take(&c).Error; err != nil {
-			return s, notFound(err, "customer", code)
+			return s, kernel.NotFound(err, "customer", code)
 		}
 		s.customerID = c.ID
 	}
 	if code := strings.ToUpper(strings.TrimSpace(f.Warehouse)); code != "" {
 		var w model.Warehouse
 		if err := db.Where("code = ?", code).Take(&w).Error; err != nil {
-			return s, notFound(err, "warehouse", code)
+			return s, kernel.NotFound(err, "warehouse", code)
 		}
 		s.warehouse = w.ID
 	}
 	if ch := strings.TrimSpace(f.Channel); ch != "" {
 		if len(ch) > 16 {
-			return s, invalid("channel", CodeInvalidChannel, "渠道键最多 16 个字符")
+			return s, kernel.Invalid("channel", kernel.CodeInvalidChannel, "渠道键最多 16 个字符")
 		}
 		s.channel = ch
 	}
@@ -176,7 +178,7 @@ func (m *Measures) OnTime(ctx context.Context, f MetricFilter) (OnTime, error) {
 		return OnTime{}, err
 	}
 	out := OnTime{From: s.days[0], To: s.days[len(s.days)-1], OTIFWindow: m.otifWindow}
-	early, late, err := punctualitySQL(m.db)
+	early, late, err := service.PunctualitySQL(m.db)
 	if err != nil {
 		return out, err
 	}

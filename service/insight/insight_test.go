@@ -1,4 +1,4 @@
-package service_test
+package insight_test
 
 import (
 	"context"
@@ -12,6 +12,8 @@ import (
 	"orderhub/model"
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/service/insight"
+	"orderhub/service/servicetest"
 )
 
 // TestPurchaseCalendarAndRemarkTerms: a customer ordering on the 22nd–25th
@@ -20,8 +22,8 @@ import (
 // find new terms with the segmenter.
 func TestPurchaseCalendarAndRemarkTerms(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
-		e := newEnv(t, db)
-		e.world(t)
+		e := servicetest.NewEnv(t, db)
+		e.World(t)
 		h := &history{t: t, db: db}
 		ctx := context.Background()
 		// The clock: 2026-11-24 09:30 local. C1 ordered on Oct 22, 23, 25 and
@@ -38,7 +40,7 @@ func TestPurchaseCalendarAndRemarkTerms(t *testing.T) {
 			}
 			db.Model(&model.Order{}).Where("id = ?", o.ID).Update("remark", remark)
 		}
-		in := service.NewInsight(db, e.clock.Now, e.cfg.Location(), []string{"防潮膜", "禁用胶带", "卸货平台"})
+		in := insight.NewInsight(db, e.Clock.Now, e.Cfg.Location(), []string{"防潮膜", "禁用胶带", "卸货平台"})
 		cals, err := in.Calendar(ctx, "", 90)
 		if err != nil {
 			t.Fatal(err)
@@ -68,7 +70,7 @@ func TestPurchaseCalendarAndRemarkTerms(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := map[string]service.RemarkTerm{}
+		got := map[string]insight.RemarkTerm{}
 		for _, rt := range terms {
 			got[rt.Term] = rt
 		}
@@ -102,7 +104,7 @@ func TestPurchaseCalendarAndRemarkTerms(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		byName := map[string]service.RemarkTheme{}
+		byName := map[string]insight.RemarkTheme{}
 		for _, th := range themes {
 			byName[th.Name] = th
 		}
@@ -125,8 +127,8 @@ func TestPurchaseCalendarAndRemarkTerms(t *testing.T) {
 // 二号, 送到, 包好) is no term.
 func TestRemarkPhrasesAndFiller(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
-		e := newEnv(t, db)
-		e.world(t)
+		e := servicetest.NewEnv(t, db)
+		e.World(t)
 		h := &history{t: t, db: db}
 		remarks := []string{"工作日白天送货，周末不收", "周末不收", "周末送货也行", "加急，产线停工待料", "加急，产线停工待料",
 			"需要质检报告", "请加防潮膜", "分两次送货", "送到二号门", "防潮膜包好", "请加防潮膜", "分两次送货", "送到二号门", "防潮膜包好"}
@@ -135,7 +137,7 @@ func TestRemarkPhrasesAndFiller(t *testing.T) {
 			o := h.order("C1", "A", "api", day, day.Add(48*time.Hour), 1)
 			db.Model(&model.Order{}).Where("id = ?", o.ID).Update("remark", r)
 		}
-		terms, err := service.NewInsight(db, e.clock.Now, e.cfg.Location(), nil).Remarks(context.Background(), 90)
+		terms, err := insight.NewInsight(db, e.Clock.Now, e.Cfg.Location(), nil).Remarks(context.Background(), 90)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package service_test
+package insight_test
 
 import (
 	"context"
@@ -11,7 +11,8 @@ import (
 
 	"orderhub/model"
 	"orderhub/model/modeltest"
-	"orderhub/service"
+	"orderhub/service/insight"
+	"orderhub/service/servicetest"
 )
 
 // remarkTermsBefore is what Remarks answers for the orders of
@@ -61,11 +62,11 @@ var remarkTermsBefore = []string{
 // changes unseen.
 func TestRemarkTermsAsBefore(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
-		e := newEnv(t, db)
-		e.world(t)
+		e := servicetest.NewEnv(t, db)
+		e.World(t)
 		h := &history{t: t, db: db}
-		texts := append(append([]string{}, service.DemoRemarks...), service.RealisticRemarks...)
-		now := e.clock.Now()
+		texts := append(append([]string{}, insight.DemoRemarks...), insight.RealisticRemarks...)
+		now := e.Clock.Now()
 		for i := 0; i < 3*len(texts); i++ {
 			created := now.AddDate(0, 0, -(i*37)%89).Add(-time.Duration(i) * time.Minute)
 			o := h.order([]string{"C1", "C2"}[i%2], "A", "api", created, created.Add(48*time.Hour), 1)
@@ -73,7 +74,7 @@ func TestRemarkTermsAsBefore(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		terms, err := service.NewInsight(db, e.clock.Now, e.cfg.Location(), nil).Remarks(context.Background(), 90)
+		terms, err := insight.NewInsight(db, e.Clock.Now, e.Cfg.Location(), nil).Remarks(context.Background(), 90)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package service_test
+package insight_test
 
 import (
 	"context"
@@ -17,6 +17,7 @@ import (
 	"orderhub/model"
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/service/insight"
 )
 
 // demoTermDays is how much of the demo's history TestDemoRemarkTerms seeds
@@ -36,7 +37,7 @@ func TestDemoRemarkTerms(t *testing.T) {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	whole, err := service.WholeDictionary(service.DefaultRemarkTerms)
+	whole, err := insight.WholeDictionary(insight.DefaultRemarkTerms)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +66,7 @@ func TestDemoRemarkTerms(t *testing.T) {
 		if len(remarks) < 15 {
 			t.Fatalf("the history has %d distinct remarks: %q", len(remarks), remarks)
 		}
-		answer := func(in *service.Insight) string {
+		answer := func(in *insight.Insight) string {
 			t.Helper()
 			terms, err := in.Remarks(ctx, demoTermDays)
 			if err != nil {
@@ -77,8 +78,8 @@ func TestDemoRemarkTerms(t *testing.T) {
 			}
 			return strings.Join(lines, "\n")
 		}
-		got := answer(service.NewInsight(db, clock, cfg.Location(), nil))
-		want := answer(service.InsightWith(service.NewInsight(db, clock, cfg.Location(), nil), whole))
+		got := answer(insight.NewInsight(db, clock, cfg.Location(), nil))
+		want := answer(insight.InsightWith(insight.NewInsight(db, clock, cfg.Location(), nil), whole))
 		if got != want {
 			t.Errorf("terms:\n%s\nwith the whole dictionary:\n%s", got, want)
 		}

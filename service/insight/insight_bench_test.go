@@ -1,4 +1,4 @@
-package service_test
+package insight_test
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"orderhub/internal/testclock"
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/service/insight"
 )
 
 // BenchmarkInsight prices one Remarks and one Calendar call over the demo's
@@ -49,21 +50,21 @@ func BenchmarkInsight(b *testing.B) {
 		if _, err := demo.NewHistory(db, catalog, orders, tickets, clock, cfg.Location()).Seed(ctx, 90); err != nil {
 			b.Fatal(err)
 		}
-		whole, err := service.WholeDictionary(service.DefaultRemarkTerms)
+		whole, err := insight.WholeDictionary(insight.DefaultRemarkTerms)
 		if err != nil {
 			b.Fatal(err)
 		}
-		insight := func(keep bool, seg *gse.Segmenter) *service.Insight {
-			in := service.NewInsight(db, clock, cfg.Location(), nil)
+		newInsight := func(keep bool, seg *gse.Segmenter) *insight.Insight {
+			in := insight.NewInsight(db, clock, cfg.Location(), nil)
 			if keep {
-				service.KeepInsightMemory(in)
+				insight.KeepInsightMemory(in)
 			}
 			if seg != nil {
-				service.InsightWith(in, seg)
+				insight.InsightWith(in, seg)
 			}
 			return in
 		}
-		remarks := func(in *service.Insight) func(b *testing.B) {
+		remarks := func(in *insight.Insight) func(b *testing.B) {
 			return func(b *testing.B) {
 				for i := 0; i < b.N; i++ {
 					if terms, err := in.Remarks(ctx, 90); err != nil || len(terms) == 0 {
@@ -72,7 +73,7 @@ func BenchmarkInsight(b *testing.B) {
 				}
 			}
 		}
-		calendar := func(in *service.Insight) func(b *testing.B) {
+		calendar := func(in *insight.Insight) func(b *testing.B) {
 			return func(b *testing.B) {
 				for i := 0; i < b.N; i++ {
 					if cals, err := in.Calendar(ctx, "", 90); err != nil || len(cals) == 0 {
@@ -81,11 +82,11 @@ func BenchmarkInsight(b *testing.B) {
 				}
 			}
 		}
-		b.Run("remarks", remarks(insight(false, nil)))
-		b.Run("remarks-keep", remarks(insight(true, nil)))
-		b.Run("remarks-whole", remarks(insight(true, whole)))
-		b.Run("calendar", calendar(insight(false, nil)))
-		b.Run("calendar-keep", calendar(insight(true, nil)))
+		b.Run("remarks", remarks(newInsight(false, nil)))
+		b.Run("remarks-keep", remarks(newInsight(true, nil)))
+		b.Run("remarks-whole", remarks(newInsight(true, whole)))
+		b.Run("calendar", calendar(newInsight(false, nil)))
+		b.Run("calendar-keep", calendar(newInsight(true, nil)))
 	}
 	b.Run("sqlite", func(b *testing.B) { run(b, modeltest.SQLite(b)) })
 	if modeltest.MySQLDSN() != "" {

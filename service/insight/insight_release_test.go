@@ -1,4 +1,4 @@
-package service_test
+package insight_test
 
 import (
 	"context"
@@ -10,7 +10,8 @@ import (
 
 	"orderhub/model"
 	"orderhub/model/modeltest"
-	"orderhub/service"
+	"orderhub/service/insight"
+	"orderhub/service/servicetest"
 )
 
 // TestInsightReleasesMemory: when the last Calendar or Remarks call
@@ -19,21 +20,21 @@ import (
 // never while a call runs, and concurrent calls answer as one call alone.
 func TestInsightReleasesMemory(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
-		e := newEnv(t, db)
-		e.world(t)
+		e := servicetest.NewEnv(t, db)
+		e.World(t)
 		h := &history{t: t, db: db}
-		now := e.clock.Now()
+		now := e.Clock.Now()
 		for i := 0; i < 40; i++ {
 			o := h.order([]string{"C1", "C2"}[i%2], "A", "api", now.AddDate(0, 0, -i), now.AddDate(0, 0, 2-i), 1)
-			if err := db.Model(&model.Order{}).Where("id = ?", o.ID).Update("remark", service.DemoRemarks[i%len(service.DemoRemarks)]).Error; err != nil {
+			if err := db.Model(&model.Order{}).Where("id = ?", o.ID).Update("remark", insight.DemoRemarks[i%len(insight.DemoRemarks)]).Error; err != nil {
 				t.Fatal(err)
 			}
 		}
 		ctx := context.Background()
-		in := service.NewInsight(db, e.clock.Now, e.cfg.Location(), nil)
+		in := insight.NewInsight(db, e.Clock.Now, e.Cfg.Location(), nil)
 		var mu sync.Mutex
 		releases, busy := 0, 0
-		service.ObserveInsightRelease(in, func(running int) {
+		insight.ObserveInsightRelease(in, func(running int) {
 			mu.Lock()
 			defer mu.Unlock()
 			releases++
