@@ -32,7 +32,8 @@ type Stocking struct {
 
 // Calendars answers the purchase calendar of one customer (code), or of
 // every customer with orders in the last days days (code empty): insight's
-// Insight.Calendar, handed over at wiring (insight is a room above).
+// Insight.Calendar, handed over at wiring (service/insight imports this
+// package, so this one cannot import it).
 type Calendars interface {
 	Calendar(ctx context.Context, code string, days int) ([]CustomerCalendar, error)
 }
