@@ -83,6 +83,15 @@ func (b *Bot) explain(err error) (string, bool) {
 		switch inv.Code() {
 		case service.CodeInvalidTime:
 			return "时间格式不对，例如：交期=" + exampleTime(b.now(), b.d.Location) + "，或 交期=后天18点、交期=下周一 9点半", true
+		case service.CodePromiseInPast:
+			return "交期不能早于现在（现在 " + b.now().In(b.d.Location).Format("01-02 15:04") + "）：您写的时间已经过去了。请写将来的时间，例如：交期=" +
+				exampleTime(b.now(), b.d.Location) + "，或 交期=后天18点；也可以写 交期=建议。", true
+		case service.CodeInvalidRange:
+			if strings.HasSuffix(inv.Field, "promised_at") {
+				return "交期的年份不对（须在 2000 到 9999 年之间），例如：交期=" + exampleTime(b.now(), b.d.Location) + "，或 交期=后天18点", true
+			}
+		case service.CodePhotoNotUploaded:
+			return "运单照片要发真的照片，不能写文字：请先发「附件 <单号>」，再发照片；照片附上后，发货时不用再写 运单照片=…。", true
 		case service.CodeUnknownStage:
 			return "没有这个阶段。阶段有：" + b.stageList() + "。", true
 		case service.CodeInvalidField:
@@ -106,7 +115,7 @@ func (b *Bot) explain(err error) (string, bool) {
 // invalidZh says what was wrong with an input in Chinese: the field by its
 // Chinese name, the rule by its code (the service's message is English).
 func invalidZh(inv *service.InvalidError) string {
-	field := inv.Field
+	field := strings.TrimPrefix(inv.Field, "fields.")
 	if zh, ok := inputZh[field]; ok {
 		field = zh
 	} else if zh, ok := fieldZh[field]; ok {

@@ -142,7 +142,7 @@ func TestStageAdvancesSpreadOverOwners(t *testing.T) {
 		if packers[0] != "disp" || packers[1] != "disp2" {
 			t.Fatalf("two orders into 待发货 went to %v, want disp then disp2", packers)
 		}
-		shipper := move(nos[1], "shipped", map[string]string{"carrier": "顺丰", "tracking_no": "SF1234567890", "waybill_photo": "waybill.jpg"})
+		shipper := move(nos[1], "shipped", map[string]string{"carrier": "顺丰", "tracking_no": "SF1234567890", "waybill_photo": attachWaybill(t, e.orders, nos[1])})
 		if shipper != "disp2" {
 			t.Errorf("packed by disp2, shipped by %s: want the same dispatcher", shipper)
 		}

@@ -11,6 +11,9 @@ import (
 	"orderhub/model"
 )
 
+// eventAttachment is the timeline kind of an attached file.
+const eventAttachment = "attachment"
+
 // Attachment is a file attached to an order (the waybill photo).
 type Attachment struct {
 	OrderID uint64
@@ -53,7 +56,7 @@ func (o *Orders) Attach(ctx context.Context, no, field, path string, actor Actor
 			return err
 		}
 		given, _ := json.Marshal(map[string]string{field: path})
-		if err := tx.Create(&model.OrderEvent{OrderID: ord.ID, Kind: "attachment", Actor: actor.Label(), Fields: string(given),
+		if err := tx.Create(&model.OrderEvent{OrderID: ord.ID, Kind: eventAttachment, Actor: actor.Label(), Fields: string(given),
 			Note: "附件：" + field, CreatedAt: now}).Error; err != nil {
 			return err
 		}
@@ -61,4 +64,29 @@ func (o *Orders) Attach(ctx context.Context, no, field, path string, actor Actor
 		return finish(ctx, tx, now, Outcome{Attached: &a})
 	})
 	return a, err
+}
+
+// FieldWaybillPhoto is the stage field holding the waybill photo: the
+// path, under the data dir, of a photo attached to the order (Attach).
+const FieldWaybillPhoto = "waybill_photo"
+
+// uploadedPhoto refuses a photo field given to a move that is not a file
+// attached to this order: chat fills it only by a photo sent after 附件,
+// and the staff API and the board by an upload, so a made-up name ("p.jpg")
+// never stands for a photo nobody took. Any photo the order was given
+// counts, not only the latest.
+func uploadedPhoto(tx *gorm.DB, ord model.Order, field, path string) error {
+	var blobs []string
+	if err := tx.Model(&model.OrderEvent{}).Where("order_id = ? AND kind = ?", ord.ID, eventAttachment).
+		Order("id").Pluck("fields", &blobs).Error; err != nil {
+		return err
+	}
+	for _, b := range blobs {
+		var f map[string]string
+		if json.Unmarshal([]byte(b), &f) == nil && f[field] == path {
+			return nil
+		}
+	}
+	return invalid("fields."+field, CodePhotoNotUploaded,
+		"%q 不是这张订单上传过的照片：请先上传（企业微信发「附件 %s」再发照片，或 POST /api/v1/orders/%s/waybill_photo），上传后推进时不用再写这个字段", path, ord.No, ord.No)
 }

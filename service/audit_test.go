@@ -121,7 +121,7 @@ func TestAuditDeliveries(t *testing.T) {
 		for _, mv := range []service.Move{
 			{To: "confirmed", Fields: map[string]string{"promised_at": promised}},
 			{To: "picking"}, {To: "qc", Fields: map[string]string{"qc_inspector": "刘质检"}}, {To: "packed"},
-			{To: "shipped", Fields: map[string]string{"carrier": "顺丰", "tracking_no": "SF1", "waybill_photo": "p.jpg"}},
+			{To: "shipped", Fields: map[string]string{"carrier": "顺丰", "tracking_no": "SF1", "waybill_photo": attachWaybill(t, e.orders, d.Order.No)}},
 			{To: "delivered"},
 		} {
 			e.clock.Add(5*time.Hour + 1234*time.Millisecond) // milliseconds kept on both databases

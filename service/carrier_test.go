@@ -23,7 +23,7 @@ func TestCarrierSignedIsTheDeliveryTime(t *testing.T) {
 		for _, mv := range []service.Move{
 			{To: "confirmed", Fields: map[string]string{"promised_at": "2026-12-03 18:00"}},
 			{To: "picking"}, {To: "qc", Fields: map[string]string{"qc_inspector": "刘质检"}}, {To: "packed"},
-			{To: "shipped", Fields: map[string]string{"carrier": "顺丰", "tracking_no": "SF1000000001", "waybill_photo": "p.jpg"}},
+			{To: "shipped", Fields: map[string]string{"carrier": "顺丰", "tracking_no": "SF1000000001", "waybill_photo": attachWaybill(t, x.orders, no)}},
 		} {
 			mv.No, mv.Actor = no, service.Admin
 			if _, err := x.orders.Advance(ctx, mv); err != nil {

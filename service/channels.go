@@ -165,6 +165,17 @@ func canonicalHash(body []byte) (string, error) {
 	return hex.EncodeToString(sum[:]), nil
 }
 
+// fieldFor is the channel's own name of our field to (exp_ship_time for
+// Douyin's promised_at), for refusals the channel's developers can act on.
+func (c *Channel) fieldFor(to string) string {
+	for from, t := range c.mapping {
+		if t == to {
+			return from
+		}
+	}
+	return to
+}
+
 // mapBody reads a channel's body into the native order through its mapping.
 func (c *Channel) mapBody(body []byte, loc *time.Location) (IntakeDoc, error) {
 	var doc IntakeDoc

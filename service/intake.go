@@ -204,6 +204,14 @@ func (s *Intakes) Receive(ctx context.Context, key, ts, sig string, body []byte)
 		v, err = s.replay(ctx, prior, hash, System)
 		return v, true, err
 	}
+	if doc.PromisedAt != nil {
+		// Checked once the request is known to be new (a retry of an
+		// order received when its promise lay ahead still finds it),
+		// naming the field as the channel sent it.
+		if err := checkPromise(ch.fieldFor("promised_at"), *doc.PromisedAt, s.clock(), s.orders.loc); err != nil {
+			return v, false, err
+		}
+	}
 	if err := s.normalise(db, key, &doc, false); err != nil {
 		return v, false, err
 	}
@@ -407,7 +415,7 @@ func (s *Intakes) place(ctx context.Context, it model.Intake, doc IntakeDoc, act
 	// resumed after a crash between them finds the same order again.
 	d, _, err := s.orders.Create(step(ctx), NewOrder{
 		Channel: channel, CustomerID: doc.CustomerID, Lines: lines, Address: doc.address(), Remark: doc.Remark,
-		PromisedAt: doc.PromisedAt, IdempotencyKey: intakeOrderKey(it.ID), Actor: actor,
+		PromisedAt: doc.PromisedAt, PromiseGivenAt: it.CreatedAt, IdempotencyKey: intakeOrderKey(it.ID), Actor: actor,
 	})
 	if err != nil {
 		return IntakeView{}, err

@@ -115,6 +115,8 @@ const (
 	ChannelOutboxWeCom       = kernel.ChannelOutboxWeCom
 	CodePhotoTooLarge        = kernel.CodePhotoTooLarge
 	CodePhotoNotImage        = kernel.CodePhotoNotImage
+	CodePhotoNotUploaded     = kernel.CodePhotoNotUploaded
+	CodePromiseInPast        = kernel.CodePromiseInPast
 	CodeNotPractising        = kernel.CodeNotPractising
 	CodeNoPastOrders         = kernel.CodeNoPastOrders
 	CodeFileTooLarge         = kernel.CodeFileTooLarge

@@ -98,6 +98,10 @@ type NewOrder struct {
 	Address    string
 	Remark     string
 	PromisedAt *time.Time
+	// PromiseGivenAt is when the promise was given, for an order placed
+	// later than it came in (a channel's order held for review); zero is
+	// now. A promise before it (less PromiseSkew) is refused.
+	PromiseGivenAt time.Time
 	// IdempotencyKey makes retries safe: the same key returns the order the
 	// first request created and reserves nothing more.
 	IdempotencyKey string
@@ -118,10 +122,12 @@ func (o *Orders) Create(ctx context.Context, in NewOrder) (d Detail, created boo
 		return d, false, err
 	}
 	if in.PromisedAt != nil {
-		// Out of what both databases store (MariaDB's DATETIME has no
-		// year 0 or 10000): refused here, not a 500 from the driver.
-		if y := in.PromisedAt.UTC().Year(); y < 2000 || y > 9999 {
-			return d, false, invalid("promised_at", CodeInvalidRange, "承诺交期须在 2000 到 9999 年之间，收到 %d 年", y)
+		// Out of what both databases store: refused even for a retry,
+		// since no order could have been placed with it. A promise in
+		// the past is refused only when placing (placeBatch), so a retry
+		// of an order placed when its promise lay ahead still finds it.
+		if err := promiseRange("promised_at", *in.PromisedAt); err != nil {
+			return d, false, err
 		}
 	}
 	if in.Channel == "" {

@@ -319,7 +319,7 @@ func TestStageEngine(t *testing.T) {
 		if err := try("shipped", staff(t, e, "disp"), map[string]string{"carrier": "顺丰"}); !errors.As(err, &mf) || len(mf.Fields) != 2 {
 			t.Errorf("ship missing fields: %v", err)
 		}
-		ship := map[string]string{"carrier": "顺丰", "tracking_no": "SF1234567890", "waybill_photo": "uploads/waybill.jpg"}
+		ship := map[string]string{"carrier": "顺丰", "tracking_no": "SF1234567890", "waybill_photo": attachWaybill(t, e.orders, no)}
 		// 2 of the 5 come from B: the transfer must arrive first.
 		if err := try("shipped", staff(t, e, "disp"), ship); service.ErrorCode(err) != "transfers_pending" {
 			t.Fatalf("ship before transfer: %v", err)
@@ -356,7 +356,7 @@ func TestStageEngine(t *testing.T) {
 		for _, ev := range d.Events {
 			kinds = append(kinds, ev.Kind+":"+ev.ToStage)
 		}
-		want := "[created:submitted transfer_created: stage:confirmed stage:picking stage:qc stage:packed transfer_received: stage:shipped stage:delivered]"
+		want := "[created:submitted transfer_created: stage:confirmed stage:picking stage:qc stage:packed attachment: transfer_received: stage:shipped stage:delivered]"
 		if fmt.Sprint(kinds) != want {
 			t.Errorf("timeline = %v\nwant       %s", kinds, want)
 		}

@@ -189,9 +189,19 @@ func (o *Orders) placeBatch(ctx context.Context, batch []*placeReq) {
 	}
 	seen := map[string]bool{}
 	var work []*placeReq
+	now := o.clock()
 	for _, r := range batch {
 		if r.err != nil || r.replay {
 			continue
+		}
+		if at := r.in.PromisedAt; at != nil {
+			made := r.in.PromiseGivenAt
+			if made.IsZero() {
+				made = now
+			}
+			if r.err = checkPromise("promised_at", *at, made, o.loc); r.err != nil {
+				continue
+			}
 		}
 		if k := r.in.IdempotencyKey; k != "" {
 			if seen[r.scope+"\x00"+k] {

@@ -171,7 +171,7 @@ func TestBuyerAskingAfterAParcelGoesToCustomerService(t *testing.T) {
 		for _, mv := range []service.Move{
 			{To: "confirmed", Fields: map[string]string{"promised_at": "2026-12-30 18:00"}}, {To: "picking"},
 			{To: "qc", Fields: map[string]string{"qc_inspector": "刘质检"}}, {To: "packed"},
-			{To: "shipped", Fields: map[string]string{"carrier": "顺丰", "tracking_no": "SF1234567890", "waybill_photo": "waybill.jpg"}},
+			{To: "shipped", Fields: map[string]string{"carrier": "顺丰", "tracking_no": "SF1234567890", "waybill_photo": attachWaybill(t, x.orders, no)}},
 		} {
 			mv.No, mv.Actor = no, service.Admin
 			if _, err := x.orders.Advance(ctx, mv); err != nil {

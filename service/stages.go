@@ -55,6 +55,11 @@ func (o *Orders) Advance(ctx context.Context, mv Move) (_ Detail, err error) {
 			return err
 		}
 		id = ord.ID
+		if v, ok := fields[FieldWaybillPhoto]; ok {
+			if err := uploadedPhoto(tx, ord, FieldWaybillPhoto, v); err != nil {
+				return err
+			}
+		}
 		// 交期=建议: the person takes the promised time orderhub proposes.
 		var took *Proposal
 		if fields["promised_at"] == ProposedWord {
@@ -211,10 +216,9 @@ func (o *Orders) checkFields(in map[string]string) (map[string]string, error) {
 			if err != nil {
 				return nil, invalid("fields.promised_at", CodeInvalidTime, "%q 不是时间，应写成 2026-11-30 18:00 或 2026-11-30T18:00:00+08:00", v)
 			}
-			// Out of what both databases store (MariaDB's DATETIME has
-			// no year 0): refused here, not a 500 from the driver.
-			if y := t.Year(); y < 2000 || y > 9999 {
-				return nil, invalid("fields.promised_at", CodeInvalidRange, "承诺交期须在 2000 到 9999 年之间，收到 %d 年", y)
+			// Out of what both databases store, or already past.
+			if err := checkPromise("fields.promised_at", t, o.clock(), o.loc); err != nil {
+				return nil, err
 			}
 		}
 		out[name] = v

@@ -17,6 +17,7 @@ import (
 
 	"orderhub/config"
 	"orderhub/internal/redislock"
+	"orderhub/internal/testclock"
 	"orderhub/model/modeltest"
 	"orderhub/service"
 	"orderhub/web"
@@ -57,11 +58,14 @@ func TestKuaidi100Push(t *testing.T) {
 		log := modeltest.Log()
 		reg := prometheus.NewRegistry()
 		pipe := service.NewPipeline(cfg)
-		clock := service.SystemClock
+		// A fake clock on the day the test promises for (10:00 Shanghai),
+		// so the promise lies ahead whatever day the test runs.
+		fake := testclock.New(time.Date(2026, 12, 2, 2, 0, 0, 0, time.UTC))
+		clock := fake.Now
 		catalog := service.NewCatalog(db, cfg.Roles)
 		orders := service.NewOrders(db, redislock.New(rdb, prefix, time.Second, time.Second, log), pipe, clock, cfg.Location(), log, service.NewMetrics(reg))
 		s := web.New(web.Deps{Catalog: catalog, Stock: service.NewStock(db, clock), Orders: orders, Transfers: service.NewTransfers(db, pipe, clock),
-			AdminToken: token, Location: cfg.Location(), Log: log, Registry: reg, Ready: func(ctx context.Context) error { return nil }})
+			AdminToken: token, Location: cfg.Location(), Log: log, Registry: reg, Ready: func(ctx context.Context) error { return nil }, DataDir: t.TempDir()})
 		s.MountCarriers(orders, kdSalt)
 		srv := httptest.NewServer(s.Handler())
 		t.Cleanup(srv.Close)
@@ -86,17 +90,18 @@ func TestKuaidi100Push(t *testing.T) {
 			t.Fatalf("order: %d %v", st, out)
 		}
 		no := out["order"].(map[string]any)["no"].(string)
+		photo := a.uploadWaybill(no, "", jpegPhoto(t, 640, 480))
 		for _, mv := range []map[string]any{
 			{"to": "confirmed", "fields": map[string]string{"promised_at": "2026-12-03 18:00"}}, {"to": "picking"},
 			{"to": "qc", "fields": map[string]string{"qc_inspector": "刘洋"}}, {"to": "packed"},
-			{"to": "shipped", "fields": map[string]string{"carrier": "顺丰", "tracking_no": "SF1000000001", "waybill_photo": "p.jpg"}},
+			{"to": "shipped", "fields": map[string]string{"carrier": "顺丰", "tracking_no": "SF1000000001", "waybill_photo": photo}},
 		} {
 			if st, out := a.call("POST", "/api/v1/orders/"+no+"/advance", mv); st != 200 {
 				t.Fatalf("advance %v: %d %v", mv["to"], st, out)
 			}
 		}
-		time.Sleep(1100 * time.Millisecond) // 签收 after shipping, before the push, to the second
-		signed := time.Now().In(cfg.Location()).Truncate(time.Second)
+		fake.Add(3 * time.Hour) // 签收 after shipping, before the push
+		signed := fake.Now().In(cfg.Location()).Truncate(time.Second)
 		ftime := signed.Format("2006-01-02 15:04:05")
 		if st, out := kuaidi100(t, srv.URL, "SF1000000001", "3", ftime, "not-the-salt"); st != 401 || out["returnCode"] != "500" {
 			t.Errorf("wrong salt: %d %v", st, out)

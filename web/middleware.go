@@ -70,10 +70,10 @@ func problemPhotoUpload(c *gin.Context) bool {
 
 func limitBody(n int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if strings.HasPrefix(c.Request.URL.Path, "/api/v1/imports/") || problemPhotoUpload(c) {
-			// Spreadsheet uploads and buyers' problem photos are bigger; their
-			// handlers cap them themselves (MaxImportBody,
-			// miniprogram.MaxPhotoBytes).
+		if strings.HasPrefix(c.Request.URL.Path, "/api/v1/imports/") || problemPhotoUpload(c) || waybillUpload(c) {
+			// Spreadsheet uploads, buyers' problem photos and waybill
+			// photos are bigger; their handlers cap them themselves
+			// (MaxImportBody, miniprogram.MaxPhotoBytes, MaxWaybillBytes).
 			c.Next()
 			return
 		}

@@ -35,13 +35,16 @@ type Deps struct {
 	// TrustedProxies may set a client's address by X-Forwarded-For
 	// (config trusted_proxies); nil trusts none.
 	TrustedProxies []string
+	// DataDir keeps the waybill photos uploaded through the API (under
+	// waybills/, as chat's); "" refuses uploads (503).
+	DataDir string
 }
 
 // Server is the HTTP server of one orderhub process.
 type Server struct {
 	engine *gin.Engine
 	d      Deps
-	// Set by MountIntake.
+	// Set by MountIntake; dataDir from Deps, or MountIntake's.
 	intakes *service.Intakes
 	dataDir string
 }
@@ -63,7 +66,7 @@ func New(d Deps) *Server {
 	}
 	e.ContextWithFallback = true
 	e.HandleMethodNotAllowed = true
-	s := &Server{engine: e, d: d}
+	s := &Server{engine: e, d: d, dataDir: d.DataDir}
 	m := newHTTPMetrics(d.Registry)
 	e.Use(requestID(), s.recover(), m.observe(), accessLog(d.Log), limitBody(MaxBody))
 	e.NoRoute(func(c *gin.Context) { writeErr(c, http.StatusNotFound, "not_found", "没有这个接口") })
@@ -89,6 +92,7 @@ func New(d Deps) *Server {
 	api.GET("/orders/:no/promise", s.proposePromise)
 	api.POST("/orders/:no/cancel", s.cancelOrder)
 	api.POST("/orders/:no/advance", s.advanceOrder)
+	api.POST("/orders/:no/waybill_photo", s.uploadWaybill)
 	api.GET("/transfers", s.listTransfers)
 	api.POST("/transfers/:id/dispatch", s.dispatchTransfer)
 	api.POST("/transfers/:id/receive", s.receiveTransfer)

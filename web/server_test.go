@@ -18,6 +18,7 @@ import (
 
 	"orderhub/config"
 	"orderhub/internal/redislock"
+	"orderhub/internal/testclock"
 	"orderhub/model/modeltest"
 	"orderhub/service"
 	"orderhub/web"
@@ -40,14 +41,17 @@ func newAPI(t *testing.T, db *gorm.DB) *api {
 	log := modeltest.Log()
 	reg := prometheus.NewRegistry()
 	pipe := service.NewPipeline(cfg)
-	clock := service.SystemClock
+	// A fake clock: promises the tests give (2026-11-30) lie ahead of it
+	// whatever day they run.
+	clock := testclock.New(time.Date(2026, 11, 24, 1, 30, 0, 0, time.UTC)).Now
 	catalog := service.NewCatalog(db, cfg.Roles)
 	stock := service.NewStock(db, clock)
 	orders := service.NewOrders(db, redislock.New(rdb, prefix, time.Second, time.Second, log), pipe, clock, cfg.Location(), log, service.NewMetrics(reg))
 	s := web.New(web.Deps{
 		Catalog: catalog, Stock: stock, Orders: orders, Transfers: service.NewTransfers(db, pipe, clock),
 		AdminToken: token, Location: cfg.Location(), Log: log, Registry: reg,
-		Ready: func(ctx context.Context) error { return rdb.Ping(ctx).Err() },
+		Ready:   func(ctx context.Context) error { return rdb.Ping(ctx).Err() },
+		DataDir: t.TempDir(),
 	})
 	web.MountMasterData(s.Staff(), catalog, service.NewStaffing(db, pipe, clock, cfg.Roles), log)
 	srv := httptest.NewServer(s.Handler())

@@ -97,7 +97,7 @@ func (a *App) wire() error {
 	a.server = web.New(web.Deps{
 		Catalog: a.catalog, Stock: a.stock, Orders: a.orders, Transfers: a.transfers,
 		AdminToken: cfg.AdminToken, Location: loc, Log: a.log, Registry: a.registry, Ready: a.ready,
-		TrustedProxies: cfg.TrustedProxies,
+		TrustedProxies: cfg.TrustedProxies, DataDir: cfg.DataDir,
 	})
 	mp := miniprogram.Deps{
 		Buyers: service.NewBuyers(a.db, clock).WithCache(a.buyerCache), Catalog: a.catalog, Orders: a.orders,
