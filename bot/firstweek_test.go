@@ -59,12 +59,15 @@ func TestFirstWeekChat(t *testing.T) {
 
 		// 7: the field name the bot itself shows, with a clock time typed
 		// after a space and a full-width colon.
-		contains(t, e.say("sunli", "推进 "+no+" 已确认 承诺交期=2026-12-01 18：00"), "已推进", "已确认")
+		// A day ahead of the test's clock, so it is never a promise past.
+		loc, _ := time.LoadLocation("Asia/Shanghai")
+		day := e.clock.Now().In(loc).AddDate(0, 0, 3)
+		contains(t, e.say("sunli", "推进 "+no+" 已确认 承诺交期="+day.Format("2006-01-02")+" 18：00"), "已推进", "已确认")
 		var o model.Order
 		if err := db.Where("no = ?", no).Take(&o).Error; err != nil {
 			t.Fatal(err)
 		}
-		if want := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC); o.PromisedAt == nil || !o.PromisedAt.Equal(want) {
+		if want := time.Date(day.Year(), day.Month(), day.Day(), 18, 0, 0, 0, loc); o.PromisedAt == nil || !o.PromisedAt.Equal(want) {
 			t.Fatalf("promised_at = %v, want %v (18:00 Shanghai)", o.PromisedAt, want)
 		}
 
@@ -83,7 +86,16 @@ func TestFirstWeekChat(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		r := e.say("zhoumin", "推进 "+no+" 已发货 快递=顺丰 运单号=SF100 运单照片=wb.jpg")
+		// The waybill photo as chat takes it (附件, then the photo), so the
+		// move is refused for the transfer alone.
+		contains(t, e.say("zhoumin", "附件 "+no), "请发运单照片")
+		img := e.text("zhoumin", "")
+		img.MsgType, img.Content, img.MediaID = "image", "", e.wecom.PutMedia([]byte("\xff\xd8 fake jpeg"))
+		if rec := e.post(0, img); rec.Code != 200 {
+			t.Fatal(rec.Code)
+		}
+		e.settle()
+		r := e.say("zhoumin", "推进 "+no+" 已发货 快递=顺丰 运单号=SF100")
 		contains(t, r, "还有调拨单没到货", "调拨单 #", "transfers pending")
 		chineseOnly(t, "transfers pending", r)
 

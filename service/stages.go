@@ -55,11 +55,6 @@ func (o *Orders) Advance(ctx context.Context, mv Move) (_ Detail, err error) {
 			return err
 		}
 		id = ord.ID
-		if v, ok := fields[FieldWaybillPhoto]; ok {
-			if err := uploadedPhoto(tx, ord, FieldWaybillPhoto, v); err != nil {
-				return err
-			}
-		}
 		// 交期=建议: the person takes the promised time orderhub proposes.
 		var took *Proposal
 		if fields["promised_at"] == ProposedWord {
@@ -78,6 +73,11 @@ func (o *Orders) Advance(ctx context.Context, mv Move) (_ Detail, err error) {
 		}
 		if err != nil {
 			return err
+		}
+		if v, ok := fields[FieldWaybillPhoto]; ok {
+			if err := uploadedPhoto(tx, ord, FieldWaybillPhoto, v); err != nil {
+				return err
+			}
 		}
 		if took != nil {
 			mv.Note = strings.TrimSpace("交期按系统建议：" + took.Words(o.loc) + "。" + mv.Note)
