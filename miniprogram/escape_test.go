@@ -27,7 +27,7 @@ func TestSubscribeFieldsAreOneLineAndCut(t *testing.T) {
 		h.advanceTo(no, "confirmed", "picking", "qc", "packed")
 		actor := must(h.catalog.StaffActor(context.Background(), "disp"))
 		if _, err := h.orders.Advance(context.Background(), service.Move{No: no, To: "shipped", Actor: actor, Fields: map[string]string{
-			"carrier": "顺丰\n> 已签收", "tracking_no": "SF1234567890123456789", "waybill_photo": "waybill.jpg"}}); err != nil {
+			"carrier": "顺丰\n> 已签收", "tracking_no": "SF1234567890123456789", "waybill_photo": h.attachWaybill(no)}}); err != nil {
 			t.Fatal(err)
 		}
 		h.dispatch()

@@ -408,7 +408,7 @@ func (h *harness) advance(no, to string) {
 	case "qc":
 		fields["qc_inspector"] = "刘质检"
 	case "shipped":
-		fields["carrier"], fields["tracking_no"], fields["waybill_photo"] = "顺丰", "SF1234567890", "waybill.jpg"
+		fields["carrier"], fields["tracking_no"], fields["waybill_photo"] = "顺丰", "SF1234567890", h.attachWaybill(no)
 	}
 	// The owner of the stage the order leaves moves it, as in the warehouse.
 	by := map[string]string{"confirmed": "cs", "picking": "keeper", "qc": "picker", "packed": "qc", "shipped": "disp", "delivered": "disp"}[to]
@@ -416,6 +416,18 @@ func (h *harness) advance(no, to string) {
 	if _, err := h.orders.Advance(context.Background(), service.Move{No: no, To: to, Fields: fields, Actor: actor}); err != nil {
 		h.t.Fatalf("advance %s to %s: %v", no, to, err)
 	}
+}
+
+// attachWaybill records the order's waybill photo as an upload does (the
+// file under the data dir, then Orders.Attach) and returns its path: a
+// move to shipped may name only a photo attached to the order.
+func (h *harness) attachWaybill(no string) string {
+	h.t.Helper()
+	path := "waybills/" + no + "/test-upload.jpg"
+	if _, err := h.orders.Attach(context.Background(), no, service.FieldWaybillPhoto, path, service.Admin); err != nil {
+		h.t.Fatalf("attach the waybill of %s: %v", no, err)
+	}
+	return path
 }
 
 func (h *harness) advanceTo(no string, stages ...string) {
