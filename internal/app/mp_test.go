@@ -1,9 +1,13 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"image"
+	"image/png"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"strings"
 	"testing"
@@ -68,11 +72,24 @@ func TestMiniProgramAcrossInstances(t *testing.T) {
 		if code, _, _ := call(1, "GET", link["url"].(string), "", ""); code != http.StatusOK {
 			t.Fatalf("tracking link from instance 0 = %d on instance 1", code)
 		}
+		// The waybill photo is an upload (instance 0); the move naming it
+		// lands on instance 1, which finds it attached to the order.
+		var form bytes.Buffer
+		mw := multipart.NewWriter(&form)
+		_ = mw.WriteField("by", "zhoumin")
+		fw, _ := mw.CreateFormFile("photo", "waybill.png")
+		_ = png.Encode(fw, image.NewGray(image.Rect(0, 0, 40, 30)))
+		_ = mw.Close()
+		code, m, _ = call(0, "POST", "/api/v1/orders/"+no+"/waybill_photo", testToken, form.String(), "Content-Type", mw.FormDataContentType())
+		photo, _ := m["waybill_photo"].(string)
+		if code != http.StatusCreated || photo == "" {
+			t.Fatalf("waybill photo upload = %d %v", code, m)
+		}
 		for _, mv := range []string{
 			`{"to":"confirmed","by":"sunli","fields":{"promised_at":"2030-12-01 18:00"}}`,
 			`{"to":"picking","by":"wangjg"}`, `{"to":"qc","by":"chenjie","fields":{"qc_inspector":"刘洋"}}`,
 			`{"to":"packed","by":"liuyang"}`,
-			`{"to":"shipped","by":"zhoumin","fields":{"carrier":"顺丰","tracking_no":"SF100","waybill_photo":"wb.jpg"}}`,
+			`{"to":"shipped","by":"zhoumin","fields":{"carrier":"顺丰","tracking_no":"SF100","waybill_photo":"` + photo + `"}}`,
 		} {
 			if code, m, _ := call(1, "POST", "/api/v1/orders/"+no+"/advance", testToken, mv); code != 200 {
 				t.Fatalf("advance %s = %d %v", mv, code, m)
