@@ -146,7 +146,7 @@ func readTours(t *testing.T, path string) []tourBlock {
 // drift from the code. The one change made to them: localhost:8080 is the
 // port this test got.
 func TestReadmeTours(t *testing.T) {
-	for _, tool := range []string{"bash", "curl", "grep"} {
+	for _, tool := range []string{"bash", "curl", "grep", "base64"} {
 		testtool.Program(t, tool)
 	}
 	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
