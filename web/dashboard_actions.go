@@ -1,9 +1,13 @@
 package web
 
 import (
+	"errors"
 	"fmt"
+	"mime/multipart"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -48,6 +52,14 @@ func returnTo(c *gin.Context, fallback string) string {
 
 func (d *Dashboard) advance(c *gin.Context) {
 	no := c.Param("no")
+	// The waybill photo is a file chosen on the form: stored and attached
+	// as the staff API's upload is, before the move that needs it.
+	if fh, err := c.FormFile(service.FieldWaybillPhoto); err == nil {
+		if err := d.attachWaybill(c, no, fh); err != nil {
+			d.back(c, returnTo(c, "/dashboard/orders/"+url.PathEscape(no)), err, "")
+			return
+		}
+	}
 	fields := map[string]string{}
 	for k, vs := range c.Request.PostForm {
 		if f, ok := strings.CutPrefix(k, "field."); ok && len(vs) > 0 && strings.TrimSpace(vs[0]) != "" {
@@ -56,6 +68,32 @@ func (d *Dashboard) advance(c *gin.Context) {
 	}
 	_, err := d.d.Orders.Advance(c.Request.Context(), service.Move{No: no, To: c.PostForm("to"), Fields: fields, Actor: viewerOf(c).Actor, Note: c.PostForm("note")})
 	d.back(c, returnTo(c, "/dashboard/orders/"+url.PathEscape(no)), err, "已推进")
+}
+
+// attachWaybill stores a waybill photo sent with the board's advance form
+// and attaches it to the order.
+func (d *Dashboard) attachWaybill(c *gin.Context, no string, fh *multipart.FileHeader) error {
+	if d.d.DataDir == "" {
+		return &service.InvalidError{Field: "photo", Message: "暂不能上传照片：服务器未配置数据目录"}
+	}
+	ctx := c.Request.Context()
+	det, err := d.d.Orders.Get(ctx, no)
+	if err != nil {
+		return err
+	}
+	rel, err := storeWaybill(d.d.DataDir, det.Order.No, fh)
+	var ref *photoRefusal
+	if errors.As(err, &ref) {
+		return &service.InvalidError{Field: "photo", Message: ref.msg}
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := d.d.Orders.Attach(ctx, det.Order.No, service.FieldWaybillPhoto, rel, viewerOf(c).Actor); err != nil {
+		_ = os.Remove(filepath.Join(d.d.DataDir, filepath.FromSlash(rel)))
+		return err
+	}
+	return nil
 }
 
 func (d *Dashboard) ack(c *gin.Context) {

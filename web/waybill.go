@@ -24,12 +24,15 @@ import (
 // or the board: a phone photo, as for a buyer's problem photo.
 const MaxWaybillBytes = 5 << 20
 
-// waybillUpload is the staff API's waybill photo route, whose body is
-// bigger than MaxBody (the handler caps it at MaxWaybillBytes).
+// waybillUpload is a route that may carry a waybill photo, whose body is
+// bigger than MaxBody: the staff API's upload and the board's advance.
 func waybillUpload(c *gin.Context) bool {
 	p := c.Request.URL.Path
-	return c.Request.Method == http.MethodPost && strings.HasPrefix(p, "/api/v1/orders/") && strings.HasSuffix(p, "/waybill_photo") &&
-		strings.Count(p, "/") == 5
+	if c.Request.Method != http.MethodPost {
+		return false
+	}
+	return strings.HasPrefix(p, "/api/v1/orders/") && strings.HasSuffix(p, "/waybill_photo") && strings.Count(p, "/") == 5 ||
+		strings.HasPrefix(p, "/dashboard/orders/") && strings.HasSuffix(p, "/advance") && strings.Count(p, "/") == 4
 }
 
 var waybillExt = map[string]string{"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "image/gif": ".gif"}
@@ -45,7 +48,6 @@ func (s *Server) uploadWaybill(c *gin.Context) {
 		writeErr(c, http.StatusServiceUnavailable, "photos_unavailable", "暂不能上传照片：服务器未配置数据目录")
 		return
 	}
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, MaxWaybillBytes+64<<10)
 	actor, ok := s.actor(c, c.PostForm("by"))
 	if !ok {
 		return
