@@ -78,7 +78,10 @@ func (s *Stocking) Place(ctx context.Context, b Buyer, in StockingOrder) (d Deta
 		}
 	}
 	d, created, err = s.orders.Create(ctx, NewOrder{Channel: ChannelMiniProgram, CustomerID: b.CustomerID, Lines: lines,
-		Address: in.Address, Remark: in.Remark, PromisedAt: row.PromisedAt, IdempotencyKey: in.IdempotencyKey, Actor: b.Actor()})
+		Address: in.Address, Remark: in.Remark, PromisedAt: row.PromisedAt, IdempotencyKey: in.IdempotencyKey, Actor: b.Actor(),
+		// The list's promise was given when the list was sent: a buyer
+		// ordering it late is not refused for a time they never wrote.
+		PromiseGivenAt: row.SentAt})
 	if err != nil {
 		return d, false, err
 	}
