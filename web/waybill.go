@@ -56,7 +56,7 @@ func (s *Server) uploadWaybill(c *gin.Context) {
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			writeErr(c, http.StatusRequestEntityTooLarge, "photo_too_large", fmt.Sprintf("照片不能超过 %d MB", MaxWaybillBytes>>20))
+			writeErr(c, http.StatusRequestEntityTooLarge, service.CodePhotoTooLarge, fmt.Sprintf("照片不能超过 %d MB", MaxWaybillBytes>>20))
 			return
 		}
 		apierror.Answer(c, s.d.Log, err, http.StatusBadRequest, apierror.Detail{Code: "photo_required", Field: "photo",
@@ -108,7 +108,7 @@ func photoFail(c *gin.Context, log *slog.Logger, err error) {
 // holds, as for a photo sent in chat). Nothing is written for a refusal.
 func storeWaybill(dataDir, no string, fh *multipart.FileHeader) (string, error) {
 	if fh.Size > MaxWaybillBytes {
-		return "", &photoRefusal{status: http.StatusRequestEntityTooLarge, code: "photo_too_large", msg: fmt.Sprintf("照片不能超过 %d MB", MaxWaybillBytes>>20)}
+		return "", &photoRefusal{status: http.StatusRequestEntityTooLarge, code: service.CodePhotoTooLarge, msg: fmt.Sprintf("照片不能超过 %d MB", MaxWaybillBytes>>20)}
 	}
 	f, err := fh.Open()
 	if err != nil {
@@ -120,7 +120,7 @@ func storeWaybill(dataDir, no string, fh *multipart.FileHeader) (string, error) 
 		return "", err
 	}
 	if len(data) > MaxWaybillBytes {
-		return "", &photoRefusal{status: http.StatusRequestEntityTooLarge, code: "photo_too_large", msg: fmt.Sprintf("照片不能超过 %d MB", MaxWaybillBytes>>20)}
+		return "", &photoRefusal{status: http.StatusRequestEntityTooLarge, code: service.CodePhotoTooLarge, msg: fmt.Sprintf("照片不能超过 %d MB", MaxWaybillBytes>>20)}
 	}
 	ext, ok := waybillExt[http.DetectContentType(data)]
 	if !ok {
