@@ -12,19 +12,16 @@ import (
 	"orderhub/model"
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/service/servicetest"
 )
 
 // attachWaybill records a waybill photo of the order as an upload does
 // (the staff API's POST …/waybill_photo, chat's 附件 and a photo: the file
 // under the data dir, then Orders.Attach) and returns its path, what a
-// move to shipped may give as waybill_photo.
+// move to shipped may give as waybill_photo (servicetest.AttachWaybill).
 func attachWaybill(t testing.TB, o *service.Orders, no string) string {
 	t.Helper()
-	path := "waybills/" + no + "/test-upload.jpg"
-	if _, err := o.Attach(context.Background(), no, service.FieldWaybillPhoto, path, service.Admin); err != nil {
-		t.Fatalf("attach waybill of %s: %v", no, err)
-	}
-	return path
+	return servicetest.AttachWaybill(t, o, no)
 }
 
 // refusedAs fails unless err is an InvalidError naming field with code.

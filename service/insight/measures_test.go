@@ -427,7 +427,7 @@ func TestOnTimeThroughTheStageEngine(t *testing.T) {
 		steps := []service.Move{
 			{To: "confirmed", Fields: map[string]string{"promised_at": promised}},
 			{To: "picking"}, {To: "qc", Fields: map[string]string{"qc_inspector": "刘质检"}}, {To: "packed"},
-			{To: "shipped", Fields: map[string]string{"carrier": "顺丰", "tracking_no": "SF1", "waybill_photo": attachWaybill(t, e.orders, no)}},
+			{To: "shipped", Fields: map[string]string{"carrier": "顺丰", "tracking_no": "SF1", "waybill_photo": servicetest.AttachWaybill(t, e.Orders, no)}},
 			{To: "delivered"},
 		}
 		for _, mv := range steps {

@@ -140,3 +140,16 @@ func Must[T any](v T, err error) T {
 	}
 	return v
 }
+
+// AttachWaybill records a waybill photo of order no as an upload does (the
+// staff API's POST …/waybill_photo, chat's 附件 and a photo: the file under
+// the data dir, then Orders.Attach) and returns its path, what a move to
+// shipped may give as waybill_photo.
+func AttachWaybill(t testing.TB, o *service.Orders, no string) string {
+	t.Helper()
+	path := "waybills/" + no + "/test-upload.jpg"
+	if _, err := o.Attach(context.Background(), no, service.FieldWaybillPhoto, path, service.Admin); err != nil {
+		t.Fatalf("attach waybill of %s: %v", no, err)
+	}
+	return path
+}
