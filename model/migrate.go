@@ -70,6 +70,7 @@ var migrations = []migration{
 	{28, "coupons: delay compensation coupons, usable on the next order", migrateV28},
 	{29, "stocking lists: sent once per customer and purchase window, and the planned order placed from one", migrateV29},
 	{30, "keys compare byte for byte: utf8mb4_bin on the string columns of primary and unique indexes (MySQL, MariaDB)", migrateV30},
+	{31, "link requests: a buyer asks in the mini-program to be linked to their company, customer service decides in WeCom", migrateV31},
 }
 
 // v5Subscription is the subscriptions table as version 5 created it.
@@ -228,5 +229,6 @@ func Models() []any {
 		&Coupon{},
 		&PhotoUpload{},
 		&StockingSend{},
+		&LinkRequest{},
 	}
 }

@@ -193,11 +193,7 @@ func (s *Buyers) Link(ctx context.Context, openID, customerCode string) (_ Buyer
 		return Buyer{}, err
 	}
 	db := s.db.WithContext(ctx)
-	var cust model.Customer
-	if err := db.Where("code = ?", code).Take(&cust).Error; err != nil {
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return Buyer{}, invalid("customer", CodeUnknownCustomer, "没有客户 %q", code)
-		}
+	if _, err := customerByCode(db, code); err != nil {
 		return Buyer{}, err
 	}
 	// Found by a read, not by the UPDATE's affected rows: MySQL and MariaDB
@@ -208,12 +204,40 @@ func (s *Buyers) Link(ctx context.Context, openID, customerCode string) (_ Buyer
 	if err := db.Where("open_id = ?", openID).Take(&b).Error; err != nil {
 		return Buyer{}, notFound(err, "buyer", openID)
 	}
-	b.CustomerID, b.UpdatedAt = cust.ID, s.clock()
-	if err := model.Row(db, &model.Buyer{ID: b.ID}).Updates(map[string]any{"customer_id": b.CustomerID, "updated_at": b.UpdatedAt}).Error; err != nil {
+	out, err := linkBuyer(db, b, code, s.clock())
+	if err != nil {
 		return Buyer{}, err
 	}
 	s.cache.forget(ctx, b.ID) // committed: the UPDATE ran on its own
+	return out, nil
+}
+
+// linkBuyer makes b order for the customer with code, in db (a
+// transaction of the caller's, or none): the one way a buyer changes
+// company, for staff's Link and an approved LinkRequest alike. The caller
+// forgets the buyer in the cache once committed.
+func linkBuyer(db *gorm.DB, b model.Buyer, code string, now time.Time) (Buyer, error) {
+	cust, err := customerByCode(db, code)
+	if err != nil {
+		return Buyer{}, err
+	}
+	b.CustomerID, b.UpdatedAt = cust.ID, now
+	if err := model.Row(db, &model.Buyer{ID: b.ID}).Updates(map[string]any{"customer_id": b.CustomerID, "updated_at": b.UpdatedAt}).Error; err != nil {
+		return Buyer{}, err
+	}
 	return Buyer{Buyer: b, Customer: cust}, nil
+}
+
+// customerByCode finds a customer a buyer is linked to by its code.
+func customerByCode(db *gorm.DB, code string) (model.Customer, error) {
+	var cust model.Customer
+	if err := db.Where("code = ?", code).Take(&cust).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return cust, invalid("customer", CodeUnknownCustomer, "没有客户 %q", code)
+		}
+		return cust, err
+	}
+	return cust, nil
 }
 
 // List returns buyers, newest first, optionally only a customer's.

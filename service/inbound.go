@@ -60,6 +60,8 @@ type Outcome struct {
 	// Intake is a chat draft made, confirmed or cancelled, or a held
 	// order resolved.
 	Intake *IntakeView
+	// Link is a buyer's link request approved or rejected.
+	Link *LinkRequestView
 }
 
 // StageChange is an order that moved to another stage.

@@ -130,6 +130,9 @@ const (
 	CodeDraftExpired         = kernel.CodeDraftExpired
 	CodeDraftIncomplete      = kernel.CodeDraftIncomplete
 	MaxPage                  = kernel.MaxPage
+	CodeAlreadyLinked        = kernel.CodeAlreadyLinked
+	CodeLinkRequestOpen      = kernel.CodeLinkRequestOpen
+	CodeLinkRequestDecided   = kernel.CodeLinkRequestDecided
 )
 
 // Values of the kernel.

@@ -11,6 +11,7 @@ const (
 	CodeAlreadyCancelled     = "already_cancelled"
 	CodeAlreadyDelivered     = "already_delivered"
 	CodeAlreadyHandled       = "already_handled"
+	CodeAlreadyLinked        = "already_linked"
 	CodeBadEncoding          = "bad_encoding"
 	CodeBadSignature         = "bad_signature"
 	CodeBadTimestamp         = "bad_timestamp"
@@ -98,3 +99,11 @@ const (
 // CodeNotFound is the code of a NotFoundError for what ("order" →
 // "order_not_found").
 func CodeNotFound(what string) string { return what + "_not_found" }
+
+// Codes of buyers' link requests (service/linkrequests.go).
+const (
+	// CodeLinkRequestOpen: the buyer already has a request waiting.
+	CodeLinkRequestOpen = "link_request_open"
+	// CodeLinkRequestDecided: the request was approved or rejected already.
+	CodeLinkRequestDecided = "link_request_decided"
+)

@@ -48,7 +48,7 @@ var whatZh = map[string]string{
 	"order": "订单", "product": "商品", "product alias": "商品别名", "warehouse": "仓库", "customer": "客户",
 	"staff": "员工", "buyer": "买家", "transfer": "调拨单", "ticket": "工单", "intake": "来单",
 	"channel": "渠道", "draft": "草稿", "import kind": "导入种类", "message": "消息", "tracking_link": "跟踪链接",
-	"stocking_list": "备货清单",
+	"stocking_list": "备货清单", "link_request": "关联申请",
 }
 
 func (e *NotFoundError) Unwrap() error { return ErrNotFound }
