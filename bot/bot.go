@@ -31,6 +31,9 @@ type Deps struct {
 	Todos     *service.Todos
 	Inbox     *service.Inbox
 	Intakes   *service.Intakes
+	// Links are buyers' requests to be linked to their company (关联);
+	// nil: not offered.
+	Links *service.LinkRequests
 	// OCR reads slip photos; nil when no engine is configured (the reply
 	// then says so and offers typing the order).
 	OCR    service.OCR
@@ -236,6 +239,8 @@ func (b *Bot) command(ctx context.Context, m model.Inbound, actor service.Actor,
 		return b.fixDraft(ctx, m, c)
 	case cmdReview:
 		return b.review(ctx, m, actor, c.Args)
+	case cmdLink:
+		return b.links(ctx, m, actor, text, c.Rest)
 	case cmdPractice:
 		return b.practiceBegin(ctx, m, actor)
 	case cmdPracticeEnd:
@@ -289,6 +294,7 @@ var specs = []spec{
 	{cmdDiscard, "取消", "cancel", "取消", "取消", "放弃我的下单草稿", 0, dutyOrderTaken},
 	{cmdFixLine, "改", "fix", "改 <行号> <SKU或名称> [数量]", "改 2 NUT-M8 20　或　改 3 删", "改下单草稿的一行（拍单认错时不用重打）", 2, dutyOrderTaken},
 	{cmdReview, "复核", "review", "复核 [编号] [客户=编码] [行号=SKU] [记住]", "复核 12 客户=C1 1=BOLT-M8 记住", "渠道订单没认出的客户/商品，选定后下单", 0, everyone},
+	{cmdLink, "关联", "link", "关联 [申请号 同意 [客户编码] | 申请号 拒绝 <原因>]", "关联 LR20261208-000003 同意　或　关联 LR20261208-000003 拒绝 查无此公司", "小程序买家申请关联公司：不写申请号列出待审核的，同意或拒绝（拒绝写原因，买家看得到）", 0, everyone},
 	{cmdResolve, "处理", "resolve", "处理 <工单号> <说明>", "处理 TK20261124-000012 已补发一箱，顺丰 SF123", "工单处理完，写明怎么处理的", 2, everyone},
 	{cmdPractice, "练习", "practice", "练习", "练习", "进入练习模式：用复制来的历史订单练手，不碰真实数据", 0, everyone},
 	{cmdPracticeEnd, "退出练习", "practice end", "退出练习", "退出练习", "离开练习模式，回到正式系统", 0, everyone},
@@ -319,6 +325,8 @@ func (b *Bot) offers(a service.Actor, s spec) bool {
 		return b.allowed(a, s) && b.mentor(a)
 	case cmdReview:
 		return b.allowed(a, s) && b.d.Intakes.MayReview(a)
+	case cmdLink:
+		return b.allowed(a, s) && b.d.Links != nil && b.d.Links.MayDecide(a)
 	}
 	return b.allowed(a, s)
 }

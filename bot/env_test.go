@@ -51,6 +51,9 @@ type env struct {
 	// ocr reads slip photos (nil: no engine configured).
 	ocr     service.OCR
 	intakes *service.Intakes
+	// buyers and links: buyers' link requests (关联).
+	buyers *service.Buyers
+	links  *service.LinkRequests
 }
 
 // instance is one orderhub process: its own callback, runner and outbox
@@ -102,6 +105,8 @@ func newEnvOCR(t testing.TB, db *gorm.DB, instances int, ocr service.OCR) *env {
 	}
 	tickets := service.NewTickets(db, pipe, e.clock.Now, cfg.Location(), cfg.Roles)
 	e.intakes = service.NewIntakes(db, e.orders, e.clock.Now, service.NewChannels(map[string]config.Channel{"shop": {Name: "网店", Secret: channelSecret}}), "customer_service", 30*time.Minute)
+	e.buyers = service.NewBuyers(db, e.clock.Now)
+	e.links = service.NewLinkRequests(db, e.buyers, pipe, e.clock.Now, cfg.Location())
 	dataDir := t.TempDir()
 	for i := 0; i < instances; i++ {
 		wc := bot.NewWeCom(testCorp, testSecret, testAgent, rdb, prefix, cfg.Location())
@@ -110,7 +115,7 @@ func newEnvOCR(t testing.TB, db *gorm.DB, instances int, ocr service.OCR) *env {
 		inbox := service.NewInbox(db, e.clock.Now)
 		b := bot.New(bot.Deps{Catalog: catalog, Stock: stock, Orders: e.orders, Transfers: e.trans, Tickets: tickets,
 			Todos: service.NewTodos(db, pipe, tickets, e.trans), Inbox: inbox, Media: wc, OCR: e.ocr,
-			Intakes: e.intakes, Redis: rdb, Prefix: prefix,
+			Intakes: e.intakes, Links: e.links, Redis: rdb, Prefix: prefix,
 			DataDir: dataDir, Location: cfg.Location(), Log: log, Clock: e.clock.Now})
 		runner := bot.NewRunner(b, inbox, ob.Poke, log, bot.RunnerOptions{Lease: 30 * time.Second, MaxAttempts: 3})
 		g := gin.New()

@@ -24,8 +24,8 @@ const msgTypeUpdateCard = "update_template_card"
 // into the WeCom message it is sent as, in loc's time: escalations as a
 // template card or markdown, a digest of escalations, a stock audit and
 // the daily digest as markdown, a ticket's cards as update_template_card,
-// a ticket's change, an intake held for review, a leaver's handover and an
-// expired practice sandbox as
+// a ticket's change, an intake held for review, a buyer's link request, a
+// leaver's handover and an expired practice sandbox as
 // text. A row that is a message
 // already comes back as it is. The outbox keeps the notice; rendering at
 // dispatch keeps every WeCom format and word in the bot.
@@ -97,6 +97,12 @@ func Render(m service.Outgoing, loc *time.Location) (service.Outgoing, error) {
 			return m, err
 		}
 		m.MsgType, body = "text", map[string]string{"content": intakeReviewText(r)}
+	case service.MsgTypeLinkRequest:
+		var n service.LinkRequestNotice
+		if err := decode(m, &n); err != nil {
+			return m, err
+		}
+		m.MsgType, body = "text", map[string]string{"content": linkRequestText(n)}
 	case service.MsgTypeStaffLeft:
 		var l service.StaffLeft
 		if err := decode(m, &l); err != nil {

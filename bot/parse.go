@@ -30,6 +30,7 @@ const (
 	cmdFixLine      = "fix"
 	cmdDiscard      = "discard"
 	cmdReview       = "review"
+	cmdLink         = "link"
 	// Practice mode (练习).
 	cmdPractice         = "practice"
 	cmdPracticeEnd      = "practice_end"
@@ -54,8 +55,8 @@ var aliases = []struct {
 	{"待办", cmdTodo}, {"推进", cmdAdvance}, {"发货", cmdShip}, {"入库", cmdReceive}, {"盘点", cmdCount},
 	{"调拨", cmdTransfers}, {"异常", cmdProblem}, {"附件", cmdAttach},
 	{"工单", cmdTickets}, {"收到", cmdAck}, {"接单", cmdAck}, {"处理", cmdResolve},
-	{"下单", cmdQuickOrder}, {"拍单", cmdQuickOrder}, {"确认", cmdConfirm}, {"取消", cmdDiscard}, {"复核", cmdReview}, {"改", cmdFixLine},
-	{"order new", cmdQuickOrder}, {"confirm", cmdConfirm}, {"fix", cmdFixLine}, {"cancel", cmdDiscard}, {"review", cmdReview},
+	{"下单", cmdQuickOrder}, {"拍单", cmdQuickOrder}, {"确认", cmdConfirm}, {"取消", cmdDiscard}, {"复核", cmdReview}, {"关联", cmdLink}, {"改", cmdFixLine},
+	{"order new", cmdQuickOrder}, {"confirm", cmdConfirm}, {"fix", cmdFixLine}, {"cancel", cmdDiscard}, {"review", cmdReview}, {"link", cmdLink},
 	{"transfer done", cmdTransferDone}, {"transfer-done", cmdTransferDone}, {"done", cmdTransferDone},
 	{"help", cmdHelp}, {"?", cmdHelp}, {"stock", cmdStock}, {"order", cmdOrder}, {"todo", cmdTodo},
 	{"advance", cmdAdvance}, {"ship", cmdShip}, {"receive", cmdReceive}, {"count", cmdCount},

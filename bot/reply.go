@@ -11,7 +11,7 @@ import (
 )
 
 var whatZh = map[string]string{
-	"order": "订单", "product": "商品", "transfer": "调拨单", "warehouse": "仓库", "staff": "员工", "customer": "客户", "ticket": "工单", "intake": "复核单", "draft": "草稿",
+	"order": "订单", "product": "商品", "transfer": "调拨单", "warehouse": "仓库", "staff": "员工", "customer": "客户", "ticket": "工单", "intake": "复核单", "draft": "草稿", "link_request": "关联申请",
 }
 
 var fieldZh = map[string]string{
@@ -34,6 +34,13 @@ func (b *Bot) explain(err error) (string, bool) {
 	)
 	if line, ok := b.explainIntake(err); ok {
 		return line, true
+	}
+	var linkCust *service.LinkCustomerError
+	if errors.As(err, &linkCust) {
+		if linkCust.Customer != "" {
+			return fmt.Sprintf("没有客户编码「%s」。请写明关联到哪个客户，例如：关联 %s 同意 C1。", textesc.Text(linkCust.Customer, 32), linkCust.No), true
+		}
+		return fmt.Sprintf("关联申请 %s 没有对上客户。请写明关联到哪个客户，例如：关联 %s 同意 C1。", linkCust.No, linkCust.No), true
 	}
 	switch {
 	case errors.As(err, &nf):
@@ -175,6 +182,8 @@ func conflictZh(c *service.ConflictError) string {
 		return fmt.Sprintf("工单 %s 已经处理完了（%s），不用再处理。", subject, service.TicketStateName(c.State))
 	case service.CodeNotResolved:
 		return fmt.Sprintf("工单 %s 还没处理完（%s），先发「处理 %s 说明」。", subject, service.TicketStateName(c.State), subject)
+	case service.CodeLinkRequestDecided:
+		return fmt.Sprintf("关联申请 %s 已经处理过了（%s），不用再处理。", subject, service.LinkRequestStateName(c.State))
 	case service.CodeIdempotencyKeyReused:
 		return "这个请求编号已用于另一张订单，请换一个再下。"
 	case service.CodeNoWarehouses:

@@ -36,6 +36,8 @@ type Deps struct {
 	Orders   *service.Orders
 	Tracking *service.Tracking
 	Tickets  *service.Tickets
+	// Links are the buyers' requests to be linked to their company.
+	Links *service.LinkRequests
 	// Notifier sends subscribe messages; the API asks it which events
 	// buyers can subscribe to.
 	Notifier *Notifier
@@ -85,7 +87,7 @@ type API struct {
 // New returns the API; it panics on missing dependencies so that bad
 // wiring fails at start.
 func New(d Deps) *API {
-	if d.Buyers == nil || d.Catalog == nil || d.Orders == nil || d.Tracking == nil || d.Tickets == nil || d.Notifier == nil || d.Redis == nil || d.Location == nil || d.Log == nil || len(d.SessionSecret) < 16 {
+	if d.Buyers == nil || d.Catalog == nil || d.Orders == nil || d.Tracking == nil || d.Tickets == nil || d.Links == nil || d.Notifier == nil || d.Redis == nil || d.Location == nil || d.Log == nil || len(d.SessionSecret) < 16 {
 		panic("miniprogram: New: missing dependency")
 	}
 	if d.WeChat == nil {
@@ -119,12 +121,14 @@ func (a *API) Mount(e *gin.Engine, staff *gin.RouterGroup) {
 	auth.GET("/orders/:no/problems", a.listProblems)
 	auth.GET("/subscriptions/templates", a.templates)
 	auth.GET("/coupons", a.listCoupons)
+	auth.GET("/link-requests", a.listLinks)
 	writes := auth.Group("", a.rateLimit)
 	writes.POST("/orders", a.createOrder)
 	writes.POST("/orders/:no/cancel", a.cancelOrder)
 	writes.POST("/orders/:no/confirm-receipt", a.confirmReceipt)
 	writes.POST("/orders/:no/problems", a.reportProblem)
 	writes.POST("/orders/:no/subscriptions", a.subscribe)
+	writes.POST("/link-requests", a.askLink)
 
 	a.mountPhotos(e, staff)
 

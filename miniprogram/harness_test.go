@@ -154,6 +154,7 @@ type harness struct {
 	catalog  *service.Catalog
 	tracking *service.Tracking
 	tickets  *service.Tickets
+	links    *service.LinkRequests
 	outbox   *service.Outbox
 	stocking *service.Stocking
 	clock    *testclock.Clock
@@ -227,6 +228,8 @@ func newHarness(t *testing.T, db *gorm.DB, o harnessOpts) *harness {
 	}
 	d.Tickets = service.NewTickets(db, pipe, clock.Now, cfg.Location(), cfg.Roles)
 	h.tickets = d.Tickets
+	d.Links = service.NewLinkRequests(db, buyers, pipe, clock.Now, cfg.Location())
+	h.links = d.Links
 	d.Notifier = miniprogram.NewNotifier(sub, cfg.MiniProgram, cfg.Location(), log)
 	// The one outbox dispatcher, as main wires it; only subscribe messages
 	// are queued in these tests.

@@ -210,7 +210,7 @@ func (a *API) withProblems(ctx context.Context, out *orderJSON, d service.Detail
 	}
 	out.Problems = a.buyerProblems(d, ts)
 	out.OpenProblems = openProblems(out.Problems)
-	a.withTicketLines(out, ts)
+	a.withTicketLines(out, d, ts)
 	return nil
 }
 

@@ -9,14 +9,16 @@ import (
 
 // ticketLine is one step of a problem the buyer's company reported, as
 // the buyer's timeline shows it: reported, taken up, resolved (with what
-// was done). Staff's own tickets stay inside the company.
+// was done). Staff's own tickets stay inside the company. Who took it up
+// is named only when they are the order's holder, whom the detail shows
+// anyway (客服 · 孙丽); anyone else (a lead, a supervisor) is 客服.
 type ticketLine struct {
 	At   time.Time
 	Text string
 	By   string
 }
 
-func (a *API) ticketLines(ts []service.TicketView) []ticketLine {
+func (a *API) ticketLines(d service.Detail, ts []service.TicketView) []ticketLine {
 	var out []ticketLine
 	for _, t := range ts {
 		if t.ReporterBuyerID == nil {
@@ -25,9 +27,11 @@ func (a *API) ticketLines(ts []service.TicketView) []ticketLine {
 		kind := a.ticketOut(t).KindName
 		out = append(out, ticketLine{At: t.CreatedAt, Text: "反馈问题（" + kind + "）：" + a.ticketOut(t).Description + "，工单 " + t.No})
 		if t.AckAt != nil {
-			who := ""
-			if t.Assignee != nil {
-				who = t.Assignee.Name
+			who := "客服"
+			if t.Assignee != nil && d.Owner != nil && d.Order.OwnerStaffID != nil && t.Assignee.ID == d.Owner.ID {
+				if role := ownerRole(a.d.Orders.Pipeline(), d.Order.Stage); role != "" {
+					who = role + " · " + d.Owner.Name
+				}
 			}
 			out = append(out, ticketLine{At: *t.AckAt, Text: "问题已受理，正在处理（工单 " + t.No + "）", By: who})
 		}
@@ -44,8 +48,8 @@ func (a *API) ticketLines(ts []service.TicketView) []ticketLine {
 
 // withTicketLines adds the problem steps to a detail's timeline, in time
 // order with the rest.
-func (a *API) withTicketLines(out *orderJSON, ts []service.TicketView) {
-	lines := a.ticketLines(ts)
+func (a *API) withTicketLines(out *orderJSON, d service.Detail, ts []service.TicketView) {
+	lines := a.ticketLines(d, ts)
 	if len(lines) == 0 {
 		return
 	}

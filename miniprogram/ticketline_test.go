@@ -45,7 +45,18 @@ func TestProblemStepsReachTheBuyer(t *testing.T) {
 		d := orderOf(t, h.do("GET", "/api/mp/v1/orders/"+no, zhang, ""))
 		var texts []string
 		for _, ev := range d["timeline"].([]any) {
-			texts = append(texts, ev.(map[string]any)["text"].(string))
+			e := ev.(map[string]any)
+			texts = append(texts, e["text"].(string))
+			// Staff named only as the detail names them: the assignee is
+			// the order's holder, the lead who acked is nobody the buyer
+			// was shown.
+			if by, _ := e["by"].(string); strings.Contains(by, "钱主管") {
+				t.Errorf("the timeline names the lead: %v", e)
+			}
+			owner := d["owner"].(map[string]any)
+			if strings.HasPrefix(e["text"].(string), "问题已受理") && e["by"] != owner["role"].(string)+" · "+owner["name"].(string) {
+				t.Errorf("taken up by %v, want the holder the detail shows (%v)", e["by"], owner)
+			}
 		}
 		all := strings.Join(texts, "\n")
 		for _, want := range []string{"反馈问题（少发）：少了一盒螺母，工单 " + tk, "问题已受理", "问题已处理（工单 " + tk + "）：已补发一盒，顺丰 SF123"} {
@@ -55,6 +66,19 @@ func TestProblemStepsReachTheBuyer(t *testing.T) {
 		}
 		if strings.Index(all, "反馈问题") > strings.Index(all, "问题已处理") {
 			t.Errorf("the timeline is out of order:\n%s", all)
+		}
+		// Once someone else holds the order, the one who took the problem
+		// up is no longer shown by name.
+		h.advance(no, "confirmed")
+		d = orderOf(t, h.do("GET", "/api/mp/v1/orders/"+no, zhang, ""))
+		if d["owner"].(map[string]any)["name"] == "孙丽" {
+			t.Fatalf("confirmed, the order is still held by customer service: %v", d["owner"])
+		}
+		for _, ev := range d["timeline"].([]any) {
+			e := ev.(map[string]any)
+			if strings.HasPrefix(e["text"].(string), "问题已受理") && e["by"] != "客服" {
+				t.Errorf("taken up by %v while %v holds the order, want 客服", e["by"], d["owner"])
+			}
 		}
 		page := string(h.do("GET", "/t/"+h.tracking.Token(no), "", "").body)
 		if !strings.Contains(page, "问题已处理（工单 "+tk+"）") {

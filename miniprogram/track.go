@@ -159,7 +159,7 @@ func (a *API) trackView(d service.Detail, ts []service.TicketView) trackPage {
 		}
 	}
 	// The problems the buyer reported, step by step, among the rest.
-	if lines := a.ticketLines(ts); len(lines) > 0 {
+	if lines := a.ticketLines(d, ts); len(lines) > 0 {
 		type at struct {
 			t  time.Time
 			ev trackEvent

@@ -27,6 +27,7 @@ type core struct {
 	transfers *service.Transfers
 	tickets   *service.Tickets
 	intakes   *service.Intakes
+	links     *service.LinkRequests
 	inbox     *service.Inbox
 	outbox    *service.Outbox
 	runner    *bot.Runner
@@ -78,13 +79,18 @@ func newCore(d coreDeps) *core {
 	c.tickets = service.NewTickets(db, c.pipe, clock, loc, cfg.Roles)
 	c.intakes = service.NewIntakes(db, c.orders, clock, service.NewChannels(cfg.Channels), cfg.Intake.ReviewRole, cfg.Intake.DraftTTL.D())
 	c.inbox = service.NewInbox(db, clock)
+	buyers := service.NewBuyers(db, clock)
+	if d.buyerCache != nil {
+		buyers = buyers.WithCache(d.buyerCache)
+	}
+	c.links = service.NewLinkRequests(db, buyers, c.pipe, clock, loc)
 	c.outbox = service.NewOutbox(db, d.sender, clock, d.log, d.registry, service.OutboxOptions{
 		Poll: cfg.Outbox.Poll.D(), BackoffBase: cfg.Outbox.BackoffBase.D(), BackoffMax: cfg.Outbox.BackoffMax.D(),
 		MaxAttempts: cfg.Outbox.MaxAttempts, Lease: time.Minute,
 	})
 	b := bot.New(bot.Deps{
 		Catalog: c.catalog, Stock: c.stock, Orders: c.orders, Transfers: c.transfers, Tickets: c.tickets,
-		Todos: service.NewTodos(db, c.pipe, c.tickets, c.transfers), Inbox: c.inbox, Intakes: c.intakes,
+		Todos: service.NewTodos(db, c.pipe, c.tickets, c.transfers), Inbox: c.inbox, Intakes: c.intakes, Links: c.links,
 		OCR: d.ocr, Media: d.media, Redis: d.rdb, Prefix: d.prefix, DataDir: d.dataDir, Location: loc, Log: d.log,
 		Practice: d.practice(c), Clock: clock, BoardURL: boardURL(cfg),
 	})

@@ -103,6 +103,7 @@ func (a *App) wire() error {
 		Buyers: service.NewBuyers(a.db, clock).WithCache(a.buyerCache), Catalog: a.catalog, Orders: a.orders,
 		Tracking: service.NewTracking(secret, a.orders),
 		Tickets:  a.tickets,
+		Links:    a.links,
 		Notifier: a.mp.notifier,
 		Redis:    a.rdb, Prefix: cfg.Redis.Prefix, Config: cfg.MiniProgram, PublicURL: cfg.PublicURL,
 		SessionSecret: []byte("orderhub-mp-session:" + secret),
