@@ -39,4 +39,8 @@ module.exports = {
   // its idempotency key; 201 new, 200 the order the key already made.
   orderStocking: (body, key) => call('orderStocking', { data: body, header: { 'Idempotency-Key': key } }),
   subscribeStocking: () => call('subscribeStocking', { data: {} }).then((r) => r.data.subscribed || []),
+  // listLinkRequests is the buyer's requests to be linked to their company, newest
+  // first, and the open one (null when none waits).
+  listLinkRequests: () => call('listLinkRequests').then((r) => r.data),
+  askLink: (body) => call('askLink', { data: body }).then((r) => r.data.request),
 }

@@ -23,4 +23,7 @@ module.exports = {
   stockingList: { method: 'GET', path: '/api/mp/v1/stocking-list' },
   orderStocking: { method: 'POST', path: '/api/mp/v1/stocking-list/order', idempotent: true },
   subscribeStocking: { method: 'POST', path: '/api/mp/v1/stocking-list/subscriptions' },
+  // A new buyer asks to be linked to their company; customer service decides in WeCom.
+  listLinkRequests: { method: 'GET', path: '/api/mp/v1/link-requests' },
+  askLink: { method: 'POST', path: '/api/mp/v1/link-requests' },
 }

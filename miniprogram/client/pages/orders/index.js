@@ -60,6 +60,9 @@ Component({
     onCoupons() {
       wx.navigateTo({ url: '/pages/coupons/index' })
     },
+    onLink() {
+      wx.navigateTo({ url: '/pages/link/index' })
+    },
     onStocking() {
       wx.navigateTo({ url: '/pages/stocking/index' })
     },
