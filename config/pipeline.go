@@ -40,8 +40,10 @@ type Duties struct {
 	Audit []string `yaml:"audit"`
 	// Aftercare is the role that answers for an order no stage holds any
 	// more (delivered, cancelled): a buyer's problem on it is assigned to
-	// one of its holders, and the ticket's "@lead" is their lead. Empty:
-	// the first stage's owner role (who took the order in).
+	// one of its holders, and the ticket's "@lead" is their lead. Its
+	// holders at work are also pushed buyers' requests to be linked to
+	// their company, and decide them with its lead. Empty: the first
+	// stage's owner role (who took the order in).
 	Aftercare string `yaml:"aftercare"`
 }
 

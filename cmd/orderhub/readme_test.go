@@ -382,6 +382,15 @@ func checkTourAftermath(t *testing.T, dataDir, base string) {
 			t.Errorf("/metrics lacks %s", line)
 		}
 	}
+	// The buyer tour's link request: approved in chat, and li now orders
+	// for the company it named.
+	var li struct {
+		State, Code string
+	}
+	if err := db.Table("link_requests AS r").Joins("JOIN buyers AS b ON b.id = r.buyer_id").Joins("JOIN customers AS c ON c.id = b.customer_id").
+		Where("b.open_id = ?", "dev:li").Select("r.state, c.code").Take(&li).Error; err != nil || li.State != model.LinkRequestApproved || li.Code != "C001" {
+		t.Errorf("the buyer tour's link request = %+v (%v), want approved and li buying for C001", li, err)
+	}
 	if !strings.Contains(metrics, `orderhub_orders_created_total{channel="demo"} 4`) {
 		t.Errorf("the 4 seeded orders are not counted as demo:\n%s", grepLines(metrics, "orderhub_orders_created_total"))
 	}
