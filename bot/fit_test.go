@@ -48,6 +48,8 @@ func TestEveryMessageKeepsWeComLimits(t *testing.T) {
 	}{
 		{"intake review, 400 problem lines", service.MsgTypeIntakeReview, service.IntakeReview{IntakeID: 77, From: "1688", ExternalID: "EXT-1", Problems: problems}, true, "复核 77"},
 		{"staff left, 400 orders handed on", service.MsgTypeStaffLeft, service.StaffLeft{Name: "李四", UserID: "lisi", Handed: handed}, true, "交接"},
+		{"link request, every field long", service.MsgTypeLinkRequest, service.LinkRequestNotice{No: "LR20261207-000001", Buyer: long, CompanyName: long,
+			CustomerCode: long, Note: long, MatchCode: long, MatchName: long}, false, "关联 LR20261207-000001 同意"},
 		{"escalation markdown", service.MsgTypeEscalation, notice, false, ""},
 		{"escalation robot", service.MsgTypeEscalationRobot, notice, false, ""},
 		{"escalation digest", service.MsgTypeEscalationDigest, service.EscalationDigest{Items: items}, true, ""},

@@ -12,8 +12,8 @@ import (
 )
 
 // linkLine reads 关联's words: a request number, then what to do with it
-// (同意 [客户编码] or 拒绝 <原因>), with or without a space between.
-var linkLine = regexp.MustCompile(`(?i)^(\S+?)\s*(同意|通过|拒绝|驳回|approve|reject)(?:\s+|$)(.*)$`)
+// (同意 [客户编码] or 拒绝 <原因>), with or without spaces between.
+var linkLine = regexp.MustCompile(`(?i)^(\S+?)\s*(同意|通过|拒绝|驳回|approve|reject)\s*(.*)$`)
 
 // linkApprove says which words approve.
 var linkApprove = map[string]bool{"同意": true, "通过": true, "approve": true}

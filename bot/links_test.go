@@ -58,7 +58,7 @@ func TestLinkRequestInChat(t *testing.T) {
 		contains(t, e.say("sunli", "关联 "+v2.No+" 同意"), "没有对上客户", "关联 "+v2.No+" 同意 C1")
 		contains(t, e.say("sunli", "关联 "+v2.No+" 同意 C999"), "没有客户编码「C999」")
 		contains(t, e.say("sunli", "关联 "+v2.No+" 拒绝"), "拒绝请写明原因")
-		contains(t, e.say("sunli", "关联 "+v2.No+" 拒绝 查无此店，请填写客户编码。"), "已拒绝关联申请 "+v2.No, "查无此店，请填写客户编码。")
+		contains(t, e.say("sunli", "关联 "+v2.No+" 拒绝查无此店，请填写客户编码。"), "已拒绝关联申请 "+v2.No, "查无此店，请填写客户编码。")
 		if mine, err := e.links.Mine(ctx, v2.BuyerID); err != nil || mine[0].Reason != "查无此店，请填写客户编码。" {
 			t.Fatalf("mine = %+v, %v", mine, err)
 		}

@@ -78,6 +78,11 @@ func TestRenderNotices(t *testing.T) {
 			[]string{`李四（lisi）已停用\n未完成的工作已交接：\n订单 SO1 → 王五\n调拨单 #12 → 无人接手\n工单 TK1 → 赵六`}, 0},
 		{"leaver with nothing open", service.MsgTypeStaffLeft, service.StaffLeft{Name: "李四", UserID: "lisi"}, "text",
 			[]string{`李四（lisi）已停用\n没有未完成的工作需要交接。`}, 0},
+		{"a buyer's link request", service.MsgTypeLinkRequest, service.LinkRequestNotice{No: "LR20261208-000003", Buyer: "小李", CompanyName: "宏达机电",
+			CustomerCode: "C001", Note: "采购部\n[链接](http://x)", MatchCode: "C001", MatchName: "上海宏达机电设备有限公司"}, "text",
+			[]string{"买家申请关联公司：LR20261208-000003\n买家：小李\n申请：宏达机电（客户编码 C001）\n留言：采购部 [链接](http：//x)\n对上客户：上海宏达机电设备有限公司（C001）\n同意发「关联 LR20261208-000003 同意」；拒绝发「关联 LR20261208-000003 拒绝 原因」。"}, 0},
+		{"a link request matching no customer", service.MsgTypeLinkRequest, service.LinkRequestNotice{No: "LR20261208-000004", Buyer: "老王", CompanyName: "不知名五金"}, "text",
+			[]string{"申请：不知名五金\n没有对上客户。\n同意发「关联 LR20261208-000004 同意 客户编码」"}, 0},
 		{"a message passes through", "text", map[string]string{"content": "好的"}, "text", []string{`{"content":"好的"}`}, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
