@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -25,9 +24,6 @@ type WorkTime struct {
 	// its code (SH: {shifts: "07:30-21:00"}); a field left empty keeps the
 	// company's.
 	Warehouses map[string]WarehouseHours `yaml:"warehouses" env:"-"`
-	// Warp, set only by `orderhub simulate`, maps the real clock onto the
-	// compressed business day, so working hours count business time.
-	Warp *Warp `yaml:"-" env:"-"`
 }
 
 // WarehouseHours is one warehouse's working time.
@@ -120,53 +116,6 @@ func (c *Config) validateWorkTime() error {
 		}
 	}
 	return nil
-}
-
-// Warp maps orderhub's real clock onto a compressed business clock:
-// business = Origin + (real − Start) × Scale. Until Set, business time is
-// real time.
-type Warp struct {
-	mu            sync.RWMutex
-	start, origin time.Time
-	scale         float64
-}
-
-// Set starts the business clock: real time start is business time origin,
-// and scale business seconds pass per real second.
-func (w *Warp) Set(start, origin time.Time, scale float64) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.start, w.origin, w.scale = start, origin, scale
-}
-
-// Biz is the business time at real time t.
-func (w *Warp) Biz(t time.Time) time.Time {
-	w.mu.RLock()
-	defer w.mu.RUnlock()
-	if w.scale == 0 {
-		return t
-	}
-	return w.origin.Add(time.Duration(float64(t.Sub(w.start)) * w.scale))
-}
-
-// Real is the real time at business time t.
-func (w *Warp) Real(t time.Time) time.Time {
-	w.mu.RLock()
-	defer w.mu.RUnlock()
-	if w.scale == 0 {
-		return t
-	}
-	return w.start.Add(time.Duration(float64(t.Sub(w.origin)) / w.scale))
-}
-
-// Scale is business seconds per real second (1 until Set).
-func (w *Warp) Scale() float64 {
-	w.mu.RLock()
-	defer w.mu.RUnlock()
-	if w.scale == 0 {
-		return 1
-	}
-	return w.scale
 }
 
 // Promise tunes the promised time orderhub proposes when an order is

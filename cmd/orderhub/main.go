@@ -183,12 +183,17 @@ func seed(ctx context.Context, cfg config.Config, log *slog.Logger, args []strin
 }
 
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
+	return serveOn(ctx, cfg, log, stdout, service.SystemClock)
+}
+
+// serveOn serves on clock: the system's, or a replayed day's (simulate).
+func serveOn(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer, clock service.Clock) error {
 	token, generated, err := app.AdminToken(cfg)
 	if err != nil {
 		return err
 	}
 	cfg.AdminToken = token
-	a, err := app.Open(ctx, cfg, log, service.SystemClock)
+	a, err := app.Open(ctx, cfg, log, clock)
 	if err != nil {
 		return err
 	}

@@ -27,6 +27,7 @@ import (
 	"orderhub/config"
 	"orderhub/internal/sim"
 	"orderhub/model"
+	"orderhub/service/worktime"
 )
 
 // simOptions are the flags of `orderhub simulate`.
@@ -145,9 +146,9 @@ func simulate(ctx context.Context, cfg config.Config, args []string, stdout, std
 	rep.Load[1] = loadAvg()
 	rep.Judge()
 	rep.Notes = append(rep.Notes,
-		fmt.Sprintf("时长是业务时间：orderhub 记录的真实时间 × %.0f。Durations are business time: what orderhub recorded, times the scale.", scale),
-		"同一个 seed 的订单、人员和选择相同；数字随机器负载变化：一条企业微信命令的回复延迟乘以比例就是业务分钟（见上表）。The same seed makes the same orders, people and choices; the figures move with the machine's load, since a reply's real latency times the scale is business minutes.",
-		"orderhub 的 /api/v1/metrics 以真实时间计 ±2 小时等窗口，压缩后不可比；本报告从原始表自己计算。The war room's metrics count their windows (±2 h) in real time, which compression widens by the scale; this report computes its own from the raw tables.")
+		fmt.Sprintf("orderhub 在重放的业务时钟上运行（1:%.0f），它记下的时间就是业务时间；调用 orderhub 超过时钟的宽限（约一个业务分钟）还没回复时，时钟停下等它，所以机器负载只让重放变慢，不改数字（停了多久见上表）。orderhub ran on the replay's business clock (1:%.0f), so what it recorded is business time; when a call into orderhub waits longer than the clock's grace (about a business minute), the clock stands still until it is answered, so a loaded machine makes the replay slower, not the figures worse (how long it stood still: above).", scale, scale),
+		"同一个 seed 的订单、人员和选择相同。The same seed makes the same orders, people and choices.",
+		"工单接单、处理按订单所在仓库的工作时间计（和 orderhub 的升级阶梯同一个时钟）；按日历时间的数字在明细里。Tickets' acknowledgement and resolution count the working time of the order's warehouse (the clock orderhub's ladders count); the elapsed figures are in the details.")
 	var md bytes.Buffer
 	rep.Markdown(&md)
 	fmt.Fprintln(stdout)
@@ -178,11 +179,10 @@ func replay(ctx context.Context, base config.Config, o simOptions, profile sim.P
 		label, mode = "without escalation", "off"
 	}
 	cfg := sim.Scaled(base, scale, escalation)
-	// Working hours count the business day the simulation plays, not the
-	// real clock's: the calendar follows the compressed clock from the
-	// moment the day starts.
-	warp := &config.Warp{}
-	cfg.WorkTime.Warp = warp
+	// orderhub runs on the simulated business's clock (sim.Clock): every
+	// time it records and every wait it counts — SLAs, ladders, working
+	// hours, quiet hours — is business time.
+	clock := sim.NewClock(sim.Origin, scale)
 	cfg.DataDir = filepath.Join(o.dataDir, "escalation-"+mode)
 	cfg.DemoSeed = true
 	// The simulation makes its own days; the demo's history would only
@@ -249,7 +249,7 @@ func replay(ctx context.Context, base config.Config, o simOptions, profile sim.P
 	// failed to start) must not hang.
 	served := make(chan struct{})
 	var serveErr error
-	go func() { serveErr = serve(sctx, cfg, log, io.Discard); close(served) }()
+	go func() { serveErr = serveOn(sctx, cfg, log, io.Discard, func() time.Time { return clock.Now().UTC() }); close(served) }()
 	stopServer := func() error {
 		stop()
 		<-served
@@ -265,11 +265,10 @@ func replay(ctx context.Context, base config.Config, o simOptions, profile sim.P
 		_ = stopServer()
 		return sim.Replay{}, err
 	}
-	since := time.Now().UTC()
-	opt := sim.Options{Seed: o.seed, OrdersPerDay: o.ordersPerDay, Days: o.days, Scale: scale, Drain: o.drain, Profile: profile,
+	opt := sim.Options{Clock: clock, Seed: o.seed, OrdersPerDay: o.ordersPerDay, Days: o.days, Scale: scale, Drain: o.drain, Profile: profile,
 		Stages: cfg.Stages, Photo: waybillJPEG(), Channel: "shop", ChannelSecret: chSecret,
 		Carrier: o.carrier, Kuaidi100Salt: cfg.Carriers.Kuaidi100.Salt, Promise: o.promise,
-		OnClock: func(c sim.Clock) { warp.Set(c.Start, c.Origin, c.Scale) }, StockingTake: o.stockingTake}
+		StockingTake: o.stockingTake}
 	if !o.quiet {
 		opt.Progress = progressBar(stderr, label)
 	}
@@ -277,7 +276,7 @@ func replay(ctx context.Context, base config.Config, o simOptions, profile sim.P
 	if !o.quiet {
 		fmt.Fprintln(stderr)
 	}
-	end := time.Now().UTC()
+	since, end := out.Start.UTC(), out.End.UTC()
 	if serr := stopServer(); err == nil && serr != nil {
 		err = serr
 	}
@@ -298,11 +297,11 @@ func replay(ctx context.Context, base config.Config, o simOptions, profile sim.P
 		return sim.Replay{}, err
 	}
 	defer func() { _ = model.Close(db) }()
-	f, err := sim.Measure(ctx, db, since, end, scale, cfg.Stages)
+	f, err := sim.Measure(ctx, db, since, end, cfg.Stages, worktime.New(cfg.WorkTime, cfg.Location()))
 	if err != nil {
 		return sim.Replay{}, fmt.Errorf("simulate: measure: %w", err)
 	}
-	f.Label, f.Escalation = label, escalation
+	f.Label, f.Escalation, f.Scale = label, escalation, scale
 	f.Database = filepath.Join(cfg.DataDir, "orderhub.db")
 	if cfg.MySQLDSN != "" {
 		c, _ := mysql.ParseDSN(cfg.MySQLDSN)

@@ -140,6 +140,9 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, clock servic
 		return nil, err
 	}
 	a.clock = clock
+	// Rows gorm stamps itself (created_at left zero) take the same clock as
+	// the rest: a replayed day (simulate) records business time throughout.
+	a.db.Config.NowFunc = func() time.Time { return clock().UTC() }
 	if err := model.Migrate(ctx, a.db); err != nil {
 		a.Close()
 		return nil, err

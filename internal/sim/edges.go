@@ -36,6 +36,64 @@ type Edges struct {
 	boxes   map[string]*mailbox
 	cursor  int
 	mediaID string
+
+	// hold, when set (Play sets the clock's Hold), is taken by every call
+	// into orderhub until it is answered: an API call until its response,
+	// a chat message until its answer reaches the person (awaiting).
+	hold func() (release func())
+	// now is the business clock WeCom stamps callbacks with (orderhub
+	// refuses a stale timestamp); nil: the real clock.
+	now      func() time.Time
+	awaitMu  sync.Mutex
+	awaiting map[string][]await
+}
+
+// await is a chat message waiting for its answer.
+type await struct {
+	sent    time.Time
+	release func()
+}
+
+// answerWait is how long a chat message holds the clock at most: the
+// simulated person's own wait for an answer (ask) gives up then too.
+const answerWait = 8 * time.Second
+
+// expect holds the clock until user's next answer arrives.
+func (e *Edges) expect(user string) {
+	if e.hold == nil {
+		return
+	}
+	r := e.hold()
+	e.awaitMu.Lock()
+	defer e.awaitMu.Unlock()
+	if e.awaiting == nil {
+		e.awaiting = map[string][]await{}
+	}
+	e.awaiting[user] = append(e.awaiting[user], await{sent: time.Now(), release: r})
+}
+
+// answered releases user's oldest message waiting for its answer.
+func (e *Edges) answered(user string) {
+	e.awaitMu.Lock()
+	defer e.awaitMu.Unlock()
+	if q := e.awaiting[user]; len(q) > 0 {
+		q[0].release()
+		e.awaiting[user] = q[1:]
+	}
+}
+
+// expireAwaits releases the messages whose answer has not come within
+// answerWait (the ask gives up on them too).
+func (e *Edges) expireAwaits() {
+	e.awaitMu.Lock()
+	defer e.awaitMu.Unlock()
+	for u, q := range e.awaiting {
+		for len(q) > 0 && time.Since(q[0].sent) > answerWait {
+			q[0].release()
+			q = q[1:]
+		}
+		e.awaiting[u] = q
+	}
 }
 
 // Msg is one app message orderhub sent to a WeCom user.
@@ -81,6 +139,9 @@ func (e *APIError) Error() string {
 
 // JSON calls a JSON route; bearer is the admin token or a buyer's session.
 func (e *Edges) JSON(ctx context.Context, method, path, bearer string, hdr map[string]string, in, out any) error {
+	if e.hold != nil && !strings.HasPrefix(path, bot.LocalPath) {
+		defer e.hold()()
+	}
 	var body io.Reader
 	if in != nil {
 		b, err := json.Marshal(in)
@@ -162,7 +223,11 @@ func (e *Edges) SendPhoto(ctx context.Context, user string, jpeg []byte) error {
 }
 
 func (e *Edges) callback(ctx context.Context, m callbackXML) error {
+	e.expect(m.FromUserName)
 	now := time.Now()
+	if e.now != nil {
+		now = e.now()
+	}
 	m.ToUserName, m.CreateTime, m.AgentID = bot.DemoCorpID, now.Unix(), strconv.Itoa(bot.DemoAgentID)
 	m.MsgID = strconv.FormatInt(e.msgID.Add(1), 10)
 	plain, err := xml.Marshal(m)
@@ -248,6 +313,7 @@ func (e *Edges) Poll(ctx context.Context, every time.Duration) error {
 			return nil
 		case <-t.C:
 		}
+		e.expireAwaits()
 		if _, err := e.readInbox(ctx, e.cursor); err != nil && ctx.Err() == nil {
 			continue // the next tick tries again
 		}
@@ -274,6 +340,9 @@ func (e *Edges) readInbox(ctx context.Context, after int) (int, error) {
 		e.cursor = m.ID
 		m.At = now
 		for _, u := range strings.Split(m.ToUser, "|") {
+			if !isPush(m) {
+				e.answered(u)
+			}
 			b := e.box(u)
 			b.mu.Lock()
 			b.msgs = append(b.msgs, m)
@@ -304,7 +373,11 @@ func (e *Edges) Wait(user string) <-chan struct{} { return e.box(user).wake }
 // with HMAC-SHA256 over timestamp + "\n" + body. It returns the status and
 // the order number when one was placed.
 func (e *Edges) Channel(ctx context.Context, channel, secret string, body []byte) (int, string, error) {
-	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	now := time.Now()
+	if e.now != nil {
+		now = e.now()
+	}
+	ts := strconv.FormatInt(now.Unix(), 10)
 	mac := hmac.New(sha256.New, []byte(secret))
 	mac.Write([]byte(ts + "\n"))
 	mac.Write(body)

@@ -2,10 +2,12 @@
 // through its real edges only: buyers on the mini-program API, staff on
 // the WeCom callback (signed and encrypted as WeCom does, replies read from
 // the local WeCom), supervisors answering (or not) the pushes they get.
-// The clock of the business is compressed by a scale: the server runs on
-// real time with every SLA and escalation wait divided by the scale
-// (Scaled), and the simulated people wait the same scaled amounts. The
-// database is read only afterwards, to compute the report.
+// orderhub runs on the replay's business clock (Clock): Scale business
+// seconds per real second while the machine keeps up, and none while a
+// call into orderhub waits for its answer past a short grace, so the
+// machine's load slows the replay down rather than changing its figures.
+// The simulated people wait business time on the same clock. The database
+// is read only afterwards, to compute the report.
 package sim
 
 import (

@@ -14,18 +14,19 @@ import (
 
 	"orderhub/config"
 	"orderhub/model"
+	"orderhub/service/worktime"
 )
 
 // Figures are one replay's numbers, computed from orderhub's own tables
 // (orders, order_events, tickets, transfers, stock_movements, alarms).
-// Durations are business time: what orderhub recorded in real time,
-// multiplied by the scale.
+// Durations are business time: orderhub ran on the replay's clock
+// (Clock), so what it recorded is business time already.
 type Figures struct {
 	Label      string  `json:"label"`
 	Escalation bool    `json:"escalation"`
 	Scale      float64 `json:"scale"`
 	// Database is the replay's database (a SQLite file or a MySQL
-	// database name); Since and Until bound it in real time.
+	// database name); Since and Until bound the replay in business time.
 	Database string    `json:"database"`
 	Since    time.Time `json:"since"`
 	Until    time.Time `json:"until"`
@@ -54,19 +55,24 @@ type Figures struct {
 	NotLateRate     float64 `json:"not_late_rate"`
 	NotLate         int     `json:"not_late"`
 	// Problem tickets (reported by buyers or by staff): acknowledged and
-	// resolved, 90th percentile of the wait from opening, in seconds.
-	ProblemTickets     int     `json:"problem_tickets"`
-	TicketAckP90S      float64 `json:"ticket_ack_p90_s"`
-	TicketResolveP90S  float64 `json:"ticket_resolve_p90_s"`
-	TicketAckP50S      float64 `json:"ticket_ack_p50_s"`
-	TicketsNeverAcked  int     `json:"tickets_never_acked"`
-	TicketsUnresolved  int     `json:"tickets_unresolved"`
-	StalledTickets     int     `json:"stalled_tickets"`
-	TransferTickets    int     `json:"transfer_overdue_tickets"`
-	Transfers          int     `json:"transfers"`
-	TransferP90H       float64 `json:"transfer_p90_h"`
-	PlacedToShippedP50 float64 `json:"placed_to_shipped_p50_h"`
-	PlacedToShippedP90 float64 `json:"placed_to_shipped_p90_h"`
+	// resolved, 90th percentile of the wait from opening, in seconds of
+	// working time (the order's warehouse's hours, the clock orderhub's
+	// ladders count: a problem reported at 22:00 and taken at 08:10 waited
+	// 10 minutes); the *Elapsed figures count every hour.
+	ProblemTickets           int     `json:"problem_tickets"`
+	TicketAckElapsedP90S     float64 `json:"ticket_ack_elapsed_p90_s"`
+	TicketResolveElapsedP90S float64 `json:"ticket_resolve_elapsed_p90_s"`
+	TicketAckP90S            float64 `json:"ticket_ack_p90_s"`
+	TicketResolveP90S        float64 `json:"ticket_resolve_p90_s"`
+	TicketAckP50S            float64 `json:"ticket_ack_p50_s"`
+	TicketsNeverAcked        int     `json:"tickets_never_acked"`
+	TicketsUnresolved        int     `json:"tickets_unresolved"`
+	StalledTickets           int     `json:"stalled_tickets"`
+	TransferTickets          int     `json:"transfer_overdue_tickets"`
+	Transfers                int     `json:"transfers"`
+	TransferP90H             float64 `json:"transfer_p90_h"`
+	PlacedToShippedP50       float64 `json:"placed_to_shipped_p50_h"`
+	PlacedToShippedP90       float64 `json:"placed_to_shipped_p90_h"`
 	// PushesByLevel counts people pushed by escalation level ("1", "2").
 	PushesByLevel map[string]int `json:"pushes_by_level"`
 	// AlarmsWithoutRecipient counts escalation levels that found nobody to
@@ -104,13 +110,13 @@ type StageWait struct {
 }
 
 // Measure computes the figures of one replay from the database: orders
-// created at or after since (real time), business durations by scale,
-// stage names and SLAs (business time) from stages; end is the real time
-// the replay stopped.
-func Measure(ctx context.Context, db *gorm.DB, since, end time.Time, scale float64, stages []config.Stage) (Figures, error) {
-	f := Figures{Scale: scale, PushesByLevel: map[string]int{}, OrdersByChannel: map[string]int{}, Since: since, Until: end}
+// created at or after since, stage names and SLAs from stages, tickets'
+// waits in the working time of cal; end is when the replay stopped (all
+// business time: orderhub ran on the replay's clock).
+func Measure(ctx context.Context, db *gorm.DB, since, end time.Time, stages []config.Stage, cal *worktime.Calendar) (Figures, error) {
+	f := Figures{PushesByLevel: map[string]int{}, OrdersByChannel: map[string]int{}, Since: since, Until: end}
 	db = db.WithContext(ctx)
-	biz := func(d time.Duration) time.Duration { return time.Duration(float64(d) * scale) }
+	biz := func(d time.Duration) time.Duration { return d }
 	var orders []model.Order
 	if err := db.Where("created_at >= ?", since).Order("id").Find(&orders).Error; err != nil {
 		return f, err
@@ -186,9 +192,7 @@ func Measure(ctx context.Context, db *gorm.DB, since, end time.Time, scale float
 			f.Delivered++
 			if o.PromisedAt != nil {
 				f.OnTimeBase++
-				// The promise is a business deadline written in real time;
-				// 2 business hours of grace are 2h/scale real.
-				grace := time.Duration(float64(2*time.Hour) / scale)
+				const grace = 2 * time.Hour
 				if !dat.After(o.PromisedAt.Add(grace)) {
 					f.NotLate++
 					if !dat.Before(o.PromisedAt.Add(-grace)) {
@@ -212,7 +216,7 @@ func Measure(ctx context.Context, db *gorm.DB, since, end time.Time, scale float
 		}
 		d := dwell[s.Key]
 		sw := StageWait{Stage: s.Key, Name: s.Name, Left: len(d), StillIn: still[s.Key], OverSLA: over[s.Key], SLAHours: biz(s.SLA.D()).Hours()}
-		sw.SLAHours = math.Round(sw.SLAHours*100) / 100 // the stages given are the scaled config's
+		sw.SLAHours = math.Round(sw.SLAHours*100) / 100
 		if len(d) > 0 {
 			var sum float64
 			for _, x := range d {
@@ -228,7 +232,11 @@ func Measure(ctx context.Context, db *gorm.DB, since, end time.Time, scale float
 	if err := db.Where("created_at >= ?", since).Order("id").Find(&tickets).Error; err != nil {
 		return f, err
 	}
-	var ack, res []float64
+	whCode, err := warehouseCodes(db)
+	if err != nil {
+		return f, err
+	}
+	var ack, res, ackAll, resAll []float64
 	for _, t := range tickets {
 		switch t.Kind {
 		case model.TicketStalled:
@@ -239,18 +247,25 @@ func Measure(ctx context.Context, db *gorm.DB, since, end time.Time, scale float
 			continue
 		}
 		f.ProblemTickets++
+		wh := ""
+		if t.OrderID != nil {
+			wh = whCode[byIDWarehouse(byID, *t.OrderID)]
+		}
 		if t.AckAt != nil {
-			ack = append(ack, biz(t.AckAt.Sub(t.CreatedAt)).Seconds())
+			ack = append(ack, cal.Between(wh, t.CreatedAt, *t.AckAt).Seconds())
+			ackAll = append(ackAll, t.AckAt.Sub(t.CreatedAt).Seconds())
 		} else {
 			f.TicketsNeverAcked++
 		}
 		if t.ResolvedAt != nil {
-			res = append(res, biz(t.ResolvedAt.Sub(t.CreatedAt)).Seconds())
+			res = append(res, cal.Between(wh, t.CreatedAt, *t.ResolvedAt).Seconds())
+			resAll = append(resAll, t.ResolvedAt.Sub(t.CreatedAt).Seconds())
 		} else {
 			f.TicketsUnresolved++
 		}
 	}
 	f.TicketAckP90S, f.TicketAckP50S, f.TicketResolveP90S = math.Round(pct(ack, 0.9)), math.Round(pct(ack, 0.5)), math.Round(pct(res, 0.9))
+	f.TicketAckElapsedP90S, f.TicketResolveElapsedP90S = math.Round(pct(ackAll, 0.9)), math.Round(pct(resAll, 0.9))
 
 	var transfers []model.Transfer
 	if len(ids) > 0 {
@@ -440,6 +455,26 @@ type Replay struct {
 	Stocking *StockingFigures `json:"stocking,omitempty"`
 }
 
+// warehouseCodes maps warehouse ids to their codes (the working-time
+// calendar's key).
+func warehouseCodes(db *gorm.DB) (map[uint64]string, error) {
+	var whs []model.Warehouse
+	if err := db.Find(&whs).Error; err != nil {
+		return nil, err
+	}
+	out := make(map[uint64]string, len(whs))
+	for _, w := range whs {
+		out[w.ID] = w.Code
+	}
+	return out, nil
+}
+
+// byIDWarehouse is the warehouse of order id among the replay's orders (0
+// for an order from before the replay).
+func byIDWarehouse(byID map[uint64]model.Order, id uint64) uint64 {
+	return byID[id].WarehouseID
+}
+
 // SimCounts are the simulation's own counts (not from the database).
 type SimCounts struct {
 	Attempts      int64   `json:"order_attempts"`
@@ -458,10 +493,12 @@ type SimCounts struct {
 	RealSeconds   float64 `json:"real_seconds"`
 	BusinessHours float64 `json:"business_hours"`
 	// ReplyP50Ms, ReplyP90Ms: real milliseconds from a WeCom command to its
-	// answer; ReplyP90BizMin is that p90 in business minutes (× scale).
-	ReplyP50Ms     float64 `json:"reply_p50_ms"`
-	ReplyP90Ms     float64 `json:"reply_p90_ms"`
-	ReplyP90BizMin float64 `json:"reply_p90_business_min"`
+	// answer. HeldSeconds is the real time the business clock stood still
+	// for orderhub's answers (a call outstanding longer than the clock's
+	// grace): the machine's slowness, kept out of the business day.
+	ReplyP50Ms  float64 `json:"reply_p50_ms"`
+	ReplyP90Ms  float64 `json:"reply_p90_ms"`
+	HeldSeconds float64 `json:"held_seconds"`
 }
 
 // Counts turns an Outcome into the report's counts.
@@ -470,7 +507,7 @@ func Counts(o Outcome) SimCounts {
 		Commands: o.Commands, NoReply: o.NoReply, Acks: o.Acks, Redirects: o.Redirects, Restocked: o.Restocked,
 		RealSeconds: math.Round(o.RealSeconds*10) / 10, BusinessHours: math.Round(o.End.Sub(o.Start).Hours()*10) / 10,
 		ReplyP50Ms: math.Round(float64(o.ReplyP50) / 1e6), ReplyP90Ms: math.Round(float64(o.ReplyP90) / 1e6),
-		ReplyP90BizMin: math.Round(10*o.ReplyP90.Minutes()*o.Clock.Scale) / 10}
+		HeldSeconds: math.Round(o.HeldSeconds*10) / 10}
 }
 
 func pctStr(x float64) string { return fmt.Sprintf("%.1f%%", 100*x) }
@@ -553,6 +590,7 @@ func (r Report) Markdown(w io.Writer) {
 	row("问题工单 problem tickets", fmt.Sprint(a.ProblemTickets), fmt.Sprint(b.ProblemTickets))
 	row("工单接单 p90 ticket_ack_p90_s", fmt.Sprintf("%.0f s (%s)", a.TicketAckP90S, dur(a.TicketAckP90S)), fmt.Sprintf("%.0f s (%s)", b.TicketAckP90S, dur(b.TicketAckP90S)))
 	row("工单处理 p90 ticket_resolve_p90_s", fmt.Sprintf("%.0f s (%s)", a.TicketResolveP90S, dur(a.TicketResolveP90S)), fmt.Sprintf("%.0f s (%s)", b.TicketResolveP90S, dur(b.TicketResolveP90S)))
+	row("接单 / 处理 p90 按日历时间 (elapsed, nights included)", fmt.Sprintf("%s / %s", dur(a.TicketAckElapsedP90S), dur(a.TicketResolveElapsedP90S)), fmt.Sprintf("%s / %s", dur(b.TicketAckElapsedP90S), dur(b.TicketResolveElapsedP90S)))
 	row("从未接单 / 未处理完", fmt.Sprintf("%d / %d", a.TicketsNeverAcked, a.TicketsUnresolved), fmt.Sprintf("%d / %d", b.TicketsNeverAcked, b.TicketsUnresolved))
 	row("调拨单 / 到货 p90", fmt.Sprintf("%d / %.1f h", a.Transfers, a.TransferP90H), fmt.Sprintf("%d / %.1f h", b.Transfers, b.TransferP90H))
 	row("催办推送 pushes_by_level", levels(a.PushesByLevel), levels(b.PushesByLevel))
@@ -563,7 +601,8 @@ func (r Report) Markdown(w io.Writer) {
 	row("超时工单 stalled tickets", fmt.Sprint(a.StalledTickets), fmt.Sprint(b.StalledTickets))
 	row("主管接单后转交 handed over", fmt.Sprint(a.Sim.Redirects), fmt.Sprint(b.Sim.Redirects))
 	row("企业微信命令 WeCom commands", fmt.Sprint(a.Sim.Commands), fmt.Sprint(b.Sim.Commands))
-	row("命令回复 p50 / p90 (real ms → business min)", fmt.Sprintf("%.0f / %.0f ms → %.0f min", a.Sim.ReplyP50Ms, a.Sim.ReplyP90Ms, a.Sim.ReplyP90BizMin), fmt.Sprintf("%.0f / %.0f ms → %.0f min", b.Sim.ReplyP50Ms, b.Sim.ReplyP90Ms, b.Sim.ReplyP90BizMin))
+	row("命令回复 p50 / p90 (real ms)", fmt.Sprintf("%.0f / %.0f ms", a.Sim.ReplyP50Ms, a.Sim.ReplyP90Ms), fmt.Sprintf("%.0f / %.0f ms", b.Sim.ReplyP50Ms, b.Sim.ReplyP90Ms))
+	row("时钟等 orderhub 回复 clock held for answers (real s)", fmt.Sprintf("%.1f s", a.Sim.HeldSeconds), fmt.Sprintf("%.1f s", b.Sim.HeldSeconds))
 	row("耗时 real seconds / business hours", fmt.Sprintf("%.0f s / %.0f h", a.Sim.RealSeconds, a.Sim.BusinessHours), fmt.Sprintf("%.0f s / %.0f h", b.Sim.RealSeconds, b.Sim.BusinessHours))
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "## 订单在哪里等 / Where orders waited (hours, business time)")

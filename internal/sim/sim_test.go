@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -62,8 +63,9 @@ func TestProfileErrorsNameTheField(t *testing.T) {
 	}
 }
 
-// Scaled changes only configuration values: every wait divided by the
-// scale, the ladders gone when escalation is off, and the result valid.
+// Scaled keeps every business wait as configured (orderhub runs on the
+// replay's business clock), makes only the real-time loops fine, removes
+// the ladders when escalation is off, and gives a valid config.
 func TestScaled(t *testing.T) {
 	base := config.Default()
 	const scale = 1440 // a day in a minute
@@ -73,8 +75,8 @@ func TestScaled(t *testing.T) {
 			t.Fatalf("escalation %v: %v", esc, err)
 		}
 		for i, s := range c.Stages {
-			if want := time.Duration(float64(base.Stages[i].SLA) / scale); s.SLA.D() != want && base.Stages[i].SLA > 0 {
-				t.Errorf("stage %s SLA = %s, want %s", s.Key, s.SLA.D(), want)
+			if s.SLA != base.Stages[i].SLA {
+				t.Errorf("stage %s SLA = %s, want %s as configured", s.Key, s.SLA.D(), base.Stages[i].SLA.D())
 			}
 			if esc && len(s.Escalation) != len(base.Stages[i].Escalation) {
 				t.Errorf("stage %s lost levels", s.Key)
@@ -84,11 +86,14 @@ func TestScaled(t *testing.T) {
 			}
 		}
 		if esc {
-			if got, want := c.Escalation.TicketAck[len(c.Escalation.TicketAck)-1].After.D(), 17*time.Minute/scale; got != want {
+			if got, want := c.Escalation.TicketAck[len(c.Escalation.TicketAck)-1].After.D(), 17*time.Minute; got != want {
 				t.Errorf("ticket ack after %s, want %s", got, want)
 			}
-		} else if len(c.Escalation.TicketAck)+len(c.Escalation.TicketResolve)+len(c.Escalation.Transfers) != 0 {
-			t.Error("ticket and transfer ladders kept with escalation off")
+			if c.Escalation.ScanEvery.D() != 250*time.Millisecond {
+				t.Errorf("scan every %s, want 250ms (5 business minutes is 208ms at 1:1440, floored)", c.Escalation.ScanEvery.D())
+			}
+		} else if len(c.Escalation.TicketAck)+len(c.Escalation.TicketResolve)+len(c.Escalation.Transfers) != 0 || c.Escalation.Away != 0 {
+			t.Error("ladders or handover kept with escalation off")
 		}
 	}
 	if base.Stages[0].SLA.D() != 2*time.Hour || len(base.Escalation.TicketAck) == 0 {
@@ -96,14 +101,40 @@ func TestScaled(t *testing.T) {
 	}
 }
 
-func TestClockRoundTrip(t *testing.T) {
-	c := Clock{Start: time.Date(2026, 11, 29, 20, 0, 0, 0, time.UTC), Origin: Origin, Scale: 1728}
-	biz := Origin.Add(13*time.Hour + 17*time.Minute)
-	if got := c.Biz(c.Real(biz)); got.Sub(biz).Abs() > time.Millisecond {
-		t.Errorf("Biz(Real(t)) = %s, want %s", got, biz)
+// The clock stands an hour before the day until Start, then runs at its
+// scale; a call outstanding past the grace stops it until answered, and
+// that time is counted as held.
+func TestClockWaitsForAnswers(t *testing.T) {
+	c := NewClock(Origin, 86400) // a business day a real second
+	if got := c.Now(); !got.Equal(Origin.Add(-time.Hour)) {
+		t.Fatalf("before Start: %s", got)
 	}
-	if got := c.Real(Origin.Add(24 * time.Hour)).Sub(c.Start); got != 50*time.Second {
-		t.Errorf("a business day takes %s real, want 50s", got)
+	time.Sleep(10 * time.Millisecond)
+	if got := c.Now(); !got.Equal(Origin.Add(-time.Hour)) {
+		t.Fatalf("the clock ran before Start: %s", got)
+	}
+	c.Grace = 5 * time.Millisecond
+	c.Start()
+	time.Sleep(20 * time.Millisecond)
+	ran := c.Now().Sub(Origin)
+	if ran < 20*time.Minute { // 20 ms real is 28.8 business minutes
+		t.Fatalf("after 20 ms running: %s", ran)
+	}
+	release := c.Hold()
+	time.Sleep(100 * time.Millisecond)
+	held := c.Now().Sub(Origin)
+	// While held only the grace (and the time around it) runs: far less
+	// than the 2.4 business hours 100 ms would be.
+	if held-ran > 30*time.Minute {
+		t.Fatalf("the clock ran %s while a call was outstanding", held-ran)
+	}
+	if c.Held() < 80*time.Millisecond {
+		t.Fatalf("held %s, want about 95ms", c.Held())
+	}
+	release()
+	release() // once only
+	if !c.Until(context.Background(), c.Now().Add(10*time.Minute)) {
+		t.Fatal("Until gave up")
 	}
 }
 

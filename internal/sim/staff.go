@@ -76,7 +76,10 @@ func (w *world) staffLoop(ctx context.Context, p *Person) {
 		if step.Before(wake) {
 			wake = step
 		}
-		d := time.Until(w.clock.Real(wake))
+		d := w.clock.RealFor(wake.Sub(now))
+		if stalled, _ := w.clock.stalled(); stalled {
+			d = max(d, 20*time.Millisecond) // the clock waits for orderhub: so do we
+		}
 		if d > 0 {
 			tm := time.NewTimer(d)
 			select {
@@ -321,7 +324,7 @@ func (a *agent) workOrder(ctx context.Context, t task) {
 			o.promise = promise
 			w.mu.Unlock()
 		}
-		cmd = fmt.Sprintf("推进 %s 交期=%s", no, w.clock.Real(promise).In(Origin.Location()).Format(time.RFC3339Nano))
+		cmd = fmt.Sprintf("推进 %s 交期=%s", no, promise.In(Origin.Location()).Format(time.RFC3339Nano))
 		if w.opt.Promise == PromiseProposed {
 			// What the confirmation shows orderhub proposing, taken.
 			cmd = fmt.Sprintf("推进 %s 交期=建议", no)

@@ -222,12 +222,12 @@ func MeasureStocking(ctx context.Context, db *gorm.DB, since time.Time, out Outc
 	window := Origin.AddDate(0, 0, opt.Days-1)
 	f := &StockingFigures{Take: opt.StockingTake, Window: window.Format(time.DateOnly), Lists: StockingCustomers / 2}
 	for _, r := range rows {
-		placed := out.Clock.Biz(r.CreatedAt)
+		placed := r.CreatedAt
 		if placed.Before(window.AddDate(0, 0, -1)) || !placed.Before(window.AddDate(0, 0, 1)) {
 			continue
 		}
 		rush := strings.Contains(r.Remark, "加急") || strings.Contains(r.Remark, "急用")
-		if r.PromisedAt != nil && out.Clock.Biz(*r.PromisedAt).Sub(placed) <= 24*time.Hour {
+		if r.PromisedAt != nil && r.PromisedAt.Sub(placed) <= 24*time.Hour {
 			rush = true
 		}
 		i := 0

@@ -49,9 +49,10 @@ type Options struct {
 	// confirming: PromiseProposed takes orderhub's proposal (交期=建议),
 	// PromiseRule their own rule of thumb (promiseFor).
 	Promise string
-	// OnClock, if set, is told when the business day starts: orderhub's
-	// working-time calendar follows the same compressed clock.
-	OnClock func(Clock)
+	// Clock is the business clock orderhub was served on (NewClock at
+	// Origin, Scale); nil: Play makes one (orderhub then runs on its own
+	// clock, and only the simulated people follow this one).
+	Clock *Clock
 	// StockingTake, when above 0, models the stocking lists (stocking.go):
 	// the share of buyers sent a list who take it. 0: not modelled.
 	StockingTake float64
@@ -67,7 +68,7 @@ type Progress struct {
 // Outcome is what the simulation itself saw (the report's figures come
 // from the database; these are the client's side).
 type Outcome struct {
-	Clock         Clock
+	Clock         *Clock
 	Start, End    time.Time // business time
 	Attempts      int64     // orders buyers tried to place
 	Placed        int64
@@ -84,6 +85,9 @@ type Outcome struct {
 	Redirects     int64 // orders or transfers a lead handed to someone else after a push
 	Restocked     int64 // units received by keepers (入库)
 	RealSeconds   float64
+	// HeldSeconds is the real time the clock stood still waiting for
+	// orderhub's answers (Clock).
+	HeldSeconds float64
 	// ReplyP50, ReplyP90: real time from posting a command to its answer
 	// arriving in the local WeCom — the system's own latency, which the
 	// compression multiplies into business minutes.
@@ -120,7 +124,7 @@ type customer struct {
 type world struct {
 	opt    Options
 	e      *Edges
-	clock  Clock
+	clock  *Clock
 	end    time.Time
 	people map[string]*Person
 	names  map[string]*Person // by display name
@@ -173,6 +177,11 @@ func Play(ctx context.Context, e *Edges, opt Options) (Outcome, error) {
 		w.owner[s.Name] = s.OwnerRole
 	}
 	w.out.StaffInProfile = len(opt.Profile.Staff)
+	w.clock = opt.Clock
+	if w.clock == nil {
+		w.clock = NewClock(Origin, opt.Scale)
+	}
+	e.hold, e.now = w.clock.Hold, w.clock.Now
 	if err := w.setup(ctx); err != nil {
 		return w.out, err
 	}
@@ -186,11 +195,8 @@ func Play(ctx context.Context, e *Edges, opt Options) (Outcome, error) {
 	pollDone := make(chan struct{})
 	go func() { defer close(pollDone); _ = e.Poll(pctx, 25*time.Millisecond) }()
 
-	realStart := time.Now().Add(300 * time.Millisecond)
-	w.clock = Clock{Start: realStart, Origin: Origin, Scale: opt.Scale}
-	if opt.OnClock != nil {
-		opt.OnClock(w.clock)
-	}
+	realStart := time.Now()
+	w.clock.Start()
 	w.end = Origin.Add(time.Duration(opt.Days)*24*time.Hour + opt.Drain)
 	w.out.Clock, w.out.Start = w.clock, Origin
 	runCtx, stopRun := context.WithCancel(ctx)
@@ -241,6 +247,7 @@ func Play(ctx context.Context, e *Edges, opt Options) (Outcome, error) {
 	stopPoll()
 	<-pollDone
 	w.out.RealSeconds = time.Since(realStart).Seconds()
+	w.out.HeldSeconds = w.clock.Held().Seconds()
 	w.mu.Lock()
 	for no := range w.orders {
 		w.out.OrderNos = append(w.out.OrderNos, no)
@@ -523,10 +530,12 @@ func isPush(m Msg) bool {
 		return true
 	}
 	c := m.Content
-	for _, p := range []string{"新待办：", "新工单 ", "**催办汇总", "**待办提醒", "工单 "} {
+	for _, p := range []string{"新待办：", "新工单 ", "**催办汇总", "**待办提醒"} {
 		if strings.HasPrefix(c, p) {
 			return true
 		}
 	}
-	return false
+	// 工单 TK…（订单 SO…）已处理 tells of a ticket's change; an answer
+	// to 收到/处理 that begins 工单 TK… names no order.
+	return strings.HasPrefix(c, "工单 ") && strings.Contains(c, "（订单 ")
 }

@@ -31,7 +31,6 @@ type Calendar struct {
 	company  schedule
 	byCode   map[string]schedule
 	holidays bool
-	warp     *config.Warp
 
 	mu    sync.Mutex
 	years map[int]map[int]bool // year → yyyymmdd → works (holiday false, make-up true)
@@ -56,7 +55,7 @@ func New(w config.WorkTime, loc *time.Location) *Calendar {
 		return s
 	}
 	c := &Calendar{loc: loc, company: build(w.Shifts, w.Weekdays), byCode: map[string]schedule{}, holidays: w.Holidays,
-		warp: w.Warp, years: map[int]map[int]bool{}}
+		years: map[int]map[int]bool{}}
 	for code, h := range w.Warehouses {
 		shifts, days := h.Shifts, h.Weekdays
 		if shifts == "" {
@@ -156,11 +155,7 @@ func (c *Calendar) Add(wh string, start time.Time, d time.Duration) time.Time {
 	if d <= 0 {
 		return start
 	}
-	if c.warp == nil {
-		return c.add(wh, start, d)
-	}
-	biz := c.add(wh, c.warp.Biz(start), time.Duration(float64(d)*c.warp.Scale()))
-	return c.warp.Real(biz)
+	return c.add(wh, start, d)
 }
 
 func (c *Calendar) add(wh string, start time.Time, d time.Duration) time.Time {
@@ -200,10 +195,7 @@ func (c *Calendar) Between(wh string, a, b time.Time) time.Duration {
 	if !b.After(a) {
 		return 0
 	}
-	if c.warp == nil {
-		return c.between(wh, a, b)
-	}
-	return time.Duration(float64(c.between(wh, c.warp.Biz(a), c.warp.Biz(b))) / c.warp.Scale())
+	return c.between(wh, a, b)
 }
 
 func (c *Calendar) between(wh string, a, b time.Time) time.Duration {
@@ -231,9 +223,6 @@ func (c *Calendar) between(wh string, a, b time.Time) time.Duration {
 
 // Open says whether warehouse wh is working at t.
 func (c *Calendar) Open(wh string, t time.Time) bool {
-	if c.warp != nil {
-		t = c.warp.Biz(t)
-	}
 	open := false
 	c.windows(c.sched(wh), c.midnight(t), func(from, to time.Time) bool {
 		open = !t.Before(from) && t.Before(to)
@@ -244,10 +233,7 @@ func (c *Calendar) Open(wh string, t time.Time) bool {
 
 // NextOpen is the first instant at or after t when warehouse wh works.
 func (c *Calendar) NextOpen(wh string, t time.Time) time.Time {
-	if c.warp == nil {
-		return c.nextOpen(wh, t)
-	}
-	return c.warp.Real(c.nextOpen(wh, c.warp.Biz(t)))
+	return c.nextOpen(wh, t)
 }
 
 func (c *Calendar) nextOpen(wh string, t time.Time) time.Time {

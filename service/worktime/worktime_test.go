@@ -164,28 +164,6 @@ func TestZone(t *testing.T) {
 	}
 }
 
-// TestWarp: under `orderhub simulate` the calendar counts the compressed
-// business day: a real second is Scale business seconds.
-func TestWarp(t *testing.T) {
-	w := business()
-	w.Warp = &config.Warp{}
-	real0 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
-	w.Warp.Set(real0, at("2026-12-01 21:50"), 1440) // a business day per real minute
-	c := cal(t, w)
-	// Two business hours are 5 real seconds; from 21:50 they run out at
-	// 10:00 the next day, 12h10m of business time later.
-	got := c.Add("", real0, 5*time.Second)
-	if want := real0.Add((12*time.Hour + 10*time.Minute) / 1440); !got.Equal(want) {
-		t.Errorf("warped Add = %s, want %s", got, want)
-	}
-	if b := c.Between("", real0, got); (b - 5*time.Second).Abs() > time.Microsecond {
-		t.Errorf("warped Between = %v, want 5s", b)
-	}
-	if c.Open("", real0) {
-		t.Error("open at business 21:50")
-	}
-}
-
 func TestParseShifts(t *testing.T) {
 	for _, s := range []string{"08:00", "12:00-08:00", "08:00-12:00,11:00-13:00", "8-12", "08:00-25:00"} {
 		if _, err := config.ParseShifts(s); err == nil {
