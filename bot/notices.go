@@ -444,8 +444,16 @@ func newTicketText(n service.NewTicketNotice) string {
 	if n.Kind == model.TicketCustomerProblem {
 		what = "买家反馈（" + textesc.Text(n.Reporter, 20) + "）"
 	}
-	return fmt.Sprintf("新工单 %s：订单 %s（%s）%s：%s。回复「收到 %s」接单，处理完回复「处理 %s 怎么处理的」。",
-		n.TicketNo, n.OrderNo, n.StageName, what, textesc.Text(n.Description, 201), n.TicketNo, n.TicketNo)
+	take := fmt.Sprintf("回复「收到 %s」接单", n.TicketNo)
+	if len(n.OfferedTo) > 1 {
+		names := make([]string, len(n.OfferedTo))
+		for i, s := range n.OfferedTo {
+			names[i] = textesc.Text(s, 20)
+		}
+		take = fmt.Sprintf("同时推给了 %s，谁先回「收到 %s」谁接单", strings.Join(names, "、"), n.TicketNo)
+	}
+	return fmt.Sprintf("新工单 %s：订单 %s（%s）%s：%s。%s，处理完回复「处理 %s 怎么处理的」。",
+		n.TicketNo, n.OrderNo, n.StageName, what, textesc.Text(n.Description, 201), take, n.TicketNo)
 }
 
 // nudgeLine is a nudge to the holder in one line of markdown: what is

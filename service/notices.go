@@ -192,6 +192,9 @@ type NewTicketNotice struct {
 	StageName   string `json:"stage_name"`
 	Reporter    string `json:"reporter"` // as the ticket records it: 买家 …, 王建国 (wangjg)
 	Description string `json:"description"`
+	// OfferedTo names everyone the push went to when it was offered to
+	// more than the assignee (the first to take it has it).
+	OfferedTo []string `json:"offered_to,omitempty"`
 }
 
 // MsgTypeNewWork is a NewWork: an order's stage given to the person who

@@ -477,21 +477,22 @@ func byIDWarehouse(byID map[uint64]model.Order, id uint64) uint64 {
 
 // SimCounts are the simulation's own counts (not from the database).
 type SimCounts struct {
-	Attempts      int64   `json:"order_attempts"`
-	Refused       int64   `json:"refused_short"`
-	ByPhone       int64   `json:"placed_by_phone"`
-	ByChannel     int64   `json:"placed_by_channel"`
-	Held          int64   `json:"channel_held_for_review"`
-	TrimmedUnits  int64   `json:"units_trimmed_to_available"`
-	Problems      int64   `json:"problems_reported"`
-	StaffProblems int64   `json:"staff_problems_reported"`
-	Commands      int64   `json:"wecom_commands"`
-	NoReply       int64   `json:"commands_without_reply"`
-	Acks          int64   `json:"tickets_acknowledged"`
-	Redirects     int64   `json:"work_handed_over"`
-	Restocked     int64   `json:"units_restocked"`
-	RealSeconds   float64 `json:"real_seconds"`
-	BusinessHours float64 `json:"business_hours"`
+	Attempts      int64    `json:"order_attempts"`
+	Refused       int64    `json:"refused_short"`
+	ByPhone       int64    `json:"placed_by_phone"`
+	ByChannel     int64    `json:"placed_by_channel"`
+	Held          int64    `json:"channel_held_for_review"`
+	TrimmedUnits  int64    `json:"units_trimmed_to_available"`
+	Problems      int64    `json:"problems_reported"`
+	StaffProblems int64    `json:"staff_problems_reported"`
+	Commands      int64    `json:"wecom_commands"`
+	NoReply       int64    `json:"commands_without_reply"`
+	NoReplyTo     []string `json:"commands_without_reply_first,omitempty"`
+	Acks          int64    `json:"tickets_acknowledged"`
+	Redirects     int64    `json:"work_handed_over"`
+	Restocked     int64    `json:"units_restocked"`
+	RealSeconds   float64  `json:"real_seconds"`
+	BusinessHours float64  `json:"business_hours"`
 	// ReplyP50Ms, ReplyP90Ms: real milliseconds from a WeCom command to its
 	// answer. HeldSeconds is the real time the business clock stood still
 	// for orderhub's answers (a call outstanding longer than the clock's
@@ -504,7 +505,7 @@ type SimCounts struct {
 // Counts turns an Outcome into the report's counts.
 func Counts(o Outcome) SimCounts {
 	return SimCounts{Attempts: o.Attempts, Refused: o.Refused, ByPhone: o.ByPhone, ByChannel: o.ByChannel, Held: o.Held, TrimmedUnits: o.TrimmedUnits, Problems: o.Problems, StaffProblems: o.StaffProblems,
-		Commands: o.Commands, NoReply: o.NoReply, Acks: o.Acks, Redirects: o.Redirects, Restocked: o.Restocked,
+		Commands: o.Commands, NoReply: o.NoReply, NoReplyTo: o.NoReplyTo, Acks: o.Acks, Redirects: o.Redirects, Restocked: o.Restocked,
 		RealSeconds: math.Round(o.RealSeconds*10) / 10, BusinessHours: math.Round(o.End.Sub(o.Start).Hours()*10) / 10,
 		ReplyP50Ms: math.Round(float64(o.ReplyP50) / 1e6), ReplyP90Ms: math.Round(float64(o.ReplyP90) / 1e6),
 		HeldSeconds: math.Round(o.HeldSeconds*10) / 10}

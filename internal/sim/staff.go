@@ -412,8 +412,8 @@ func promiseFor(placed time.Time) time.Time {
 // waitFor waits for an answer to user containing s (the photo's answer
 // comes after the image message, which has no text of its own).
 func (w *world) waitFor(ctx context.Context, user, s string) (string, error) {
-	deadline := time.NewTimer(8 * time.Second)
-	defer deadline.Stop()
+	giveUp := w.patience()
+	defer giveUp.stop()
 	var keep []Msg
 	defer func() { w.putBack(user, keep) }()
 	for {
@@ -430,8 +430,11 @@ func (w *world) waitFor(ctx context.Context, user, s string) (string, error) {
 		select {
 		case <-ctx.Done():
 			return "", ctx.Err()
-		case <-deadline.C:
-			atomic.AddInt64(&w.out.NoReply, 1)
+		case <-giveUp.c:
+			if !giveUp.over() {
+				continue
+			}
+			w.noReply(s)
 			return "", ErrNoReply
 		case <-w.e.Wait(user):
 		}

@@ -72,18 +72,19 @@ type Outcome struct {
 	Start, End    time.Time // business time
 	Attempts      int64     // orders buyers tried to place
 	Placed        int64
-	Refused       int64 // 409 insufficient_stock, after trimming to what was shown available
-	ByPhone       int64 // orders customer service placed by 下单 + 确认 in chat
-	ByChannel     int64 // orders the channel posted, signed
-	Held          int64 // channel orders held for review (202)
-	TrimmedUnits  int64 // units buyers wanted but the shown availability did not cover
-	Problems      int64 // problems buyers reported
-	StaffProblems int64 // 异常 reported in chat
-	Commands      int64 // WeCom callbacks posted
-	NoReply       int64 // commands whose answer did not arrive in time
-	Acks          int64 // tickets acknowledged (收到 answered 已接单)
-	Redirects     int64 // orders or transfers a lead handed to someone else after a push
-	Restocked     int64 // units received by keepers (入库)
+	Refused       int64    // 409 insufficient_stock, after trimming to what was shown available
+	ByPhone       int64    // orders customer service placed by 下单 + 确认 in chat
+	ByChannel     int64    // orders the channel posted, signed
+	Held          int64    // channel orders held for review (202)
+	TrimmedUnits  int64    // units buyers wanted but the shown availability did not cover
+	Problems      int64    // problems buyers reported
+	StaffProblems int64    // 异常 reported in chat
+	Commands      int64    // WeCom callbacks posted
+	NoReply       int64    // commands whose answer did not arrive in time
+	NoReplyTo     []string // the first few of them
+	Acks          int64    // tickets acknowledged (收到 answered 已接单)
+	Redirects     int64    // orders or transfers a lead handed to someone else after a push
+	Restocked     int64    // units received by keepers (入库)
 	RealSeconds   float64
 	// HeldSeconds is the real time the clock stood still waiting for
 	// orderhub's answers (Clock).
@@ -436,8 +437,8 @@ func (w *world) ask(ctx context.Context, user, text string, expect func(string) 
 	if err := w.e.Say(ctx, user, text); err != nil {
 		return "", err
 	}
-	deadline := time.NewTimer(8 * time.Second)
-	defer deadline.Stop()
+	giveUp := w.patience()
+	defer giveUp.stop()
 	for {
 		for _, m := range w.e.Take(user) {
 			switch {
@@ -455,11 +456,61 @@ func (w *world) ask(ctx context.Context, user, text string, expect func(string) 
 		select {
 		case <-ctx.Done():
 			return "", ctx.Err()
-		case <-deadline.C:
-			atomic.AddInt64(&w.out.NoReply, 1)
+		case <-giveUp.c:
+			if !giveUp.over() {
+				continue
+			}
+			w.noReply(text)
 			return "", ErrNoReply
 		case <-w.e.Wait(user):
 		}
+	}
+}
+
+// patience is how long a person waits for the answer they expect: five
+// business minutes — an answer they did not expect, read, and nothing
+// more coming — or answerWait of real time while the clock waits for
+// orderhub's answer (a slow machine is not a person giving up).
+type patience struct {
+	w     *world
+	since time.Time // business
+	real  time.Time
+	t     *time.Timer
+	c     <-chan time.Time
+}
+
+const giveUpAfter = 5 * time.Minute
+
+func (w *world) patience() *patience {
+	p := &patience{w: w, since: w.clock.Now(), real: time.Now(), t: time.NewTimer(w.clock.RealFor(giveUpAfter))}
+	p.c = p.t.C
+	return p
+}
+
+// over says whether the person gives up now; if not, the timer is set to
+// look again.
+func (p *patience) over() bool {
+	if p.w.clock.Now().Sub(p.since) >= giveUpAfter || time.Since(p.real) >= answerWait {
+		return true
+	}
+	p.t.Reset(max(20*time.Millisecond, p.w.clock.RealFor(giveUpAfter-p.w.clock.Now().Sub(p.since))))
+	return false
+}
+
+func (p *patience) stop() { p.t.Stop() }
+
+// noReply counts a command whose expected answer never came, keeping the
+// first few for the report.
+func (w *world) noReply(text string) {
+	atomic.AddInt64(&w.out.NoReply, 1)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.out.NoReplyTo) < 10 {
+		r := []rune(text)
+		if len(r) > 40 {
+			r = r[:40]
+		}
+		w.out.NoReplyTo = append(w.out.NoReplyTo, string(r))
 	}
 }
 
