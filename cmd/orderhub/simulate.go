@@ -249,7 +249,10 @@ func replay(ctx context.Context, base config.Config, o simOptions, profile sim.P
 	// failed to start) must not hang.
 	served := make(chan struct{})
 	var serveErr error
-	go func() { serveErr = serveOn(sctx, cfg, log, io.Discard, func() time.Time { return clock.Now().UTC() }); close(served) }()
+	go func() {
+		serveErr = serveOn(sctx, cfg, log, io.Discard, func() time.Time { return clock.Now().UTC() })
+		close(served)
+	}()
 	stopServer := func() error {
 		stop()
 		<-served
