@@ -2,7 +2,9 @@ package service_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -183,6 +185,89 @@ func TestBuyerAskingAfterAParcelGoesToCustomerService(t *testing.T) {
 			Actor: service.Actor{Kind: service.ActorCustomer, CustomerID: d.Order.CustomerID, Name: "买家"}}))
 		if tk.Assignee == nil || tk.Assignee.UserID != "cs" {
 			t.Fatalf("the buyer's question about a shipped order went to %+v, want customer service (cs)", tk.Assignee)
+		}
+	})
+}
+
+// A new problem is offered to two people at once: its assignee and the
+// least loaded colleague at work who can take it (for a buyer's problem,
+// customer service). Either may take it; the first 收到 does, the other's
+// is refused as taken, and nobody is pushed to say so. With nobody else at
+// work it goes to the assignee alone.
+func TestNewProblemIsOfferedToTwo(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		x := newEscEnv(t, db, func(c *config.Config) { c.Escalation.Away = config.Duration(90 * time.Minute) })
+		ctx := context.Background()
+		must(x.catalog.CreateStaff(ctx, service.StaffInput{UserID: "cs2", Name: "何客服", Roles: []string{"customer_service"}}))
+		must(x.catalog.CreateStaff(ctx, service.StaffInput{UserID: "cs3", Name: "罗客服", Roles: []string{"customer_service"}}))
+		buyer := func(no string) service.Actor {
+			return service.Actor{Kind: service.ActorCustomer, CustomerID: must(x.orders.Get(ctx, no)).Order.CustomerID, Name: "买家"}
+		}
+		offer := func(tk service.TicketView) (users []string, body string) {
+			t.Helper()
+			var row model.Outbox
+			if err := db.Where("`key` = ?", fmt.Sprintf("tknew:%d", tk.ID)).Take(&row).Error; err != nil {
+				t.Fatalf("no opening push for %s: %v", tk.No, err)
+			}
+			return strings.Split(row.ToUser, "|"), row.Body
+		}
+
+		// Nobody at work: the assignee alone (the night, or a fresh start).
+		first := x.order(t)
+		tk := must(x.tickets.Open(ctx, service.NewTicket{OrderNo: first, Kind: model.TicketCustomerProblem, Description: "少了一盒", Actor: buyer(first)}))
+		if to, _ := offer(tk); len(to) != 1 || to[0] != tk.Assignee.UserID {
+			t.Fatalf("with nobody at work the ticket was offered to %v, want its assignee %s alone", to, tk.Assignee.UserID)
+		}
+
+		// cs2 and cs3 at work, cs3 holding more work (the first ticket
+		// handed to it): the second person offered is cs2.
+		now := x.clock.Now()
+		for _, u := range []string{"cs", "cs2", "cs3"} {
+			seen(t, db, u, now.Add(-10*time.Minute))
+		}
+		if err := db.Model(&model.Ticket{}).Where("id = ?", tk.ID).Update("assignee_staff_id", must(x.catalog.Staff(ctx, "cs3")).ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		x.clock.Add(3 * time.Second)
+		no := x.order(t)
+		tk = must(x.tickets.Open(ctx, service.NewTicket{OrderNo: no, Kind: model.TicketCustomerProblem, Description: "包装破了", Actor: buyer(no)}))
+		to, body := offer(tk)
+		if len(to) != 2 || to[0] != tk.Assignee.UserID || to[1] == to[0] || to[1] == "cs3" {
+			t.Fatalf("offered to %v (assignee %s), want the assignee and the least loaded other at work (not cs3)", to, tk.Assignee.UserID)
+		}
+		if !strings.Contains(body, "offered_to") {
+			t.Errorf("the push does not name who it went to: %s", body)
+		}
+		// The second takes it; the assignee's 收到 is refused as taken;
+		// nobody is told by a push.
+		backup := must(x.catalog.Staff(ctx, to[1]))
+		got := must(x.tickets.Ack(ctx, tk.No, service.Actor{Kind: service.ActorStaff, ID: backup.UserID, StaffID: backup.ID, Name: backup.Name}, nil))
+		if got.Assignee == nil || got.Assignee.UserID != to[1] {
+			t.Fatalf("after %s took it the ticket is assigned to %+v", to[1], got.Assignee)
+		}
+		owner := must(x.catalog.Staff(ctx, to[0]))
+		if _, err := x.tickets.Ack(ctx, tk.No, service.Actor{Kind: service.ActorStaff, ID: owner.UserID, StaffID: owner.ID, Name: owner.Name}, nil); !errors.Is(err, service.ErrConflict) {
+			t.Fatalf("the assignee's 收到 after it was taken: %v, want a conflict", err)
+		}
+		var lines int64
+		if err := db.Model(&model.Outbox{}).Where("msg_type = ?", service.MsgTypeTicketChange).Count(&lines).Error; err != nil {
+			t.Fatal(err)
+		}
+		if lines != 0 {
+			t.Errorf("%d ticket-change pushes, want none: the other was offered it, not told of it", lines)
+		}
+		// Someone neither assigned nor offered it may not take it.
+		other := "cs3"
+		if to[1] == "cs3" || to[0] == "cs3" {
+			other = "cs"
+		}
+		st := must(x.catalog.Staff(ctx, other))
+		third := x.order(t)
+		tk3 := must(x.tickets.Open(ctx, service.NewTicket{OrderNo: third, Kind: model.TicketCustomerProblem, Description: "发错货", Actor: buyer(third)}))
+		if to3, _ := offer(tk3); !slices.Contains(to3, other) {
+			if _, err := x.tickets.Ack(ctx, tk3.No, service.Actor{Kind: service.ActorStaff, ID: st.UserID, StaffID: st.ID, Name: st.Name}, nil); !errors.Is(err, service.ErrForbidden) {
+				t.Errorf("%s, not offered %s (offered to %v), took it: %v", other, tk3.No, to3, err)
+			}
 		}
 	})
 }
