@@ -57,7 +57,7 @@ const (
 // invalidate.
 //
 // Invalidation: one key per buyer holds both rows, so a change to a
-// customer must find that customer's buyers: forgetCustomers reads their
+// customer must find that customer's buyers: ForgetCustomers reads their
 // ids from the database after the change commits (customer edits are rare
 // staff actions; the read is one indexed query on buyers.customer_id).
 // Keying the customer separately would spare that query but cost every
@@ -217,10 +217,10 @@ func (c *BuyerCache) forget(ctx context.Context, ids ...uint64) {
 	}
 }
 
-// forgetCustomers fences the entries of every buyer who orders for one of
+// ForgetCustomers fences the entries of every buyer who orders for one of
 // the customers ids; called after the change to those customers has
 // committed, so a buyer linked to one of them meanwhile is found too.
-func (c *BuyerCache) forgetCustomers(ctx context.Context, db *gorm.DB, ids []uint64) {
+func (c *BuyerCache) ForgetCustomers(ctx context.Context, db *gorm.DB, ids []uint64) {
 	if c == nil {
 		return
 	}

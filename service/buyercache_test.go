@@ -16,6 +16,8 @@ import (
 	"orderhub/model"
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/service/movein"
+	"orderhub/service/servicetest"
 )
 
 // cachedBuyers is a Buyers with a BuyerCache on the test's Redis, and a
@@ -159,8 +161,8 @@ func TestBuyerCacheInvalidation(t *testing.T) {
 			}
 		}, func(b service.Buyer) bool { return b.Customer.Contact == "新联系人" }},
 		{"customer import", func(t *testing.T, c *cachedBuyers) {
-			im := service.NewImports(c.db, c.clock.Now, c.cfg.Roles).WithBuyerCache(c.cache)
-			res, err := im.Import(context.Background(), service.ImportCustomers, &rowsSheet{rows: [][]string{
+			im := movein.NewImports(c.db, c.clock.Now, c.cfg.Roles).WithBuyerCache(c.cache)
+			res, err := im.Import(context.Background(), movein.ImportCustomers, &servicetest.Sheet{Rows: [][]string{
 				{"客户编码", "客户名称", "联系人"}, {"C2", "精工五金", "不变"}, {"C1", "宏达机电（新）", "导入联系人"}}})
 			if err != nil || res.Updated != 2 {
 				t.Fatalf("import = %+v, %v", res, err)

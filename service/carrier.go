@@ -20,7 +20,7 @@ import (
 func (o *Orders) CarrierSigned(ctx context.Context, carrier, trackingNo string, at time.Time, note string) (moved bool, err error) {
 	defer wrapOp(&err, "Orders.CarrierSigned")
 	trackingNo = strings.TrimSpace(trackingNo)
-	if trackingNo == "" || len(trackingNo) > maxTrackingNo {
+	if trackingNo == "" || len(trackingNo) > MaxTrackingNo {
 		return false, invalid("tracking_no", CodeRequired, "不是运单号")
 	}
 	last := o.pipe.Last()

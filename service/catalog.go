@@ -37,6 +37,10 @@ func (c *Catalog) WithBuyerCache(bc *BuyerCache) *Catalog {
 
 var skuPattern = regexp.MustCompile(`^[A-Z0-9][A-Z0-9._-]{0,63}$`)
 
+// ValidSKU says whether sku, normalized (NormalizeSKU), is one the catalog
+// takes: 1–64 letters, digits, ".", "_" or "-".
+func ValidSKU(sku string) bool { return skuPattern.MatchString(sku) }
+
 // NormalizeSKU upper-cases and trims a SKU as typed, so "m8-50" finds M8-50.
 func NormalizeSKU(s string) string { return strings.ToUpper(strings.TrimSpace(s)) }
 
@@ -238,8 +242,8 @@ func (c *Catalog) CreateStaff(ctx context.Context, in StaffInput) (_ model.Staff
 		}
 	}
 	s.Roles = joinRoles(dedupe(in.Roles))
-	if len(s.Roles) > maxRoles {
-		return s, invalid("roles", CodeTooLong, "合计超过 %d 个字", maxRoles)
+	if len(s.Roles) > MaxRoles {
+		return s, invalid("roles", CodeTooLong, "合计超过 %d 个字", MaxRoles)
 	}
 	if in.Warehouse != "" {
 		w, err := c.Warehouse(ctx, in.Warehouse)

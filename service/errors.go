@@ -86,6 +86,12 @@ func conflict(code, format string, args ...any) *ConflictError {
 	return &ConflictError{code: code, Message: fmt.Sprintf(format, args...)}
 }
 
+// Conflict refuses what the current state does not allow, with its code:
+// conflict, for the rooms outside this package.
+func Conflict(code, format string, args ...any) *ConflictError {
+	return conflict(code, format, args...)
+}
+
 func (e *ConflictError) Error() string { return e.Message }
 func (e *ConflictError) Unwrap() error { return ErrConflict }
 func (e *ConflictError) Code() string  { return e.code }

@@ -14,30 +14,30 @@ import (
 // Column limits of the master data, named once so the API, the imports and
 // their error messages agree with the schema (model/models.go).
 const (
-	maxWarehouseCode = 32
-	maxWarehouseName = 64
-	maxRegion        = 32
-	maxSKU           = 64
-	maxProductName   = 128
-	maxSpec          = 128
-	maxUnit          = 16
-	maxCustomerCode  = 32
-	maxCustomerName  = 128
-	maxContact       = 64
-	maxPhone         = 32
-	maxAddress       = 255
-	maxTags          = 255
-	maxUserID        = 64
-	maxStaffName     = 64
-	maxRoles         = 255
-	maxCarrier       = 32
-	maxTrackingNo    = 64
+	MaxWarehouseCode = 32
+	MaxWarehouseName = 64
+	MaxRegion        = 32
+	MaxSKU           = 64
+	MaxProductName   = 128
+	MaxSpec          = 128
+	MaxUnit          = 16
+	MaxCustomerCode  = 32
+	MaxCustomerName  = 128
+	MaxContact       = 64
+	MaxPhone         = 32
+	MaxAddress       = 255
+	MaxTags          = 255
+	MaxUserID        = 64
+	MaxStaffName     = 64
+	MaxRoles         = 255
+	MaxCarrier       = 32
+	MaxTrackingNo    = 64
 	// MaxQty bounds a stock change or count: far above any shelf, far
 	// below where on_hand + delta could overflow.
 	MaxQty      = 1_000_000_000
-	maxAlias    = 128
-	maxChannel  = 32
-	maxPriority = 9999
+	MaxAlias    = 128
+	MaxChannel  = 32
+	MaxPriority = 9999
 )
 
 // WarehouseView is a warehouse with its keeper's userid.
@@ -74,17 +74,17 @@ type WarehousePatch struct {
 }
 
 func checkWarehouse(w model.Warehouse) error {
-	if err := checkText("code", w.Code, maxWarehouseCode, true); err != nil {
+	if err := checkText("code", w.Code, MaxWarehouseCode, true); err != nil {
 		return err
 	}
-	if err := checkText("name", w.Name, maxWarehouseName, true); err != nil {
+	if err := checkText("name", w.Name, MaxWarehouseName, true); err != nil {
 		return err
 	}
-	if err := checkText("region", w.Region, maxRegion, false); err != nil {
+	if err := checkText("region", w.Region, MaxRegion, false); err != nil {
 		return err
 	}
-	if w.Priority < 0 || w.Priority > maxPriority {
-		return invalid("priority", CodeOutOfRange, "须为 0 到 %d", maxPriority)
+	if w.Priority < 0 || w.Priority > MaxPriority {
+		return invalid("priority", CodeOutOfRange, "须为 0 到 %d", MaxPriority)
 	}
 	return nil
 }
@@ -173,15 +173,15 @@ type ProductPatch struct {
 
 func checkProduct(p model.Product) error {
 	if !skuPattern.MatchString(p.SKU) {
-		return invalid("sku", CodeInvalidSKU, "须为 1–%d 个字母、数字、「.」「_」或「-」", maxSKU)
+		return invalid("sku", CodeInvalidSKU, "须为 1–%d 个字母、数字、「.」「_」或「-」", MaxSKU)
 	}
-	if err := checkText("name", p.Name, maxProductName, true); err != nil {
+	if err := checkText("name", p.Name, MaxProductName, true); err != nil {
 		return err
 	}
-	if err := checkText("spec", p.Spec, maxSpec, false); err != nil {
+	if err := checkText("spec", p.Spec, MaxSpec, false); err != nil {
 		return err
 	}
-	if err := checkText("unit", p.Unit, maxUnit, false); err != nil {
+	if err := checkText("unit", p.Unit, MaxUnit, false); err != nil {
 		return err
 	}
 	if p.PriceFen < 0 {
@@ -198,10 +198,10 @@ func normAliases(in []Alias) ([]Alias, error) {
 	var out []Alias
 	for i, a := range in {
 		a = Alias{Channel: strings.ToLower(strings.TrimSpace(a.Channel)), Alias: strings.TrimSpace(a.Alias)}
-		if err := checkText("aliases["+strconv.Itoa(i)+"].channel", a.Channel, maxChannel, true); err != nil {
+		if err := checkText("aliases["+strconv.Itoa(i)+"].channel", a.Channel, MaxChannel, true); err != nil {
 			return nil, err
 		}
-		if err := checkText("aliases["+strconv.Itoa(i)+"].alias", a.Alias, maxAlias, true); err != nil {
+		if err := checkText("aliases["+strconv.Itoa(i)+"].alias", a.Alias, MaxAlias, true); err != nil {
 			return nil, err
 		}
 		if !slices.Contains(out, a) {
@@ -344,13 +344,13 @@ func checkCustomer(cu model.Customer) error {
 		max      int
 		required bool
 	}{
-		{"code", cu.Code, maxCustomerCode, true},
-		{"name", cu.Name, maxCustomerName, true},
-		{"contact", cu.Contact, maxContact, false},
-		{"phone", cu.Phone, maxPhone, false},
-		{"region", cu.Region, maxRegion, false},
-		{"address", cu.Address, maxAddress, false},
-		{"tags", cu.Tags, maxTags, false},
+		{"code", cu.Code, MaxCustomerCode, true},
+		{"name", cu.Name, MaxCustomerName, true},
+		{"contact", cu.Contact, MaxContact, false},
+		{"phone", cu.Phone, MaxPhone, false},
+		{"region", cu.Region, MaxRegion, false},
+		{"address", cu.Address, MaxAddress, false},
+		{"tags", cu.Tags, MaxTags, false},
 	} {
 		if err := checkText(f.name, f.v, f.max, f.required); err != nil {
 			return err
@@ -359,8 +359,8 @@ func checkCustomer(cu model.Customer) error {
 	return nil
 }
 
-// joinTags stores tags as "a,b" (trimmed, no empties, no duplicates).
-func joinTags(tags []string) string {
+// JoinTags stores tags as "a,b" (trimmed, no empties, no duplicates).
+func JoinTags(tags []string) string {
 	var out []string
 	for _, t := range tags {
 		for _, p := range strings.FieldsFunc(t, func(r rune) bool { return r == ',' || r == '，' || r == ';' || r == '；' }) {
@@ -475,7 +475,7 @@ func (c *Catalog) UpdateCustomer(ctx context.Context, code string, p CustomerPat
 			}
 		}
 		if p.Tags != nil {
-			cu.Tags = joinTags(*p.Tags)
+			cu.Tags = JoinTags(*p.Tags)
 		}
 		if err := checkCustomer(cu); err != nil {
 			return err
@@ -498,7 +498,7 @@ func (c *Catalog) UpdateCustomer(ctx context.Context, code string, p CustomerPat
 	if err != nil {
 		return CustomerView{}, err
 	}
-	c.buyers.forgetCustomers(ctx, c.db, []uint64{cu.ID}) // after the commit: see BuyerCache
+	c.buyers.ForgetCustomers(ctx, c.db, []uint64{cu.ID}) // after the commit: see BuyerCache
 	vs, err := c.customerViews(c.db.WithContext(ctx), []model.Customer{cu})
 	if err != nil {
 		return CustomerView{}, err

@@ -135,13 +135,13 @@ func (s *Staffing) checkRoles(roles []string) ([]string, error) {
 }
 
 func checkStaff(st model.Staff) error {
-	if err := checkText("userid", st.UserID, maxUserID, true); err != nil {
+	if err := checkText("userid", st.UserID, MaxUserID, true); err != nil {
 		return err
 	}
-	if err := checkText("name", st.Name, maxStaffName, true); err != nil {
+	if err := checkText("name", st.Name, MaxStaffName, true); err != nil {
 		return err
 	}
-	return checkText("phone", st.Phone, maxPhone, false)
+	return checkText("phone", st.Phone, MaxPhone, false)
 }
 
 // StaffPatch changes a staff member; nil fields stay as they are. Roles
@@ -199,7 +199,7 @@ func (s *Staffing) Update(ctx context.Context, userID string, p StaffPatch, by s
 		}
 		if p.Active != nil && *p.Active != st.Active {
 			if !*p.Active {
-				_, err := s.deactivate(tx, st, by)
+				_, err := s.DeactivateIn(tx, st, by)
 				return err
 			}
 			return tx.Model(&model.Staff{}).Where("id = ?", st.ID).Update("active", true).Error
@@ -240,14 +240,15 @@ func (s *Staffing) Deactivate(ctx context.Context, userID, by string) (Handover,
 			return nil
 		}
 		var err error
-		h, err = s.deactivate(tx, st, by)
+		h, err = s.DeactivateIn(tx, st, by)
 		return err
 	})
 	return h, err
 }
 
-// deactivate does Deactivate's work inside tx.
-func (s *Staffing) deactivate(tx *gorm.DB, st model.Staff, by string) (Handover, error) {
+// DeactivateIn does Deactivate's work inside tx, for a caller that holds the
+// transaction (staff updates here, the directory sync in movein).
+func (s *Staffing) DeactivateIn(tx *gorm.DB, st model.Staff, by string) (Handover, error) {
 	h := Handover{UserID: st.UserID}
 	now := s.clock()
 	if err := tx.Model(&model.Staff{}).Where("id = ?", st.ID).Update("active", false).Error; err != nil {

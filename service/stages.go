@@ -202,9 +202,9 @@ func (o *Orders) checkFields(in map[string]string) (map[string]string, error) {
 		max := 255 // stored in the order's fields (text)
 		switch name {
 		case "carrier":
-			max = maxCarrier // orders.carrier
+			max = MaxCarrier // orders.carrier
 		case "tracking_no":
-			max = maxTrackingNo // orders.tracking_no
+			max = MaxTrackingNo // orders.tracking_no
 		}
 		if utf8.RuneCountInString(v) > max {
 			return nil, invalid("fields."+name, CodeTooLong, "超过 %d 个字", max)

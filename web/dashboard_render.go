@@ -18,6 +18,7 @@ import (
 	"orderhub/model"
 	"orderhub/service"
 	"orderhub/service/insight"
+	"orderhub/service/movein"
 )
 
 // zhError says in Chinese what went wrong with an action and how to do it
@@ -230,7 +231,7 @@ func flagWord(f insight.Flag) string {
 }
 
 func channelWord(c string) string {
-	if w := service.ChannelWords[c]; w != "" {
+	if w := movein.ChannelWords[c]; w != "" {
 		return w
 	}
 	return c

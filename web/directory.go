@@ -6,12 +6,12 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"orderhub/service"
+	"orderhub/service/movein"
 )
 
 // MountDirectory adds POST /directory/sync, the WeCom directory sync on
 // demand, to the staff API group.
-func MountDirectory(g *gin.RouterGroup, sync *service.DirectorySync, log *slog.Logger) {
+func MountDirectory(g *gin.RouterGroup, sync *movein.DirectorySync, log *slog.Logger) {
 	if sync == nil || log == nil {
 		panic("web: MountDirectory: missing dependency")
 	}
@@ -25,7 +25,7 @@ func MountDirectory(g *gin.RouterGroup, sync *service.DirectorySync, log *slog.L
 	})
 }
 
-func syncOut(res service.SyncResult) gin.H {
+func syncOut(res movein.SyncResult) gin.H {
 	left := make([]gin.H, len(res.Left))
 	for i, h := range res.Left {
 		left[i] = gin.H{"userid": h.UserID, "orders": h.Orders, "transfers": h.Transfers, "tickets": h.Tickets, "unassigned": h.Unassigned, "told": h.Told}

@@ -15,23 +15,24 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"orderhub/service"
+	"orderhub/service/movein"
 )
 
 // MaxImportBody caps an import upload: a 10,000-row workbook is a few
 // hundred kilobytes, so 32 MiB leaves room without inviting abuse.
-const MaxImportBody = service.MaxImportBytes
+const MaxImportBody = movein.MaxImportBytes
 
 // sheetRoutes serve imports, templates and the finance export.
 type sheetRoutes struct {
-	imports *service.Imports
-	exports *service.Exports
+	imports *movein.Imports
+	exports *movein.Exports
 	loc     *time.Location
 	log     *slog.Logger
 }
 
 // MountImports adds imports (POST /imports/{kind}, multipart field file),
 // their templates and the finance export of orders to the staff API group.
-func MountImports(g *gin.RouterGroup, imports *service.Imports, exports *service.Exports, loc *time.Location, log *slog.Logger) {
+func MountImports(g *gin.RouterGroup, imports *movein.Imports, exports *movein.Exports, loc *time.Location, log *slog.Logger) {
 	if imports == nil || exports == nil || loc == nil || log == nil {
 		panic("web: MountImports: missing dependency")
 	}
@@ -56,7 +57,7 @@ func (r *sheetRoutes) importFile(c *gin.Context) { r.sheet(c, r.imports.Import, 
 func (r *sheetRoutes) previewFile(c *gin.Context) { r.sheet(c, r.imports.Preview, "preview") }
 
 // sheet reads the uploaded file and answers what do made of it under key.
-func (r *sheetRoutes) sheet(c *gin.Context, do func(context.Context, string, service.Sheet) (service.ImportResult, error), key string) {
+func (r *sheetRoutes) sheet(c *gin.Context, do func(context.Context, string, movein.Sheet) (movein.ImportResult, error), key string) {
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, MaxImportBody)
 	mr, err := c.Request.MultipartReader()
 	if err != nil {
@@ -106,7 +107,7 @@ func (r *sheetRoutes) sheet(c *gin.Context, do func(context.Context, string, ser
 	}
 	defer sh.Close()
 	res, err := do(c.Request.Context(), c.Param("kind"), sh)
-	var rows *service.InvalidRowsError
+	var rows *movein.InvalidRowsError
 	if errors.As(err, &rows) {
 		out := make([]rowErrorJSON, len(rows.Rows))
 		for i, e := range rows.Rows {
@@ -129,12 +130,12 @@ func (r *sheetRoutes) sheet(c *gin.Context, do func(context.Context, string, ser
 // encoding (422), each naming the row when it is known; false: err is
 // neither.
 func importRefused(c *gin.Context, err error) bool {
-	var big *service.TooLargeError
+	var big *movein.TooLargeError
 	if errors.As(err, &big) {
 		c.JSON(http.StatusRequestEntityTooLarge, gin.H{"error": gin.H{"code": big.Code(), "message": big.Message, "row": big.Row}})
 		return true
 	}
-	var enc *service.EncodingError
+	var enc *movein.EncodingError
 	if errors.As(err, &enc) {
 		c.JSON(http.StatusUnprocessableEntity, gin.H{"error": gin.H{"code": enc.Code(), "message": enc.Message, "row": enc.Row}})
 		return true
@@ -254,7 +255,7 @@ func (r *sheetRoutes) exportOrders(c *gin.Context) {
 		}
 		return t.In(r.loc).Format("2006-01-02 15:04")
 	}
-	err = r.exports.Orders(c.Request.Context(), from, to, func(o service.FinanceOrder) error {
+	err = r.exports.Orders(c.Request.Context(), from, to, func(o movein.FinanceOrder) error {
 		onTime := map[string]string{service.PunctualOnTime: "准时", service.PunctualEarly: "提前", service.PunctualLate: "延误"}[o.Punctuality]
 		for _, l := range o.Order.Lines {
 			created := o.Order.CreatedAt

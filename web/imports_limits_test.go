@@ -21,6 +21,7 @@ import (
 	"orderhub/config"
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/service/movein"
 	"orderhub/web"
 )
 
@@ -33,8 +34,8 @@ func importServer(t *testing.T, db *gorm.DB) string {
 	}
 	gin.SetMode(gin.TestMode)
 	e := gin.New()
-	web.MountImports(e.Group("/"), service.NewImports(db, service.SystemClock, cfg.Roles),
-		service.NewExports(db, service.NewPipeline(cfg), cfg.Location()), cfg.Location(), modeltest.Log())
+	web.MountImports(e.Group("/"), movein.NewImports(db, service.SystemClock, cfg.Roles),
+		movein.NewExports(db, service.NewPipeline(cfg), cfg.Location()), cfg.Location(), modeltest.Log())
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 	return srv.URL
@@ -168,8 +169,8 @@ func TestImportLimits(t *testing.T) {
 		status, out := upload(t, url, "bad.csv", &many)
 		e, _ := out["error"].(map[string]any)
 		rows, _ := e["rows"].([]any)
-		if status != 422 || errCode(out) != service.CodeInvalidRows || len(rows) != service.MaxImportErrors || e["more"] != float64(2000-service.MaxImportErrors) {
-			t.Errorf("1,000 bad rows = %d, %d listed, more %v; want 422 with %d listed and %d more", status, len(rows), e["more"], service.MaxImportErrors, 2000-service.MaxImportErrors)
+		if status != 422 || errCode(out) != service.CodeInvalidRows || len(rows) != movein.MaxImportErrors || e["more"] != float64(2000-movein.MaxImportErrors) {
+			t.Errorf("1,000 bad rows = %d, %d listed, more %v; want 422 with %d listed and %d more", status, len(rows), e["more"], movein.MaxImportErrors, 2000-movein.MaxImportErrors)
 		}
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"orderhub/service"
+	"orderhub/service/movein"
 )
 
 // PracticeView lists every trainee's practice (练习), read from their
@@ -21,11 +22,11 @@ type PracticeView interface {
 
 // MoveInDeps is what the move-in page needs.
 type MoveInDeps struct {
-	Imports *service.Imports
+	Imports *movein.Imports
 	// Practice, when set, adds the trainees' progress.
 	Practice PracticeView
 	// Exports, when set, lets the page download the finance export.
-	Exports *service.Exports
+	Exports *movein.Exports
 }
 
 // MountMoveIn adds /dashboard/movein to the board: the spreadsheet imports
@@ -137,7 +138,7 @@ func (d *Dashboard) moveIn(c *gin.Context, m MoveInDeps) {
 	}
 	c.Header("Cache-Control", "no-store")
 	var kinds []kindOption
-	for _, k := range service.ImportKinds {
+	for _, k := range movein.ImportKinds {
 		kinds = append(kinds, kindOption{Key: k, Name: importKindZh[k]})
 	}
 	today := d.d.Clock().In(loc)

@@ -15,10 +15,10 @@ import (
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
-	"orderhub/service"
+	"orderhub/service/movein"
 )
 
-// sheet reads an uploaded spreadsheet row by row (service.Sheet): .xlsx
+// sheet reads an uploaded spreadsheet row by row (movein.Sheet): .xlsx
 // through excelize's row iterator, which unpacks a large worksheet to a
 // temporary file instead of memory, or CSV in UTF-8 (with or without BOM)
 // or GB18030, which is what Excel on a Chinese Windows saves.
@@ -84,7 +84,7 @@ func openSheet(path, name string) (*sheet, error) {
 		rec, err := cr.Read()
 		records++
 		if lim.over {
-			return nil, service.CellTooLarge(records)
+			return nil, movein.CellTooLarge(records)
 		}
 		lim.n = 0
 		var pe *csv.ParseError
@@ -96,7 +96,7 @@ func openSheet(path, name string) (*sheet, error) {
 }
 
 // recordLimit stops the CSV reader inside a record longer than
-// service.MaxImportRecord, before it holds it: n counts what was read
+// movein.MaxImportRecord, before it holds it: n counts what was read
 // since the last record ended (plus the CSV reader's read-ahead).
 type recordLimit struct {
 	r    io.Reader
@@ -105,7 +105,7 @@ type recordLimit struct {
 }
 
 func (l *recordLimit) Read(p []byte) (int, error) {
-	if l.n > service.MaxImportRecord+8<<10 {
+	if l.n > movein.MaxImportRecord+8<<10 {
 		l.over = true
 		return 0, errRecordTooLarge
 	}
@@ -162,7 +162,7 @@ func csvEncoding(r io.ReadSeeker, bom bool) (gb bool, err error) {
 	case firstBad == 0:
 		return false, nil
 	case bom || firstUTF8 != 0:
-		return false, &service.EncodingError{Row: firstBad, Message: fmt.Sprintf(
+		return false, &movein.EncodingError{Row: firstBad, Message: fmt.Sprintf(
 			"第 %d 行不是 UTF-8 编码，而文件的其他行是：同一个文件里混了两种编码，导入会变成乱码。请在 Excel 里把整个文件另存为「CSV UTF-8（逗号分隔）」再导入", firstBad)}
 	}
 	if _, err := r.Seek(0, io.SeekStart); err != nil {
@@ -182,7 +182,7 @@ func csvEncoding(r io.ReadSeeker, bom bool) (gb bool, err error) {
 		case '\n':
 			line++
 		case utf8.RuneError:
-			return false, &service.EncodingError{Row: line, Message: fmt.Sprintf(
+			return false, &movein.EncodingError{Row: line, Message: fmt.Sprintf(
 				"第 %d 行既不是 UTF-8 也不是 GBK（GB18030）编码，文件未导入：请在 Excel 里另存为「CSV UTF-8（逗号分隔）」或 .xlsx 再导入", line)}
 		}
 	}
@@ -192,7 +192,7 @@ func openXLSX(path string) (*sheet, error) {
 	if err := checkXLSX(path); err != nil {
 		return nil, err
 	}
-	f, err := excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: service.MaxImportUnzipped, UnzipXMLSizeLimit: 8 << 20})
+	f, err := excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: movein.MaxImportUnzipped, UnzipXMLSizeLimit: 8 << 20})
 	if err != nil {
 		return nil, fmt.Errorf("无法打开工作簿：%w", err)
 	}
@@ -225,9 +225,9 @@ func openXLSX(path string) (*sheet, error) {
 
 // checkXLSX reads a workbook's parts as a stream before excelize opens
 // it, which holds a cell's whole text at once: what the parts unpack to
-// must be within service.MaxImportUnzipped (the zip reader refuses a part
+// must be within movein.MaxImportUnzipped (the zip reader refuses a part
 // longer than its header says), and no text between two tags (a cell's
-// value, a shared string) longer than service.MaxImportCell. A 0.5 MB
+// value, a shared string) longer than movein.MaxImportCell. A 0.5 MB
 // workbook can hold a 500 MB cell of one repeated letter.
 func checkXLSX(path string) error {
 	zr, err := zip.OpenReader(path)
@@ -238,8 +238,8 @@ func checkXLSX(path string) error {
 	var total uint64
 	for _, f := range zr.File {
 		total += f.UncompressedSize64
-		if total > service.MaxImportUnzipped {
-			return service.FileTooLarge("工作簿解压后超过 %d MiB，文件未导入：请删掉多余的工作表、图片和格式，或拆成几个文件", service.MaxImportUnzipped>>20)
+		if total > movein.MaxImportUnzipped {
+			return movein.FileTooLarge("工作簿解压后超过 %d MiB，文件未导入：请删掉多余的工作表、图片和格式，或拆成几个文件", movein.MaxImportUnzipped>>20)
 		}
 	}
 	for _, f := range zr.File {
@@ -283,8 +283,8 @@ func checkXMLText(r io.Reader) error {
 		default:
 			run++
 		}
-		if inTag && run > maxXMLTag || !inTag && run > service.MaxImportCell {
-			return service.CellTooLarge(0)
+		if inTag && run > maxXMLTag || !inTag && run > movein.MaxImportCell {
+			return movein.CellTooLarge(0)
 		}
 	}
 }

@@ -28,6 +28,7 @@ import (
 	"orderhub/model"
 	"orderhub/service"
 	stockaudit "orderhub/service/audit"
+	"orderhub/service/movein"
 	"orderhub/web"
 )
 
@@ -51,10 +52,10 @@ type App struct {
 	callback *bot.Callback // nil with WeCom off
 	esc      *service.Escalator
 	staffing *service.Staffing
-	dirSync  *service.DirectorySync
+	dirSync  *movein.DirectorySync
 	war      *warRoom
-	imports  *service.Imports
-	exports  *service.Exports
+	imports  *movein.Imports
+	exports  *movein.Exports
 	// buyerCache is the mini-program auth's buyer look-up cache, shared by
 	// everything that changes buyers or customers.
 	buyerCache *service.BuyerCache
@@ -204,7 +205,7 @@ func (a *App) Handler() http.Handler { return a.server.Handler() }
 func (a *App) Auditor() *stockaudit.Auditor { return a.auditor() }
 
 // DirectorySync is the WeCom directory sync (`orderhub directory sync`).
-func (a *App) DirectorySync() *service.DirectorySync { return a.dirSync }
+func (a *App) DirectorySync() *movein.DirectorySync { return a.dirSync }
 
 // adminToken returns the configured token or, in embedded mode, the one
 // kept in the data dir (made on first start), so a newcomer need not set it.

@@ -13,6 +13,7 @@ import (
 	"orderhub/model"
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/service/movein"
 )
 
 // TestBuyerCacheWired: the wired app caches the mini-program's buyer
@@ -80,7 +81,7 @@ func TestBuyerCacheWired(t *testing.T) {
 		if err := apps[0].db.Where("code = ?", "C001").Take(&c1).Error; err != nil {
 			t.Fatal(err)
 		}
-		if code, out := importFile(t, srvs[1].URL, service.ImportCustomers, "c.csv", []byte(csvOf([][]string{
+		if code, out := importFile(t, srvs[1].URL, movein.ImportCustomers, "c.csv", []byte(csvOf([][]string{
 			{"客户编码", "客户名称", "联系人"}, {"C001", c1.Name, "导入联系人"}}))); code != http.StatusOK {
 			t.Fatalf("import = %d %v", code, out)
 		}

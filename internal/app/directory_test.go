@@ -16,6 +16,7 @@ import (
 	"orderhub/model"
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/service/movein"
 )
 
 // corpApp wires orderhub for a configured corp whose WeCom is a local
@@ -167,8 +168,8 @@ func TestDirectorySync(t *testing.T) {
 		loc := a.cfg.Location()
 		early := func() time.Time { return time.Date(2026, 11, 30, 2, 59, 0, 0, loc) }
 		late := func() time.Time { return time.Date(2026, 11, 30, 3, 1, 0, 0, loc) }
-		syncer := func(clock service.Clock) *service.DirectorySync {
-			return service.NewDirectorySync(a.db, a.staffing, a.dirSync.Dir(), clock, loc, modeltest.Log())
+		syncer := func(clock service.Clock) *movein.DirectorySync {
+			return movein.NewDirectorySync(a.db, a.staffing, a.dirSync.Dir(), clock, loc, modeltest.Log())
 		}
 		if ran, _, err := syncer(early).RunIfDue(ctx); ran || err != nil {
 			t.Errorf("before 03:00: ran=%v err=%v", ran, err)
@@ -188,7 +189,7 @@ func TestDirectorySync(t *testing.T) {
 			}
 		}
 		var runs []model.JobRun
-		a.db.Where("job = ?", service.JobDirectorySync).Find(&runs)
+		a.db.Where("job = ?", movein.JobDirectorySync).Find(&runs)
 		if n != 1 || len(runs) != 1 || runs[0].Slot != "2026-11-30" || runs[0].FinishedAt == nil || !strings.Contains(runs[0].Result, "通讯录返回的人太少") {
 			t.Errorf("nightly ran %d times; runs %+v; errs %v", n, runs, errs)
 		}

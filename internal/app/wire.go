@@ -12,6 +12,7 @@ import (
 	"orderhub/model"
 	"orderhub/service"
 	"orderhub/service/insight"
+	"orderhub/service/movein"
 	"orderhub/web"
 )
 
@@ -87,9 +88,9 @@ func (a *App) wire() error {
 
 	// The rest of the back office.
 	a.staffing = service.NewStaffing(a.db, a.pipe, clock, cfg.Roles)
-	a.imports = service.NewImports(a.db, clock, cfg.Roles).WithProgress(a.rdb, cfg.Redis.Prefix).WithBuyerCache(a.buyerCache)
-	a.exports = service.NewExports(model.OnReplica(a.db), a.pipe, loc).WithChannelNames(channelNames(cfg.Channels))
-	a.dirSync = service.NewDirectorySync(a.db, a.staffing, wc, clock, loc, a.log)
+	a.imports = movein.NewImports(a.db, clock, cfg.Roles).WithProgress(a.rdb, cfg.Redis.Prefix).WithBuyerCache(a.buyerCache)
+	a.exports = movein.NewExports(model.OnReplica(a.db), a.pipe, loc).WithChannelNames(channelNames(cfg.Channels))
+	a.dirSync = movein.NewDirectorySync(a.db, a.staffing, wc, clock, loc, a.log)
 	a.esc = service.NewEscalator(a.db, a.orders, a.tickets, cfg.Escalation, clock, loc, a.log)
 
 	// The edges: the staff API (the router the others mount on) and the

@@ -13,6 +13,7 @@ import (
 	"orderhub/model/modeltest"
 	"orderhub/service"
 	"orderhub/service/insight"
+	"orderhub/service/movein"
 	"orderhub/service/servicetest"
 )
 
@@ -204,7 +205,7 @@ func TestExportAndBoardAgreeOnTime(t *testing.T) {
 		ctx := context.Background()
 		loc := e.Cfg.Location()
 		m := insight.NewMeasures(db, e.Orders.Pipeline(), e.Clock.Now, loc, 7*24*time.Hour)
-		x := service.NewExports(db, e.Orders.Pipeline(), loc)
+		x := movein.NewExports(db, e.Orders.Pipeline(), loc)
 
 		p := local("2026-11-20", "10:00:00")
 		placed := local("2026-11-18", "09:00:00")
@@ -229,7 +230,7 @@ func TestExportAndBoardAgreeOnTime(t *testing.T) {
 
 		count := map[string]int{}
 		day := time.Date(2026, 11, 18, 0, 0, 0, 0, loc)
-		if err := x.Orders(ctx, day, day, func(o service.FinanceOrder) error {
+		if err := x.Orders(ctx, day, day, func(o movein.FinanceOrder) error {
 			count[o.Punctuality]++
 			if (o.OnTime != nil) != (o.Punctuality != "") || (o.OnTime != nil && *o.OnTime != (o.Punctuality == service.PunctualOnTime)) {
 				t.Errorf("%s: OnTime %v, punctuality %q", o.Order.No, o.OnTime, o.Punctuality)

@@ -6,6 +6,7 @@ package servicetest
 
 import (
 	"context"
+	"io"
 	"testing"
 	"time"
 
@@ -152,4 +153,24 @@ func AttachWaybill(t testing.TB, o *service.Orders, no string) string {
 		t.Fatalf("attach waybill of %s: %v", no, err)
 	}
 	return path
+}
+
+// Sheet is a spreadsheet for an import (movein.Sheet) that serves Rows,
+// the header first, calling At(n), if set, before the n-th data row.
+type Sheet struct {
+	Rows [][]string
+	At   func(n int)
+	i    int
+}
+
+// Next returns the next row, io.EOF after the last.
+func (s *Sheet) Next() ([]string, error) {
+	if s.i >= len(s.Rows) {
+		return nil, io.EOF
+	}
+	if s.At != nil && s.i > 0 {
+		s.At(s.i)
+	}
+	s.i++
+	return s.Rows[s.i-1], nil
 }

@@ -1,6 +1,10 @@
-package service
+package movein
 
-import "fmt"
+import (
+	"fmt"
+
+	"orderhub/service/kernel"
+)
 
 // The limits of a spreadsheet import (DESIGN.md invariant 12): nothing a
 // user uploads makes the server allocate without bound. Each is checked
@@ -39,7 +43,7 @@ type TooLargeError struct {
 
 // FileTooLarge refuses a whole file: an upload or a workbook past its size.
 func FileTooLarge(format string, args ...any) *TooLargeError {
-	return &TooLargeError{code: CodeFileTooLarge, Message: fmt.Sprintf(format, args...)}
+	return &TooLargeError{code: kernel.CodeFileTooLarge, Message: fmt.Sprintf(format, args...)}
 }
 
 // CellTooLarge refuses a file with a cell (or a CSV record) past
@@ -49,16 +53,16 @@ func CellTooLarge(row int) *TooLargeError {
 	if row > 0 {
 		msg = fmt.Sprintf("第 %d 行有单元格超过 %d KiB，文件未导入：请检查这一行", row, MaxImportCell>>10)
 	}
-	return &TooLargeError{code: CodeCellTooLarge, Row: row, Message: msg}
+	return &TooLargeError{code: kernel.CodeCellTooLarge, Row: row, Message: msg}
 }
 
 func tooManyRows() *TooLargeError {
-	return &TooLargeError{code: CodeTooManyRows, Row: MaxImportRows + 2,
+	return &TooLargeError{code: kernel.CodeTooManyRows, Row: MaxImportRows + 2,
 		Message: fmt.Sprintf("一个文件最多 %d 行数据（不算表头），文件未导入：请拆成几个文件分别导入（按编码更新，分开导入和一次导入结果一样）", MaxImportRows)}
 }
 
 func (e *TooLargeError) Error() string { return e.Message }
-func (e *TooLargeError) Unwrap() error { return ErrInvalid }
+func (e *TooLargeError) Unwrap() error { return kernel.ErrInvalid }
 func (e *TooLargeError) Code() string  { return e.code }
 
 // EncodingError refuses a CSV file whose text is not one encoding from
@@ -69,5 +73,5 @@ type EncodingError struct {
 }
 
 func (e *EncodingError) Error() string { return e.Message }
-func (e *EncodingError) Unwrap() error { return ErrInvalid }
-func (e *EncodingError) Code() string  { return CodeBadEncoding }
+func (e *EncodingError) Unwrap() error { return kernel.ErrInvalid }
+func (e *EncodingError) Code() string  { return kernel.CodeBadEncoding }

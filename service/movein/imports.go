@@ -1,4 +1,4 @@
-package service
+package movein
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"gorm.io/gorm"
+
+	"orderhub/service/kernel"
 )
 
 // Sheet is a table read one row at a time; the edge turns an .xlsx or .csv
@@ -75,8 +77,8 @@ func (e *InvalidRowsError) add(r RowError) {
 	}
 	e.More++
 }
-func (e *InvalidRowsError) Unwrap() error { return ErrInvalid }
-func (e *InvalidRowsError) Code() string  { return CodeInvalidRows }
+func (e *InvalidRowsError) Unwrap() error { return kernel.ErrInvalid }
+func (e *InvalidRowsError) Code() string  { return kernel.CodeInvalidRows }
 
 // ImportResult counts what an import did.
 type ImportResult struct {
@@ -90,17 +92,24 @@ type ImportResult struct {
 // transaction, upserting by code, so importing it again changes nothing.
 type Imports struct {
 	db    *gorm.DB
-	clock Clock
+	clock kernel.Clock
 	roles []string
 	// rdb holds the rows read by running imports (WithProgress); nil: none.
 	rdb    redis.UniversalClient
 	prefix string
-	// buyers is invalidated when an import changes customers; nil: no cache.
-	buyers *BuyerCache
+	// buyers is told when an import changes customers; nil: no cache.
+	buyers CustomersChanged
+}
+
+// CustomersChanged is told, after an import commits, which existing
+// customers it changed: the buyer cache (service.BuyerCache) forgets
+// their buyers' cached answers. A nil *service.BuyerCache does nothing.
+type CustomersChanged interface {
+	ForgetCustomers(ctx context.Context, db *gorm.DB, ids []uint64)
 }
 
 // NewImports returns Imports; roles are the configured staff roles.
-func NewImports(db *gorm.DB, clock Clock, roles []string) *Imports {
+func NewImports(db *gorm.DB, clock kernel.Clock, roles []string) *Imports {
 	if db == nil || clock == nil {
 		panic("service: NewImports: missing dependency")
 	}
@@ -109,7 +118,7 @@ func NewImports(db *gorm.DB, clock Clock, roles []string) *Imports {
 
 // WithBuyerCache makes customer imports invalidate the cached answers of
 // the changed customers' buyers (the cache Buyers.WithCache was given).
-func (im *Imports) WithBuyerCache(bc *BuyerCache) *Imports {
+func (im *Imports) WithBuyerCache(bc CustomersChanged) *Imports {
 	im.buyers = bc
 	return im
 }
@@ -155,7 +164,7 @@ func (im *Imports) kind(kind string) (importer, error) {
 	case ImportStock:
 		return &stockImport{now: now}, nil
 	}
-	return nil, &NotFoundError{What: "import kind", Key: kind}
+	return nil, &kernel.NotFoundError{What: "import kind", Key: kind}
 }
 
 // rowValues is one row by column key; present says which columns the
@@ -207,7 +216,7 @@ func (im *Imports) importSheet(ctx context.Context, kind string, sheet Sheet, pr
 		return res, big
 	}
 	if err != nil {
-		return res, invalid("file", CodeUnreadableFile, "无法读取文件：%v", err)
+		return res, kernel.Invalid("file", kernel.CodeUnreadableFile, "无法读取文件：%v", err)
 	}
 	bad := &InvalidRowsError{}
 	index := map[int]Column{}
@@ -259,7 +268,7 @@ func (im *Imports) importSheet(ctx context.Context, kind string, sheet Sheet, pr
 			return res, big
 		}
 		if err != nil {
-			return res, invalid("file", CodeUnreadableFile, "无法读取第 %d 行：%v", row, err)
+			return res, kernel.Invalid("file", kernel.CodeUnreadableFile, "无法读取第 %d 行：%v", row, err)
 		}
 		// Blank rows count too: a million of them cost a million reads.
 		if row-1 > MaxImportRows {
@@ -325,7 +334,7 @@ func (im *Imports) importSheet(ctx context.Context, kind string, sheet Sheet, pr
 		res = read
 		return res, attempt.(chunkedImporter).applyChunks(ctx, im.db, &res)
 	}
-	err = inTx(ctx, im.db, func(tx *gorm.DB) error {
+	err = kernel.InTx(ctx, im.db, func(tx *gorm.DB) error {
 		attempt, err := checkAll(tx)
 		if err != nil {
 			return err
@@ -346,8 +355,8 @@ func (im *Imports) importSheet(ctx context.Context, kind string, sheet Sheet, pr
 		}
 		return res, err
 	}
-	if cc, ok := k.(customerChanger); ok && err == nil {
-		im.buyers.forgetCustomers(ctx, im.db, cc.changedCustomers())
+	if cc, ok := k.(customerChanger); ok && err == nil && im.buyers != nil {
+		im.buyers.ForgetCustomers(ctx, im.db, cc.changedCustomers())
 	}
 	return res, err
 }

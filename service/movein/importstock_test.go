@@ -1,4 +1,4 @@
-package service_test
+package movein_test
 
 import (
 	"context"
@@ -12,7 +12,8 @@ import (
 
 	"orderhub/model"
 	"orderhub/model/modeltest"
-	"orderhub/service"
+	"orderhub/service/movein"
+	"orderhub/service/servicetest"
 )
 
 // txRows counts, per transaction, the stock rows a statement read (and on
@@ -97,9 +98,9 @@ func (w *txRows) reset(failAt int) {
 // the ledger.
 func TestStockImportInChunks(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
-		e := newEnv(t, db)
-		e.world(t)
-		im := service.NewImports(db, e.clock.Now, e.cfg.Roles)
+		e := servicetest.NewEnv(t, db)
+		e.World(t)
+		im := movein.NewImports(db, e.Clock.Now, e.Cfg.Roles)
 		ctx := context.Background()
 		const n = 2000
 		products := [][]string{{"SKU", "品名"}}
@@ -113,12 +114,12 @@ func TestStockImportInChunks(t *testing.T) {
 		for i := 0; i < n; i++ {
 			products = append(products, []string{fmt.Sprintf("CHUNK-%04d", i), "分块测试商品"})
 		}
-		if _, err := im.Import(ctx, "products", &rowsSheet{rows: products}); err != nil {
+		if _, err := im.Import(ctx, "products", &servicetest.Sheet{Rows: products}); err != nil {
 			t.Fatal(err)
 		}
 		w := watchStockTx(t, db)
 
-		res, err := im.Import(ctx, "stock", &rowsSheet{rows: stock(10)})
+		res, err := im.Import(ctx, "stock", &servicetest.Sheet{Rows: stock(10)})
 		if err != nil || res.Created != n {
 			t.Fatalf("first stock import = %+v, %v", res, err)
 		}
@@ -131,8 +132,8 @@ func TestStockImportInChunks(t *testing.T) {
 		bad := stock(20)
 		bad = append(bad, []string{"A", "NO-SUCH-SKU", "1"})
 		w.reset(0)
-		var rows *service.InvalidRowsError
-		if _, err := im.Import(ctx, "stock", &rowsSheet{rows: bad}); !errors.As(err, &rows) {
+		var rows *movein.InvalidRowsError
+		if _, err := im.Import(ctx, "stock", &servicetest.Sheet{Rows: bad}); !errors.As(err, &rows) {
 			t.Fatalf("a file with a bad last row = %v, want InvalidRowsError", err)
 		}
 		if _, written, _ := w.max(); written != 0 {
@@ -142,7 +143,7 @@ func TestStockImportInChunks(t *testing.T) {
 		// The process dies in the third chunk; the same file again
 		// finishes the job.
 		w.reset(3) // the third chunk's ledger insert
-		if _, err := im.Import(ctx, "stock", &rowsSheet{rows: stock(20)}); err == nil || !strings.Contains(err.Error(), "died") {
+		if _, err := im.Import(ctx, "stock", &servicetest.Sheet{Rows: stock(20)}); err == nil || !strings.Contains(err.Error(), "died") {
 			t.Fatalf("import dying in chunk 3 = %v", err)
 		}
 		var done int64
@@ -151,7 +152,7 @@ func TestStockImportInChunks(t *testing.T) {
 			t.Errorf("after dying in chunk 3: %d rows applied, want the 1,000 of the first two chunks", done)
 		}
 		w.reset(0)
-		res, err = im.Import(ctx, "stock", &rowsSheet{rows: stock(20)})
+		res, err = im.Import(ctx, "stock", &servicetest.Sheet{Rows: stock(20)})
 		if err != nil || res.Updated != n-1000 || res.Unchanged != 1000 {
 			t.Fatalf("the same file again = %+v, %v; want 1,000 updated and 1,000 unchanged", res, err)
 		}
@@ -181,15 +182,15 @@ func TestStockImportInChunks(t *testing.T) {
 // took them for duplicates).
 func TestImportKeysDifferingInCase(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
-		e := newEnv(t, db)
-		im := service.NewImports(db, e.clock.Now, e.cfg.Roles)
+		e := servicetest.NewEnv(t, db)
+		im := movein.NewImports(db, e.Clock.Now, e.Cfg.Roles)
 		ctx := context.Background()
 		staff := [][]string{{"企业微信账号", "姓名"}, {"wang", "王一"}, {"WANG", "王二"}, {"wäng", "王三"}}
-		if res, err := im.Import(ctx, "staff", &rowsSheet{rows: staff}); err != nil || res.Created != 3 {
+		if res, err := im.Import(ctx, "staff", &servicetest.Sheet{Rows: staff}); err != nil || res.Created != 3 {
 			t.Fatalf("staff wang/WANG/wäng = %+v, %v", res, err)
 		}
 		products := [][]string{{"SKU", "品名", "渠道别名"}, {"P-1", "一", "pos:pos-ab-7"}, {"P-2", "二", "pos:POS-AB-7"}, {"P-3", "三", "pos:pös-ab-7"}}
-		if res, err := im.Import(ctx, "products", &rowsSheet{rows: products}); err != nil || res.Created != 3 {
+		if res, err := im.Import(ctx, "products", &servicetest.Sheet{Rows: products}); err != nil || res.Created != 3 {
 			t.Fatalf("aliases pos-ab-7/POS-AB-7/pös-ab-7 = %+v, %v", res, err)
 		}
 		var n int64

@@ -1,10 +1,9 @@
-package service_test
+package movein_test
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"testing"
 
@@ -12,44 +11,27 @@ import (
 	"gorm.io/gorm"
 
 	"orderhub/model/modeltest"
-	"orderhub/service"
+	"orderhub/service/movein"
+	"orderhub/service/servicetest"
 )
-
-// rowsSheet serves rows, calling at(n) before the n-th data row.
-type rowsSheet struct {
-	rows [][]string
-	i    int
-	at   func(n int)
-}
-
-func (s *rowsSheet) Next() ([]string, error) {
-	if s.i >= len(s.rows) {
-		return nil, io.EOF
-	}
-	if s.at != nil && s.i > 0 {
-		s.at(s.i)
-	}
-	s.i++
-	return s.rows[s.i-1], nil
-}
 
 // Every import is a job run the board lists: while it reads, its rows so
 // far (every 500, from Redis, since its writes are one transaction);
 // finished, what it did or why nothing was written.
 func TestImportRuns(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
-		e := newEnv(t, db)
+		e := servicetest.NewEnv(t, db)
 		rdb, prefix := modeltest.Redis(t)
-		im := service.NewImports(db, e.clock.Now, e.cfg.Roles).WithProgress(rdb, prefix)
+		im := movein.NewImports(db, e.Clock.Now, e.Cfg.Roles).WithProgress(rdb, prefix)
 		ctx := context.Background()
 		rows := [][]string{{"SKU", "品名"}}
 		for i := 0; i < 1200; i++ {
 			rows = append(rows, []string{fmt.Sprintf("P-%04d", i), "商品"})
 		}
-		var during []service.ImportRun
-		sheet := &rowsSheet{rows: rows, at: func(n int) {
+		var during []movein.ImportRun
+		sheet := &servicetest.Sheet{Rows: rows, At: func(n int) {
 			if n == 1100 {
-				during = must(im.Runs(ctx, 5))
+				during = servicetest.Must(im.Runs(ctx, 5))
 			}
 		}}
 		res, err := im.Import(ctx, "products", sheet)
@@ -59,12 +41,12 @@ func TestImportRuns(t *testing.T) {
 		if len(during) != 1 || !during[0].Running || during[0].Rows != 1000 || during[0].Kind != "products" {
 			t.Errorf("while reading row 1100: %+v", during)
 		}
-		_, err = im.Import(ctx, "products", &rowsSheet{rows: [][]string{{"SKU", "品名"}, {"", "缺 SKU"}}})
-		var bad *service.InvalidRowsError
+		_, err = im.Import(ctx, "products", &servicetest.Sheet{Rows: [][]string{{"SKU", "品名"}, {"", "缺 SKU"}}})
+		var bad *movein.InvalidRowsError
 		if !errors.As(err, &bad) {
 			t.Fatalf("bad file = %v", err)
 		}
-		runs := must(im.Runs(ctx, 5))
+		runs := servicetest.Must(im.Runs(ctx, 5))
 		if len(runs) != 2 || runs[0].Running || !strings.HasPrefix(runs[0].Result, "有错，未导入") ||
 			runs[1].Running || runs[1].FinishedAt == nil || runs[1].Result != "完成：1200 行，新建 1200，更新 0，不变 0" {
 			t.Errorf("runs = %+v", runs)
@@ -79,9 +61,9 @@ func TestImportRuns(t *testing.T) {
 // attempt's rows with its counts still in: an update counted twice.
 func TestImportRetriedAfterDeadlock(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
-		e := newEnv(t, db)
-		im := service.NewImports(db, e.clock.Now, e.cfg.Roles)
-		if _, err := im.Import(context.Background(), "products", &rowsSheet{rows: [][]string{{"SKU", "品名"}, {"R-1", "旧名"}}}); err != nil {
+		e := servicetest.NewEnv(t, db)
+		im := movein.NewImports(db, e.Clock.Now, e.Cfg.Roles)
+		if _, err := im.Import(context.Background(), "products", &servicetest.Sheet{Rows: [][]string{{"SKU", "品名"}, {"R-1", "旧名"}}}); err != nil {
 			t.Fatal(err)
 		}
 		refused := false
@@ -94,7 +76,7 @@ func TestImportRetriedAfterDeadlock(t *testing.T) {
 			t.Fatal(err)
 		}
 		rows := [][]string{{"SKU", "品名"}, {"R-1", "甲"}, {"R-2", "乙"}, {"R-3", "丙"}}
-		res, err := im.Import(context.Background(), "products", &rowsSheet{rows: rows})
+		res, err := im.Import(context.Background(), "products", &servicetest.Sheet{Rows: rows})
 		if err != nil || !refused {
 			t.Fatalf("import = %+v, %v (refused once: %v)", res, err, refused)
 		}

@@ -1,4 +1,4 @@
-package service
+package movein
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 	"gorm.io/gorm"
 
 	"orderhub/model"
+	"orderhub/service"
+	"orderhub/service/kernel"
 )
 
 // stockChunk is how many stock rows one transaction of a stock import
@@ -37,7 +39,7 @@ func (st *stockImport) applyChunks(ctx context.Context, db *gorm.DB, res *Import
 		chunk := st.rows[i:min(i+stockChunk, len(st.rows))]
 		var got ImportResult
 		var chunkLate []stockRowIn
-		err := inTx(ctx, db, func(tx *gorm.DB) error {
+		err := kernel.InTx(ctx, db, func(tx *gorm.DB) error {
 			got, chunkLate = ImportResult{}, nil
 			return st.applyChunk(tx, chunk, &got, &chunkLate)
 		})
@@ -73,7 +75,7 @@ func (st *stockImport) applyChunk(tx *gorm.DB, chunk []stockRowIn, res *ImportRe
 		pids := byWH[w]
 		for i := 0; i < len(pids); i += 500 {
 			var ss []model.Stock
-			if err := forUpdate(tx).Where("warehouse_id = ? AND product_id IN ?", w, pids[i:min(i+500, len(pids))]).Order("product_id").Find(&ss).Error; err != nil {
+			if err := kernel.ForUpdate(tx).Where("warehouse_id = ? AND product_id IN ?", w, pids[i:min(i+500, len(pids))]).Order("product_id").Find(&ss).Error; err != nil {
 				return err
 			}
 			for _, s := range ss {
@@ -110,7 +112,7 @@ func (st *stockImport) applyChunk(tx *gorm.DB, chunk []stockRowIn, res *ImportRe
 				return q.Error
 			}
 			if q.RowsAffected != 1 {
-				return conflict(CodeStockChanged, "导入期间库存有变动，请重新导入")
+				return service.Conflict(kernel.CodeStockChanged, "导入期间库存有变动，请重新导入")
 			}
 			move(r.key, r.counted-c.OnHand)
 			res.Updated++
@@ -136,7 +138,7 @@ func lateStock(late []stockRowIn) error {
 	if len(late) > 20 {
 		more = fmt.Sprintf(" 等 %d 行", len(late))
 	}
-	return conflict(CodeStockChanged, "第 %s 行%s未导入：检查之后订单又锁定了更多库存，盘点数少于已锁定的数量；其余行已导入。改好这几行再导一次（已导入的行不会重复记账）",
+	return service.Conflict(kernel.CodeStockChanged, "第 %s 行%s未导入：检查之后订单又锁定了更多库存，盘点数少于已锁定的数量；其余行已导入。改好这几行再导一次（已导入的行不会重复记账）",
 		strings.Join(ns, "、"), more)
 }
 
@@ -149,7 +151,7 @@ type stockRowIn struct {
 }
 
 type stockImport struct {
-	now        Clock
+	now        kernel.Clock
 	warehouses []model.Warehouse
 	products   map[string]uint64
 	stocks     map[stockKey]model.Stock
@@ -199,7 +201,7 @@ func (st *stockImport) check(row int, v rowValues, bad func(col, format string, 
 	} else if k.warehouse, ok = lookupWarehouse(st.warehouses, w); !ok {
 		bad("warehouse", "没有仓库 %q", w)
 	}
-	sku := NormalizeSKU(v.get("sku"))
+	sku := service.NormalizeSKU(v.get("sku"))
 	pid, found := st.products[sku]
 	if sku == "" {
 		bad("sku", "必填")

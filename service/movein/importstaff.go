@@ -1,4 +1,4 @@
-package service
+package movein
 
 import (
 	"slices"
@@ -7,6 +7,8 @@ import (
 	"gorm.io/gorm"
 
 	"orderhub/model"
+	"orderhub/service"
+	"orderhub/service/kernel"
 )
 
 type staffImport struct {
@@ -40,14 +42,14 @@ func (si *staffImport) load(tx *gorm.DB) error {
 }
 
 func (si *staffImport) check(row int, v rowValues, bad func(col, format string, args ...any)) {
-	id := text(v, "userid", maxUserID, true, bad)
+	id := text(v, "userid", service.MaxUserID, true, bad)
 	s, exists := si.existing[id]
 	if !exists {
 		s = model.Staff{UserID: id, Active: true}
 	}
-	s.Name = text(v, "name", maxStaffName, true, bad)
+	s.Name = text(v, "name", service.MaxStaffName, true, bad)
 	if v.has("phone") {
-		s.Phone = text(v, "phone", maxPhone, false, bad)
+		s.Phone = text(v, "phone", service.MaxPhone, false, bad)
 	}
 	if v.has("roles") {
 		var roles []string
@@ -60,7 +62,7 @@ func (si *staffImport) check(row int, v rowValues, bad func(col, format string, 
 				roles = append(roles, r)
 			}
 		}
-		s.Roles = joinRoles(roles)
+		s.Roles = kernel.JoinRoles(roles)
 		if len(s.Roles) > 255 {
 			bad("roles", "合计超过 255 个字")
 		}

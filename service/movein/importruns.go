@@ -1,4 +1,4 @@
-package service
+package movein
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"orderhub/model"
+	"orderhub/service/kernel"
 )
 
 // JobImport names the job runs of spreadsheet imports: every import is a
@@ -42,7 +43,7 @@ func (im *Imports) progressKey(id uint64) string {
 // begin records an import starting; 0 when it could not be recorded (the
 // import goes on: its record is for the board, not for the import).
 func (im *Imports) begin(ctx context.Context, kind string) uint64 {
-	run := model.JobRun{Job: JobImport, Slot: kind + ":" + randomToken()[:16], StartedAt: im.clock()}
+	run := model.JobRun{Job: JobImport, Slot: kind + ":" + kernel.RandomToken()[:16], StartedAt: im.clock()}
 	if err := im.db.WithContext(ctx).Create(&run).Error; err != nil {
 		return 0
 	}
@@ -75,7 +76,7 @@ func (im *Imports) end(ctx context.Context, id uint64, res ImportResult, err err
 	now := im.clock()
 	ctx = context.WithoutCancel(ctx)
 	im.db.WithContext(ctx).Model(&model.JobRun{}).Where("id = ?", id).
-		Updates(map[string]any{"finished_at": now, "result": trunc(result, 500)})
+		Updates(map[string]any{"finished_at": now, "result": kernel.Trunc(result, 500)})
 	if im.rdb != nil {
 		im.rdb.Del(ctx, im.progressKey(id))
 	}
@@ -96,7 +97,7 @@ type ImportRun struct {
 
 // Runs lists the latest imports, newest first.
 func (im *Imports) Runs(ctx context.Context, limit int) (_ []ImportRun, err error) {
-	defer wrapOp(&err, "Imports.Runs")
+	defer kernel.WrapOp(&err, "Imports.Runs")
 	var runs []model.JobRun
 	if err := im.db.WithContext(ctx).Where("job = ?", JobImport).Order("id DESC").Limit(limit).Find(&runs).Error; err != nil {
 		return nil, err

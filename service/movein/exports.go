@@ -1,4 +1,4 @@
-package service
+package movein
 
 import (
 	"context"
@@ -7,12 +7,14 @@ import (
 	"gorm.io/gorm"
 
 	"orderhub/model"
+	"orderhub/service"
+	"orderhub/service/kernel"
 )
 
 // Exports reads what finance takes away in spreadsheets.
 type Exports struct {
 	db   *gorm.DB
-	pipe *Pipeline
+	pipe *service.Pipeline
 	loc  *time.Location
 	// channels names the configured outside channels (key → name).
 	channels map[string]string
@@ -39,12 +41,12 @@ func (e *Exports) ChannelName(key string) string {
 
 // ChannelWords names the built-in channels as people say them.
 var ChannelWords = map[string]string{
-	ChannelMiniProgram: "小程序", ChannelWeCom: "企业微信", ChannelAPI: "后台", ChannelSlip: "照片单", ChannelDemo: "演示",
+	service.ChannelMiniProgram: "小程序", service.ChannelWeCom: "企业微信", service.ChannelAPI: "后台", service.ChannelSlip: "照片单", service.ChannelDemo: "演示",
 }
 
 // NewExports returns Exports; loc is the business's time zone (days are
 // its days).
-func NewExports(db *gorm.DB, pipe *Pipeline, loc *time.Location) *Exports {
+func NewExports(db *gorm.DB, pipe *service.Pipeline, loc *time.Location) *Exports {
 	if db == nil || pipe == nil || loc == nil {
 		panic("service: NewExports: missing dependency")
 	}
@@ -90,15 +92,15 @@ const MaxExportDays = 366
 // orders is never held at once.
 func (e *Exports) Orders(ctx context.Context, from, to time.Time, fn func(FinanceOrder) error) error {
 	if to.Before(from) {
-		return invalid("to", CodeInvalidRange, "不能早于开始日期 from")
+		return kernel.Invalid("to", kernel.CodeInvalidRange, "不能早于开始日期 from")
 	}
 	if to.After(from.AddDate(0, 0, MaxExportDays-1)) {
-		return invalid("to", CodeInvalidRange, "时间范围最多 %d 天（含首尾两天），请分段导出", MaxExportDays)
+		return kernel.Invalid("to", kernel.CodeInvalidRange, "时间范围最多 %d 天（含首尾两天），请分段导出", MaxExportDays)
 	}
 	start := time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, e.loc).UTC()
 	end := time.Date(to.Year(), to.Month(), to.Day(), 0, 0, 0, 0, e.loc).AddDate(0, 0, 1).UTC()
 	db := e.db.WithContext(ctx)
-	ws, err := Warehouses(db)
+	ws, err := service.Warehouses(db)
 	if err != nil {
 		return err
 	}
@@ -151,8 +153,8 @@ func (e *Exports) Orders(ctx context.Context, from, to time.Time, fn func(Financ
 			if t, ok := f.Entered[last]; ok && o.Stage == last {
 				f.DeliveredAt = &t
 				if o.PromisedAt != nil {
-					f.Punctuality = Punctuality(t, o.PromisedAt)
-					onTime := f.Punctuality == PunctualOnTime
+					f.Punctuality = service.Punctuality(t, o.PromisedAt)
+					onTime := f.Punctuality == service.PunctualOnTime
 					f.OnTime = &onTime
 				}
 			}

@@ -1,4 +1,4 @@
-package service
+package movein
 
 import (
 	"context"
@@ -12,6 +12,8 @@ import (
 	"gorm.io/gorm"
 
 	"orderhub/model"
+	"orderhub/service"
+	"orderhub/service/kernel"
 )
 
 // Department is one department of the company's WeCom directory.
@@ -43,9 +45,9 @@ type Directory interface {
 // their lead told; names, departments and leads follow the directory.
 type DirectorySync struct {
 	db       *gorm.DB
-	staffing *Staffing
+	staffing *service.Staffing
 	dir      Directory
-	clock    Clock
+	clock    kernel.Clock
 	loc      *time.Location
 	log      *slog.Logger
 	// At is the local time of day the nightly run starts.
@@ -55,11 +57,11 @@ type DirectorySync struct {
 }
 
 // NewDirectorySync returns a sync that runs nightly at 03:00 local time.
-func NewDirectorySync(db *gorm.DB, staffing *Staffing, dir Directory, clock Clock, loc *time.Location, log *slog.Logger) *DirectorySync {
+func NewDirectorySync(db *gorm.DB, staffing *service.Staffing, dir Directory, clock kernel.Clock, loc *time.Location, log *slog.Logger) *DirectorySync {
 	if db == nil || staffing == nil || dir == nil || clock == nil || loc == nil || log == nil {
 		panic("service: NewDirectorySync: missing dependency")
 	}
-	return &DirectorySync{db: db, staffing: staffing, dir: dir, clock: clock, loc: loc, log: log, At: 3 * time.Hour, Instance: randomToken()[:12]}
+	return &DirectorySync{db: db, staffing: staffing, dir: dir, clock: clock, loc: loc, log: log, At: 3 * time.Hour, Instance: kernel.RandomToken()[:12]}
 }
 
 // SyncResult counts what a sync did.
@@ -69,7 +71,7 @@ type SyncResult struct {
 	Created     []string // userids new to orderhub, without roles
 	Updated     int
 	Unchanged   int
-	Left        []Handover // people deactivated and what became of their work
+	Left        []service.Handover // people deactivated and what became of their work
 }
 
 // Summary is the result in one line, for logs and job runs.
@@ -84,7 +86,7 @@ func (r SyncResult) Summary() string {
 
 // ErrDirectoryTooSmall refuses a sync that would deactivate most staff:
 // an app whose visible range shrank must not empty the company.
-var errDirectoryTooSmall = conflict(CodeDirectoryTooSmall, "通讯录返回的人太少：拒绝停用大多数员工（请检查企业微信应用的可见范围）")
+var errDirectoryTooSmall = service.Conflict(kernel.CodeDirectoryTooSmall, "通讯录返回的人太少：拒绝停用大多数员工（请检查企业微信应用的可见范围）")
 
 // Sync reads the whole directory and applies it in one transaction.
 func (d *DirectorySync) Sync(ctx context.Context, by string) (SyncResult, error) {
@@ -107,7 +109,7 @@ func (d *DirectorySync) Sync(ctx context.Context, by string) (SyncResult, error)
 		}
 		for _, m := range ms {
 			m.UserID = strings.TrimSpace(m.UserID)
-			if m.UserID == "" || len(m.UserID) > maxUserID {
+			if m.UserID == "" || len(m.UserID) > service.MaxUserID {
 				continue
 			}
 			got, ok := members[m.UserID]
@@ -126,9 +128,9 @@ func (d *DirectorySync) Sync(ctx context.Context, by string) (SyncResult, error)
 	}
 	res.Members = len(members)
 	now := d.clock()
-	err = inTx(ctx, d.db, func(tx *gorm.DB) error {
+	err = kernel.InTx(ctx, d.db, func(tx *gorm.DB) error {
 		var staff []model.Staff
-		if err := forUpdate(tx).Find(&staff).Error; err != nil {
+		if err := kernel.ForUpdate(tx).Find(&staff).Error; err != nil {
 			return err
 		}
 		known := map[string]model.Staff{}
@@ -151,8 +153,8 @@ func (d *DirectorySync) Sync(ctx context.Context, by string) (SyncResult, error)
 		for _, id := range order {
 			m := members[id]
 			name := []rune(strings.TrimSpace(m.Name))
-			if len(name) > maxStaffName {
-				name = name[:maxStaffName]
+			if len(name) > service.MaxStaffName {
+				name = name[:service.MaxStaffName]
 			}
 			if len(name) == 0 {
 				name = []rune(m.UserID)
@@ -191,7 +193,7 @@ func (d *DirectorySync) Sync(ctx context.Context, by string) (SyncResult, error)
 		}
 		for _, s := range leaving {
 			s.LeadUserID = known[s.UserID].LeadUserID
-			h, err := d.staffing.deactivate(tx, s, by)
+			h, err := d.staffing.DeactivateIn(tx, s, by)
 			if err != nil {
 				return err
 			}
@@ -215,7 +217,7 @@ func leadFor(m *Member, depts map[int]Department) string {
 			return ""
 		}
 		for _, l := range dp.Leaders {
-			if l != m.UserID && len(l) <= maxUserID {
+			if l != m.UserID && len(l) <= service.MaxUserID {
 				return l
 			}
 		}
@@ -244,7 +246,7 @@ func (d *DirectorySync) RunIfDue(ctx context.Context) (ran bool, res SyncResult,
 	// A plain INSERT: the unique key refuses every instance but the first
 	// (MySQL's ON DUPLICATE KEY can count a no-op as a row).
 	if err := d.db.WithContext(ctx).Create(&run).Error; err != nil {
-		if isDuplicate(err) {
+		if kernel.IsDuplicate(err) {
 			return false, res, nil
 		}
 		return false, res, err
@@ -256,7 +258,7 @@ func (d *DirectorySync) RunIfDue(ctx context.Context) (ran bool, res SyncResult,
 	}
 	fin := d.clock()
 	if uerr := d.db.WithContext(context.WithoutCancel(ctx)).Model(&model.JobRun{}).Where("id = ?", run.ID).
-		Updates(map[string]any{"finished_at": fin, "result": trunc(summary, 500)}).Error; uerr != nil && err == nil {
+		Updates(map[string]any{"finished_at": fin, "result": kernel.Trunc(summary, 500)}).Error; uerr != nil && err == nil {
 		err = uerr
 	}
 	return true, res, err
@@ -264,7 +266,7 @@ func (d *DirectorySync) RunIfDue(ctx context.Context) (ran bool, res SyncResult,
 
 // Nightly calls RunIfDue every minute until ctx ends.
 func (d *DirectorySync) Nightly(ctx context.Context) {
-	everyTick(ctx, time.Minute, d.log, "directory sync", func() {
+	kernel.EveryTick(ctx, time.Minute, d.log, "directory sync", func() {
 		ran, res, err := d.RunIfDue(ctx)
 		if err != nil && ctx.Err() == nil {
 			d.log.ErrorContext(ctx, "directory sync", "err", err)
