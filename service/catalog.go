@@ -77,7 +77,7 @@ func (c *Catalog) CreateProduct(ctx context.Context, in ProductInput) (_ model.P
 	}
 	err = c.db.WithContext(ctx).Create(&p).Error
 	if isDuplicate(err) {
-		return p, conflict(CodeSKUExists, "商品 %s 已存在", p.SKU)
+		return p, Conflict(CodeSKUExists, "商品 %s 已存在", p.SKU)
 	}
 	return p, err
 }
@@ -106,10 +106,6 @@ func (c *Catalog) ListProducts(ctx context.Context, q string, page, size int) (_
 	err = db.Select("products.*, COALESCE((SELECT SUM(s.on_hand - s.locked) FROM stocks s WHERE s.product_id = products.id), 0) AS available").
 		Order("products.sku").Offset((page - 1) * size).Limit(size).Scan(&out).Error
 	return out, total, err
-}
-
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
 // Product returns the product with sku.
@@ -160,7 +156,7 @@ func (c *Catalog) CreateWarehouse(ctx context.Context, in WarehouseInput) (_ mod
 	w.KeeperStaffID = id
 	err = db.Create(&w).Error
 	if isDuplicate(err) {
-		return w, conflict(CodeWarehouseExists, "仓库 %s 已存在", w.Code)
+		return w, Conflict(CodeWarehouseExists, "仓库 %s 已存在", w.Code)
 	}
 	return w, err
 }
@@ -204,7 +200,7 @@ func (c *Catalog) CreateCustomer(ctx context.Context, in CustomerInput) (_ model
 	}
 	err = c.db.WithContext(ctx).Create(&cu).Error
 	if isDuplicate(err) {
-		return cu, conflict(CodeCustomerExists, "客户 %s 已存在", cu.Code)
+		return cu, Conflict(CodeCustomerExists, "客户 %s 已存在", cu.Code)
 	}
 	return cu, err
 }
@@ -254,7 +250,7 @@ func (c *Catalog) CreateStaff(ctx context.Context, in StaffInput) (_ model.Staff
 	}
 	err = c.db.WithContext(ctx).Create(&s).Error
 	if isDuplicate(err) {
-		return s, conflict(CodeStaffExists, "员工 %s 已登记", s.UserID)
+		return s, Conflict(CodeStaffExists, "员工 %s 已登记", s.UserID)
 	}
 	return s, err
 }

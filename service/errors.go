@@ -7,6 +7,8 @@ package service
 import (
 	"fmt"
 	"strings"
+
+	"orderhub/service/kernel"
 )
 
 // Shortage is one SKU an order wants more of than all warehouses have.
@@ -61,40 +63,28 @@ func (e *TransitionError) Error() string {
 func (e *TransitionError) Unwrap() error { return ErrConflict }
 func (e *TransitionError) Code() string  { return CodeInvalidTransition }
 
-// ConflictError is a state conflict with a code and message. Subject,
-// State and Items carry what an edge needs to say it in its own words
-// (chat and the mini-program in Chinese) without reading Message.
-type ConflictError struct {
-	code    string
-	Message string
-	// Subject is the order, ticket or transfer refused ("SO…", "TK…", "#12").
-	Subject string
-	// State is the subject's state as people name it (a stage name, or a
-	// ticket or transfer status key).
-	State string
-	// Items lists related things (the transfers an order waits for).
-	Items []string
+// ConflictError is the kernel's refusal of what the current state does
+// not allow (kernel.ConflictError), under its name in the root.
+type ConflictError = kernel.ConflictError
+
+// conflictDraft is a conflict still to say what it is about: the form
+// conflict(…).about(subject, state) the root files use.
+type conflictDraft struct{ e *ConflictError }
+
+func conflict(code, format string, args ...any) conflictDraft {
+	return conflictDraft{kernel.Conflict(code, format, args...)}
 }
 
 // about records what the conflict is about, for the edges' wording.
-func (e *ConflictError) about(subject, state string, items ...string) *ConflictError {
-	e.Subject, e.State, e.Items = subject, state, items
-	return e
+func (d conflictDraft) about(subject, state string, items ...string) *ConflictError {
+	return d.e.About(subject, state, items...)
 }
 
-func conflict(code, format string, args ...any) *ConflictError {
-	return &ConflictError{code: code, Message: fmt.Sprintf(format, args...)}
-}
-
-// Conflict refuses what the current state does not allow, with its code:
-// conflict, for the rooms outside this package.
+// Conflict refuses what the current state does not allow, with its code
+// (kernel.Conflict); for a conflict about nothing in particular.
 func Conflict(code, format string, args ...any) *ConflictError {
-	return conflict(code, format, args...)
+	return kernel.Conflict(code, format, args...)
 }
-
-func (e *ConflictError) Error() string { return e.Message }
-func (e *ConflictError) Unwrap() error { return ErrConflict }
-func (e *ConflictError) Code() string  { return e.code }
 
 // AmbiguousStaffError: more than one staff member answers to a name;
 // UserIDs are theirs, to pick one by.

@@ -14,7 +14,7 @@ func TestWrapOp(t *testing.T) {
 	if err.Error() != "Orders.Get: connection reset" || !errors.Is(err, db) {
 		t.Errorf("internal: got %v", err)
 	}
-	var refusal error = conflict(CodeOrderMoved, "order X moved")
+	var refusal error = Conflict(CodeOrderMoved, "order X moved")
 	err = refusal
 	wrapOp(&err, "Orders.Advance")
 	if err != refusal {

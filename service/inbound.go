@@ -14,7 +14,7 @@ import (
 // ErrHandled refuses a write whose chat message was answered meanwhile (by
 // another instance, or by a resumed run): the write was rolled back, so a
 // message runs at most once even when two workers race on it.
-var ErrHandled = &ConflictError{code: CodeAlreadyHandled, Message: "这条消息已处理过"}
+var ErrHandled = Conflict(CodeAlreadyHandled, "这条消息已处理过")
 
 // Reply ties a write to the chat message that asked for it: Render turns
 // the write's Outcome into the answer. Inbox.Write carries it into the

@@ -280,7 +280,7 @@ func IntakeStateFor(d IntakeDoc) string {
 
 func (s *Intakes) replay(ctx context.Context, prior model.Intake, hash string, actor Actor) (IntakeView, error) {
 	if prior.RequestHash != hash {
-		return IntakeView{}, conflict(CodeExternalIDReused, "外部单号 %q 已收到过内容不同的一单（来单 #%d）", prior.ExternalID, prior.ID)
+		return IntakeView{}, Conflict(CodeExternalIDReused, "外部单号 %q 已收到过内容不同的一单（来单 #%d）", prior.ExternalID, prior.ID)
 	}
 	if prior.State == intakeNew {
 		var doc IntakeDoc

@@ -109,7 +109,7 @@ func (s *Intakes) Resolve(ctx context.Context, id uint64, r Resolution) (IntakeV
 			return notFound(err, "intake", strconv.FormatUint(id, 10))
 		}
 		if it.State != model.IntakeReview && it.State != intakeNew {
-			return conflict(CodeIntakeNotInReview, "来单 #%d 是 %s，不在待复核", it.ID, it.State)
+			return Conflict(CodeIntakeNotInReview, "来单 #%d 是 %s，不在待复核", it.ID, it.State)
 		}
 		if err := json.Unmarshal([]byte(it.Body), &doc); err != nil {
 			return err
@@ -188,7 +188,7 @@ func (s *Intakes) Dismiss(ctx context.Context, id uint64, actor Actor, reason st
 	}
 	v, err := s.Get(ctx, id)
 	if err == nil && res.RowsAffected == 0 {
-		return v, conflict(CodeIntakeNotInReview, "来单 #%d 是 %s，不在待复核", id, v.State)
+		return v, Conflict(CodeIntakeNotInReview, "来单 #%d 是 %s，不在待复核", id, v.State)
 	}
 	return v, err
 }

@@ -185,6 +185,7 @@ func isDuplicate(err error) bool                      { return kernel.IsDuplicat
 func notFound(err error, what, key string) error      { return kernel.NotFound(err, what, key) }
 func takeOptional(q *gorm.DB, dest any) (bool, error) { return kernel.TakeOptional(q, dest) }
 func pageBounds(page, size int) (int, int)            { return kernel.PageBounds(page, size) }
+func escapeLike(s string) string                      { return kernel.EscapeLike(s) }
 func checkText(field, v string, max int, required bool) error {
 	return kernel.CheckText(field, v, max, required)
 }

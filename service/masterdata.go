@@ -242,7 +242,7 @@ func setAliases(tx *gorm.DB, p model.Product, as []Alias) error {
 		if err == nil {
 			var op model.Product
 			tx.Where("id = ?", other.ProductID).Take(&op)
-			return conflict(CodeAliasTaken, "渠道 %[2]s 的别名 %[1]q 已是商品 %[3]s 的别名", a.Alias, a.Channel, op.SKU)
+			return Conflict(CodeAliasTaken, "渠道 %[2]s 的别名 %[1]q 已是商品 %[3]s 的别名", a.Alias, a.Channel, op.SKU)
 		}
 		if err != gorm.ErrRecordNotFound {
 			return err
@@ -254,7 +254,7 @@ func setAliases(tx *gorm.DB, p model.Product, as []Alias) error {
 	for _, a := range as {
 		if err := tx.Create(&model.ProductAlias{Channel: a.Channel, Alias: a.Alias, ProductID: p.ID}).Error; err != nil {
 			if isDuplicate(err) {
-				return conflict(CodeAliasTaken, "渠道 %[2]s 的别名 %[1]q 已被占用", a.Alias, a.Channel)
+				return Conflict(CodeAliasTaken, "渠道 %[2]s 的别名 %[1]q 已被占用", a.Alias, a.Channel)
 			}
 			return err
 		}

@@ -175,7 +175,7 @@ func (o *Orders) replay(ctx context.Context, scope, key string, fp fingerprint) 
 		return Detail{}, false, err
 	}
 	if !fp.matches(k.RequestHash) {
-		return Detail{}, true, conflict(CodeIdempotencyKeyReused, "Idempotency-Key %q 已用于另一张订单", key)
+		return Detail{}, true, Conflict(CodeIdempotencyKeyReused, "Idempotency-Key %q 已用于另一张订单", key)
 	}
 	d, err := o.get(ctx, o.db.WithContext(ctx).Where("id = ?", k.OrderID), strconv.FormatUint(k.OrderID, 10))
 	return d, true, err

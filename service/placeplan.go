@@ -39,7 +39,7 @@ type batchData struct {
 // request for replay.
 func resolveOrders(batch []*placeReq, data batchData) error {
 	if len(data.ws) == 0 {
-		return conflict(CodeNoWarehouses, "还没有设置仓库")
+		return Conflict(CodeNoWarehouses, "还没有设置仓库")
 	}
 	bySKU := make(map[string]model.Product, len(data.products))
 	for _, p := range data.products {

@@ -178,7 +178,7 @@ func (p *Practice) read(ctx context.Context, userID string, n int) (src practice
 		}
 	}
 	if len(src.orders) == 0 {
-		return src, conflict(CodeNoPastOrders, "还没有可以练习的历史订单")
+		return src, Conflict(CodeNoPastOrders, "还没有可以练习的历史订单")
 	}
 	return src, p.readOrders(ctx, &src)
 }
@@ -450,7 +450,7 @@ func (p *Practice) End(ctx context.Context, userID string) (err error) {
 		return res.Error
 	}
 	if res.RowsAffected == 0 {
-		return conflict(CodeNotPractising, "%s 不在练习中", userID)
+		return Conflict(CodeNotPractising, "%s 不在练习中", userID)
 	}
 	return nil
 }

@@ -166,7 +166,7 @@ func (s *Stock) Count(ctx context.Context, warehouse, sku string, counted int64,
 		err = moveStock(tx, stockMove{WarehouseID: w.ID, ProductID: p.ID, Kind: model.MoveCount, OnHand: delta, ExpectOnHand: &cur.OnHand,
 			Actor: actor.Label(), Reason: "盘点", At: s.clock()})
 		if errors.Is(err, errStockRefused) {
-			return conflict(CodeStockChanged, "%s 在 %s 的库存在盘点期间有变动，请重新盘点", p.SKU, w.Code)
+			return Conflict(CodeStockChanged, "%s 在 %s 的库存在盘点期间有变动，请重新盘点", p.SKU, w.Code)
 		}
 		if err != nil {
 			return err

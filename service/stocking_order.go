@@ -74,7 +74,7 @@ func (s *Stocking) Place(ctx context.Context, b Buyer, in StockingOrder) (d Deta
 			return d, false, err
 		} else if !ok {
 			no := orderNoOf(db, *row.OrderID)
-			return d, false, &ConflictError{code: CodeStockingOrdered, Subject: no, Message: fmt.Sprintf("本期备货清单已下单：%s", no)}
+			return d, false, Conflict(CodeStockingOrdered, "本期备货清单已下单：%s", no).About(no, "")
 		}
 	}
 	d, created, err = s.orders.Create(ctx, NewOrder{Channel: ChannelMiniProgram, CustomerID: b.CustomerID, Lines: lines,
@@ -104,7 +104,7 @@ func (s *Stocking) Place(ctx context.Context, b Buyer, in StockingOrder) (d Deta
 		if cur.OrderID != nil {
 			no = orderNoOf(db, *cur.OrderID)
 		}
-		return d, false, &ConflictError{code: CodeStockingOrdered, Subject: no, Message: fmt.Sprintf("本期备货清单已下单：%s", no)}
+		return d, false, Conflict(CodeStockingOrdered, "本期备货清单已下单：%s", no).About(no, "")
 	}
 	return d, created, nil
 }

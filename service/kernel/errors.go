@@ -117,3 +117,33 @@ func WrapOp(err *error, op string) {
 func IsKind(err error) bool {
 	return errors.Is(err, ErrNotFound) || errors.Is(err, ErrConflict) || errors.Is(err, ErrForbidden) || errors.Is(err, ErrInvalid)
 }
+
+// ConflictError is a state conflict with a code and message. Subject,
+// State and Items carry what an edge needs to say it in its own words
+// (chat and the mini-program in Chinese) without reading Message.
+type ConflictError struct {
+	code    string
+	Message string
+	// Subject is the order, ticket or transfer refused ("SO…", "TK…", "#12").
+	Subject string
+	// State is the subject's state as people name it (a stage name, or a
+	// ticket or transfer status key).
+	State string
+	// Items lists related things (the transfers an order waits for).
+	Items []string
+}
+
+// Conflict refuses what the current state does not allow, with its code.
+func Conflict(code, format string, args ...any) *ConflictError {
+	return &ConflictError{code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// About records what the conflict is about, for the edges' wording.
+func (e *ConflictError) About(subject, state string, items ...string) *ConflictError {
+	e.Subject, e.State, e.Items = subject, state, items
+	return e
+}
+
+func (e *ConflictError) Error() string { return e.Message }
+func (e *ConflictError) Unwrap() error { return ErrConflict }
+func (e *ConflictError) Code() string  { return e.code }

@@ -35,3 +35,9 @@ func PageBounds(page, size int) (int, int) {
 	}
 	return page, size
 }
+
+// EscapeLike escapes s for a LIKE pattern (backslash the escape, as both
+// databases read it by default), so a typed "%" or "_" matches itself.
+func EscapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
