@@ -370,7 +370,9 @@ func (a *agent) takeCall(ctx context.Context, t task) {
 		atomic.AddInt64(&w.out.Refused, 1)
 		return
 	}
-	reply, err := w.ask(ctx, a.p.UserID, "确认", func(s string) bool { return strings.HasPrefix(s, "已下单") || strings.Contains(s, "草稿 #") })
+	reply, err := w.ask(ctx, a.p.UserID, "确认", func(s string) bool {
+		return strings.HasPrefix(s, "已下单") || strings.Contains(s, "草稿 #") || strings.Contains(s, "没有下单")
+	})
 	if err != nil {
 		return
 	}
