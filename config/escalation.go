@@ -71,14 +71,15 @@ type Escalation struct {
 // acknowledged within 17 minutes or its lead hears of it (its holder is
 // reminded at 10), and resolved within 4 hours or the director does (the
 // holder reminded at 3); a transfer arrives within 4 hours or the keeper
-// lead hears of it, then the supervisor. A holder is nudged at most every
-// half hour, and one person's pushes of a scan come as one message.
+// lead hears of it, then the supervisor. A person hears of work at risk
+// at most once an hour (one card listing it all), and one person's pushes
+// of a scan come as one message.
 func DefaultEscalation() Escalation {
 	return Escalation{
 		ScanEvery: Duration(30 * time.Second),
 		Cards:     true,
 		GroupOver: 1,
-		NudgeGap:  Duration(30 * time.Minute),
+		NudgeGap:  Duration(time.Hour),
 		Away:      Duration(90 * time.Minute),
 		TicketAck: []Level{{After: Duration(10 * time.Minute), Notify: []string{HolderToken}},
 			{After: Duration(17 * time.Minute), Notify: []string{LeadToken}}},

@@ -547,12 +547,12 @@ func (t *Tickets) transition(ctx context.Context, no string, actor Actor, click 
 				others = slices.DeleteFunc(others, func(u string) bool { return slices.Contains(m.To, u) })
 			}
 		}
-		// Someone taking a climb's own ticket (a stalled order, a late
-		// transfer, which resolves itself when the work moves) shows on the
-		// cards that can still change; nobody is interrupted by a line
-		// about it. Its resolution by hand is told.
-		climbTaken := (tk.Kind == model.TicketStalled || tk.Kind == model.TicketTransferOverdue) && tk.State == model.TicketAcknowledged
-		if len(others) > 0 && tell && !climbTaken {
+		// Someone taking a ticket — a problem, or a climb's own (a stalled
+		// order, a late transfer) — shows on the cards that can still
+		// change; nobody is interrupted by a line about it: the climb
+		// stops, and its resolution is told.
+		taken := tk.State == model.TicketAcknowledged
+		if len(others) > 0 && tell && !taken {
 			m := Message{To: others, Type: MsgTypeTicketChange, Key: fmt.Sprintf("tk:%d:%s", tk.ID, tk.State),
 				Body: TicketChange{TicketNo: tk.No, OrderNo: v.OrderNo, State: tk.State, By: actor.Name}}
 			if tk.OrderID != nil {

@@ -72,7 +72,7 @@ func simulate(ctx context.Context, cfg config.Config, args []string, stdout, std
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress bar")
 	fs.Float64Var(&o.stockingTake, "stocking-take", 0, "model the stocking lists: 20 more customers order in a busy window on the last day, half are sent a list the day before and take it with this probability (0–1; 0: not modelled; needs --days 2 or more)")
 	fs.StringVar(&o.carrier, "carrier", sim.CarrierSlot, "how parcels arrive: slot (in the delivery slot orderhub books, 签收 pushed by the carrier) or window (the older model: in the 3 h before the promise, recorded when the buyer taps 确认收货)")
-	fs.StringVar(&o.promise, "promise", sim.PromiseRule, "how customer service sets the promised time: proposed (orderhub's proposal, 交期=建议) or rule (18:00 the next day, the day after from 15:00)")
+	fs.StringVar(&o.promise, "promise", sim.PromiseProposed, "how customer service sets the promised time: proposed (takes orderhub's proposal, 交期=建议) or rule (their old rule of thumb: 18:00 the next day, the day after from 15:00)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

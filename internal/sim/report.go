@@ -73,6 +73,11 @@ type Figures struct {
 	TransferP90H             float64 `json:"transfer_p90_h"`
 	PlacedToShippedP50       float64 `json:"placed_to_shipped_p50_h"`
 	PlacedToShippedP90       float64 `json:"placed_to_shipped_p90_h"`
+	// PromiseLeadP50H, PromiseLeadP90H: hours from placing an order to
+	// the time promised for it — how far out promises were made (a padded
+	// promise is easy to keep; this shows whether they were).
+	PromiseLeadP50H float64 `json:"promise_lead_p50_h"`
+	PromiseLeadP90H float64 `json:"promise_lead_p90_h"`
 	// PushesByLevel counts people pushed by escalation level ("1", "2").
 	PushesByLevel map[string]int `json:"pushes_by_level"`
 	// AlarmsWithoutRecipient counts escalation levels that found nobody to
@@ -210,6 +215,13 @@ func Measure(ctx context.Context, db *gorm.DB, since, end time.Time, stages []co
 		f.NotLateRate = float64(f.NotLate) / float64(f.OnTimeBase)
 	}
 	f.PlacedToShippedP50, f.PlacedToShippedP90 = pct(toShip, 0.5), pct(toShip, 0.9)
+	var lead []float64
+	for _, o := range orders {
+		if o.PromisedAt != nil {
+			lead = append(lead, o.PromisedAt.Sub(o.CreatedAt).Hours())
+		}
+	}
+	f.PromiseLeadP50H, f.PromiseLeadP90H = math.Round(10*pct(lead, 0.5))/10, math.Round(10*pct(lead, 0.9))/10
 	for _, s := range stages {
 		if s.Key == "delivered" {
 			continue
@@ -586,6 +598,7 @@ func (r Report) Markdown(w io.Writer) {
 	row("已发货 shipped", fmt.Sprint(a.Shipped), fmt.Sprint(b.Shipped))
 	row("超 48 小时发货 shipped_late_48h", fmt.Sprintf("%d (%s)", a.ShippedLate48h, pctStr(a.ShippedLate48hRate)), fmt.Sprintf("%d (%s)", b.ShippedLate48h, pctStr(b.ShippedLate48hRate)))
 	row("下单→发货 p50 / p90", fmt.Sprintf("%.1f h / %.1f h", a.PlacedToShippedP50, a.PlacedToShippedP90), fmt.Sprintf("%.1f h / %.1f h", b.PlacedToShippedP50, b.PlacedToShippedP90))
+	row("下单→承诺交期 p50 / p90 promise lead", fmt.Sprintf("%.1f h / %.1f h", a.PromiseLeadP50H, a.PromiseLeadP90H), fmt.Sprintf("%.1f h / %.1f h", b.PromiseLeadP50H, b.PromiseLeadP90H))
 	row("未迟到 not_late_rate (≤ promised + 2 h)", fmt.Sprintf("%s (%d/%d)", pctStr(a.NotLateRate), a.NotLate, a.OnTimeBase), fmt.Sprintf("%s (%d/%d)", pctStr(b.NotLateRate), b.NotLate, b.OnTimeBase))
 	row("准时率 on_time_rate (promised ± 2 h)", fmt.Sprintf("%s (%d/%d)", pctStr(a.OnTimeRate), a.OnTimeDelivered, a.OnTimeBase), fmt.Sprintf("%s (%d/%d)", pctStr(b.OnTimeRate), b.OnTimeDelivered, b.OnTimeBase))
 	row("问题工单 problem tickets", fmt.Sprint(a.ProblemTickets), fmt.Sprint(b.ProblemTickets))
