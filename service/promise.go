@@ -70,8 +70,12 @@ type promiseStats struct {
 	transit map[string][]time.Duration
 	// fits[wh] are recent orders' (work after confirmation, transit).
 	fits map[uint64][][2]time.Duration
-	// shipped[wh] counts orders shipped in the window, for the pace.
-	shipped map[uint64]int
+	// shipped[wh] counts orders shipped in the window, for the pace, over
+	// the time since paceFrom[wh]: the first order placed in the window
+	// (a company that moved in a week ago has a week of pace, not the
+	// window's fourteen days with nothing in most of them).
+	shipped  map[uint64]int
+	paceFrom map[uint64]time.Time
 }
 
 // promiser proposes promised times for one Orders.
@@ -150,9 +154,9 @@ func (o *Orders) proposal(st *promiseStats, ord model.Order, region string, ahea
 		p.Work += d
 	}
 	// The queue in front, cleared at the pace the warehouse shipped at
-	// over the window.
+	// over the window (from its first order in it).
 	if n := st.shipped[ord.WarehouseID]; n >= minSamples {
-		hours := o.pipe.hours.Between(ord.WarehouseID, now.Add(-cfg.Window.D()), now)
+		hours := o.pipe.hours.Between(ord.WarehouseID, st.paceFrom[ord.WarehouseID], now)
 		if perHour := float64(n) / hours.Hours(); perHour > 0 {
 			if clear := time.Duration(float64(ahead) / perHour * float64(time.Hour)); clear > p.Work {
 				p.Work = clear
@@ -261,7 +265,7 @@ func (o *Orders) readStats(db *gorm.DB, now time.Time) (*promiseStats, error) {
 		return nil, err
 	}
 	st := &promiseStats{at: now, dwell: map[uint64]map[string][]time.Duration{0: {}}, transit: map[string][]time.Duration{},
-		fits: map[uint64][][2]time.Duration{}, shipped: map[uint64]int{}}
+		fits: map[uint64][][2]time.Duration{}, shipped: map[uint64]int{}, paceFrom: map[uint64]time.Time{}}
 	first, last := o.pipe.First().Key, o.pipe.Last().Key
 	confirm := ""
 	if next, ok := o.pipe.Next(first); ok {
@@ -274,6 +278,9 @@ func (o *Orders) readStats(db *gorm.DB, now time.Time) (*promiseStats, error) {
 		}
 		r0 := rows[i]
 		wh := r0.WarehouseID
+		if f, ok := st.paceFrom[wh]; !ok || r0.Placed.Before(f) {
+			st.paceFrom[wh] = r0.Placed
+		}
 		if st.dwell[wh] == nil {
 			st.dwell[wh] = map[string][]time.Duration{}
 		}

@@ -12,6 +12,7 @@ import (
 	"orderhub/model"
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/service/worktime"
 )
 
 // pastOrders writes n delivered orders of warehouse code wh for customer
@@ -129,6 +130,47 @@ func TestPromiseWithoutHistory(t *testing.T) {
 		// the table is 02:00 Fri; the first slot that day ends 10:00.
 		if want := time.Date(2026, 12, 4, 10, 0, 0, 0, loc); p.Measured || p.Work != 16*time.Hour || !p.At.Equal(want) {
 			t.Errorf("proposal %+v at %s, want SLAs and the table: %s", p, p.At.In(loc), want)
+		}
+	})
+}
+
+// TestPromiseQueuePaceCountsOnlyItsHistory: the queue in front is cleared
+// at the pace the warehouse shipped at since its first order in the
+// window — a company with ten working days of history does not have its
+// pace spread over the window's fourteen days (which made a replayed
+// day's promises weeks long).
+func TestPromiseQueuePaceCountsOnlyItsHistory(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		x, _ := hoursEnv(t, db, "2026-12-02 10:00") // a Wednesday
+		loc := x.cfg.Location()
+		now := x.clock.Now()
+		pastOrders(t, db, now, loc, "A", "C1", 10, 12*time.Hour)
+		var first model.Order
+		if err := db.Where("no LIKE ?", "SOHIST-A-%").Order("created_at").Take(&first).Error; err != nil {
+			t.Fatal(err)
+		}
+		const ahead = 30
+		var no string
+		for i := 0; i <= ahead; i++ {
+			no = x.order(t)
+		}
+		p, err := x.orders.Propose(context.Background(), no)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cal := worktime.New(x.cfg.WorkTime, loc)
+		var w model.Warehouse
+		if err := db.Where("code = ?", "A").Take(&w).Error; err != nil {
+			t.Fatal(err)
+		}
+		// 10 shipped over the working hours since the first of them was
+		// placed: 30 ahead take three times those hours.
+		want := 3 * cal.Between(w.Code, first.CreatedAt, now)
+		if p.Queue != ahead || (p.Work-want).Abs() > time.Minute {
+			t.Fatalf("queue %d, work %s; want %d ahead cleared in %s (ten orders' pace since the first was placed)", p.Queue, p.Work, ahead, want)
+		}
+		if whole := 3 * cal.Between(w.Code, now.Add(-x.cfg.Promise.Window.D()), now); p.Work >= whole {
+			t.Errorf("work %s: the pace was spread over the whole window (%s)", p.Work, whole)
 		}
 	})
 }
