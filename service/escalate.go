@@ -64,6 +64,9 @@ type ScanReport struct {
 	Stopped int // alarms whose wait ended (moved on, acknowledged)
 	Delays  int // orders found late: buyer told, coupon recorded
 	Handed  int // orders and tickets handed from a holder away to one at work
+	// Reoffered: problems not taken by the ack ladder's first level,
+	// offered to one more person at work.
+	Reoffered int
 }
 
 // Scan arms the waits that reached their first level, fires every level
@@ -76,6 +79,9 @@ func (e *Escalator) Scan(ctx context.Context) (_ ScanReport, err error) {
 	r.Handed = h
 	if err != nil {
 		return r, fmt.Errorf("escalation: handover: %w", err)
+	}
+	if r.Reoffered, err = e.Reoffer(ctx); err != nil {
+		return r, fmt.Errorf("escalation: reoffer: %w", err)
 	}
 	n, err := e.Arm(ctx)
 	r.Armed = n

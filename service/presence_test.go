@@ -271,3 +271,50 @@ func TestNewProblemIsOfferedToTwo(t *testing.T) {
 		}
 	})
 }
+
+// A problem nobody has taken when the ack ladder's first level comes due
+// is offered once more, to one more person at work, who may take it; a
+// later scan does not offer it again.
+func TestUntakenProblemIsOfferedOnceMore(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		x := newEscEnv(t, db, func(c *config.Config) { c.Escalation.Away = config.Duration(90 * time.Minute) })
+		ctx := context.Background()
+		for _, u := range []string{"cs2", "cs3"} {
+			must(x.catalog.CreateStaff(ctx, service.StaffInput{UserID: u, Name: "客服" + u, Roles: []string{"customer_service"}}))
+		}
+		now := x.clock.Now()
+		for _, u := range []string{"cs", "cs2", "cs3"} {
+			seen(t, db, u, now.Add(-10*time.Minute))
+		}
+		x.clock.Add(3 * time.Second)
+		no := x.order(t)
+		tk := must(x.tickets.Open(ctx, service.NewTicket{OrderNo: no, Kind: model.TicketCustomerProblem, Description: "少了一盒",
+			Actor: service.Actor{Kind: service.ActorCustomer, CustomerID: must(x.orders.Get(ctx, no)).Order.CustomerID, Name: "买家"}}))
+		if r := x.scan(t); r.Reoffered != 0 {
+			t.Fatalf("offered again at once: %d", r.Reoffered)
+		}
+		x.clock.Add(11 * time.Minute)
+		if r := x.scan(t); r.Reoffered != 1 {
+			t.Fatalf("after 11 minutes untaken: reoffered %d, want 1", r.Reoffered)
+		}
+		var row model.Outbox
+		if err := db.Where("`key` = ?", fmt.Sprintf("tkoffer:%d", tk.ID)).Take(&row).Error; err != nil {
+			t.Fatal(err)
+		}
+		var first model.Outbox
+		if err := db.Where("`key` = ?", fmt.Sprintf("tknew:%d", tk.ID)).Take(&first).Error; err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(first.ToUser, row.ToUser) || strings.Contains(row.ToUser, "|") {
+			t.Fatalf("offered again to %q, want one person not among %q", row.ToUser, first.ToUser)
+		}
+		x.clock.Add(time.Minute)
+		if r := x.scan(t); r.Reoffered != 0 {
+			t.Errorf("offered a third time: %d", r.Reoffered)
+		}
+		third := must(x.catalog.Staff(ctx, row.ToUser))
+		if _, err := x.tickets.Ack(ctx, tk.No, service.Actor{Kind: service.ActorStaff, ID: third.UserID, StaffID: third.ID, Name: third.Name}, nil); err != nil {
+			t.Fatalf("the one offered it later may take it: %v", err)
+		}
+	})
+}

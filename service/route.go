@@ -1,6 +1,9 @@
 package service
 
 import (
+	"slices"
+	"time"
+
 	"gorm.io/gorm"
 
 	"orderhub/model"
@@ -66,6 +69,77 @@ func leastBusy(tx *gorm.DB, staff []model.Staff) (*model.Staff, error) {
 	best := staff[0]
 	for _, st := range staff[1:] {
 		if load[st.ID] < load[best.ID] {
+			best = st
+		}
+	}
+	return &best, nil
+}
+
+// offerable is who a problem on ord may also be offered to, so that one
+// of two (or three) free people takes it: of the people at work now (seen
+// within escalation.away) who hold the role that holds the order near its
+// warehouse, or customer service — a buyer's problem (customer true):
+// customer service only — the one with the least open work (tickets and
+// orders in hand), other than those skip names; nil when nobody fits
+// (the night, or presence off, as it is with escalation off).
+func (p *Pipeline) offerable(tx *gorm.DB, ord model.Order, customer bool, skip func(model.Staff) bool, now time.Time) (*model.Staff, error) {
+	if p.away <= 0 {
+		return nil, nil
+	}
+	seen, err := p.lastSeen(tx, now)
+	if err != nil {
+		return nil, err
+	}
+	roles := []string{p.holderRole(ord.Stage), p.aftercare()}
+	if customer {
+		roles = roles[1:]
+	}
+	var cands []model.Staff
+	for _, role := range roles {
+		staff, err := holdersNear(tx, role, ord.WarehouseID)
+		if err != nil {
+			return nil, err
+		}
+		for _, st := range staff {
+			if skip(st) || !present(seen, st.UserID, now, p.away) || slices.ContainsFunc(cands, func(c model.Staff) bool { return c.ID == st.ID }) {
+				continue
+			}
+			cands = append(cands, st)
+		}
+	}
+	if len(cands) == 0 {
+		return nil, nil
+	}
+	return leastLoaded(tx, cands, []string{p.Last().Key, StageCancelled, StageShipped})
+}
+
+// leastLoaded picks, of staff, the one with the least open work: open
+// tickets assigned plus orders held in a stage not in closed (ties: the
+// first).
+func leastLoaded(tx *gorm.DB, staff []model.Staff, closed []string) (*model.Staff, error) {
+	orders, err := openOrdersHeld(tx, staff, closed)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]uint64, len(staff))
+	for i, st := range staff {
+		ids[i] = st.ID
+	}
+	var rows []struct {
+		AssigneeStaffID uint64
+		N               int64
+	}
+	if err := tx.Model(&model.Ticket{}).Select("assignee_staff_id, COUNT(*) AS n").
+		Where("assignee_staff_id IN ? AND state IN ?", ids, []string{model.TicketOpen, model.TicketAcknowledged}).
+		Group("assignee_staff_id").Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		orders[r.AssigneeStaffID] += r.N
+	}
+	best := staff[0]
+	for _, st := range staff[1:] {
+		if orders[st.ID] < orders[best.ID] {
 			best = st
 		}
 	}

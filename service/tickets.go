@@ -214,91 +214,39 @@ func (t *Tickets) assignee(tx *gorm.DB, ord model.Order, reporter Actor) (*model
 // backup is the second person a new problem is offered to beside its
 // assignee, so that whichever of two is free takes it: the first 收到
 // takes the ticket, and the other's 收到 is answered that it was taken
-// (nobody is interrupted to say so). Of the people at work now (seen
-// within escalation.away) who hold the role that holds the order near its
-// warehouse, or customer service (a buyer's problem: customer service
-// only), it is the one with the least open work — tickets and orders in
-// hand — never the assignee or the one reporting it; nil when nobody fits
-// (the night, or presence off with escalation).
+// (nobody is interrupted to say so). See offerable; never the assignee or
+// the one reporting it; nil when nobody fits.
 func (t *Tickets) backup(tx *gorm.DB, ord model.Order, assignee *model.Staff, reporter Actor, now time.Time) (*model.Staff, error) {
-	if t.pipe.away <= 0 {
-		return nil, nil
-	}
-	seen, err := t.pipe.lastSeen(tx, now)
-	if err != nil {
-		return nil, err
-	}
-	roles := []string{t.pipe.holderRole(ord.Stage), t.pipe.aftercare()}
-	if reporter.Kind == ActorCustomer {
-		roles = roles[1:]
-	}
-	var cands []model.Staff
-	for _, role := range roles {
-		staff, err := holdersNear(tx, role, ord.WarehouseID)
-		if err != nil {
-			return nil, err
-		}
-		for _, st := range staff {
-			if st.ID == assignee.ID || (reporter.Kind == ActorStaff && reporter.ID == st.UserID) ||
-				!present(seen, st.UserID, now, t.pipe.away) || slices.ContainsFunc(cands, func(c model.Staff) bool { return c.ID == st.ID }) {
-				continue
-			}
-			cands = append(cands, st)
-		}
-	}
-	if len(cands) == 0 {
-		return nil, nil
-	}
-	return leastLoaded(tx, cands, []string{t.pipe.Last().Key, StageCancelled, StageShipped})
-}
-
-// leastLoaded picks, of staff, the one with the least open work: open
-// tickets assigned plus orders held in a stage not in closed (ties: the
-// first).
-func leastLoaded(tx *gorm.DB, staff []model.Staff, closed []string) (*model.Staff, error) {
-	orders, err := openOrdersHeld(tx, staff, closed)
-	if err != nil {
-		return nil, err
-	}
-	ids := make([]uint64, len(staff))
-	for i, st := range staff {
-		ids[i] = st.ID
-	}
-	var rows []struct {
-		AssigneeStaffID uint64
-		N               int64
-	}
-	if err := tx.Model(&model.Ticket{}).Select("assignee_staff_id, COUNT(*) AS n").
-		Where("assignee_staff_id IN ? AND state IN ?", ids, []string{model.TicketOpen, model.TicketAcknowledged}).
-		Group("assignee_staff_id").Scan(&rows).Error; err != nil {
-		return nil, err
-	}
-	for _, r := range rows {
-		orders[r.AssigneeStaffID] += r.N
-	}
-	best := staff[0]
-	for _, st := range staff[1:] {
-		if orders[st.ID] < orders[best.ID] {
-			best = st
-		}
-	}
-	return &best, nil
+	return t.pipe.offerable(tx, ord, reporter.Kind == ActorCustomer, func(st model.Staff) bool {
+		return st.ID == assignee.ID || (reporter.Kind == ActorStaff && reporter.ID == st.UserID)
+	}, now)
 }
 
 // newTicketKey is the outbox key of a ticket's opening push: one per
-// ticket, and the record of whom it was offered to (offeredTo).
+// ticket, and with reofferKey the record of whom it was offered to
+// (offeredTo).
 func newTicketKey(id uint64) string { return fmt.Sprintf("tknew:%d", id) }
 
-// offeredTo lists the people a ticket's opening push went to.
+// reofferKey is the outbox key of the one later offer of a ticket not
+// taken in time (Escalator.Reoffer).
+func reofferKey(id uint64) string { return fmt.Sprintf("tkoffer:%d", id) }
+
+// offeredTo lists the people a ticket was offered to: its opening push
+// and its later offer.
 func offeredTo(tx *gorm.DB, ticketID uint64) ([]string, error) {
 	var rows []string
-	if err := tx.Model(&model.Outbox{}).Where("`key` = ?", newTicketKey(ticketID)).Pluck("to_user", &rows).Error; err != nil {
+	if err := tx.Model(&model.Outbox{}).Where("`key` IN ?", []string{newTicketKey(ticketID), reofferKey(ticketID)}).Pluck("to_user", &rows).Error; err != nil {
 		return nil, err
 	}
-	if len(rows) == 0 {
-		return nil, nil
+	var out []string
+	for _, r := range rows {
+		for _, u := range strings.Split(r, "|") {
+			if u != "" && !slices.Contains(out, u) {
+				out = append(out, u)
+			}
+		}
 	}
-	return strings.Split(rows[0], "|"), nil
+	return out, nil
 }
 
 // TicketFilter selects tickets.
