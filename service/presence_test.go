@@ -318,3 +318,47 @@ func TestUntakenProblemIsOfferedOnceMore(t *testing.T) {
 		}
 	})
 }
+
+// Of the people a problem may be offered to, those seen in the last half
+// hour are asked before one last seen an hour ago (who may be at lunch),
+// even when the latter has less work in hand.
+func TestOfferGoesToWhoWasSeenLately(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		x := newEscEnv(t, db, func(c *config.Config) { c.Escalation.Away = config.Duration(90 * time.Minute) })
+		ctx := context.Background()
+		for _, u := range []string{"cs2", "cs3"} {
+			must(x.catalog.CreateStaff(ctx, service.StaffInput{UserID: u, Name: "客服" + u, Roles: []string{"customer_service"}}))
+		}
+		now := x.clock.Now()
+		seen(t, db, "cs", now.Add(-5*time.Minute))
+		seen(t, db, "cs2", now.Add(-5*time.Minute))
+		seen(t, db, "cs3", now.Add(-60*time.Minute))
+		x.clock.Add(3 * time.Second)
+		buyer := func(no string) service.Actor {
+			return service.Actor{Kind: service.ActorCustomer, CustomerID: must(x.orders.Get(ctx, no)).Order.CustomerID, Name: "买家"}
+		}
+		// Give cs2 more work in hand than cs3.
+		for i := 0; i < 2; i++ {
+			no := x.order(t)
+			tk := must(x.tickets.Open(ctx, service.NewTicket{OrderNo: no, Kind: model.TicketCustomerProblem, Description: "少了", Actor: buyer(no)}))
+			if err := db.Model(&model.Ticket{}).Where("id = ?", tk.ID).Update("assignee_staff_id", must(x.catalog.Staff(ctx, "cs2")).ID).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		// The order is cs's, so cs is its assignee; of cs2 (two tickets,
+		// seen five minutes ago) and cs3 (none, seen an hour ago) the
+		// offer goes to cs2.
+		no := x.order(t)
+		if err := db.Model(&model.Order{}).Where("no = ?", no).Update("owner_staff_id", must(x.catalog.Staff(ctx, "cs")).ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		tk := must(x.tickets.Open(ctx, service.NewTicket{OrderNo: no, Kind: model.TicketCustomerProblem, Description: "破了", Actor: buyer(no)}))
+		var row model.Outbox
+		if err := db.Where("`key` = ?", fmt.Sprintf("tknew:%d", tk.ID)).Take(&row).Error; err != nil {
+			t.Fatal(err)
+		}
+		if to := strings.Split(row.ToUser, "|"); len(to) != 2 || to[0] != "cs" || to[1] != "cs2" {
+			t.Fatalf("offered to %v, want cs (its assignee) and cs2 (seen five minutes ago), not cs3 (an hour ago)", to)
+		}
+	})
+}

@@ -80,7 +80,8 @@ func leastBusy(tx *gorm.DB, staff []model.Staff) (*model.Staff, error) {
 // within escalation.away) who hold the role that holds the order near its
 // warehouse, or customer service — a buyer's problem (customer true):
 // customer service only — the one with the least open work (tickets and
-// orders in hand), other than those skip names; nil when nobody fits
+// orders in hand) among those seen most recently, other than those skip
+// names; nil when nobody fits
 // (the night, or presence off, as it is with escalation off).
 func (p *Pipeline) offerable(tx *gorm.DB, ord model.Order, customer bool, skip func(model.Staff) bool, now time.Time) (*model.Staff, error) {
 	if p.away <= 0 {
@@ -94,23 +95,33 @@ func (p *Pipeline) offerable(tx *gorm.DB, ord model.Order, customer bool, skip f
 	if customer {
 		roles = roles[1:]
 	}
-	var cands []model.Staff
+	var staff []model.Staff
 	for _, role := range roles {
-		staff, err := holdersNear(tx, role, ord.WarehouseID)
+		holders, err := holdersNear(tx, role, ord.WarehouseID)
 		if err != nil {
 			return nil, err
 		}
-		for _, st := range staff {
-			if skip(st) || !present(seen, st.UserID, now, p.away) || slices.ContainsFunc(cands, func(c model.Staff) bool { return c.ID == st.ID }) {
-				continue
+		for _, st := range holders {
+			if !skip(st) && !slices.ContainsFunc(staff, func(c model.Staff) bool { return c.ID == st.ID }) {
+				staff = append(staff, st)
 			}
-			cands = append(cands, st)
 		}
 	}
-	if len(cands) == 0 {
-		return nil, nil
+	// Someone seen in the last third of away (30 minutes by default) is
+	// likelier to be at their phone than one last seen an hour ago, who
+	// may be at lunch: they are asked first.
+	for _, within := range []time.Duration{p.away / 3, p.away} {
+		var cands []model.Staff
+		for _, st := range staff {
+			if present(seen, st.UserID, now, within) {
+				cands = append(cands, st)
+			}
+		}
+		if len(cands) > 0 {
+			return leastLoaded(tx, cands, []string{p.Last().Key, StageCancelled, StageShipped})
+		}
 	}
-	return leastLoaded(tx, cands, []string{p.Last().Key, StageCancelled, StageShipped})
+	return nil, nil
 }
 
 // leastLoaded picks, of staff, the one with the least open work: open
