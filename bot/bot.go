@@ -14,6 +14,7 @@ import (
 	"orderhub/internal/textesc"
 	"orderhub/model"
 	"orderhub/service"
+	"orderhub/service/catalog"
 )
 
 // MediaSource downloads WeCom media by id (media/get).
@@ -23,7 +24,7 @@ type MediaSource interface {
 
 // Deps is what the bot needs.
 type Deps struct {
-	Catalog   *service.Catalog
+	Catalog   *catalog.Catalog
 	Stock     *service.Stock
 	Orders    *service.Orders
 	Transfers *service.Transfers

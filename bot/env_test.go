@@ -27,6 +27,7 @@ import (
 	"orderhub/model"
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/service/catalog"
 	"orderhub/web"
 )
 
@@ -96,11 +97,11 @@ func newEnvOCR(t testing.TB, db *gorm.DB, instances int, ocr service.OCR) *env {
 	pipe := service.NewPipeline(cfg)
 	metrics := service.NewMetrics(prometheus.NewRegistry())
 	locker := redislock.New(rdb, prefix, time.Second, time.Second, log)
-	catalog := service.NewCatalog(db, cfg.Roles)
+	cat := catalog.NewCatalog(db, cfg.Roles)
 	stock := service.NewStock(db, e.clock.Now)
 	e.orders = service.NewOrders(db, locker, pipe, e.clock.Now, cfg.Location(), log, metrics)
 	e.trans = service.NewTransfers(db, pipe, e.clock.Now)
-	if _, err := demo.NewCompany(db, catalog, stock, e.orders, e.clock.Now).Seed(context.Background()); err != nil {
+	if _, err := demo.NewCompany(db, cat, stock, e.orders, e.clock.Now).Seed(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	tickets := service.NewTickets(db, pipe, e.clock.Now, cfg.Location(), cfg.Roles)
@@ -113,7 +114,7 @@ func newEnvOCR(t testing.TB, db *gorm.DB, instances int, ocr service.OCR) *env {
 		ob := service.NewOutbox(db, wc, e.clock.Now, log, prometheus.NewRegistry(), service.OutboxOptions{
 			Poll: time.Second, BackoffBase: time.Second, BackoffMax: 8 * time.Second, MaxAttempts: 30, Lease: time.Minute, Batch: 16})
 		inbox := service.NewInbox(db, e.clock.Now)
-		b := bot.New(bot.Deps{Catalog: catalog, Stock: stock, Orders: e.orders, Transfers: e.trans, Tickets: tickets,
+		b := bot.New(bot.Deps{Catalog: cat, Stock: stock, Orders: e.orders, Transfers: e.trans, Tickets: tickets,
 			Todos: service.NewTodos(db, pipe, tickets, e.trans), Inbox: inbox, Media: wc, OCR: e.ocr,
 			Intakes: e.intakes, Links: e.links, Redis: rdb, Prefix: prefix,
 			DataDir: dataDir, Location: cfg.Location(), Log: log, Clock: e.clock.Now})

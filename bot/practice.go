@@ -11,6 +11,7 @@ import (
 	"orderhub/internal/textesc"
 	"orderhub/model"
 	"orderhub/service"
+	"orderhub/service/catalog"
 )
 
 // Practice is practice mode (练习) as a bot sees it. The real bot's one
@@ -142,7 +143,7 @@ func (b *Bot) practiceDelete(ctx context.Context, m model.Inbound, actor service
 	userID := strings.TrimSpace(who)
 	name := userID
 	st, err := b.d.Catalog.FindStaff(ctx, who)
-	var amb *service.AmbiguousStaffError
+	var amb *catalog.AmbiguousStaffError
 	switch {
 	case errors.As(err, &amb):
 		return b.answer(ctx, m, fmt.Sprintf("有 %d 位员工叫「%s」（账号：%s），请用账号说是哪一位，例如：删除练习 %s。",

@@ -18,6 +18,7 @@ import (
 	"orderhub/config"
 	"orderhub/internal/apitime"
 	"orderhub/service"
+	"orderhub/service/catalog"
 )
 
 // MaxBody caps a buyer's request body. The largest legitimate one, an
@@ -32,7 +33,7 @@ type Coder interface {
 // Deps is what the buyers' API needs.
 type Deps struct {
 	Buyers   *service.Buyers
-	Catalog  *service.Catalog
+	Catalog  *catalog.Catalog
 	Orders   *service.Orders
 	Tracking *service.Tracking
 	Tickets  *service.Tickets

@@ -27,6 +27,7 @@ import (
 	"orderhub/miniprogram"
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/service/catalog"
 	"orderhub/service/insight"
 	"orderhub/web"
 )
@@ -151,7 +152,7 @@ type harness struct {
 	handler  http.Handler
 	orders   *service.Orders
 	stock    *service.Stock
-	catalog  *service.Catalog
+	catalog  *catalog.Catalog
 	tracking *service.Tracking
 	tickets  *service.Tickets
 	links    *service.LinkRequests
@@ -205,7 +206,7 @@ func newHarness(t *testing.T, db *gorm.DB, o harnessOpts) *harness {
 	reg := prometheus.NewRegistry()
 	pipe := service.NewPipeline(cfg)
 	locker := redislock.New(rdb, prefix, time.Second, time.Second, log)
-	h.catalog = service.NewCatalog(db, cfg.Roles)
+	h.catalog = catalog.NewCatalog(db, cfg.Roles)
 	h.stock = service.NewStock(db, clock.Now)
 	h.orders = service.NewOrders(db, locker, pipe, clock.Now, cfg.Location(), log, service.NewMetrics(reg))
 	h.tracking = service.NewTracking("test-secret-0123456789abcdef0123456789", h.orders)
@@ -250,11 +251,11 @@ func newHarness(t *testing.T, db *gorm.DB, o harnessOpts) *harness {
 // a customer company C001, products with stock.
 func (h *harness) world() {
 	ctx := context.Background()
-	for _, w := range []service.WarehouseInput{{Code: "SH", Name: "上海仓", Priority: 20}, {Code: "SZ", Name: "苏州仓", Priority: 10}} {
+	for _, w := range []catalog.WarehouseInput{{Code: "SH", Name: "上海仓", Priority: 20}, {Code: "SZ", Name: "苏州仓", Priority: 10}} {
 		must(h.catalog.CreateWarehouse(ctx, w))
 	}
-	must(h.catalog.CreateCustomer(ctx, service.CustomerInput{Code: "C001", Name: "宏达机电", Region: "上海", Address: "上海市嘉定区安亭镇"}))
-	for _, s := range []service.StaffInput{
+	must(h.catalog.CreateCustomer(ctx, catalog.CustomerInput{Code: "C001", Name: "宏达机电", Region: "上海", Address: "上海市嘉定区安亭镇"}))
+	for _, s := range []catalog.StaffInput{
 		{UserID: "cs", Name: "孙丽", Phone: "13800000007", Roles: []string{"customer_service"}},
 		{UserID: "keeper", Name: "王建国", Phone: "13800000001", Roles: []string{"keeper"}, Warehouse: "SH"},
 		{UserID: "picker", Name: "陈配货", Phone: "13800000002", Roles: []string{"picker"}, Warehouse: "SH"},
@@ -263,7 +264,7 @@ func (h *harness) world() {
 	} {
 		must(h.catalog.CreateStaff(ctx, s))
 	}
-	for _, p := range []service.ProductInput{
+	for _, p := range []catalog.ProductInput{
 		{SKU: "BOLT-M8-30", Name: "六角螺栓", Spec: "M8×30 8.8级", Unit: "盒", PriceFen: 4500},
 		{SKU: "NUT-M8", Name: "六角螺母", Spec: "M8", Unit: "盒", PriceFen: 2600},
 		{SKU: "FM-SS-80", Name: "不锈钢过滤网", Spec: "80目", Unit: "卷", PriceFen: 86000},
@@ -448,6 +449,6 @@ func must[T any](v T, err error) T {
 
 func q(s string) string { return url.QueryEscape(s) }
 
-func serviceCustomer() service.CustomerInput {
-	return service.CustomerInput{Code: "C002", Name: "华东精工五金有限公司", Contact: "张经理", Region: "上海", Address: "上海市松江区九亭镇"}
+func serviceCustomer() catalog.CustomerInput {
+	return catalog.CustomerInput{Code: "C002", Name: "华东精工五金有限公司", Contact: "张经理", Region: "上海", Address: "上海市松江区九亭镇"}
 }

@@ -12,6 +12,7 @@ import (
 	"orderhub/model"
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/service/catalog"
 )
 
 // dispatch runs the outbox once and returns how many rows it claimed.
@@ -279,7 +280,7 @@ func TestDemoNotifierLogs(t *testing.T) {
 func TestProblems(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		h := newHarness(t, db, harnessOpts{})
-		must(h.catalog.CreateStaff(context.Background(), service.StaffInput{UserID: "cslead", Name: "钱主管", Phone: "13900000000", Roles: []string{"cs_lead"}}))
+		must(h.catalog.CreateStaff(context.Background(), catalog.StaffInput{UserID: "cslead", Name: "钱主管", Phone: "13900000000", Roles: []string{"cs_lead"}}))
 		zhang, li := h.login("dev:zhang"), h.login("dev:li")
 		no := h.order(zhang, "z", `[{"sku":"NUT-M8","qty":2}]`)
 		path := "/api/mp/v1/orders/" + no + "/problems"

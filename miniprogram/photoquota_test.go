@@ -12,6 +12,7 @@ import (
 
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/service/catalog"
 )
 
 // TestPhotoQuota: a buyer's problem photos are bounded across all their
@@ -24,7 +25,7 @@ func TestPhotoQuota(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		q := service.PhotoQuota{Count: 4, Bytes: 3 << 20, Window: time.Hour}
 		h := newHarness(t, db, harnessOpts{writeLimit: 1000, photoQuota: q})
-		must(h.catalog.CreateStaff(context.Background(), service.StaffInput{UserID: "cslead", Name: "钱主管", Phone: "13900000000", Roles: []string{"cs_lead"}}))
+		must(h.catalog.CreateStaff(context.Background(), catalog.StaffInput{UserID: "cslead", Name: "钱主管", Phone: "13900000000", Roles: []string{"cs_lead"}}))
 		zhang, li := h.login("dev:zhang"), h.login("dev:li")
 		problem := func(tok, key string) string {
 			no := h.order(tok, key, `[{"sku":"NUT-M8","qty":1}]`)

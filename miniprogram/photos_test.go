@@ -16,7 +16,7 @@ import (
 	"gorm.io/gorm"
 
 	"orderhub/model/modeltest"
-	"orderhub/service"
+	"orderhub/service/catalog"
 )
 
 func pngBytes(t *testing.T) []byte {
@@ -52,7 +52,7 @@ func (h *harness) upload(path, token, field string, data []byte) resp {
 func TestProblemPhotos(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		h := newHarness(t, db, harnessOpts{writeLimit: 100})
-		must(h.catalog.CreateStaff(context.Background(), service.StaffInput{UserID: "cslead", Name: "钱主管", Phone: "13900000000", Roles: []string{"cs_lead"}}))
+		must(h.catalog.CreateStaff(context.Background(), catalog.StaffInput{UserID: "cslead", Name: "钱主管", Phone: "13900000000", Roles: []string{"cs_lead"}}))
 		zhang, li := h.login("dev:zhang"), h.login("dev:li")
 		no := h.order(zhang, "z", `[{"sku":"NUT-M8","qty":2}]`)
 		liNo := h.order(li, "l", `[{"sku":"NUT-M8","qty":1}]`)

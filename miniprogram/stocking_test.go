@@ -12,6 +12,7 @@ import (
 	"orderhub/model"
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/service/catalog"
 )
 
 // stockingHistory gives C001 a busy window on the 22nd: an order in each
@@ -52,7 +53,7 @@ func TestStockingListEndpoints(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		h := newHarness(t, db, harnessOpts{})
 		h.stockingHistory()
-		must(h.catalog.CreateCustomer(context.Background(), service.CustomerInput{Code: "C002", Name: "新客户", Address: "苏州"}))
+		must(h.catalog.CreateCustomer(context.Background(), catalog.CustomerInput{Code: "C002", Name: "新客户", Address: "苏州"}))
 		tok := h.login("dev:zhang")
 		other := h.login("dev:li")
 		admin := func(method, path, body string) resp { return h.do(method, path, adminToken, body) }

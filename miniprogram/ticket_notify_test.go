@@ -12,6 +12,7 @@ import (
 	"orderhub/model"
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/service/catalog"
 )
 
 // TestTicketUpdatesTellTheReporter: a buyer who reported a problem and
@@ -24,7 +25,7 @@ func TestTicketUpdatesTellTheReporter(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		h := newHarness(t, db, harnessOpts{wechat: true})
 		ctx := context.Background()
-		must(h.catalog.CreateStaff(ctx, service.StaffInput{UserID: "cslead", Name: "钱主管", Phone: "13900000000", Roles: []string{"cs_lead"}}))
+		must(h.catalog.CreateStaff(ctx, catalog.StaffInput{UserID: "cslead", Name: "钱主管", Phone: "13900000000", Roles: []string{"cs_lead"}}))
 		alice, bob := h.login("good-alice"), h.login("good-bob")
 		for _, openid := range []string{"o-alice", "o-bob"} {
 			if r := h.do("POST", "/api/v1/buyers/"+openid+"/link", adminToken, `{"customer":"C001"}`); r.code != 200 {

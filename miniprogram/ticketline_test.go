@@ -10,6 +10,7 @@ import (
 
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/service/catalog"
 )
 
 // TestProblemStepsReachTheBuyer: a problem the buyer reported shows in
@@ -20,7 +21,7 @@ func TestProblemStepsReachTheBuyer(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		h := newHarness(t, db, harnessOpts{})
 		ctx := context.Background()
-		must(h.catalog.CreateStaff(ctx, service.StaffInput{UserID: "cslead", Name: "钱主管", Phone: "13900000000", Roles: []string{"cs_lead"}}))
+		must(h.catalog.CreateStaff(ctx, catalog.StaffInput{UserID: "cslead", Name: "钱主管", Phone: "13900000000", Roles: []string{"cs_lead"}}))
 		zhang := h.login("dev:zhang")
 		no := h.order(zhang, "z", `[{"sku":"NUT-M8","qty":2}]`)
 		path := "/api/mp/v1/orders/" + no + "/problems"

@@ -17,6 +17,7 @@ import (
 	"orderhub/internal/testtool"
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/service/catalog"
 )
 
 // TestTrackingPageETag: the page carries an ETag of what it shows; asked
@@ -88,7 +89,7 @@ func TestTrackingPageShowsProblemStepsLive(t *testing.T) {
 	tok := h.login("dev:zhang")
 	no := h.order(tok, "k", `[{"sku":"NUT-M8","qty":2}]`)
 	h.advance(no, "confirmed")
-	must(h.catalog.CreateStaff(ctx, service.StaffInput{UserID: "cslead", Name: "钱主管", Roles: []string{"cs_lead"}}))
+	must(h.catalog.CreateStaff(ctx, catalog.StaffInput{UserID: "cslead", Name: "钱主管", Roles: []string{"cs_lead"}}))
 	cs := service.Actor{Kind: service.ActorStaff, ID: "cslead", Name: "钱主管", Roles: []string{"cs_lead"}}
 	var tk string
 	var mu sync.Mutex

@@ -16,6 +16,7 @@ import (
 	"orderhub/model"
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/service/catalog"
 	"orderhub/service/movein"
 	"orderhub/service/servicetest"
 )
@@ -156,7 +157,7 @@ func TestBuyerCacheInvalidation(t *testing.T) {
 	}{
 		{"customer edit", func(t *testing.T, c *cachedBuyers) {
 			contact := "新联系人"
-			if _, err := c.catalog.UpdateCustomer(context.Background(), "C1", service.CustomerPatch{Contact: &contact}); err != nil {
+			if _, err := c.catalog.UpdateCustomer(context.Background(), "C1", catalog.CustomerPatch{Contact: &contact}); err != nil {
 				t.Fatal(err)
 			}
 		}, func(b service.Buyer) bool { return b.Customer.Contact == "新联系人" }},
@@ -323,7 +324,7 @@ func TestBuyerCacheRedisDown(t *testing.T) {
 					}
 				}
 				contact := "停机联系人"
-				if _, err := e.catalog.UpdateCustomer(ctx, "C2", service.CustomerPatch{Contact: &contact}); err != nil {
+				if _, err := e.catalog.UpdateCustomer(ctx, "C2", catalog.CustomerPatch{Contact: &contact}); err != nil {
 					t.Fatal(err)
 				}
 				if _, err := buyers.ByID(ctx, b.ID+1000); service.ErrorCode(err) != "buyer_not_found" {

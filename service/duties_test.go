@@ -14,6 +14,7 @@ import (
 	"orderhub/internal/testclock"
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/service/catalog"
 )
 
 // renameRole renames a role everywhere the config names it.
@@ -91,17 +92,17 @@ func TestRenamedKeeperStillHoldsTransfers(t *testing.T) {
 		clock := testclock.New(time.Date(2026, 11, 24, 1, 30, 0, 0, time.UTC))
 		pipe := service.NewPipeline(cfg)
 		log := modeltest.Log()
-		catalog := service.NewCatalog(db, cfg.Roles)
+		cat := catalog.NewCatalog(db, cfg.Roles)
 		stock := service.NewStock(db, clock.Now)
 		orders := service.NewOrders(db, redislock.New(rdb, prefix, time.Second, time.Second, log), pipe, clock.Now, cfg.Location(), log, service.NewMetrics(prometheus.NewRegistry()))
 		transfers := service.NewTransfers(db, pipe, clock.Now)
-		for _, w := range []service.WarehouseInput{{Code: "A", Name: "上海仓", Region: "上海", Priority: 30}, {Code: "B", Name: "苏州仓", Region: "苏州", Priority: 20}} {
-			must(catalog.CreateWarehouse(ctx, w))
+		for _, w := range []catalog.WarehouseInput{{Code: "A", Name: "上海仓", Region: "上海", Priority: 30}, {Code: "B", Name: "苏州仓", Region: "苏州", Priority: 20}} {
+			must(cat.CreateWarehouse(ctx, w))
 		}
-		must(catalog.CreateCustomer(ctx, service.CustomerInput{Code: "C1", Name: "宏达机电", Region: "上海", Address: "上海市嘉定区安亭镇"}))
-		must(catalog.CreateStaff(ctx, service.StaffInput{UserID: "keeperB", Name: "李仓管", Roles: []string{"warehouse_keeper"}, Warehouse: "B"}))
-		must(catalog.CreateStaff(ctx, service.StaffInput{UserID: "picker", Name: "陈配货", Roles: []string{"picker"}, Warehouse: "B"}))
-		must(catalog.CreateProduct(ctx, service.ProductInput{SKU: "NUT-M8", Name: "六角螺母", Spec: "M8", Unit: "盒", PriceFen: 2600}))
+		must(cat.CreateCustomer(ctx, catalog.CustomerInput{Code: "C1", Name: "宏达机电", Region: "上海", Address: "上海市嘉定区安亭镇"}))
+		must(cat.CreateStaff(ctx, catalog.StaffInput{UserID: "keeperB", Name: "李仓管", Roles: []string{"warehouse_keeper"}, Warehouse: "B"}))
+		must(cat.CreateStaff(ctx, catalog.StaffInput{UserID: "picker", Name: "陈配货", Roles: []string{"picker"}, Warehouse: "B"}))
+		must(cat.CreateProduct(ctx, catalog.ProductInput{SKU: "NUT-M8", Name: "六角螺母", Spec: "M8", Unit: "盒", PriceFen: 2600}))
 		must(stock.Adjust(ctx, service.Adjustment{Warehouse: "B", SKU: "NUT-M8", Delta: 10, Reason: "test"}))
 
 		d := must3(orders.Create(ctx, service.NewOrder{Customer: "C1", Address: "上海市嘉定区", Lines: []service.LineInput{{SKU: "NUT-M8", Qty: 4}}, Actor: service.Admin}))
@@ -109,11 +110,11 @@ func TestRenamedKeeperStillHoldsTransfers(t *testing.T) {
 		if len(trs) != 1 || trs[0].Assignee != "李仓管" {
 			t.Fatalf("transfer with the keeper role renamed: %+v, want it assigned to 李仓管", trs)
 		}
-		picker := must(catalog.StaffActor(ctx, "picker"))
+		picker := must(cat.StaffActor(ctx, "picker"))
 		if _, err := transfers.Receive(ctx, trs[0].ID, picker); service.ErrorCode(err) != service.CodeForbidden {
 			t.Errorf("a picker receiving: %v, want forbidden", err)
 		}
-		keeper := must(catalog.StaffActor(ctx, "keeperB"))
+		keeper := must(cat.StaffActor(ctx, "keeperB"))
 		if _, err := transfers.Receive(ctx, trs[0].ID, keeper); err != nil {
 			t.Errorf("the renamed keeper receiving: %v", err)
 		}

@@ -8,6 +8,7 @@ import (
 	"orderhub/config"
 	"orderhub/internal/testclock"
 	"orderhub/service"
+	"orderhub/service/catalog"
 	"orderhub/service/servicetest"
 )
 
@@ -15,7 +16,7 @@ import (
 type env struct {
 	db      *gorm.DB
 	cfg     config.Config
-	catalog *service.Catalog
+	catalog *catalog.Catalog
 	stock   *service.Stock
 	orders  *service.Orders
 	// orders2 is a second instance on the same database and Redis, as a

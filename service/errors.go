@@ -85,16 +85,3 @@ func (d conflictDraft) about(subject, state string, items ...string) *ConflictEr
 func Conflict(code, format string, args ...any) *ConflictError {
 	return kernel.Conflict(code, format, args...)
 }
-
-// AmbiguousStaffError: more than one staff member answers to a name;
-// UserIDs are theirs, to pick one by.
-type AmbiguousStaffError struct {
-	Name    string
-	UserIDs []string
-}
-
-func (e *AmbiguousStaffError) Error() string {
-	return fmt.Sprintf("有 %d 位员工都叫 %q（%s）", len(e.UserIDs), e.Name, strings.Join(e.UserIDs, "、"))
-}
-func (e *AmbiguousStaffError) Unwrap() error { return ErrConflict }
-func (e *AmbiguousStaffError) Code() string  { return CodeStaffAmbiguous }

@@ -14,6 +14,7 @@ import (
 	"orderhub/model"
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/service/catalog"
 )
 
 // hostileCustomer is the customer name of issue 9: bold, a live link, a
@@ -80,8 +81,8 @@ func TestPushesEscapeNames(t *testing.T) {
 			modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 				x := newEscEnv(t, db, func(c *config.Config) { c.Escalation.Cards = tc.cards; c.Escalation.GroupOver = tc.group })
 				ctx := context.Background()
-				must(x.catalog.CreateCustomer(ctx, service.CustomerInput{Code: "BAD", Name: hostileCustomer, Region: "上海", Address: "上海市嘉定区安亭镇"}))
-				must(x.catalog.CreateStaff(ctx, service.StaffInput{UserID: "badlead", Name: hostileStaff, Roles: []string{"cs_lead"}}))
+				must(x.catalog.CreateCustomer(ctx, catalog.CustomerInput{Code: "BAD", Name: hostileCustomer, Region: "上海", Address: "上海市嘉定区安亭镇"}))
+				must(x.catalog.CreateStaff(ctx, catalog.StaffInput{UserID: "badlead", Name: hostileStaff, Roles: []string{"cs_lead"}}))
 				for i := 0; i < 2; i++ {
 					if _, _, err := x.orders.Create(ctx, service.NewOrder{Customer: "BAD", Lines: []service.LineInput{{SKU: "BOLT-M8", Qty: 1}}, Actor: service.Admin}); err != nil {
 						t.Fatal(err)

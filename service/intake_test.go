@@ -18,6 +18,7 @@ import (
 	"orderhub/model"
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/service/catalog"
 )
 
 const chanSecret = "s3cret-for-tests-only"
@@ -55,7 +56,7 @@ func TestChannelPresetsPlaceOrders(t *testing.T) {
 		e.world(t)
 		e.put(t, "A", "BOLT-M8", 100)
 		e.put(t, "A", "NUT-M8", 100)
-		must(e.catalog.CreateCustomer(context.Background(), service.CustomerInput{Code: "C3", Name: "深圳远航五金", Phone: "0755-86001234", Region: "深圳"}))
+		must(e.catalog.CreateCustomer(context.Background(), catalog.CustomerInput{Code: "C3", Name: "深圳远航五金", Phone: "0755-86001234", Region: "深圳"}))
 		in := newIntakes(e)
 		tests := []struct {
 			name, key, body string
@@ -200,7 +201,7 @@ func TestChannelReviewHoldsThenPlaces(t *testing.T) {
 		e.world(t)
 		e.put(t, "A", "BOLT-M8", 100)
 		e.put(t, "A", "NUT-M8", 100)
-		for _, p := range []service.ProductInput{
+		for _, p := range []catalog.ProductInput{
 			{SKU: "BP-COR22", Name: "前刹车片", Spec: "丰田卡罗拉2022款", Unit: "套", PriceFen: 18000},
 			{SKU: "BP-COR23", Name: "前刹车片", Spec: "丰田卡罗拉2023款", Unit: "套", PriceFen: 19000},
 		} {
@@ -361,7 +362,7 @@ func TestChannelPresetsTakePlatformSamples(t *testing.T) {
 		e.world(t)
 		e.put(t, "A", "BOLT-M8", 100)
 		e.put(t, "A", "NUT-M8", 100)
-		must(e.catalog.CreateCustomer(context.Background(), service.CustomerInput{Code: "C3", Name: "深圳远航五金", Phone: "0755-86001234", Region: "深圳"}))
+		must(e.catalog.CreateCustomer(context.Background(), catalog.CustomerInput{Code: "C3", Name: "深圳远航五金", Phone: "0755-86001234", Region: "深圳"}))
 		in := newIntakes(e)
 		tests := []struct {
 			file, key, wantExt, wantCust, wantAddr, wantRemark string
@@ -478,7 +479,7 @@ func TestChannelPhoneAndNameMustAgree(t *testing.T) {
 		e := newEnv(t, db)
 		e.world(t)
 		e.put(t, "A", "BOLT-M8", 100)
-		must(e.catalog.CreateCustomer(context.Background(), service.CustomerInput{Code: "C3", Name: "深圳远航五金", Phone: "13800001234", Region: "深圳"}))
+		must(e.catalog.CreateCustomer(context.Background(), catalog.CustomerInput{Code: "C3", Name: "深圳远航五金", Phone: "13800001234", Region: "深圳"}))
 		in := newIntakes(e)
 		tests := []struct {
 			name, customer string

@@ -14,6 +14,7 @@ import (
 	"orderhub/model"
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/service/catalog"
 )
 
 // newTicketPushes returns the new-ticket pushes queued, rendered.
@@ -32,7 +33,7 @@ func staffActor(t *testing.T, db *gorm.DB, user string) service.Actor {
 	if err := db.Where("user_id = ?", user).Take(&st).Error; err != nil {
 		t.Fatal(err)
 	}
-	return service.StaffAsActor(st)
+	return catalog.StaffAsActor(st)
 }
 
 func buyerActor(t *testing.T, db *gorm.DB, code string) service.Actor {
@@ -101,7 +102,7 @@ func TestTicketOnDeliveredOrderReachesCustomerServiceThenLead(t *testing.T) {
 			c.Escalation.TicketAck = []config.Level{{After: config.Duration(17 * time.Second), Notify: []string{config.LeadToken}}}
 		})
 		ctx := context.Background()
-		must(x.catalog.CreateStaff(ctx, service.StaffInput{UserID: "cs2", Name: "何客服", Roles: []string{"customer_service"}}))
+		must(x.catalog.CreateStaff(ctx, catalog.StaffInput{UserID: "cs2", Name: "何客服", Roles: []string{"customer_service"}}))
 		busy := x.order(t)
 		if _, err := x.tickets.Open(ctx, service.NewTicket{Kind: model.TicketStaffProblem, OrderNo: busy, Description: "先占着", Actor: service.Admin}); err != nil {
 			t.Fatal(err)

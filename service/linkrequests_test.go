@@ -14,6 +14,7 @@ import (
 	"orderhub/model"
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/service/catalog"
 )
 
 // TestLinkRequestLoop: a new buyer asks to be linked to their company; the
@@ -32,7 +33,7 @@ func TestLinkRequestLoop(t *testing.T) {
 		pipe := service.NewPipeline(cfg)
 		buyers := service.NewBuyers(db, e.clock.Now)
 		links := service.NewLinkRequests(db, buyers, pipe, e.clock.Now, cfg.Location())
-		must(e.catalog.CreateStaff(ctx, service.StaffInput{UserID: "cs2", Name: "周客服", Roles: []string{"customer_service"}}))
+		must(e.catalog.CreateStaff(ctx, catalog.StaffInput{UserID: "cs2", Name: "周客服", Roles: []string{"customer_service"}}))
 		now := e.clock.Now()
 		seen(t, db, "cs", now.Add(-10*time.Minute))
 		seen(t, db, "cs2", now.Add(-3*time.Hour))

@@ -10,7 +10,7 @@ import (
 
 	"orderhub/model"
 	"orderhub/model/modeltest"
-	"orderhub/service"
+	"orderhub/service/catalog"
 )
 
 // TestChannelOrderMatchesWithoutReadingCatalogue: a channel order matched
@@ -54,7 +54,7 @@ func TestChannelOrderMatchesWithoutReadingCatalogue(t *testing.T) {
 		if n := reads.Load() - first; n != 0 {
 			t.Errorf("three more orders read the whole catalogue %d times, want 0", n)
 		}
-		must(e.catalog.CreateProduct(context.Background(), service.ProductInput{SKU: "PIPE-DN20", Name: "镀锌钢管", Spec: "DN20", Unit: "根"}))
+		must(e.catalog.CreateProduct(context.Background(), catalog.ProductInput{SKU: "PIPE-DN20", Name: "镀锌钢管", Spec: "DN20", Unit: "根"}))
 		e.put(t, "A", "PIPE-DN20", 10)
 		if it := order("IX-5", "镀锌钢管 DN20"); it.State != model.IntakePlaced {
 			t.Errorf("a product added since the last order: intake %s, want placed", it.State)

@@ -25,7 +25,7 @@ var englishSentence = regexp.MustCompile(`[A-Za-z]+ [a-z]+ [a-z]+ [a-z]+`)
 // beside it stays. A message written only in ASCII, or with an English
 // sentence in it, fails the test and names its place.
 func TestMessagesAreChinese(t *testing.T) {
-	dirs := []string{".", "kernel", "movein", "../web", "../miniprogram", "../internal/jsonbody"}
+	dirs := []string{".", "kernel", "catalog", "movein", "../web", "../miniprogram", "../internal/jsonbody"}
 	// msgArg is, per called function name, which argument is the message.
 	msgArg := map[string]int{"invalid": 2, "Invalid": 2, "conflict": 1, "Conflict": 1, "bad": 1, "writeErr": 3}
 	// msgField are the struct fields holding a message.

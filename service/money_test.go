@@ -10,6 +10,7 @@ import (
 
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/service/catalog"
 )
 
 // TestMoneyCannotWrap: prices and quantities are capped so that no order
@@ -22,13 +23,13 @@ func TestMoneyCannotWrap(t *testing.T) {
 		e.world(t)
 		ctx := context.Background()
 		for _, price := range []int64{math.MaxInt64, service.MaxPriceFen + 1} {
-			_, err := e.catalog.CreateProduct(ctx, service.ProductInput{SKU: "GOLD-1", Name: "金条", Unit: "根", PriceFen: price})
+			_, err := e.catalog.CreateProduct(ctx, catalog.ProductInput{SKU: "GOLD-1", Name: "金条", Unit: "根", PriceFen: price})
 			var inv *service.InvalidError
 			if !errors.As(err, &inv) || inv.Field != "price_fen" {
 				t.Errorf("price %d fen = %v, want refused naming price_fen", price, err)
 			}
 		}
-		if _, err := e.catalog.CreateProduct(ctx, service.ProductInput{SKU: "GOLD-2", Name: "金条", Unit: "根", PriceFen: service.MaxPriceFen}); err != nil {
+		if _, err := e.catalog.CreateProduct(ctx, catalog.ProductInput{SKU: "GOLD-2", Name: "金条", Unit: "根", PriceFen: service.MaxPriceFen}); err != nil {
 			t.Errorf("the highest price = %v", err)
 		}
 		e.put(t, "A", "BOLT-M8", 100)

@@ -17,6 +17,7 @@ import (
 	"gorm.io/gorm"
 
 	"orderhub/model"
+	"orderhub/service/catalog"
 )
 
 // MaxOrderLines bounds one order, so a runaway client cannot lock the
@@ -28,7 +29,12 @@ const MaxOrderLines = 200
 // lines no order total (at most 2×10^18 fen) can wrap around int64.
 const (
 	MaxLineQty  int64 = 1_000_000
-	MaxPriceFen int64 = 10_000_000_000
+	MaxPriceFen int64 = catalog.MaxPriceFen
+	// MaxQty bounds a stock change or count: far above any shelf, far
+	// below where on_hand + delta could overflow.
+	MaxQty        = 1_000_000_000
+	MaxCarrier    = 32
+	MaxTrackingNo = 64
 )
 
 // Order channels.

@@ -15,6 +15,7 @@ import (
 	"gorm.io/gorm"
 
 	"orderhub/model"
+	"orderhub/service/catalog"
 )
 
 // Orders placed at the same moment in one process are written together
@@ -351,7 +352,7 @@ func (o *Orders) refLookups(db *gorm.DB, ids []uint64, codes, skus []string, all
 	}
 	if all {
 		out = append(out,
-			model.Lookup{Query: byPriority(db), Into: &into.ws},
+			model.Lookup{Query: catalog.ByPriority(db), Into: &into.ws},
 			model.Lookup{Query: holdersOf(db, o.pipe.First().OwnerRole), Into: &into.owners},
 			model.Lookup{Query: holdersOf(db, o.pipe.duties.TransferKeeper), Into: &into.keepers},
 		)

@@ -14,6 +14,7 @@ import (
 	"orderhub/model"
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/service/catalog"
 )
 
 // A sandbox is filled from the real database by reading it only: the
@@ -46,7 +47,7 @@ func TestPracticeSandbox(t *testing.T) {
 		cancelled := place("C1", "BOLT-M8", 1, "")
 		must(e.orders.Cancel(ctx, cancelled, service.Admin, "test"))
 		off := false
-		must(e.catalog.UpdateProduct(ctx, "FM-80", service.ProductPatch{Active: &off}))
+		must(e.catalog.UpdateProduct(ctx, "FM-80", catalog.ProductPatch{Active: &off}))
 		var realOrders, realStocks int64
 		real.Model(&model.Order{}).Count(&realOrders)
 		real.Model(&model.StockMovement{}).Count(&realStocks)

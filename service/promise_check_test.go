@@ -14,6 +14,7 @@ import (
 	"orderhub/internal/testclock"
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/service/catalog"
 	"orderhub/service/worktime"
 )
 
@@ -33,14 +34,14 @@ func TestPromiseErrorOnDemoHistory(t *testing.T) {
 		rdb, prefix := modeltest.Redis(t)
 		log := modeltest.Log()
 		pipe := service.NewPipeline(cfg).WithHours(service.NewHours(worktime.New(cfg.WorkTime, loc), db))
-		catalog := service.NewCatalog(db, cfg.Roles)
+		cat := catalog.NewCatalog(db, cfg.Roles)
 		orders := service.NewOrders(db, redislock.New(rdb, prefix, time.Second, time.Second, log), pipe, clock.Now, loc, log,
 			service.NewMetrics(prometheus.NewRegistry()))
-		if _, err := demo.NewCompany(db, catalog, service.NewStock(db, clock.Now), orders, clock.Now).Seed(ctx); err != nil {
+		if _, err := demo.NewCompany(db, cat, service.NewStock(db, clock.Now), orders, clock.Now).Seed(ctx); err != nil {
 			t.Fatal(err)
 		}
 		tickets := service.NewTickets(db, pipe, clock.Now, loc, cfg.Roles)
-		if _, err := demo.NewHistory(db, catalog, orders, tickets, clock.Now, loc).Seed(ctx, 45); err != nil {
+		if _, err := demo.NewHistory(db, cat, orders, tickets, clock.Now, loc).Seed(ctx, 45); err != nil {
 			t.Fatal(err)
 		}
 		c, err := orders.CheckPromises(ctx, clock.Now().AddDate(0, 0, -14), clock.Now())

@@ -11,6 +11,7 @@ import (
 	"orderhub/model"
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/service/catalog"
 )
 
 // Placement keeps customers, products, warehouses and staff between
@@ -38,10 +39,10 @@ func TestPlacementSeesReferenceChanges(t *testing.T) {
 
 		// Changed through the first instance's services.
 		price, addr, wh := int64(4800), "上海市青浦区华新镇", "B"
-		must(e.catalog.UpdateProduct(ctx, "BOLT-M8", service.ProductPatch{PriceFen: &price}))
-		must(e.catalog.UpdateCustomer(ctx, "C1", service.CustomerPatch{Address: &addr, Warehouse: &wh}))
+		must(e.catalog.UpdateProduct(ctx, "BOLT-M8", catalog.ProductPatch{PriceFen: &price}))
+		must(e.catalog.UpdateCustomer(ctx, "C1", catalog.CustomerPatch{Address: &addr, Warehouse: &wh}))
 		staffing := service.NewStaffing(db, e.orders.Pipeline(), e.clock.Now, e.cfg.Roles)
-		must(e.catalog.CreateStaff(ctx, service.StaffInput{UserID: "cs2", Name: "赵客服", Roles: []string{"customer_service"}}))
+		must(e.catalog.CreateStaff(ctx, catalog.StaffInput{UserID: "cs2", Name: "赵客服", Roles: []string{"customer_service"}}))
 		must(staffing.Deactivate(ctx, "cs", "boss"))
 
 		d := must(place(e.orders2, "C1"))
@@ -56,12 +57,12 @@ func TestPlacementSeesReferenceChanges(t *testing.T) {
 		}
 
 		// A new customer, and a retired product, on the other instance.
-		must(e.catalog.CreateCustomer(ctx, service.CustomerInput{Code: "C9", Name: "新客户", Region: "杭州", Address: "杭州市余杭区"}))
+		must(e.catalog.CreateCustomer(ctx, catalog.CustomerInput{Code: "C9", Name: "新客户", Region: "杭州", Address: "杭州市余杭区"}))
 		if d := must(place(e.orders, "C9")); d.Order.CustomerID == 0 || d.Warehouse.Code != "C" {
 			t.Errorf("new customer's order = %+v, warehouse %s", d.Order, d.Warehouse.Code)
 		}
 		off := false
-		must(e.catalog.UpdateProduct(ctx, "BOLT-M8", service.ProductPatch{Active: &off}))
+		must(e.catalog.UpdateProduct(ctx, "BOLT-M8", catalog.ProductPatch{Active: &off}))
 		for _, o := range []*service.Orders{e.orders, e.orders2} {
 			if _, err := place(o, "C1"); !errors.Is(err, service.ErrInvalid) {
 				t.Errorf("order for a retired SKU: err = %v, want it refused", err)

@@ -4,9 +4,10 @@ import (
 	"testing"
 
 	"orderhub/service"
+	"orderhub/service/catalog"
 )
 
-var slipCatalog = []service.ProductInput{
+var slipCatalog = []catalog.ProductInput{
 	{SKU: "BOLT-M8-30", Name: "六角螺栓", Spec: "M8×30 8.8级 镀锌", Unit: "盒(100只)"},
 	{SKU: "BOLT-M10-40", Name: "六角螺栓", Spec: "M10×40 8.8级 镀锌", Unit: "盒(50只)"},
 	{SKU: "SS-BOLT-M8-25", Name: "不锈钢螺栓", Spec: "M8×25 304", Unit: "盒(100只)"},

@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"orderhub/model"
+	"orderhub/service/catalog"
 )
 
 // Staffing keeps the people: who works here, in which roles, and what
@@ -134,16 +135,6 @@ func (s *Staffing) checkRoles(roles []string) ([]string, error) {
 	return out, nil
 }
 
-func checkStaff(st model.Staff) error {
-	if err := checkText("userid", st.UserID, MaxUserID, true); err != nil {
-		return err
-	}
-	if err := checkText("name", st.Name, MaxStaffName, true); err != nil {
-		return err
-	}
-	return checkText("phone", st.Phone, MaxPhone, false)
-}
-
 // StaffPatch changes a staff member; nil fields stay as they are. Roles
 // replace all roles (an empty list leaves them with none: they can look
 // but not act). Active false deactivates them as Deactivate does.
@@ -179,13 +170,13 @@ func (s *Staffing) Update(ctx context.Context, userID string, p StaffPatch, by s
 		if p.Roles != nil {
 			st.Roles = joinRoles(roles)
 		}
-		if err := checkStaff(st); err != nil {
+		if err := catalog.CheckStaff(st); err != nil {
 			return err
 		}
 		if p.Warehouse != nil {
 			st.WarehouseID = nil
 			if v := strings.TrimSpace(*p.Warehouse); v != "" {
-				w, err := findWarehouse(tx, v)
+				w, err := catalog.FindWarehouse(tx, v)
 				if err != nil {
 					return invalid("warehouse", CodeUnknownWarehouse, "没有仓库 %q", v)
 				}
@@ -398,4 +389,14 @@ func nameOf(s *model.Staff) string {
 		return ""
 	}
 	return s.Name
+}
+
+// staffWithRole picks who holds role near the warehouse (holdersNear),
+// lowest id first so the choice is stable.
+func staffWithRole(db *gorm.DB, role string, warehouseID uint64) (*model.Staff, error) {
+	staff, err := holdersNear(db, role, warehouseID)
+	if err != nil || len(staff) == 0 {
+		return nil, err
+	}
+	return &staff[0], nil
 }

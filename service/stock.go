@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"orderhub/model"
+	"orderhub/service/catalog"
 )
 
 // Stock keeps on-hand quantities and their ledger.
@@ -182,7 +183,7 @@ func (s *Stock) Count(ctx context.Context, warehouse, sku string, counted int64,
 // stockRow finds the warehouse and product and makes sure their stock row
 // exists (created empty on first use).
 func stockRow(tx *gorm.DB, warehouse, sku string) (model.Warehouse, model.Product, model.Stock, error) {
-	w, err := findWarehouse(tx, warehouse)
+	w, err := catalog.FindWarehouse(tx, warehouse)
 	if err != nil {
 		return w, model.Product{}, model.Stock{}, err
 	}

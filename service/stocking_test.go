@@ -15,6 +15,7 @@ import (
 	"orderhub/internal/testclock"
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/service/catalog"
 	"orderhub/service/insight"
 )
 
@@ -39,14 +40,14 @@ func newStockingDemo(t *testing.T, db *gorm.DB) *stockingDemo {
 	log := modeltest.Log()
 	pipe := service.NewPipeline(cfg)
 	clock := testclock.New(time.Date(2026, 12, 15, 2, 0, 0, 0, time.UTC))
-	catalog := service.NewCatalog(db, cfg.Roles)
+	cat := catalog.NewCatalog(db, cfg.Roles)
 	stock := service.NewStock(db, clock.Now)
 	orders := service.NewOrders(db, redislock.New(rdb, prefix, time.Second, time.Second, log), pipe, clock.Now, cfg.Location(), log, service.NewMetrics(prometheus.NewRegistry()))
 	tickets := service.NewTickets(db, pipe, clock.Now, cfg.Location(), cfg.Roles)
-	if _, err := demo.NewCompany(db, catalog, stock, orders, clock.Now).Seed(ctx); err != nil {
+	if _, err := demo.NewCompany(db, cat, stock, orders, clock.Now).Seed(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := demo.NewHistory(db, catalog, orders, tickets, clock.Now, cfg.Location()).Seed(ctx, 90); err != nil {
+	if _, err := demo.NewHistory(db, cat, orders, tickets, clock.Now, cfg.Location()).Seed(ctx, 90); err != nil {
 		t.Fatal(err)
 	}
 	in := insight.NewInsight(db, clock.Now, cfg.Location(), nil)

@@ -14,6 +14,7 @@ import (
 	"orderhub/model"
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/service/catalog"
 	"orderhub/service/insight"
 	"orderhub/service/worktime"
 )
@@ -38,14 +39,14 @@ func hoursEnv(t *testing.T, db *gorm.DB, start string) (*escEnv, *insight.Board)
 	pipe := service.NewPipeline(cfg).WithHours(service.NewHours(worktime.New(cfg.WorkTime, cfg.Location()), db))
 	log := modeltest.Log()
 	e := &env{db: db, cfg: cfg, clock: clock}
-	e.catalog = service.NewCatalog(db, cfg.Roles)
+	e.catalog = catalog.NewCatalog(db, cfg.Roles)
 	e.stock = service.NewStock(db, clock.Now)
 	e.orders = service.NewOrders(db, redislock.New(rdb, prefix, time.Second, time.Second, log), pipe, clock.Now, cfg.Location(), log, service.NewMetrics(prometheus.NewRegistry()))
 	e.transfers = service.NewTransfers(db, pipe, clock.Now)
 	e.world(t)
 	ctx := context.Background()
-	must(e.catalog.CreateStaff(ctx, service.StaffInput{UserID: "cslead", Name: "吴客服主管", Roles: []string{"cs_lead"}}))
-	must(e.catalog.CreateStaff(ctx, service.StaffInput{UserID: "pdir", Name: "冯总监", Roles: []string{"production_director"}}))
+	must(e.catalog.CreateStaff(ctx, catalog.StaffInput{UserID: "cslead", Name: "吴客服主管", Roles: []string{"cs_lead"}}))
+	must(e.catalog.CreateStaff(ctx, catalog.StaffInput{UserID: "pdir", Name: "冯总监", Roles: []string{"production_director"}}))
 	e.put(t, "A", "BOLT-M8", 10000)
 	x := &escEnv{env: e, tickets: service.NewTickets(db, pipe, clock.Now, cfg.Location(), cfg.Roles)}
 	x.esc = service.NewEscalator(db, e.orders, x.tickets, cfg.Escalation, clock.Now, cfg.Location(), log)

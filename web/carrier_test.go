@@ -20,6 +20,7 @@ import (
 	"orderhub/internal/testclock"
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/service/catalog"
 	"orderhub/web"
 )
 
@@ -62,9 +63,9 @@ func TestKuaidi100Push(t *testing.T) {
 		// so the promise lies ahead whatever day the test runs.
 		fake := testclock.New(time.Date(2026, 12, 2, 2, 0, 0, 0, time.UTC))
 		clock := fake.Now
-		catalog := service.NewCatalog(db, cfg.Roles)
+		cat := catalog.NewCatalog(db, cfg.Roles)
 		orders := service.NewOrders(db, redislock.New(rdb, prefix, time.Second, time.Second, log), pipe, clock, cfg.Location(), log, service.NewMetrics(reg))
-		s := web.New(web.Deps{Catalog: catalog, Stock: service.NewStock(db, clock), Orders: orders, Transfers: service.NewTransfers(db, pipe, clock),
+		s := web.New(web.Deps{Catalog: cat, Stock: service.NewStock(db, clock), Orders: orders, Transfers: service.NewTransfers(db, pipe, clock),
 			AdminToken: token, Location: cfg.Location(), Log: log, Registry: reg, Ready: func(ctx context.Context) error { return nil }, DataDir: t.TempDir()})
 		s.MountCarriers(orders, kdSalt)
 		srv := httptest.NewServer(s.Handler())
@@ -76,11 +77,11 @@ func TestKuaidi100Push(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		_, err := catalog.CreateWarehouse(ctx, service.WarehouseInput{Code: "SH", Name: "上海仓", Priority: 10})
+		_, err := cat.CreateWarehouse(ctx, catalog.WarehouseInput{Code: "SH", Name: "上海仓", Priority: 10})
 		must(err)
-		_, err = catalog.CreateCustomer(ctx, service.CustomerInput{Code: "C1", Name: "宏达机电", Region: "上海", Address: "上海市嘉定区安亭镇"})
+		_, err = cat.CreateCustomer(ctx, catalog.CustomerInput{Code: "C1", Name: "宏达机电", Region: "上海", Address: "上海市嘉定区安亭镇"})
 		must(err)
-		_, err = catalog.CreateProduct(ctx, service.ProductInput{SKU: "BOLT-M8", Name: "六角螺栓", Spec: "M8", PriceFen: 100})
+		_, err = cat.CreateProduct(ctx, catalog.ProductInput{SKU: "BOLT-M8", Name: "六角螺栓", Spec: "M8", PriceFen: 100})
 		must(err)
 		if st, out := a.call("POST", "/api/v1/stock/adjust", map[string]any{"warehouse": "SH", "sku": "BOLT-M8", "delta": 5, "reason": "t"}); st >= 300 {
 			t.Fatalf("stock: %d %v", st, out)

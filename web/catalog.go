@@ -9,6 +9,7 @@ import (
 
 	"orderhub/model"
 	"orderhub/service"
+	"orderhub/service/catalog"
 )
 
 func (s *Server) listWarehouses(c *gin.Context) {
@@ -86,7 +87,7 @@ func (s *Server) createProduct(c *gin.Context) {
 	if !bind(c, &in) {
 		return
 	}
-	p, err := s.d.Catalog.CreateProduct(c.Request.Context(), service.ProductInput{SKU: in.SKU, Name: in.Name, Spec: in.Spec, Unit: in.Unit, PriceFen: in.PriceFen})
+	p, err := s.d.Catalog.CreateProduct(c.Request.Context(), catalog.ProductInput{SKU: in.SKU, Name: in.Name, Spec: in.Spec, Unit: in.Unit, PriceFen: in.PriceFen})
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -105,7 +106,7 @@ func (s *Server) createStaff(c *gin.Context) {
 	if !bind(c, &in) {
 		return
 	}
-	st, err := s.d.Catalog.CreateStaff(c.Request.Context(), service.StaffInput{UserID: in.UserID, Name: in.Name, Roles: in.Roles, Warehouse: in.Warehouse, Phone: in.Phone})
+	st, err := s.d.Catalog.CreateStaff(c.Request.Context(), catalog.StaffInput{UserID: in.UserID, Name: in.Name, Roles: in.Roles, Warehouse: in.Warehouse, Phone: in.Phone})
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -126,7 +127,7 @@ func (s *Server) createCustomer(c *gin.Context) {
 	if !bind(c, &in) {
 		return
 	}
-	cu, err := s.d.Catalog.CreateCustomer(c.Request.Context(), service.CustomerInput{Code: in.Code, Name: in.Name, Contact: in.Contact, Phone: in.Phone, Region: in.Region, Warehouse: in.Warehouse, Address: in.Address})
+	cu, err := s.d.Catalog.CreateCustomer(c.Request.Context(), catalog.CustomerInput{Code: in.Code, Name: in.Name, Contact: in.Contact, Phone: in.Phone, Region: in.Region, Warehouse: in.Warehouse, Address: in.Address})
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -13,6 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"orderhub/service"
+	"orderhub/service/catalog"
 	"orderhub/service/insight"
 )
 
@@ -46,7 +47,7 @@ type DashboardDeps struct {
 	Tickets   *service.Tickets
 	Transfers *service.Transfers
 	Measures  *insight.Measures
-	Catalog   *service.Catalog
+	Catalog   *catalog.Catalog
 	// Insight answers the purchase calendar and the remark terms.
 	Insight *insight.Insight
 	// Overdue marks the tickets and transfers past their escalation's

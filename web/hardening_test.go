@@ -13,14 +13,15 @@ import (
 	"orderhub/model"
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/service/catalog"
 )
 
 // hardWorld is one warehouse with stock, a product and a customer.
 func hardWorld(t *testing.T, db *gorm.DB) *api {
 	t.Helper()
 	a := newAPI(t, db)
-	cat := service.NewCatalog(db, config.DefaultRoles)
-	if _, err := cat.CreateWarehouse(context.Background(), service.WarehouseInput{Code: "A", Name: "上海仓", Region: "上海", Priority: 30}); err != nil {
+	cat := catalog.NewCatalog(db, config.DefaultRoles)
+	if _, err := cat.CreateWarehouse(context.Background(), catalog.WarehouseInput{Code: "A", Name: "上海仓", Region: "上海", Priority: 30}); err != nil {
 		t.Fatal(err)
 	}
 	a.ok("POST", "/api/v1/products", map[string]any{"sku": "BOLT-M8", "name": "六角螺栓", "price_fen": 4500}, 201)
@@ -86,7 +87,7 @@ func TestFieldLimits(t *testing.T) {
 		if msg := errMsg(out); status != 400 || !strings.Contains(msg, "page") || !strings.Contains(msg, "100000") {
 			t.Errorf("huge page = %d %v", status, out)
 		}
-		items, _, err := service.NewCatalog(db, config.DefaultRoles).ListProducts(context.Background(), "", math.MaxInt, 50)
+		items, _, err := catalog.NewCatalog(db, config.DefaultRoles).ListProducts(context.Background(), "", math.MaxInt, 50)
 		if err != nil || len(items) != 0 {
 			t.Errorf("service page MaxInt = %d items, %v; want none", len(items), err)
 		}

@@ -18,6 +18,7 @@ import (
 	"orderhub/model"
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/service/catalog"
 	"orderhub/web"
 )
 
@@ -35,11 +36,11 @@ func newIntakeAPI(t *testing.T, db *gorm.DB) *api {
 	reg := prometheus.NewRegistry()
 	pipe := service.NewPipeline(cfg)
 	clock := service.SystemClock
-	catalog := service.NewCatalog(db, cfg.Roles)
+	cat := catalog.NewCatalog(db, cfg.Roles)
 	stock := service.NewStock(db, clock)
 	orders := service.NewOrders(db, redislock.New(rdb, prefix, time.Second, time.Second, log), pipe, clock, cfg.Location(), log, service.NewMetrics(reg))
 	s := web.New(web.Deps{
-		Catalog: catalog, Stock: stock, Orders: orders, Transfers: service.NewTransfers(db, pipe, clock),
+		Catalog: cat, Stock: stock, Orders: orders, Transfers: service.NewTransfers(db, pipe, clock),
 		AdminToken: token, Location: cfg.Location(), Log: log, Registry: reg,
 		Ready: func(ctx context.Context) error { return rdb.Ping(ctx).Err() },
 	})
@@ -71,7 +72,7 @@ func TestChannelEndpoint(t *testing.T) {
 	t.Parallel()
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		a := newIntakeAPI(t, db)
-		if _, err := service.NewCatalog(db, config.DefaultRoles).CreateWarehouse(context.Background(), service.WarehouseInput{Code: "SH", Name: "上海仓", Priority: 10}); err != nil {
+		if _, err := catalog.NewCatalog(db, config.DefaultRoles).CreateWarehouse(context.Background(), catalog.WarehouseInput{Code: "SH", Name: "上海仓", Priority: 10}); err != nil {
 			t.Fatal(err)
 		}
 		for _, c := range []struct {

@@ -8,23 +8,24 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"orderhub/service"
+	"orderhub/service/catalog"
 )
 
 // masterData serves the company's master data on the staff API:
 // warehouses, products, customers and staff.
 type masterData struct {
-	catalog  *service.Catalog
+	catalog  *catalog.Catalog
 	staffing *service.Staffing
 	log      *slog.Logger
 }
 
 // MountMasterData adds the master-data routes to the admin-guarded staff
 // API group. The bearer token acts as 管理员.
-func MountMasterData(g *gin.RouterGroup, catalog *service.Catalog, staffing *service.Staffing, log *slog.Logger) {
-	if catalog == nil || staffing == nil || log == nil {
+func MountMasterData(g *gin.RouterGroup, cat *catalog.Catalog, staffing *service.Staffing, log *slog.Logger) {
+	if cat == nil || staffing == nil || log == nil {
 		panic("web: MountMasterData: missing dependency")
 	}
-	m := &masterData{catalog: catalog, staffing: staffing, log: log}
+	m := &masterData{catalog: cat, staffing: staffing, log: log}
 	g.POST("/warehouses", m.createWarehouse)
 	g.PATCH("/warehouses/:code", m.updateWarehouse)
 	g.GET("/products/:sku", m.getProduct)
@@ -38,7 +39,7 @@ func MountMasterData(g *gin.RouterGroup, catalog *service.Catalog, staffing *ser
 	g.POST("/staff/:userid/deactivate", m.deactivateStaff)
 }
 
-func warehouseOut(w service.WarehouseView) gin.H {
+func warehouseOut(w catalog.WarehouseView) gin.H {
 	return gin.H{"code": w.Code, "name": w.Name, "region": w.Region, "priority": w.Priority, "keeper": w.Keeper}
 }
 
@@ -53,7 +54,7 @@ func (m *masterData) createWarehouse(c *gin.Context) {
 	if !bind(c, &in) {
 		return
 	}
-	w, err := m.catalog.CreateWarehouse(c.Request.Context(), service.WarehouseInput{Code: in.Code, Name: in.Name, Region: in.Region, Priority: in.Priority, Keeper: in.Keeper})
+	w, err := m.catalog.CreateWarehouse(c.Request.Context(), catalog.WarehouseInput{Code: in.Code, Name: in.Name, Region: in.Region, Priority: in.Priority, Keeper: in.Keeper})
 	if err != nil {
 		fail(c, m.log, err)
 		return
@@ -62,7 +63,7 @@ func (m *masterData) createWarehouse(c *gin.Context) {
 	if w.KeeperStaffID != nil {
 		keeper = in.Keeper
 	}
-	c.JSON(http.StatusCreated, gin.H{"warehouse": warehouseOut(service.WarehouseView{Warehouse: w, Keeper: keeper})})
+	c.JSON(http.StatusCreated, gin.H{"warehouse": warehouseOut(catalog.WarehouseView{Warehouse: w, Keeper: keeper})})
 }
 
 func (m *masterData) updateWarehouse(c *gin.Context) {
@@ -75,7 +76,7 @@ func (m *masterData) updateWarehouse(c *gin.Context) {
 	if !bind(c, &in) {
 		return
 	}
-	w, err := m.catalog.UpdateWarehouse(c.Request.Context(), c.Param("code"), service.WarehousePatch{Name: in.Name, Region: in.Region, Priority: in.Priority, Keeper: in.Keeper})
+	w, err := m.catalog.UpdateWarehouse(c.Request.Context(), c.Param("code"), catalog.WarehousePatch{Name: in.Name, Region: in.Region, Priority: in.Priority, Keeper: in.Keeper})
 	if err != nil {
 		fail(c, m.log, err)
 		return
@@ -88,7 +89,7 @@ type aliasJSON struct {
 	Alias   string `json:"alias"`
 }
 
-func productViewOut(p service.ProductView) gin.H {
+func productViewOut(p catalog.ProductView) gin.H {
 	as := make([]aliasJSON, len(p.Aliases))
 	for i, a := range p.Aliases {
 		as[i] = aliasJSON{Channel: a.Channel, Alias: a.Alias}
@@ -117,11 +118,11 @@ func (m *masterData) updateProduct(c *gin.Context) {
 	if !bind(c, &in) {
 		return
 	}
-	pt := service.ProductPatch{Name: in.Name, Spec: in.Spec, Unit: in.Unit, PriceFen: in.PriceFen, Active: in.Active}
+	pt := catalog.ProductPatch{Name: in.Name, Spec: in.Spec, Unit: in.Unit, PriceFen: in.PriceFen, Active: in.Active}
 	if in.Aliases != nil {
-		as := make([]service.Alias, len(*in.Aliases))
+		as := make([]catalog.Alias, len(*in.Aliases))
 		for i, a := range *in.Aliases {
-			as[i] = service.Alias{Channel: a.Channel, Alias: a.Alias}
+			as[i] = catalog.Alias{Channel: a.Channel, Alias: a.Alias}
 		}
 		pt.Aliases = &as
 	}
@@ -133,7 +134,7 @@ func (m *masterData) updateProduct(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"product": productViewOut(p)})
 }
 
-func customerOut(cu service.CustomerView) gin.H {
+func customerOut(cu catalog.CustomerView) gin.H {
 	return gin.H{"code": cu.Code, "name": cu.Name, "contact": cu.Contact, "phone": cu.Phone, "region": cu.Region,
 		"warehouse": cu.Warehouse, "address": cu.Address, "tags": cu.TagList}
 }
@@ -143,7 +144,7 @@ func (m *masterData) listCustomers(c *gin.Context) {
 	if !ok {
 		return
 	}
-	cs, total, err := m.catalog.ListCustomers(c.Request.Context(), service.CustomerFilter{
+	cs, total, err := m.catalog.ListCustomers(c.Request.Context(), catalog.CustomerFilter{
 		Q: c.Query("q"), Region: c.Query("region"), Tag: c.Query("tag"), Warehouse: c.Query("warehouse"), Page: p, Size: size,
 	})
 	if err != nil {
@@ -179,7 +180,7 @@ func (m *masterData) updateCustomer(c *gin.Context) {
 	if !bind(c, &in) {
 		return
 	}
-	cu, err := m.catalog.UpdateCustomer(c.Request.Context(), c.Param("code"), service.CustomerPatch{
+	cu, err := m.catalog.UpdateCustomer(c.Request.Context(), c.Param("code"), catalog.CustomerPatch{
 		Name: in.Name, Contact: in.Contact, Phone: in.Phone, Region: in.Region, Address: in.Address, Warehouse: in.Warehouse, Tags: in.Tags,
 	})
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"orderhub/service"
+	"orderhub/service/catalog"
 )
 
 // MaxBody caps every request body; WeCom callbacks and API calls are far
@@ -21,7 +22,7 @@ const MaxBody = 1 << 20
 
 // Deps is what the staff API needs.
 type Deps struct {
-	Catalog    *service.Catalog
+	Catalog    *catalog.Catalog
 	Stock      *service.Stock
 	Orders     *service.Orders
 	Transfers  *service.Transfers

@@ -21,6 +21,7 @@ import (
 	"orderhub/internal/testclock"
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/service/catalog"
 	"orderhub/web"
 )
 
@@ -44,16 +45,16 @@ func newAPI(t *testing.T, db *gorm.DB) *api {
 	// A fake clock: promises the tests give (2026-11-30) lie ahead of it
 	// whatever day they run.
 	clock := testclock.New(time.Date(2026, 11, 24, 1, 30, 0, 0, time.UTC)).Now
-	catalog := service.NewCatalog(db, cfg.Roles)
+	cat := catalog.NewCatalog(db, cfg.Roles)
 	stock := service.NewStock(db, clock)
 	orders := service.NewOrders(db, redislock.New(rdb, prefix, time.Second, time.Second, log), pipe, clock, cfg.Location(), log, service.NewMetrics(reg))
 	s := web.New(web.Deps{
-		Catalog: catalog, Stock: stock, Orders: orders, Transfers: service.NewTransfers(db, pipe, clock),
+		Catalog: cat, Stock: stock, Orders: orders, Transfers: service.NewTransfers(db, pipe, clock),
 		AdminToken: token, Location: cfg.Location(), Log: log, Registry: reg,
 		Ready:   func(ctx context.Context) error { return rdb.Ping(ctx).Err() },
 		DataDir: t.TempDir(),
 	})
-	web.MountMasterData(s.Staff(), catalog, service.NewStaffing(db, pipe, clock, cfg.Roles), log)
+	web.MountMasterData(s.Staff(), cat, service.NewStaffing(db, pipe, clock, cfg.Roles), log)
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
 	return &api{t: t, srv: srv}
@@ -108,8 +109,8 @@ func TestStaffAPI(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		a := newAPI(t, db)
 		ctx := context.Background()
-		cat := service.NewCatalog(db, config.DefaultRoles)
-		for _, w := range []service.WarehouseInput{{Code: "A", Name: "上海仓", Region: "上海", Priority: 30}, {Code: "B", Name: "苏州仓", Region: "苏州", Priority: 20}, {Code: "C", Name: "杭州仓", Region: "杭州", Priority: 25}} {
+		cat := catalog.NewCatalog(db, config.DefaultRoles)
+		for _, w := range []catalog.WarehouseInput{{Code: "A", Name: "上海仓", Region: "上海", Priority: 30}, {Code: "B", Name: "苏州仓", Region: "苏州", Priority: 20}, {Code: "C", Name: "杭州仓", Region: "杭州", Priority: 25}} {
 			if _, err := cat.CreateWarehouse(ctx, w); err != nil {
 				t.Fatal(err)
 			}
@@ -198,8 +199,8 @@ func TestStaffAPIRefusals(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		a := newAPI(t, db)
 		ctx := context.Background()
-		cat := service.NewCatalog(db, config.DefaultRoles)
-		if _, err := cat.CreateWarehouse(ctx, service.WarehouseInput{Code: "A", Name: "上海仓", Priority: 1}); err != nil {
+		cat := catalog.NewCatalog(db, config.DefaultRoles)
+		if _, err := cat.CreateWarehouse(ctx, catalog.WarehouseInput{Code: "A", Name: "上海仓", Priority: 1}); err != nil {
 			t.Fatal(err)
 		}
 		a.ok("POST", "/api/v1/products", map[string]any{"sku": "BOLT-M8", "name": "六角螺栓"}, 201)

@@ -18,7 +18,7 @@ import (
 
 	"orderhub/config"
 	"orderhub/model/modeltest"
-	"orderhub/service"
+	"orderhub/service/catalog"
 )
 
 // jpegPhoto is a w×h JPEG, a stand-in for a phone's waybill photo.
@@ -88,7 +88,7 @@ func TestWaybillPhotoUpload(t *testing.T) {
 	t.Parallel()
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		a := newAPI(t, db)
-		if _, err := service.NewCatalog(db, config.DefaultRoles).CreateWarehouse(context.Background(), service.WarehouseInput{Code: "A", Name: "上海仓", Priority: 10}); err != nil {
+		if _, err := catalog.NewCatalog(db, config.DefaultRoles).CreateWarehouse(context.Background(), catalog.WarehouseInput{Code: "A", Name: "上海仓", Priority: 10}); err != nil {
 			t.Fatal(err)
 		}
 		a.ok("POST", "/api/v1/products", map[string]any{"sku": "BOLT-M8", "name": "六角螺栓", "price_fen": 4500}, 201)

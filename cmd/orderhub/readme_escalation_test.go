@@ -18,6 +18,7 @@ import (
 	"orderhub/model"
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/service/catalog"
 	"orderhub/service/worktime"
 )
 
@@ -98,11 +99,11 @@ func fastTour(t *testing.T, db *gorm.DB, cfg config.Config, down time.Duration) 
 	// The walk-through's own working time (all day), as the served
 	// orderhub would count it.
 	pipe := service.NewPipeline(cfg).WithHours(service.NewHours(worktime.New(cfg.WorkTime, cfg.Location()), db))
-	catalog := service.NewCatalog(db, cfg.Roles)
+	cat := catalog.NewCatalog(db, cfg.Roles)
 	stock := service.NewStock(db, clock.Now)
 	orders := service.NewOrders(db, redislock.New(rdb, prefix, time.Second, time.Second, log), pipe, clock.Now, cfg.Location(), log,
 		service.NewMetrics(prometheus.NewRegistry()))
-	if _, err := demo.NewCompany(db, catalog, stock, orders, clock.Now).Seed(ctx); err != nil {
+	if _, err := demo.NewCompany(db, cat, stock, orders, clock.Now).Seed(ctx); err != nil {
 		t.Fatal(err)
 	}
 	tickets := service.NewTickets(db, pipe, clock.Now, cfg.Location(), cfg.Roles)

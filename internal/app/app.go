@@ -28,6 +28,7 @@ import (
 	"orderhub/model"
 	"orderhub/service"
 	stockaudit "orderhub/service/audit"
+	"orderhub/service/catalog"
 	"orderhub/service/movein"
 	"orderhub/web"
 )
@@ -190,7 +191,7 @@ func (a *App) DB() *gorm.DB { return a.db }
 
 // Catalog, Stock and Orders are the services a command drives directly
 // (bench reserve).
-func (a *App) Catalog() *service.Catalog { return a.catalog }
+func (a *App) Catalog() *catalog.Catalog { return a.catalog }
 
 // Stock is the stock service.
 func (a *App) Stock() *service.Stock { return a.stock }

@@ -16,6 +16,7 @@ import (
 	"orderhub/model"
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/service/catalog"
 )
 
 // TestBuyersOnRedisCluster: with Redis Cluster (three masters, keys
@@ -41,10 +42,10 @@ func TestBuyersOnRedisCluster(t *testing.T) {
 	ctx := context.Background()
 	cluster := redis.NewClusterClient(&redis.ClusterOptions{Addrs: nodes})
 	t.Cleanup(func() { _ = cluster.Close() })
-	if _, err := a.catalog.CreateWarehouse(ctx, service.WarehouseInput{Code: "A", Name: "上海仓", Region: "上海", Priority: 30}); err != nil {
+	if _, err := a.catalog.CreateWarehouse(ctx, catalog.WarehouseInput{Code: "A", Name: "上海仓", Region: "上海", Priority: 30}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.catalog.CreateProduct(ctx, service.ProductInput{SKU: "HOT", Name: "六角螺栓", PriceFen: 100}); err != nil {
+	if _, err := a.catalog.CreateProduct(ctx, catalog.ProductInput{SKU: "HOT", Name: "六角螺栓", PriceFen: 100}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := a.stock.Adjust(ctx, service.Adjustment{Warehouse: "A", SKU: "HOT", Delta: 100}); err != nil {

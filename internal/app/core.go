@@ -12,6 +12,7 @@ import (
 	"orderhub/config"
 	"orderhub/internal/redislock"
 	"orderhub/service"
+	"orderhub/service/catalog"
 )
 
 // core is what runs on one database: the services, the chat bot with its
@@ -21,7 +22,7 @@ import (
 // what differs between them.
 type core struct {
 	pipe      *service.Pipeline
-	catalog   *service.Catalog
+	catalog   *catalog.Catalog
 	stock     *service.Stock
 	orders    *service.Orders
 	transfers *service.Transfers
@@ -69,7 +70,7 @@ func newCore(d coreDeps) *core {
 	cfg, db, clock, loc := d.cfg, d.db, d.clock, d.cfg.Location()
 	c := &core{pipe: service.NewPipeline(cfg).WithHours(d.hours)}
 	locker := redislock.New(d.rdb, d.prefix, cfg.Reserve.LockTTL.D(), cfg.Reserve.LockWait.D(), d.log)
-	c.catalog = service.NewCatalog(db, cfg.Roles)
+	c.catalog = catalog.NewCatalog(db, cfg.Roles)
 	if d.buyerCache != nil {
 		c.catalog = c.catalog.WithBuyerCache(d.buyerCache)
 	}

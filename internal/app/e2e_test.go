@@ -13,6 +13,7 @@ import (
 	"orderhub/model"
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/service/catalog"
 )
 
 func post(t *testing.T, url string, body any) (int, map[string]any) {
@@ -79,15 +80,15 @@ func concurrentOrdersRun(t *testing.T, mysql, kill bool) (retries, fallbacks flo
 	apps, srvs := testApps(t, mysql, rd.Addr, 2)
 	a := apps[0]
 	ctx := context.Background()
-	for _, w := range []service.WarehouseInput{{Code: "A", Name: "上海仓", Region: "上海", Priority: 30}, {Code: "B", Name: "苏州仓", Region: "苏州", Priority: 20}} {
+	for _, w := range []catalog.WarehouseInput{{Code: "A", Name: "上海仓", Region: "上海", Priority: 30}, {Code: "B", Name: "苏州仓", Region: "苏州", Priority: 20}} {
 		if _, err := a.catalog.CreateWarehouse(ctx, w); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := a.catalog.CreateCustomer(ctx, service.CustomerInput{Code: "C1", Name: "宏达机电", Region: "上海", Address: "上海市嘉定区安亭镇"}); err != nil {
+	if _, err := a.catalog.CreateCustomer(ctx, catalog.CustomerInput{Code: "C1", Name: "宏达机电", Region: "上海", Address: "上海市嘉定区安亭镇"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.catalog.CreateProduct(ctx, service.ProductInput{SKU: "HOT", Name: "六角螺栓", PriceFen: 100}); err != nil {
+	if _, err := a.catalog.CreateProduct(ctx, catalog.ProductInput{SKU: "HOT", Name: "六角螺栓", PriceFen: 100}); err != nil {
 		t.Fatal(err)
 	}
 	for wh, qty := range map[string]int64{"A": 300, "B": 297} {

@@ -19,6 +19,7 @@ import (
 	"orderhub/model"
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/service/catalog"
 )
 
 // TestDashboardMetricsAreServed: every metric the Grafana dashboard
@@ -50,16 +51,16 @@ func TestDashboardMetricsAreServed(t *testing.T) {
 		apps, srvs := testAppsWith(t, false, "", 1, tune)
 		a, base := apps[0], srvs[0].URL
 		ctx := context.Background()
-		if _, err := a.catalog.CreateWarehouse(ctx, service.WarehouseInput{Code: "A", Name: "上海仓", Region: "上海", Priority: 30}); err != nil {
+		if _, err := a.catalog.CreateWarehouse(ctx, catalog.WarehouseInput{Code: "A", Name: "上海仓", Region: "上海", Priority: 30}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := a.catalog.CreateProduct(ctx, service.ProductInput{SKU: "HOT", Name: "六角螺栓", PriceFen: 100}); err != nil {
+		if _, err := a.catalog.CreateProduct(ctx, catalog.ProductInput{SKU: "HOT", Name: "六角螺栓", PriceFen: 100}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := a.stock.Adjust(ctx, service.Adjustment{Warehouse: "A", SKU: "HOT", Delta: 10}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := a.catalog.CreateCustomer(ctx, service.CustomerInput{Code: "C1", Name: "上海五金"}); err != nil {
+		if _, err := a.catalog.CreateCustomer(ctx, catalog.CustomerInput{Code: "C1", Name: "上海五金"}); err != nil {
 			t.Fatal(err)
 		}
 		postJSON(t, base+"/api/v1/orders", `{"customer":"C1","lines":[{"sku":"HOT","qty":1}],"address":"上海市嘉定区安亭镇"}`, 201)

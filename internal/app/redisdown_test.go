@@ -16,6 +16,7 @@ import (
 	"orderhub/model"
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/service/catalog"
 )
 
 // TestBuyersOrderThroughRedisOutage: 32 buyers, logged in through two
@@ -31,10 +32,10 @@ func TestBuyersOrderThroughRedisOutage(t *testing.T) {
 		apps, srvs := testAppsWith(t, mysql, rd.Addr, 2, func(c *config.Config) { c.MiniProgram.LoginLimit = 1000 })
 		a := apps[0]
 		ctx := context.Background()
-		if _, err := a.catalog.CreateWarehouse(ctx, service.WarehouseInput{Code: "A", Name: "上海仓", Region: "上海", Priority: 30}); err != nil {
+		if _, err := a.catalog.CreateWarehouse(ctx, catalog.WarehouseInput{Code: "A", Name: "上海仓", Region: "上海", Priority: 30}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := a.catalog.CreateProduct(ctx, service.ProductInput{SKU: "HOT", Name: "六角螺栓", PriceFen: 100}); err != nil {
+		if _, err := a.catalog.CreateProduct(ctx, catalog.ProductInput{SKU: "HOT", Name: "六角螺栓", PriceFen: 100}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := a.stock.Adjust(ctx, service.Adjustment{Warehouse: "A", SKU: "HOT", Delta: 100000}); err != nil {

@@ -18,6 +18,7 @@ import (
 	"orderhub/model"
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/service/catalog"
 )
 
 // sentinelUnderTest returns the sentinels and master name of
@@ -82,10 +83,10 @@ func TestOrdersThroughSentinelFailover(t *testing.T) {
 		c.Redis.Sentinel = config.RedisSentinel{Addrs: sentinels, Master: masterName}
 	})
 	a := apps[0]
-	if _, err := a.catalog.CreateWarehouse(ctx, service.WarehouseInput{Code: "A", Name: "上海仓", Region: "上海", Priority: 30}); err != nil {
+	if _, err := a.catalog.CreateWarehouse(ctx, catalog.WarehouseInput{Code: "A", Name: "上海仓", Region: "上海", Priority: 30}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.catalog.CreateProduct(ctx, service.ProductInput{SKU: "HOT", Name: "六角螺栓", PriceFen: 100}); err != nil {
+	if _, err := a.catalog.CreateProduct(ctx, catalog.ProductInput{SKU: "HOT", Name: "六角螺栓", PriceFen: 100}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := a.stock.Adjust(ctx, service.Adjustment{Warehouse: "A", SKU: "HOT", Delta: 100000}); err != nil {

@@ -25,6 +25,7 @@ import (
 	"orderhub/internal/app"
 	"orderhub/model"
 	"orderhub/service"
+	"orderhub/service/catalog"
 )
 
 // Run runs `orderhub bench reserve`: hot-SKU order placement through the
@@ -215,16 +216,16 @@ func scratchMySQL(ctx context.Context, dsn string, log *slog.Logger) (string, fu
 // far more stock than a run can take: the service SKU split over two
 // warehouses, the reference SKUs in one.
 func benchSeed(ctx context.Context, a *app.App) error {
-	for _, w := range []service.WarehouseInput{{Code: "A", Name: "上海仓", Region: "上海", Priority: 30}, {Code: "B", Name: "苏州仓", Region: "苏州", Priority: 20}} {
+	for _, w := range []catalog.WarehouseInput{{Code: "A", Name: "上海仓", Region: "上海", Priority: 30}, {Code: "B", Name: "苏州仓", Region: "苏州", Priority: 20}} {
 		if _, err := a.Catalog().CreateWarehouse(ctx, w); err != nil {
 			return err
 		}
 	}
-	if _, err := a.Catalog().CreateCustomer(ctx, service.CustomerInput{Code: "BENCH", Name: "压测客户", Region: "上海", Address: "上海市浦东新区张江路 1 号"}); err != nil {
+	if _, err := a.Catalog().CreateCustomer(ctx, catalog.CustomerInput{Code: "BENCH", Name: "压测客户", Region: "上海", Address: "上海市浦东新区张江路 1 号"}); err != nil {
 		return err
 	}
 	for _, sku := range []string{"HOT-1", "HOT-2", "HOT-3"} {
-		if _, err := a.Catalog().CreateProduct(ctx, service.ProductInput{SKU: sku, Name: "热销螺栓", PriceFen: 100}); err != nil {
+		if _, err := a.Catalog().CreateProduct(ctx, catalog.ProductInput{SKU: sku, Name: "热销螺栓", PriceFen: 100}); err != nil {
 			return err
 		}
 		if _, err := a.Stock().Adjust(ctx, service.Adjustment{Warehouse: "A", SKU: sku, Delta: 5_000_000, Reason: "bench"}); err != nil {

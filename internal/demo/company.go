@@ -9,6 +9,7 @@ import (
 
 	"orderhub/model"
 	"orderhub/service"
+	"orderhub/service/catalog"
 )
 
 // Company seeds an empty database with a small hardware wholesaler in 华东,
@@ -16,26 +17,26 @@ import (
 // It goes through the services, as staff would; History then adds its past.
 type Company struct {
 	db      *gorm.DB
-	catalog *service.Catalog
+	catalog *catalog.Catalog
 	stock   *service.Stock
 	orders  *service.Orders
 	clock   service.Clock
 }
 
 // NewCompany returns the demo company's seeder.
-func NewCompany(db *gorm.DB, catalog *service.Catalog, stock *service.Stock, orders *service.Orders, clock service.Clock) *Company {
-	if db == nil || catalog == nil || stock == nil || orders == nil || clock == nil {
+func NewCompany(db *gorm.DB, cat *catalog.Catalog, stock *service.Stock, orders *service.Orders, clock service.Clock) *Company {
+	if db == nil || cat == nil || stock == nil || orders == nil || clock == nil {
 		panic("demo: NewCompany: nil dependency")
 	}
-	return &Company{db: db, catalog: catalog, stock: stock, orders: orders, clock: clock}
+	return &Company{db: db, catalog: cat, stock: stock, orders: orders, clock: clock}
 }
 
 // Products returns the demo catalogue (a copy): the OCR accuracy test
 // matches slips against it.
-func Products() []service.ProductInput { return append([]service.ProductInput(nil), demoProducts...) }
+func Products() []catalog.ProductInput { return append([]catalog.ProductInput(nil), demoProducts...) }
 
 // demoProducts: SKU, name, spec, unit, price in fen.
-var demoProducts = []service.ProductInput{
+var demoProducts = []catalog.ProductInput{
 	{SKU: "BOLT-M6-20", Name: "六角螺栓", Spec: "M6×20 8.8级 镀锌", Unit: "盒(100只)", PriceFen: 2800},
 	{SKU: "BOLT-M8-30", Name: "六角螺栓", Spec: "M8×30 8.8级 镀锌", Unit: "盒(100只)", PriceFen: 4500},
 	{SKU: "BOLT-M10-40", Name: "六角螺栓", Spec: "M10×40 8.8级 镀锌", Unit: "盒(50只)", PriceFen: 5200},
@@ -98,7 +99,7 @@ func (d *Company) Seed(ctx context.Context) (bool, error) {
 	if n > 0 {
 		return false, nil
 	}
-	whs := []service.WarehouseInput{
+	whs := []catalog.WarehouseInput{
 		{Code: "SH", Name: "上海嘉定仓", Region: "上海", Priority: 30},
 		{Code: "SZ", Name: "苏州工业园仓", Region: "苏州", Priority: 20},
 		{Code: "HZ", Name: "杭州萧山仓", Region: "杭州", Priority: 10},
@@ -108,7 +109,7 @@ func (d *Company) Seed(ctx context.Context) (bool, error) {
 			return false, fmt.Errorf("demo warehouse %s: %w", w.Code, err)
 		}
 	}
-	staff := []service.StaffInput{
+	staff := []catalog.StaffInput{
 		{UserID: "wangjg", Name: "王建国", Roles: []string{"keeper"}, Warehouse: "SH", Phone: "13800000001"},
 		{UserID: "lixy", Name: "李秀英", Roles: []string{"keeper"}, Warehouse: "SZ", Phone: "13800000002"},
 		{UserID: "zhaolei", Name: "赵磊", Roles: []string{"keeper"}, Warehouse: "HZ", Phone: "13800000003"},
@@ -126,7 +127,7 @@ func (d *Company) Seed(ctx context.Context) (bool, error) {
 			return false, fmt.Errorf("demo staff %s: %w", s.UserID, err)
 		}
 	}
-	customers := []service.CustomerInput{
+	customers := []catalog.CustomerInput{
 		{Code: "C001", Name: "上海宏达机电设备有限公司", Contact: "张伟", Phone: "13900000001", Region: "上海", Warehouse: "SH", Address: "上海市嘉定区安亭镇墨玉路 28 号"},
 		{Code: "C002", Name: "苏州精工五金制品厂", Contact: "黄磊", Phone: "13900000002", Region: "苏州", Warehouse: "SZ", Address: "苏州工业园区星湖街 328 号"},
 		{Code: "C003", Name: "杭州顺通汽配商行", Contact: "林芳", Phone: "13900000003", Region: "杭州", Warehouse: "HZ", Address: "杭州市萧山区建设一路 66 号"},

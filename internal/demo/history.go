@@ -16,6 +16,7 @@ import (
 
 	"orderhub/model"
 	"orderhub/service"
+	"orderhub/service/catalog"
 )
 
 // History seeds past orders as the services would have recorded them:
@@ -24,7 +25,7 @@ import (
 // plus today's open orders placed and moved through the real services.
 type History struct {
 	db      *gorm.DB
-	catalog *service.Catalog
+	catalog *catalog.Catalog
 	orders  *service.Orders
 	tickets *service.Tickets
 	clock   service.Clock
@@ -32,11 +33,11 @@ type History struct {
 }
 
 // NewHistory returns a History seeder.
-func NewHistory(db *gorm.DB, catalog *service.Catalog, orders *service.Orders, tickets *service.Tickets, clock service.Clock, loc *time.Location) *History {
-	if db == nil || catalog == nil || orders == nil || tickets == nil || clock == nil || loc == nil {
+func NewHistory(db *gorm.DB, cat *catalog.Catalog, orders *service.Orders, tickets *service.Tickets, clock service.Clock, loc *time.Location) *History {
+	if db == nil || cat == nil || orders == nil || tickets == nil || clock == nil || loc == nil {
 		panic("demo: NewHistory: nil dependency")
 	}
-	return &History{db: db, catalog: catalog, orders: orders, tickets: tickets, clock: clock, loc: loc}
+	return &History{db: db, catalog: cat, orders: orders, tickets: tickets, clock: clock, loc: loc}
 }
 
 // Report says what was seeded.
@@ -46,7 +47,7 @@ type Report struct {
 
 // historyCustomers join the demo company's four; the first three order in
 // a cluster of days each month, mostly urgent, as some real customers do.
-var historyCustomers = []service.CustomerInput{
+var historyCustomers = []catalog.CustomerInput{
 	{Code: "C101", Name: "昆山永固建材有限公司", Contact: "沈强", Phone: "13900000101", Region: "苏州", Warehouse: "SZ"},
 	{Code: "C102", Name: "嘉兴宏盛管道工程", Contact: "陆平", Phone: "13900000102", Region: "杭州", Warehouse: "HZ"},
 	{Code: "C103", Name: "上海申通机电维修站", Contact: "顾斌", Phone: "13900000103", Region: "上海", Warehouse: "SH"},

@@ -14,6 +14,7 @@ import (
 	"orderhub/model"
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/service/catalog"
 	"orderhub/service/insight"
 )
 
@@ -32,15 +33,15 @@ func TestHistoryTellsAStory(t *testing.T) {
 		log := modeltest.Log()
 		pipe := service.NewPipeline(cfg)
 		clock := service.SystemClock
-		catalog := service.NewCatalog(db, cfg.Roles)
+		cat := catalog.NewCatalog(db, cfg.Roles)
 		stock := service.NewStock(db, clock)
 		orders := service.NewOrders(db, redislock.New(rdb, prefix, time.Second, time.Second, log), pipe, clock, cfg.Location(), log, service.NewMetrics(prometheus.NewRegistry()))
 		tickets := service.NewTickets(db, pipe, clock, cfg.Location(), cfg.Roles)
-		if _, err := demo.NewCompany(db, catalog, stock, orders, clock).Seed(ctx); err != nil {
+		if _, err := demo.NewCompany(db, cat, stock, orders, clock).Seed(ctx); err != nil {
 			t.Fatal(err)
 		}
 		start := time.Now()
-		rep, err := demo.NewHistory(db, catalog, orders, tickets, clock, cfg.Location()).Seed(ctx, 90)
+		rep, err := demo.NewHistory(db, cat, orders, tickets, clock, cfg.Location()).Seed(ctx, 90)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -11,6 +11,7 @@ import (
 
 	"orderhub/model"
 	"orderhub/service"
+	"orderhub/service/catalog"
 	"orderhub/service/kernel"
 )
 
@@ -221,7 +222,7 @@ func (b *Board) filtered(db *gorm.DB, f BoardFilter) (*gorm.DB, error) {
 		like := "%" + text + "%"
 		up := strings.ToUpper(text)
 		q = q.Where(`o.no LIKE ? OR o.tracking_no = ? OR o.customer_id IN (SELECT id FROM customers WHERE code = ? OR name LIKE ?)
-			OR o.id IN (SELECT order_id FROM order_lines WHERE sku = ?)`, "%"+up+"%", text, up, like, service.NormalizeSKU(text))
+			OR o.id IN (SELECT order_id FROM order_lines WHERE sku = ?)`, "%"+up+"%", text, up, like, catalog.NormalizeSKU(text))
 	}
 	return q, nil
 }
@@ -254,7 +255,7 @@ func (b *Board) rows(db *gorm.DB, orders []model.Order, now time.Time) ([]BoardR
 			owners[ss[i].ID] = &ss[i]
 		}
 	}
-	ws, err := service.Warehouses(db)
+	ws, err := catalog.Warehouses(db)
 	if err != nil {
 		return nil, err
 	}

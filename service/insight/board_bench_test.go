@@ -13,6 +13,7 @@ import (
 	"orderhub/internal/testclock"
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/service/catalog"
 	"orderhub/service/insight"
 	"orderhub/service/servicetest"
 )
@@ -41,9 +42,9 @@ func BenchmarkWarRoom(b *testing.B) {
 	now := time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)
 	clock := testclock.New(now)
 	pipe := service.NewPipeline(cfg)
-	catalog := service.NewCatalog(db, cfg.Roles)
-	servicetest.Must(catalog.CreateWarehouse(ctx, service.WarehouseInput{Code: "A", Name: "上海仓", Priority: 1}))
-	servicetest.Must(catalog.CreateCustomer(ctx, service.CustomerInput{Code: "C1", Name: "宏达机电", Address: "上海市嘉定区安亭镇"}))
+	cat := catalog.NewCatalog(db, cfg.Roles)
+	servicetest.Must(cat.CreateWarehouse(ctx, catalog.WarehouseInput{Code: "A", Name: "上海仓", Priority: 1}))
+	servicetest.Must(cat.CreateCustomer(ctx, catalog.CustomerInput{Code: "C1", Name: "宏达机电", Address: "上海市嘉定区安亭镇"}))
 	const total, open = 1_000_000, 5000
 	start := time.Now()
 	seedWarRoom(b, db, now, total, open)

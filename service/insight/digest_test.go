@@ -12,6 +12,7 @@ import (
 	"orderhub/model"
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/service/catalog"
 	"orderhub/service/insight"
 	"orderhub/service/servicetest"
 )
@@ -25,7 +26,7 @@ func TestDailyDigestOncePerDay(t *testing.T) {
 		e := servicetest.NewEnv(t, db)
 		e.World(t)
 		ctx := context.Background()
-		if _, err := e.Catalog.CreateStaff(ctx, service.StaffInput{UserID: "dir", Name: "冯总监", Roles: []string{"director"}}); err != nil {
+		if _, err := e.Catalog.CreateStaff(ctx, catalog.StaffInput{UserID: "dir", Name: "冯总监", Roles: []string{"director"}}); err != nil {
 			t.Fatal(err)
 		}
 		h := &history{t: t, db: db}

@@ -15,6 +15,7 @@ import (
 	"orderhub/internal/testclock"
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/service/catalog"
 	"orderhub/service/insight"
 )
 
@@ -41,13 +42,13 @@ func BenchmarkInsight(b *testing.B) {
 		log := modeltest.Log()
 		pipe := service.NewPipeline(cfg)
 		clock := testclock.New(demoTermClock).Now
-		catalog := service.NewCatalog(db, cfg.Roles)
+		cat := catalog.NewCatalog(db, cfg.Roles)
 		orders := service.NewOrders(db, redislock.New(rdb, prefix, time.Second, time.Second, log), pipe, clock, cfg.Location(), log, service.NewMetrics(prometheus.NewRegistry()))
 		tickets := service.NewTickets(db, pipe, clock, cfg.Location(), cfg.Roles)
-		if _, err := demo.NewCompany(db, catalog, service.NewStock(db, clock), orders, clock).Seed(ctx); err != nil {
+		if _, err := demo.NewCompany(db, cat, service.NewStock(db, clock), orders, clock).Seed(ctx); err != nil {
 			b.Fatal(err)
 		}
-		if _, err := demo.NewHistory(db, catalog, orders, tickets, clock, cfg.Location()).Seed(ctx, 90); err != nil {
+		if _, err := demo.NewHistory(db, cat, orders, tickets, clock, cfg.Location()).Seed(ctx, 90); err != nil {
 			b.Fatal(err)
 		}
 		whole, err := insight.WholeDictionary(insight.DefaultRemarkTerms)

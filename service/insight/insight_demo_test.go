@@ -17,6 +17,7 @@ import (
 	"orderhub/model"
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/service/catalog"
 	"orderhub/service/insight"
 )
 
@@ -47,15 +48,15 @@ func TestDemoRemarkTerms(t *testing.T) {
 		log := modeltest.Log()
 		pipe := service.NewPipeline(cfg)
 		clock := testclock.New(demoTermClock).Now
-		catalog := service.NewCatalog(db, cfg.Roles)
+		cat := catalog.NewCatalog(db, cfg.Roles)
 		stock := service.NewStock(db, clock)
 		orders := service.NewOrders(db, redislock.New(rdb, prefix, time.Second, time.Second, log), pipe, clock, cfg.Location(), log, service.NewMetrics(prometheus.NewRegistry()))
 		tickets := service.NewTickets(db, pipe, clock, cfg.Location(), cfg.Roles)
-		if _, err := demo.NewCompany(db, catalog, stock, orders, clock).Seed(ctx); err != nil {
+		if _, err := demo.NewCompany(db, cat, stock, orders, clock).Seed(ctx); err != nil {
 			t.Fatal(err)
 		}
 		start := time.Now()
-		if _, err := demo.NewHistory(db, catalog, orders, tickets, clock, cfg.Location()).Seed(ctx, demoTermDays); err != nil {
+		if _, err := demo.NewHistory(db, cat, orders, tickets, clock, cfg.Location()).Seed(ctx, demoTermDays); err != nil {
 			t.Fatal(err)
 		}
 		t.Logf("history seeded in %s", time.Since(start))

@@ -13,6 +13,7 @@ import (
 
 	"orderhub/model"
 	"orderhub/service"
+	"orderhub/service/catalog"
 	"orderhub/service/kernel"
 )
 
@@ -109,7 +110,7 @@ func (d *DirectorySync) Sync(ctx context.Context, by string) (SyncResult, error)
 		}
 		for _, m := range ms {
 			m.UserID = strings.TrimSpace(m.UserID)
-			if m.UserID == "" || len(m.UserID) > service.MaxUserID {
+			if m.UserID == "" || len(m.UserID) > catalog.MaxUserID {
 				continue
 			}
 			got, ok := members[m.UserID]
@@ -153,8 +154,8 @@ func (d *DirectorySync) Sync(ctx context.Context, by string) (SyncResult, error)
 		for _, id := range order {
 			m := members[id]
 			name := []rune(strings.TrimSpace(m.Name))
-			if len(name) > service.MaxStaffName {
-				name = name[:service.MaxStaffName]
+			if len(name) > catalog.MaxStaffName {
+				name = name[:catalog.MaxStaffName]
 			}
 			if len(name) == 0 {
 				name = []rune(m.UserID)
@@ -217,7 +218,7 @@ func leadFor(m *Member, depts map[int]Department) string {
 			return ""
 		}
 		for _, l := range dp.Leaders {
-			if l != m.UserID && len(l) <= service.MaxUserID {
+			if l != m.UserID && len(l) <= catalog.MaxUserID {
 				return l
 			}
 		}

@@ -8,6 +8,7 @@ import (
 
 	"orderhub/model"
 	"orderhub/service"
+	"orderhub/service/catalog"
 	"orderhub/service/kernel"
 )
 
@@ -100,7 +101,7 @@ func (e *Exports) Orders(ctx context.Context, from, to time.Time, fn func(Financ
 	start := time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, e.loc).UTC()
 	end := time.Date(to.Year(), to.Month(), to.Day(), 0, 0, 0, 0, e.loc).AddDate(0, 0, 1).UTC()
 	db := e.db.WithContext(ctx)
-	ws, err := service.Warehouses(db)
+	ws, err := catalog.Warehouses(db)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"orderhub/model"
 	"orderhub/service"
+	"orderhub/service/catalog"
 )
 
 // The imports of the catalog's tables: warehouses, products, customers.
@@ -58,9 +59,9 @@ func (wi *warehouseImport) load(tx *gorm.DB) error {
 
 func (wi *warehouseImport) check(row int, v rowValues, bad func(col, format string, args ...any)) {
 	w := model.Warehouse{
-		Code:   strings.ToUpper(text(v, "code", service.MaxWarehouseCode, true, bad)),
-		Name:   text(v, "name", service.MaxWarehouseName, true, bad),
-		Region: text(v, "region", service.MaxRegion, false, bad),
+		Code:   strings.ToUpper(text(v, "code", catalog.MaxWarehouseCode, true, bad)),
+		Name:   text(v, "name", catalog.MaxWarehouseName, true, bad),
+		Region: text(v, "region", catalog.MaxRegion, false, bad),
 	}
 	if old, ok := wi.existing[w.Code]; ok {
 		w = mergeWarehouse(old, w, v)
@@ -69,8 +70,8 @@ func (wi *warehouseImport) check(row int, v rowValues, bad func(col, format stri
 		w.Priority = 0
 		if s := v.get("priority"); s != "" {
 			n, err := strconv.Atoi(s)
-			if err != nil || n < 0 || n > service.MaxPriority {
-				bad("priority", "须为 0 到 %d 的整数，不是 %q", service.MaxPriority, s)
+			if err != nil || n < 0 || n > catalog.MaxPriority {
+				bad("priority", "须为 0 到 %d 的整数，不是 %q", catalog.MaxPriority, s)
 			}
 			w.Priority = n
 		}
@@ -137,13 +138,13 @@ func eqID(a, b *uint64) bool {
 
 type productRow struct {
 	p       model.Product
-	aliases []service.Alias // nil: the file has no alias column
+	aliases []catalog.Alias // nil: the file has no alias column
 }
 
 type productImport struct {
 	existing   map[string]model.Product
-	oldAliases map[uint64][]service.Alias
-	aliasOwner map[service.Alias]string // alias → SKU holding it (database, then file)
+	oldAliases map[uint64][]catalog.Alias
+	aliasOwner map[catalog.Alias]string // alias → SKU holding it (database, then file)
 	rows       []productRow
 	seen       map[string]int
 }
@@ -175,9 +176,9 @@ func (pi *productImport) load(tx *gorm.DB) error {
 	if err := tx.Order("channel, alias").Find(&as).Error; err != nil {
 		return err
 	}
-	pi.oldAliases, pi.aliasOwner = map[uint64][]service.Alias{}, map[service.Alias]string{}
+	pi.oldAliases, pi.aliasOwner = map[uint64][]catalog.Alias{}, map[catalog.Alias]string{}
 	for _, a := range as {
-		k := service.Alias{Channel: a.Channel, Alias: a.Alias}
+		k := catalog.Alias{Channel: a.Channel, Alias: a.Alias}
 		pi.oldAliases[a.ProductID] = append(pi.oldAliases[a.ProductID], k)
 		pi.aliasOwner[k] = bySKU[a.ProductID]
 	}
@@ -207,22 +208,22 @@ func parseYuan(s string) (int64, bool) {
 }
 
 func (pi *productImport) check(row int, v rowValues, bad func(col, format string, args ...any)) {
-	p := model.Product{SKU: service.NormalizeSKU(v.get("sku")), Active: true, Unit: "个"}
+	p := model.Product{SKU: catalog.NormalizeSKU(v.get("sku")), Active: true, Unit: "个"}
 	if p.SKU == "" {
 		bad("sku", "必填")
-	} else if !service.ValidSKU(p.SKU) {
-		bad("sku", "%q 须为 1–%d 个字母、数字、「.」「_」或「-」", p.SKU, service.MaxSKU)
+	} else if !catalog.ValidSKU(p.SKU) {
+		bad("sku", "%q 须为 1–%d 个字母、数字、「.」「_」或「-」", p.SKU, catalog.MaxSKU)
 	}
 	old, exists := pi.existing[p.SKU]
 	if exists {
 		p = old
 	}
-	p.Name = text(v, "name", service.MaxProductName, true, bad)
+	p.Name = text(v, "name", catalog.MaxProductName, true, bad)
 	if v.has("spec") {
-		p.Spec = text(v, "spec", service.MaxSpec, false, bad)
+		p.Spec = text(v, "spec", catalog.MaxSpec, false, bad)
 	}
 	if v.has("unit") {
-		if p.Unit = text(v, "unit", service.MaxUnit, false, bad); p.Unit == "" {
+		if p.Unit = text(v, "unit", catalog.MaxUnit, false, bad); p.Unit == "" {
 			p.Unit = "个"
 		}
 	}
@@ -250,18 +251,18 @@ func (pi *productImport) check(row int, v rowValues, bad func(col, format string
 	}
 	r := productRow{p: p}
 	if v.has("aliases") {
-		r.aliases = []service.Alias{}
+		r.aliases = []catalog.Alias{}
 		for _, part := range strings.FieldsFunc(v.get("aliases"), func(r rune) bool { return r == ';' || r == '；' || r == '\n' }) {
 			ch, al, ok := strings.Cut(strings.ReplaceAll(strings.TrimSpace(part), "：", ":"), ":")
-			a := service.Alias{Channel: strings.ToLower(strings.TrimSpace(ch)), Alias: strings.TrimSpace(al)}
+			a := catalog.Alias{Channel: strings.ToLower(strings.TrimSpace(ch)), Alias: strings.TrimSpace(al)}
 			switch {
 			case !ok || a.Channel == "" || a.Alias == "":
 				bad("aliases", "%q 须写成 渠道:别名", part)
 				continue
-			case utf8.RuneCountInString(a.Channel) > service.MaxChannel:
-				bad("aliases", "渠道 %q 超过 %d 个字", a.Channel, service.MaxChannel)
-			case utf8.RuneCountInString(a.Alias) > service.MaxAlias:
-				bad("aliases", "别名 %q 超过 %d 个字", a.Alias, service.MaxAlias)
+			case utf8.RuneCountInString(a.Channel) > catalog.MaxChannel:
+				bad("aliases", "渠道 %q 超过 %d 个字", a.Channel, catalog.MaxChannel)
+			case utf8.RuneCountInString(a.Alias) > catalog.MaxAlias:
+				bad("aliases", "别名 %q 超过 %d 个字", a.Alias, catalog.MaxAlias)
 			}
 			if owner, taken := pi.aliasOwner[a]; taken && owner != p.SKU {
 				bad("aliases", "%s:%s 已是商品 %s 的别名", a.Channel, a.Alias, owner)
@@ -271,7 +272,7 @@ func (pi *productImport) check(row int, v rowValues, bad func(col, format string
 				r.aliases = append(r.aliases, a)
 			}
 		}
-		slices.SortFunc(r.aliases, func(a, b service.Alias) int {
+		slices.SortFunc(r.aliases, func(a, b catalog.Alias) int {
 			return strings.Compare(a.Channel+"\x00"+a.Alias, b.Channel+"\x00"+b.Alias)
 		})
 	}
@@ -285,7 +286,7 @@ func (pi *productImport) check(row int, v rowValues, bad func(col, format string
 func (pi *productImport) apply(tx *gorm.DB, res *ImportResult) error {
 	var fresh []model.Product
 	var retired []string
-	aliasesOf := map[string][]service.Alias{}
+	aliasesOf := map[string][]catalog.Alias{}
 	for _, r := range pi.rows {
 		old, ok := pi.existing[r.p.SKU]
 		if !ok {
@@ -408,25 +409,25 @@ func lookupWarehouse(ws []model.Warehouse, key string) (uint64, bool) {
 }
 
 func (ci *customerImport) check(row int, v rowValues, bad func(col, format string, args ...any)) {
-	code := strings.ToUpper(text(v, "code", service.MaxCustomerCode, true, bad))
+	code := strings.ToUpper(text(v, "code", catalog.MaxCustomerCode, true, bad))
 	c, exists := ci.existing[code]
 	if !exists {
 		c = model.Customer{Code: code}
 	}
-	c.Name = text(v, "name", service.MaxCustomerName, true, bad)
+	c.Name = text(v, "name", catalog.MaxCustomerName, true, bad)
 	for _, f := range []struct {
 		key string
 		dst *string
 		max int
-	}{{"contact", &c.Contact, service.MaxContact}, {"phone", &c.Phone, service.MaxPhone}, {"region", &c.Region, service.MaxRegion}, {"address", &c.Address, service.MaxAddress}} {
+	}{{"contact", &c.Contact, catalog.MaxContact}, {"phone", &c.Phone, catalog.MaxPhone}, {"region", &c.Region, catalog.MaxRegion}, {"address", &c.Address, catalog.MaxAddress}} {
 		if v.has(f.key) {
 			*f.dst = text(v, f.key, f.max, false, bad)
 		}
 	}
 	if v.has("tags") {
-		c.Tags = service.JoinTags([]string{v.get("tags")})
-		if n := utf8.RuneCountInString(c.Tags); n > service.MaxTags {
-			bad("tags", "合计 %d 个字，超过上限 %d", n, service.MaxTags)
+		c.Tags = catalog.JoinTags([]string{v.get("tags")})
+		if n := utf8.RuneCountInString(c.Tags); n > catalog.MaxTags {
+			bad("tags", "合计 %d 个字，超过上限 %d", n, catalog.MaxTags)
 		}
 	}
 	if v.has("warehouse") {

@@ -7,7 +7,7 @@ import (
 	"gorm.io/gorm"
 
 	"orderhub/model"
-	"orderhub/service"
+	"orderhub/service/catalog"
 	"orderhub/service/kernel"
 )
 
@@ -42,14 +42,14 @@ func (si *staffImport) load(tx *gorm.DB) error {
 }
 
 func (si *staffImport) check(row int, v rowValues, bad func(col, format string, args ...any)) {
-	id := text(v, "userid", service.MaxUserID, true, bad)
+	id := text(v, "userid", catalog.MaxUserID, true, bad)
 	s, exists := si.existing[id]
 	if !exists {
 		s = model.Staff{UserID: id, Active: true}
 	}
-	s.Name = text(v, "name", service.MaxStaffName, true, bad)
+	s.Name = text(v, "name", catalog.MaxStaffName, true, bad)
 	if v.has("phone") {
-		s.Phone = text(v, "phone", service.MaxPhone, false, bad)
+		s.Phone = text(v, "phone", catalog.MaxPhone, false, bad)
 	}
 	if v.has("roles") {
 		var roles []string

@@ -11,6 +11,7 @@ import (
 
 	"orderhub/model"
 	"orderhub/service"
+	"orderhub/service/catalog"
 	"orderhub/service/kernel"
 )
 
@@ -201,7 +202,7 @@ func (st *stockImport) check(row int, v rowValues, bad func(col, format string, 
 	} else if k.warehouse, ok = lookupWarehouse(st.warehouses, w); !ok {
 		bad("warehouse", "没有仓库 %q", w)
 	}
-	sku := service.NormalizeSKU(v.get("sku"))
+	sku := catalog.NormalizeSKU(v.get("sku"))
 	pid, found := st.products[sku]
 	if sku == "" {
 		bad("sku", "必填")

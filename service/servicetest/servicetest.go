@@ -19,13 +19,14 @@ import (
 	"orderhub/model"
 	"orderhub/model/modeltest"
 	"orderhub/service"
+	"orderhub/service/catalog"
 )
 
 // Env is one wired set of services on a test database.
 type Env struct {
 	DB      *gorm.DB
 	Cfg     config.Config
-	Catalog *service.Catalog
+	Catalog *catalog.Catalog
 	Stock   *service.Stock
 	Orders  *service.Orders
 	// Orders2 is a second instance on the same database and Redis, as a
@@ -49,7 +50,7 @@ func NewEnv(t testing.TB, db *gorm.DB) *Env {
 	log := modeltest.Log()
 	locker := redislock.New(rdb, prefix, time.Second, time.Second, log)
 	e := &Env{DB: db, Cfg: cfg, Clock: clock}
-	e.Catalog = service.NewCatalog(db, cfg.Roles)
+	e.Catalog = catalog.NewCatalog(db, cfg.Roles)
 	e.Stock = service.NewStock(db, clock.Now)
 	e.Orders = service.NewOrders(db, locker, pipe, clock.Now, cfg.Location(), log, service.NewMetrics(prometheus.NewRegistry()))
 	e.Orders2 = service.NewOrders(db, redislock.New(rdb, prefix, time.Second, time.Second, log), pipe, clock.Now, cfg.Location(), log, service.NewMetrics(prometheus.NewRegistry()))
@@ -62,12 +63,12 @@ func NewEnv(t testing.TB, db *gorm.DB) *Env {
 func (e *Env) World(t testing.TB) {
 	t.Helper()
 	ctx := context.Background()
-	for _, w := range []service.WarehouseInput{{Code: "A", Name: "上海仓", Region: "上海", Priority: 30}, {Code: "B", Name: "苏州仓", Region: "苏州", Priority: 20}, {Code: "C", Name: "杭州仓", Region: "杭州", Priority: 10}} {
+	for _, w := range []catalog.WarehouseInput{{Code: "A", Name: "上海仓", Region: "上海", Priority: 30}, {Code: "B", Name: "苏州仓", Region: "苏州", Priority: 20}, {Code: "C", Name: "杭州仓", Region: "杭州", Priority: 10}} {
 		Must(e.Catalog.CreateWarehouse(ctx, w))
 	}
-	Must(e.Catalog.CreateCustomer(ctx, service.CustomerInput{Code: "C1", Name: "宏达机电", Region: "上海", Address: "上海市嘉定区安亭镇"}))
-	Must(e.Catalog.CreateCustomer(ctx, service.CustomerInput{Code: "C2", Name: "精工五金", Region: "苏州"}))
-	for _, s := range []service.StaffInput{
+	Must(e.Catalog.CreateCustomer(ctx, catalog.CustomerInput{Code: "C1", Name: "宏达机电", Region: "上海", Address: "上海市嘉定区安亭镇"}))
+	Must(e.Catalog.CreateCustomer(ctx, catalog.CustomerInput{Code: "C2", Name: "精工五金", Region: "苏州"}))
+	for _, s := range []catalog.StaffInput{
 		{UserID: "keeperA", Name: "王仓管", Roles: []string{"keeper"}, Warehouse: "A"},
 		{UserID: "keeperB", Name: "李仓管", Roles: []string{"keeper"}, Warehouse: "B"},
 		{UserID: "cs", Name: "孙客服", Roles: []string{"customer_service"}},
@@ -79,7 +80,7 @@ func (e *Env) World(t testing.TB) {
 	} {
 		Must(e.Catalog.CreateStaff(ctx, s))
 	}
-	for _, p := range []service.ProductInput{
+	for _, p := range []catalog.ProductInput{
 		{SKU: "BOLT-M8", Name: "六角螺栓", Spec: "M8×30", Unit: "盒", PriceFen: 4500},
 		{SKU: "NUT-M8", Name: "六角螺母", Spec: "M8", Unit: "盒", PriceFen: 2600},
 		{SKU: "FM-80", Name: "不锈钢过滤网", Spec: "80目", Unit: "卷", PriceFen: 86000},

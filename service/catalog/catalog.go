@@ -1,8 +1,13 @@
-package service
+// Package catalog is the master data: warehouses, products (with their
+// channel aliases), customers and staff, and the rules of what each row
+// may hold. It imports only the kernel, model and config; the rooms above
+// read it.
+package catalog
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -10,27 +15,35 @@ import (
 	"gorm.io/gorm"
 
 	"orderhub/model"
+	"orderhub/service/kernel"
 )
 
 // Catalog keeps products, warehouses, customers and staff.
 type Catalog struct {
 	db    *gorm.DB
 	roles []string
-	// buyers is invalidated when a customer changes; nil: no cache.
-	buyers *BuyerCache
+	// buyers is told when a customer changes; nil: no cache.
+	buyers CustomersChanged
+}
+
+// CustomersChanged is told, after a customer edit commits, which customer
+// changed: the buyer cache (service.BuyerCache) forgets their buyers'
+// cached answers. The buyers room satisfies it at wiring.
+type CustomersChanged interface {
+	ForgetCustomers(ctx context.Context, db *gorm.DB, ids []uint64)
 }
 
 // NewCatalog returns a Catalog; roles are the roles staff may hold.
 func NewCatalog(db *gorm.DB, roles []string) *Catalog {
 	if db == nil {
-		panic("service: NewCatalog: nil db")
+		panic("catalog: NewCatalog: nil db")
 	}
 	return &Catalog{db: db, roles: roles}
 }
 
 // WithBuyerCache makes customer edits invalidate the cached answers of
 // the customer's buyers (the cache Buyers.WithCache was given).
-func (c *Catalog) WithBuyerCache(bc *BuyerCache) *Catalog {
+func (c *Catalog) WithBuyerCache(bc CustomersChanged) *Catalog {
 	c.buyers = bc
 	return c
 }
@@ -55,7 +68,7 @@ func (c *Catalog) CreateProduct(ctx context.Context, in ProductInput) (_ model.P
 	defer wrapOp(&err, "Catalog.CreateProduct")
 	p := model.Product{SKU: NormalizeSKU(in.SKU), Name: strings.TrimSpace(in.Name), Spec: strings.TrimSpace(in.Spec), Unit: strings.TrimSpace(in.Unit), PriceFen: in.PriceFen, Active: true}
 	if !skuPattern.MatchString(p.SKU) {
-		return p, invalid("sku", CodeInvalidSKU, "须为 1–64 个字母、数字、「.」「_」或「-」")
+		return p, invalid("sku", kernel.CodeInvalidSKU, "须为 1–64 个字母、数字、「.」「_」或「-」")
 	}
 	if err := checkText("name", p.Name, 128, true); err != nil {
 		return p, err
@@ -67,17 +80,17 @@ func (c *Catalog) CreateProduct(ctx context.Context, in ProductInput) (_ model.P
 		return p, err
 	}
 	if p.PriceFen < 0 {
-		return p, invalid("price_fen", CodeInvalidPrice, "不能小于 0（单位：分）")
+		return p, invalid("price_fen", kernel.CodeInvalidPrice, "不能小于 0（单位：分）")
 	}
 	if p.PriceFen > MaxPriceFen {
-		return p, invalid("price_fen", CodeInvalidPrice, "不能超过 %d 分（1 亿元）", MaxPriceFen)
+		return p, invalid("price_fen", kernel.CodeInvalidPrice, "不能超过 %d 分（1 亿元）", MaxPriceFen)
 	}
 	if p.Unit == "" {
 		p.Unit = "个"
 	}
 	err = c.db.WithContext(ctx).Create(&p).Error
 	if isDuplicate(err) {
-		return p, Conflict(CodeSKUExists, "商品 %s 已存在", p.SKU)
+		return p, kernel.Conflict(kernel.CodeSKUExists, "商品 %s 已存在", p.SKU)
 	}
 	return p, err
 }
@@ -92,7 +105,7 @@ type ProductStock struct {
 // what is available now, a page at a time (page from 1).
 func (c *Catalog) ListProducts(ctx context.Context, q string, page, size int) (_ []ProductStock, _ int64, err error) {
 	defer wrapOp(&err, "Catalog.ListProducts")
-	page, size = pageBounds(page, size)
+	page, size = kernel.PageBounds(page, size)
 	db := c.db.WithContext(ctx).Model(&model.Product{})
 	if q = strings.TrimSpace(q); q != "" {
 		like := "%" + escapeLike(q) + "%"
@@ -124,16 +137,16 @@ func (c *Catalog) Warehouses(ctx context.Context) (_ []model.Warehouse, err erro
 }
 
 // Warehouses lists the warehouses in db, highest priority first (the
-// catalog's order, byPriority); for the rooms that name them on a page.
+// catalog's order, ByPriority); for the rooms that name them on a page.
 func Warehouses(db *gorm.DB) ([]model.Warehouse, error) {
 	var ws []model.Warehouse
-	err := byPriority(db).Find(&ws).Error
+	err := ByPriority(db).Find(&ws).Error
 	return ws, err
 }
 
-// byPriority orders warehouses as stock is taken from them when no other
+// ByPriority orders warehouses as stock is taken from them when no other
 // rule applies: highest priority first.
-func byPriority(db *gorm.DB) *gorm.DB { return db.Order("priority DESC, id") }
+func ByPriority(db *gorm.DB) *gorm.DB { return db.Order("priority DESC, id") }
 
 // WarehouseInput creates a warehouse. Keeper is a staff userid (optional).
 type WarehouseInput struct {
@@ -156,7 +169,7 @@ func (c *Catalog) CreateWarehouse(ctx context.Context, in WarehouseInput) (_ mod
 	w.KeeperStaffID = id
 	err = db.Create(&w).Error
 	if isDuplicate(err) {
-		return w, Conflict(CodeWarehouseExists, "仓库 %s 已存在", w.Code)
+		return w, kernel.Conflict(kernel.CodeWarehouseExists, "仓库 %s 已存在", w.Code)
 	}
 	return w, err
 }
@@ -164,10 +177,11 @@ func (c *Catalog) CreateWarehouse(ctx context.Context, in WarehouseInput) (_ mod
 // Warehouse finds a warehouse by code or by name, as staff type either.
 func (c *Catalog) Warehouse(ctx context.Context, codeOrName string) (_ model.Warehouse, err error) {
 	defer wrapOp(&err, "Catalog.Warehouse")
-	return findWarehouse(c.db.WithContext(ctx), codeOrName)
+	return FindWarehouse(c.db.WithContext(ctx), codeOrName)
 }
 
-func findWarehouse(db *gorm.DB, codeOrName string) (model.Warehouse, error) {
+// FindWarehouse finds a warehouse in db by code or by name.
+func FindWarehouse(db *gorm.DB, codeOrName string) (model.Warehouse, error) {
 	var w model.Warehouse
 	key := strings.TrimSpace(codeOrName)
 	err := db.Where("code = ? OR name = ?", strings.ToUpper(key), key).First(&w).Error
@@ -194,13 +208,13 @@ func (c *Catalog) CreateCustomer(ctx context.Context, in CustomerInput) (_ model
 	if in.Warehouse != "" {
 		w, err := c.Warehouse(ctx, in.Warehouse)
 		if err != nil {
-			return cu, invalid("warehouse", CodeUnknownWarehouse, "没有仓库 %q", in.Warehouse)
+			return cu, invalid("warehouse", kernel.CodeUnknownWarehouse, "没有仓库 %q", in.Warehouse)
 		}
 		cu.WarehouseID = &w.ID
 	}
 	err = c.db.WithContext(ctx).Create(&cu).Error
 	if isDuplicate(err) {
-		return cu, Conflict(CodeCustomerExists, "客户 %s 已存在", cu.Code)
+		return cu, kernel.Conflict(kernel.CodeCustomerExists, "客户 %s 已存在", cu.Code)
 	}
 	return cu, err
 }
@@ -226,31 +240,31 @@ type StaffInput struct {
 func (c *Catalog) CreateStaff(ctx context.Context, in StaffInput) (_ model.Staff, err error) {
 	defer wrapOp(&err, "Catalog.CreateStaff")
 	s := model.Staff{UserID: strings.TrimSpace(in.UserID), Name: strings.TrimSpace(in.Name), Phone: strings.TrimSpace(in.Phone), Active: true}
-	if err := checkStaff(s); err != nil {
+	if err := CheckStaff(s); err != nil {
 		return s, err
 	}
 	if len(in.Roles) == 0 {
-		return s, invalid("roles", CodeRequired, "至少给一个角色：%s", strings.Join(c.roles, ", "))
+		return s, invalid("roles", kernel.CodeRequired, "至少给一个角色：%s", strings.Join(c.roles, ", "))
 	}
 	for _, r := range in.Roles {
 		if !slices.Contains(c.roles, r) {
-			return s, invalid("roles", CodeUnknownRole, "没有角色 %q；角色有 %s", r, strings.Join(c.roles, ", "))
+			return s, invalid("roles", kernel.CodeUnknownRole, "没有角色 %q；角色有 %s", r, strings.Join(c.roles, ", "))
 		}
 	}
-	s.Roles = joinRoles(dedupe(in.Roles))
+	s.Roles = kernel.JoinRoles(kernel.Dedupe(in.Roles))
 	if len(s.Roles) > MaxRoles {
-		return s, invalid("roles", CodeTooLong, "合计超过 %d 个字", MaxRoles)
+		return s, invalid("roles", kernel.CodeTooLong, "合计超过 %d 个字", MaxRoles)
 	}
 	if in.Warehouse != "" {
 		w, err := c.Warehouse(ctx, in.Warehouse)
 		if err != nil {
-			return s, invalid("warehouse", CodeUnknownWarehouse, "没有仓库 %q", in.Warehouse)
+			return s, invalid("warehouse", kernel.CodeUnknownWarehouse, "没有仓库 %q", in.Warehouse)
 		}
 		s.WarehouseID = &w.ID
 	}
 	err = c.db.WithContext(ctx).Create(&s).Error
 	if isDuplicate(err) {
-		return s, Conflict(CodeStaffExists, "员工 %s 已登记", s.UserID)
+		return s, kernel.Conflict(kernel.CodeStaffExists, "员工 %s 已登记", s.UserID)
 	}
 	return s, err
 }
@@ -283,7 +297,7 @@ func (c *Catalog) FindStaff(ctx context.Context, who string) (_ model.Staff, err
 	}
 	switch len(named) {
 	case 0:
-		return s, &NotFoundError{What: "staff", Key: who}
+		return s, &kernel.NotFoundError{What: "staff", Key: who}
 	case 1:
 		return named[0], nil
 	}
@@ -294,27 +308,54 @@ func (c *Catalog) FindStaff(ctx context.Context, who string) (_ model.Staff, err
 	return s, &AmbiguousStaffError{Name: who, UserIDs: ids}
 }
 
-// StaffActor returns the Actor for a WeCom userid.
-func (c *Catalog) StaffActor(ctx context.Context, userID string) (_ Actor, err error) {
+// StaffActor returns the kernel.Actor for a WeCom userid.
+func (c *Catalog) StaffActor(ctx context.Context, userID string) (_ kernel.Actor, err error) {
 	defer wrapOp(&err, "Catalog.StaffActor")
 	s, err := c.Staff(ctx, userID)
 	if err != nil {
-		return Actor{}, err
+		return kernel.Actor{}, err
 	}
 	return StaffAsActor(s), nil
 }
 
-// StaffAsActor turns a staff row into an Actor.
-func StaffAsActor(s model.Staff) Actor {
-	return Actor{Kind: ActorStaff, ID: s.UserID, Name: s.Name, Roles: SplitRoles(s.Roles), StaffID: s.ID}
+// StaffAsActor turns a staff row into an kernel.Actor.
+func StaffAsActor(s model.Staff) kernel.Actor {
+	return kernel.Actor{Kind: kernel.ActorStaff, ID: s.UserID, Name: s.Name, Roles: kernel.SplitRoles(s.Roles), StaffID: s.ID}
 }
 
-// staffWithRole picks who holds role near the warehouse (holdersNear),
-// lowest id first so the choice is stable.
-func staffWithRole(db *gorm.DB, role string, warehouseID uint64) (*model.Staff, error) {
-	staff, err := holdersNear(db, role, warehouseID)
-	if err != nil || len(staff) == 0 {
-		return nil, err
+// CheckStaff refuses a staff row whose userid, name or phone does not fit.
+func CheckStaff(st model.Staff) error {
+	if err := checkText("userid", st.UserID, MaxUserID, true); err != nil {
+		return err
 	}
-	return &staff[0], nil
+	if err := checkText("name", st.Name, MaxStaffName, true); err != nil {
+		return err
+	}
+	return checkText("phone", st.Phone, MaxPhone, false)
+}
+
+// AmbiguousStaffError: more than one staff member answers to a name;
+// UserIDs are theirs, to pick one by.
+type AmbiguousStaffError struct {
+	Name    string
+	UserIDs []string
+}
+
+func (e *AmbiguousStaffError) Error() string {
+	return fmt.Sprintf("有 %d 位员工都叫 %q（%s）", len(e.UserIDs), e.Name, strings.Join(e.UserIDs, "、"))
+}
+func (e *AmbiguousStaffError) Unwrap() error { return kernel.ErrConflict }
+func (e *AmbiguousStaffError) Code() string  { return kernel.CodeStaffAmbiguous }
+
+// The kernel's helpers under short names.
+
+func invalid(field, code, format string, args ...any) *kernel.InvalidError {
+	return kernel.Invalid(field, code, format, args...)
+}
+func wrapOp(err *error, op string)               { kernel.WrapOp(err, op) }
+func isDuplicate(err error) bool                 { return kernel.IsDuplicate(err) }
+func notFound(err error, what, key string) error { return kernel.NotFound(err, what, key) }
+func escapeLike(s string) string                 { return kernel.EscapeLike(s) }
+func checkText(field, v string, max int, required bool) error {
+	return kernel.CheckText(field, v, max, required)
 }

@@ -1,4 +1,4 @@
-package service
+package catalog
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"orderhub/model"
+	"orderhub/service/kernel"
 )
 
 // Column limits of the master data, named once so the API, the imports and
@@ -30,14 +31,12 @@ const (
 	MaxUserID        = 64
 	MaxStaffName     = 64
 	MaxRoles         = 255
-	MaxCarrier       = 32
-	MaxTrackingNo    = 64
-	// MaxQty bounds a stock change or count: far above any shelf, far
-	// below where on_hand + delta could overflow.
-	MaxQty      = 1_000_000_000
-	MaxAlias    = 128
-	MaxChannel  = 32
-	MaxPriority = 9999
+	MaxAlias         = 128
+	// MaxPriceFen is the highest price (1 亿元): with the order room's
+	// line limits no order total can wrap around int64.
+	MaxPriceFen int64 = 10_000_000_000
+	MaxChannel        = 32
+	MaxPriority       = 9999
 )
 
 // WarehouseView is a warehouse with its keeper's userid.
@@ -84,7 +83,7 @@ func checkWarehouse(w model.Warehouse) error {
 		return err
 	}
 	if w.Priority < 0 || w.Priority > MaxPriority {
-		return invalid("priority", CodeOutOfRange, "须为 0 到 %d", MaxPriority)
+		return invalid("priority", kernel.CodeOutOfRange, "须为 0 到 %d", MaxPriority)
 	}
 	return nil
 }
@@ -98,7 +97,7 @@ func keeperID(db *gorm.DB, userID string) (*uint64, error) {
 	var s model.Staff
 	if err := db.Where("user_id = ? AND active = ?", userID, true).Take(&s).Error; err != nil {
 		if err == gorm.ErrRecordNotFound {
-			return nil, invalid("keeper", CodeUnknownStaff, "没有在职员工的 userid 是 %q", userID)
+			return nil, invalid("keeper", kernel.CodeUnknownStaff, "没有在职员工的 userid 是 %q", userID)
 		}
 		return nil, err
 	}
@@ -108,10 +107,10 @@ func keeperID(db *gorm.DB, userID string) (*uint64, error) {
 // UpdateWarehouse changes the warehouse with code.
 func (c *Catalog) UpdateWarehouse(ctx context.Context, code string, p WarehousePatch) (WarehouseView, error) {
 	var out WarehouseView
-	err := inTx(ctx, c.db, func(tx *gorm.DB) error {
+	err := kernel.InTx(ctx, c.db, func(tx *gorm.DB) error {
 		var w model.Warehouse
 		key := strings.ToUpper(strings.TrimSpace(code))
-		if err := forUpdate(tx).Where("code = ?", key).Take(&w).Error; err != nil {
+		if err := kernel.ForUpdate(tx).Where("code = ?", key).Take(&w).Error; err != nil {
 			return notFound(err, "warehouse", key)
 		}
 		if p.Name != nil {
@@ -173,7 +172,7 @@ type ProductPatch struct {
 
 func checkProduct(p model.Product) error {
 	if !skuPattern.MatchString(p.SKU) {
-		return invalid("sku", CodeInvalidSKU, "须为 1–%d 个字母、数字、「.」「_」或「-」", MaxSKU)
+		return invalid("sku", kernel.CodeInvalidSKU, "须为 1–%d 个字母、数字、「.」「_」或「-」", MaxSKU)
 	}
 	if err := checkText("name", p.Name, MaxProductName, true); err != nil {
 		return err
@@ -185,10 +184,10 @@ func checkProduct(p model.Product) error {
 		return err
 	}
 	if p.PriceFen < 0 {
-		return invalid("price_fen", CodeInvalidPrice, "不能小于 0（单位：分）")
+		return invalid("price_fen", kernel.CodeInvalidPrice, "不能小于 0（单位：分）")
 	}
 	if p.PriceFen > MaxPriceFen {
-		return invalid("price_fen", CodeInvalidPrice, "不能超过 %d 分（1 亿元）", MaxPriceFen)
+		return invalid("price_fen", kernel.CodeInvalidPrice, "不能超过 %d 分（1 亿元）", MaxPriceFen)
 	}
 	return nil
 }
@@ -242,7 +241,7 @@ func setAliases(tx *gorm.DB, p model.Product, as []Alias) error {
 		if err == nil {
 			var op model.Product
 			tx.Where("id = ?", other.ProductID).Take(&op)
-			return Conflict(CodeAliasTaken, "渠道 %[2]s 的别名 %[1]q 已是商品 %[3]s 的别名", a.Alias, a.Channel, op.SKU)
+			return kernel.Conflict(kernel.CodeAliasTaken, "渠道 %[2]s 的别名 %[1]q 已是商品 %[3]s 的别名", a.Alias, a.Channel, op.SKU)
 		}
 		if err != gorm.ErrRecordNotFound {
 			return err
@@ -254,7 +253,7 @@ func setAliases(tx *gorm.DB, p model.Product, as []Alias) error {
 	for _, a := range as {
 		if err := tx.Create(&model.ProductAlias{Channel: a.Channel, Alias: a.Alias, ProductID: p.ID}).Error; err != nil {
 			if isDuplicate(err) {
-				return Conflict(CodeAliasTaken, "渠道 %[2]s 的别名 %[1]q 已被占用", a.Alias, a.Channel)
+				return kernel.Conflict(kernel.CodeAliasTaken, "渠道 %[2]s 的别名 %[1]q 已被占用", a.Alias, a.Channel)
 			}
 			return err
 		}
@@ -282,10 +281,10 @@ func (c *Catalog) UpdateProduct(ctx context.Context, sku string, pt ProductPatch
 			return out, err
 		}
 	}
-	err := inTx(ctx, c.db, func(tx *gorm.DB) error {
+	err := kernel.InTx(ctx, c.db, func(tx *gorm.DB) error {
 		var p model.Product
 		key := NormalizeSKU(sku)
-		if err := forUpdate(tx).Where("sku = ?", key).Take(&p).Error; err != nil {
+		if err := kernel.ForUpdate(tx).Where("sku = ?", key).Take(&p).Error; err != nil {
 			return notFound(err, "product", key)
 		}
 		if pt.Name != nil {
@@ -409,7 +408,7 @@ type CustomerFilter struct {
 
 // ListCustomers finds customers, by code, a page at a time.
 func (c *Catalog) ListCustomers(ctx context.Context, f CustomerFilter) ([]CustomerView, int64, error) {
-	page, size := pageBounds(f.Page, f.Size)
+	page, size := kernel.PageBounds(f.Page, f.Size)
 	db := c.db.WithContext(ctx)
 	q := db.Model(&model.Customer{})
 	if s := strings.TrimSpace(f.Q); s != "" {
@@ -427,9 +426,9 @@ func (c *Catalog) ListCustomers(ctx context.Context, f CustomerFilter) ([]Custom
 		q = q.Where(wrapped+" LIKE ?", "%,"+escapeLike(s)+",%")
 	}
 	if s := strings.TrimSpace(f.Warehouse); s != "" {
-		w, err := findWarehouse(db, s)
+		w, err := FindWarehouse(db, s)
 		if err != nil {
-			return nil, 0, invalid("warehouse", CodeUnknownWarehouse, "没有仓库 %q", s)
+			return nil, 0, invalid("warehouse", kernel.CodeUnknownWarehouse, "没有仓库 %q", s)
 		}
 		q = q.Where("warehouse_id = ?", w.ID)
 	}
@@ -461,9 +460,9 @@ func (c *Catalog) CustomerView(ctx context.Context, code string) (CustomerView, 
 // UpdateCustomer changes the customer with code.
 func (c *Catalog) UpdateCustomer(ctx context.Context, code string, p CustomerPatch) (CustomerView, error) {
 	var cu model.Customer
-	err := inTx(ctx, c.db, func(tx *gorm.DB) error {
+	err := kernel.InTx(ctx, c.db, func(tx *gorm.DB) error {
 		key := strings.ToUpper(strings.TrimSpace(code))
-		if err := forUpdate(tx).Where("code = ?", key).Take(&cu).Error; err != nil {
+		if err := kernel.ForUpdate(tx).Where("code = ?", key).Take(&cu).Error; err != nil {
 			return notFound(err, "customer", key)
 		}
 		for _, f := range []struct {
@@ -483,9 +482,9 @@ func (c *Catalog) UpdateCustomer(ctx context.Context, code string, p CustomerPat
 		if p.Warehouse != nil {
 			cu.WarehouseID = nil
 			if s := strings.TrimSpace(*p.Warehouse); s != "" {
-				w, err := findWarehouse(tx, s)
+				w, err := FindWarehouse(tx, s)
 				if err != nil {
-					return invalid("warehouse", CodeUnknownWarehouse, "没有仓库 %q", s)
+					return invalid("warehouse", kernel.CodeUnknownWarehouse, "没有仓库 %q", s)
 				}
 				cu.WarehouseID = &w.ID
 			}
@@ -498,7 +497,9 @@ func (c *Catalog) UpdateCustomer(ctx context.Context, code string, p CustomerPat
 	if err != nil {
 		return CustomerView{}, err
 	}
-	c.buyers.ForgetCustomers(ctx, c.db, []uint64{cu.ID}) // after the commit: see BuyerCache
+	if c.buyers != nil {
+		c.buyers.ForgetCustomers(ctx, c.db, []uint64{cu.ID}) // after the commit: see BuyerCache
+	}
 	vs, err := c.customerViews(c.db.WithContext(ctx), []model.Customer{cu})
 	if err != nil {
 		return CustomerView{}, err
