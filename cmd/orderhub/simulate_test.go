@@ -182,7 +182,7 @@ func simulateAndCheck(t *testing.T, extra []string) {
 	// Tickets people reported: waits to ack and to resolve, elapsed
 	// seconds (the report's headline counts working time, never more).
 	var acks, resolves []float64
-	rows, err = db.Query("SELECT created_at, ack_at, resolved_at FROM tickets WHERE created_at >= ? AND kind IN ('customer_problem', 'staff_problem')", since)
+	rows, err = db.Query("SELECT created_at, ack_at, resolved_at FROM tickets WHERE created_at >= ? AND created_at <= ? AND kind IN ('customer_problem', 'staff_problem')", since, f.Until)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -239,9 +239,11 @@ func Measure(ctx context.Context, db *gorm.DB, since, end time.Time, stages []co
 		f.Waits = append(f.Waits, sw)
 	}
 
-	// Tickets opened since the replay began.
+	// Tickets opened in the replay: since it began, until it ended (those
+	// open then were followed to their resolution; later ones are not
+	// counted).
 	var tickets []model.Ticket
-	if err := db.Where("created_at >= ?", since).Order("id").Find(&tickets).Error; err != nil {
+	if err := db.Where("created_at >= ? AND created_at <= ?", since, end).Order("id").Find(&tickets).Error; err != nil {
 		return f, err
 	}
 	whCode, err := warehouseCodes(db)

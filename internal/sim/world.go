@@ -221,6 +221,7 @@ func Play(ctx context.Context, e *Edges, opt Options) (Outcome, error) {
 	// Watch for the end: the last day is over and everything the buyers
 	// and staff started has finished, or the drain ran out.
 	lastDay := Origin.AddDate(0, 0, opt.Days)
+	var following []string // problems open when the drain ended
 	tick := time.NewTicker(500 * time.Millisecond)
 	defer tick.Stop()
 	for {
@@ -229,8 +230,21 @@ func Play(ctx context.Context, e *Edges, opt Options) (Outcome, error) {
 			opt.Progress(Progress{Now: now, Fraction: math.Min(1, float64(now.Sub(Origin))/float64(w.end.Sub(Origin))),
 				Placed: w.placed.Load(), Shipped: w.shipped.Load(), Delivered: w.delivered.Load()})
 		}
-		if now.After(w.end) || (now.After(lastDay) && w.settled()) {
+		if now.After(lastDay) && w.settled() {
 			break
+		}
+		if now.After(w.end) {
+			// The drain is over. Problems reported before now are
+			// followed to their resolution (at most followUp more): one
+			// reported a minute before the end was not left unanswered,
+			// the replay stopped. Those reported later are not counted.
+			if following == nil {
+				w.out.End = now
+				following = w.openTickets()
+			}
+			if len(following) == 0 || now.After(w.out.End.Add(followUp)) || w.resolved(following) {
+				break
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -241,7 +255,9 @@ func Play(ctx context.Context, e *Edges, opt Options) (Outcome, error) {
 		case <-tick.C:
 		}
 	}
-	w.out.End = w.clock.Now()
+	if following == nil {
+		w.out.End = w.clock.Now()
+	}
 	stopRun()
 	wg.Wait()
 	w.inflight.Wait()
@@ -260,6 +276,36 @@ func Play(ctx context.Context, e *Edges, opt Options) (Outcome, error) {
 	w.out.ReplyP50, w.out.ReplyP90 = time.Duration(pct(w.latencies, 0.5)), time.Duration(pct(w.latencies, 0.9))
 	w.latMu.Unlock()
 	return w.out, nil
+}
+
+// followUp is how long after the drain the replay goes on following the
+// problems then open to their resolution.
+const followUp = 8 * time.Hour
+
+// openTickets are the problems reported and not yet resolved, as the
+// simulation knows them.
+func (w *world) openTickets() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := []string{}
+	for tk, open := range w.tickets {
+		if open {
+			out = append(out, tk)
+		}
+	}
+	return out
+}
+
+// resolved says whether every one of tks has been resolved.
+func (w *world) resolved(tks []string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, tk := range tks {
+		if w.tickets[tk] {
+			return false
+		}
+	}
+	return true
 }
 
 // settled: every order is shipped and past what its buyer will do, and
