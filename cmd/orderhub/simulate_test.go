@@ -292,7 +292,7 @@ func simulateAndCheck(t *testing.T, extra []string) {
 	// Every push that interrupted someone about work, per person, and the
 	// new-task notices apart (docs/metrics.md).
 	var interrupts, newTasks int
-	rows, err = db.Query("SELECT msg_type, to_user FROM outbox WHERE created_at >= ? AND msg_type IN ('escalation', 'escalation_digest', 'escalation_robot', 'new_ticket', 'ticket_change', 'intake_review', 'staff_left', 'daily_digest', 'new_work')", since)
+	rows, err = db.Query("SELECT msg_type, to_user FROM outbox WHERE created_at >= ? AND created_at <= ? AND msg_type IN ('escalation', 'escalation_digest', 'escalation_robot', 'new_ticket', 'ticket_change', 'intake_review', 'staff_left', 'daily_digest', 'new_work')", since, f.Until)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -347,7 +347,7 @@ func Measure(ctx context.Context, db *gorm.DB, since, end time.Time, stages []co
 			}
 		}
 	}
-	if err := f.countPushes(db, since); err != nil {
+	if err := f.countPushes(db, since, end); err != nil {
 		return f, err
 	}
 	return f, nil
@@ -358,11 +358,12 @@ func Measure(ctx context.Context, db *gorm.DB, since, end time.Time, stages []co
 var pushKinds = []string{"escalation", "escalation_digest", "escalation_robot", "new_ticket", "ticket_change",
 	"intake_review", "staff_left", "daily_digest"}
 
-// countPushes counts, from the outbox, the pushes queued since the
-// replay began, one per person each went to.
-func (f *Figures) countPushes(db *gorm.DB, since time.Time) error {
+// countPushes counts, from the outbox, the pushes queued from the
+// replay's start to its end (not while open problems were followed after
+// the drain), one per person each went to.
+func (f *Figures) countPushes(db *gorm.DB, since, end time.Time) error {
 	var rows []model.Outbox
-	if err := db.Select("msg_type, to_user").Where("created_at >= ? AND msg_type IN ?", since, append(pushKinds, "new_work")).Find(&rows).Error; err != nil {
+	if err := db.Select("msg_type, to_user").Where("created_at >= ? AND created_at <= ? AND msg_type IN ?", since, end, append(pushKinds, "new_work")).Find(&rows).Error; err != nil {
 		return err
 	}
 	f.PushesByKind = map[string]int{}
