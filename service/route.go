@@ -49,6 +49,16 @@ func leastBusy(tx *gorm.DB, staff []model.Staff) (*model.Staff, error) {
 	if len(staff) == 0 {
 		return nil, nil
 	}
+	load := map[uint64]int64{}
+	if err := addOpenTickets(tx, staff, load); err != nil {
+		return nil, err
+	}
+	return fewest(staff, load), nil
+}
+
+// addOpenTickets adds to load, per staff id, the open tickets assigned
+// to each of staff.
+func addOpenTickets(tx *gorm.DB, staff []model.Staff, load map[uint64]int64) error {
 	ids := make([]uint64, len(staff))
 	for i, st := range staff {
 		ids[i] = st.ID
@@ -60,19 +70,24 @@ func leastBusy(tx *gorm.DB, staff []model.Staff) (*model.Staff, error) {
 	if err := tx.Model(&model.Ticket{}).Select("assignee_staff_id, COUNT(*) AS n").
 		Where("assignee_staff_id IN ? AND state IN ?", ids, []string{model.TicketOpen, model.TicketAcknowledged}).
 		Group("assignee_staff_id").Scan(&rows).Error; err != nil {
-		return nil, err
+		return err
 	}
-	load := map[uint64]int64{}
 	for _, r := range rows {
-		load[r.AssigneeStaffID] = r.N
+		load[r.AssigneeStaffID] += r.N
 	}
+	return nil
+}
+
+// fewest is the one of staff (not empty) with the least load (ties: the
+// first).
+func fewest(staff []model.Staff, load map[uint64]int64) *model.Staff {
 	best := staff[0]
 	for _, st := range staff[1:] {
 		if load[st.ID] < load[best.ID] {
 			best = st
 		}
 	}
-	return &best, nil
+	return &best
 }
 
 // offerable is who a problem on ord may also be offered to, so that one
@@ -128,31 +143,12 @@ func (p *Pipeline) offerable(tx *gorm.DB, ord model.Order, customer bool, skip f
 // tickets assigned plus orders held in a stage not in closed (ties: the
 // first).
 func leastLoaded(tx *gorm.DB, staff []model.Staff, closed []string) (*model.Staff, error) {
-	orders, err := openOrdersHeld(tx, staff, closed)
+	load, err := openOrdersHeld(tx, staff, closed)
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]uint64, len(staff))
-	for i, st := range staff {
-		ids[i] = st.ID
-	}
-	var rows []struct {
-		AssigneeStaffID uint64
-		N               int64
-	}
-	if err := tx.Model(&model.Ticket{}).Select("assignee_staff_id, COUNT(*) AS n").
-		Where("assignee_staff_id IN ? AND state IN ?", ids, []string{model.TicketOpen, model.TicketAcknowledged}).
-		Group("assignee_staff_id").Scan(&rows).Error; err != nil {
+	if err := addOpenTickets(tx, staff, load); err != nil {
 		return nil, err
 	}
-	for _, r := range rows {
-		orders[r.AssigneeStaffID] += r.N
-	}
-	best := staff[0]
-	for _, st := range staff[1:] {
-		if orders[st.ID] < orders[best.ID] {
-			best = st
-		}
-	}
-	return &best, nil
+	return fewest(staff, load), nil
 }
