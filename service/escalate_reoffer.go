@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"gorm.io/gorm"
@@ -45,7 +46,7 @@ func (e *Escalator) Reoffer(ctx context.Context) (_ int, err error) {
 	}
 	var due []model.Ticket
 	for _, tk := range tks {
-		if !strings.Contains(","+strings.Join(done, ",")+",", ","+reofferKey(tk.ID)+",") {
+		if !slices.Contains(done, reofferKey(tk.ID)) {
 			due = append(due, tk)
 		}
 	}
@@ -70,7 +71,7 @@ func (e *Escalator) Reoffer(ctx context.Context) (_ int, err error) {
 			}
 			reporter := reporterID(tk.Reporter)
 			next, err := e.pipe.offerable(tx, ord, tk.Kind == model.TicketCustomerProblem, func(st model.Staff) bool {
-				return (tk.AssigneeStaffID != nil && st.ID == *tk.AssigneeStaffID) || st.UserID == reporter || containsUser(offered, st.UserID)
+				return (tk.AssigneeStaffID != nil && st.ID == *tk.AssigneeStaffID) || st.UserID == reporter || slices.Contains(offered, st.UserID)
 			}, now)
 			if err != nil {
 				return err
@@ -100,15 +101,6 @@ func reporterID(label string) string {
 		return ""
 	}
 	return label[i+1 : len(label)-1]
-}
-
-func containsUser(users []string, u string) bool {
-	for _, x := range users {
-		if x == u {
-			return true
-		}
-	}
-	return false
 }
 
 // staffNames are the display names of users, in their order (the user id
